@@ -1,0 +1,350 @@
+"""The scenario schema: every key, its type, its range and its default.
+
+``check`` walks a merged scenario table, reports every problem at once (unknown keys
+with a suggestion, wrong types, values out of range) and returns the table with
+defaults filled and values normalised (numbers as ``Decimal``, dates as ``date``).
+Cross-key rules (bases that exist, totals, scenarios that cannot finish) live in
+``sim.scenario``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .keypath import format_key
+
+__all__ = ["check", "TOP", "TABLES", "CONTINGENT", "BASE", "REQUIRED"]
+
+REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Key:
+    kind: str  # int, number, prob, bool, str, date, date_or_none, dates, strs, duration, priority
+    default: object = REQUIRED
+    lo: object = None
+    hi: object = None
+    lo_open: bool = False
+
+
+def _d(x) -> Decimal:
+    return Decimal(str(x))
+
+
+PROSE = {"source": Key("str", None), "assumption": Key("str", None)}
+
+TOP = {
+    "description": Key("str", ""),
+    "notes": Key("str", ""),
+    "start": Key("date"),
+    "horizon_days": Key("int", 540, lo=1, hi=20000),
+    "deadline": Key("date_or_none", None),
+    "total_troops": Key("int", None, lo=1),
+    "total_nations": Key("int", None, lo=1),
+    "enablers_last": Key("bool", True),
+    "priority": Key("priority", "troops_ascending"),
+    **PROSE,
+}
+
+TABLES = {
+    "decision": {
+        "rule": Key("str", "next_meeting"),
+        "date": Key("date", None),
+        "meetings": Key("dates", []),
+        "p_no_consensus": Key("prob", _d(0)),
+        "allow_special_meetings": Key("bool", False),
+        "special_meeting_delay_days": Key("int", 14, lo=0),
+        "latest_decision": Key("date", None),
+        "start_on": Key("date", None),
+        **PROSE,
+    },
+    "conditions": {
+        "initial": Key("number", _d("1.0")),
+        "target": Key("number", _d("0.6")),
+        "reversion": Key("number", _d("0.02"), lo=_d(0), hi=_d(1)),
+        "volatility": Key("number", _d("0.05"), lo=_d(0)),
+        "threshold": Key("number", _d("0.5")),
+        "hold_days": Key("int", 14, lo=1),
+        **PROSE,
+    },
+    "threat": {
+        "attack_rate_before": Key("number", _d(0), lo=_d(0)),
+        "attack_rate_after": Key("number", _d(0), lo=_d(0)),
+        "escalation_per_week": Key("number", _d(0), lo=_d(0)),
+        "violence_coupling": Key("number", _d(0), lo=_d(0)),
+        "casualties_per_attack": Key("number", _d(0), lo=_d(0)),
+        "p_airfield_hit": Key("prob", _d(0)),
+        "closure_days": Key("int", 0, lo=0),
+        **PROSE,
+    },
+    "enablers": {
+        "capacity_without_enablers": Key("number", _d("0.5"), lo=_d(0), hi=_d(1), lo_open=True),
+        "exposure_without_enablers": Key("number", _d("1.5"), lo=_d(0)),
+        **PROSE,
+    },
+}
+
+BASE = {
+    "airfield": Key("bool", True),
+    "seats_per_day": Key("int", None, lo=0),
+    "cargo_t_per_day": Key("number", None, lo=_d(0)),
+    "p_closed_day": Key("prob", _d(0)),
+    "attack_multiplier": Key("number", _d(1), lo=_d(0)),
+    "via": Key("str", None),
+    "road_days": Key("int", 0, lo=0),
+    **PROSE,
+}
+
+CONTINGENT = {
+    "troops": Key("int", REQUIRED, lo=1),
+    "equipment_t": Key("number", None, lo=_d(0)),
+    "equipment_t_per_troop": Key("number", _d(0), lo=_d(0)),
+    "handover_fraction": Key("prob", _d(0)),
+    "rear_guard_fraction": Key("prob", _d("0.1")),
+    "rear_guard_min": Key("int", 1, lo=1),
+    "national_delay_days": Key("duration", _d(0)),
+    "prep_days": Key("duration", _d(0)),
+    "depend_on": Key("strs", []),
+    **PROSE,
+}
+CONTINGENT_DEFAULTS = {k: v for k, v in CONTINGENT.items() if k not in ("troops", "source", "assumption")}
+CONTINGENT_DEFAULTS.update(PROSE)
+
+KIND_TEXT = {
+    "int": "an integer",
+    "number": "a number",
+    "prob": "a probability (a number from 0 to 1)",
+    "bool": "true or false",
+    "str": "a string",
+    "date": "an ISO date (YYYY-MM-DD)",
+    "date_or_none": 'an ISO date (YYYY-MM-DD) or "none"',
+    "dates": "a list of ISO dates",
+    "strs": "a list of strings",
+    "duration": "a number of days or a table { min, mode, max }",
+    "priority": '"troops_ascending" or a list of contingent ids',
+}
+
+
+class _Checker:
+    def __init__(self, origin: dict, main_file: str):
+        self.origin = origin
+        self.main_file = main_file
+        self.problems: list = []
+
+    def file_of(self, path: tuple) -> str:
+        while path:
+            if path in self.origin:
+                return self.origin[path]
+            path = path[:-1]
+        return self.main_file
+
+    def problem(self, path: tuple, message: str) -> None:
+        from .errors import Problem
+
+        self.problems.append(Problem(self.file_of(path), format_key(path), message))
+
+    # -- tables ------------------------------------------------------------------
+    def table(self, raw, spec: dict, path: tuple, *, fill: bool = True) -> dict:
+        if not isinstance(raw, dict):
+            self.problem(path, f"expected a table, found {_show(raw)}")
+            raw = {}
+        out = {}
+        for key, value in raw.items():
+            if key not in spec:
+                self.unknown(path + (key,), key, spec)
+                continue
+            got = self.value(value, spec[key], path + (key,))
+            if got is not _BAD:
+                out[key] = got
+        for key, k in spec.items():
+            if key in out or key in raw:
+                continue
+            if k.default is REQUIRED:
+                self.problem(path + (key,), f"missing; expected {KIND_TEXT[k.kind]}")
+            elif fill:
+                out[key] = k.default
+        return out
+
+    def unknown(self, path: tuple, key: str, spec) -> None:
+        close = difflib.get_close_matches(key, list(spec), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of: {', '.join(sorted(spec))}"
+        self.problem(path, f"unknown key{hint}")
+
+    # -- values ------------------------------------------------------------------
+    def value(self, v, k: Key, path: tuple):
+        kind = k.kind
+        if kind == "int":
+            if isinstance(v, bool) or not isinstance(v, int):
+                if isinstance(v, Decimal) and v == v.to_integral_value():
+                    v = int(v)
+                else:
+                    return self.wrong(path, k, v)
+            return self.range(v, k, path)
+        if kind in ("number", "prob"):
+            if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
+                return self.wrong(path, k, v)
+            v = Decimal(v)
+            if not v.is_finite():
+                self.problem(path, f"expected a finite number, found {v}")
+                return _BAD
+            if kind == "prob":
+                k = Key(kind, lo=Decimal(0), hi=Decimal(1))
+            return self.range(v, k, path)
+        if kind == "bool":
+            return v if isinstance(v, bool) else self.wrong(path, k, v)
+        if kind == "str":
+            return v if isinstance(v, str) else self.wrong(path, k, v)
+        if kind in ("date", "date_or_none"):
+            if kind == "date_or_none" and (v is None or (isinstance(v, str) and v.lower() == "none")):
+                return None
+            return self.date(v, k, path)
+        if kind == "dates":
+            if not isinstance(v, list):
+                return self.wrong(path, k, v)
+            out = [self.date(x, Key("date"), path + (i,)) for i, x in enumerate(v)]
+            return _BAD if _BAD in out else out
+        if kind == "strs":
+            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                return self.wrong(path, k, v)
+            return list(v)
+        if kind == "duration":
+            return self.duration(v, path)
+        if kind == "priority":
+            if v == "troops_ascending":
+                return v
+            if isinstance(v, list) and all(isinstance(x, str) for x in v):
+                return list(v)
+            return self.wrong(path, k, v)
+        raise AssertionError(kind)
+
+    def wrong(self, path, k: Key, v):
+        self.problem(path, f"expected {KIND_TEXT[k.kind]}, found {_show(v)}")
+        return _BAD
+
+    def range(self, v, k: Key, path):
+        if k.lo is not None and (v < k.lo or (k.lo_open and v == k.lo)):
+            op = ">" if k.lo_open else ">="
+            hi = f" and <= {k.hi}" if k.hi is not None else ""
+            self.problem(path, f"out of range: found {v}, expected {op} {k.lo}{hi}")
+            return _BAD
+        if k.hi is not None and v > k.hi:
+            lo = f">= {k.lo} and " if k.lo is not None else ""
+            self.problem(path, f"out of range: found {v}, expected {lo}<= {k.hi}")
+            return _BAD
+        return v
+
+    def date(self, v, k: Key, path):
+        if isinstance(v, _dt.datetime) or isinstance(v, _dt.time):
+            self.problem(path, f"expected a date without a time, found {v.isoformat()}")
+            return _BAD
+        if isinstance(v, _dt.date):
+            return v
+        if isinstance(v, str):
+            try:
+                return _dt.date.fromisoformat(v)
+            except ValueError:
+                pass
+        return self.wrong(path, k, v)
+
+    def duration(self, v, path):
+        if isinstance(v, (int, Decimal)) and not isinstance(v, bool):
+            v = Decimal(v)
+            if not v.is_finite() or v < 0:
+                self.problem(path, f"out of range: found {v}, expected a number of days >= 0")
+                return _BAD
+            return (v, v, v)
+        if not isinstance(v, dict):
+            return self.wrong(path, Key("duration"), v)
+        spec = {n: Key("number", lo=Decimal(0)) for n in ("min", "mode", "max")}
+        got = self.table(v, spec, path)
+        if len(got) < 3:
+            return _BAD
+        lo, mode, hi = got["min"], got["mode"], got["max"]
+        ok = True
+        if lo > mode:
+            self.problem(path + ("min",), f"triangular min {lo} is above mode {mode}; expected min <= mode <= max")
+            ok = False
+        if mode > hi:
+            self.problem(path + ("max",), f"triangular max {hi} is below mode {mode}; expected min <= mode <= max")
+            ok = False
+        return (lo, mode, hi) if ok else _BAD
+
+
+class _Bad:
+    def __repr__(self):
+        return "<bad>"
+
+
+_BAD = _Bad()
+
+
+def _show(v) -> str:
+    if isinstance(v, dict):
+        return "a table"
+    if isinstance(v, list):
+        return f"a list {v!r}" if len(repr(v)) < 60 else "a list"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return f"the string {v!r}"
+    if isinstance(v, Decimal):
+        return f"the number {v}"
+    if isinstance(v, int):
+        return f"the integer {v}"
+    if isinstance(v, _dt.date):
+        return f"the date {v.isoformat()}"
+    return repr(v)
+
+
+def check(merged: dict, origin: dict, main_file: str):
+    """Check a merged scenario against the schema.
+
+    Returns
+    -------
+    clean : dict
+        Top-level keys, one table per section, ``bases`` and ``contingents`` as dicts
+        keyed by name and id with every key filled (contingents inherit
+        ``contingent_defaults``).
+    problems : list of Problem
+    """
+    c = _Checker(origin, main_file)
+    spec_top = dict(TOP)
+    known = set(spec_top) | set(TABLES) | {"bases", "contingents", "contingent_defaults"}
+    top_raw = {k: v for k, v in merged.items() if k in TOP}
+    for key in merged:
+        if key not in known:
+            c.unknown((key,), key, sorted(known))
+    clean = c.table(top_raw, spec_top, ())
+    for name, spec in TABLES.items():
+        clean[name] = c.table(merged.get(name, {}), spec, (name,))
+
+    bases_raw = merged.get("bases", {})
+    if not isinstance(bases_raw, dict) or not bases_raw:
+        c.problem(("bases",), f"expected a table of bases ([bases.NAME]), found {_show(bases_raw)}")
+        bases_raw = {}
+    clean["bases"] = {name: c.table(v, BASE, ("bases", name)) for name, v in bases_raw.items()}
+
+    defaults_raw = merged.get("contingent_defaults", {})
+    defaults = c.table(defaults_raw, CONTINGENT_DEFAULTS, ("contingent_defaults",), fill=False)
+    cont_raw = merged.get("contingents", {})
+    if not isinstance(cont_raw, dict) or not cont_raw:
+        c.problem(("contingents",), f'expected a table of contingents ([contingents."NATION@BASE"]), found {_show(cont_raw)}')
+        cont_raw = {}
+    contingents = {}
+    for cid, v in cont_raw.items():
+        given = c.table(v, CONTINGENT, ("contingents", cid), fill=False)
+        filled = {}
+        for key, k in CONTINGENT.items():
+            if key in given:
+                filled[key] = given[key]
+            elif key in defaults and key not in ("source", "assumption"):
+                filled[key] = defaults[key]
+            elif k.default is not REQUIRED:
+                filled[key] = k.default
+        contingents[cid] = filled
+    clean["contingents"] = contingents
+    clean["contingent_defaults"] = defaults
+    return clean, c.problems
