@@ -1,0 +1,1 @@
+"""The drawdown command line (click). Each subcommand is its own module."""

@@ -1,0 +1,50 @@
+"""The ``drawdown`` command group.
+
+Subcommands live one per module and are imported only when used, so ``drawdown --help``
+and shell completion stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# name -> "module:function"
+COMMANDS = {
+    "list": "cli.list_cmd:list_cmd",
+    "show": "cli.show:show",
+    "validate": "cli.validate:validate",
+    "run": "cli.run:run",
+    "trace": "cli.trace:trace",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        try:
+            return getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError):
+            return None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="drawdown", prog_name="drawdown")
+def main():
+    """drawdown: simulate phased military drawdowns under deadlines and conditions.
+
+    \b
+    Examples:
+      drawdown list
+      drawdown show doha-2021-05-01
+      drawdown run doha-2021-05-01 --reps 2000 --seed 1
+    """

@@ -1,0 +1,105 @@
+"""The council and the security conditions: what depends on no state of the force.
+
+Both engines call these functions, so the decision day and the day conditions are
+met are the same bits in both (DESIGN §1.1, §1.5).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["violence_index", "conditions_met_day", "decision_days", "meeting_schedule"]
+
+
+def violence_index(conditions, eps: np.ndarray) -> np.ndarray:
+    """The daily violence index ``V`` of each replication, shape ``(H, R)``.
+
+    ``V[0] = initial``; ``V[t] = V[t-1] + reversion * (target - V[t-1]) + volatility * eps[t]``,
+    computed by this recursion (``eps[0]`` is drawn and unused).
+
+    >>> from sim.scenario import Conditions
+    >>> c = Conditions(initial=1.0, target=0.0, reversion=0.5, volatility=0.0, threshold=0.3, hold_days=2)
+    >>> violence_index(c, np.zeros((4, 1)))[:, 0]
+    array([1.   , 0.5  , 0.25 , 0.125])
+    """
+    eps = np.asarray(eps, dtype=np.float64)
+    V = np.empty_like(eps)
+    V[0] = conditions.initial
+    r, target, vol = conditions.reversion, conditions.target, conditions.volatility
+    for t in range(1, eps.shape[0]):
+        prev = V[t - 1]
+        V[t] = prev + r * (target - prev) + vol * eps[t]
+    return V
+
+
+def conditions_met_day(conditions, V: np.ndarray) -> np.ndarray:
+    """First day ``t`` with ``V[t-hold+1 .. t]`` all at or below the threshold; -1 if none.
+
+    >>> from sim.scenario import Conditions
+    >>> c = Conditions(initial=1.0, target=0.0, reversion=0.5, volatility=0.0, threshold=0.3, hold_days=2)
+    >>> conditions_met_day(c, violence_index(c, np.zeros((5, 1))))
+    array([3], dtype=int32)
+    """
+    below = V <= conditions.threshold
+    hold = conditions.hold_days
+    H, R = V.shape
+    run = np.zeros(R, dtype=np.int64)
+    met = np.full(R, -1, dtype=np.int32)
+    for t in range(H):
+        run = np.where(below[t], run + 1, 0)
+        newly = (run >= hold) & (met < 0)
+        met[newly] = t
+    return met
+
+
+def meeting_schedule(decision, met_day: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Scheduled meetings and each replication's special meeting (-1 if none).
+
+    Returns ``(meeting_days, special_day)``: the sorted scheduled days, and per
+    replication the day of the special meeting (conditions rule with special meetings,
+    ``met_day + special_meeting_delay_days`` within the horizon and not on a scheduled
+    meeting day).
+    """
+    meetings = np.asarray(decision.meeting_days, dtype=np.int32)
+    special = np.full(met_day.shape, -1, dtype=np.int32)
+    if decision.rule == "conditions" and decision.allow_special_meetings:
+        day = met_day + decision.special_meeting_delay_days
+        ok = (met_day >= 0) & (day <= horizon - 1) & ~np.isin(day, meetings)
+        special = np.where(ok, day, -1).astype(np.int32)
+    return meetings, special
+
+
+def decision_days(decision, council_u: np.ndarray, met_day: np.ndarray, horizon: int) -> np.ndarray:
+    """The day the withdrawal order is given in each replication; -1 if never.
+
+    Parameters
+    ----------
+    decision : Decision
+    council_u : ndarray, shape (H, R)
+        The council's uniform of each day; a meeting on day ``t`` fails when
+        ``council_u[t] < p_no_consensus``.
+    met_day : ndarray, shape (R,)
+        Day the conditions are met (-1 never); used by the ``conditions`` rule.
+    horizon : int
+    """
+    R = council_u.shape[1]
+    never = np.int32(-1)
+    if decision.rule == "fixed":
+        return np.full(R, decision.day, dtype=np.int32)
+    p = decision.p_no_consensus
+    meetings, special = meeting_schedule(decision, met_day, horizon)
+    best = np.full(R, np.iinfo(np.int32).max, dtype=np.int64)
+    rows = np.arange(R)
+    for m in meetings:
+        ok = council_u[m] >= p
+        if decision.rule == "conditions":
+            ok &= (met_day >= 0) & (m >= met_day)
+        best = np.where(ok & (m < best), m, best)
+    has_special = special >= 0
+    if has_special.any():
+        u = council_u[np.where(has_special, special, 0), rows]
+        ok = has_special & (u >= p)
+        best = np.where(ok & (special < best), special, best)
+    if decision.latest_decision_day is not None:
+        best = np.minimum(best, decision.latest_decision_day)
+    return np.where(best <= horizon - 1, best, never).astype(np.int32)

@@ -1,0 +1,173 @@
+"""The draw layout: every random input of a replication, shared by both engines.
+
+Replications are grouped in blocks of ``BLOCK_SIZE`` (``B``). Stream ``s`` of block
+``b`` is ``numpy.random.Generator(PCG64(SeedSequence(seed, spawn_key=(b, s))))``, so a
+replication's inputs depend only on the seed, its block and its row, never on how many
+replications run, in which chunk, process or shard. A partial last block uses the
+first rows of the full block.
+
+=============== ===== =================== ============================================
+stream          id    shape               distribution and use
+=============== ===== =================== ============================================
+council         0     (H, B) day-major    U[0,1); a meeting on day t fails when
+                                          ``council[t] < p_no_consensus``
+violence        1     (H, B) day-major    N(0,1); ``eps`` of the conditions index
+                                          (``eps[0]`` drawn and unused)
+national_delay  2     (B, C)              U[0,1) -> triangular inverse CDF, ceiling
+prep            3     (B, C)              U[0,1) -> triangular inverse CDF, ceiling
+closed          4     (H, B, A) day-major U[0,1); airfield a is shut on day t when
+                                          ``closed[t, :, a] < p_closed_day[a]``
+attacks         5     (H, B, N) day-major U[0,1); attacks = poisson_inv(u, mean)
+casualties      6     (H, B, N) day-major U[0,1); casualties = poisson_inv(u, c * attacks)
+hits            7     (H, B, A) day-major U[0,1); hit when ``u < 1 - q[attacks]``
+=============== ===== =================== ============================================
+
+``H`` is ``horizon_days``, ``C`` the number of contingents (scenario order), ``N`` the
+number of bases (file order), ``A`` the number of airfields (bases with an airfield, in
+file order). Draws never depend on the path: every one is made whatever happens.
+Per-day streams are generated day by day (:meth:`BlockDraws.days`); a generator's output
+is the same whether it is drawn in one call or day by day, so an engine may stop drawing
+a block once all its replications are done, and a longer horizon only appends draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "BLOCK_SIZE",
+    "STREAMS",
+    "LAYOUT_VERSION",
+    "BlockDraws",
+    "blocks_for",
+    "stream",
+    "triangular_days",
+    "new_seed",
+]
+
+BLOCK_SIZE = 1000
+LAYOUT_VERSION = 1
+STREAMS = {
+    "council": 0,
+    "violence": 1,
+    "national_delay": 2,
+    "prep": 3,
+    "closed": 4,
+    "attacks": 5,
+    "casualties": 6,
+    "hits": 7,
+}
+
+
+def new_seed() -> int:
+    """A fresh seed from the operating system's entropy (a 128-bit integer)."""
+    return int(np.random.SeedSequence().entropy)
+
+
+def stream(seed: int, block: int, name: str) -> np.random.Generator:
+    """The generator of stream ``name`` for block ``block``."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, STREAMS[name]))))
+
+
+def blocks_for(reps: int, block_size: int = BLOCK_SIZE) -> list[tuple[int, int]]:
+    """The blocks covering ``reps`` replications: ``(block, rows)`` pairs.
+
+    >>> blocks_for(2500)
+    [(0, 1000), (1, 1000), (2, 500)]
+    """
+    full, rest = divmod(int(reps), block_size)
+    out = [(b, block_size) for b in range(full)]
+    if rest:
+        out.append((full, rest))
+    return out
+
+
+def triangular_days(u, lo, mode, hi) -> np.ndarray:
+    """Whole days from a triangular distribution by inverse CDF, rounded up (int32).
+
+    ``u`` is an array of uniforms; ``lo``, ``mode``, ``hi`` broadcast against it. A
+    fixed value (``lo == hi``) gives ``ceil(lo)``; ``lo == mode`` and ``mode == hi``
+    have no left or right branch.
+
+    >>> triangular_days(np.array([0.0, 0.5, 0.999]), 2.0, 2.0, 2.0)
+    array([2, 2, 2], dtype=int32)
+    >>> triangular_days(np.array([0.0, 0.5]), np.array(0.0), np.array(10.0), np.array(10.0))
+    array([0, 8], dtype=int32)
+    """
+    u = np.asarray(u, dtype=np.float64)
+    lo, mode, hi = (np.broadcast_to(np.asarray(x, dtype=np.float64), u.shape) for x in (lo, mode, hi))
+    span = hi - lo
+    with np.errstate(divide="ignore", invalid="ignore"):
+        split = np.where(span > 0, (mode - lo) / np.where(span > 0, span, 1.0), 0.0)
+        left = lo + np.sqrt(u * span * (mode - lo))
+        right = hi - np.sqrt((1.0 - u) * span * (hi - mode))
+    x = np.where(span > 0, np.where(u < split, left, right), lo)
+    return np.ceil(x).astype(np.int32)
+
+
+class BlockDraws:
+    """The random inputs of one block of replications.
+
+    The small streams (council, violence, national delays, preparation) are drawn
+    when the block is made; the per-day streams are drawn day by day from
+    :meth:`days`, in day order.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    seed : int
+    block : int
+        Block number (replications ``block * block_size ...``).
+    rows : int, optional
+        Rows used (a partial last block uses the first ``rows`` of the block).
+    block_size : int, optional
+
+    Examples
+    --------
+    >>> import sim
+    >>> s = sim.load("doha-2021-05-01")
+    >>> d = BlockDraws(s, seed=1, block=0, rows=10)
+    >>> d.council.shape, d.national_delay_days.shape
+    ((540, 10), (10, 40))
+    """
+
+    def __init__(self, scenario, seed: int, block: int, *, rows: int | None = None, block_size: int = BLOCK_SIZE):
+        self.scenario = scenario
+        self.seed = int(seed)
+        self.block = int(block)
+        self.block_size = int(block_size)
+        self.rows = self.block_size if rows is None else int(rows)
+        if not 0 < self.rows <= self.block_size:
+            raise ValueError(f"rows must be in 1..{self.block_size}, got {rows}")
+        H, B, n = scenario.horizon_days, self.block_size, self.rows
+        self.council = stream(seed, block, "council").random((H, B))[:, :n]
+        self.violence = stream(seed, block, "violence").standard_normal((H, B))[:, :n]
+        cs = scenario.contingents
+        self.national_delay_days = self._durations("national_delay", [c.national_delay for c in cs])
+        self.prep_days = self._durations("prep", [c.prep for c in cs])
+
+    def _durations(self, name, dists) -> np.ndarray:
+        u = stream(self.seed, self.block, name).random((self.block_size, len(dists)))[: self.rows]
+        lo = np.array([d.min for d in dists])
+        mode = np.array([d.mode for d in dists])
+        hi = np.array([d.max for d in dists])
+        return triangular_days(u, lo, mode, hi)
+
+    def days(self):
+        """Yield the per-day draws ``(closed, attacks, casualties, hits)`` for days 0, 1, ...
+
+        Each is a float64 array of shape ``(rows, A)`` or ``(rows, N)``.
+        """
+        s = self.scenario
+        B, n = self.block_size, self.rows
+        n_air = sum(1 for b in s.bases if b.airfield)
+        n_bases = len(s.bases)
+        gens = [stream(self.seed, self.block, k) for k in ("closed", "attacks", "casualties", "hits")]
+        widths = (n_air, n_bases, n_bases, n_air)
+        for _ in range(s.horizon_days):
+            yield tuple(g.random((B, w))[:n] for g, w in zip(gens, widths))
+
+    def all_days(self):
+        """The per-day streams for the whole horizon: four arrays ``(H, rows, width)``."""
+        parts = list(zip(*self.days()))
+        return tuple(np.stack(p) for p in parts)

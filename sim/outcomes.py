@@ -1,0 +1,132 @@
+"""Per-replication outcomes (DESIGN §3): one row per replication, the same in both engines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+__all__ = ["Outcomes", "OUTCOME_DTYPES", "finish_outcomes"]
+
+OUTCOME_DTYPES = {
+    "decision_day": np.int32,
+    "met_day": np.int32,
+    "final_exit_day": np.int32,
+    "exit_day": np.int32,
+    "base_closed_day": np.int32,
+    "attacks": np.int64,
+    "casualties": np.int64,
+    "troop_days_past_deadline": np.int64,
+    "troops_at_deadline": np.int64,
+    "met_deadline": np.bool_,
+    "left_before_conditions": np.bool_,
+    "censored": np.bool_,
+}
+
+
+@dataclass
+class Outcomes:
+    """Outcomes of a set of replications, in replication order.
+
+    Days are int32 counted from the scenario's start, ``-1`` for "never":
+    ``decision_day``, ``met_day`` (conditions met), ``final_exit_day``, ``exit_day``
+    (replications × contingents, scenario order), ``base_closed_day`` (replications ×
+    bases). Counts are int64: ``attacks``, ``casualties``, ``troop_days_past_deadline``
+    (end-of-day troops summed over days ``t >= deadline``), ``troops_at_deadline``
+    (end of the deadline day; 0 without a deadline). Booleans: ``met_deadline``,
+    ``left_before_conditions``, ``censored``.
+
+    ``troops_in_country`` (int32) and ``retrograde_lifted_t`` (int64, cumulative
+    tonnes) are per replication and day, ``(R, H)``, when the run recorded them.
+    """
+
+    decision_day: np.ndarray
+    met_day: np.ndarray
+    final_exit_day: np.ndarray
+    exit_day: np.ndarray
+    base_closed_day: np.ndarray
+    attacks: np.ndarray
+    casualties: np.ndarray
+    troop_days_past_deadline: np.ndarray
+    troops_at_deadline: np.ndarray
+    met_deadline: np.ndarray
+    left_before_conditions: np.ndarray
+    censored: np.ndarray
+    troops_in_country: np.ndarray | None = None
+    retrograde_lifted_t: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.final_exit_day)
+
+    def arrays(self, *, daily: bool = False) -> dict:
+        """The outcome arrays by name (the per-day ones only with ``daily``)."""
+        out = {k: getattr(self, k) for k in OUTCOME_DTYPES}
+        if daily and self.troops_in_country is not None:
+            out["troops_in_country"] = self.troops_in_country
+            out["retrograde_lifted_t"] = self.retrograde_lifted_t
+        return out
+
+    @classmethod
+    def concatenate(cls, parts) -> "Outcomes":
+        parts = list(parts)
+        kw = {}
+        for f in fields(cls):
+            values = [getattr(p, f.name) for p in parts]
+            kw[f.name] = None if any(v is None for v in values) else np.concatenate(values)
+        return cls(**kw)
+
+    def retrograde_complete(self, liftable_t: int) -> np.ndarray:
+        """Share of the liftable equipment out at the end of each day, ``(R, H)`` float64."""
+        if liftable_t == 0:
+            return np.ones(self.retrograde_lifted_t.shape)
+        return self.retrograde_lifted_t / float(liftable_t)
+
+
+def base_closed_days(scenario, ready_day: np.ndarray, exit_day: np.ndarray) -> np.ndarray:
+    """First day after which no troops count at each base ever again; -1 if never.
+
+    A ``via`` contingent leaves its home base on its ready day and its via base on its
+    exit day; any other contingent leaves its base on its exit day.
+    """
+    R = exit_day.shape[0]
+    out = np.zeros((R, len(scenario.bases)), dtype=np.int32)
+    never = np.zeros((R, len(scenario.bases)), dtype=bool)
+    for i, c in enumerate(scenario.contingents):
+        leaves = [(c.base, ready_day[:, i] if c.flies_from != c.base else exit_day[:, i])]
+        if c.flies_from != c.base:
+            leaves.append((c.flies_from, exit_day[:, i]))
+        for b, day in leaves:
+            never[:, b] |= day < 0
+            out[:, b] = np.maximum(out[:, b], day)
+    return np.where(never, -1, out).astype(np.int32)
+
+
+def finish_outcomes(scenario, *, decision_day, met_day, ready_day, exit_day, attacks, casualties,
+                    troop_days_past_deadline, troops_at_deadline, troops_in_country=None,
+                    retrograde_lifted_t=None) -> Outcomes:
+    """Derive the summary outcomes of each replication from what an engine recorded."""
+    exit_day = np.asarray(exit_day, dtype=np.int32)
+    ready_day = np.asarray(ready_day)
+    ready_day = np.where(ready_day < scenario.horizon_days, ready_day, -1)
+    censored = (exit_day < 0).any(axis=1)
+    final = np.where(censored, -1, exit_day.max(axis=1, initial=-1)).astype(np.int32)
+    D = scenario.deadline_day
+    met_deadline = ~censored & (final <= D) if D is not None else np.zeros(len(final), dtype=bool)
+    met_day = np.asarray(met_day, dtype=np.int32)
+    left_early = ~censored & ((met_day < 0) | (final < met_day))
+    return Outcomes(
+        decision_day=np.asarray(decision_day, dtype=np.int32),
+        met_day=met_day,
+        final_exit_day=final,
+        exit_day=exit_day,
+        base_closed_day=base_closed_days(scenario, ready_day, exit_day),
+        attacks=np.asarray(attacks, dtype=np.int64),
+        casualties=np.asarray(casualties, dtype=np.int64),
+        troop_days_past_deadline=np.asarray(troop_days_past_deadline, dtype=np.int64),
+        troops_at_deadline=np.asarray(troops_at_deadline, dtype=np.int64),
+        met_deadline=np.asarray(met_deadline, dtype=bool),
+        left_before_conditions=np.asarray(left_early, dtype=bool),
+        censored=np.asarray(censored, dtype=bool),
+        troops_in_country=troops_in_country,
+        retrograde_lifted_t=retrograde_lifted_t,
+    )
