@@ -31,7 +31,7 @@ from .inputs import BlockInputs
 from .outcomes import Outcomes, finish_outcomes
 from .threat import HitTable, attack_mean, base_factors, poisson_inv
 
-__all__ = ["run_simpy", "simulate_replication", "Theatre"]
+__all__ = ["run_simpy", "simulate_replication", "trace_replication", "Theatre"]
 
 DAWN, COUNCIL, PHASES, THREAT, AIRLIFT, DUSK = 0, 1, 2, 3, 4, 5
 TICKS_PER_DAY = 10
@@ -62,6 +62,7 @@ class Theatre:
         draws = inputs.draws
         self.nd_days = draws.national_delay_days[row]
         self.prep_days = draws.prep_days[row]
+        self.council_u = draws.council[:, row]
         self.decision_day = int(inputs.decision_day[row])
         self.met_day = int(inputs.met_day[row])
         self.violence = inputs.violence[:, row]
@@ -162,19 +163,22 @@ def council(env, theatre: Theatre):
             special = day
             meetings.add(day)
     last = d if d >= 0 else s.horizon_days - 1
+    p = dec.p_no_consensus
     for m in sorted(meetings):
         if m > last:
             break
         yield wait_until(env, m, COUNCIL)
         what = "special meeting" if m == special else "council meeting"
-        if m == d:
+        if rule == "conditions" and (theatre.met_day < 0 or m < theatre.met_day):
+            theatre.log("meeting", f"{what}: conditions not met, no order")
+        elif theatre.council_u[m] < p:
+            theatre.log("meeting", f"{what}: no consensus (an ally holds out), no order")
+        else:
+            # The shared decision day is the first meeting that decides (or earlier).
+            assert m == d, (m, d)
             theatre.log("decision", f"{what}: consensus, withdrawal ordered", decision_day=d)
             theatre.order.succeed(d)
             return
-        if rule == "conditions" and (theatre.met_day < 0 or m < theatre.met_day):
-            theatre.log("meeting", f"{what}: conditions not met, no order")
-        else:
-            theatre.log("meeting", f"{what}: no consensus (an ally holds out), no order")
     if d >= 0:
         yield wait_until(env, d, COUNCIL)
         theatre.log("decision", "latest decision date reached: withdrawal ordered without consensus", decision_day=d)
@@ -202,16 +206,20 @@ def contingent(env, theatre: Theatre, i: int):
     if c.flies_from != c.base:
         theatre.counts_at[i] = c.flies_from
         theatre.log("move", f"{theatre.name(i)}: moved by road to {s.bases[c.flies_from].name} ({c.road_days} days)", contingent=c.id)
-    theatre.log("ready", f"{theatre.name(i)}: ready; main body of {c.main_body} may fly, {c.liftable_t} t of equipment to lift",
-                contingent=c.id)
+    how = f"ordered {s.date_of(d).isoformat()}, national decision {nd} d, preparation {prep} d"
+    if c.road_days:
+        how += f", road {c.road_days} d"
+    if ready > d + nd + prep + c.road_days:
+        how += f"; waited for the start date {s.date_of(ready).isoformat()}"
+    theatre.log("ready", f"{theatre.name(i)}: ready ({how}); main body of {c.main_body} may fly, "
+                f"{c.liftable_t} t of equipment to lift", contingent=c.id, ready_day=ready)
     theatre.ready[i].succeed(ready)
     if c.liftable_t == 0:
         theatre.cargo_is_done[i] = True
         theatre.cargo_done[i].succeed(ready)
     yield theatre.cargo_done[i]
     theatre.log("cargo", f"{theatre.name(i)}: equipment out; rear guard of {c.rear_guard} may fly", contingent=c.id)
-    yield theatre.exited[i]
-    theatre.log("exit", f"{theatre.name(i)}: last soldier out", contingent=c.id)
+    yield theatre.exited[i]  # the day book records the exit
 
 
 def threat(env, theatre: Theatre):
@@ -241,7 +249,7 @@ def threat(env, theatre: Theatre):
         thresholds = theatre.hits.threshold(attacks)
         for b in np.flatnonzero(attacks):
             base = s.bases[b]
-            theatre.log("attack", f"{base.name}: {attacks[b]} attack(s), {casualties[b]} casualties",
+            theatre.log("attack", f"{base.name}: {_plural(attacks[b], 'attack')}, {_plural(casualties[b], 'casualty', 'casualties')}",
                         base=base.name, attacks=int(attacks[b]), casualties=int(casualties[b]))
             if b in theatre.airfield_of_base and th.closure_days > 0:
                 a = theatre.airfield_of_base[b]
@@ -249,7 +257,7 @@ def threat(env, theatre: Theatre):
                     end = t + th.closure_days - 1
                     theatre.closed_until[b] = max(theatre.closed_until[b], end)
                     theatre.log("closure", f"{base.name}: airfield hit, shut until {s.date_of(theatre.closed_until[b]).isoformat()}",
-                                base=base.name)
+                                base=base.name, until_day=theatre.closed_until[b])
 
 
 def airfield(env, theatre: Theatre, b: int):
@@ -276,7 +284,8 @@ def airfield(env, theatre: Theatre, b: int):
             continue
         weather = closed_u[t, a] < base.p_closed_day
         if weather or theatre.closed_until[b] >= t:
-            theatre.log("closure", f"{base.name}: airfield shut today ({'weather or maintenance' if weather else 'after a hit'})",
+            why = "weather or maintenance" if weather else f"hit, shut until {s.date_of(theatre.closed_until[b]).isoformat()}"
+            theatre.log("shut", f"{base.name}: airfield shut today ({why}), no flights",
                         base=base.name)
             t += 1
             continue
@@ -307,17 +316,29 @@ def airfield(env, theatre: Theatre, b: int):
                 theatre.troops_left[i] -= take
                 seats -= take
                 flown[i] = take
-        if theatre.events is not None and (lifted or flown or held):
-            parts = [f"{theatre.s.contingents[i].nation} {n}" for i, n in flown.items()]
-            text = f"{base.name}: {sum(flown.values())} troops flown" + (f" ({', '.join(parts)})" if parts else "")
+        # Tell of a held rear guard only once it is all that is left to fly.
+        waiting = [i for i in held if theatre.cargo_is_done[i]
+                   and 0 < theatre.troops_left[i] <= s.contingents[i].rear_guard]
+        if theatre.events is not None and (lifted or flown or waiting):
+            bits = []
+            if flown:
+                who = ", ".join(f"{s.contingents[i].nation} {n}" for i, n in flown.items())
+                bits.append(f"{sum(flown.values())} troops flown ({who})")
             if lifted:
-                text += f", {sum(lifted.values())} t lifted"
+                still = sum(theatre.cargo_left[i] for i in active)
+                bits.append(f"{sum(lifted.values())} t lifted" + (f" ({still} t still to lift)" if still else ""))
+            text = f"{base.name}: " + (", ".join(bits) if bits else "no flights")
             if reduced:
                 text += ", at reduced capacity (enablers gone)"
-            if held:
-                text += "; rear guard held for dependents: " + ", ".join(theatre.s.contingents[i].nation for i in held)
+            if waiting:
+                text += "; rear guard held while dependents remain: " + ", ".join(theatre.name(i) for i in waiting)
             theatre.log("flights", text, base=base.name, troops=sum(flown.values()), tonnes=sum(lifted.values()))
         t += 1
+
+
+def _plural(n, one: str, many: str | None = None) -> str:
+    n = int(n)
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def theatre_holds_rear_guard(theatre: Theatre, i: int) -> bool:
@@ -354,6 +375,7 @@ def day_book(env, theatre: Theatre):
             if theatre.troops_left[i] == 0 and theatre.exit_day[i] < 0:
                 theatre.exit_day[i] = t
                 theatre.exited[i].succeed(t)
+                theatre.log("exit", f"{theatre.name(i)}: last soldier out", contingent=s.contingents[i].id)
                 nation = s.contingents[i].nation
                 if nation in theatre.nation_members:
                     n = s.enablers.nations.index(nation)
@@ -370,6 +392,11 @@ def day_book(env, theatre: Theatre):
         if in_country == 0:
             theatre.log("end", f"all troops out: {theatre.attacks} attacks, {theatre.casualties} casualties in all")
             return
+        if t == s.horizon_days - 1:
+            waiting = [theatre.name(i) for i in range(C) if theatre.troops_left[i] > 0 and not theatre.is_ready[i]]
+            why = f" ({len(waiting)} contingents never became ready)" if waiting else ""
+            theatre.log("censored", f"horizon ends with {in_country} troops still in country{why}: censored; "
+                        f"{theatre.attacks} attacks, {theatre.casualties} casualties so far")
 
 
 def simulate_replication(scenario, inputs: BlockInputs, row: int, day_draws, *, trace: bool = False,
@@ -389,6 +416,27 @@ def simulate_replication(scenario, inputs: BlockInputs, row: int, day_draws, *, 
     book = env.process(day_book(env, theatre))
     env.run(until=simpy.AnyOf(env, [book, env.timeout(at(scenario.horizon_days, DAWN))]))
     return theatre
+
+
+def trace_replication(scenario, seed: int, replication: int) -> list[dict]:
+    """The events of one replication, as :func:`run_simpy` would run it.
+
+    Replication ``R`` is row ``R % BLOCK_SIZE`` of block ``R // BLOCK_SIZE``; only the
+    first rows of that block are drawn. Each event is a dict with ``day``, ``date``
+    (ISO), ``kind`` and ``text``, plus details of its kind.
+
+    >>> import sim
+    >>> events = trace_replication(sim.load("announced-2021-09-11"), seed=1, replication=0)
+    >>> events[0]["kind"], events[0]["date"]
+    ('decision', '2021-04-14')
+    """
+    replication = int(replication)
+    if replication < 0:
+        raise ValueError(f"replication must be >= 0, got {replication}")
+    block, row = divmod(replication, BLOCK_SIZE)
+    inputs = BlockInputs(scenario, seed, block, rows=row + 1)
+    theatre = simulate_replication(scenario, inputs, row, inputs.draws.all_days(), trace=True)
+    return theatre.events
 
 
 def run_simpy(scenario, reps: int, seed: int, *, first_block: int = 0, record_daily: bool = False,

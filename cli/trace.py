@@ -1,0 +1,50 @@
+"""``drawdown trace``: the story of one replication, one line per event."""
+
+from __future__ import annotations
+
+import click
+
+from .options import json_option, report_errors
+
+
+@click.command("trace")
+@click.argument("scenario", metavar="NAME|PATH")
+@click.option("--replication", "-r", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Replication number, as in a run with the same seed.")
+@click.option("--seed", type=click.IntRange(min=0), required=True, help="Seed of the run the replication belongs to.")
+@json_option
+@report_errors
+def trace(scenario, replication, seed, as_json):
+    """Tell the story of one replication: council meetings and the order, each
+    contingent's readiness, the day's flights per airfield, closures, attacks and
+    casualties, exits and base closures, with their dates.
+
+    Replication R of seed S is the same replication in `drawdown run --seed S`, with
+    either engine. --json prints one JSON object per event and line.
+
+    \b
+    Examples:
+      drawdown trace doha-2021-05-01 --seed 1 --replication 17
+      drawdown trace announced-2021-09-11 --seed 1 --json | jq .text
+    """
+    import json
+
+    import sim
+    from sim.simpy_engine import trace_replication
+
+    s = sim.load(scenario)
+    events = trace_replication(s, seed, replication)
+    if as_json:
+        for e in events:
+            click.echo(json.dumps(e, ensure_ascii=False, default=_plain))
+        return
+    click.echo(f"# {s.name} (hash {s.hash[:12]}), seed {seed}, replication {replication}: {s.description}")
+    for e in events:
+        click.echo(f"{e['date']}  {e['text']}")
+
+
+def _plain(value):
+    """numpy scalars as plain numbers for JSON."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -1,0 +1,149 @@
+"""``drawdown run`` and ``drawdown trace`` through click's test runner."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import sim
+from cli.main import main
+from sim.files import read_replications, write_replications
+from sim.outcomes import OUTCOME_DTYPES
+from sim.simpy_engine import run_simpy
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def invoke(runner, *args):
+    result = runner.invoke(main, list(args), catch_exceptions=False)
+    return result
+
+
+def test_run_simpy_prints_a_summary(runner):
+    r = invoke(runner, "run", "announced-2021-09-11", "--engine", "simpy", "--reps", "5", "--seed", "3", "--quiet")
+    assert r.exit_code == 0, r.output
+    out = r.output
+    s = sim.load("announced-2021-09-11")
+    assert "announced-2021-09-11" in out and s.hash[:12] in out
+    assert "engine simpy" in out and "seed 3" in out and "5 replications" in out
+    assert "decision      median 2021-04-14 (day 58)" in out  # the fixed order
+    assert "final exit" in out and "5%:" in out and "95%:" in out
+    assert "out by 2021-09-11" in out and "P = " in out
+    assert "casualties" in out and "censored      0 of 5" in out
+
+
+def test_run_without_seed_prints_a_fresh_one(runner):
+    r = invoke(runner, "run", "announced-2021-09-11", "--engine", "simpy", "--reps", "2", "--quiet")
+    assert r.exit_code == 0, r.output
+    line = next(x for x in r.output.splitlines() if x.startswith("run "))
+    seed = int(line.split("seed ")[1].split()[0])
+    assert seed > 0 and "fresh seed" in line
+
+
+def test_run_conditions_based_has_no_deadline_probability(runner):
+    r = invoke(runner, "run", "conditions-based", "--engine", "simpy", "--reps", "3", "--seed", "1", "--quiet")
+    assert r.exit_code == 0, r.output
+    assert "not applicable" in r.output
+
+
+def test_run_unknown_scenario_is_an_error(runner):
+    r = runner.invoke(main, ["run", "no-such-scenario", "--engine", "simpy", "--reps", "1", "--seed", "1"])
+    assert r.exit_code == 2
+    assert "no such scenario" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_run_out_writes_npz(runner, tmp_path):
+    out_dir = tmp_path / "results" / "doha"
+    r = invoke(runner, "run", "doha-2021-05-01", "--engine", "simpy", "--reps", "4", "--seed", "7", "--quiet",
+               "--out", str(out_dir))
+    assert r.exit_code == 0, r.output
+    path = out_dir / "replications.npz"
+    assert path.is_file() and str(path) in r.output
+    assert [p.name for p in out_dir.iterdir()] == ["replications.npz"]  # no temporary file left
+    s = sim.load("doha-2021-05-01")
+    C, N = len(s.contingents), len(s.bases)
+    with np.load(path, allow_pickle=False) as data:
+        for k, dtype in OUTCOME_DTYPES.items():
+            assert data[k].dtype == dtype, k
+        shapes = {"exit_day": (4, C), "base_closed_day": (4, N)}
+        for k in OUTCOME_DTYPES:
+            assert data[k].shape == shapes.get(k, (4,)), k
+        assert str(data["scenario_hash"]) == s.hash
+        assert str(data["seed"]) == "7"
+        assert str(data["engine"]) == "simpy"
+        assert str(data["version"]) == sim.__version__
+        assert data["seed"].dtype.kind == "U"
+        expected = run_simpy(s, 4, 7)
+        for k in OUTCOME_DTYPES:
+            assert np.array_equal(data[k], getattr(expected, k)), k
+    arrays, meta = read_replications(path)
+    assert set(arrays) == set(OUTCOME_DTYPES)
+    assert meta["engine"] == "simpy" and meta["scenario"] == "doha-2021-05-01"
+
+
+def test_write_replications_keeps_huge_seeds_and_refuses_clashes(tmp_path):
+    s = sim.load("announced-2021-09-11")
+    out = run_simpy(s, 2, 1)
+    seed = 2**127 + 12345
+    path = write_replications(tmp_path / "r.npz", out, meta={"seed": seed, "engine": "simpy"})
+    _, meta = read_replications(path)
+    assert int(meta["seed"]) == seed
+    with pytest.raises(ValueError):
+        write_replications(tmp_path / "r.npz", out, meta={"censored": "x"})
+
+
+def test_run_progress_goes_to_stderr(tmp_path):
+    runner = CliRunner(mix_stderr=False) if "mix_stderr" in CliRunner.__init__.__code__.co_varnames else CliRunner()
+    r = runner.invoke(main, ["run", "announced-2021-09-11", "--engine", "simpy", "--reps", "2", "--seed", "1"])
+    assert r.exit_code == 0
+    assert "scenario" in r.stdout
+    assert "simpy: announced-2021-09-11" in r.stderr
+    assert "simpy: announced-2021-09-11" not in r.stdout
+
+
+@pytest.mark.parametrize("name", sim.list_scenarios())
+def test_trace_runs_on_every_shipped_scenario(runner, name):
+    r = invoke(runner, "trace", name, "--seed", "1", "--replication", "2")
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[0].startswith(f"# {name}")
+    body = lines[1:]
+    assert body and all(len(x) > 12 and x[4] == "-" and x[10:12] == "  " for x in body)
+    assert any("withdrawal ordered" in x for x in body) or any("no order" in x for x in body)
+
+    r = invoke(runner, "trace", name, "--seed", "1", "--replication", "2", "--json")
+    assert r.exit_code == 0
+    events = [json.loads(x) for x in r.output.splitlines()]
+    assert len(events) == len(body)
+    assert all({"day", "date", "kind", "text"} <= set(e) for e in events)
+    kinds = {e["kind"] for e in events}
+    assert "exit" in kinds or "censored" in kinds
+    if "censored" not in kinds:
+        assert "decision" in kinds and "end" in kinds
+        exits = [e for e in events if e["kind"] == "exit"]
+        assert len(exits) == len(sim.load(name).contingents)
+    assert [e["day"] for e in events] == sorted(e["day"] for e in events)
+
+
+def test_trace_agrees_with_run(runner):
+    # Replication 1001 is row 1 of block 1 (blocks of 1,000): the trace draws only that
+    # block's first rows, and tells the story run_simpy computes for it.
+    s = sim.load("announced-2021-09-11")
+    block1 = run_simpy(s, 2, 4, first_block=1)
+    r = invoke(runner, "trace", "announced-2021-09-11", "--seed", "4", "--replication", "1001", "--json")
+    events = [json.loads(x) for x in r.output.splitlines()]
+    exits = {e["contingent"]: e["day"] for e in events if e["kind"] == "exit"}
+    assert [exits[c.id] for c in s.contingents] == block1.exit_day[1].tolist()
+
+
+def test_trace_needs_a_seed(runner):
+    r = runner.invoke(main, ["trace", "doha-2021-05-01"])
+    assert r.exit_code == 2
+    assert "--seed" in r.output
