@@ -71,8 +71,51 @@ def _allocate(want: np.ndarray, capacity: np.ndarray) -> np.ndarray:
 
     ``want`` is (R, U) in priority order, ``capacity`` (R,). Returns what each takes.
     """
-    before = np.cumsum(want, axis=1) - want
+    before = np.cumsum(want, axis=1, dtype=want.dtype) - want
     return np.minimum(want, np.maximum(capacity[:, None] - before, 0))
+
+
+class _Columns:
+    """Contingents reordered so each airfield's users are one run of columns, in priority order."""
+
+    def __init__(self, plan: _Plan):
+        order, segments = [], []
+        for b in plan.airfields:
+            lo = len(order)
+            order.extend(plan.users[b].tolist())
+            segments.append((b, plan.air_index[b], lo, len(order)))
+        self.perm = np.array(order, dtype=np.int64)
+        self.inverse = np.argsort(self.perm)
+        self.segments = [seg for seg in segments if seg[3] > seg[2]]
+        pos = self.inverse
+        self.rear_guard = plan.rear_guard[self.perm].astype(np.int32)
+        self.via = pos[plan.via_idx]
+        self.home_onehot = plan.home_onehot[self.perm]
+        self.move_onehot = plan.move_onehot[self.perm]
+        self.enabler_members = [pos[m] for m in plan.enabler_members]
+        self.holders = [(pos[m], pos[d]) for m, d in plan.holders]
+
+
+def _screen_thresholds(plan: _Plan, rate: np.ndarray, per_rep_rate: bool, cut_possible: bool) -> np.ndarray:
+    """Per day and base, a uniform at or below which no attack can happen, whatever the state.
+
+    The attack mean is at most its value with the most troops that can ever count at the
+    base, the largest factor and the day's largest rate; ``pdtr(0, mean)`` falls as the
+    mean grows, and the margin absorbs any last-bit wobble, so ``u`` at or below the
+    threshold means zero attacks, as :func:`poisson_inv` would say.
+    """
+    from scipy.special import pdtr
+
+    s = plan.s
+    most = np.zeros(plan.N)
+    for c in s.contingents:
+        most[c.base] += c.troops
+        if c.flies_from != c.base:
+            most[c.flies_from] += c.troops
+    factor = np.maximum(plan.factors, plan.factors_exposed) if cut_possible else plan.factors
+    rate_max = rate.max(axis=1) if per_rep_rate else rate
+    mean_max = attack_mean(rate_max[:, None], factor, most, s.total_troops)
+    return pdtr(0, mean_max) - 1e-12
 
 
 def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int) -> Outcomes:
@@ -80,10 +123,13 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int) -> Outcomes:
     H, C = s.horizon_days, plan.C
     th = s.threat
     D = s.deadline_day
+    cols = _Columns(plan)
+    A = len(plan.airfields)
     inputs = [BlockInputs(s, seed, b, rows=rows, block_size=block_size) for b, rows in blocks]
     day_iters = [inp.draws.days() for inp in inputs]
-    sizes = [inp.rows for inp in inputs]
-    R = sum(sizes)
+    sizes = np.array([inp.rows for inp in inputs])
+    R = int(sizes.sum())
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
     block_of_row = np.repeat(np.arange(len(inputs)), sizes)
 
     decision = np.concatenate([inp.decision_day for inp in inputs])
@@ -91,154 +137,187 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int) -> Outcomes:
     nd = np.concatenate([inp.draws.national_delay_days for inp in inputs]).astype(np.int64)
     prep = np.concatenate([inp.draws.prep_days for inp in inputs]).astype(np.int64)
     ready = np.maximum(decision[:, None].astype(np.int64) + nd + prep + plan.road, s.decision.start_on_day)
-    ready = np.where(decision[:, None] >= 0, ready, NEVER)
-    ready = np.where(ready <= H - 1, ready, NEVER)
-    per_rep_rate = s.deadline_day is None
+    ready = np.where((decision[:, None] >= 0) & (ready <= H - 1), ready, NEVER).astype(np.int32)
+    per_rep_rate = D is None
     rate = np.concatenate([inp.rate for inp in inputs], axis=1) if per_rep_rate else inputs[0].rate
     del inputs
-
-    troops_left = np.broadcast_to(plan.troops, (R, C)).copy()
-    cargo_left = np.broadcast_to(plan.liftable, (R, C)).copy()
-    exit_day = np.full((R, C), -1, dtype=np.int32)
-    closed_until = np.full((R, len(plan.airfields)), -1, dtype=np.int64)
-    gone_day = np.full((R, len(plan.enabler_members)), -1, dtype=np.int64)
-    lifted = np.zeros(R, dtype=np.int64)
-    attacks_total = np.zeros(R, dtype=np.int64)
-    casualties_total = np.zeros(R, dtype=np.int64)
-    past = np.zeros(R, dtype=np.int64)
-    at_deadline = np.zeros(R, dtype=np.int64)
-    troops_daily = np.zeros((R, H), dtype=np.int32)
-    lifted_daily = np.full((R, H), s.liftable_t, dtype=np.int64)
-    first_ready = ready.min(axis=1)
-
-    act = np.arange(R)  # replications with troops in country
-    block_live = np.ones(len(sizes), dtype=bool)
-    offsets = np.concatenate(([0], np.cumsum(sizes)))
     cut_possible = not s.enablers_last and len(plan.enabler_members) > 0
+    screen = _screen_thresholds(plan, rate, per_rep_rate, cut_possible)
+    most = np.zeros(plan.N)
+    for c in s.contingents:
+        most[c.base] += c.troops
+        if c.flies_from != c.base:
+            most[c.flies_from] += c.troops
+    factor_hi = np.maximum(plan.factors, plan.factors_exposed) if cut_possible else plan.factors
+    rate_max = rate.max(axis=1) if per_rep_rate else None
+
+    # Working rows, ordered by the day their first contingent is ready, so that the rows
+    # with anything to fly form a prefix; finished rows are dropped now and then.
+    first_ready = ready.min(axis=1)
+    rid = np.argsort(first_ready, kind="stable")
+    fr = first_ready[rid]
+    rdy = ready[rid][:, cols.perm]
+    tl = np.broadcast_to(plan.troops[cols.perm].astype(np.int32), (R, C)).copy()
+    cl = np.broadcast_to(plan.liftable[cols.perm].astype(np.int32), (R, C)).copy()
+    ex = np.full((R, C), -1, dtype=np.int32)
+    closed_until = np.full((R, A), -1, dtype=np.int32)
+    gone = np.full((R, len(cols.enabler_members)), -1, dtype=np.int32)
+    lifted = np.zeros(R, dtype=np.int64)
+    attacks_w = np.zeros(R, dtype=np.int64)
+    casualties_w = np.zeros(R, dtype=np.int64)
+
+    exit_out = np.full((R, C), -1, dtype=np.int32)
+    attacks_out = np.zeros(R, dtype=np.int64)
+    casualties_out = np.zeros(R, dtype=np.int64)
+    days = np.arange(H)[:, None]
+    troops_daily = np.where(days < first_ready[None, :], s.total_troops, 0).astype(np.int32)
+    lifted_daily = np.where(days < first_ready[None, :], 0, s.liftable_t).astype(np.int64)
+
+    closed_buf = np.empty((R, A))
+    attack_buf = np.empty((R, plan.N))
+    casualty_buf = np.empty((R, plan.N))
+    hit_buf = np.empty((R, A))
+    live = np.ones(len(sizes), dtype=bool)
+    in_country = np.full(R, s.total_troops, dtype=np.int64)
+    finished = 0
+
+    def retire(keep):
+        nonlocal rid, fr, rdy, tl, cl, ex, closed_until, gone, lifted, attacks_w, casualties_w, in_country
+        drop = ~keep
+        gone_rows = rid[drop]
+        exit_out[gone_rows] = ex[drop][:, cols.inverse]
+        attacks_out[gone_rows] = attacks_w[drop]
+        casualties_out[gone_rows] = casualties_w[drop]
+        rid, fr, rdy, tl, cl, ex = rid[keep], fr[keep], rdy[keep], tl[keep], cl[keep], ex[keep]
+        closed_until, gone, lifted = closed_until[keep], gone[keep], lifted[keep]
+        attacks_w, casualties_w, in_country = attacks_w[keep], casualties_w[keep], in_country[keep]
+        live[:] = False
+        live[np.unique(block_of_row[rid])] = True
+
     for t in range(H):
-        if act.size == 0:
+        n = rid.size
+        if n == 0:
             break
-        # Draw day t for every block that still has replications running.
-        live_blocks = np.unique(block_of_row[act])
-        block_live[:] = False
-        block_live[live_blocks] = True
-        closed_u = np.empty((R, len(plan.airfields)))
-        attack_u = np.empty((R, plan.N))
-        casualty_u = np.empty((R, plan.N))
-        hit_u = np.empty((R, len(plan.airfields)))
-        for k, it in enumerate(day_iters):
-            if not block_live[k]:
-                continue
-            c_u, a_u, cas_u, h_u = next(it)
+        # The day's draws, for every block that still has replications running.
+        for k in np.flatnonzero(live):
+            c_u, a_u, cas_u, h_u = next(day_iters[k])
             lo, hi = offsets[k], offsets[k + 1]
-            closed_u[lo:hi], attack_u[lo:hi], casualty_u[lo:hi], hit_u[lo:hi] = c_u, a_u, cas_u, h_u
-        # Blocks that stopped drawing never need later days: their iterators are dropped.
-        for k in np.flatnonzero(~block_live):
-            day_iters[k] = _exhausted()
+            closed_buf[lo:hi], attack_buf[lo:hi], casualty_buf[lo:hi], hit_buf[lo:hi] = c_u, a_u, cas_u, h_u
+        nr = int(np.searchsorted(fr, t, side="right"))  # rows with a contingent ready by today
 
-        tl = troops_left[act]
-        rdy = ready[act] <= t  # step 3: readiness (and via moves) take effect
-
-        # step 4: the threat, on troops at the start of the day
-        troops_at = tl @ plan.home_onehot
-        if plan.via_idx.size:
-            moved = rdy[:, plan.via_idx]
-            if moved.any():
-                troops_at = troops_at + (tl[:, plan.via_idx] * moved) @ plan.move_onehot[plan.via_idx]
-        troops_at = np.rint(troops_at).astype(np.int64)
-        factor = plan.factors
-        if cut_possible:
-            gone_now = (gone_day[act] >= 0) & (gone_day[act] < t)
-            if gone_now.any():
-                exposed = np.zeros((act.size, plan.N), dtype=bool)
-                for n, mask in enumerate(plan.exposed_mask):
-                    exposed |= gone_now[:, n : n + 1] & mask
-                factor = np.where(exposed, plan.factors_exposed, plan.factors)
-        rate_t = rate[t][act][:, None] if per_rep_rate else rate[t]
-        mean = attack_mean(rate_t, factor, troops_at, s.total_troops)
-        attacks = poisson_inv(attack_u[act], mean)
-        if attacks.any():
-            casualties = poisson_inv(casualty_u[act], th.casualties_per_attack * attacks)
-            attacks_total[act] += attacks.sum(axis=1)
-            casualties_total[act] += casualties.sum(axis=1)
-            if th.closure_days > 0:
-                for b in plan.airfields:
-                    a = plan.air_index[b]
-                    hit = hit_u[act, a] < plan.hits.threshold(attacks[:, b])
+        # step 4: the threat, on the troops at each base at the start of the day
+        # A row's base can hold at most its troops in country: a cheap bound on the mean
+        # rules out most (row, base) pairs before the exact inverse CDF.
+        rate_hi = rate_max[t] if per_rep_rate else rate[t]
+        bound = rate_hi * factor_hi * np.minimum(most, in_country[:, None]) / s.total_troops
+        cand_r, cand_b = np.nonzero((attack_buf[rid] > screen[t]) & (attack_buf[rid] > np.exp(-bound) - 1e-12))
+        if cand_r.size:
+            rows = np.unique(cand_r)
+            tl_r = tl[rows]
+            troops_at = tl_r @ cols.home_onehot
+            if cols.via.size:
+                moved = rdy[rows][:, cols.via] <= t
+                troops_at = troops_at + (tl_r[:, cols.via] * moved) @ cols.move_onehot[cols.via]
+            troops_at = np.rint(troops_at).astype(np.int64)
+            where_row = np.searchsorted(rows, cand_r)
+            factor = plan.factors[cand_b]
+            if cut_possible:
+                g = gone[cand_r]
+                exposed = np.zeros(cand_r.size, dtype=bool)
+                for e, mask in enumerate(plan.exposed_mask):
+                    exposed |= (g[:, e] >= 0) & (g[:, e] < t) & mask[cand_b]
+                factor = np.where(exposed, plan.factors_exposed[cand_b], factor)
+            rate_t = rate[t, rid[cand_r]] if per_rep_rate else rate[t]
+            mean = attack_mean(rate_t, factor, troops_at[where_row, cand_b], s.total_troops)
+            orig = rid[cand_r]
+            attacks = poisson_inv(attack_buf[orig, cand_b], mean)
+            hit_any = attacks > 0
+            if hit_any.any():
+                cand_r, cand_b, orig, attacks = cand_r[hit_any], cand_b[hit_any], orig[hit_any], attacks[hit_any]
+                casualties = poisson_inv(casualty_buf[orig, cand_b], th.casualties_per_attack * attacks)
+                np.add.at(attacks_w, cand_r, attacks)
+                np.add.at(casualties_w, cand_r, casualties)
+                if th.closure_days > 0:
+                    air = np.array([plan.air_index.get(b, -1) for b in range(plan.N)])[cand_b]
+                    on_air = air >= 0
+                    r_h, a_h, o_h = cand_r[on_air], air[on_air], orig[on_air]
+                    hit = hit_buf[o_h, a_h] < plan.hits.threshold(attacks[on_air])
                     if hit.any():
-                        rows = act[hit]
-                        closed_until[rows, a] = np.maximum(closed_until[rows, a], t + th.closure_days - 1)
+                        np.maximum.at(closed_until, (r_h[hit], a_h[hit]), t + th.closure_days - 1)
 
-        # step 5: airfields, cargo then seats, in priority order
-        if (first_ready[act] <= t).any():
-            exited_before = exit_day[act] >= 0
-            held = np.zeros((act.size, C), dtype=bool)
-            for members, dependents in plan.holders:
-                waiting = (~exited_before[:, dependents]).any(axis=1)
+        if nr == 0:
+            continue
+        # step 5: each airfield hands out cargo, then seats, in priority order
+        held = None
+        if cols.holders:
+            held = np.zeros((nr, C), dtype=bool)
+            exd = ex[:nr]
+            for members, dependents in cols.holders:
+                waiting = (exd[:, dependents] < 0).any(axis=1)
                 held[:, members] |= waiting[:, None]
-            for b in plan.airfields:
-                users = plan.users[b]
-                if users.size == 0:
-                    continue
-                r_u = rdy[:, users]
-                if not r_u.any():
-                    continue
-                a = plan.air_index[b]
-                base = s.bases[b]
-                shut = (closed_u[act, a] < base.p_closed_day) | (closed_until[act, a] >= t)
-                cargo_cap = np.full(act.size, base.cargo_t_per_day, dtype=np.int64)
-                seat_cap = np.full(act.size, base.seats_per_day, dtype=np.int64)
-                if cut_possible and plan.cut_by[b]:
-                    g = gone_day[act][:, plan.cut_by[b]]
-                    reduced = ((g >= 0) & (g < t)).any(axis=1)
-                    cargo_cap = np.where(reduced, base.cargo_reduced, cargo_cap)
-                    seat_cap = np.where(reduced, base.seats_reduced, seat_cap)
-                cargo_cap[shut] = 0
-                seat_cap[shut] = 0
-                rows = act[:, None]
-                cols = users[None, :]
-                cl = cargo_left[rows, cols]
-                take = _allocate(np.where(r_u, cl, 0), cargo_cap)
-                cl = cl - take
-                cargo_left[rows, cols] = cl
-                lifted[act] += take.sum(axis=1)
-                done = r_u & (cl == 0)
-                tl_u = troops_left[rows, cols]
-                rear = np.minimum(tl_u, plan.rear_guard[users])
-                usable = tl_u - rear + np.where(done & ~held[:, users], rear, 0)
-                take = _allocate(np.where(r_u, usable, 0), seat_cap)
-                troops_left[rows, cols] = tl_u - take
+        for b, a, lo, hi in cols.segments:
+            r_u = rdy[:nr, lo:hi] <= t
+            if not r_u.any():
+                continue
+            base = s.bases[b]
+            shut = (closed_buf[rid[:nr], a] < base.p_closed_day) | (closed_until[:nr, a] >= t)
+            if cut_possible and plan.cut_by[b]:
+                g = gone[:nr][:, [cols_n for cols_n in plan.cut_by[b]]]
+                reduced = ((g >= 0) & (g < t)).any(axis=1)
+                cargo_cap = np.where(reduced, base.cargo_reduced, base.cargo_t_per_day).astype(np.int32)
+                seat_cap = np.where(reduced, base.seats_reduced, base.seats_per_day).astype(np.int32)
+            else:
+                cargo_cap = np.full(nr, base.cargo_t_per_day, dtype=np.int32)
+                seat_cap = np.full(nr, base.seats_per_day, dtype=np.int32)
+            cargo_cap[shut] = 0
+            seat_cap[shut] = 0
+            cl_s = cl[:nr, lo:hi]
+            take = _allocate(np.where(r_u, cl_s, 0), cargo_cap)
+            cl_s -= take
+            lifted[:nr] += take.sum(axis=1)
+            tl_s = tl[:nr, lo:hi]
+            rear = np.minimum(tl_s, cols.rear_guard[lo:hi])
+            may_go = r_u & (cl_s == 0)
+            if held is not None:
+                may_go &= ~held[:, lo:hi]
+            usable = np.where(r_u, tl_s - rear + np.where(may_go, rear, 0), 0)
+            tl_s -= _allocate(usable, seat_cap)
 
         # step 6: the day's books and exits
-        tl = troops_left[act]
-        in_country = tl.sum(axis=1)
-        troops_daily[act, t] = in_country
-        lifted_daily[act, t] = lifted[act]
-        if D is not None and t >= D:
-            past[act] += in_country
-            if t == D:
-                at_deadline[act] = in_country
-        newly = (tl == 0) & (exit_day[act] < 0)
+        tl_p = tl[:nr]
+        in_country[:nr] = tl_p.sum(axis=1)
+        troops_daily[t, rid[:nr]] = in_country[:nr]
+        lifted_daily[t, rid[:nr]] = lifted[:nr]
+        newly = (tl_p == 0) & (ex[:nr] < 0)
         if newly.any():
-            rows, cols = np.nonzero(newly)
-            exit_day[act[rows], cols] = t
-            for n, members in enumerate(plan.enabler_members):
-                ed = exit_day[act][:, members]
-                now_gone = (ed >= 0).all(axis=1) & (gone_day[act, n] < 0)
-                gone_day[act[now_gone], n] = t
-        act = act[in_country > 0]
+            ex[:nr][newly] = t
+            for e, members in enumerate(cols.enabler_members):
+                now_gone = (ex[:nr][:, members] >= 0).all(axis=1) & (gone[:nr, e] < 0)
+                gone[:nr][now_gone, e] = t
+        finished = int((in_country[:nr] == 0).sum())
+        if finished and finished * 8 >= n:
+            retire(in_country > 0)
 
+    retire(np.zeros(rid.size, dtype=bool))
     for k in range(len(day_iters)):
         day_iters[k] = None
+    troops_daily = np.ascontiguousarray(troops_daily.T)
+    lifted_daily = np.ascontiguousarray(lifted_daily.T)
+    if D is not None:
+        past = troops_daily[:, D:].sum(axis=1, dtype=np.int64)
+        at_deadline = troops_daily[:, D].astype(np.int64)
+    else:
+        past = np.zeros(R, dtype=np.int64)
+        at_deadline = np.zeros(R, dtype=np.int64)
     ready_out = np.where(ready == NEVER, -1, ready).astype(np.int32)
     return finish_outcomes(
         s,
         decision_day=decision,
         met_day=met,
         ready_day=ready_out,
-        exit_day=exit_day,
-        attacks=attacks_total,
-        casualties=casualties_total,
+        exit_day=exit_out,
+        attacks=attacks_out,
+        casualties=casualties_out,
         troop_days_past_deadline=past,
         troops_at_deadline=at_deadline,
         troops_in_country=troops_daily,

@@ -42,11 +42,21 @@ def attack_mean(rate, factor, troops, total: int) -> np.ndarray:
     return rate * factor * np.asarray(troops, dtype=np.float64) / float(total)
 
 
+_TOLERANCE = 1e-11  # far above the recurrence's rounding, far below any probability that matters
+_RECURRENCE_MAX_MEAN = 50.0
+
+
 def poisson_inv(u, mean) -> np.ndarray:
     """Poisson counts by inverse CDF: the smallest ``k >= 0`` with ``pdtr(k, mean) >= u``.
 
-    0 where the mean is 0. Takes and returns arrays (int64); the cheap path
-    (``u <= pdtr(0, mean)``) costs one special-function call.
+    0 where the mean is 0. Takes and returns arrays (int64), elementwise, so the result
+    of an element never depends on the array it came in.
+
+    The CDF is first summed by the recurrence ``p[k] = p[k-1] * mean / k``; where ``u``
+    is further than ``1e-11`` from every partial sum it compares with, that sum is on
+    the same side of ``u`` as ``pdtr`` itself and decides. Elsewhere (and for means
+    above 50) the answer comes from ``pdtr`` directly. The result is the definition's
+    in every case, at a fraction of ``pdtr``'s cost.
 
     >>> poisson_inv(np.array([0.0, 0.3, 0.5, 0.99]), np.array([2.0, 2.0, 0.0, 2.0]))
     array([0, 1, 0, 6])
@@ -54,25 +64,49 @@ def poisson_inv(u, mean) -> np.ndarray:
     u = np.asarray(u, dtype=np.float64)
     mean = np.broadcast_to(np.asarray(mean, dtype=np.float64), u.shape)
     out = np.zeros(u.shape, dtype=np.int64)
-    live = (mean > 0) & (u > pdtr(0, mean))
-    if not live.any():
+    idx = np.flatnonzero(mean > 0)
+    if idx.size == 0:
         return out
-    idx = np.flatnonzero(live)
     uu = u.ravel()[idx]
     mm = mean.ravel()[idx]
-    # A starting point from the continuous inverse, then exact steps on pdtr.
-    guess = np.where(mm > 20, np.floor(np.nan_to_num(pdtrik(uu, mm), nan=0.0)) - 2, 0.0)
+    small = mm <= _RECURRENCE_MAX_MEAN
+    exact = ~small
+    if small.any():
+        si = np.flatnonzero(small)
+        us, ms = uu[si], mm[si]
+        p = np.exp(-ms)
+        cdf = p.copy()
+        k = np.zeros(si.size)
+        near = np.abs(us - cdf) <= _TOLERANCE
+        need = (cdf < us) & ~near
+        while need.any():
+            j = np.flatnonzero(need)
+            k[j] += 1.0
+            p[j] = p[j] * ms[j] / k[j]
+            cdf[j] += p[j]
+            near[j] |= np.abs(us[j] - cdf[j]) <= _TOLERANCE
+            need[j] = (cdf[j] < us[j]) & ~near[j]
+        out.ravel()[idx[si]] = k.astype(np.int64)
+        exact[si[near]] = True
+    if exact.any():
+        ei = np.flatnonzero(exact)
+        out.ravel()[idx[ei]] = _poisson_inv_pdtr(uu[ei], mm[ei])
+    return out
+
+
+def _poisson_inv_pdtr(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """The definition itself: step ``k`` on ``pdtr`` from a continuous first guess."""
+    guess = np.where(mean > 20, np.floor(np.nan_to_num(pdtrik(u, mean), nan=0.0)) - 2, 0.0)
     k = np.maximum(guess, 0.0)
-    down = (k > 0) & (pdtr(k - 1, mm) >= uu)
+    down = (k > 0) & (pdtr(k - 1, mean) >= u)
     while down.any():
         k = np.where(down, k - 1, k)
-        down = (k > 0) & (pdtr(k - 1, mm) >= uu)
-    up = pdtr(k, mm) < uu
+        down = (k > 0) & (pdtr(k - 1, mean) >= u)
+    up = pdtr(k, mean) < u
     while up.any():
         k = np.where(up, k + 1, k)
-        up = pdtr(k, mm) < uu
-    out.ravel()[idx] = k.astype(np.int64)
-    return out
+        up = pdtr(k, mean) < u
+    return k.astype(np.int64)
 
 
 class HitTable:
