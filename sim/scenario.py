@@ -354,6 +354,12 @@ def _build(raw: dict, origin: dict, file: str, name: str, chain: tuple) -> Scena
     start = clean.get("start")
     horizon = clean.get("horizon_days", 540)
     warnings: list[str] = []
+    if start is not None:
+        try:
+            start + _dt.timedelta(days=horizon - 1)
+        except OverflowError:
+            problem(("horizon_days",), f"{horizon} days from {start.isoformat()} go past the last date a calendar can hold (9999-12-31); expected an earlier start or a shorter horizon")
+            start = None
 
     def day(path, value, *, within_horizon=False):
         if value is None or start is None:
@@ -448,7 +454,13 @@ def _build(raw: dict, origin: dict, file: str, name: str, chain: tuple) -> Scena
                 graph[nation].add(dep)
     cycle = _find_cycle(graph)
     if cycle:
-        problem(("contingents",), f"depend_on cycle between nations: {' -> '.join(cycle)}; expected no cycles")
+        # name the depend_on list that closes the cycle's first link
+        first = next(
+            (cid for cid, nation, _, c in cont_rows if nation == cycle[0] and cycle[1] in c.get("depend_on", [])),
+            None,
+        )
+        where = ("contingents", first, "depend_on") if first else ("contingents",)
+        problem(where, f"depend_on cycle between nations: {' -> '.join(cycle)}; expected no cycles")
     enabler_nations = [n for n in nations if any(n in graph[m] for m in nations)]
 
     # decision ---------------------------------------------------------------------------------
@@ -461,7 +473,7 @@ def _build(raw: dict, origin: dict, file: str, name: str, chain: tuple) -> Scena
         hint = f"; did you mean {close[0]!r}?" if close else ""
         problem(("decision", "rule"), f"unknown rule {rule!r}, expected one of {', '.join(RULES)}{hint}")
     fixed_day = day(("decision", "date"), dec.get("date"), within_horizon=(rule == "fixed"))
-    if rule == "fixed" and dec.get("date") is None:
+    if rule == "fixed" and dec.get("date") is None and not _has_problem(problems, ("decision", "date")):
         problem(("decision", "date"), "missing; the fixed rule needs the date the order is given")
     meeting_days = []
     for i, m in enumerate(dec.get("meetings", [])):
@@ -474,11 +486,15 @@ def _build(raw: dict, origin: dict, file: str, name: str, chain: tuple) -> Scena
     latest_day = day(("decision", "latest_decision"), dec.get("latest_decision"), within_horizon=True)
     start_on_day = day(("decision", "start_on"), dec.get("start_on"))
     p_nc = dec.get("p_no_consensus", Decimal(0))
-    if p_nc == 1 and dec.get("latest_decision") is None and rule != "fixed":
+    # the checks below would only repeat a problem already reported for these keys
+    calendar_ok = start is not None and not any(
+        _has_problem(problems, ("decision", k)) for k in ("meetings", "latest_decision", "allow_special_meetings")
+    )
+    if p_nc == 1 and dec.get("latest_decision") is None and rule != "fixed" and calendar_ok:
         problem(("decision", "p_no_consensus"), "p_no_consensus = 1 means no meeting ever decides; expected a decision.latest_decision date, or p_no_consensus < 1")
-    if rule == "next_meeting" and not meeting_days and dec.get("latest_decision") is None:
+    if rule == "next_meeting" and not meeting_days and dec.get("latest_decision") is None and calendar_ok:
         problem(("decision", "meetings"), "no meeting within the horizon and no latest_decision: the order can never be given; expected at least one meeting date")
-    if rule == "conditions" and not meeting_days and not dec.get("allow_special_meetings") and dec.get("latest_decision") is None:
+    if rule == "conditions" and not meeting_days and not dec.get("allow_special_meetings") and dec.get("latest_decision") is None and calendar_ok:
         problem(("decision", "meetings"), "the conditions rule needs meetings, special meetings or a latest_decision to decide at; expected at least one")
 
     # capacities -----------------------------------------------------------------------------
@@ -493,13 +509,16 @@ def _build(raw: dict, origin: dict, file: str, name: str, chain: tuple) -> Scena
         cargo = round_half_up(bv.get("cargo_t_per_day") or 0)
         users = served.get(i, [])
         if airfield and users:
-            if bv.get("seats_per_day") is None and "seats_per_day" not in _problem_keys(problems, path):
-                problem(path + ("seats_per_day",), "missing; a base with an airfield and contingents to fly needs seats_per_day")
+            if bv.get("seats_per_day") is None:
+                if not _has_problem(problems, path + ("seats_per_day",)):
+                    problem(path + ("seats_per_day",), "missing; a base with an airfield and contingents to fly needs seats_per_day")
             elif seats == 0:
-                problem(path + ("seats_per_day",), f"zero seats, but {len(users)} contingents fly from here: they could never leave; expected > 0")
+                n = len(users)
+                problem(path + ("seats_per_day",), f"zero seats, but {n} contingent{'s' if n != 1 else ''} fly from here: they could never leave; expected > 0")
             liftable = sum(_liftable(c) for _, c in users)
-            if bv.get("cargo_t_per_day") is None and "cargo_t_per_day" not in _problem_keys(problems, path):
-                problem(path + ("cargo_t_per_day",), "missing; a base with an airfield and contingents to fly needs cargo_t_per_day")
+            if bv.get("cargo_t_per_day") is None:
+                if not _has_problem(problems, path + ("cargo_t_per_day",)):
+                    problem(path + ("cargo_t_per_day",), "missing; a base with an airfield and contingents to fly needs cargo_t_per_day")
             elif cargo == 0 and liftable > 0:
                 problem(path + ("cargo_t_per_day",), f"zero cargo capacity, but {liftable} t of equipment must leave from here; expected > 0")
         seats_red = round_half_up(Decimal(seats) * frac)
@@ -602,12 +621,18 @@ def _build(raw: dict, origin: dict, file: str, name: str, chain: tuple) -> Scena
     exposure = enablers_tab.get("exposure_without_enablers", Decimal("1.5"))
     if not problems and total > 0:
         rate_max = float(thr["attack_rate_before"])
+        rate_key = "attack_rate_before"
         if deadline_day is not None:
             weeks = max(0, (horizon - 1 - deadline_day - 1) // 7)
-            rate_max = max(rate_max, float(thr["attack_rate_after"]) * (1 + float(thr["escalation_per_week"]) * weeks))
+            after = float(thr["attack_rate_after"]) * (1 + float(thr["escalation_per_week"]) * weeks)
+            if after > rate_max:
+                rate_max, rate_key = after, "attack_rate_after"
         else:
             v_bound = abs(float(cond["initial"])) + abs(float(cond["target"])) + 8 * float(cond["volatility"]) * math.sqrt(horizon)
-            rate_max = rate_max + float(thr["violence_coupling"]) * v_bound
+            coupled = float(thr["violence_coupling"]) * v_bound
+            if coupled > rate_max:
+                rate_key = "violence_coupling"
+            rate_max = rate_max + coupled
         counted = [0] * len(bases)
         for c in contingents:
             counted[c.base] += c.troops
@@ -615,8 +640,8 @@ def _build(raw: dict, origin: dict, file: str, name: str, chain: tuple) -> Scena
                 counted[c.flies_from] += c.troops
         mult = max((b.attack_multiplier * n for b, n in zip(bases, counted)), default=0.0)
         worst = rate_max * mult * max(1.0, float(exposure)) / total
-        if worst > MAX_ATTACK_MEAN:
-            problem(("threat",), f"a base's daily attack mean can reach {worst:.3g}; expected at most {MAX_ATTACK_MEAN:g} (lower the attack rates or escalation)")
+        if not worst <= MAX_ATTACK_MEAN:  # also catches nan
+            problem(("threat", rate_key), f"a base's daily attack mean can reach {worst:.3g}; expected at most {MAX_ATTACK_MEAN:g} (lower the attack rates, escalation or attack multipliers)")
         cas = float(thr["casualties_per_attack"]) * (worst + 10 * math.sqrt(worst) + 10)
         if cas > MAX_ATTACK_MEAN:
             problem(("threat", "casualties_per_attack"), f"a day's casualty mean can reach {cas:.3g}; expected at most {MAX_ATTACK_MEAN:g}")
@@ -703,9 +728,15 @@ def _liftable(c) -> int:
     return round_half_up(Decimal(_equipment(c)) * (1 - c.get("handover_fraction", Decimal(0))))
 
 
-def _problem_keys(problems, path) -> set:
-    prefix = format_key(path) + "."
-    return {p.key[len(prefix):] for p in problems if p.key.startswith(prefix)}
+def _has_problem(problems, path) -> bool:
+    """Whether a problem was already reported at ``path`` or inside it, or at a table above it."""
+    key = format_key(path)
+    for p in problems:
+        if p.key == key or p.key.startswith(key + ".") or p.key.startswith(key + "["):
+            return True
+        if p.key and (key.startswith(p.key + ".") or key.startswith(p.key + "[")):
+            return True
+    return False
 
 
 def _find_cycle(graph: dict):

@@ -34,6 +34,14 @@ def _d(x) -> Decimal:
     return Decimal(str(x))
 
 
+# Upper bounds that keep every integer the engines see well inside int32 (days) and
+# int64 (troops, tonnes), and every number finite as a float.
+MAX_DAYS = 100_000
+MAX_TROOPS = 10_000_000
+MAX_TONNES = Decimal(10**9)
+MAX_NUMBER = Decimal(10**15)
+
+
 PROSE = {"source": Key("str", None), "assumption": Key("str", None)}
 
 TOP = {
@@ -42,8 +50,8 @@ TOP = {
     "start": Key("date"),
     "horizon_days": Key("int", 540, lo=1, hi=20000),
     "deadline": Key("date_or_none", None),
-    "total_troops": Key("int", None, lo=1),
-    "total_nations": Key("int", None, lo=1),
+    "total_troops": Key("int", None, lo=1, hi=MAX_TROOPS * 100),
+    "total_nations": Key("int", None, lo=1, hi=MAX_TROOPS),
     "enablers_last": Key("bool", True),
     "priority": Key("priority", "troops_ascending"),
     **PROSE,
@@ -56,7 +64,7 @@ TABLES = {
         "meetings": Key("dates", []),
         "p_no_consensus": Key("prob", _d(0)),
         "allow_special_meetings": Key("bool", False),
-        "special_meeting_delay_days": Key("int", 14, lo=0),
+        "special_meeting_delay_days": Key("int", 14, lo=0, hi=MAX_DAYS),
         "latest_decision": Key("date", None),
         "start_on": Key("date", None),
         **PROSE,
@@ -67,7 +75,7 @@ TABLES = {
         "reversion": Key("number", _d("0.02"), lo=_d(0), hi=_d(1)),
         "volatility": Key("number", _d("0.05"), lo=_d(0)),
         "threshold": Key("number", _d("0.5")),
-        "hold_days": Key("int", 14, lo=1),
+        "hold_days": Key("int", 14, lo=1, hi=MAX_DAYS),
         **PROSE,
     },
     "threat": {
@@ -77,7 +85,7 @@ TABLES = {
         "violence_coupling": Key("number", _d(0), lo=_d(0)),
         "casualties_per_attack": Key("number", _d(0), lo=_d(0)),
         "p_airfield_hit": Key("prob", _d(0)),
-        "closure_days": Key("int", 0, lo=0),
+        "closure_days": Key("int", 0, lo=0, hi=MAX_DAYS),
         **PROSE,
     },
     "enablers": {
@@ -89,24 +97,24 @@ TABLES = {
 
 BASE = {
     "airfield": Key("bool", True),
-    "seats_per_day": Key("int", None, lo=0),
-    "cargo_t_per_day": Key("number", None, lo=_d(0)),
+    "seats_per_day": Key("int", None, lo=0, hi=MAX_TROOPS),
+    "cargo_t_per_day": Key("number", None, lo=_d(0), hi=MAX_TONNES),
     "p_closed_day": Key("prob", _d(0)),
     "attack_multiplier": Key("number", _d(1), lo=_d(0)),
     "via": Key("str", None),
-    "road_days": Key("int", 0, lo=0),
+    "road_days": Key("int", 0, lo=0, hi=MAX_DAYS),
     **PROSE,
 }
 
 CONTINGENT = {
-    "troops": Key("int", REQUIRED, lo=1),
-    "equipment_t": Key("number", None, lo=_d(0)),
-    "equipment_t_per_troop": Key("number", _d(0), lo=_d(0)),
+    "troops": Key("int", REQUIRED, lo=1, hi=MAX_TROOPS),
+    "equipment_t": Key("number", None, lo=_d(0), hi=MAX_TONNES),
+    "equipment_t_per_troop": Key("number", _d(0), lo=_d(0), hi=_d(10_000)),
     "handover_fraction": Key("prob", _d(0)),
     "rear_guard_fraction": Key("prob", _d("0.1")),
-    "rear_guard_min": Key("int", 1, lo=1),
-    "national_delay_days": Key("duration", _d(0)),
-    "prep_days": Key("duration", _d(0)),
+    "rear_guard_min": Key("int", 1, lo=1, hi=MAX_TROOPS),
+    "national_delay_days": Key("duration", (_d(0), _d(0), _d(0))),
+    "prep_days": Key("duration", (_d(0), _d(0), _d(0))),
     "depend_on": Key("strs", []),
     **PROSE,
 }
@@ -150,7 +158,7 @@ class _Checker:
     def table(self, raw, spec: dict, path: tuple, *, fill: bool = True) -> dict:
         if not isinstance(raw, dict):
             self.problem(path, f"expected a table, found {_show(raw)}")
-            raw = {}
+            return {}
         out = {}
         for key, value in raw.items():
             if key not in spec:
@@ -178,7 +186,7 @@ class _Checker:
         kind = k.kind
         if kind == "int":
             if isinstance(v, bool) or not isinstance(v, int):
-                if isinstance(v, Decimal) and v == v.to_integral_value():
+                if isinstance(v, Decimal) and v.is_finite() and v == v.to_integral_value():
                     v = int(v)
                 else:
                     return self.wrong(path, k, v)
@@ -189,6 +197,9 @@ class _Checker:
             v = Decimal(v)
             if not v.is_finite():
                 self.problem(path, f"expected a finite number, found {v}")
+                return _BAD
+            if abs(v) > MAX_NUMBER and (k.hi is None or k.hi > MAX_NUMBER):
+                self.problem(path, f"out of range: found {v}, expected a number of magnitude at most {MAX_NUMBER:.0e}")
                 return _BAD
             if kind == "prob":
                 k = Key(kind, lo=Decimal(0), hi=Decimal(1))
@@ -252,13 +263,13 @@ class _Checker:
     def duration(self, v, path):
         if isinstance(v, (int, Decimal)) and not isinstance(v, bool):
             v = Decimal(v)
-            if not v.is_finite() or v < 0:
-                self.problem(path, f"out of range: found {v}, expected a number of days >= 0")
+            if not v.is_finite() or v < 0 or v > MAX_DAYS:
+                self.problem(path, f"out of range: found {v}, expected a number of days >= 0 and <= {MAX_DAYS}")
                 return _BAD
             return (v, v, v)
         if not isinstance(v, dict):
             return self.wrong(path, Key("duration"), v)
-        spec = {n: Key("number", lo=Decimal(0)) for n in ("min", "mode", "max")}
+        spec = {n: Key("number", lo=Decimal(0), hi=Decimal(MAX_DAYS)) for n in ("min", "mode", "max")}
         got = self.table(v, spec, path)
         if len(got) < 3:
             return _BAD

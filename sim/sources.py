@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as _dt
 import tomllib
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 
 from .errors import Problem, ScenarioError
@@ -18,14 +17,18 @@ __all__ = ["scenario_dir", "list_scenario_files", "find_scenario", "read_chain"]
 
 
 def scenario_dir() -> Path:
-    """The directory of the shipped scenarios (installed or in a source checkout)."""
-    try:
-        shipped = Path(str(resources.files("sim._scenarios")))
-        if shipped.is_dir() and any(shipped.glob("*.toml")):
-            return shipped
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parent.parent / "scenarios"
+    """The directory of the shipped scenarios (installed or in a source checkout).
+
+    Installed, ``scenarios/`` is the namespace package ``sim._scenarios`` beside this
+    module (``importlib.resources`` gives a ``MultiplexedPath`` for it, not a path, so
+    the directory is found from this file); in a checkout it is ``scenarios/`` at the
+    repository root.
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_scenarios", here.parent / "scenarios"):
+        if candidate.is_dir() and any(candidate.glob("*.toml")):
+            return candidate
+    return here.parent / "scenarios"
 
 
 def list_scenario_files() -> list[Path]:
@@ -83,6 +86,10 @@ def _read(path: Path) -> dict:
             data = tomllib.load(fh, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([Problem(str(path), "", f"malformed TOML: {exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            [Problem(str(path), "", f"malformed TOML: not UTF-8 text (byte {exc.start + 1}); expected a UTF-8 encoded file")]
+        ) from None
     except OSError as exc:
         raise ScenarioError([Problem(str(path), "", f"cannot read file: {exc.strerror}")]) from None
     return _normalise(data)
