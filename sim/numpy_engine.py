@@ -208,9 +208,13 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int) -> Outcomes:
         # step 4: the threat, on the troops at each base at the start of the day
         # A row's base can hold at most its troops in country: a cheap bound on the mean
         # rules out most (row, base) pairs before the exact inverse CDF.
-        rate_hi = rate_max[t] if per_rep_rate else rate[t]
-        bound = rate_hi * factor_hi * np.minimum(most, in_country[:, None]) / s.total_troops
-        cand_r, cand_b = np.nonzero((attack_buf[rid] > screen[t]) & (attack_buf[rid] > np.exp(-bound) - 1e-12))
+        u_att = attack_buf[rid]
+        cand_r, cand_b = np.nonzero(u_att > screen[t])
+        if cand_r.size:
+            rate_hi = rate_max[t] if per_rep_rate else rate[t]
+            bound = rate_hi * factor_hi[cand_b] * np.minimum(most[cand_b], in_country[cand_r]) / s.total_troops
+            keep = u_att[cand_r, cand_b] > np.exp(-bound) - 1e-12
+            cand_r, cand_b = cand_r[keep], cand_b[keep]
         if cand_r.size:
             rows = np.unique(cand_r)
             tl_r = tl[rows]

@@ -80,12 +80,12 @@ def poisson_inv(u, mean) -> np.ndarray:
         near = np.abs(us - cdf) <= _TOLERANCE
         need = (cdf < us) & ~near
         while need.any():
-            j = np.flatnonzero(need)
-            k[j] += 1.0
-            p[j] = p[j] * ms[j] / k[j]
-            cdf[j] += p[j]
-            near[j] |= np.abs(us[j] - cdf[j]) <= _TOLERANCE
-            need[j] = (cdf[j] < us[j]) & ~near[j]
+            # Whole-array steps: cheaper than subsetting for the short arrays seen here.
+            k += need
+            p = np.where(need, p * ms / np.maximum(k, 1.0), p)
+            cdf = np.where(need, cdf + p, cdf)
+            near |= need & (np.abs(us - cdf) <= _TOLERANCE)
+            need &= (cdf < us) & ~near
         out.ravel()[idx[si]] = k.astype(np.int64)
         exact[si[near]] = True
     if exact.any():
