@@ -382,7 +382,8 @@ def day_book(env, theatre: Theatre):
                     if all(theatre.exit_day[j] >= 0 for j in theatre.nation_members[nation]):
                         theatre.enabler_gone_day[n] = t
                         theatre.log("enablers", f"{nation}: last enabler contingent out")
-        for b, base in enumerate(s.bases):
+        for b, base in enumerate(s.bases if theatre.events is not None else ()):
+            # Only the story needs this; outcomes derive base closing from exit days.
             if theatre.base_closed[b]:
                 continue
             if not any(theatre.troops_left[i] > 0 and (theatre.counts_at[i] == b or s.contingents[i].flies_from == b)
