@@ -67,12 +67,13 @@ class _Plan:
 
 
 def _allocate(want: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """Hand ``capacity`` to the columns of ``want`` in column order; each takes what it can.
+    """Hand ``capacity`` to the rows of ``want`` in row order; each takes what it can.
 
-    ``want`` is (R, U) in priority order, ``capacity`` (R,). Returns what each takes.
+    ``want`` is (U, R): users in priority order by replications; ``capacity`` (R,).
+    Returns what each user takes.
     """
-    before = np.cumsum(want, axis=1, dtype=want.dtype) - want
-    return np.minimum(want, np.maximum(capacity[:, None] - before, 0))
+    before = np.cumsum(want, axis=0, dtype=want.dtype) - want
+    return np.minimum(want, np.maximum(capacity - before, 0))
 
 
 class _Columns:
@@ -152,19 +153,24 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int) -> Outcomes:
     rate_max = rate.max(axis=1) if per_rep_rate else None
 
     # Working rows, ordered by the day their first contingent is ready, so that the rows
-    # with anything to fly form a prefix; finished rows are dropped now and then.
+    # with anything to fly form a prefix; finished rows are dropped now and then. State
+    # is contingent-major (C, rows): an airfield's users are a run of rows, and sums
+    # over contingents are vector adds.
     first_ready = ready.min(axis=1)
     rid = np.argsort(first_ready, kind="stable")
     fr = first_ready[rid]
-    rdy = ready[rid][:, cols.perm]
-    tl = np.broadcast_to(plan.troops[cols.perm].astype(np.int32), (R, C)).copy()
-    cl = np.broadcast_to(plan.liftable[cols.perm].astype(np.int32), (R, C)).copy()
-    ex = np.full((R, C), -1, dtype=np.int32)
-    closed_until = np.full((R, A), -1, dtype=np.int32)
-    gone = np.full((R, len(cols.enabler_members)), -1, dtype=np.int32)
+    rdy = np.ascontiguousarray(ready[rid][:, cols.perm].T)
+    tl = np.repeat(plan.troops[cols.perm].astype(np.int32)[:, None], R, axis=1)
+    cl = np.repeat(plan.liftable[cols.perm].astype(np.int32)[:, None], R, axis=1)
+    ex = np.full((C, R), -1, dtype=np.int32)
+    closed_until = np.full((A, R), -1, dtype=np.int32)
+    gone = np.full((len(cols.enabler_members), R), -1, dtype=np.int32)
     lifted = np.zeros(R, dtype=np.int64)
     attacks_w = np.zeros(R, dtype=np.int64)
     casualties_w = np.zeros(R, dtype=np.int64)
+    home_t = np.ascontiguousarray(cols.home_onehot.T)
+    move_t = np.ascontiguousarray(cols.move_onehot[cols.via].T) if cols.via.size else None
+    rear_col = cols.rear_guard[:, None]
 
     exit_out = np.full((R, C), -1, dtype=np.int32)
     attacks_out = np.zeros(R, dtype=np.int64)
@@ -179,17 +185,18 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int) -> Outcomes:
     hit_buf = np.empty((R, A))
     live = np.ones(len(sizes), dtype=bool)
     in_country = np.full(R, s.total_troops, dtype=np.int64)
-    finished = 0
+    air_of_base = np.array([plan.air_index.get(b, -1) for b in range(plan.N)])
 
     def retire(keep):
         nonlocal rid, fr, rdy, tl, cl, ex, closed_until, gone, lifted, attacks_w, casualties_w, in_country
         drop = ~keep
         gone_rows = rid[drop]
-        exit_out[gone_rows] = ex[drop][:, cols.inverse]
+        exit_out[gone_rows] = ex[:, drop].T[:, cols.inverse]
         attacks_out[gone_rows] = attacks_w[drop]
         casualties_out[gone_rows] = casualties_w[drop]
-        rid, fr, rdy, tl, cl, ex = rid[keep], fr[keep], rdy[keep], tl[keep], cl[keep], ex[keep]
-        closed_until, gone, lifted = closed_until[keep], gone[keep], lifted[keep]
+        rid, fr = rid[keep], fr[keep]
+        rdy, tl, cl, ex = rdy[:, keep], tl[:, keep], cl[:, keep], ex[:, keep]
+        closed_until, gone, lifted = closed_until[:, keep], gone[:, keep], lifted[keep]
         attacks_w, casualties_w, in_country = attacks_w[keep], casualties_w[keep], in_country[keep]
         live[:] = False
         live[np.unique(block_of_row[rid])] = True
@@ -206,68 +213,68 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int) -> Outcomes:
         nr = int(np.searchsorted(fr, t, side="right"))  # rows with a contingent ready by today
 
         # step 4: the threat, on the troops at each base at the start of the day
-        # A row's base can hold at most its troops in country: a cheap bound on the mean
-        # rules out most (row, base) pairs before the exact inverse CDF.
         u_att = attack_buf[rid]
         cand_r, cand_b = np.nonzero(u_att > screen[t])
         if cand_r.size:
+            # A row's base holds at most its troops in country: a cheap bound on the mean
+            # rules out most (row, base) pairs before the exact inverse CDF.
             rate_hi = rate_max[t] if per_rep_rate else rate[t]
             bound = rate_hi * factor_hi[cand_b] * np.minimum(most[cand_b], in_country[cand_r]) / s.total_troops
             keep = u_att[cand_r, cand_b] > np.exp(-bound) - 1e-12
             cand_r, cand_b = cand_r[keep], cand_b[keep]
         if cand_r.size:
-            rows = np.unique(cand_r)
-            tl_r = tl[rows]
-            troops_at = tl_r @ cols.home_onehot
-            if cols.via.size:
-                moved = rdy[rows][:, cols.via] <= t
-                troops_at = troops_at + (tl_r[:, cols.via] * moved) @ cols.move_onehot[cols.via]
+            rows, where_row = np.unique(cand_r, return_inverse=True)
+            tl_r = tl[:, rows]
+            troops_at = home_t @ tl_r
+            if move_t is not None:
+                moved = rdy[cols.via][:, rows] <= t
+                troops_at = troops_at + move_t @ (tl_r[cols.via] * moved)
             troops_at = np.rint(troops_at).astype(np.int64)
-            where_row = np.searchsorted(rows, cand_r)
             factor = plan.factors[cand_b]
             if cut_possible:
-                g = gone[cand_r]
+                g = gone[:, cand_r]
                 exposed = np.zeros(cand_r.size, dtype=bool)
                 for e, mask in enumerate(plan.exposed_mask):
-                    exposed |= (g[:, e] >= 0) & (g[:, e] < t) & mask[cand_b]
+                    exposed |= (g[e] >= 0) & (g[e] < t) & mask[cand_b]
                 factor = np.where(exposed, plan.factors_exposed[cand_b], factor)
             rate_t = rate[t, rid[cand_r]] if per_rep_rate else rate[t]
-            mean = attack_mean(rate_t, factor, troops_at[where_row, cand_b], s.total_troops)
+            mean = attack_mean(rate_t, factor, troops_at[cand_b, where_row], s.total_troops)
             orig = rid[cand_r]
             attacks = poisson_inv(attack_buf[orig, cand_b], mean)
-            hit_any = attacks > 0
-            if hit_any.any():
-                cand_r, cand_b, orig, attacks = cand_r[hit_any], cand_b[hit_any], orig[hit_any], attacks[hit_any]
+            struck = attacks > 0
+            if struck.any():
+                cand_r, cand_b, orig, attacks = cand_r[struck], cand_b[struck], orig[struck], attacks[struck]
                 casualties = poisson_inv(casualty_buf[orig, cand_b], th.casualties_per_attack * attacks)
                 np.add.at(attacks_w, cand_r, attacks)
                 np.add.at(casualties_w, cand_r, casualties)
                 if th.closure_days > 0:
-                    air = np.array([plan.air_index.get(b, -1) for b in range(plan.N)])[cand_b]
+                    air = air_of_base[cand_b]
                     on_air = air >= 0
                     r_h, a_h, o_h = cand_r[on_air], air[on_air], orig[on_air]
                     hit = hit_buf[o_h, a_h] < plan.hits.threshold(attacks[on_air])
                     if hit.any():
-                        np.maximum.at(closed_until, (r_h[hit], a_h[hit]), t + th.closure_days - 1)
+                        np.maximum.at(closed_until, (a_h[hit], r_h[hit]), t + th.closure_days - 1)
 
         if nr == 0:
             continue
         # step 5: each airfield hands out cargo, then seats, in priority order
         held = None
         if cols.holders:
-            held = np.zeros((nr, C), dtype=bool)
-            exd = ex[:nr]
+            held = np.zeros((C, nr), dtype=bool)
+            exd = ex[:, :nr]
             for members, dependents in cols.holders:
-                waiting = (exd[:, dependents] < 0).any(axis=1)
-                held[:, members] |= waiting[:, None]
+                waiting = (exd[dependents] < 0).any(axis=0)
+                held[members] |= waiting
+        rid_p = rid[:nr]
         for b, a, lo, hi in cols.segments:
-            r_u = rdy[:nr, lo:hi] <= t
+            r_u = rdy[lo:hi, :nr] <= t
             if not r_u.any():
                 continue
             base = s.bases[b]
-            shut = (closed_buf[rid[:nr], a] < base.p_closed_day) | (closed_until[:nr, a] >= t)
+            shut = (closed_buf[rid_p, a] < base.p_closed_day) | (closed_until[a, :nr] >= t)
             if cut_possible and plan.cut_by[b]:
-                g = gone[:nr][:, [cols_n for cols_n in plan.cut_by[b]]]
-                reduced = ((g >= 0) & (g < t)).any(axis=1)
+                g = gone[plan.cut_by[b], :nr]
+                reduced = ((g >= 0) & (g < t)).any(axis=0)
                 cargo_cap = np.where(reduced, base.cargo_reduced, base.cargo_t_per_day).astype(np.int32)
                 seat_cap = np.where(reduced, base.seats_reduced, base.seats_per_day).astype(np.int32)
             else:
@@ -275,29 +282,30 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int) -> Outcomes:
                 seat_cap = np.full(nr, base.seats_per_day, dtype=np.int32)
             cargo_cap[shut] = 0
             seat_cap[shut] = 0
-            cl_s = cl[:nr, lo:hi]
+            cl_s = cl[lo:hi, :nr]
             take = _allocate(np.where(r_u, cl_s, 0), cargo_cap)
             cl_s -= take
-            lifted[:nr] += take.sum(axis=1)
-            tl_s = tl[:nr, lo:hi]
-            rear = np.minimum(tl_s, cols.rear_guard[lo:hi])
+            lifted[:nr] += take.sum(axis=0)
+            tl_s = tl[lo:hi, :nr]
+            rear = np.minimum(tl_s, rear_col[lo:hi])
             may_go = r_u & (cl_s == 0)
             if held is not None:
-                may_go &= ~held[:, lo:hi]
+                may_go &= ~held[lo:hi]
             usable = np.where(r_u, tl_s - rear + np.where(may_go, rear, 0), 0)
             tl_s -= _allocate(usable, seat_cap)
 
         # step 6: the day's books and exits
-        tl_p = tl[:nr]
-        in_country[:nr] = tl_p.sum(axis=1)
-        troops_daily[t, rid[:nr]] = in_country[:nr]
-        lifted_daily[t, rid[:nr]] = lifted[:nr]
-        newly = (tl_p == 0) & (ex[:nr] < 0)
+        tl_p = tl[:, :nr]
+        in_country[:nr] = tl_p.sum(axis=0)
+        troops_daily[t, rid_p] = in_country[:nr]
+        lifted_daily[t, rid_p] = lifted[:nr]
+        ex_p = ex[:, :nr]
+        newly = (tl_p == 0) & (ex_p < 0)
         if newly.any():
-            ex[:nr][newly] = t
+            ex_p[newly] = t
             for e, members in enumerate(cols.enabler_members):
-                now_gone = (ex[:nr][:, members] >= 0).all(axis=1) & (gone[:nr, e] < 0)
-                gone[:nr][now_gone, e] = t
+                now_gone = (ex_p[members] >= 0).all(axis=0) & (gone[e, :nr] < 0)
+                gone[e, :nr][now_gone] = t
         finished = int((in_country[:nr] == 0).sum())
         if finished and finished * 8 >= n:
             retire(in_country > 0)
