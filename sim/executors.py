@@ -1,0 +1,464 @@
+"""Executors: where units of work run (DESIGN §6).
+
+A :class:`Unit` is one unit of work: a scenario, a seed, an engine and a list of
+``(block, rows)`` pairs. :func:`run_unit` turns it into a :class:`UnitResult` (the
+unit's :class:`~sim.summary.Summary`, and optionally its per-replication outcomes). It
+is a pure function of the unit: the same unit gives the same bits in any process, on
+any machine with the same numpy, scipy and SIMD features, however often it runs. So an
+executor may run units in any order, in parallel, and run one again after a worker
+died; the caller merges the summaries in block order (:meth:`Summary.merge_all`) and
+gets the same bits as one run in the calling process.
+
+Executors, all with the same interface (:meth:`Executor.run` yields ``(index,
+result)`` pairs as units finish; use them as context managers so they clean up):
+
+* :class:`InProcess`: in the calling process, in order (the default);
+* :class:`ProcessPool`: a local pool of ``workers`` processes
+  (:mod:`concurrent.futures`, started with ``forkserver`` where the platform has it,
+  else ``spawn``: never ``fork``, which does not mix with threads);
+* :class:`DaskExecutor`: a Dask cluster, either an existing one (``address`` of its
+  scheduler) or a local one started for the run (``local_workers`` worker processes,
+  one thread each, bound to the loopback interface), closed again by :meth:`close`.
+  Dask is an optional extra: ``pip install 'drawdown[cluster]'``. When a worker dies,
+  Dask runs its tasks again on another worker; units are pure, so the result does not
+  change.
+
+Example
+-------
+>>> import sim
+>>> from sim.draws import blocks_for
+>>> s = sim.load("doha-2021-05-01")
+>>> units = make_units(s, 1, blocks_for(300, 100), block_size=100, unit_blocks=2)
+>>> [u.blocks for u in units]
+[((0, 100), (1, 100)), ((2, 100),)]
+>>> with InProcess() as ex:
+...     merged = merge_results(r for _, r in ex.run(units))
+>>> from sim.summary import summarize
+>>> merged == summarize(s, 300, seed=1, block_size=100)
+True
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import uuid
+from dataclasses import dataclass, field
+
+from .draws import BLOCK_SIZE
+from .errors import DrawdownError
+
+__all__ = [
+    "Unit",
+    "UnitResult",
+    "run_unit",
+    "make_units",
+    "merge_results",
+    "Executor",
+    "InProcess",
+    "ProcessPool",
+    "DaskExecutor",
+    "make_executor",
+    "CLUSTER_HINT",
+    "MAX_UNIT_BLOCKS",
+]
+
+#: What to tell a user who asks for Dask without it.
+CLUSTER_HINT = "pip install 'drawdown[cluster]'"
+#: Most blocks in one unit of work (the numpy engine runs them as one vectorised chunk).
+MAX_UNIT_BLOCKS = 8
+
+
+# -- the unit of work ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Unit:
+    """One unit of work: ``blocks`` of ``scenario`` with ``seed`` and ``engine``.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        Pickles (a frozen dataclass of plain data), so it travels to any worker.
+    seed : int
+    blocks : tuple of (int, int)
+        ``(block, rows)`` pairs, in block order.
+    engine : {"numpy", "simpy"}
+    block_size : int
+    keep_outcomes : bool
+        Also return the per-replication outcomes (without per-day arrays).
+    label : str
+        What messages call the unit (``"blocks 0-7"``, ``"point 3"``).
+    """
+
+    scenario: object
+    seed: int
+    blocks: tuple
+    engine: str = "numpy"
+    block_size: int = BLOCK_SIZE
+    keep_outcomes: bool = False
+    label: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "blocks", tuple((int(b), int(r)) for b, r in self.blocks))
+        object.__setattr__(self, "seed", int(self.seed))
+        object.__setattr__(self, "block_size", int(self.block_size))
+        if not self.blocks:
+            raise ValueError("a unit needs at least one block")
+        if not self.label:
+            object.__setattr__(self, "label", blocks_label(self.blocks))
+
+    @property
+    def reps(self) -> int:
+        return sum(r for _, r in self.blocks)
+
+
+@dataclass
+class UnitResult:
+    """What a unit gives: its summary and, when asked for, its outcomes."""
+
+    summary: object
+    outcomes: object = None
+    pid: int = field(default=0, compare=False)  # the process that ran it (for tests and messages)
+
+
+def blocks_label(blocks) -> str:
+    """``"block 3"`` or ``"blocks 0-7"``.
+
+    >>> blocks_label([(0, 10), (1, 10)]), blocks_label([(4, 5)])
+    ('blocks 0-1', 'block 4')
+    """
+    blocks = list(blocks)
+    if len(blocks) == 1:
+        return f"block {blocks[0][0]}"
+    return f"blocks {blocks[0][0]}-{blocks[-1][0]}"
+
+
+def _outcome_chunks(unit: Unit, progress):
+    if unit.engine == "numpy":
+        from .numpy_engine import iter_chunks
+
+        for chunk, out in iter_chunks(unit.scenario, unit.reps, unit.seed, block_size=unit.block_size,
+                                      blocks=list(unit.blocks), chunk_blocks=max(len(unit.blocks), 1)):
+            if progress is not None:
+                progress(sum(r for _, r in chunk))
+            yield list(chunk), out
+    elif unit.engine == "simpy":
+        from .simpy_engine import run_simpy
+
+        for b, rows in unit.blocks:
+            yield [(b, rows)], run_simpy(unit.scenario, rows, unit.seed, first_block=b, record_daily=True,
+                                         block_size=unit.block_size, progress=progress)
+    else:
+        raise ValueError(f"unknown engine {unit.engine!r}: expected 'numpy' or 'simpy'")
+
+
+def _without_daily(outcomes):
+    from dataclasses import replace
+
+    return replace(outcomes, troops_in_country=None, retrograde_lifted_t=None)
+
+
+def run_unit(unit: Unit, progress=None) -> UnitResult:
+    """Run one unit of work: a pure function of ``unit``.
+
+    Parameters
+    ----------
+    unit : Unit
+    progress : callable, optional
+        Called with replications finished (in the calling process only).
+
+    Returns
+    -------
+    UnitResult
+        The summary of ``unit.blocks`` (with per-day data) and, with
+        ``unit.keep_outcomes``, their outcomes without per-day arrays.
+    """
+    from .outcomes import Outcomes
+    from .summary import Summary
+
+    total = None
+    kept = []
+    for chunk, out in _outcome_chunks(unit, progress):
+        part = Summary.from_outcomes(unit.scenario, out, blocks=chunk, seed=unit.seed, engine=unit.engine,
+                                     block_size=unit.block_size)
+        total = part if total is None else Summary.merge_all([total, part])
+        if unit.keep_outcomes:
+            kept.append(_without_daily(out))
+        del out
+    outcomes = None
+    if unit.keep_outcomes:
+        outcomes = kept[0] if len(kept) == 1 else Outcomes.concatenate(kept)
+    return UnitResult(total, outcomes, os.getpid())
+
+
+def unit_blocks_for(n_blocks: int, parallelism: int = 1) -> int:
+    """Blocks per unit: at most :data:`MAX_UNIT_BLOCKS`, and small enough to give
+    every worker about two units.
+
+    >>> unit_blocks_for(100), unit_blocks_for(10, 2), unit_blocks_for(3, 4)
+    (8, 3, 1)
+    """
+    return max(1, min(MAX_UNIT_BLOCKS, math.ceil(n_blocks / (2 * max(1, parallelism)))))
+
+
+def make_units(scenario, seed: int, blocks, *, engine: str = "numpy", block_size: int = BLOCK_SIZE,
+               unit_blocks: int = MAX_UNIT_BLOCKS, keep_outcomes: bool = False) -> list[Unit]:
+    """Split ``blocks`` into units of at most ``unit_blocks`` consecutive blocks."""
+    blocks = [(int(b), int(r)) for b, r in blocks]
+    n = max(1, int(unit_blocks))
+    return [Unit(scenario, seed, tuple(blocks[k:k + n]), engine=engine, block_size=block_size,
+                 keep_outcomes=keep_outcomes) for k in range(0, len(blocks), n)]
+
+
+def merge_results(results):
+    """Merge the summaries of unit results (in block order, whatever order they come in)."""
+    from .summary import Summary
+
+    return Summary.merge_all(r.summary for r in results)
+
+
+# -- executors -------------------------------------------------------------------------------
+class Executor:
+    """Runs units of work; use as a context manager.
+
+    Attributes
+    ----------
+    name : str
+        How messages name it (``"in-process"``, ``"2 worker processes"``, ...).
+    parallelism : int
+        How many units it runs at once (for sizing units).
+    """
+
+    name = "executor"
+    parallelism = 1
+
+    def run(self, units, *, progress=None):
+        """Run ``units``; yield ``(index, UnitResult)`` as each finishes.
+
+        ``progress``, if given, is called with the replications finished. Closing the
+        generator early cancels the units not yet started.
+        """
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the executor started (processes, a local cluster)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.name}>"
+
+
+class InProcess(Executor):
+    """Run units one after the other in the calling process."""
+
+    name = "in-process"
+
+    def run(self, units, *, progress=None):
+        for i, unit in enumerate(units):
+            yield i, run_unit(unit, progress)
+
+
+def _ignore_sigint():  # pool workers leave Ctrl-C to the process that owns the run
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _mp_context():
+    import multiprocessing as mp
+
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["numpy", "scipy.special", "sim.summary", "sim.numpy_engine"])
+    return ctx
+
+
+class ProcessPool(Executor):
+    """A local pool of ``workers`` processes (:class:`concurrent.futures.ProcessPoolExecutor`).
+
+    Started with ``forkserver`` where available, else ``spawn``. A worker that dies
+    (killed, out of memory) stops the run with a :class:`DrawdownError`; a run
+    directory keeps every unit finished before, for ``--resume``.
+    """
+
+    def __init__(self, workers: int):
+        from concurrent.futures import ProcessPoolExecutor
+
+        workers = int(workers)
+        if workers < 1:
+            raise DrawdownError(f"--workers must be at least 1, got {workers}")
+        self.parallelism = workers
+        self.name = f"{workers} worker process{'es' if workers != 1 else ''}"
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_ignore_sigint)
+
+    def run(self, units, *, progress=None):
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        units = list(units)
+        pending = {self._pool.submit(run_unit, u): i for i, u in enumerate(units)}
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for f in sorted(done, key=lambda f: pending[f]):
+                    i = pending.pop(f)
+                    try:
+                        result = f.result()
+                    except BrokenProcessPool as e:
+                        raise DrawdownError(f"a worker process died while running {units[i].label} "
+                                            f"({e}); finished units are kept in a run directory: "
+                                            "run again with --resume") from e
+                    if progress is not None:
+                        progress(units[i].reps)
+                    yield i, result
+        finally:
+            for f in pending:
+                f.cancel()
+
+    def close(self) -> None:
+        pool, self._pool = getattr(self, "_pool", None), None
+        if pool is None:
+            return
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in list((getattr(pool, "_processes", None) or {}).values()):  # do not wait for running units
+            try:
+                p.terminate()
+            except Exception:
+                pass
+        for p in list((getattr(pool, "_processes", None) or {}).values()):
+            try:
+                p.join(timeout=10)
+            except Exception:
+                pass
+        pool.shutdown(wait=True)
+
+
+def import_distributed():
+    """``distributed``, or a :class:`DrawdownError` saying how to install it."""
+    try:
+        import distributed
+    except ImportError as e:
+        raise DrawdownError(f"the Dask options (--scheduler, --dask-local) need Dask's distributed scheduler, "
+                            f"which is not installed: {CLUSTER_HINT}") from e
+    return distributed
+
+
+class DaskExecutor(Executor):
+    """Run units on a Dask cluster.
+
+    Parameters
+    ----------
+    address : str, optional
+        Address of an existing scheduler (``tcp://host:8786``); drawdown must be
+        installed on its workers, with the same numpy, scipy and SIMD features
+        (results made under different ones are refused when merged).
+    local_workers : int, optional
+        Instead: start a local cluster of this many worker processes (one thread
+        each), scheduler and workers bound to 127.0.0.1, no dashboard. :meth:`close`
+        shuts it down.
+    timeout : float
+        Seconds to wait for the scheduler.
+
+    Each unit is one task, a pure function of its arguments: when a worker dies, the
+    scheduler runs its tasks again elsewhere (up to Dask's
+    ``distributed.scheduler.allowed-failures`` times per task).
+    """
+
+    def __init__(self, address: str | None = None, local_workers: int | None = None, *, timeout: float = 30):
+        if (address is None) == (local_workers is None):
+            raise ValueError("give address or local_workers, not both or neither")
+        distributed = import_distributed()
+        self.cluster = None
+        self.client = None
+        try:
+            if address is None:
+                import logging
+
+                n = int(local_workers)
+                if n < 1:
+                    raise DrawdownError(f"--dask-local must be at least 1, got {n}")
+                self.cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                                        host="127.0.0.1", dashboard_address=None,
+                                                        silence_logs=logging.ERROR)
+                self.client = distributed.Client(self.cluster, timeout=timeout)
+                self.name = f"local Dask cluster of {n} worker{'s' if n != 1 else ''}"
+            else:
+                try:
+                    self.client = distributed.Client(address, timeout=timeout)
+                except (OSError, TimeoutError) as e:
+                    raise DrawdownError(f"cannot reach the Dask scheduler at {address}: {e}") from e
+                self.name = f"Dask scheduler {address}"
+        except BaseException:
+            self.close()
+            raise
+        self.parallelism = max(1, sum(self.client.nthreads().values()))
+
+    def worker_pids(self) -> dict:
+        """``{worker address: pid}`` of the workers now connected."""
+        return self.client.run(os.getpid)
+
+    def run(self, units, *, progress=None):
+        distributed = import_distributed()
+        units = list(units)
+        tag = uuid.uuid4().hex[:12]
+        futures = [self.client.submit(run_unit, u, key=f"drawdown-unit-{tag}-{i}", pure=False)
+                   for i, u in enumerate(units)]
+        index = {f.key: i for i, f in enumerate(futures)}
+        try:
+            for f in distributed.as_completed(futures):
+                i = index[f.key]
+                try:
+                    result = f.result()
+                except distributed.KilledWorker as e:
+                    raise DrawdownError(f"Dask workers kept dying while running {units[i].label} ({e}); "
+                                        "finished units are kept in a run directory: run again with --resume") from e
+                except (OSError, distributed.client.FutureCancelledError) as e:  # lost the scheduler
+                    raise DrawdownError(f"lost the Dask cluster while running {units[i].label}: {e}") from e
+                f.release()
+                if progress is not None:
+                    progress(units[i].reps)
+                yield i, result
+        finally:
+            pending = [f for f in futures if not f.done()]
+            if pending and self.client is not None and self.client.status == "running":
+                try:
+                    self.client.cancel(pending)
+                except Exception:
+                    pass
+
+    def close(self) -> None:
+        client, self.client = getattr(self, "client", None), None
+        cluster, self.cluster = getattr(self, "cluster", None), None
+        if client is not None:
+            try:
+                client.close()
+            except Exception:
+                pass
+        if cluster is not None:
+            cluster.close()
+
+
+def make_executor(*, workers: int | None = None, scheduler: str | None = None,
+                  dask_local: int | None = None) -> Executor:
+    """The executor the options ask for: at most one of ``workers``, ``scheduler``,
+    ``dask_local``; none gives :class:`InProcess`.
+
+    >>> make_executor().name
+    'in-process'
+    """
+    given = [k for k, v in (("--workers", workers), ("--scheduler", scheduler), ("--dask-local", dask_local))
+             if v is not None]
+    if len(given) > 1:
+        raise DrawdownError(f"give at most one of {', '.join(given)}")
+    if workers is not None:
+        return ProcessPool(workers)
+    if scheduler is not None:
+        return DaskExecutor(address=scheduler)
+    if dask_local is not None:
+        return DaskExecutor(local_workers=dask_local)
+    return InProcess()
