@@ -43,13 +43,15 @@ def conditions_met_day(conditions, V: np.ndarray) -> np.ndarray:
     below = V <= conditions.threshold
     hold = conditions.hold_days
     H, R = V.shape
-    run = np.zeros(R, dtype=np.int64)
-    met = np.full(R, -1, dtype=np.int32)
-    for t in range(H):
-        run = np.where(below[t], run + 1, 0)
-        newly = (run >= hold) & (met < 0)
-        met[newly] = t
-    return met
+    if hold > H:
+        return np.full(R, -1, dtype=np.int32)
+    # Days at or below the threshold in the window ending on each day, by cumulative sums.
+    count = np.cumsum(below, axis=0, dtype=np.int32)
+    window = count[hold - 1 :].copy()
+    window[1:] -= count[: H - hold]
+    held = window == hold
+    first = held.argmax(axis=0)
+    return np.where(held[first, np.arange(R)], first + hold - 1, -1).astype(np.int32)
 
 
 def meeting_schedule(decision, met_day: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:

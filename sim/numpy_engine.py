@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .draws import BLOCK_SIZE, blocks_for
-from .inputs import BlockInputs
+from .council import conditions_met_day, decision_days, violence_index
+from .draws import BLOCK_SIZE, BlockDraws, blocks_for
 from .outcomes import Outcomes, finish_outcomes
-from .threat import HitTable, attack_mean, base_factors, poisson_inv
+from .threat import HitTable, attack_mean, attack_rates, base_factors, poisson_inv
 
 __all__ = ["run_numpy", "iter_chunks", "DEFAULT_CHUNK_BLOCKS"]
 
@@ -126,22 +126,28 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int) -> Outcomes:
     D = s.deadline_day
     cols = _Columns(plan)
     A = len(plan.airfields)
-    inputs = [BlockInputs(s, seed, b, rows=rows, block_size=block_size) for b, rows in blocks]
-    day_iters = [inp.draws.days() for inp in inputs]
-    sizes = np.array([inp.rows for inp in inputs])
+    draws = [BlockDraws(s, seed, b, rows=rows, block_size=block_size) for b, rows in blocks]
+    day_iters = [d.days() for d in draws]
+    sizes = np.array([d.rows for d in draws])
     R = int(sizes.sum())
     offsets = np.concatenate(([0], np.cumsum(sizes)))
-    block_of_row = np.repeat(np.arange(len(inputs)), sizes)
+    block_of_row = np.repeat(np.arange(len(draws)), sizes)
 
-    decision = np.concatenate([inp.decision_day for inp in inputs])
-    met = np.concatenate([inp.met_day for inp in inputs])
-    nd = np.concatenate([inp.draws.national_delay_days for inp in inputs]).astype(np.int64)
-    prep = np.concatenate([inp.draws.prep_days for inp in inputs]).astype(np.int64)
+    # What depends on no state of the force, for the whole chunk at once: the same
+    # shared, elementwise functions as BlockInputs, so the same bits per replication.
+    council_u = np.concatenate([d.council for d in draws], axis=1)
+    violence = violence_index(s.conditions, np.concatenate([d.violence for d in draws], axis=1))
+    met = conditions_met_day(s.conditions, violence)
+    decision = decision_days(s.decision, council_u, met, H)
+    rate = attack_rates(s, violence if D is None else None)
+    per_rep_rate = D is None
+    nd = np.concatenate([d.national_delay_days for d in draws]).astype(np.int64)
+    prep = np.concatenate([d.prep_days for d in draws]).astype(np.int64)
+    for d in draws:
+        d.council = d.violence = None  # the day iterators keep the draws object alive
+    del council_u, violence, draws
     ready = np.maximum(decision[:, None].astype(np.int64) + nd + prep + plan.road, s.decision.start_on_day)
     ready = np.where((decision[:, None] >= 0) & (ready <= H - 1), ready, NEVER).astype(np.int32)
-    per_rep_rate = D is None
-    rate = np.concatenate([inp.rate for inp in inputs], axis=1) if per_rep_rate else inputs[0].rate
-    del inputs
     cut_possible = not s.enablers_last and len(plan.enabler_members) > 0
     screen = _screen_thresholds(plan, rate, per_rep_rate, cut_possible)
     most = np.zeros(plan.N)
