@@ -17,6 +17,8 @@ COMMANDS = {
     "validate": "cli.validate:validate",
     "run": "cli.run:run",
     "trace": "cli.trace:trace",
+    "compare": "cli.compare:compare",
+    "plot": "cli.plot:plot",
 }
 
 
@@ -46,5 +48,8 @@ def main():
     Examples:
       drawdown list
       drawdown show doha-2021-05-01
-      drawdown run doha-2021-05-01 --reps 2000 --seed 1
+      drawdown run
+      drawdown run doha-2021-05-01 --reps 20000 --seed 1 --out results/doha
+      drawdown compare doha-2021-05-01 announced-2021-09-11
+      drawdown plot results/doha
     """

@@ -66,7 +66,10 @@ def test_run_out_writes_npz(runner, tmp_path):
     assert r.exit_code == 0, r.output
     path = out_dir / "replications.npz"
     assert path.is_file() and str(path) in r.output
-    assert [p.name for p in out_dir.iterdir()] == ["replications.npz"]  # no temporary file left
+    # issue 5: --out writes the summary, CSV files and plots too; no temporary file left
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted([
+        "replications.npz", "summary.json", "summary.npz", "contingents.csv", "daily.csv", "drawdown.png",
+        "exit-dates.png", "contingents.png"])
     s = sim.load("doha-2021-05-01")
     C, N = len(s.contingents), len(s.bases)
     with np.load(path, allow_pickle=False) as data:
