@@ -48,6 +48,12 @@ class _Plan:
             self.move_onehot[i, self.home[i]] -= 1.0
             self.move_onehot[i, self.flies_from[i]] += 1.0
         self.via_idx = np.flatnonzero(self.is_via)
+        # The most troops that can ever count at each base (its own, and those passing through).
+        self.most_at_base = np.zeros(self.N)
+        for c in s.contingents:
+            self.most_at_base[c.base] += c.troops
+            if c.flies_from != c.base:
+                self.most_at_base[c.flies_from] += c.troops
         self.factors, self.factors_exposed = base_factors(s)
         prio = list(s.priority)
         self.users = {b: np.array([i for i in prio if s.contingents[i].flies_from == b], dtype=np.int64) for b in self.airfields}
@@ -107,15 +113,9 @@ def _screen_thresholds(plan: _Plan, rate: np.ndarray, per_rep_rate: bool, cut_po
     """
     from scipy.special import pdtr
 
-    s = plan.s
-    most = np.zeros(plan.N)
-    for c in s.contingents:
-        most[c.base] += c.troops
-        if c.flies_from != c.base:
-            most[c.flies_from] += c.troops
     factor = np.maximum(plan.factors, plan.factors_exposed) if cut_possible else plan.factors
     rate_max = rate.max(axis=1) if per_rep_rate else rate
-    mean_max = attack_mean(rate_max[:, None], factor, most, s.total_troops)
+    mean_max = attack_mean(rate_max[:, None], factor, plan.most_at_base, plan.s.total_troops)
     return pdtr(0, mean_max) - 1e-12
 
 
@@ -150,11 +150,7 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int) -> Outcomes:
     ready = np.where((decision[:, None] >= 0) & (ready <= H - 1), ready, NEVER).astype(np.int32)
     cut_possible = not s.enablers_last and len(plan.enabler_members) > 0
     screen = _screen_thresholds(plan, rate, per_rep_rate, cut_possible)
-    most = np.zeros(plan.N)
-    for c in s.contingents:
-        most[c.base] += c.troops
-        if c.flies_from != c.base:
-            most[c.flies_from] += c.troops
+    most = plan.most_at_base
     factor_hi = np.maximum(plan.factors, plan.factors_exposed) if cut_possible else plan.factors
     rate_max = rate.max(axis=1) if per_rep_rate else None
 
