@@ -19,6 +19,8 @@ COMMANDS = {
     "trace": "cli.trace:trace",
     "compare": "cli.compare:compare",
     "plot": "cli.plot:plot",
+    "sweep": "cli.sweep:sweep",
+    "merge": "cli.merge:merge",
 }
 
 
@@ -52,4 +54,10 @@ def main():
       drawdown run doha-2021-05-01 --reps 20000 --seed 1 --out results/doha
       drawdown compare doha-2021-05-01 announced-2021-09-11
       drawdown plot results/doha
+      drawdown sweep deadline-and-threat --out results/sweep --workers 4
+      drawdown merge results/big
     """
+
+
+if __name__ == "__main__":
+    main()

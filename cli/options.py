@@ -82,3 +82,67 @@ def progress_bar(quiet: bool, length: int, label: str):
             yield b.update
 
     return bar()
+
+
+# -- executors, resume and shards (shared by `run` and `sweep`) ------------------------------------
+def executor_options(func):
+    """``--workers N``, ``--scheduler ADDRESS``, ``--dask-local N``: where the units of work run.
+
+    The command receives ``workers``, ``scheduler`` and ``dask_local``; pass them to
+    :func:`open_executor`.
+    """
+    func = click.option(
+        "--dask-local", type=click.IntRange(min=1), default=None, metavar="N",
+        help="Start a local Dask cluster of N worker processes on 127.0.0.1 for this command (to try Dask; "
+             "needs pip install 'drawdown[cluster]').")(func)
+    func = click.option(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="Run on an existing Dask cluster: its scheduler's address, e.g. tcp://10.0.0.5:8786 "
+             "(needs pip install 'drawdown[cluster]' here and on the workers).")(func)
+    func = click.option(
+        "--workers", type=click.IntRange(min=1), default=None, metavar="N",
+        help="Run on N local worker processes (default: in this process).")(func)
+    return func
+
+
+resume_option = click.option(
+    "--resume", is_flag=True,
+    help="Finish the run in --out DIR after an interruption: only what is missing runs; finished work is "
+         "checked, kept and never computed again.")
+shard_option = click.option(
+    "--shard", default=None, metavar="I/N",
+    help="Run only the I-th of N shards (1 <= I <= N) into --out DIR, e.g. from a job array; "
+         "`drawdown merge DIR` joins the N shards.")
+
+
+def check_executor_options(ctx, workers, scheduler, dask_local) -> None:
+    """At most one of --workers, --scheduler, --dask-local (a usage error otherwise)."""
+    given = [name for name, v in (("--workers", workers), ("--scheduler", scheduler), ("--dask-local", dask_local))
+             if v is not None]
+    if len(given) > 1:
+        raise click.UsageError(f"give one of {' / '.join(given)}, not several", ctx=ctx)
+    if scheduler is not None or dask_local is not None:
+        from sim.executors import import_distributed
+
+        import_distributed()  # before anything is written: without Dask, say how to install it
+
+
+def open_executor(ctx, workers, scheduler, dask_local):
+    """The executor the options ask for (in-process without them); a context manager."""
+    check_executor_options(ctx, workers, scheduler, dask_local)
+    from sim.executors import make_executor
+
+    return make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
+
+
+def parse_shard(ctx, shard):
+    """``--shard I/N`` as a :class:`sim.rundir.Shard` (None without it); a usage error if malformed."""
+    if shard is None:
+        return None
+    from sim.errors import DrawdownError
+    from sim.rundir import Shard
+
+    try:
+        return Shard.parse(shard)
+    except DrawdownError as e:
+        raise click.BadParameter(str(e).removeprefix(f"--shard {shard!r}: "), ctx=ctx, param_hint="'--shard'")

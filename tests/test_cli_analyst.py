@@ -24,8 +24,8 @@ from sim.report import (CONTINGENT_COLUMNS, DAILY_COLUMNS, DEFAULT_REPS, precisi
 from sim.summary import Summary, summarize
 
 DOHA, ANNOUNCED, CONDITIONS = "doha-2021-05-01", "announced-2021-09-11", "conditions-based"
-RUN_FILES = ["contingents.csv", "contingents.png", "daily.csv", "drawdown.png", "exit-dates.png",
-             "replications.npz", "summary.json", "summary.npz"]
+RUN_FILES = ["blocks", "contingents.csv", "contingents.png", "daily.csv", "drawdown.png", "exit-dates.png",
+             "manifest.json", "replications.npz", "summary.json", "summary.npz"]  # blocks/, manifest: issue 6
 PLOTS = ["drawdown.png", "exit-dates.png", "contingents.png"]
 
 

@@ -69,7 +69,7 @@ def test_run_out_writes_npz(runner, tmp_path):
     # issue 5: --out writes the summary, CSV files and plots too; no temporary file left
     assert sorted(p.name for p in out_dir.iterdir()) == sorted([
         "replications.npz", "summary.json", "summary.npz", "contingents.csv", "daily.csv", "drawdown.png",
-        "exit-dates.png", "contingents.png"])
+        "exit-dates.png", "contingents.png", "manifest.json", "blocks"])  # manifest, blocks/: issue 6
     s = sim.load("doha-2021-05-01")
     C, N = len(s.contingents), len(s.bases)
     with np.load(path, allow_pickle=False) as data:

@@ -1,0 +1,846 @@
+"""Run directories: manifest, resume, shards and merge (DESIGN §6).
+
+``drawdown run --out DIR`` makes DIR a run directory::
+
+    DIR/manifest.json                 the run: scenario (name, file, hash), seed, engine,
+                                      block size, replications (or the precision target),
+                                      versions (package, numpy, scipy, SIMD), the units
+                                      planned and, as each finishes, the units done
+    DIR/blocks/NNNNNN.npz             the summary of one unit of work (its first block is
+                                      NNNNNN), checksummed (Summary.to_npz)
+    DIR/blocks/NNNNNN.replications.npz   its per-replication outcomes
+    DIR/summary.json, summary.npz, replications.npz, contingents.csv, daily.csv, *.png
+                                      the results, written when every unit is done
+
+Every file is written to a temporary name in its directory and renamed, so an
+interrupted run (Ctrl-C, a killed process, a lost node) leaves only whole files, and the
+manifest records a unit only after its files are in place. ``--resume`` reads the
+manifest, checks that the scenario, seed, engine, block layout and versions are those
+of the run it continues (anything else is an error, never a silent mix), accepts every
+finished unit (its checksum verified) and runs only what is missing: a finished unit is
+never computed or written again.
+
+``--shard I/N`` runs the I-th of N shards, a contiguous share of the blocks (shard
+``I`` of ``N`` holds blocks ``floor((I-1) B / N) .. floor(I B / N) - 1`` of ``B``). Its
+manifest is ``DIR/shards/shard-IIII-of-NNNN.json`` and, when it is complete, its
+summary ``DIR/shards/shard-IIII-of-NNNN.npz`` (checksummed; the manifest records its
+sha256 too). Shards of one run can share DIR (each writes its own files) and be resumed
+each with ``--resume``. :func:`merge_dir` (``drawdown merge DIR``) checks that every
+shard 1..N is there once, complete, intact and made with the same versions, and writes
+the same results as an unsharded run, with a ``manifest.json`` saying so.
+
+Every JSON record (manifests, shard manifests) carries the sha256 of its own content
+(``"sha256"``), so a damaged record is an error naming the file too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
+from .errors import DrawdownError, ResultError
+
+__all__ = [
+    "MANIFEST",
+    "BLOCKS_DIR",
+    "SHARDS_DIR",
+    "Shard",
+    "RunBatch",
+    "RunResult",
+    "run_batch",
+    "recorded_run",
+    "merge_dir",
+    "read_record",
+    "write_record",
+    "atomic_write",
+    "file_sha256",
+    "read_shard_records",
+]
+
+MANIFEST = "manifest.json"
+BLOCKS_DIR = "blocks"
+SHARDS_DIR = "shards"
+RECORD_FORMAT_VERSION = 1
+_RUN = "drawdown-run"
+
+
+# -- small file helpers ------------------------------------------------------------------------
+def atomic_write(path, data) -> Path:
+    """Write ``data`` (str or bytes) to ``path`` through a temporary file in the same
+    directory, flushed to disk and renamed over ``path``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            mask = os.umask(0)
+            os.umask(mask)
+            os.fchmod(f.fileno(), 0o666 & ~mask)
+            f.write(data.encode() if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def file_sha256(path) -> str:
+    """sha256 of a file's bytes (hex)."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _canonical(doc: dict) -> bytes:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def write_record(path, doc: dict) -> Path:
+    """Write a JSON record with the sha256 of its content under ``"sha256"``, atomically."""
+    body = {k: v for k, v in doc.items() if k != "sha256"}
+    body["sha256"] = hashlib.sha256(_canonical(body)).hexdigest()
+    return atomic_write(path, json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def read_record(path, what: str = "record") -> dict:
+    """Read a record written by :func:`write_record`, checking its sha256.
+
+    Raises
+    ------
+    ResultError
+        Naming the file, when it cannot be read, is not JSON, or its checksum fails.
+    """
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text())
+    except OSError as e:
+        raise ResultError(f"{path}: cannot read the {what}: {e.strerror or e}") from e
+    except ValueError as e:
+        raise ResultError(f"{path}: the {what} is truncated or corrupt (not JSON: {e})") from e
+    if not isinstance(doc, dict) or "sha256" not in doc:
+        raise ResultError(f"{path}: not a drawdown {what} (no checksum)")
+    body = {k: v for k, v in doc.items() if k != "sha256"}
+    if hashlib.sha256(_canonical(body)).hexdigest() != doc["sha256"]:
+        raise ResultError(f"{path}: checksum mismatch: the {what} is corrupt")
+    return body
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _clean_temporaries(directory: Path, names) -> None:
+    """Delete temporary files left by an interrupted write of one of ``names``."""
+    if not directory.is_dir():
+        return
+    wanted = set(names)
+    for p in directory.iterdir():
+        if p.name.startswith(".") and p.name.endswith(".tmp"):
+            target = p.name[1:].rsplit(".", 2)[0]
+            if target in wanted:
+                try:
+                    p.unlink()
+                except FileNotFoundError:
+                    pass
+
+
+# -- shards ------------------------------------------------------------------------------------
+_SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+_SHARD_FILE = re.compile(r"^shard-(\d+)-of-(\d+)\.json$")
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` of ``count`` (1-based, as ``--shard I/N`` and job array ids).
+
+    >>> s = Shard.parse("2/4"); s, s.stem, s.range(10)
+    (Shard(index=2, count=4), 'shard-0002-of-0004', (2, 5))
+    >>> [Shard(i, 4).range(10) for i in (1, 2, 3, 4)]
+    [(0, 2), (2, 5), (5, 7), (7, 10)]
+    """
+
+    index: int
+    count: int
+
+    def __post_init__(self):
+        if not (isinstance(self.index, int) and isinstance(self.count, int) and 1 <= self.index <= self.count):
+            raise DrawdownError(f"--shard {self.index}/{self.count}: expected I/N with 1 <= I <= N")
+
+    @classmethod
+    def parse(cls, text: str) -> "Shard":
+        m = _SHARD.match(str(text))
+        if not m:
+            raise DrawdownError(f"--shard {text!r}: expected I/N, the I-th of N shards (1 <= I <= N), e.g. 3/8")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    @property
+    def stem(self) -> str:
+        return f"shard-{self.index:04d}-of-{self.count:04d}"
+
+    def range(self, n: int) -> tuple[int, int]:
+        """Items ``start .. stop - 1`` of ``n`` belong to this shard."""
+        return (self.index - 1) * n // self.count, self.index * n // self.count
+
+
+def read_shard_records(directory, kind: str) -> list[tuple[Shard, Path, dict]]:
+    """The shard manifests of ``directory/shards``, checked as a set.
+
+    Returns ``(shard, path, record)`` for shards 1..N in order.
+
+    Raises
+    ------
+    ResultError
+        When there are none, a record is damaged or of another kind, the files do not
+        agree on N, a shard is missing or present twice, or one is not complete.
+    """
+    directory = Path(directory)
+    sdir = directory / SHARDS_DIR
+    files = sorted(p for p in sdir.iterdir() if _SHARD_FILE.match(p.name)) if sdir.is_dir() else []
+    if not files:
+        raise ResultError(f"{directory}: no shard files ({SHARDS_DIR}/shard-I-of-N.json) to merge")
+    records = []
+    counts: dict[int, list] = {}
+    for p in files:
+        rec = read_record(p, "shard manifest")
+        if rec.get("kind") != kind:
+            raise ResultError(f"{p}: a {rec.get('kind')!r} shard, not a {kind!r} shard")
+        i, n = (int(x) for x in _SHARD_FILE.match(p.name).groups())
+        sh = rec.get("shard") or {}
+        if (sh.get("index"), sh.get("count")) != (i, n):
+            raise ResultError(f"{p}: the file name says shard {i}/{n} but it holds shard "
+                              f"{sh.get('index')}/{sh.get('count')}")
+        counts.setdefault(n, []).append(p)
+        records.append((i, n, p, rec))
+    if len(counts) > 1:
+        odd = sorted(counts.items(), key=lambda kv: (len(kv[1]), kv[0]))[0][1]
+        raise ResultError(f"shard files of different shard counts ({', '.join(str(n) for n in sorted(counts))}): "
+                          f"{', '.join(str(p) for p in odd)}")
+    (n,) = counts
+    found: dict[int, tuple[Shard, Path, dict]] = {}
+    for i, _, p, rec in records:
+        if i in found:
+            raise ResultError(f"shard {i} is present twice: {found[i][1]} and {p}")
+        found[i] = (Shard(i, n), p, rec)
+    missing = [i for i in range(1, n + 1) if i not in found]
+    if missing:
+        raise ResultError("missing " + ", ".join(f"shard {i}/{n} ({sdir / Shard(i, n).stem}.json)" for i in missing))
+    for i in range(1, n + 1):
+        _, p, rec = found[i]
+        if not rec.get("complete"):
+            raise ResultError(f"{p}: shard {i}/{n} is not finished (run it again with --shard {i}/{n} --resume)")
+    first_env = found[1][2]["environment"]
+    for i in range(2, n + 1):
+        _, p, rec = found[i]
+        diff = _env_mismatch(first_env, rec["environment"])
+        if diff:
+            raise ResultError(f"{p}: shard {i}/{n} was made with other versions than shard 1/{n}: {diff}")
+    return [found[i] for i in range(1, n + 1)]
+
+
+def _env_mismatch(a: dict, b: dict) -> str:
+    keys = sorted(set(a) | set(b))
+    return "; ".join(f"{k} {a.get(k)!r} != {b.get(k)!r}" for k in keys if a.get(k) != b.get(k))
+
+
+def check_environment(recorded: dict, where) -> None:
+    """Refuse to continue a run made under other versions (DESIGN §2)."""
+    from .summary import environment
+
+    diff = _env_mismatch(recorded, environment())
+    if diff:
+        raise ResultError(f"{where}: made with other versions than this drawdown has ({diff}); results made "
+                          "under different numpy, scipy, SIMD features or drawdown versions are never mixed")
+
+
+# -- the run ------------------------------------------------------------------------------------
+def run_identity(scenario, *, seed: int, engine: str, block_size: int, reps: int | None,
+                 precision: float | None, max_reps: int | None) -> dict:
+    """What makes two runs the same run (the manifest's identity fields)."""
+    return {
+        "scenario": {"name": scenario.name, "file": str(Path(scenario.file).resolve()), "hash": scenario.hash},
+        "seed": int(seed),
+        "engine": engine,
+        "block_size": int(block_size),
+        "layout_version": LAYOUT_VERSION,
+        "replications": None if reps is None else int(reps),
+        "precision": None if precision is None else {"target": float(precision), "max_replications": int(max_reps)},
+    }
+
+
+def _identity_mismatch(recorded: dict, wanted: dict) -> list[str]:
+    out = []
+    for k, v in wanted.items():
+        w = recorded.get(k)
+        if k == "scenario":
+            w = {kk: vv for kk, vv in (w or {}).items() if kk != "file"}
+            v = {kk: vv for kk, vv in v.items() if kk != "file"}
+        if w != v:
+            out.append(f"{k}: {w!r} recorded, {v!r} asked for")
+    return out
+
+
+def _plan_blocks(identity: dict) -> list[tuple[int, int]]:
+    bs = identity["block_size"]
+    if identity["precision"] is not None:
+        return blocks_for(identity["precision"]["max_replications"], bs)
+    return blocks_for(identity["replications"], bs)
+
+
+def unit_file(first_block: int) -> str:
+    return f"{BLOCKS_DIR}/{first_block:06d}.npz"
+
+
+def replications_file(first_block: int) -> str:
+    return f"{BLOCKS_DIR}/{first_block:06d}.replications.npz"
+
+
+@dataclass
+class RunResult:
+    """What :meth:`RunBatch.run` did."""
+
+    summary: object  # the merged Summary (of the shard, for a shard; None for an empty shard)
+    precision: dict | None  # precision_status for --precision runs
+    written: list = field(default_factory=list)
+    units_total: int = 0
+    units_done_before: int = 0
+    units_run: int = 0
+    complete: bool = True
+
+
+class RunBatch:
+    """A run of blocks, in a run directory or in memory, by any executor.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    seed : int
+    reps : int, optional
+        Replications (blocks ``blocks_for(reps, block_size)``).
+    precision, max_reps : optional
+        Instead of ``reps``: add blocks in block order until the standard error of the
+        headline probability is at most ``precision`` (:func:`sim.report.precision_se`),
+        at most ``max_reps`` replications; the same blocks as
+        :func:`sim.report.run_to_precision` whatever the executor.
+    engine, block_size
+    out_dir : path, optional
+        The run directory; without it nothing is written and nothing can be resumed.
+    resume : bool
+        Continue the run in ``out_dir`` (see the module documentation).
+    shard : Shard or str, optional
+        Run only this shard of the blocks (needs ``out_dir``).
+    parallelism : int
+        Units the executor runs at once (sizes the units of a new run).
+    replications : bool
+        Keep per-replication outcomes (``replications.npz``) in a run directory.
+    plots : bool
+        Draw the plots with the results.
+
+    Attributes
+    ----------
+    total_reps, done_reps, todo_reps : int
+        Replications planned, finished before :meth:`run`, and at most still to run.
+    """
+
+    def __init__(self, scenario, seed: int, *, reps: int | None = None, precision: float | None = None,
+                 max_reps: int | None = None, engine: str = "numpy", block_size: int = BLOCK_SIZE, out_dir=None,
+                 resume: bool = False, shard=None, parallelism: int = 1, replications: bool = True,
+                 plots: bool = True):
+        from .executors import make_units, unit_blocks_for
+        from .summary import environment
+
+        if (reps is None) == (precision is None):
+            raise ValueError("give reps or precision")
+        if precision is not None and max_reps is None:
+            from .report import DEFAULT_MAX_REPS
+
+            max_reps = DEFAULT_MAX_REPS
+        if isinstance(shard, str):
+            shard = Shard.parse(shard)
+        if shard is not None and out_dir is None:
+            raise DrawdownError("--shard needs --out DIR: the directory the shards of the run share")
+        if resume and out_dir is None:
+            raise DrawdownError("--resume needs --out DIR: the run directory to finish")
+        if shard is not None and precision is not None:
+            raise DrawdownError("--precision decides block by block in block order: it cannot be split into shards; "
+                                "give --reps")
+        self.scenario = scenario
+        self.seed = int(seed)
+        self.engine = engine
+        self.block_size = int(block_size)
+        self.shard = shard
+        self.out_dir = None if out_dir is None else Path(out_dir)
+        self.keep = bool(replications) and self.out_dir is not None
+        self.plots = plots
+        self.identity = run_identity(scenario, seed=seed, engine=engine, block_size=block_size, reps=reps,
+                                     precision=precision, max_reps=max_reps)
+        self.environment = environment()
+        blocks = _plan_blocks(self.identity)
+        if shard is not None:
+            start, stop = shard.range(len(blocks))
+            blocks = blocks[start:stop]
+        self.blocks = blocks
+        self.manifest_path = None
+        self.done: dict[int, dict] = {}  # unit index -> done entry
+        record = None
+        if self.out_dir is not None:
+            self.manifest_path = (self.out_dir / MANIFEST if shard is None
+                                  else self.out_dir / SHARDS_DIR / f"{shard.stem}.json")
+            record = self._existing(resume)
+        if record is not None:
+            self.keep = bool(record.get("keep_replications"))
+            plan = [tuple((int(b), int(r)) for b, r in u) for u in record["units"]]
+            if sorted(bl for u in plan for bl in u) != sorted(blocks):
+                raise ResultError(f"{self.manifest_path}: its units do not cover the blocks of this run")
+            self.units = [self._unit(u) for u in plan]
+        else:
+            n = 1 if precision is not None else unit_blocks_for(len(blocks), parallelism)
+            self.units = make_units(scenario, seed, blocks, engine=engine, block_size=self.block_size, unit_blocks=n,
+                                    keep_outcomes=self.keep)
+        if self.out_dir is not None:
+            self._collect_done(record)
+            self._write_manifest(complete=False)
+        self.done_before = len(self.done)
+
+    # -- setting up ----------------------------------------------------------------------------
+    def _unit(self, blocks):
+        from .executors import Unit
+
+        return Unit(self.scenario, self.seed, tuple(blocks), engine=self.engine, block_size=self.block_size,
+                    keep_outcomes=self.keep)
+
+    def _existing(self, resume: bool):
+        out, path = self.out_dir, self.manifest_path
+        if out.exists() and not out.is_dir():
+            raise DrawdownError(f"{out}: exists and is not a directory")
+        if self.shard is None and (out / SHARDS_DIR).is_dir() and any((out / SHARDS_DIR).iterdir()):
+            if not (path.exists() and read_record(path, "run manifest").get("merged_from_shards")):
+                raise DrawdownError(f"{out}: holds shards of a run: run the other shards with --shard I/N, "
+                                    f"or join them with `drawdown merge {out}`")
+        if self.shard is not None and (out / MANIFEST).exists():
+            raise DrawdownError(f"{out}: holds an unsharded run ({MANIFEST}); give the shards another --out")
+        if not path.exists():
+            return None
+        if not resume:
+            raise DrawdownError(f"{out}: already holds a run ({_relative(path, out)}); --resume finishes it, or give "
+                                "another --out")
+        record = read_record(path, "run manifest")
+        if record.get("format") != _RUN or record.get("format_version") != RECORD_FORMAT_VERSION:
+            raise ResultError(f"{path}: not a drawdown run manifest of format {RECORD_FORMAT_VERSION}")
+        if record.get("merged_from_shards"):
+            raise DrawdownError(f"{out}: was merged from shards: nothing to resume")
+        diff = _identity_mismatch(record, self.identity)
+        if diff:
+            raise ResultError(f"{path}: --resume continues the same run, but this one differs: " + "; ".join(diff))
+        shard = record.get("shard")
+        if shard != (None if self.shard is None else {"index": self.shard.index, "count": self.shard.count}):
+            raise ResultError(f"{path}: records shard {shard}, not {self.shard}")
+        check_environment(record["environment"], path)
+        return record
+
+    def _collect_done(self, record) -> None:
+        from .summary import Summary
+
+        out = self.out_dir
+        (out / BLOCKS_DIR).mkdir(parents=True, exist_ok=True)
+        if self.shard is not None:
+            (out / SHARDS_DIR).mkdir(parents=True, exist_ok=True)
+        recorded = {}
+        for entry in (record or {}).get("done", []):
+            recorded[tuple(tuple(x) for x in entry["blocks"])] = entry
+        names = []
+        for k, unit in enumerate(self.units):
+            first = unit.blocks[0][0]
+            names += [Path(unit_file(first)).name, Path(replications_file(first)).name]
+            path = out / unit_file(first)
+            if not path.exists():
+                continue  # not finished (or deleted by hand to be computed again)
+            summary = Summary.from_npz(path)  # checks its checksums: a damaged file is an error
+            self._check_summary(summary, unit, path)
+            entry = recorded.get(unit.blocks)
+            if entry is not None and entry["sha256"] != file_sha256(path):
+                raise ResultError(f"{path}: not the file the manifest recorded (sha256 differs); delete it to have "
+                                  "--resume compute it again")
+            rpath = out / replications_file(first)
+            if unit.keep_outcomes:
+                if not rpath.exists():
+                    raise ResultError(f"{rpath}: missing, but its unit's summary {path.name} is there; delete "
+                                      f"{path} to have --resume compute the unit again")
+                if entry is not None and entry.get("replications_sha256") not in (None, file_sha256(rpath)):
+                    raise ResultError(f"{rpath}: not the file the manifest recorded (sha256 differs)")
+                _read_unit_replications(rpath, unit)  # zip CRCs: a damaged file is an error
+            self.done[k] = entry or self._entry(unit)
+        _clean_temporaries(out / BLOCKS_DIR, names)
+
+    def _entry(self, unit) -> dict:
+        first = unit.blocks[0][0]
+        entry = {"blocks": [list(b) for b in unit.blocks], "file": unit_file(first),
+                 "sha256": file_sha256(self.out_dir / unit_file(first))}
+        if unit.keep_outcomes:
+            entry["replications"] = replications_file(first)
+            entry["replications_sha256"] = file_sha256(self.out_dir / replications_file(first))
+        return entry
+
+    def _check_summary(self, summary, unit, where) -> None:
+        """A unit's summary must be of this run: blocks, scenario, seed, engine, versions."""
+        b = summary.book
+        want = {"scenario_hash": self.scenario.hash, "seed": self.seed, "engine": self.engine,
+                "block_size": self.block_size, "layout_version": LAYOUT_VERSION, **self.environment}
+        diff = [f"{k} {getattr(b, k)!r} != {v!r}" for k, v in want.items() if getattr(b, k) != v]
+        if tuple(summary.blocks) != unit.blocks:
+            diff.insert(0, f"blocks {list(summary.blocks)} != {list(unit.blocks)}")
+        if diff:
+            raise ResultError(f"{where}: not a result of this run ({'; '.join(diff)})")
+
+    def _write_manifest(self, *, complete: bool, extra: dict | None = None) -> None:
+        doc = {
+            "format": _RUN,
+            "format_version": RECORD_FORMAT_VERSION,
+            "kind": "run",
+            **self.identity,
+            "environment": self.environment,
+            "shard": None if self.shard is None else {"index": self.shard.index, "count": self.shard.count},
+            "keep_replications": self.keep,
+            "blocks_planned": len(self.blocks),
+            "blocks_done": sum(len(self.units[k].blocks) for k in self.done),
+            "units": [[list(b) for b in u.blocks] for u in self.units],
+            "done": [self.done[k] for k in sorted(self.done)],
+            "complete": bool(complete),
+        }
+        doc.update(extra or {})
+        write_record(self.manifest_path, doc)
+
+    # -- figures -------------------------------------------------------------------------------
+    @property
+    def total_reps(self) -> int:
+        return sum(u.reps for u in self.units)
+
+    @property
+    def done_reps(self) -> int:
+        return sum(self.units[k].reps for k in self.done)
+
+    @property
+    def todo_reps(self) -> int:
+        return self.total_reps - self.done_reps
+
+    # -- running -------------------------------------------------------------------------------
+    def _store(self, k: int, result) -> None:
+        """Check a fresh unit result and, in a run directory, write it and record it."""
+        unit = self.units[k]
+        self._check_summary(result.summary, unit, f"{unit.label} (computed by process {result.pid})")
+        if self.out_dir is None:
+            return
+        from .files import write_replications
+
+        first = unit.blocks[0][0]
+        if unit.keep_outcomes:
+            write_replications(self.out_dir / replications_file(first), result.outcomes, meta={
+                "scenario_hash": self.scenario.hash, "seed": self.seed, "engine": self.engine,
+                "block_size": self.block_size, "blocks": json.dumps([list(b) for b in unit.blocks])})
+        result.summary.to_npz(self.out_dir / unit_file(first))  # the unit is done once this file is there
+        self.done[k] = self._entry(unit)
+        self._write_manifest(complete=False)
+
+    def _load(self, k: int):
+        from .summary import Summary
+
+        return Summary.from_npz(self.out_dir / unit_file(self.units[k].blocks[0][0]))
+
+    def run(self, executor=None, *, progress=None) -> RunResult:
+        """Run what is missing with ``executor`` (default: in-process) and write the results.
+
+        Returns
+        -------
+        RunResult
+        """
+        from .executors import InProcess
+        from .summary import Summary
+
+        own = executor is None
+        executor = InProcess() if own else executor
+        try:
+            precision = self.identity["precision"]
+            fresh: dict[int, object] = {}  # unit index -> summary, until folded
+            merged, k, stop = None, 0, False
+            ran = 0
+
+            def fold():
+                nonlocal merged, k, stop
+                while not stop and k < len(self.units) and (k in fresh or k in self.done):
+                    part = fresh.pop(k) if k in fresh else self._load(k)
+                    merged = part if merged is None else Summary.merge_all([merged, part])
+                    k += 1
+                    if precision is not None and _precision_se(merged) <= precision["target"]:
+                        stop = True
+
+            fold()
+            while not stop and k < len(self.units):
+                todo = [i for i in range(k, len(self.units)) if i not in self.done and i not in fresh]
+                if precision is not None:
+                    todo = todo[:self._wave(merged, executor.parallelism)]
+                for j, result in executor.run([self.units[i] for i in todo], progress=progress):
+                    i = todo[j]
+                    self._store(i, result)
+                    fresh[i] = result.summary
+                    ran += 1
+                    fold()
+                    if stop:
+                        break
+            return self._finish(merged, k, ran)
+        finally:
+            if own:
+                executor.close()
+
+    def _wave(self, merged, parallelism: int) -> int:
+        """Blocks to run next in a --precision run (as :func:`sim.report.run_to_precision`)."""
+        import math
+
+        from .numpy_engine import DEFAULT_CHUNK_BLOCKS
+
+        if merged is None:
+            batch = 1
+        else:
+            se = _precision_se(merged)
+            wanted = merged.n * (se / self.identity["precision"]["target"]) ** 2 - merged.n
+            batch = min(max(1, math.ceil(wanted / self.block_size)), DEFAULT_CHUNK_BLOCKS)
+        return max(batch, parallelism)
+
+    def _finish(self, merged, k: int, ran: int) -> RunResult:
+        result = RunResult(summary=merged, precision=None, units_total=len(self.units),
+                           units_done_before=self.done_before, units_run=ran)
+        if self.identity["precision"] is not None and merged is not None:
+            from .report import precision_status
+
+            result.precision = precision_status(merged, self.identity["precision"]["target"],
+                                                cap_reps=self.identity["precision"]["max_replications"])
+        if self.out_dir is None:
+            return result
+        if self.shard is not None:
+            extra = {}
+            if merged is not None:
+                spath = self.out_dir / SHARDS_DIR / f"{self.shard.stem}.npz"
+                merged.to_npz(spath)
+                extra = {"summary": _relative(spath, self.out_dir), "summary_sha256": file_sha256(spath)}
+                result.written.append(spath)
+            self._write_manifest(complete=True, extra=extra)
+            result.written.append(self.manifest_path)
+            return result
+        used = [self.done[i] for i in range(k)]
+        result.written = write_results(self.out_dir, self.scenario, merged, used if self.keep else None,
+                                       precision=result.precision, plots=self.plots)
+        self._write_manifest(complete=True, extra={"units_merged": k, "blocks_merged": len(merged.blocks)})
+        return result
+
+
+def _precision_se(summary) -> float:
+    from .report import precision_se
+
+    return precision_se(summary)
+
+
+def recorded_run(out_dir, shard=None) -> dict | None:
+    """The manifest of the run in ``out_dir`` (of ``shard``), checked; None if there is none."""
+    if out_dir is None:
+        return None
+    if isinstance(shard, str):
+        shard = Shard.parse(shard)
+    path = Path(out_dir) / (MANIFEST if shard is None else f"{SHARDS_DIR}/{shard.stem}.json")
+    if not path.exists():
+        return None
+    record = read_record(path, "run manifest")
+    if record.get("format") != _RUN:
+        raise ResultError(f"{path}: not a drawdown run manifest")
+    return record
+
+
+def run_batch(scenario, seed: int, *, executor=None, progress=None, **kw) -> RunResult:
+    """:class:`RunBatch` and :meth:`RunBatch.run` in one call.
+
+    Examples
+    --------
+    >>> import sim, tempfile
+    >>> from sim.summary import summarize
+    >>> s = sim.load("doha-2021-05-01")
+    >>> d = tempfile.mkdtemp()
+    >>> r = run_batch(s, 1, reps=250, block_size=100, out_dir=d, plots=False)
+    >>> r.summary == summarize(s, 250, seed=1, block_size=100), r.units_run
+    (True, 2)
+    >>> run_batch(s, 1, reps=250, block_size=100, out_dir=d, resume=True, plots=False).units_run
+    0
+    """
+    parallelism = getattr(executor, "parallelism", 1)
+    batch = RunBatch(scenario, seed, parallelism=parallelism, **kw)
+    return batch.run(executor, progress=progress)
+
+
+# -- results --------------------------------------------------------------------------------------
+def _read_unit_replications(path, unit):
+    from .files import read_replications
+    from .outcomes import OUTCOME_DTYPES, Outcomes
+
+    try:
+        arrays, meta = read_replications(path)
+    except Exception as e:  # BadZipFile, a CRC error, EOFError, ValueError: whatever the damage raises
+        raise ResultError(f"{path}: truncated or corrupt replications file ({type(e).__name__}: {e})") from e
+    if json.loads(meta.get("blocks", "null")) != [list(b) for b in unit.blocks] or set(arrays) != set(OUTCOME_DTYPES):
+        raise ResultError(f"{path}: not the replications of {unit.label}")
+    out = Outcomes(**arrays)
+    if len(out) != unit.reps:
+        raise ResultError(f"{path}: {len(out)} replications, expected {unit.reps}")
+    return out
+
+
+def write_results(out_dir, scenario, summary, units, *, precision=None, plots=True) -> list[Path]:
+    """Write a run's results: :func:`sim.report.write_run_dir`'s files, with
+    ``replications.npz`` assembled from the units' files (``units``: done entries in
+    block order, or None for no ``replications.npz``), chunk by chunk."""
+    from .executors import Unit
+    from .files import REPLICATIONS_FILE
+    from .report import write_run_dir
+
+    out_dir = Path(out_dir)
+    written = write_run_dir(out_dir, scenario, summary, outcomes=None, precision=precision, plots=plots)
+    if units is not None:
+        b = summary.book
+        meta = {"scenario": summary.scenario_name, "scenario_hash": summary.scenario_hash, "seed": summary.seed,
+                "engine": summary.engine, "version": b.version, "reps": summary.n, "block_size": b.block_size,
+                "layout_version": b.layout_version, "numpy_version": b.numpy_version,
+                "scipy_version": b.scipy_version}
+
+        def parts():
+            for entry in units:
+                path = out_dir / entry["replications"]
+                if file_sha256(path) != entry["replications_sha256"]:
+                    raise ResultError(f"{path}: changed since it was recorded (sha256 differs): not merged")
+                unit = Unit(scenario, summary.seed, tuple(tuple(x) for x in entry["blocks"]),
+                            block_size=b.block_size)
+                yield _read_unit_replications(path, unit)
+
+        _write_replications_from(out_dir / REPLICATIONS_FILE, scenario, summary.n, parts(), meta)
+        written.insert(2, out_dir / REPLICATIONS_FILE)
+    return written
+
+
+def _write_replications_from(path, scenario, reps: int, parts, meta: dict) -> None:
+    """``replications.npz`` from the units' outcomes, in block order: chunk by chunk
+    through :class:`sim.files.ReplicationWriter` where this drawdown has it (memory
+    bounded by a unit), else all at once."""
+    from . import files
+
+    writer = getattr(files, "ReplicationWriter", None)
+    if writer is None:
+        from .outcomes import Outcomes
+
+        files.write_replications(path, Outcomes.concatenate(list(parts)), meta=meta)
+        return
+    row = 0
+    with writer(path, scenario, reps, meta=meta) as w:
+        for out in parts:
+            w.add(row, out)
+            row += len(out)
+
+
+def _load_recorded_scenario(record: dict, where):
+    """The scenario a record names, checked against its hash."""
+    import sim
+
+    info = record["scenario"]
+    try:
+        s = sim.load(info["file"])
+    except DrawdownError as e:
+        raise ResultError(f"{where}: cannot load the run's scenario {info['file']} ({e})") from e
+    if s.hash != info["hash"]:
+        raise ResultError(f"{where}: the scenario file {info['file']} changed since the run (hash {s.hash[:12]}, "
+                          f"the run used {info['hash'][:12]})")
+    return s
+
+
+def merge_dir(directory, *, plots: bool = True, progress=None) -> tuple[str, object, list[Path]]:
+    """Join the shards in ``directory/shards`` into the results of an unsharded run.
+
+    Works for runs and sweeps (:func:`sim.sweep.merge_sweep`). Returns ``(kind,
+    result, written)``: ``("run", Summary, paths)`` or ``("sweep", rows, paths)``.
+
+    Raises
+    ------
+    ResultError
+        Naming the shard or file: missing, duplicate, unfinished or corrupt shards,
+        shards of different runs or made with different versions.
+    """
+    directory = Path(directory)
+    sdir = directory / SHARDS_DIR
+    kinds = set()
+    if sdir.is_dir():
+        for p in sdir.iterdir():
+            if _SHARD_FILE.match(p.name):
+                try:
+                    kinds.add(json.loads(p.read_text()).get("kind"))
+                except (OSError, ValueError, AttributeError):
+                    pass
+    if "sweep" in kinds and "run" not in kinds:
+        from .sweep import merge_sweep
+
+        rows, written = merge_sweep(directory, progress=progress)
+        return "sweep", rows, written
+    summary, written = _merge_run(directory, plots=plots)
+    return "run", summary, written
+
+
+def _merge_run(directory: Path, *, plots: bool = True):
+    from .summary import Summary
+
+    shards = read_shard_records(directory, "run")
+    first = shards[0][2]
+    ident_keys = ("scenario", "seed", "engine", "block_size", "layout_version", "replications", "precision")
+    for sh, p, rec in shards[1:]:
+        diff = _identity_mismatch(rec, {k: first[k] for k in ident_keys})
+        if diff:
+            raise ResultError(f"{p}: shard {sh} is of another run than shard 1/{sh.count}: " + "; ".join(diff))
+    scenario = _load_recorded_scenario(first, shards[0][1])
+    plan = _plan_blocks(first)
+    parts, units, keep = [], [], True
+    for sh, p, rec in shards:
+        start, stop = sh.range(len(plan))
+        want = plan[start:stop]
+        got = sorted(tuple(b) for e in rec["done"] for b in e["blocks"])
+        if got != want:
+            raise ResultError(f"{p}: shard {sh} should hold blocks {start}..{stop - 1} but records others")
+        if not want:
+            continue
+        spath = directory / rec["summary"]
+        if not spath.exists():
+            raise ResultError(f"{spath}: shard {sh}'s summary is missing")
+        if file_sha256(spath) != rec["summary_sha256"]:
+            raise ResultError(f"{spath}: shard {sh}'s summary is corrupt (its sha256 is not the one recorded in "
+                              f"{p.name}): not merged")
+        s = Summary.from_npz(spath)
+        if tuple(s.blocks) != tuple(want):
+            raise ResultError(f"{spath}: shard {sh}'s summary covers other blocks than its manifest")
+        parts.append(s)
+        for e in rec["done"]:
+            if "replications" not in e:
+                keep = False
+        units.extend(sorted(rec["done"], key=lambda e: e["blocks"][0][0]))
+    summary = Summary.merge_all(parts)
+    if list(summary.blocks) != plan:
+        raise ResultError(f"{directory}: the shards do not cover the run's blocks")
+    written = write_results(directory, scenario, summary, units if keep else None, plots=plots)
+    doc = {"format": _RUN, "format_version": RECORD_FORMAT_VERSION, "kind": "run",
+           **{k: first[k] for k in ident_keys}, "environment": first["environment"], "shard": None,
+           "keep_replications": keep,
+           "blocks_planned": len(plan), "blocks_done": len(plan), "units": [e["blocks"] for e in units],
+           "done": units, "complete": True, "merged_from_shards": len(shards)}
+    write_record(directory / MANIFEST, doc)
+    written.append(directory / MANIFEST)
+    return summary, written

@@ -1,0 +1,964 @@
+"""Parameter sweeps: many variants of a scenario, one summary each (DESIGN §6).
+
+A sweep spec is a TOML file::
+
+    base = "doha-2021-05-01"     # a shipped scenario, or a path relative to the spec
+    seed = 1                     # shared by every point: common random numbers
+    replications = 2000          # per point
+    design = "grid"              # "grid", "lhs" or "sobol"
+    # points = 16                # lhs and sobol: how many points
+    # engine = "numpy"           # or "simpy"
+    # block_size = 1000          # replications per block (part of the draw layout)
+
+    [factors.deadline]           # a key path into the scenario
+    values = [2021-05-01, 2021-09-11]
+
+    [factors.'threat.attack_rate_after']   # quote key paths that have dots
+    low = 0.1
+    high = 0.5
+    # steps = 5                  # grid: evenly spaced values from low to high
+
+A factor gives ``values`` (a list) or a range ``low``/``high`` (numbers or dates). Its
+kind comes from the scenario schema: an integer key takes whole numbers, a date key
+ISO dates (TOML dates or strings), a number key any number.
+
+Designs:
+
+* ``grid``: every combination of the factors' values, the first factor varying
+  slowest; a range needs ``steps`` (``low``, ..., ``high`` evenly spaced);
+* ``lhs``: ``points`` points of a Latin hypercube (:class:`scipy.stats.qmc.LatinHypercube`);
+* ``sobol``: ``points`` points of a scrambled Sobol' sequence (:class:`scipy.stats.qmc.Sobol`;
+  powers of 2 keep its balance properties).
+
+For ``lhs`` and ``sobol`` a point's coordinate ``u`` in [0, 1) gives ``low + u (high -
+low)`` for a number, ``low + floor(u (high - low + 1))`` for an integer or a date (in
+days), and ``values[floor(u len(values))]`` for a list. The design's random numbers come
+from a stream of their own, ``SeedSequence(seed, spawn_key=(SWEEP_DESIGN_STREAM,))``
+(:data:`SWEEP_DESIGN_STREAM` = ``0x73776570``, "swep"): a one-word spawn key, which no
+replication stream uses (theirs are ``(block, stream)``), so the design does not take
+draws from any replication, and the same spec always gives the same points (for the same
+scipy version, which the manifest records).
+
+Every point is the base scenario with the factors' values (:meth:`Scenario.replace`),
+validated before anything runs: invalid points are reported together, each by its
+factor values, and nothing runs. Every point runs with the spec's seed, so two points
+differ by their scenario, not by their luck (common random numbers).
+
+A sweep directory (``drawdown sweep SPEC --out DIR``)::
+
+    DIR/manifest.json        spec (as read, and its text), spec hash, seed, versions,
+                             the points planned (factor values, scenario hash) and done
+    DIR/points/NNNN.json     the summary JSON of point NNNN (as ``drawdown run --json``,
+                             with ``point`` and ``factors``)
+    DIR/points/NNNN.npz      its summary (checksummed); the point is done once it is there
+    DIR/results.csv          one row per point: factor values, then key outcomes with
+                             their standard errors (:data:`RESULT_COLUMNS`)
+
+Resume (``--resume``) and shards (``--shard I/N``, points ``floor((I-1) P / N) ..
+floor(I P / N) - 1``) work by point, as for runs (:mod:`sim.rundir`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import hashlib
+import io
+import itertools
+import json
+import math
+import tomllib
+import warnings
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from .draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
+from .errors import DrawdownError, Problem, ResultError, ScenarioError
+from .keypath import format_key, parse_key
+from .rundir import (MANIFEST, SHARDS_DIR, Shard, _clean_temporaries, _env_mismatch, atomic_write, check_environment,
+                     file_sha256, read_record, read_shard_records, write_record)
+
+__all__ = [
+    "SWEEP_DESIGN_STREAM",
+    "DESIGNS",
+    "RESULT_COLUMNS",
+    "Factor",
+    "SweepSpec",
+    "SweepPoint",
+    "load_spec",
+    "parse_spec",
+    "design_points",
+    "plan_points",
+    "SweepBatch",
+    "SweepResult",
+    "run_sweep",
+    "merge_sweep",
+    "read_results",
+    "results_table",
+    "find_spec",
+    "shipped_specs",
+]
+
+#: Spawn key word of the design's own random stream (ASCII "swep").
+SWEEP_DESIGN_STREAM = 0x73776570
+DESIGNS = ("grid", "lhs", "sobol")
+POINTS_DIR = "points"
+RESULTS_CSV = "results.csv"
+_SWEEP = "drawdown-sweep"
+_FORMAT_VERSION = 1
+_SPEC_KEYS = {"base", "seed", "replications", "design", "points", "engine", "block_size", "description", "factors"}
+_FACTOR_KEYS = {"values", "low", "high", "steps"}
+
+#: Columns of ``results.csv`` after ``point`` and the factors.
+RESULT_COLUMNS = (
+    "scenario_hash", "replications",
+    "p_met_deadline", "p_met_deadline_se",
+    "p_out_by_horizon", "p_out_by_horizon_se",
+    "final_exit_p50", "final_exit_day_p50",
+    "casualties_mean", "casualties_se",
+    "troop_days_past_deadline_mean", "troop_days_past_deadline_se",
+    "censored_fraction",
+)
+
+
+# -- the spec ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Factor:
+    """One factor of a sweep: a key path and its values or range.
+
+    ``kind`` is ``"int"``, ``"number"``, ``"date"`` (from the scenario schema) or
+    ``"other"`` (values only, passed as they are).
+    """
+
+    key: str
+    kind: str
+    values: tuple | None = None
+    low: object = None
+    high: object = None
+    steps: int | None = None
+
+    def to_json(self) -> dict:
+        out = {"key": self.key, "kind": self.kind}
+        if self.values is not None:
+            out["values"] = [_json_value(v) for v in self.values]
+        else:
+            out["low"], out["high"] = _json_value(self.low), _json_value(self.high)
+            if self.steps is not None:
+                out["steps"] = self.steps
+        return out
+
+    def grid_values(self) -> list:
+        if self.values is not None:
+            return list(self.values)
+        n = self.steps
+        if n == 1:
+            return [self.low]
+        out = []
+        for j in range(n):
+            if self.kind == "date":
+                span = (self.high - self.low).days
+                days = (Decimal(span) * j / (n - 1)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+                out.append(self.low + _dt.timedelta(days=int(days)))
+            else:
+                lo, hi = Decimal(repr(self.low)), Decimal(repr(self.high))
+                x = lo + (hi - lo) * j / (n - 1)
+                out.append(int(x.quantize(Decimal(1), rounding=ROUND_HALF_UP)) if self.kind == "int" else float(x))
+        return out
+
+    def at(self, u: float):
+        """The factor's value at coordinate ``u`` in [0, 1) of a design point."""
+        if self.values is not None:
+            return self.values[min(int(math.floor(u * len(self.values))), len(self.values) - 1)]
+        if self.kind == "date":
+            span = (self.high - self.low).days
+            return self.low + _dt.timedelta(days=min(int(math.floor(u * (span + 1))), span))
+        if self.kind == "int":
+            span = self.high - self.low
+            return self.low + min(int(math.floor(u * (span + 1))), span)
+        return float(self.low) + u * (float(self.high) - float(self.low))
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A parsed sweep spec (see the module documentation)."""
+
+    file: str
+    base: str
+    seed: int
+    replications: int
+    design: str
+    points: int | None
+    engine: str
+    block_size: int
+    factors: tuple
+    description: str = ""
+    text: str = field(default="", repr=False, compare=False)
+
+    def to_json(self) -> dict:
+        """The spec as plain data (what the spec hash is of)."""
+        return {"base": self.base, "seed": self.seed, "replications": self.replications, "design": self.design,
+                "points": self.points, "engine": self.engine, "block_size": self.block_size,
+                "factors": [f.to_json() for f in self.factors]}
+
+    @classmethod
+    def from_json(cls, d: dict, *, file: str, text: str = "") -> "SweepSpec":
+        """The spec :meth:`to_json` gave (as a manifest records it)."""
+        factors = []
+        for f in d["factors"]:
+            conv = (lambda v: _dt.date.fromisoformat(v) if isinstance(v, str) and v.lower() != "none" else v) \
+                if f["kind"] == "date" else (lambda v: v)
+            if "values" in f:
+                factors.append(Factor(f["key"], f["kind"], values=tuple(conv(v) for v in f["values"])))
+            else:
+                factors.append(Factor(f["key"], f["kind"], low=conv(f["low"]), high=conv(f["high"]),
+                                      steps=f.get("steps")))
+        return cls(file=file, base=d["base"], seed=d["seed"], replications=d["replications"], design=d["design"],
+                   points=d["points"], engine=d["engine"], block_size=d["block_size"], factors=tuple(factors),
+                   text=text)
+
+    @property
+    def hash(self) -> str:
+        """sha256 of :meth:`to_json` (comments and layout of the file do not count)."""
+        text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def base_dir(self) -> Path:
+        return Path(self.file).resolve().parent
+
+
+def _json_value(v):
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, (list, tuple)):
+        return [_json_value(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _json_value(x) for k, x in v.items()}
+    return v
+
+
+def _kind_of(path: tuple) -> str:
+    """The kind of a scenario key from the schema: int, number, date or other."""
+    from . import schema
+
+    key = None
+    if len(path) == 1:
+        key = schema.TOP.get(path[0])
+    elif len(path) == 2 and path[0] in schema.TABLES:
+        key = schema.TABLES[path[0]].get(path[1])
+    elif len(path) == 2 and path[0] == "contingent_defaults":
+        key = schema.CONTINGENT.get(path[1])
+    elif len(path) == 3 and path[0] == "bases":
+        key = schema.BASE.get(path[2])
+    elif len(path) == 3 and path[0] == "contingents":
+        key = schema.CONTINGENT.get(path[2])
+    kind = getattr(key, "kind", None)
+    return {"int": "int", "number": "number", "prob": "number", "date": "date",
+            "date_or_none": "date"}.get(kind, "other")
+
+
+def find_spec(name_or_path) -> Path:
+    """A spec file: a path, or the name of a shipped spec (``deadline-and-threat``).
+
+    >>> find_spec("deadline-and-threat").name
+    'deadline-and-threat.toml'
+    """
+    from .sources import scenario_dir
+
+    text = str(name_or_path)
+    p = Path(text).expanduser()
+    if p.is_file() or text.endswith(".toml") or "/" in text or "\\" in text:
+        return p
+    shipped = scenario_dir() / "sweeps" / f"{text}.toml"
+    return shipped if shipped.is_file() else p
+
+
+def shipped_specs() -> list[str]:
+    """Names of the shipped sweep specs."""
+    from .sources import scenario_dir
+
+    return sorted(p.stem for p in (scenario_dir() / "sweeps").glob("*.toml"))
+
+
+def load_spec(path) -> SweepSpec:
+    """Read and check a sweep spec file (a path, or a shipped spec's name).
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem, each naming the file and the key.
+    """
+    path = find_spec(path)
+    try:
+        text = path.read_text()
+    except OSError as e:
+        hint = f" (shipped specs: {', '.join(shipped_specs())})" if not path.exists() else ""
+        raise ScenarioError([Problem(str(path), "", f"cannot read the sweep spec: {e.strerror or e}{hint}")]) from e
+    return parse_spec(text, file=str(path))
+
+
+def parse_spec(text: str, *, file: str = "<sweep>") -> SweepSpec:
+    """Parse the text of a sweep spec (see :func:`load_spec`).
+
+    Examples
+    --------
+    >>> spec = parse_spec('''
+    ... base = "doha-2021-05-01"
+    ... seed = 1
+    ... replications = 100
+    ... design = "lhs"
+    ... points = 4
+    ... [factors.'threat.attack_rate_after']
+    ... low = 0.1
+    ... high = 0.5
+    ... [factors."decision.special_meeting_delay_days"]
+    ... low = 7
+    ... high = 21
+    ... ''')
+    >>> [(f.key, f.kind) for f in spec.factors]
+    [('threat.attack_rate_after', 'number'), ('decision.special_meeting_delay_days', 'int')]
+    """
+    problems = []
+
+    def bad(key, message):
+        problems.append(Problem(file, key, message))
+
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError([Problem(file, "", f"not valid TOML: {e}")]) from e
+    for k in sorted(set(raw) - _SPEC_KEYS):
+        bad(k, f"unknown key; a sweep spec has {', '.join(sorted(_SPEC_KEYS))}")
+
+    def need(key, types, what):
+        if key not in raw:
+            bad(key, f"missing: expected {what}")
+            return None
+        v = raw[key]
+        if isinstance(v, bool) or not isinstance(v, types):
+            bad(key, f"expected {what}, found {v!r}")
+            return None
+        return v
+
+    base = need("base", str, "a scenario name or path")
+    seed = need("seed", int, "a whole number >= 0")
+    if seed is not None and seed < 0:
+        bad("seed", f"expected a whole number >= 0, found {seed}")
+    reps = need("replications", int, "a whole number >= 1 (replications per point)")
+    if reps is not None and reps < 1:
+        bad("replications", f"expected a whole number >= 1, found {reps}")
+    design = need("design", str, f"one of {', '.join(DESIGNS)}")
+    if design is not None and design not in DESIGNS:
+        bad("design", f"expected one of {', '.join(repr(d) for d in DESIGNS)}, found {design!r}")
+    points = raw.get("points")
+    if design in ("lhs", "sobol"):
+        points = need("points", int, f"a whole number >= 1 (points of the {design} design)")
+        if points is not None and points < 1:
+            bad("points", f"expected a whole number >= 1, found {points}")
+    elif "points" in raw and design == "grid":
+        bad("points", "a grid has one point per combination of the factors' values: give no points")
+        points = None
+    engine = raw.get("engine", "numpy")
+    if engine not in ("numpy", "simpy"):
+        bad("engine", f"expected 'numpy' or 'simpy', found {engine!r}")
+    block_size = raw.get("block_size", BLOCK_SIZE)
+    if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
+        bad("block_size", f"expected a whole number >= 1, found {block_size!r}")
+    description = raw.get("description", "")
+
+    factors = []
+    table = raw.get("factors")
+    if not isinstance(table, dict) or not table:
+        bad("factors", "expected at least one factor: [factors.KEY] with values = [...] or low/high")
+        table = {}
+    for name, body in table.items():
+        where = f"factors.{_toml_key(name)}"
+        try:
+            path = parse_key(name)
+        except ValueError as e:
+            bad(where, str(e))
+            continue
+        if not isinstance(body, dict):
+            bad(where, "expected a table with values = [...] or low = ..., high = ...")
+            continue
+        for k in sorted(set(body) - _FACTOR_KEYS):
+            bad(f"{where}.{k}", f"unknown key; a factor has {', '.join(sorted(_FACTOR_KEYS))}")
+        f = _factor(format_key(path), _kind_of(path), body, design, where, bad)
+        if f is not None:
+            factors.append(f)
+    keys = [f.key for f in factors]
+    for k in sorted({k for k in keys if keys.count(k) > 1}):
+        bad(f"factors.{_toml_key(k)}", "the same key path is given twice")
+    if problems:
+        raise ScenarioError(problems)
+    return SweepSpec(file=file, base=base, seed=seed, replications=reps, design=design, points=points,
+                     engine=engine, block_size=block_size, factors=tuple(factors), description=description,
+                     text=text)
+
+
+def _toml_key(name: str) -> str:
+    return name if all(c.isalnum() or c in "_-" for c in name) else "'" + name + "'"
+
+
+def _factor(key, kind, body, design, where, bad):
+    has_values = "values" in body
+    has_range = "low" in body or "high" in body
+    if has_values == has_range:
+        bad(where, "expected values = [...] or low = ... and high = ..., one of the two")
+        return None
+    if has_values:
+        values = body["values"]
+        if not isinstance(values, list) or not values:
+            bad(f"{where}.values", f"expected a non-empty list, found {values!r}")
+            return None
+        if "steps" in body:
+            bad(f"{where}.steps", "steps goes with low and high")
+        out = []
+        for i, v in enumerate(values):
+            c = _coerce(v, kind, f"{where}.values[{i}]", bad, allow_none=True)
+            out.append(c)
+        return Factor(key, kind, values=tuple(out))
+    if "low" not in body or "high" not in body:
+        bad(where, "a range needs both low and high")
+        return None
+    if kind == "other":
+        bad(where, f"{key} is not a number, an integer or a date: give values = [...]")
+        return None
+    low = _coerce(body["low"], kind, f"{where}.low", bad)
+    high = _coerce(body["high"], kind, f"{where}.high", bad)
+    if low is None or high is None:
+        return None
+    if high < low:
+        bad(where, f"low ({_json_value(low)}) is above high ({_json_value(high)})")
+        return None
+    steps = body.get("steps")
+    if design == "grid":
+        if steps is None:
+            bad(where, "a grid needs values = [...], or steps = N with low and high")
+            return None
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            bad(f"{where}.steps", f"expected a whole number >= 1, found {steps!r}")
+            return None
+        span = (high - low).days if kind == "date" else (high - low if kind == "int" else None)
+        if span is not None and steps > span + 1:
+            bad(f"{where}.steps", f"{steps} steps but only {span + 1} different values from low to high")
+            return None
+    elif steps is not None:
+        bad(f"{where}.steps", f"steps is for a grid; the {design} design takes `points` values in the range")
+        return None
+    return Factor(key, kind, low=low, high=high, steps=steps)
+
+
+def _coerce(v, kind, where, bad, *, allow_none=False):
+    """A spec value as the scenario wants it (or None after reporting a problem)."""
+    if kind == "int":
+        if isinstance(v, bool) or not isinstance(v, int):
+            bad(where, f"expected a whole number (the key is an integer), found {v!r}")
+            return None
+        return v
+    if kind == "number":
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            bad(where, f"expected a number, found {v!r}")
+            return None
+        return v
+    if kind == "date":
+        if allow_none and isinstance(v, str) and v.lower() == "none":
+            return "none"
+        if isinstance(v, _dt.datetime) or isinstance(v, _dt.time):
+            bad(where, f"expected a date without a time, found {v!r}")
+            return None
+        if isinstance(v, _dt.date):
+            return v
+        if isinstance(v, str):
+            try:
+                return _dt.date.fromisoformat(v)
+            except ValueError:
+                pass
+        also = ' or "none"' if allow_none else ""
+        bad(where, f"expected an ISO date (YYYY-MM-DD){also}, found {v!r}")
+        return None
+    return v
+
+
+# -- the design -----------------------------------------------------------------------------------
+def design_rng(seed: int):
+    """The design's own random generator: ``SeedSequence(seed, spawn_key=(SWEEP_DESIGN_STREAM,))``."""
+    import numpy as np
+
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(SWEEP_DESIGN_STREAM,))))
+
+
+def design_points(spec: SweepSpec) -> tuple[list[dict], list[str]]:
+    """The factor values of every point, in point order, and warnings about the design.
+
+    Examples
+    --------
+    >>> spec = parse_spec('''
+    ... base = "doha-2021-05-01"
+    ... seed = 1
+    ... replications = 100
+    ... design = "grid"
+    ... [factors.deadline]
+    ... values = [2021-05-01, "2021-09-11"]
+    ... [factors.'threat.attack_rate_after']
+    ... low = 0.1
+    ... high = 0.3
+    ... steps = 3
+    ... ''')
+    >>> points, _ = design_points(spec)
+    >>> [(p["deadline"].isoformat(), p["threat.attack_rate_after"]) for p in points]
+    [('2021-05-01', 0.1), ('2021-05-01', 0.2), ('2021-05-01', 0.3), ('2021-09-11', 0.1), ('2021-09-11', 0.2), ('2021-09-11', 0.3)]
+    """
+    keys = [f.key for f in spec.factors]
+    notes = []
+    if spec.design == "grid":
+        combos = itertools.product(*(f.grid_values() for f in spec.factors))
+        return [dict(zip(keys, c)) for c in combos], notes
+    from scipy.stats import qmc
+
+    d, n, rng = len(spec.factors), spec.points, design_rng(spec.seed)
+    if spec.design == "lhs":
+        sampler = _sampler(qmc.LatinHypercube, d, rng)
+        u = sampler.random(n)
+    else:
+        sampler = _sampler(qmc.Sobol, d, rng)
+        if n & (n - 1):
+            notes.append(f"sobol: {n} points is not a power of 2; Sobol' points are balanced only in "
+                         "sets of a power of 2 (8, 16, 32, ...)")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            u = sampler.random(n)
+    return [{f.key: f.at(float(x)) for f, x in zip(spec.factors, row)} for row in u], notes
+
+
+def _sampler(cls, d, rng):
+    try:
+        return cls(d, rng=rng)
+    except TypeError:  # scipy < 1.15 calls it seed
+        return cls(d, seed=rng)
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """A design point: its index, factor values and validated scenario."""
+
+    index: int
+    values: dict
+    scenario: object
+
+    @property
+    def label(self) -> str:
+        return point_label(self.values)
+
+    def factors_json(self) -> dict:
+        return {k: _json_value(v) for k, v in self.values.items()}
+
+
+def point_label(values: dict) -> str:
+    """``deadline = 2021-05-01, threat.attack_rate_after = 0.25``."""
+    return ", ".join(f"{k} = {_json_value(v)}" for k, v in values.items())
+
+
+def load_base(spec: SweepSpec, base_file: str | None = None):
+    """The spec's base scenario (from ``base_file`` when given: a recorded path)."""
+    import sim
+
+    from .sources import find_scenario
+
+    if base_file is not None:
+        return sim.load(base_file)
+    return sim.load(find_scenario(spec.base, relative_to=spec.base_dir))
+
+
+def plan_points(spec: SweepSpec, base=None) -> tuple[object, list[SweepPoint], list[str]]:
+    """The base scenario, every point validated, and warnings.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every invalid point, by its factor values, with what is wrong. Nothing
+        has run.
+    """
+    if base is None:
+        base = load_base(spec)
+    values, notes = design_points(spec)
+    points, problems = [], []
+    for i, v in enumerate(values):
+        try:
+            s = base.replace(v)
+        except ScenarioError as e:
+            for p in e.problems:
+                what = f"{p.key}: {p.message}" if p.key and p.key != "<replace>" else p.message
+                problems.append(Problem(spec.file, f"point {i} ({point_label(v)})", what))
+            continue
+        points.append(SweepPoint(i, v, s))
+    if problems:
+        raise ScenarioError(problems)
+    return base, points, notes
+
+
+# -- results -----------------------------------------------------------------------------------------
+def _num(x):
+    return "" if x is None or (isinstance(x, float) and not math.isfinite(x)) else repr(float(x))
+
+
+def result_row(point: SweepPoint, summary) -> dict:
+    """One row of ``results.csv``."""
+    row = {"point": point.index}
+    row.update({k: _json_value(v) for k, v in point.values.items()})
+    met = summary.probability("met_deadline")
+    out = summary.probability("out_by_horizon")
+    p50 = summary.quantile("final_exit_day", 0.5)
+    cas = summary.estimate("casualties")
+    has_deadline = summary.deadline_day is not None
+    tdp = summary.estimate("troop_days_past_deadline") if has_deadline else None
+    row.update({
+        "scenario_hash": summary.scenario_hash,
+        "replications": summary.n,
+        "p_met_deadline": None if met is None else _num(met.value),
+        "p_met_deadline_se": None if met is None else _num(met.se),
+        "p_out_by_horizon": _num(out.value),
+        "p_out_by_horizon_se": _num(out.se),
+        "final_exit_p50": None if p50 is None else point.scenario.date_of(p50).isoformat(),
+        "final_exit_day_p50": p50,
+        "casualties_mean": _num(cas.mean),
+        "casualties_se": _num(cas.se),
+        "troop_days_past_deadline_mean": None if tdp is None else _num(tdp.mean),
+        "troop_days_past_deadline_se": None if tdp is None else _num(tdp.se),
+        "censored_fraction": _num(summary.censored_fraction),
+    })
+    return row
+
+
+def results_csv_text(spec: SweepSpec, rows) -> str:
+    columns = ["point", *(f.key for f in spec.factors), *RESULT_COLUMNS]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: "" if r.get(k) is None else r[k] for k in columns})
+    return buf.getvalue()
+
+
+def results_table(spec: SweepSpec, rows) -> str:
+    """The results as a text table (what ``drawdown sweep`` prints)."""
+    heads = ["point", *(f.key for f in spec.factors), "P(met deadline)", "final exit p50", "casualties",
+             "censored"]
+    body = []
+    for r in rows:
+        met = "n/a" if r["p_met_deadline"] is None else \
+            f"{float(r['p_met_deadline']):.3f} ± {float(r['p_met_deadline_se']):.3f}"
+        cas = f"{float(r['casualties_mean']):.1f} ± {float(r['casualties_se'] or 'nan'):.1f}"
+        body.append([str(r["point"]), *(str(r[f.key]) for f in spec.factors), met,
+                     r["final_exit_p50"] or "not out", cas, f"{100 * float(r['censored_fraction']):.1f}%"])
+    widths = [max(len(x) for x in col) for col in zip(heads, *body)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip()]
+    lines += ["  ".join(x.ljust(w) for x, w in zip(row, widths)).rstrip() for row in body]
+    return "\n".join(lines)
+
+
+def read_results(directory) -> list[dict]:
+    """The rows of a sweep's ``results.csv`` (strings, as written)."""
+    with open(Path(directory) / RESULTS_CSV, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def point_json(point: SweepPoint, summary) -> str:
+    doc = {"point": point.index, "factors": point.factors_json()}
+    doc.update(summary.to_json_dict(point.scenario))
+    doc["warnings"] = summary.warnings()
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _npz_name(i: int) -> str:
+    return f"{POINTS_DIR}/{i:04d}.npz"
+
+
+def _json_name(i: int) -> str:
+    return f"{POINTS_DIR}/{i:04d}.json"
+
+
+# -- running -----------------------------------------------------------------------------------------
+@dataclass
+class SweepResult:
+    """What :meth:`SweepBatch.run` did: the rows of ``results.csv`` (None for a
+    shard), the files written, and how many points ran now and before."""
+
+    rows: list | None
+    written: list
+    points_total: int
+    points_done_before: int
+    points_run: int
+
+
+class SweepBatch:
+    """A sweep in a sweep directory: planned, validated, resumable, shardable.
+
+    Parameters
+    ----------
+    spec : SweepSpec or path
+    out_dir : path
+    resume : bool
+    shard : Shard or "I/N", optional
+
+    Attributes
+    ----------
+    base, points, notes
+        The base scenario, the points of this sweep (of this shard), design warnings.
+    done : dict
+        Point index to its done entry, for points finished before :meth:`run`.
+    """
+
+    def __init__(self, spec, out_dir, *, resume: bool = False, shard=None):
+        from .summary import environment
+
+        if not isinstance(spec, SweepSpec):
+            spec = load_spec(spec)
+        if isinstance(shard, str):
+            shard = Shard.parse(shard)
+        self.spec, self.shard, self.out_dir = spec, shard, Path(out_dir)
+        self.environment = environment()
+        record_path = (self.out_dir / MANIFEST if shard is None
+                       else self.out_dir / SHARDS_DIR / f"{shard.stem}.json")
+        self.manifest_path = record_path
+        record = self._existing(resume)
+        base_file = None if record is None else record["base"]["file"]
+        self.base, all_points, self.notes = plan_points(spec, load_base(spec, base_file) if base_file else None)
+        self.all_points = all_points
+        if record is not None:
+            if record["base"]["hash"] != self.base.hash:
+                raise ResultError(f"{record_path}: the base scenario changed since the sweep started "
+                                  f"(hash {self.base.hash[:12]}, the sweep used {record['base']['hash'][:12]})")
+            planned = [p["scenario_hash"] for p in record["points"]]
+            if planned != [p.scenario.hash for p in all_points]:
+                raise ResultError(f"{record_path}: the points' scenarios differ from those of the sweep it records")
+        start, stop = (0, len(all_points)) if shard is None else shard.range(len(all_points))
+        self.points = all_points[start:stop]
+        self.done: dict[int, dict] = {}
+        self._collect_done(record)
+        self._write_manifest(complete=False)
+        self.done_before = len(self.done)
+
+    def _existing(self, resume):
+        out, path = self.out_dir, self.manifest_path
+        if out.exists() and not out.is_dir():
+            raise DrawdownError(f"{out}: exists and is not a directory")
+        if self.shard is None and (out / SHARDS_DIR).is_dir() and any((out / SHARDS_DIR).iterdir()):
+            raise DrawdownError(f"{out}: holds shards of a sweep: run the other shards with --shard I/N, "
+                                f"or join them with `drawdown merge {out}`")
+        if self.shard is not None and (out / MANIFEST).exists():
+            raise DrawdownError(f"{out}: holds an unsharded sweep ({MANIFEST}); give the shards another --out")
+        if not path.exists():
+            return None
+        if not resume:
+            raise DrawdownError(f"{out}: already holds a sweep ({path.relative_to(out).as_posix()}); --resume "
+                                "finishes it, or give another --out")
+        record = read_record(path, "sweep manifest")
+        if record.get("format") != _SWEEP or record.get("format_version") != _FORMAT_VERSION:
+            raise ResultError(f"{path}: not a drawdown sweep manifest of format {_FORMAT_VERSION}")
+        if record["spec_hash"] != self.spec.hash:
+            raise ResultError(f"{path}: --resume continues the same sweep, but the spec differs (spec hash "
+                              f"{self.spec.hash[:12]}, the sweep's is {record['spec_hash'][:12]})")
+        want_shard = None if self.shard is None else {"index": self.shard.index, "count": self.shard.count}
+        if record.get("shard") != want_shard:
+            raise ResultError(f"{path}: records shard {record.get('shard')}, not {self.shard}")
+        check_environment(record["environment"], path)
+        return record
+
+    def _collect_done(self, record):
+        from .summary import Summary
+
+        (self.out_dir / POINTS_DIR).mkdir(parents=True, exist_ok=True)
+        if self.shard is not None:
+            (self.out_dir / SHARDS_DIR).mkdir(parents=True, exist_ok=True)
+        recorded = {e["point"]: e for e in (record or {}).get("done", [])}
+        names = []
+        for p in self.points:
+            names += [Path(_npz_name(p.index)).name, Path(_json_name(p.index)).name]
+            path = self.out_dir / _npz_name(p.index)
+            if not path.exists():
+                continue
+            summary = Summary.from_npz(path)  # a damaged file is an error
+            self._check_summary(summary, p, path)
+            entry = recorded.get(p.index)
+            if entry is not None and entry["sha256"] != file_sha256(path):
+                raise ResultError(f"{path}: not the file the manifest recorded (sha256 differs); delete it to have "
+                                  "--resume compute the point again")
+            jpath = self.out_dir / _json_name(p.index)
+            if not jpath.exists() or jpath.read_text() != point_json(p, summary):
+                atomic_write(jpath, point_json(p, summary))  # derived from the summary: no recomputation
+            self.done[p.index] = entry or self._entry(p)
+        _clean_temporaries(self.out_dir / POINTS_DIR, names)
+
+    def _check_summary(self, summary, point, where):
+        b = summary.book
+        want = {"scenario_hash": point.scenario.hash, "seed": self.spec.seed, "engine": self.spec.engine,
+                "block_size": self.spec.block_size, "layout_version": LAYOUT_VERSION, **self.environment}
+        diff = [f"{k} {getattr(b, k)!r} != {v!r}" for k, v in want.items() if getattr(b, k) != v]
+        if list(summary.blocks) != blocks_for(self.spec.replications, self.spec.block_size):
+            diff.insert(0, "blocks differ")
+        if diff:
+            raise ResultError(f"{where}: not point {point.index} of this sweep ({'; '.join(diff)})")
+
+    def _entry(self, p) -> dict:
+        return {"point": p.index, "summary": _npz_name(p.index), "sha256": file_sha256(self.out_dir / _npz_name(p.index)),
+                "json": _json_name(p.index)}
+
+    def _write_manifest(self, *, complete: bool, extra: dict | None = None):
+        spec = self.spec
+        doc = {
+            "format": _SWEEP,
+            "format_version": _FORMAT_VERSION,
+            "kind": "sweep",
+            "spec": spec.to_json(),
+            "spec_hash": spec.hash,
+            "spec_file": str(Path(spec.file).resolve()),
+            "spec_text": spec.text,
+            "base": {"name": self.base.name, "file": str(Path(self.base.file).resolve()), "hash": self.base.hash},
+            "seed": spec.seed,
+            "replications": spec.replications,
+            "engine": spec.engine,
+            "block_size": spec.block_size,
+            "layout_version": LAYOUT_VERSION,
+            "version": self.environment["version"],
+            "environment": self.environment,
+            "shard": None if self.shard is None else {"index": self.shard.index, "count": self.shard.count},
+            "points_planned": len(self.all_points),
+            "points": [{"point": p.index, "factors": p.factors_json(), "scenario_hash": p.scenario.hash}
+                       for p in self.all_points],
+            "shard_points": [p.index for p in self.points],
+            "points_done": len(self.done),
+            "done": [self.done[i] for i in sorted(self.done)],
+            "complete": bool(complete),
+        }
+        doc.update(extra or {})
+        write_record(self.manifest_path, doc)
+
+    @property
+    def todo(self) -> list[SweepPoint]:
+        return [p for p in self.points if p.index not in self.done]
+
+    @property
+    def todo_reps(self) -> int:
+        return len(self.todo) * self.spec.replications
+
+    def units(self, points):
+        from .executors import Unit
+
+        s = self.spec
+        return [Unit(p.scenario, s.seed, tuple(blocks_for(s.replications, s.block_size)), engine=s.engine,
+                     block_size=s.block_size, label=f"point {p.index} ({p.label})") for p in points]
+
+    def run(self, executor=None, *, progress=None) -> SweepResult:
+        """Run the points not done yet and write the results (or the shard's manifest)."""
+        from .executors import InProcess
+
+        own = executor is None
+        executor = InProcess() if own else executor
+        todo = self.todo
+        ran = 0
+        try:
+            for j, result in executor.run(self.units(todo), progress=progress):
+                p = todo[j]
+                self._check_summary(result.summary, p, f"point {p.index} (computed by process {result.pid})")
+                atomic_write(self.out_dir / _json_name(p.index), point_json(p, result.summary))
+                result.summary.to_npz(self.out_dir / _npz_name(p.index))  # the point is done once this is there
+                self.done[p.index] = self._entry(p)
+                self._write_manifest(complete=False)
+                ran += 1
+        finally:
+            if own:
+                executor.close()
+        if self.shard is not None:
+            self._write_manifest(complete=True)
+            return SweepResult(None, [self.manifest_path], len(self.points), self.done_before, ran)
+        rows, written = _write_sweep_results(self.out_dir, self.spec, self.all_points, self.done)
+        self._write_manifest(complete=True, extra={"results": RESULTS_CSV})
+        return SweepResult(rows, [*written, self.manifest_path], len(self.points), self.done_before, ran)
+
+
+def _write_sweep_results(out_dir: Path, spec, points, done: dict):
+    """Read every point's summary (checked against its recorded sha256) and write results.csv."""
+    from .summary import Summary
+
+    rows = []
+    for p in points:
+        entry = done[p.index]
+        path = out_dir / entry["summary"]
+        if file_sha256(path) != entry["sha256"]:
+            raise ResultError(f"{path}: changed since it was recorded (sha256 differs): not merged")
+        summary = Summary.from_npz(path)
+        if summary.scenario_hash != p.scenario.hash:
+            raise ResultError(f"{path}: not the summary of point {p.index}")
+        rows.append(result_row(p, summary))
+    path = atomic_write(out_dir / RESULTS_CSV, results_csv_text(spec, rows))
+    return rows, [path]
+
+
+def run_sweep(spec, out_dir, *, executor=None, resume: bool = False, shard=None, progress=None) -> SweepResult:
+    """:class:`SweepBatch` and :meth:`SweepBatch.run` in one call."""
+    return SweepBatch(spec, out_dir, resume=resume, shard=shard).run(executor, progress=progress)
+
+
+def merge_sweep(directory, *, progress=None):
+    """Join the shards of a sweep into ``results.csv`` and ``manifest.json``.
+
+    Raises
+    ------
+    ResultError
+        Naming the shard or point file: missing, duplicate, unfinished or corrupt
+        shards or points, shards of different sweeps or versions.
+    """
+    from .summary import Summary
+
+    directory = Path(directory)
+    shards = read_shard_records(directory, "sweep")
+    first_path, first = shards[0][1], shards[0][2]
+    for sh, p, rec in shards[1:]:
+        for k in ("spec_hash", "base", "seed"):
+            if rec[k] != first[k]:
+                raise ResultError(f"{p}: shard {sh} is of another sweep than shard 1/{sh.count} ({k} differs)")
+    spec = SweepSpec.from_json(first["spec"], file=first["spec_file"], text=first["spec_text"])
+    if spec.hash != first["spec_hash"]:
+        raise ResultError(f"{first_path}: its spec text does not match its spec hash")
+    base, points, _ = plan_points(spec, load_base(spec, first["base"]["file"]))
+    if base.hash != first["base"]["hash"]:
+        raise ResultError(f"{first_path}: the base scenario {first['base']['file']} changed since the sweep "
+                          f"(hash {base.hash[:12]}, the sweep used {first['base']['hash'][:12]})")
+    done = {}
+    for sh, p, rec in shards:
+        start, stop = sh.range(len(points))
+        got = sorted(e["point"] for e in rec["done"])
+        if got != list(range(start, stop)):
+            raise ResultError(f"{p}: shard {sh} should hold points {start}..{stop - 1} but records {got}")
+        for e in rec["done"]:
+            path = directory / e["summary"]
+            if not path.exists():
+                raise ResultError(f"{path}: point {e['point']} of shard {sh} is missing")
+            if file_sha256(path) != e["sha256"]:
+                raise ResultError(f"{path}: point {e['point']} of shard {sh} is corrupt (its sha256 is not the one "
+                                  f"recorded in {p.name}): not merged")
+            summary = Summary.from_npz(path)
+            pt = points[e["point"]]
+            if summary.scenario_hash != pt.scenario.hash or summary.seed != spec.seed:
+                raise ResultError(f"{path}: not the summary of point {pt.index}")
+            diff = _env_mismatch(first["environment"], {k: getattr(summary.book, k) for k in first["environment"]})
+            if diff:
+                raise ResultError(f"{path}: made with other versions than the shards record ({diff})")
+            jpath = directory / e["json"]
+            text = point_json(pt, summary)
+            if not jpath.exists() or jpath.read_text() != text:
+                atomic_write(jpath, text)
+            done[pt.index] = e
+            if progress is not None:
+                progress(1)
+    rows, written = _write_sweep_results(directory, spec, points, done)
+    doc = {k: v for k, v in first.items() if k not in ("shard", "shard_points", "done", "points_done", "complete")}
+    doc.update({"shard": None, "shard_points": [p.index for p in points], "points_done": len(done),
+                "done": [done[i] for i in sorted(done)], "complete": True, "results": RESULTS_CSV,
+                "merged_from_shards": len(shards)})
+    write_record(directory / MANIFEST, doc)
+    return rows, [*written, directory / MANIFEST]

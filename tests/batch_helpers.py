@@ -1,0 +1,67 @@
+"""Helpers of the batch tests (issue 6): invoking the CLI, comparing result directories byte by byte."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from click.testing import CliRunner
+
+from cli.main import main
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Files of a run directory compared byte for byte.
+RUN_TEXT = ["summary.json", "contingents.csv", "daily.csv", "drawdown.png", "exit-dates.png", "contingents.png"]
+#: .npz files of a run compared array by array (their zip entries carry the time they were written).
+RUN_ARRAYS = ["summary.npz", "replications.npz"]
+
+
+def make_runner() -> CliRunner:
+    if "mix_stderr" in CliRunner.__init__.__code__.co_varnames:  # click < 8.2
+        return CliRunner(mix_stderr=False)
+    return CliRunner()
+
+
+def invoke(*args, ok=True):
+    r = make_runner().invoke(main, [str(a) for a in args], catch_exceptions=False, prog_name="drawdown")
+    if ok:
+        assert r.exit_code == 0, (r.stdout, r.stderr)
+    return r
+
+
+def fails(*args, status=2):
+    r = make_runner().invoke(main, [str(a) for a in args], prog_name="drawdown")
+    assert r.exit_code == status, (r.exit_code, r.stdout, r.stderr)
+    assert "Traceback" not in r.stdout + r.stderr
+    return r
+
+
+def cli_process(*args, **kw) -> subprocess.Popen:
+    """``drawdown ARGS`` as a separate process (python -m cli.main), from the repository root."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return subprocess.Popen([sys.executable, "-m", "cli.main", *map(str, args)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def npz_arrays(path) -> dict:
+    """Every array of an .npz as (dtype, shape, bytes)."""
+    with np.load(path, allow_pickle=False) as z:
+        return {k: (z[k].dtype.str, z[k].shape, z[k].tobytes()) for k in z.files}
+
+
+def assert_same_files(a, b, text=(), arrays=()):
+    """Byte-identical text files; .npz files with byte-identical arrays (names, dtypes, shapes)."""
+    a, b = Path(a), Path(b)
+    for name in text:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs between {a} and {b}"
+    for name in arrays:
+        assert npz_arrays(a / name) == npz_arrays(b / name), f"{name}: arrays differ between {a} and {b}"
+
+
+def assert_same_sweep(a, b, points: int):
+    names = [f"points/{i:04d}.json" for i in range(points)]
+    assert_same_files(a, b, text=["results.csv", *names], arrays=[f"points/{i:04d}.npz" for i in range(points)])
