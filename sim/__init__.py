@@ -4,15 +4,32 @@
 >>> scenario = sim.load("doha-2021-05-01")
 >>> scenario.total_troops
 9600
+
+The Python API (:mod:`sim.api`): ``sim.run`` runs replications of a scenario and returns
+a :class:`~sim.api.Result` (its ``summary()`` is what ``drawdown run --json`` prints);
+``sim.compare`` compares scenarios with common random numbers; ``sim.trace`` tells the
+story of one replication.
+
+>>> r = sim.run(scenario.replace(deadline="2021-09-11"), reps=1000, seed=1)
+>>> r.seed, r.reps
+(1, 1000)
+
+``sim.compare`` is the function :func:`sim.api.compare`; the module of paired
+comparisons it uses is imported by name: ``from sim.compare import Comparison``.
 """
 
+import sys as _sys
+import types as _types
+
+from .api import CompareResult, Result, compare, run, trace
 from .errors import DrawdownError, Problem, ResultError, ScenarioError
 from .scenario import Scenario, load
 from .sources import list_scenario_files
 
 __version__ = "0.1.0"
 
-__all__ = ["DrawdownError", "Problem", "ResultError", "ScenarioError", "Scenario", "load", "list_scenarios", "__version__"]
+__all__ = ["DrawdownError", "Problem", "ResultError", "ScenarioError", "Scenario", "load", "list_scenarios", "run",
+           "compare", "trace", "Result", "CompareResult", "__version__"]
 
 
 def list_scenarios() -> list[str]:
@@ -22,3 +39,17 @@ def list_scenarios() -> list[str]:
     True
     """
     return [p.stem for p in list_scenario_files()]
+
+
+class _Package(_types.ModuleType):
+    """The package ``sim``: importing the submodule ``sim.compare`` (the paired
+    comparisons) must not replace the function ``sim.compare`` of the API, which the
+    import system would otherwise do by setting the package's attribute."""
+
+    def __setattr__(self, name, value):
+        if name == "compare" and isinstance(value, _types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package

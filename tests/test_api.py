@@ -1,0 +1,383 @@
+"""The Python API (issue 7): ``sim.run``, ``sim.compare``, ``sim.trace`` and their results.
+
+The API and the command line build their documents with the same functions, so
+``Result.summary()`` must equal what ``drawdown run --json`` prints for the same
+scenario, seed, replications and engine, and ``Result.table()`` what ``drawdown run``
+prints; likewise for ``compare``. Small runs of the numpy engine throughout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import matplotlib.dates as mdates
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import sim
+from cli.main import main
+
+DOHA, ANNOUNCED, CONDITIONS, FIRST = ("doha-2021-05-01", "announced-2021-09-11", "conditions-based",
+                                      "enablers-leave-first")
+REPS = 500
+
+
+def cli(*args) -> str:
+    """stdout of a successful ``drawdown`` command."""
+    kw = {"mix_stderr": False} if "mix_stderr" in CliRunner.__init__.__code__.co_varnames else {}
+    r = CliRunner(**kw).invoke(main, [str(a) for a in args], catch_exceptions=False, prog_name="drawdown")
+    assert r.exit_code == 0, r.output
+    return r.stdout
+
+
+@pytest.fixture(scope="module")
+def doha():
+    return sim.run(DOHA, reps=REPS, seed=7)
+
+
+@pytest.fixture(scope="module")
+def doha_vs_first():
+    return sim.compare(DOHA, FIRST, reps=REPS, seed=7)
+
+
+# -- Scenario.replace ---------------------------------------------------------------------------
+def test_replace_returns_a_new_validated_scenario():
+    s = sim.load(DOHA)
+    later = s.replace(deadline="2021-09-11", **{"threat.attack_rate_after": 0.5})
+    assert later.deadline == dt.date(2021, 9, 11) and later.deadline_day == s.day_of("2021-09-11")
+    assert later.threat.attack_rate_after == 0.5
+    assert later.hash != s.hash and s.deadline == dt.date(2021, 5, 1)  # the original is unchanged
+    assert s.replace({"contingents.\"US@Bagram\".troops": 1700, "total_troops": 9700}).total_troops == 9700
+    with pytest.raises(sim.ScenarioError, match="total_troops"):  # the whole scenario is validated again
+        s.replace({"contingents.\"US@Bagram\".troops": 1700})
+    assert s.replace(deadline="none").deadline is None
+
+
+@pytest.mark.parametrize("changes, key, words", [
+    ({"threat.attack_rate_after": -1}, "threat.attack_rate_after", "expected >= 0"),
+    ({"decision.p_no_consensus": 1.5}, "decision.p_no_consensus", "expected >= 0 and <= 1"),
+    ({"decision.p_no_consensus": "often"}, "decision.p_no_consensus", "probability"),
+    ({"deadline": "2030-01-01"}, "deadline", "horizon"),
+    ({"threat.attack_rate_aftr": 0.5}, "threat.attack_rate_aftr", "unknown key"),
+    ({'contingents."US@Bagram".troops': 0}, 'contingents."US@Bagram".troops', ">= 1"),
+    ({"threat..x": 1}, "threat..x", "bad key path"),
+])
+def test_replace_rejects_bad_values_naming_the_key_path(changes, key, words):
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(DOHA).replace(changes)
+    keys = [p.key for p in info.value.problems]
+    assert key in keys, keys
+    assert words in str(info.value)
+    assert key in str(info.value)
+
+
+def test_replace_errors_are_the_file_loaders_errors(tmp_path):
+    """A bad value set by replace() raises what the same value in a file raises."""
+    f = tmp_path / "bad.toml"
+    f.write_text('extends = "doha-2021-05-01"\n[threat]\nattack_rate_after = -1\n')
+    with pytest.raises(sim.ScenarioError) as from_file:
+        sim.load(f)
+    with pytest.raises(sim.ScenarioError) as from_replace:
+        sim.load(DOHA).replace(**{"threat.attack_rate_after": -1})
+    assert [(p.key, p.message) for p in from_file.value.problems] == \
+           [(p.key, p.message) for p in from_replace.value.problems]
+
+
+# -- run: the same documents as the command line --------------------------------------------------
+def test_summary_is_what_run_json_prints(doha):
+    printed = json.loads(cli("run", DOHA, "--reps", REPS, "--seed", 7, "--json", "--quiet"))
+    assert doha.summary() == printed
+
+
+@pytest.mark.parametrize("name, engine, reps", [(CONDITIONS, "numpy", 500), (ANNOUNCED, "simpy", 12)])
+def test_summary_is_what_run_json_prints_without_a_deadline_and_with_simpy(name, engine, reps):
+    r = sim.run(name, reps=reps, seed=3, engine=engine)
+    printed = json.loads(cli("run", name, "--reps", reps, "--seed", 3, "--engine", engine, "--json", "--quiet"))
+    assert r.summary() == printed
+    assert r.engine == engine and r.reps == reps
+
+
+def test_precision_run_is_what_run_precision_json_prints():
+    r = sim.run(DOHA, seed=5, precision=0.012)
+    printed = json.loads(cli("run", DOHA, "--precision", 0.012, "--seed", 5, "--json", "--quiet"))
+    assert r.summary() == printed
+    assert r.precision["met"] and r.reps == printed["replications"] > 1000
+
+
+def test_table_is_what_run_prints(doha):
+    assert doha.table() == cli("run", DOHA, "--reps", REPS, "--seed", 7, "--quiet").rstrip("\n")
+
+
+def test_summary_returns_a_copy(doha):
+    d = doha.summary()
+    d["seed"] = -1
+    d["final_exit_date"]["p50"] = "never"
+    assert doha.summary()["seed"] == 7 and doha.summary()["final_exit_date"]["p50"] != "never"
+
+
+def test_scenario_objects_names_and_paths_give_the_same_run(doha):
+    s = sim.load(DOHA)
+    assert sim.run(s, reps=REPS, seed=7).summary() == doha.summary()
+    assert sim.run(s.file, reps=REPS, seed=7).stats == doha.stats
+    assert doha.scenario == s and doha.seed == 7 and doha.reps == REPS and doha.engine == "numpy"
+
+
+def test_a_changed_scenario_runs():
+    s = sim.load(DOHA).replace(deadline="2021-09-11")
+    d = sim.run(s, reps=500, seed=1).summary()
+    assert d["deadline"] == "2021-09-11" and d["scenario_hash"] == s.hash
+
+
+def test_fresh_seed_is_stored_and_repeats_the_run():
+    r = sim.run(ANNOUNCED, reps=200)
+    assert isinstance(r.seed, int) and r.fresh_seed
+    assert f"pass --seed {r.seed} to repeat" in r.table()
+    again = sim.run(ANNOUNCED, reps=200, seed=r.seed)
+    assert not again.fresh_seed and again.summary() == r.summary()
+
+
+def test_default_reps_are_the_command_lines():
+    from sim.report import default_reps
+
+    r = sim.run(ANNOUNCED, seed=1)
+    assert r.reps == default_reps("numpy")
+
+
+def test_progress_callback_sees_every_replication():
+    seen = []
+    sim.run(ANNOUNCED, reps=1500, seed=1, progress=seen.append)
+    assert sum(seen) == 1500
+
+
+def test_quiet_false_counts_on_stderr(capsys):
+    sim.run(ANNOUNCED, reps=300, seed=1, quiet=False)
+    err = capsys.readouterr().err
+    assert "300 of 300 replications" in err
+
+
+@pytest.mark.parametrize("kw, error", [
+    (dict(reps=100, precision=0.01), ValueError),
+    (dict(max_reps=1000), ValueError),
+    (dict(reps=0), ValueError),
+    (dict(engine="fortran"), ValueError),
+    (dict(seed=-1), ValueError),
+    (dict(seed="one"), TypeError),
+    (dict(precision=0.9), ValueError),
+])
+def test_run_argument_errors(kw, error):
+    with pytest.raises(error):
+        sim.run(ANNOUNCED, **kw)
+
+
+def test_unknown_scenario_is_a_scenario_error():
+    with pytest.raises(sim.ScenarioError):
+        sim.run("no-such-scenario", reps=10, seed=1)
+    with pytest.raises(TypeError):
+        sim.run(42, reps=10, seed=1)
+
+
+def test_get_reads_the_summary_by_path(doha):
+    d = doha.summary()
+    assert doha.get("p_met_deadline.value") == d["p_met_deadline"]["value"]
+    assert doha.get("contingents.US@Bagram.exit_date.p50") == d["contingents"][0]["exit_date"]["p50"]
+    assert doha.get("contingents.0.id") == "US@Bagram"
+    with pytest.raises(KeyError):
+        doha.get("p_met_deadline.nope")
+    with pytest.raises(KeyError):
+        doha.get("contingents.Nobody@Nowhere.troops")
+
+
+# -- numbers as arrays --------------------------------------------------------------------------
+def test_daily_bands_as_arrays(doha):
+    s = doha.scenario
+    dates, bands = doha.daily_troops((0.05, 0.5, 0.95))
+    assert dates.dtype == np.dtype("datetime64[D]") and len(dates) == s.horizon_days
+    assert str(dates[0]) == s.start.isoformat() and str(dates[s.deadline_day]) == "2021-05-01"
+    assert bands.shape == (3, s.horizon_days)
+    assert (bands[0] <= bands[1]).all() and (bands[1] <= bands[2]).all()
+    assert bands[1, 0] == s.total_troops and bands[2, -1] == 0
+    _, mean = doha.daily_troops_mean()
+    assert mean[s.deadline_day] == pytest.approx(doha.get("troops_at_deadline.mean"))
+    _, retro = doha.daily_retrograde((0.5,))
+    assert retro.shape == (1, s.horizon_days) and retro.min() >= 0 and retro.max() <= 1
+    np.testing.assert_array_equal(doha.daily_troops((0.5,))[1][0], bands[1])
+
+
+def test_exit_curve_and_p_out_by(doha):
+    dates, p = doha.p_out_by()
+    assert len(dates) == len(p) == doha.scenario.horizon_days and (np.diff(p) >= 0).all()
+    assert doha.p_out_by("2021-05-01") == doha.get("p_met_deadline.value")
+    assert doha.p_out_by(dt.date(2021, 5, 1)) == doha.p_out_by(doha.scenario.deadline_day)
+    assert doha.p_out_by(doha.scenario.horizon_days - 1) == doha.get("p_out_by_horizon.value")
+
+
+def test_contingents_and_last_out(doha):
+    rows = doha.contingents()
+    assert [r["contingent"] for r in rows] == [c.id for c in doha.scenario.contingents]
+    last = doha.last_out(5)
+    assert len(last) == 5
+    table = doha.table()
+    for c in last:
+        assert c["contingent"] in table.split("last out", 1)[1]
+        assert c["exit_date"]["p50"] in table
+
+
+# -- display ------------------------------------------------------------------------------------
+def test_repr_html_is_a_table_of_the_key_outcomes(doha):
+    h = doha._repr_html_()
+    assert h.count("<table") == 1 and "</table>" in h
+    d = doha.summary()
+    for text in (DOHA, "seed 7", f"{d['p_met_deadline']['value']:.3f}", d["final_exit_date"]["p50"],
+                 "P(out by 2021-05-01)", "casualties", "troop-days past the deadline"):
+        assert text in h, text
+
+
+def test_repr_html_without_a_deadline_and_with_warnings():
+    r = sim.run(CONDITIONS, reps=300, seed=2)
+    h = r._repr_html_()
+    assert "<table" in h and "none (conditions-based)" in h and "not out by the horizon" in h
+    assert r.warnings and "warning:" in h  # more than 1% censored
+
+
+def test_repr(doha):
+    text = repr(doha)
+    assert text.startswith(f"<Result {DOHA}: 500 replications, seed 7, numpy engine; P(out by 2021-05-01) = ")
+    assert "median final exit" in text
+    assert "no deadline" in repr(sim.run(CONDITIONS, reps=200, seed=2))
+
+
+# -- figures ------------------------------------------------------------------------------------
+def _x_dates(ax) -> tuple[dt.date, dt.date]:
+    lo, hi = ax.get_xlim()
+    return mdates.num2date(lo).date(), mdates.num2date(hi).date()
+
+
+def _check_date_axis(ax, scenario):
+    assert ax.get_xlabel() == "date"
+    assert isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter)
+    lo, hi = _x_dates(ax)
+    assert scenario.start <= lo < hi <= scenario.date_of(scenario.horizon_days)
+
+
+def _deadline_x(scenario) -> float:
+    return mdates.date2num(dt.datetime.combine(scenario.date_of(scenario.deadline_day + 1), dt.time()))
+
+
+def test_plot_is_a_fan_chart_on_dates(doha):
+    fig = doha.plot()
+    ax = fig.axes[0]
+    _check_date_axis(ax, doha.scenario)
+    assert ax.get_ylabel() == "troops in country (end of day)"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    for want in ("troops, median", "troops 5–95%", "deadline 2021-05-01"):
+        assert any(want in x for x in labels), labels
+    median = [ln for ln in ax.lines if ln.get_label() == "troops, median"]
+    assert len(median) == 1 and max(median[0].get_ydata()) == doha.scenario.total_troops
+    deadline = [ln for ln in ax.lines if ln.get_label().startswith("deadline")]
+    assert deadline and deadline[0].get_xdata()[0] == pytest.approx(_deadline_x(doha.scenario))
+    assert fig.axes[1].get_ylabel().startswith("retrograde complete")  # the equipment axis
+    assert DOHA in ax.get_title()
+
+
+def test_plot_exit_dates_is_a_probability_curve(doha):
+    fig = doha.plot_exit_dates()
+    ax = fig.axes[0]
+    _check_date_axis(ax, doha.scenario)
+    assert ax.get_ylabel() == "P(all troops out by date)"
+    curve = [ln for ln in ax.lines if ln.get_label() == "P(all out by date)"]
+    assert len(curve) == 1
+    y = np.asarray(curve[0].get_ydata())
+    assert y.min() >= 0 and y.max() <= 1 and (np.diff(y) >= 0).all()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(x.startswith("deadline 2021-05-01: P = ") for x in labels), labels
+
+
+def test_plot_contingents_has_a_row_per_contingent(doha):
+    fig = doha.plot_contingents()
+    ax = fig.axes[0]
+    _check_date_axis(ax, doha.scenario)
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(ticks) == len(doha.scenario.contingents)
+    assert any(t.startswith("US@Bagram") for t in ticks)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "exit window 5–95%" in labels and "median exit" in labels
+
+
+# -- compare ------------------------------------------------------------------------------------
+def test_compare_summary_is_what_compare_json_prints(doha_vs_first):
+    printed = json.loads(cli("compare", DOHA, FIRST, "--reps", REPS, "--seed", 7, "--json", "--quiet"))
+    assert doha_vs_first.summary() == printed
+    assert doha_vs_first.table() == cli("compare", DOHA, FIRST, "--reps", REPS, "--seed", 7, "--quiet").rstrip("\n")
+
+
+def test_compare_uses_common_random_numbers(doha_vs_first, doha):
+    """Each scenario of a comparison is the run of that scenario with the same seed."""
+    assert doha_vs_first[0].summary() == doha.summary()
+    assert doha_vs_first[FIRST].summary() == sim.run(FIRST, reps=REPS, seed=7).summary()
+    d = doha_vs_first.difference(FIRST, "casualties")
+    assert d.estimate == pytest.approx(doha_vs_first[1].get("casualties.mean") - doha.get("casualties.mean"))
+    assert d.se_paired < d.se_unpaired / 10  # the same attacks in both: pairing gains a lot
+    assert doha_vs_first.seed == 7 and doha_vs_first.reps == REPS and len(doha_vs_first) == 2
+    assert doha_vs_first.get("differences.0.casualties.se_paired") == pytest.approx(d.se_paired)
+
+
+def test_compare_takes_a_list_objects_and_a_fresh_seed():
+    c = sim.compare([sim.load(ANNOUNCED), sim.load(ANNOUNCED).replace(deadline="2021-08-31")], reps=200)
+    assert c.fresh_seed and isinstance(c.seed, int) and "fresh seed" in c.table()
+    with pytest.raises(ValueError):
+        sim.compare(ANNOUNCED, reps=10, seed=1)
+
+
+def test_compare_display_and_plot(doha_vs_first):
+    h = doha_vs_first._repr_html_()
+    assert h.count("<table") == 2 and DOHA in h and FIRST in h and "s.e. paired" in h
+    assert repr(doha_vs_first).startswith(f"<CompareResult {DOHA} vs {FIRST}: 500 replications each, seed 7")
+    fig = doha_vs_first.plot()
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "date" and ax.get_ylabel() == "P(all troops out by date)"
+    curves = [ln for ln in ax.lines if ln.get_label().startswith((DOHA, FIRST))]
+    assert len(curves) == 2
+
+
+def test_sim_compare_stays_the_function_after_importing_the_module():
+    import importlib
+
+    import sim.compare as module_or_function  # noqa: F401  (binds the package attribute)
+    from sim.compare import Comparison
+
+    assert callable(sim.compare) and sim.compare is sim.api.compare
+    assert importlib.import_module("sim.compare").Comparison is Comparison
+
+
+# -- trace --------------------------------------------------------------------------------------
+def test_trace_returns_the_events_with_a_decision(doha):
+    events = sim.trace(DOHA, replication=3, seed=7)
+    kinds = [e["kind"] for e in events]
+    assert "decision" in kinds and "exit" in kinds
+    dates = [e["date"] for e in events]
+    assert dates == sorted(dates)
+    json.dumps(events)  # plain values
+    assert doha.trace(3) == events
+    assert sim.trace(doha, replication=3) == events
+    printed = [json.loads(line) for line in cli("trace", DOHA, "--seed", 7, "--replication", 3, "--json").splitlines()]
+    assert printed == events
+
+
+def test_trace_final_exit_is_the_runs():
+    """Replication R of seed S in a trace ends when replication R of the run does."""
+    from sim.numpy_engine import run_numpy
+
+    out = run_numpy(sim.load(ANNOUNCED), 5, 11)
+    for rep in (0, 4):
+        events = sim.trace(ANNOUNCED, replication=rep, seed=11)
+        exits = [e["day"] for e in events if e["kind"] == "exit"]
+        assert max(exits) == out.final_exit_day[rep]
+
+
+def test_trace_needs_a_seed():
+    with pytest.raises(TypeError, match="seed"):
+        sim.trace(DOHA, replication=0)
+    with pytest.raises(ValueError):
+        sim.trace(DOHA, replication=-1, seed=1)
