@@ -45,7 +45,6 @@ def compare(ctx, scenarios, engine, reps, seed, as_json, out_dir, quiet):
       drawdown compare doha-2021-05-01 my-scenario.toml --reps 20000 --json
     """
     import sim
-    from sim.compare import compare as run_compare
     from sim.draws import new_seed
     from sim.report import default_reps, dumps
 
@@ -63,24 +62,19 @@ def compare(ctx, scenarios, engine, reps, seed, as_json, out_dir, quiet):
 
     names = ", ".join(s.name for s in loaded)
     with progress_bar(quiet, reps * len(loaded), f"{engine}: {names}") as progress:
-        result = run_compare(loaded, reps, seed, engine=engine, progress=progress)
-    for s, summary in zip(loaded, result.summaries):
-        for w in summary.warnings():
-            click.echo(f"warning: {s.name}: {w}", err=True)
+        result = sim.compare(loaded, reps=reps, seed=seed, engine=engine, progress=progress)
+    result.fresh_seed = fresh
+    for r in result.results:
+        for w in r.stats.warnings():
+            click.echo(f"warning: {r.name}: {w}", err=True)
 
-    written = []
-    doc = result.to_json_dict()
-    if out_dir is not None:
-        from sim.compare import write_compare_dir
-
-        written = write_compare_dir(out_dir, result, doc)
-
+    written = result.write(out_dir) if out_dir is not None else []
     if as_json:
-        click.echo(dumps(doc))
+        click.echo(dumps(result.summary()))
         if not quiet:
             for p in written:
                 click.echo(f"wrote {p}", err=True)
     else:
-        click.echo(result.table(fresh_seed=fresh))
+        click.echo(result.table())
         for p in written:
             click.echo(f"wrote {p}")

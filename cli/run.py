@@ -78,8 +78,7 @@ def run(ctx, scenario, engine, reps, seed, precision, max_reps, as_json, out_dir
     """
     import sim
     from sim.draws import new_seed
-    from sim.report import (default_reps, dumps, precision_status, run_json, run_summary, run_to_precision, summary_table,
-                            write_run_dir)
+    from sim.report import default_reps
 
     if precision is not None and _given(ctx, "reps"):
         raise click.UsageError("give --reps or --precision, not both", ctx=ctx)
@@ -101,41 +100,30 @@ def run(ctx, scenario, engine, reps, seed, precision, max_reps, as_json, out_dir
                           block_size=block_size, as_json=as_json, out_dir=out_dir, workers=workers,
                           scheduler=scheduler, dask_local=dask_local, resume=resume, shard=shard, quiet=quiet)
 
-    kept = [] if out_dir is not None else None
-    on_outcomes = None if kept is None else (lambda chunk, out: kept.append(out))
+    # In this process, through the Python API: the same Result, table and document as sim.run.
     label = f"{engine}: {s.name}"
     if precision is None:
         with progress_bar(quiet, reps, label) as progress:
-            summary = run_summary(s, reps, seed, engine=engine, progress=progress, on_outcomes=on_outcomes)
-        status = None
+            result = sim.run(s, reps=reps, seed=seed, engine=engine, progress=progress)
     else:
         with progress_bar(quiet, max_reps, f"{label} (to s.e. {precision:g}, at most {max_reps} replications)") \
                 as progress:
-            summary = run_to_precision(s, seed, precision, engine=engine, max_reps=max_reps, progress=progress,
-                                       on_outcomes=on_outcomes)
-        status = precision_status(summary, precision, cap_reps=max_reps)
+            result = sim.run(s, seed=seed, engine=engine, precision=precision, max_reps=max_reps, progress=progress)
+    result.fresh_seed = fresh
+    _report(result, precision, max_reps, as_json)
 
-    for w in summary.warnings():
+
+def _report(result, precision, max_reps, as_json) -> None:
+    """Warnings on stderr, then the --json document or the table of a :class:`sim.api.Result`."""
+    from sim.report import dumps
+
+    status = result.precision
+    for w in result.stats.warnings():
         warn(w)
     if status is not None and not status["met"]:
         warn(f"--precision {precision:g} not reached: the standard error is {status['se']:.4g} after "
-             f"{summary.n} replications, the cap (--max-reps {max_reps})")
-
-    written = []
-    if out_dir is not None:
-        from sim.outcomes import Outcomes
-
-        written = write_run_dir(out_dir, s, summary, outcomes=Outcomes.concatenate(kept), precision=status)
-
-    if as_json:
-        click.echo(dumps(run_json(s, summary, precision=status)))
-        if not quiet:
-            for p in written:
-                click.echo(f"wrote {p}", err=True)
-    else:
-        click.echo(summary_table(s, summary, fresh_seed=fresh, precision=status))
-        for p in written:
-            click.echo(f"wrote {p}")
+             f"{result.reps} replications, the cap (--max-reps {max_reps})")
+    click.echo(dumps(result.summary()) if as_json else result.table())
 
 
 # -- executors, run directories, resume and shards (issue 6) ----------------------------------------
@@ -143,7 +131,7 @@ def _run_batch(ctx, s, seed, fresh, *, reps, precision, max_reps, engine, block_
                scheduler, dask_local, resume, shard, quiet):
     """``run`` through :class:`sim.rundir.RunBatch`: any executor, a run directory, --resume, --shard."""
     from sim.draws import BLOCK_SIZE
-    from sim.report import dumps, run_json, summary_table
+    from sim.report import dumps
     from sim.rundir import RunBatch, recorded_run
 
     from .options import check_executor_options, open_executor, parse_shard
@@ -199,17 +187,11 @@ def _run_batch(ctx, s, seed, fresh, *, reps, precision, max_reps, engine, block_
                 click.echo(f"wrote {p}")
             click.echo(f"when every shard is done: drawdown merge {out_dir}")
         return
-    for w in summary.warnings():
-        warn(w)
-    if status is not None and not status["met"]:
-        warn(f"--precision {precision:g} not reached: the standard error is {status['se']:.4g} after "
-             f"{summary.n} replications, the cap (--max-reps {max_reps})")
-    if as_json:
-        click.echo(dumps(run_json(s, summary, precision=status)))
-        if not quiet:
-            for p in result.written:
-                click.echo(f"wrote {p}", err=True)
-    else:
-        click.echo(summary_table(s, summary, fresh_seed=fresh, precision=status))
-        for p in result.written:
+    from sim.api import Result
+
+    _report(Result(s, summary, precision=status, fresh_seed=fresh), precision, max_reps, as_json)
+    for p in result.written:
+        if as_json and not quiet:
+            click.echo(f"wrote {p}", err=True)
+        elif not as_json:
             click.echo(f"wrote {p}")

@@ -30,21 +30,13 @@ def trace(scenario, replication, seed, as_json):
     import json
 
     import sim
-    from sim.simpy_engine import trace_replication
 
     s = sim.load(scenario)
-    events = trace_replication(s, seed, replication)
+    events = sim.trace(s, replication=replication, seed=seed)
     if as_json:
         for e in events:
-            click.echo(json.dumps(e, ensure_ascii=False, default=_plain))
+            click.echo(json.dumps(e, ensure_ascii=False))
         return
     click.echo(f"# {s.name} (hash {s.hash[:12]}), seed {seed}, replication {replication}: {s.description}")
     for e in events:
         click.echo(f"{e['date']}  {e['text']}")
-
-
-def _plain(value):
-    """numpy scalars as plain numbers for JSON."""
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

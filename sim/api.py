@@ -122,8 +122,8 @@ def _progress(progress, quiet: bool, total: int, label: str):
 
 # -- one scenario ------------------------------------------------------------------------------
 def run(scenario, *, reps: int | None = None, seed: int | None = None, engine: str = "numpy",
-        precision: float | None = None, max_reps: int | None = None, quiet: bool = True,
-        progress=None) -> "Result":
+        precision: float | None = None, max_reps: int | None = None, workers: int | None = None,
+        out_dir=None, quiet: bool = True, progress=None) -> "Result":
     """Run replications of a scenario and summarise them (``drawdown run``).
 
     Parameters
@@ -146,6 +146,12 @@ def run(scenario, *, reps: int | None = None, seed: int | None = None, engine: s
     max_reps : int, optional
         With ``precision``: stop at this many replications even if the target is not
         met (default 200,000); :attr:`Result.precision` says whether it was.
+    workers : int, optional
+        Run the blocks of replications in this many local processes
+        (``drawdown run --workers``); the result is the same bits.
+    out_dir : str or Path, optional
+        Also write a run directory, as ``drawdown run --out DIR`` (the summary, CSV
+        files, plots, manifest and blocks; :attr:`Result.written` lists the files).
     quiet : bool, optional
         ``False`` shows a replication counter on stderr.
     progress : callable, optional
@@ -184,26 +190,42 @@ def run(scenario, *, reps: int | None = None, seed: int | None = None, engine: s
         reps = default_reps(engine) if reps is None else int(reps)
         if reps < 1:
             raise ValueError(f"reps must be >= 1, got {reps}")
-        call, bar = _progress(progress, quiet, reps, label)
-        try:
-            summary = run_summary(s, reps, seed, engine=engine, progress=call)
-        finally:
-            if bar is not None:
-                bar.close()
-        status = None
+        total = reps
     else:
         precision = float(precision)
         if not 0 < precision <= 0.5:
             raise ValueError(f"precision must be in (0, 0.5], got {precision}")
         max_reps = DEFAULT_MAX_REPS if max_reps is None else int(max_reps)
-        call, bar = _progress(progress, quiet, max_reps, f"{label} (to s.e. {precision:g})")
+        total, label = max_reps, f"{label} (to s.e. {precision:g})"
+    written = []
+    if workers is not None or out_dir is not None:  # the executors and run directories of sim.rundir
+        from .executors import make_executor
+        from .rundir import RunBatch
+
+        kw = dict(reps=reps) if precision is None else dict(precision=precision, max_reps=max_reps)
+        with make_executor(workers=workers) as executor:
+            batch = RunBatch(s, seed, engine=engine, out_dir=out_dir, parallelism=executor.parallelism, **kw)
+            call, bar = _progress(progress, quiet, batch.todo_reps, label)
+            try:
+                done = batch.run(executor, progress=call)
+            finally:
+                if bar is not None:
+                    bar.close()
+        summary, status, written = done.summary, done.precision, list(done.written)
+    else:
+        call, bar = _progress(progress, quiet, total, label)
         try:
-            summary = run_to_precision(s, seed, precision, engine=engine, max_reps=max_reps, progress=call)
+            if precision is None:
+                summary = run_summary(s, reps, seed, engine=engine, progress=call)
+            else:
+                summary = run_to_precision(s, seed, precision, engine=engine, max_reps=max_reps, progress=call)
         finally:
             if bar is not None:
                 bar.close()
-        status = precision_status(summary, precision, cap_reps=max_reps)
-    return Result(s, summary, precision=status, fresh_seed=fresh)
+        status = None if precision is None else precision_status(summary, precision, cap_reps=max_reps)
+    result = Result(s, summary, precision=status, fresh_seed=fresh)
+    result.written = written
+    return result
 
 
 def _fmt_date(d) -> str:
@@ -277,7 +299,9 @@ class Result:
     precision : dict or None
         With ``precision=``: what the run achieved (:func:`sim.report.precision_status`).
     fresh_seed : bool
-        Whether the seed was drawn for this run.
+        Whether the seed was drawn for this run (the table then says how to repeat it).
+    written : list of Path
+        Files written by ``run(..., out_dir=...)`` (empty otherwise).
 
     Examples
     --------
@@ -298,6 +322,7 @@ class Result:
         self.stats = stats
         self.precision = precision
         self.fresh_seed = bool(fresh_seed)
+        self.written = []
         self._doc = None
 
     # -- facts of the run -----------------------------------------------------------------------

@@ -189,6 +189,18 @@ def test_get_reads_the_summary_by_path(doha):
         doha.get("contingents.Nobody@Nowhere.troops")
 
 
+def test_workers_and_a_run_directory_give_the_same_bits(tmp_path):
+    plain = sim.run(ANNOUNCED, reps=2000, seed=4)
+    r = sim.run(ANNOUNCED, reps=2000, seed=4, workers=2, out_dir=tmp_path / "run")
+    assert r.summary() == plain.summary()
+    assert json.loads((tmp_path / "run" / "summary.json").read_text()) == r.summary()
+    assert {"summary.json", "summary.npz", "drawdown.png"} <= {p.name for p in r.written}
+    assert (tmp_path / "run" / "manifest.json").is_file()
+    written = plain.write(tmp_path / "written")
+    assert json.loads((tmp_path / "written" / "summary.json").read_text()) == plain.summary()
+    assert "wrote" in cli("plot", tmp_path / "written") and len(written) >= 7
+
+
 # -- numbers as arrays --------------------------------------------------------------------------
 def test_daily_bands_as_arrays(doha):
     s = doha.scenario
