@@ -1184,25 +1184,35 @@ def summarize(scenario, reps: int, seed: int, *, engine: str = "numpy", block_si
     blocks = [(int(b), int(r)) for b, r in blocks]
     if not blocks:
         raise ValueError("nothing to run: no replications")
-    parts = []
+    if engine not in ("numpy", "simpy"):
+        raise ValueError(f"unknown engine {engine!r}: expected 'numpy' or 'simpy'")
+    # Each chunk's summary is folded into the running total at once (merging is exact
+    # integer arithmetic, so the bits do not depend on how the merges are grouped):
+    # memory holds one chunk's outcomes and two summaries, whatever the replications.
+    total = None
+    for chunk, out in _outcome_chunks(scenario, seed, engine, blocks, block_size, chunk_blocks, progress):
+        part = Summary.from_outcomes(scenario, out, blocks=chunk, seed=seed, engine=engine, block_size=block_size)
+        del out
+        total = part if total is None else Summary.merge_all([total, part])
+        del part
+    return total
+
+
+def _outcome_chunks(scenario, seed, engine, blocks, block_size, chunk_blocks, progress):
+    """Yield ``(blocks, outcomes)`` chunk by chunk, with per-day arrays."""
     if engine == "numpy":
         from .numpy_engine import iter_chunks
 
         kw = {} if chunk_blocks is None else {"chunk_blocks": chunk_blocks}
-        for chunk, out in iter_chunks(scenario, sum(r for _, r in blocks), seed, block_size=block_size,
-                                      blocks=blocks, **kw):
-            parts.append(Summary.from_outcomes(scenario, out, blocks=chunk, seed=seed, engine=engine,
-                                               block_size=block_size))
+        chunks = iter_chunks(scenario, sum(r for _, r in blocks), seed, block_size=block_size, blocks=blocks, **kw)
+        for chunk, out in chunks:
             if progress is not None:
                 progress(sum(r for _, r in chunk))
-    elif engine == "simpy":
+            yield chunk, out
+            del out  # not held while the next chunk runs
+    else:
         from .simpy_engine import run_simpy
 
         for b, rows in blocks:
-            out = run_simpy(scenario, rows, seed, first_block=b, record_daily=True, block_size=block_size,
-                            progress=progress)
-            parts.append(Summary.from_outcomes(scenario, out, blocks=[(b, rows)], seed=seed, engine=engine,
-                                               block_size=block_size))
-    else:
-        raise ValueError(f"unknown engine {engine!r}: expected 'numpy' or 'simpy'")
-    return Summary.merge_all(parts)
+            yield [(b, rows)], run_simpy(scenario, rows, seed, first_block=b, record_daily=True,
+                                         block_size=block_size, progress=progress)

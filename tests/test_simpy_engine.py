@@ -1,9 +1,14 @@
-"""The SimPy reference engine against hand-computed cases (DESIGN §1-§3).
+"""Both engines against hand-computed cases (DESIGN §1-§3).
 
 Each analytic test writes a small scenario in ``tmp_path`` with deterministic
 durations (a fixed number of days), no closures and no attacks unless the test is
 about them, and asserts the exact days and counts worked out by hand in its comments.
 Day numbers count from ``start = 2021-01-01`` (day 0); "day 5" is 2021-01-06.
+
+Every test that runs an engine takes the ``run`` fixture (or ``one``, built on it) and
+runs once on the SimPy reference engine and once on the numpy engine, with the same
+assertions. Event traces (``trace_replication``) come from the SimPy engine only; where
+a test checks a numpy run against a trace, it checks the two engines against each other.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import pytest
 
 import sim
 from sim.council import conditions_met_day, violence_index
+from sim.numpy_engine import run_numpy
 from sim.outcomes import OUTCOME_DTYPES
 from sim.simpy_engine import run_simpy, trace_replication
 from sim.threat import attack_rates
@@ -67,9 +73,24 @@ prep_days = 3
 """
 
 
-def one(s, seed=1, **kw):
-    """Run replication 0 of a scenario, with the daily records."""
-    return run_simpy(s, 1, seed, record_daily=True, **kw)
+#: Both engines, with the same signature: every test that runs an engine runs on each.
+ENGINES = {"simpy": run_simpy, "numpy": run_numpy}
+
+
+@pytest.fixture(params=list(ENGINES))
+def run(request):
+    """An engine's runner: ``run(scenario, reps, seed, *, record_daily=False)``."""
+    return ENGINES[request.param]
+
+
+@pytest.fixture
+def one(run):
+    """Run replication 0 of a scenario, with the daily records, on the engine under test."""
+
+    def one_(s, seed=1, **kw):
+        return run(s, 1, seed, record_daily=True, **kw)
+
+    return one_
 
 
 def events_of(s, kind, seed=1):
@@ -79,7 +100,7 @@ def events_of(s, kind, seed=1):
 # -- one contingent ---------------------------------------------------------------------
 
 
-def test_one_contingent_exits_on_the_hand_computed_day(scenario):
+def test_one_contingent_exits_on_the_hand_computed_day(scenario, one):
     # 1,000 troops, rear guard 100 (10%), main body 900; 300 t liftable; 100 t and
     # 400 seats a day. Order day 5; ready = 5 + 2 (national delay) + 3 (prep) = day 10.
     #   day 10: cargo 100 (200 t left); seats: main body 400 (500 left, rear guard waits)
@@ -104,7 +125,7 @@ def test_one_contingent_exits_on_the_hand_computed_day(scenario):
     assert out.troops_at_deadline.tolist() == [0]
 
 
-def test_day_zero_flights_leave_before_the_first_count(scenario):
+def test_day_zero_flights_leave_before_the_first_count(scenario, one):
     # Order on day 0 and no delays: ready on day 0 itself; 400 fly on day 0, so the
     # first end-of-day count is 1,000 - 400 = 600. 300 t at 100 t/day: cargo done day
     # 2, main body 900 = 400 + 400 + 100, rear guard on day 2 -> exit day 2.
@@ -115,7 +136,7 @@ def test_day_zero_flights_leave_before_the_first_count(scenario):
     assert out.exit_day.tolist() == [[2]]
 
 
-def test_rear_guard_waits_for_the_equipment(scenario):
+def test_rear_guard_waits_for_the_equipment(scenario, one):
     # Seats are plentiful (2,000 a day), cargo is not (100 t a day, 300 t liftable, from
     # 500 t with 40% handed over). Ready day 10: the main body of 900 flies on day 10,
     # the rear guard of 100 waits for the last ton (days 10, 11, 12) and flies on day
@@ -136,7 +157,7 @@ def test_rear_guard_waits_for_the_equipment(scenario):
     assert out.retrograde_lifted_t[0].max() == 0
 
 
-def test_horizon_too_short_censors(scenario):
+def test_horizon_too_short_censors(scenario, one):
     # Same force as the first test, exit day 12; with a 12-day horizon (days 0-11) the
     # rear guard is still in country at the end of day 11.
     out = one(scenario(one_contingent(horizon=12)))
@@ -157,7 +178,7 @@ def test_zero_seats_is_rejected_not_simulated(scenario):
         scenario(one_contingent(seats=0))
 
 
-def test_airfield_always_shut_censors(scenario):
+def test_airfield_always_shut_censors(scenario, one):
     # p_closed_day = 1: every uniform is below 1, the airfield is shut every day.
     s = scenario(one_contingent().replace("cargo_t_per_day = 100", "cargo_t_per_day = 100\np_closed_day = 1"))
     out = one(s)
@@ -182,7 +203,7 @@ def test_airfield_always_shut_censors(scenario):
         (5, False, 1000, 1000 * 5 + 600 + 200),  # days 5-9 at 1,000
     ],
 )
-def test_deadline_day_is_inside(scenario, deadline, met, at_deadline, past):
+def test_deadline_day_is_inside(scenario, deadline, met, at_deadline, past, one):
     s = scenario(one_contingent()).replace(deadline=date(deadline))
     assert s.deadline_day == deadline
     out = one(s)
@@ -193,7 +214,7 @@ def test_deadline_day_is_inside(scenario, deadline, met, at_deadline, past):
 
 
 @pytest.mark.parametrize("hold, met_day, early", [(10, 12, False), (11, 13, True)])
-def test_left_before_conditions(scenario, hold, met_day, early):
+def test_left_before_conditions(scenario, hold, met_day, early, one):
     # Index 0.5 ** t, at or below 0.2 from day 3: met on day 3 + hold - 1. The force
     # exits on day 12: "leaving too early" only when that is before the met day.
     s = scenario(one_contingent() + f"""
@@ -219,7 +240,7 @@ hold_days = {hold}
 # -- the council ----------------------------------------------------------------------------
 
 
-def test_fixed_decision_and_start_on(scenario):
+def test_fixed_decision_and_start_on(scenario, one):
     # Fixed order on day 5; ready would be day 10 but start_on is day 20: the first
     # flights are on day 20 and the exit two days later (as in the first test).
     s = scenario(one_contingent(decision='rule = "fixed"\ndate = 2021-01-06\nstart_on = 2021-01-21'))
@@ -235,7 +256,7 @@ def test_fixed_decision_and_start_on(scenario):
     assert one(s.replace(**{"decision.start_on": date(8)})).exit_day.tolist() == [[12]]
 
 
-def test_next_meeting_takes_the_first_meeting(scenario):
+def test_next_meeting_takes_the_first_meeting(scenario, one):
     # p_no_consensus = 0: the first meeting (day 3) decides; ready 3 + 5 = 8, exit 10.
     s = scenario(one_contingent(decision='rule = "next_meeting"\nmeetings = [2021-01-04, 2021-01-09]'))
     out = one(s)
@@ -247,13 +268,13 @@ def test_next_meeting_takes_the_first_meeting(scenario):
     assert out.exit_day.tolist() == [[17]]
 
 
-def test_no_consensus_orders_at_the_latest_decision(scenario):
+def test_no_consensus_orders_at_the_latest_decision(scenario, run):
     # p_no_consensus = 1: meetings on days 3 and 8 fail, the order comes on the latest
     # decision date, day 15; ready 20, exit 22.
     s = scenario(one_contingent(decision=(
         'rule = "next_meeting"\nmeetings = [2021-01-04, 2021-01-09]\np_no_consensus = 1\n'
         'latest_decision = 2021-01-16')))
-    out = run_simpy(s, 20, seed=3)
+    out = run(s, 20, seed=3)
     assert (out.decision_day == 15).all()
     assert (out.exit_day == 22).all()
     events = trace_replication(s, 3, 0)
@@ -262,7 +283,7 @@ def test_no_consensus_orders_at_the_latest_decision(scenario):
     assert "without consensus" in events_of(s, "decision", seed=3)[0]["text"]
     # A meeting on the latest decision day that fails still ends in the order that day.
     s2 = s.replace(**{"decision.meetings": [date(3), date(15)]})
-    out = run_simpy(s2, 5, seed=3)
+    out = run(s2, 5, seed=3)
     assert (out.decision_day == 15).all()
     assert [e["kind"] for e in trace_replication(s2, 3, 0) if e["day"] == 15][:2] == ["meeting", "decision"]
 
@@ -294,7 +315,7 @@ def test_conditions_index_by_hand(scenario):
     assert conditions_met_day(high.conditions, violence_index(high.conditions, np.zeros((60, 1)))).tolist() == [-1]
 
 
-def test_conditions_rule_decides_at_first_meeting_on_or_after_met_day(scenario):
+def test_conditions_rule_decides_at_first_meeting_on_or_after_met_day(scenario, one):
     # Met on day 5. Meetings on days 2 and 4 come too early; day 9 decides.
     s = scenario(conditions_case([2, 4, 9, 15]))
     out = one(s)
@@ -309,7 +330,7 @@ def test_conditions_rule_decides_at_first_meeting_on_or_after_met_day(scenario):
     assert one(s.replace(**{"decision.meetings": [date(2), date(5)]})).decision_day.tolist() == [5]
 
 
-def test_special_meeting_after_conditions_are_met(scenario):
+def test_special_meeting_after_conditions_are_met(scenario, one):
     # Special meeting at met day 5 + delay 2 = day 7, before the scheduled day 9.
     s = scenario(conditions_case([2, 4, 9, 15], "allow_special_meetings = true\nspecial_meeting_delay_days = 2"))
     out = one(s)
@@ -360,7 +381,7 @@ attack_rate_after = 50.0
 """
 
 
-def test_via_contingent_moves_by_road_and_counts_at_home_until_ready(scenario):
+def test_via_contingent_moves_by_road_and_counts_at_home_until_ready(scenario, one):
     # Order day 0; ready = 0 + 1 + 1 + 2 (road) = day 4. 100 troops, rear guard 10, no
     # equipment, 50 seats a day at A: 50 on day 4, 50 on day 5 -> exit day 5.
     # Attacks come only after the deadline (day 0) and only where troops count: L has
@@ -417,7 +438,7 @@ capacity_without_enablers = 0.5
 """
 
 
-def test_enablers_last_holds_the_enabler_rear_guard(scenario):
+def test_enablers_last_holds_the_enabler_rear_guard(scenario, one):
     # US@A 200 troops (rear guard 20) flies first at A (priority list), Y@A 300
     # (rear guard 30) depends on the US; 100 seats a day at A, ready day 0, no cargo.
     #   day 0: US 100 (main body 80 left + rear guard 20)
@@ -439,7 +460,7 @@ def test_enablers_last_holds_the_enabler_rear_guard(scenario):
     assert out.exit_day.tolist() == [[4, 2, 2]]
 
 
-def test_enablers_leave_first_and_cut_their_dependents_capacity(scenario):
+def test_enablers_leave_first_and_cut_their_dependents_capacity(scenario, one):
     # enablers_last = false, default priority puts the enabler first. US@A 150 (rear
     # guard 15, no hold), Y@A 300 depends on the US, 100 seats a day at A.
     #   day 0: US 100 (50 left)          day 1: US 50 -> US exits, E = 1; Y 50 (250)
@@ -466,7 +487,7 @@ def test_enablers_leave_first_and_cut_their_dependents_capacity(scenario):
     assert out.exit_day.tolist() == [[4, 2, 2]]
 
 
-def test_cuts_from_several_enabler_nations_do_not_compound(scenario):
+def test_cuts_from_several_enabler_nations_do_not_compound(scenario, one):
     # Y@A depends on the US and the UK, which each leave from their own airfield on
     # day 0. Y: 100 on day 0, then A has round(100 * 0.5) = 50 seats (not 25): days
     # 1-4 -> exit day 4.
@@ -501,7 +522,7 @@ capacity_without_enablers = 0.5
     assert one(s).exit_day.tolist() == [[0, 0, 4]]
 
 
-def test_enablers_gone_expose_their_dependents_bases(scenario):
+def test_enablers_gone_expose_their_dependents_bases(scenario, one):
     # No deadline: the rate is attack_rate_before + coupling * max(V, 0); with V = 0
     # throughout (initial 0, target 0, volatility 0) it is 20 attacks a day.
     # exposure_without_enablers = 0 silences every exposed base from day E + 1.
@@ -568,7 +589,7 @@ escalation_per_week = 0.5
     assert attack_rates(nd, V).tolist() == [[2.1, 0.1], [1.1, 0.1]]
 
 
-def test_attacks_only_after_the_deadline_while_troops_remain(scenario):
+def test_attacks_only_after_the_deadline_while_troops_remain(scenario, run):
     # attack_rate_before = 0, after 200 (mean 200 * troops / 1000, at least 40 while 200
     # or more remain at the start of a day: an attack is sure). Deadline day 10, order day 15, ready day 20,
     # exit day 22 (as in the first test, shifted by 10). Attacks on days 11-22 exactly:
@@ -579,7 +600,7 @@ attack_rate_before = 0.0
 attack_rate_after = 200.0
 casualties_per_attack = 0.5
 """)
-    out = run_simpy(s, 5, seed=11)
+    out = run(s, 5, seed=11)
     assert (out.exit_day == 22).all()
     for r in range(5):
         events = trace_replication(s, 11, r)
@@ -633,7 +654,7 @@ closure_days = {{closure}}
         (5, 6),  # shut 0-4, then 1-5
     ],
 )
-def test_airfield_hit_closes_it_for_closure_days(scenario, closure, exit_day):
+def test_airfield_hit_closes_it_for_closure_days(scenario, closure, exit_day, one):
     s = scenario(THREAT_CLOSURE.format(p_hit=1, closure=closure))
     V = violence_index(s.conditions, np.zeros((4, 1)))[:, 0]
     assert V.tolist() == [1.0, 0.25, -0.125, -0.3125]
@@ -651,10 +672,11 @@ def test_airfield_hit_closes_it_for_closure_days(scenario, closure, exit_day):
 # -- conservation, determinism, shipped scenarios ----------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def shipped_runs():
+@pytest.fixture(scope="module", params=list(ENGINES))
+def shipped_runs(request):
     names = ["doha-2021-05-01", "enablers-leave-first", "escalation", "announced-2021-09-11"]
-    return {n: (sim.load(n), run_simpy(sim.load(n), 12, seed=5, record_daily=True)) for n in names}
+    run = ENGINES[request.param]
+    return {n: (sim.load(n), run(sim.load(n), 12, seed=5, record_daily=True)) for n in names}
 
 
 def test_conservation_on_shipped_scenarios(shipped_runs):
@@ -678,24 +700,24 @@ def test_conservation_on_shipped_scenarios(shipped_runs):
         assert (out.final_exit_day[done] == out.exit_day[done].max(axis=1)).all(), name
 
 
-def test_same_seed_same_outcomes_different_seed_different():
+def test_same_seed_same_outcomes_different_seed_different(run):
     s = sim.load("doha-2021-05-01")
-    a = run_simpy(s, 8, seed=42)
-    b = run_simpy(s, 8, seed=42)
-    c = run_simpy(s, 8, seed=43)
+    a = run(s, 8, seed=42)
+    b = run(s, 8, seed=42)
+    c = run(s, 8, seed=43)
     for k, v in a.arrays().items():
         assert np.array_equal(v, getattr(b, k)), k
     assert not all(np.array_equal(v, getattr(c, k)) for k, v in a.arrays().items())
     assert not np.array_equal(a.exit_day, c.exit_day)
     # A replication's outcome does not depend on how many run.
-    d = run_simpy(s, 3, seed=42)
+    d = run(s, 3, seed=42)
     for k, v in d.arrays().items():
         assert np.array_equal(v, getattr(a, k)[:3]), k
 
 
-def test_trace_matches_the_run():
+def test_trace_matches_the_run(run):
     s = sim.load("no-consensus")
-    out = run_simpy(s, 3, seed=9)
+    out = run(s, 3, seed=9)
     for r in range(3):
         events = trace_replication(s, 9, r)
         exits = {e["contingent"]: e["day"] for e in events if e["kind"] == "exit"}
@@ -705,9 +727,9 @@ def test_trace_matches_the_run():
 
 
 @pytest.mark.parametrize("name", sim.list_scenarios())
-def test_every_shipped_scenario_runs(name):
+def test_every_shipped_scenario_runs(name, run):
     s = sim.load(name)
-    out = run_simpy(s, 20, seed=2)
+    out = run(s, 20, seed=2)
     R, C, N = 20, len(s.contingents), len(s.bases)
     shapes = {"exit_day": (R, C), "base_closed_day": (R, N)}
     for k, dtype in OUTCOME_DTYPES.items():

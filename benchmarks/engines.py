@@ -1,0 +1,342 @@
+#!/usr/bin/env python3
+"""Benchmark the two engines on one scenario and seed, in one process and one run.
+
+Measures, for the base force under ``doha-2021-05-01`` (by default) with one seed:
+
+- the SimPy engine's replications per second (``--reps-simpy``, default 200);
+- the numpy engine's replications per second (``--reps-numpy``, default 20,000; best of
+  ``--repeats``), and the ratio of the two;
+- the numpy engine's time against the time to draw its random inputs alone: the
+  :class:`sim.inputs.BlockInputs` of each block plus the per-day streams of the block
+  for as many days as the engine draws them (a block is drawn while any of its
+  replications runs: up to its latest final exit day, or the whole horizon when one of
+  its replications is censored), best of ``--repeats``;
+- the peak resident memory of numpy runs of 10^5 and 10^6 replications, each in a child
+  process running :func:`sim.summary.summarize` (``--memory-reps`` to change the sizes,
+  ``--skip-memory`` to skip them). The peak is the child's own (``VmHWM`` on Linux, not
+  ``ru_maxrss``, which there inherits the parent's peak: see ``CHILD``).
+
+It prints a table and writes ``benchmarks/results/engines.json`` (``--out``) atomically,
+with the machine (CPU count, numpy and scipy versions and SIMD features), the date, the
+git commit and the command line.
+
+Examples::
+
+    python benchmarks/engines.py                       # the full run (minutes)
+    python benchmarks/engines.py --quick --skip-memory # a smoke test (seconds)
+    python benchmarks/engines.py --skip-memory --profile 25
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # measure the checkout, not an installed copy
+
+import numpy as np  # noqa: E402
+import scipy  # noqa: E402
+
+import sim  # noqa: E402
+from sim.draws import BLOCK_SIZE, blocks_for  # noqa: E402
+from sim.inputs import BlockInputs  # noqa: E402
+from sim.numpy_engine import run_numpy  # noqa: E402
+from sim.simpy_engine import run_simpy  # noqa: E402
+from sim.summary import simd_features  # noqa: E402
+
+DEFAULT_OUT = ROOT / "benchmarks" / "results" / "engines.json"
+FULL = {"reps_simpy": 200, "reps_numpy": 20_000, "memory_reps": [100_000, 1_000_000]}
+QUICK = {"reps_simpy": 5, "reps_numpy": 500, "memory_reps": [1_000]}
+
+# Run in a child process: summarise `reps` replications with the numpy engine, then
+# report the peak resident set size, in KiB. On Linux, ru_maxrss is not the child's
+# own peak: exec keeps the high-water mark of the process it replaced, and Python starts
+# children with vfork, whose memory is the parent's, so a child of a large parent
+# reports the parent's peak. /proc/self/status VmHWM is the peak of the child's own
+# memory; ru_maxrss (KiB on Linux, bytes on macOS) is the fallback where there is none.
+CHILD = r"""
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+
+def peak_kib():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]), "VmHWM"
+    except OSError:
+        pass
+    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return (r // 1024 if sys.platform == "darwin" else r), "ru_maxrss"
+
+import sim
+from sim.summary import summarize
+s = sim.load({scenario!r})
+base, _ = peak_kib()
+t = time.perf_counter()
+summary = summarize(s, {reps}, {seed}, block_size={block_size})
+seconds = time.perf_counter() - t
+peak, source = peak_kib()
+print(json.dumps({{"peak_kib": peak, "peak_kib_before_run": base, "source": source,
+                  "ru_maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "n": summary.n,
+                  "seconds": seconds}}))
+"""
+
+
+def time_simpy(s, reps: int, seed: int) -> dict:
+    t = time.perf_counter()
+    out = run_simpy(s, reps, seed)
+    seconds = time.perf_counter() - t
+    return {"reps": reps, "seconds": seconds, "reps_per_s": reps / seconds, "outcomes": out}
+
+
+def time_numpy(s, reps: int, seed: int, repeats: int, profile: int = 0) -> dict:
+    times, out = [], None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = run_numpy(s, reps, seed)
+        times.append(time.perf_counter() - t)
+    best = min(times)
+    result = {"reps": reps, "seconds": best, "all_seconds": times, "reps_per_s": reps / best, "outcomes": out}
+    if profile:
+        import cProfile
+        import io
+        import pstats
+
+        prof = cProfile.Profile()
+        prof.enable()
+        run_numpy(s, reps, seed)
+        prof.disable()
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(profile)
+        result["profile"] = buf.getvalue()
+    return result
+
+
+def drawn_days(s, out, blocks) -> list[int]:
+    """For each block, how many days the numpy engine draws: through the latest final exit
+    day of its replications, or the whole horizon when one of them is censored."""
+    H = s.horizon_days
+    days, start = [], 0
+    for _, rows in blocks:
+        final = out.final_exit_day[start : start + rows]
+        censored = out.censored[start : start + rows]
+        days.append(H if censored.any() else int(final.max()) + 1)
+        start += rows
+    return days
+
+
+def time_draws(s, seed: int, blocks, days: list[int], repeats: int) -> dict:
+    """Best time to make each block's inputs and draw its per-day streams for its days."""
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for (b, rows), n_days in zip(blocks, days):
+            inputs = BlockInputs(s, seed, b, rows=rows)
+            for _ in itertools.islice(inputs.draws.days(), n_days):
+                pass
+        times.append(time.perf_counter() - t)
+    return {"seconds": min(times), "all_seconds": times, "block_days": int(sum(days)),
+            "blocks": len(blocks), "mean_days_per_block": float(np.mean(days))}
+
+
+def peak_memory(scenario: str, reps: int, seed: int, block_size: int, timeout: float | None) -> dict:
+    code = CHILD.format(root=str(ROOT), scenario=scenario, reps=reps, seed=seed, block_size=block_size)
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise RuntimeError(f"memory run of {reps} replications failed:\n{proc.stderr[-4000:]}")
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    if r["n"] != reps:
+        raise RuntimeError(f"memory run summarised {r['n']} replications, expected {reps}")
+    return {"reps": reps, "peak_rss_mb": r["peak_kib"] / 1024, "rss_mb_before_run": r["peak_kib_before_run"] / 1024,
+            "measured_by": r["source"], "ru_maxrss_raw": r["ru_maxrss"], "run_seconds": r["seconds"],
+            "reps_per_s": reps / r["seconds"], "wall_seconds": wall}
+
+
+def git_commit() -> dict:
+    def git(*args):
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    import hashlib
+
+    commit = git("rev-parse", "HEAD")
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "sim")
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "sim").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    # With uncommitted changes to sim/, the commit alone does not say what was measured.
+    return {"commit": commit or None, "sim_modified": bool(dirty), "sim_sources_sha256": digest.hexdigest()}
+
+
+def machine() -> dict:
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpus_usable": usable,
+        "machine": platform.machine(),
+        "processor": platform.processor() or None,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy_version": np.__version__,
+        "scipy_version": scipy.__version__,
+        "simd": simd_features(),
+        "drawdown_version": sim.__version__,
+    }
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=2)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scenario", default="doha-2021-05-01", help="scenario name or path (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=1, help="seed (default: %(default)s)")
+    p.add_argument("--quick", action="store_true",
+                   help=f"tiny sizes for a smoke test: {QUICK['reps_simpy']} SimPy and {QUICK['reps_numpy']} numpy "
+                        f"replications, memory at {QUICK['memory_reps'][0]} (the figures mean little)")
+    p.add_argument("--reps-simpy", type=int, default=None, help=f"SimPy replications (default {FULL['reps_simpy']})")
+    p.add_argument("--reps-numpy", type=int, default=None, help=f"numpy replications (default {FULL['reps_numpy']})")
+    p.add_argument("--repeats", type=int, default=3, help="best of this many numpy runs and draw timings (default 3)")
+    p.add_argument("--skip-memory", action="store_true", help="skip the child-process memory runs")
+    p.add_argument("--memory-reps", type=lambda x: [int(float(v)) for v in x.split(",")], default=None,
+                   help="comma-separated replication counts of the memory runs (default 1e5,1e6)")
+    p.add_argument("--memory-timeout", type=float, default=None, help="seconds allowed to each memory run")
+    p.add_argument("--profile", type=int, default=0, metavar="N",
+                   help="also profile one numpy run with cProfile and print its N top functions")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON file to write (default: %(default)s)")
+    args = p.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    args.reps_simpy = args.reps_simpy or sizes["reps_simpy"]
+    args.reps_numpy = args.reps_numpy or sizes["reps_numpy"]
+    args.memory_reps = args.memory_reps or sizes["memory_reps"]
+    return args
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    command = shlex.join([Path(sys.executable).name, *sys.argv]) if argv is None else shlex.join(["engines.py", *argv])
+    s = sim.load(args.scenario)
+    started = dt.datetime.now(dt.timezone.utc)
+    print(f"benchmark: {s.name} (hash {s.hash[:12]}), seed {args.seed}, block size {BLOCK_SIZE}, "
+          f"{os.cpu_count()} CPUs, numpy {np.__version__}, scipy {scipy.__version__}", flush=True)
+
+    # Warm up imports and caches once (scipy.special, the scenario plan) outside the timings.
+    run_numpy(s, 10, args.seed + 1)
+
+    print(f"  simpy: {args.reps_simpy} replications ...", flush=True)
+    simpy = time_simpy(s, args.reps_simpy, args.seed)
+    print(f"  numpy: {args.reps_numpy} replications, best of {args.repeats} ...", flush=True)
+    numpy_ = time_numpy(s, args.reps_numpy, args.seed, args.repeats, args.profile)
+    n_check = min(args.reps_simpy, args.reps_numpy)
+    agree = all(np.array_equal(v[:n_check], getattr(numpy_["outcomes"], k)[:n_check])
+                for k, v in simpy["outcomes"].arrays().items())
+
+    blocks = blocks_for(args.reps_numpy)
+    days = drawn_days(s, numpy_["outcomes"], blocks)
+    print(f"  draws: {len(blocks)} blocks, {sum(days)} block-days, best of {args.repeats} ...", flush=True)
+    draws = time_draws(s, args.seed, blocks, days, args.repeats)
+
+    memory = []
+    if not args.skip_memory:
+        for reps in args.memory_reps:
+            print(f"  memory: summarize {reps} replications in a child process ...", flush=True)
+            memory.append(peak_memory(args.scenario, reps, args.seed, BLOCK_SIZE, args.memory_timeout))
+    by_reps = {m["reps"]: m for m in memory}
+
+    result = {
+        "benchmark": "engines",
+        "scenario": s.name,
+        "scenario_hash": s.hash,
+        "seed": args.seed,
+        "block_size": BLOCK_SIZE,
+        "quick": args.quick,
+        "simpy_reps": simpy["reps"],
+        "simpy_seconds": simpy["seconds"],
+        "simpy_reps_per_s": simpy["reps_per_s"],
+        "numpy_reps": numpy_["reps"],
+        "numpy_seconds": numpy_["seconds"],
+        "numpy_all_seconds": numpy_["all_seconds"],
+        "numpy_reps_per_s": numpy_["reps_per_s"],
+        "numpy_over_simpy": numpy_["reps_per_s"] / simpy["reps_per_s"],
+        "engines_agree_on_first_reps": n_check if agree else False,
+        "draws_seconds": draws["seconds"],
+        "draws_all_seconds": draws["all_seconds"],
+        "draws_block_days": draws["block_days"],
+        "draws_mean_days_per_block": draws["mean_days_per_block"],
+        "engine_over_draws": numpy_["seconds"] / draws["seconds"],
+        "peak_rss_mb_1e5": by_reps[100_000]["peak_rss_mb"] if 100_000 in by_reps else None,
+        "peak_rss_mb_1e6": by_reps[1_000_000]["peak_rss_mb"] if 1_000_000 in by_reps else None,
+        "memory_runs": memory,
+        "machine": machine(),
+        "git": git_commit(),
+        "date": started.isoformat(timespec="seconds"),
+        "command": command,
+        "wall_seconds": (dt.datetime.now(dt.timezone.utc) - started).total_seconds(),
+    }
+    write_json_atomic(args.out, result)
+
+    rows = [
+        ("SimPy engine", f"{simpy['reps_per_s']:,.1f} reps/s", f"{simpy['reps']} reps in {simpy['seconds']:.2f} s"),
+        ("numpy engine", f"{numpy_['reps_per_s']:,.0f} reps/s",
+         f"{numpy_['reps']} reps in {numpy_['seconds']:.2f} s (best of {len(numpy_['all_seconds'])})"),
+        ("numpy / SimPy", f"{result['numpy_over_simpy']:,.0f}x", "target >= 200x, aim 1,000x"),
+        ("agreement", "yes" if agree else "NO", f"first {n_check} replications, every outcome array"),
+        ("draws alone", f"{draws['seconds']:.2f} s",
+         f"{draws['blocks']} blocks, {draws['mean_days_per_block']:.0f} days drawn per block on average"),
+        ("engine / draws", f"{result['engine_over_draws']:.2f}x", "target <= 3x"),
+    ]
+    for m in memory:
+        rows.append((f"peak RSS {m['reps']:,}", f"{m['peak_rss_mb']:,.0f} MiB",
+                     f"{m['rss_mb_before_run']:,.0f} MiB before the run; {m['reps_per_s']:,.0f} reps/s, "
+                     f"{m['run_seconds']:.0f} s" + ("  (target < 1 GiB)" if m["reps"] >= 1_000_000 else "")))
+    if args.skip_memory:
+        rows.append(("peak RSS", "skipped", "--skip-memory"))
+    width = max(len(r[0]) for r in rows)
+    vwidth = max(len(r[1]) for r in rows)
+    print()
+    for name, value, note in rows:
+        print(f"{name:<{width}}  {value:>{vwidth}}  {note}")
+    print(f"\nwrote {args.out}")
+    if args.profile:
+        print("\n" + numpy_["profile"])
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Smoke test of ``benchmarks/engines.py``: it runs at tiny sizes and writes its JSON.
+
+The benchmark itself is not a CI test (its figures depend on the machine); this only
+checks that the script works end to end, the child-process memory measure included.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "benchmarks" / "engines.py"
+
+KEYS = {
+    "simpy_reps_per_s", "numpy_reps_per_s", "numpy_over_simpy", "engine_over_draws", "peak_rss_mb_1e5",
+    "peak_rss_mb_1e6", "machine", "date", "command", "memory_runs", "engines_agree_on_first_reps",
+}
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="benchmarks/ is not part of an installed copy")
+def test_engines_benchmark_runs_quickly_and_writes_its_json(tmp_path):
+    out = tmp_path / "engines.json"
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--reps-numpy", "300", "--repeats", "1", "--memory-reps", "200",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text())
+    assert KEYS <= set(data), KEYS - set(data)
+    assert data["quick"] is True and data["numpy_reps"] == 300
+    for key in ("simpy_reps_per_s", "numpy_reps_per_s", "numpy_over_simpy", "engine_over_draws"):
+        assert isinstance(data[key], float) and data[key] > 0, key
+    # The quick run measures memory at 200 replications only: the 1e5 and 1e6 figures
+    # are absent (null), never made up.
+    assert data["peak_rss_mb_1e5"] is None and data["peak_rss_mb_1e6"] is None
+    [run] = data["memory_runs"]
+    assert run["reps"] == 200 and 10 < run["peak_rss_mb"] < 2048
+    assert data["engines_agree_on_first_reps"] == 5
+    assert data["machine"]["cpu_count"] >= 1 and data["machine"]["numpy_version"]
+    assert "--quick" in data["command"]
+    assert "numpy engine" in proc.stdout and "engine / draws" in proc.stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["engines.json"]  # written atomically, no temporary left

@@ -1,0 +1,156 @@
+"""``replications.npz``: the streamed writer makes the file the one-shot writer makes."""
+
+from __future__ import annotations
+
+import os
+import tracemalloc
+import zipfile
+
+import numpy as np
+import pytest
+
+import sim
+from sim.files import REPLICATIONS_FILE, ReplicationWriter, read_replications, write_replications
+from sim.numpy_engine import iter_chunks, run_numpy
+from sim.outcomes import OUTCOME_DTYPES, Outcomes
+from sim.simpy_engine import run_simpy
+
+META = {"scenario": "doha-2021-05-01", "seed": 2**100 + 3, "engine": "numpy", "reps": 450, "block_size": 100}
+
+
+@pytest.fixture(scope="module")
+def doha():
+    return sim.load("doha-2021-05-01")
+
+
+def loaded(path) -> dict:
+    with np.load(path, allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
+def assert_same_file_contents(a, b):
+    x, y = loaded(a), loaded(b)
+    assert list(x) == list(y)  # same names, same order
+    for k in x:
+        assert x[k].dtype == y[k].dtype, k
+        assert x[k].shape == y[k].shape, k
+        assert np.array_equal(x[k], y[k]), k
+
+
+def leftovers(directory, keep=(REPLICATIONS_FILE,)):
+    return sorted(p for p in os.listdir(directory) if p not in keep)
+
+
+def test_streamed_file_equals_write_replications(tmp_path, doha):
+    # 450 replications in blocks of 100, chunks of 2 blocks (200, 200, 50), added out of order.
+    chunks = list(iter_chunks(doha, 450, 2**100 + 3, block_size=100, chunk_blocks=2))
+    assert [sum(r for _, r in c) for c, _ in chunks] == [200, 200, 50]
+    whole = run_numpy(doha, 450, 2**100 + 3, block_size=100)
+    one_shot = write_replications(tmp_path / "a.npz", whole, meta=META)
+
+    streamed = tmp_path / "b.npz"
+    w = ReplicationWriter(streamed, doha, 450, meta=META)
+    for chunk, out in reversed(chunks):
+        w.add(chunk[0][0] * 100, out)
+    assert not streamed.exists()  # nothing at the target before close
+    assert w.rows_written == 450
+    assert w.close() == streamed
+    assert w.closed
+    assert_same_file_contents(one_shot, streamed)
+    assert leftovers(tmp_path, keep=("a.npz", "b.npz")) == []
+    # The archive is what np.savez makes: stored .npy members, readable without pickle.
+    with zipfile.ZipFile(streamed) as zf:
+        assert all(i.compress_type == zipfile.ZIP_STORED for i in zf.infolist())
+        assert sorted(zf.namelist()) == sorted(f"{k}.npy" for k in [*OUTCOME_DTYPES, *META])
+    arrays, meta = read_replications(streamed)
+    assert meta == {k: str(v) for k, v in META.items()}
+    assert set(arrays) == set(OUTCOME_DTYPES)
+    assert arrays["exit_day"].shape == (450, len(doha.contingents))
+    assert arrays["base_closed_day"].shape == (450, len(doha.bases))
+
+
+def test_streamed_numpy_file_equals_the_simpy_engines_file(tmp_path, doha):
+    # "--out" files of the two engines compare file to file.
+    meta = {"seed": 5}
+    write_replications(tmp_path / "simpy.npz", run_simpy(doha, 12, 5), meta=meta)
+    with ReplicationWriter(tmp_path / "numpy.npz", doha, 12, meta=meta) as w:
+        for chunk, out in iter_chunks(doha, 12, 5):
+            w.add(0, out)
+    assert_same_file_contents(tmp_path / "simpy.npz", tmp_path / "numpy.npz")
+
+
+def test_context_manager_replaces_an_existing_file_atomically(tmp_path, doha):
+    path = tmp_path / REPLICATIONS_FILE
+    path.write_bytes(b"old")
+    out = run_numpy(doha, 30, 1, block_size=10)
+    with ReplicationWriter(path, doha, 30, meta={"seed": 1}) as w:
+        w.add(0, out)
+        assert path.read_bytes() == b"old"
+    arrays, _ = read_replications(path)
+    assert np.array_equal(arrays["final_exit_day"], out.final_exit_day)
+    assert leftovers(tmp_path) == []
+
+
+def test_errors_leave_nothing_behind(tmp_path, doha):
+    path = tmp_path / REPLICATIONS_FILE
+    out = run_numpy(doha, 20, 1, block_size=10)
+    # Rows missing at close: refused, nothing written, temporary files gone.
+    w = ReplicationWriter(path, doha, 30, meta={})
+    w.add(0, out)
+    with pytest.raises(ValueError, match="10 of 30 rows never written"):
+        w.close()
+    assert not path.exists() and leftovers(tmp_path) == []
+    # Rows out of range, written twice, or of the wrong shape.
+    w = ReplicationWriter(path, doha, 30, meta={})
+    with pytest.raises(ValueError, match="outside"):
+        w.add(15, out)
+    w.add(10, out)
+    with pytest.raises(ValueError, match="written already"):
+        w.add(0, out)
+    w.abort()
+    assert leftovers(tmp_path) == []
+    narrow = Outcomes(**{k: (v[:, :3] if k == "exit_day" else v) for k, v in vars(out).items()})
+    w = ReplicationWriter(path, doha, 20, meta={})
+    with pytest.raises(ValueError, match="exit_day: shape"):
+        w.add(0, narrow)
+    w.abort()
+    # An exception inside the with block: the target is untouched.
+    path.write_bytes(b"old")
+    with pytest.raises(RuntimeError):
+        with ReplicationWriter(path, doha, 20, meta={}) as w:
+            w.add(0, out)
+            raise RuntimeError("interrupted")
+    assert path.read_bytes() == b"old"
+    assert leftovers(tmp_path) == []
+    # Metadata may not shadow an outcome, in either writer.
+    with pytest.raises(ValueError, match="overwrite"):
+        ReplicationWriter(path, doha, 20, meta={"exit_day": 1})
+    with pytest.raises(ValueError, match="overwrite"):
+        write_replications(path, out, meta={"censored": 1})
+    assert leftovers(tmp_path) == []
+
+
+def test_memory_is_bounded_by_the_chunk_not_the_file(tmp_path, doha):
+    # 200,000 rows (about 45 MB of arrays) in chunks of 5,000 rows (about 1.1 MB): what
+    # Python allocates while writing stays near one chunk; the rows live on disk.
+    rows, n = 200_000, 5_000
+    C, N = len(doha.contingents), len(doha.bases)
+    rng = np.random.default_rng(0)
+    shapes = {"exit_day": (n, C), "base_closed_day": (n, N)}
+    chunk = Outcomes(**{k: rng.integers(-1, 500, size=shapes.get(k, (n,))).astype(dt) for k, dt in OUTCOME_DTYPES.items()})
+    path = tmp_path / REPLICATIONS_FILE
+    tracemalloc.start()
+    try:
+        with ReplicationWriter(path, doha, rows, meta={"seed": 1}) as w:
+            for start in range(0, rows, n):
+                w.add(start, chunk)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    total = sum(v.nbytes for v in chunk.arrays().values()) * (rows // n)
+    assert total > 40e6
+    assert peak < 8e6, f"peak {peak / 1e6:.1f} MB while writing {total / 1e6:.0f} MB"
+    arrays, _ = read_replications(path)
+    assert np.array_equal(arrays["exit_day"][-n:], chunk.exit_day)
+    assert arrays["attacks"].shape == (rows,)
+    assert leftovers(tmp_path) == []
