@@ -382,9 +382,15 @@ class DaskExecutor(Executor):
                 n = int(local_workers)
                 if n < 1:
                     raise DrawdownError(f"--dask-local must be at least 1, got {n}")
-                self.cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                                        host="127.0.0.1", dashboard_address=None,
-                                                        silence_logs=logging.ERROR)
+                import warnings
+
+                with warnings.catch_warnings():
+                    # With no dashboard the scheduler still serves its small HTTP API on the
+                    # loopback address; when port 8787 is taken it says so and takes another.
+                    warnings.filterwarnings("ignore", message="Port 8787 is already in use")
+                    self.cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                                            host="127.0.0.1", dashboard_address=None,
+                                                            silence_logs=logging.ERROR)
                 self.client = distributed.Client(self.cluster, timeout=timeout)
                 self.name = f"local Dask cluster of {n} worker{'s' if n != 1 else ''}"
             else:

@@ -364,12 +364,16 @@ def test_dask_worker_killed_during_a_run(scenario, tmp_path):
 
 
 @needs_dask
-def test_dask_cluster_is_closed_after_an_error(scenario):
+def test_dask_local_listens_on_loopback_only_and_is_closed_after_an_error(scenario):
     import psutil
 
+    me = psutil.Process()
     with pytest.raises(ZeroDivisionError):
         with DaskExecutor(local_workers=1) as ex:
+            procs = [me, *me.children(recursive=True)]  # the scheduler runs here; nannies and workers below
             workers = [psutil.Process(p) for p in ex.worker_pids().values()]
+            listening = [c.laddr for p in procs for c in p.net_connections("tcp") if c.status == psutil.CONN_LISTEN]
+            assert listening and all(a.ip == "127.0.0.1" for a in listening), listening
             1 / 0
     assert ex.client is None and ex.cluster is None
     _, alive = psutil.wait_procs(workers, timeout=30)
