@@ -171,8 +171,15 @@ def _run_batch(ctx, s, seed, fresh, *, reps, precision, max_reps, engine, block_
                        f"({batch.done_reps} replications), at most {batch.todo_reps} to run", err=True)
         label = f"{engine}: {s.name}" + (f" shard {shard}" if shard else "") + \
             ("" if executor.parallelism == 1 and executor.name == "in-process" else f" on {executor.name}")
-        with progress_bar(quiet, batch.todo_reps, label) as progress:
-            result = batch.run(executor, progress=progress)
+        try:
+            with progress_bar(quiet, batch.todo_reps, label) as progress:
+                result = batch.run(executor, progress=progress)
+        except KeyboardInterrupt:
+            if out_dir is not None:
+                again = f"--shard {shard} " if shard else ""
+                click.echo(f"\ninterrupted: the finished units are kept in {out_dir}; "
+                           f"`drawdown run --out {out_dir} {again}--resume` finishes the run", err=True)
+            raise click.Abort()
     summary, status = result.summary, result.precision
     if shard is not None:
         blocks = batch.blocks

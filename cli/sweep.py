@@ -54,8 +54,14 @@ def sweep(ctx, spec, out_dir, resume, shard, workers, scheduler, dask_local, qui
     todo = batch.todo
     with open_executor(ctx, workers, scheduler, dask_local) as executor:
         label = f"sweep {spec.design}: {len(todo)} points" + (f" (shard {shard})" if shard else "")
-        with progress_bar(quiet, batch.todo_reps, label) as progress:
-            result = batch.run(executor, progress=progress)
+        try:
+            with progress_bar(quiet, batch.todo_reps, label) as progress:
+                result = batch.run(executor, progress=progress)
+        except KeyboardInterrupt:
+            again = f" --shard {shard}" if shard else ""
+            click.echo(f"\ninterrupted: the finished points are kept in {out_dir}; the same command with"
+                       f"{again} --resume finishes the sweep", err=True)
+            raise click.Abort()
     if shard is not None:
         idx = [p.index for p in batch.points]
         span = f"points {idx[0]}..{idx[-1]}" if idx else "no points (more shards than points)"

@@ -278,6 +278,38 @@ def _mp_context():
     return ctx
 
 
+class _DeferredInterrupt:
+    """While a pool runs, Ctrl-C (SIGINT) is noted and raised as KeyboardInterrupt at the
+    next safe point (:meth:`check`), never inside :mod:`concurrent.futures`, whose locks
+    an interrupt at the wrong moment leaves held (and the pool's shutdown hanging).
+    Only in the main thread, and only over Python's default SIGINT handler."""
+
+    def __init__(self):
+        import signal
+        import threading
+
+        self.hit = False
+        self.previous = None
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self.previous = signal.signal(signal.SIGINT, self._note)
+
+    def _note(self, signum, frame):
+        self.hit = True
+
+    def check(self):
+        if self.hit:
+            self.hit = False
+            raise KeyboardInterrupt
+
+    def restore(self):
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+            self.previous = None
+
+
 class ProcessPool(Executor):
     """A local pool of ``workers`` processes (:class:`concurrent.futures.ProcessPoolExecutor`).
 
@@ -302,9 +334,11 @@ class ProcessPool(Executor):
 
         units = list(units)
         pending = {self._pool.submit(run_unit, u): i for i, u in enumerate(units)}
+        interrupted = _DeferredInterrupt()
         try:
             while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                interrupted.check()
                 for f in sorted(done, key=lambda f: pending[f]):
                     i = pending.pop(f)
                     try:
@@ -316,7 +350,9 @@ class ProcessPool(Executor):
                     if progress is not None:
                         progress(units[i].reps)
                     yield i, result
+                    interrupted.check()
         finally:
+            interrupted.restore()
             for f in pending:
                 f.cancel()
 

@@ -733,19 +733,12 @@ def write_results(out_dir, scenario, summary, units, *, precision=None, plots=Tr
 
 
 def _write_replications_from(path, scenario, reps: int, parts, meta: dict) -> None:
-    """``replications.npz`` from the units' outcomes, in block order: chunk by chunk
-    through :class:`sim.files.ReplicationWriter` where this drawdown has it (memory
-    bounded by a unit), else all at once."""
-    from . import files
+    """``replications.npz`` from the units' outcomes, in block order, chunk by chunk
+    (:class:`sim.files.ReplicationWriter`: memory bounded by a unit)."""
+    from .files import ReplicationWriter
 
-    writer = getattr(files, "ReplicationWriter", None)
-    if writer is None:
-        from .outcomes import Outcomes
-
-        files.write_replications(path, Outcomes.concatenate(list(parts)), meta=meta)
-        return
     row = 0
-    with writer(path, scenario, reps, meta=meta) as w:
+    with ReplicationWriter(path, scenario, reps, meta=meta) as w:
         for out in parts:
             w.add(row, out)
             row += len(out)

@@ -39,9 +39,9 @@ def fails(*args, status=2):
     return r
 
 
-def cli_process(*args, **kw) -> subprocess.Popen:
+def cli_process(*args, env_extra=None, **kw) -> subprocess.Popen:
     """``drawdown ARGS`` as a separate process (python -m cli.main), from the repository root."""
-    env = dict(os.environ)
+    env = dict(os.environ, **(env_extra or {}))
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return subprocess.Popen([sys.executable, "-m", "cli.main", *map(str, args)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)

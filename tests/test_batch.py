@@ -11,12 +11,13 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 
 import pytest
 
 import sim
-from batch_helpers import RUN_ARRAYS, RUN_TEXT, assert_same_files, fails, invoke
+from batch_helpers import RUN_ARRAYS, RUN_TEXT, assert_same_files, cli_process, fails, invoke
 from sim.errors import DrawdownError, ResultError
 from sim.executors import DaskExecutor, InProcess, ProcessPool, make_executor, make_units, merge_results
 from sim.rundir import (MANIFEST, RunBatch, Shard, merge_dir, read_record, run_batch, write_record)
@@ -80,6 +81,7 @@ def test_workers_give_the_same_bits(reference, tmp_path):
     r = invoke(*ARGS, "--json", "--workers", 2, "--out", out)
     assert r.stdout == reference[1]
     assert_same_files(reference[0], out, RUN_TEXT, RUN_ARRAYS)
+    assert invoke(*ARGS, "--json", "--workers", 2).stdout == reference[1]  # no run directory
 
 
 @needs_dask
@@ -153,6 +155,43 @@ def test_interrupted_run_resumes_without_recomputing(reference, scenario, tmp_pa
     assert m["complete"] and len(m["done"]) == 4
     # resuming a finished run runs nothing
     assert run_batch(scenario, SEED, reps=REPS, block_size=BLOCK, out_dir=out, resume=True).units_run == 0
+
+
+def test_ctrl_c_then_resume(reference, tmp_path):
+    """SIGINT to `drawdown run --workers 2` once a unit is recorded: it stops, says how to
+    finish, and --resume gives the uninterrupted run's files."""
+    import time
+
+    out = tmp_path / "run"
+    proc = cli_process(*ARGS, "--workers", 2, "--out", out, env_extra={"PYTHONFAULTHANDLER": "1"})
+    deadline = time.monotonic() + 300
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if read_record(out / MANIFEST)["done"]:
+                    break
+            except (ResultError, KeyError):
+                pass
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, err = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER: the stacks of every thread
+            _, err = proc.communicate(timeout=60)
+            pytest.fail(f"drawdown run did not stop after SIGINT:\n{err[-8000:]}")
+    finally:
+        proc.kill()
+    m = read_record(out / MANIFEST)
+    if m["complete"]:
+        pytest.skip("the run finished before the interrupt arrived")
+    assert proc.returncode == 1, err
+    assert "interrupted: the finished units are kept in" in err and "--resume" in err
+    assert "Traceback" not in err
+    assert not [p.name for p in (out / "blocks").iterdir() if p.name.startswith(".")]  # no temporary file
+    r = invoke(*ARGS, "--json", "--out", out, "--resume")
+    assert r.stdout == reference[1]
+    assert_same_files(reference[0], out, RUN_TEXT, RUN_ARRAYS)
 
 
 def test_resume_takes_the_run_from_the_manifest(reference, tmp_path):
