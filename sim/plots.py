@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -61,11 +62,30 @@ _BLUE = "#2166ac"
 _GREEN = "#1b7837"
 
 
-def _figure(width=10.0, height=5.5):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+@functools.cache
+def _figure_class():
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
+    class NotebookFigure(Figure):
+        """A Figure that a Jupyter cell shows as a PNG even when pyplot (and with it the
+        notebook's inline backend) was never imported."""
+
+        def _repr_png_(self):
+            import io
+
+            buf = io.BytesIO()
+            self.savefig(buf, format="png", dpi=90)
+            return buf.getvalue()
+
+    NotebookFigure.__module__ = __name__
+    return NotebookFigure
+
+
+def _figure(width=10.0, height=5.5):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    NotebookFigure = _figure_class()
+    fig = NotebookFigure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 

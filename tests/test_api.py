@@ -293,6 +293,11 @@ def test_plot_is_a_fan_chart_on_dates(doha):
     assert DOHA in ax.get_title()
 
 
+def test_figures_show_in_a_notebook_without_pyplot(doha):
+    png = doha.plot_exit_dates()._repr_png_()
+    assert png.startswith(b"\x89PNG") and len(png) > 10000
+
+
 def test_plot_exit_dates_is_a_probability_curve(doha):
     fig = doha.plot_exit_dates()
     ax = fig.axes[0]
