@@ -51,7 +51,7 @@ import numpy as np  # noqa: E402
 import scipy  # noqa: E402
 
 import sim  # noqa: E402
-from sim.draws import BLOCK_SIZE, blocks_for  # noqa: E402
+from sim.draws import BLOCK_SIZE  # noqa: E402
 from sim.executors import DaskExecutor, InProcess, ProcessPool, Unit  # noqa: E402
 from sim.rundir import RunBatch, atomic_write  # noqa: E402
 from sim.summary import simd_features  # noqa: E402

@@ -57,21 +57,7 @@ def write_replications(path, outcomes, *, meta: dict) -> Path:
     path = Path(path)
     arrays = {k: np.ascontiguousarray(v, dtype=OUTCOME_DTYPES[k]) for k, v in outcomes.arrays().items()}
     arrays.update(_meta_arrays(meta))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    return atomic_write(path, lambda fh: np.savez(fh, **arrays))
 
 
 def _meta_arrays(meta: dict) -> dict:
@@ -192,25 +178,16 @@ class ReplicationWriter:
             for mm in self._arrays.values():
                 mm.flush()
             self._arrays = None  # drop the maps before reading the files back
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-            try:
-                os.chmod(tmp, 0o666 & ~_umask())
-                with os.fdopen(fd, "wb") as f:
-                    with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
-                        for k in OUTCOME_DTYPES:
-                            zf.write(self._dir / f"{k}.npy", arcname=f"{k}.npy")
-                        for k, v in self._meta.items():
-                            with zf.open(f"{k}.npy", mode="w", force_zip64=True) as entry:
-                                np.lib.format.write_array(entry, v, allow_pickle=False)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except FileNotFoundError:
-                    pass
-                raise
+
+            def write_zip(f):
+                with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+                    for k in OUTCOME_DTYPES:
+                        zf.write(self._dir / f"{k}.npy", arcname=f"{k}.npy")
+                    for k, v in self._meta.items():
+                        with zf.open(f"{k}.npy", mode="w", force_zip64=True) as entry:
+                            np.lib.format.write_array(entry, v, allow_pickle=False)
+
+            atomic_write(self.path, write_zip)
         finally:
             self.abort()
         return self.path
@@ -242,6 +219,34 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def atomic_write(path, data) -> Path:
+    """Write a file so that no reader ever sees it half written.
+
+    ``data`` (str, bytes, or a callable that writes to a binary file) goes to a
+    temporary file in the same directory, which is flushed to disk and renamed over
+    ``path``; on any error the temporary file is removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
+        with os.fdopen(fd, "wb") as fh:
+            if callable(data):
+                data(fh)
+            else:
+                fh.write(data.encode() if isinstance(data, str) else data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
 
 
 def read_replications(path) -> tuple[dict, dict]:

@@ -32,13 +32,12 @@ import datetime as _dt
 import io
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ResultError
+from .files import atomic_write
 
 if TYPE_CHECKING:  # numpy and the engines are imported when a function needs them
     from .summary import Summary
@@ -579,32 +578,6 @@ def _csv_text(columns, rows) -> str:
     for r in rows:
         w.writerow({k: "" if r[k] is None else r[k] for k in columns})
     return buf.getvalue()
-
-
-def atomic_write(path, data) -> Path:
-    """Write ``data`` (str or bytes, or a callable taking a binary file) to ``path``
-    through a temporary file in the same directory, renamed when complete."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        with os.fdopen(fd, "wb") as fh:
-            if callable(data):
-                data(fh)
-            else:
-                fh.write(data.encode() if isinstance(data, str) else data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
 
 
 def write_contingents_csv(path, scenario, summary: Summary) -> Path:

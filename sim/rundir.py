@@ -37,14 +37,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
 from .errors import DrawdownError, ResultError
+from .files import atomic_write
 
 __all__ = [
     "MANIFEST",
@@ -71,29 +70,6 @@ _RUN = "drawdown-run"
 
 
 # -- small file helpers ------------------------------------------------------------------------
-def atomic_write(path, data) -> Path:
-    """Write ``data`` (str or bytes) to ``path`` through a temporary file in the same
-    directory, flushed to disk and renamed over ``path``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            mask = os.umask(0)
-            os.umask(mask)
-            os.fchmod(f.fileno(), 0o666 & ~mask)
-            f.write(data.encode() if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
-
-
 def file_sha256(path) -> str:
     """sha256 of a file's bytes (hex)."""
     with open(path, "rb") as f:

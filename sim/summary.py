@@ -32,8 +32,6 @@ import hashlib
 import io
 import json
 import math
-import os
-import tempfile
 import zipfile
 from collections import namedtuple
 from dataclasses import asdict, dataclass
@@ -43,6 +41,7 @@ import numpy as np
 
 from .draws import BLOCK_SIZE, LAYOUT_VERSION
 from .errors import ResultError
+from .files import atomic_write
 
 __all__ = [
     "Summary",
@@ -709,22 +708,7 @@ class Summary:
             zf.comment = _TRAILER + b"0" * 64
         body = buf.getvalue()[:-64]
         data = body + hashlib.sha256(body).hexdigest().encode()
-        directory = path.parent if str(path.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                os.fchmod(f.fileno(), 0o644)  # mkstemp makes 0600; a results file is for reading
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
-        return path
+        return atomic_write(path, data)
 
     @classmethod
     def from_npz(cls, path) -> "Summary":

@@ -7,7 +7,6 @@ in 4 blocks of 100 (``--block-size``, a hidden option of ``run``).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import os
-import datetime as dt
 import json
 from decimal import Decimal
 
