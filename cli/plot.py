@@ -29,7 +29,7 @@ def plot(directory, out_dir, quiet):
     """
     from pathlib import Path
 
-    from sim.compare import COMPARE_JSON, read_compare_dir
+    from sim.paired import COMPARE_JSON, read_compare_dir
     from sim.plots import COMPARE_PLOT, compare_figure, save_figure, write_plots
     from sim.report import read_run_dir
 

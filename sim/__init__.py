@@ -14,12 +14,8 @@ story of one replication.
 >>> r.seed, r.reps
 (1, 1000)
 
-``sim.compare`` is the function :func:`sim.api.compare`; the module of paired
-comparisons it uses is imported by name: ``from sim.compare import Comparison``.
+The paired comparisons behind ``sim.compare`` are in :mod:`sim.paired`.
 """
-
-import sys as _sys
-import types as _types
 
 from .api import CompareResult, Result, compare, run, trace
 from .errors import DrawdownError, Problem, ResultError, ScenarioError
@@ -39,17 +35,3 @@ def list_scenarios() -> list[str]:
     True
     """
     return [p.stem for p in list_scenario_files()]
-
-
-class _Package(_types.ModuleType):
-    """The package ``sim``: importing the submodule ``sim.compare`` (the paired
-    comparisons) must not replace the function ``sim.compare`` of the API, which the
-    import system would otherwise do by setting the package's attribute."""
-
-    def __setattr__(self, name, value):
-        if name == "compare" and isinstance(value, _types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-_sys.modules[__name__].__class__ = _Package

@@ -602,7 +602,7 @@ def compare(*scenarios, reps: int | None = None, seed: int | None = None, engine
     >>> round(d.estimate, 2), d.se_paired < d.se_unpaired
     (-67.36, True)
     """
-    from .compare import compare as run_compare
+    from .paired import compare as run_compare
     from .report import default_reps
 
     if len(scenarios) == 1 and isinstance(scenarios[0], (list, tuple)):
@@ -629,7 +629,7 @@ class CompareResult:
 
     Attributes
     ----------
-    comparison : sim.compare.Comparison
+    comparison : sim.paired.Comparison
         The exact comparison (summaries and integer sums of paired differences).
     results : list of Result
         Each scenario's own result, baseline first (``c[1].plot()``).
@@ -681,7 +681,7 @@ class CompareResult:
 
     def summary(self) -> dict:
         """The comparison as plain data: the document ``drawdown compare --json`` prints
-        (:meth:`sim.compare.Comparison.to_json_dict`). A new dict each time."""
+        (:meth:`sim.paired.Comparison.to_json_dict`). A new dict each time."""
         import copy
 
         if self._doc is None:
@@ -699,7 +699,7 @@ class CompareResult:
     def difference(self, scenario, measure: str):
         """Difference of ``scenario`` (index 1, 2, ... or name) from the baseline in
         ``measure`` (``"probability"``, ``"median_final_exit_day"``, ``"casualties"``,
-        ``"withdrawal_days"``): a :class:`sim.compare.Difference` (``estimate``, ``low``,
+        ``"withdrawal_days"``): a :class:`sim.paired.Difference` (``estimate``, ``low``,
         ``high``, ``se_paired``, ``se_unpaired``, ``n``)."""
         return self.comparison.difference(self._index(scenario), measure)
 
@@ -715,7 +715,7 @@ class CompareResult:
 
     def write(self, out_dir) -> list[Path]:
         """Write the comparison's files as ``drawdown compare --out`` does."""
-        from .compare import write_compare_dir
+        from .paired import write_compare_dir
 
         return write_compare_dir(out_dir, self.comparison, self.summary())
 

@@ -358,14 +358,12 @@ def test_compare_display_and_plot(doha_vs_first):
     assert len(curves) == 2
 
 
-def test_sim_compare_stays_the_function_after_importing_the_module():
-    import importlib
-
-    import sim.compare as module_or_function  # noqa: F401  (binds the package attribute)
-    from sim.compare import Comparison
+def test_sim_compare_is_the_function_and_paired_the_module():
+    import sim.paired
+    from sim.paired import Comparison
 
     assert callable(sim.compare) and sim.compare is sim.api.compare
-    assert importlib.import_module("sim.compare").Comparison is Comparison
+    assert sim.paired.Comparison is Comparison
 
 
 # -- trace --------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ exactly: the comparisons of disjoint sets of blocks merge into the comparison of
 Example
 -------
 >>> import sim
->>> from sim.compare import compare
+>>> from sim.paired import compare
 >>> a, b = sim.load("doha-2021-05-01"), sim.load("announced-2021-09-11")
 >>> c = compare([a, b], 500, seed=1)
 >>> d = c.difference(1, "withdrawal_days")  # order to last out: the same draws
