@@ -504,7 +504,7 @@ def summary_table(scenario, summary: Summary, *, fresh_seed: bool = False, preci
     p = summary.probability("left_before_conditions")
     lines.append(f"left early    before the conditions were met: {_prob(p)}")
     c = summary.censored
-    lines.append(f"censored      {c} of {n} ({100 * c / n:.1f}%) {NOT_OUT} "
+    lines.append(f"censored      {c} of {n} ({c / n:.1%}) {NOT_OUT} "
                  f"({f.date_of(f.horizon_days - 1).isoformat()})")
     rows = last_out(f, summary, last)
     if rows:
