@@ -136,6 +136,29 @@ KIND_TEXT = {
 }
 
 
+def to_date(v) -> _dt.date | None:
+    """A date from a TOML date or an ISO string; None when ``v`` is neither.
+
+    Raises
+    ------
+    ValueError
+        For a date with a time, which a scenario never means.
+
+    >>> to_date("2021-05-01"), to_date(5)
+    (datetime.date(2021, 5, 1), None)
+    """
+    if isinstance(v, (_dt.datetime, _dt.time)):
+        raise ValueError(f"expected a date without a time, found {v.isoformat()}")
+    if isinstance(v, _dt.date):
+        return v
+    if isinstance(v, str):
+        try:
+            return _dt.date.fromisoformat(v)
+        except ValueError:
+            return None
+    return None
+
+
 class _Checker:
     def __init__(self, origin: dict, main_file: str):
         self.origin = origin
@@ -248,17 +271,12 @@ class _Checker:
         return v
 
     def date(self, v, k: Key, path):
-        if isinstance(v, _dt.datetime) or isinstance(v, _dt.time):
-            self.problem(path, f"expected a date without a time, found {v.isoformat()}")
+        try:
+            day = to_date(v)
+        except ValueError as exc:
+            self.problem(path, str(exc))
             return _BAD
-        if isinstance(v, _dt.date):
-            return v
-        if isinstance(v, str):
-            try:
-                return _dt.date.fromisoformat(v)
-            except ValueError:
-                pass
-        return self.wrong(path, k, v)
+        return day if day is not None else self.wrong(path, k, v)
 
     def duration(self, v, path):
         if isinstance(v, (int, Decimal)) and not isinstance(v, bool):

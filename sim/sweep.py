@@ -76,6 +76,7 @@ from pathlib import Path
 from .draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
 from .errors import DrawdownError, Problem, ResultError, ScenarioError
 from .keypath import format_key, parse_key
+from .schema import to_date
 from .rundir import (MANIFEST, SHARDS_DIR, Shard, _clean_temporaries, _env_mismatch, atomic_write, check_environment,
                      file_sha256, read_record, read_shard_records, write_record)
 
@@ -467,16 +468,13 @@ def _coerce(v, kind, where, bad, *, allow_none=False):
     if kind == "date":
         if allow_none and isinstance(v, str) and v.lower() == "none":
             return "none"
-        if isinstance(v, _dt.datetime) or isinstance(v, _dt.time):
-            bad(where, f"expected a date without a time, found {v!r}")
+        try:
+            day = to_date(v)
+        except ValueError as exc:
+            bad(where, str(exc))
             return None
-        if isinstance(v, _dt.date):
-            return v
-        if isinstance(v, str):
-            try:
-                return _dt.date.fromisoformat(v)
-            except ValueError:
-                pass
+        if day is not None:
+            return day
         also = ' or "none"' if allow_none else ""
         bad(where, f"expected an ISO date (YYYY-MM-DD){also}, found {v!r}")
         return None
