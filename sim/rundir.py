@@ -114,6 +114,32 @@ def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
+def check_out_dir(out: Path, manifest: Path, *, kind: str, sharded: bool, resume: bool,
+                  shards_merged=lambda: False) -> bool:
+    """Refuse an output directory that holds something else than this work can continue.
+
+    ``kind`` names the work ("run", "sweep"). Returns whether ``manifest`` exists (and
+    ``resume`` asks to continue it); raises :class:`DrawdownError` when the directory is
+    a file, holds the other kind of layout (shards or an unsharded manifest), or holds
+    work that ``resume`` was not asked to finish. ``shards_merged`` says whether
+    leftover shards were already merged into this directory.
+    """
+    if out.exists() and not out.is_dir():
+        raise DrawdownError(f"{out}: exists and is not a directory")
+    shards = out / SHARDS_DIR
+    if not sharded and shards.is_dir() and any(shards.iterdir()) and not shards_merged():
+        raise DrawdownError(f"{out}: holds shards of a {kind}: run the other shards with --shard I/N, "
+                            f"or join them with `drawdown merge {out}`")
+    if sharded and (out / MANIFEST).exists():
+        raise DrawdownError(f"{out}: holds an unsharded {kind} ({MANIFEST}); give the shards another --out")
+    if not manifest.exists():
+        return False
+    if not resume:
+        raise DrawdownError(f"{out}: already holds a {kind} ({_relative(manifest, out)}); --resume finishes it, "
+                            "or give another --out")
+    return True
+
+
 def _clean_temporaries(directory: Path, names) -> None:
     """Delete temporary files left by an interrupted write of one of ``names``."""
     if not directory.is_dir():
@@ -398,19 +424,13 @@ class RunBatch:
 
     def _existing(self, resume: bool):
         out, path = self.out_dir, self.manifest_path
-        if out.exists() and not out.is_dir():
-            raise DrawdownError(f"{out}: exists and is not a directory")
-        if self.shard is None and (out / SHARDS_DIR).is_dir() and any((out / SHARDS_DIR).iterdir()):
-            if not (path.exists() and read_record(path, "run manifest").get("merged_from_shards")):
-                raise DrawdownError(f"{out}: holds shards of a run: run the other shards with --shard I/N, "
-                                    f"or join them with `drawdown merge {out}`")
-        if self.shard is not None and (out / MANIFEST).exists():
-            raise DrawdownError(f"{out}: holds an unsharded run ({MANIFEST}); give the shards another --out")
-        if not path.exists():
+
+        def merged():
+            return path.exists() and bool(read_record(path, "run manifest").get("merged_from_shards"))
+
+        if not check_out_dir(out, path, kind="run", sharded=self.shard is not None, resume=resume,
+                             shards_merged=merged):
             return None
-        if not resume:
-            raise DrawdownError(f"{out}: already holds a run ({_relative(path, out)}); --resume finishes it, or give "
-                                "another --out")
         record = read_record(path, "run manifest")
         if record.get("format") != _RUN or record.get("format_version") != RECORD_FORMAT_VERSION:
             raise ResultError(f"{path}: not a drawdown run manifest of format {RECORD_FORMAT_VERSION}")

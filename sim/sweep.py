@@ -74,10 +74,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from .draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
-from .errors import DrawdownError, Problem, ResultError, ScenarioError
+from .errors import Problem, ResultError, ScenarioError
 from .keypath import format_key, parse_key
 from .schema import to_date
-from .rundir import (MANIFEST, SHARDS_DIR, Shard, _clean_temporaries, _env_mismatch, atomic_write, check_environment,
+from .rundir import (MANIFEST, SHARDS_DIR, Shard, check_out_dir, _clean_temporaries, _env_mismatch, atomic_write, check_environment,
                      file_sha256, read_record, read_shard_records, write_record)
 
 __all__ = [
@@ -742,18 +742,8 @@ class SweepBatch:
 
     def _existing(self, resume):
         out, path = self.out_dir, self.manifest_path
-        if out.exists() and not out.is_dir():
-            raise DrawdownError(f"{out}: exists and is not a directory")
-        if self.shard is None and (out / SHARDS_DIR).is_dir() and any((out / SHARDS_DIR).iterdir()):
-            raise DrawdownError(f"{out}: holds shards of a sweep: run the other shards with --shard I/N, "
-                                f"or join them with `drawdown merge {out}`")
-        if self.shard is not None and (out / MANIFEST).exists():
-            raise DrawdownError(f"{out}: holds an unsharded sweep ({MANIFEST}); give the shards another --out")
-        if not path.exists():
+        if not check_out_dir(out, path, kind="sweep", sharded=self.shard is not None, resume=resume):
             return None
-        if not resume:
-            raise DrawdownError(f"{out}: already holds a sweep ({path.relative_to(out).as_posix()}); --resume "
-                                "finishes it, or give another --out")
         record = read_record(path, "sweep manifest")
         if record.get("format") != _SWEEP or record.get("format_version") != _FORMAT_VERSION:
             raise ResultError(f"{path}: not a drawdown sweep manifest of format {_FORMAT_VERSION}")

@@ -8,28 +8,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from click.testing import CliRunner
-
 from cli.main import main
+from cli_helpers import invoke, make_runner  # noqa: F401  (invoke is re-exported to the batch tests)
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Files of a run directory compared byte for byte.
 RUN_TEXT = ["summary.json", "contingents.csv", "daily.csv", "drawdown.png", "exit-dates.png", "contingents.png"]
 #: .npz files of a run compared array by array (their zip entries carry the time they were written).
 RUN_ARRAYS = ["summary.npz", "replications.npz"]
-
-
-def make_runner() -> CliRunner:
-    if "mix_stderr" in CliRunner.__init__.__code__.co_varnames:  # click < 8.2
-        return CliRunner(mix_stderr=False)
-    return CliRunner()
-
-
-def invoke(*args, ok=True):
-    r = make_runner().invoke(main, [str(a) for a in args], catch_exceptions=False, prog_name="drawdown")
-    if ok:
-        assert r.exit_code == 0, (r.stdout, r.stderr)
-    return r
 
 
 def fails(*args, status=2):

@@ -14,11 +14,11 @@ import math
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 
 import sim
 from cli.main import main
+from cli_helpers import invoke, make_runner
 from sim.numpy_engine import run_numpy
 from sim.report import (CONTINGENT_COLUMNS, DAILY_COLUMNS, DEFAULT_REPS, precision_se, run_json)
 from sim.summary import Summary, summarize
@@ -27,19 +27,6 @@ DOHA, ANNOUNCED, CONDITIONS = "doha-2021-05-01", "announced-2021-09-11", "condit
 RUN_FILES = ["blocks", "contingents.csv", "contingents.png", "daily.csv", "drawdown.png", "exit-dates.png",
              "manifest.json", "replications.npz", "summary.json", "summary.npz"]  # blocks/, manifest: issue 6
 PLOTS = ["drawdown.png", "exit-dates.png", "contingents.png"]
-
-
-def make_runner() -> CliRunner:
-    if "mix_stderr" in CliRunner.__init__.__code__.co_varnames:  # click < 8.2
-        return CliRunner(mix_stderr=False)
-    return CliRunner()
-
-
-def invoke(*args, ok=True):
-    r = make_runner().invoke(main, [str(a) for a in args], catch_exceptions=False, prog_name="drawdown")
-    if ok:
-        assert r.exit_code == 0, r.output
-    return r
 
 
 def rejects(*args, message=None):

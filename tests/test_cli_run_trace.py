@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 import sim
 from cli.main import main
+from cli_helpers import make_runner
 from sim.files import read_replications, write_replications
 from sim.outcomes import OUTCOME_DTYPES
 from sim.simpy_engine import run_simpy
@@ -103,7 +104,7 @@ def test_write_replications_keeps_huge_seeds_and_refuses_clashes(tmp_path):
 
 
 def test_run_progress_goes_to_stderr(tmp_path):
-    runner = CliRunner(mix_stderr=False) if "mix_stderr" in CliRunner.__init__.__code__.co_varnames else CliRunner()
+    runner = make_runner()
     r = runner.invoke(main, ["run", "announced-2021-09-11", "--engine", "simpy", "--reps", "2", "--seed", "1"])
     assert r.exit_code == 0
     assert "scenario" in r.stdout
