@@ -4,17 +4,21 @@
 Measures, for the base force under ``doha-2021-05-01`` (by default) with one seed:
 
 - the SimPy engine's replications per second (``--reps-simpy``, default 200);
-- the numpy engine's replications per second (``--reps-numpy``, default 20,000; best of
-  ``--repeats``), and the ratio of the two;
+- the numpy engine's replications per second (``--reps-numpy``, default 20,000), and
+  the ratio of the two;
 - the numpy engine's time against the time to draw its random inputs alone: the
-  :class:`sim.inputs.BlockInputs` of each block plus the per-day streams of the block
-  for as many days as the engine draws them (a block is drawn while any of its
-  replications runs: up to its latest final exit day, or the whole horizon when one of
-  its replications is censored), best of ``--repeats``;
+  :class:`sim.inputs.BlockInputs` of each block plus the per-day slabs of the block, as
+  many as the engine draws (a block is drawn while any of its replications runs, from
+  its first drawn day to its final exit day or the horizon's end);
 - the peak resident memory of numpy runs of 10^5 and 10^6 replications, each in a child
   process running :func:`sim.summary.summarize` (``--memory-reps`` to change the sizes,
   ``--skip-memory`` to skip them). The peak is the child's own (``VmHWM`` on Linux, not
   ``ru_maxrss``, which there inherits the parent's peak: see ``CHILD``).
+
+The three timings run in ``--repeats`` interleaved rounds (SimPy, numpy, draws, then
+again), so that other work on a shared machine slows them alike; each figure is the
+best of its rounds, and the ratios of each round are printed and stored too. Both
+engines produce the outcomes without per-day arrays here (``record_daily`` false).
 
 It prints a table and writes ``benchmarks/results/engines.json`` (``--out``) atomically,
 with the machine (CPU count, numpy and scipy versions and SIMD features), the date, the
@@ -49,7 +53,7 @@ import numpy as np  # noqa: E402
 import scipy  # noqa: E402
 
 import sim  # noqa: E402
-from sim.draws import BLOCK_SIZE, blocks_for  # noqa: E402
+from sim.draws import BLOCK_SIZE, blocks_for, first_drawn_days  # noqa: E402
 from sim.inputs import BlockInputs  # noqa: E402
 from sim.numpy_engine import run_numpy  # noqa: E402
 from sim.simpy_engine import run_simpy  # noqa: E402
@@ -94,61 +98,55 @@ print(json.dumps({{"peak_kib": peak, "peak_kib_before_run": base, "source": sour
 """
 
 
-def time_simpy(s, reps: int, seed: int) -> dict:
+def time_simpy(s, reps: int, seed: int) -> tuple[float, object]:
     t = time.perf_counter()
     out = run_simpy(s, reps, seed)
-    seconds = time.perf_counter() - t
-    return {"reps": reps, "seconds": seconds, "reps_per_s": reps / seconds, "outcomes": out}
+    return time.perf_counter() - t, out
 
 
-def time_numpy(s, reps: int, seed: int, repeats: int, profile: int = 0) -> dict:
-    times, out = [], None
-    for _ in range(repeats):
-        t = time.perf_counter()
-        out = run_numpy(s, reps, seed)
-        times.append(time.perf_counter() - t)
-    best = min(times)
-    result = {"reps": reps, "seconds": best, "all_seconds": times, "reps_per_s": reps / best, "outcomes": out}
-    if profile:
-        import cProfile
-        import io
-        import pstats
+def time_numpy(s, reps: int, seed: int) -> tuple[float, object]:
+    t = time.perf_counter()
+    out = run_numpy(s, reps, seed)
+    return time.perf_counter() - t, out
 
-        prof = cProfile.Profile()
-        prof.enable()
-        run_numpy(s, reps, seed)
-        prof.disable()
-        buf = io.StringIO()
-        pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(profile)
-        result["profile"] = buf.getvalue()
-    return result
+
+def profile_numpy(s, reps: int, seed: int, top: int) -> str:
+    import cProfile
+    import io
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    run_numpy(s, reps, seed)
+    prof.disable()
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(top)
+    return buf.getvalue()
 
 
 def drawn_days(s, out, blocks) -> list[int]:
-    """For each block, how many days the numpy engine draws: through the latest final exit
-    day of its replications, or the whole horizon when one of them is censored."""
+    """For each block, how many per-day slabs the numpy engine draws: a block is drawn
+    while any of its replications runs, from its first drawn day (shortly before the
+    order) to its final exit day, or to the horizon's end when it is censored."""
     H = s.horizon_days
+    first = first_drawn_days(out.decision_day, s.threat.closure_days, H).astype(np.int64)
+    last = np.where(out.censored, H - 1, out.final_exit_day).astype(np.int64)
+    used = np.where(first < H, last - first + 1, 0)
     days, start = [], 0
     for _, rows in blocks:
-        final = out.final_exit_day[start : start + rows]
-        censored = out.censored[start : start + rows]
-        days.append(H if censored.any() else int(final.max()) + 1)
+        days.append(int(used[start : start + rows].max(initial=0)))
         start += rows
     return days
 
 
-def time_draws(s, seed: int, blocks, days: list[int], repeats: int) -> dict:
-    """Best time to make each block's inputs and draw its per-day streams for its days."""
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for (b, rows), n_days in zip(blocks, days):
-            inputs = BlockInputs(s, seed, b, rows=rows)
-            for _ in itertools.islice(inputs.draws.days(), n_days):
-                pass
-        times.append(time.perf_counter() - t)
-    return {"seconds": min(times), "all_seconds": times, "block_days": int(sum(days)),
-            "blocks": len(blocks), "mean_days_per_block": float(np.mean(days))}
+def time_draws(s, seed: int, blocks, days: list[int]) -> float:
+    """Time to make each block's inputs and draw its per-day slabs, as many as the engine draws."""
+    t = time.perf_counter()
+    for (b, rows), n_days in zip(blocks, days):
+        inputs = BlockInputs(s, seed, b, rows=rows)
+        for _ in itertools.islice(inputs.draws.days(), n_days):
+            pass
+    return time.perf_counter() - t
 
 
 def peak_memory(scenario: str, reps: int, seed: int, block_size: int, timeout: float | None) -> dict:
@@ -219,7 +217,8 @@ def parse_args(argv=None):
                         f"replications, memory at {QUICK['memory_reps'][0]} (the figures mean little)")
     p.add_argument("--reps-simpy", type=int, default=None, help=f"SimPy replications (default {FULL['reps_simpy']})")
     p.add_argument("--reps-numpy", type=int, default=None, help=f"numpy replications (default {FULL['reps_numpy']})")
-    p.add_argument("--repeats", type=int, default=3, help="best of this many numpy runs and draw timings (default 3)")
+    p.add_argument("--repeats", type=int, default=3,
+                   help="interleaved rounds of the SimPy, numpy and draw timings; each figure is the best (default 3)")
     p.add_argument("--skip-memory", action="store_true", help="skip the child-process memory runs")
     p.add_argument("--memory-reps", type=lambda x: [int(float(v)) for v in x.split(",")], default=None,
                    help="comma-separated replication counts of the memory runs (default 1e5,1e6)")
@@ -246,18 +245,32 @@ def main(argv=None) -> dict:
     # Warm up imports and caches once (scipy.special, the scenario plan) outside the timings.
     run_numpy(s, 10, args.seed + 1)
 
-    print(f"  simpy: {args.reps_simpy} replications ...", flush=True)
-    simpy = time_simpy(s, args.reps_simpy, args.seed)
-    print(f"  numpy: {args.reps_numpy} replications, best of {args.repeats} ...", flush=True)
-    numpy_ = time_numpy(s, args.reps_numpy, args.seed, args.repeats, args.profile)
-    n_check = min(args.reps_simpy, args.reps_numpy)
-    agree = all(np.array_equal(v[:n_check], getattr(numpy_["outcomes"], k)[:n_check])
-                for k, v in simpy["outcomes"].arrays().items())
-
+    # The three timings are interleaved, round by round, so that a machine shared with
+    # other work slows them alike; each figure is the best of its rounds.
     blocks = blocks_for(args.reps_numpy)
-    days = drawn_days(s, numpy_["outcomes"], blocks)
-    print(f"  draws: {len(blocks)} blocks, {sum(days)} block-days, best of {args.repeats} ...", flush=True)
-    draws = time_draws(s, args.seed, blocks, days, args.repeats)
+    simpy_t, numpy_t, draws_t = [], [], []
+    agree, n_check, days = None, min(args.reps_simpy, args.reps_numpy), None
+    for r in range(args.repeats):
+        print(f"  round {r + 1} of {args.repeats}: simpy {args.reps_simpy} replications, numpy {args.reps_numpy}, "
+              "their draws ...", flush=True)
+        seconds, simpy_out = time_simpy(s, args.reps_simpy, args.seed)
+        simpy_t.append(seconds)
+        seconds, numpy_out = time_numpy(s, args.reps_numpy, args.seed)
+        numpy_t.append(seconds)
+        if days is None:
+            agree = all(np.array_equal(v[:n_check], getattr(numpy_out, k)[:n_check])
+                        for k, v in simpy_out.arrays().items())
+            days = drawn_days(s, numpy_out, blocks)
+        del simpy_out, numpy_out
+        draws_t.append(time_draws(s, args.seed, blocks, days))
+    simpy = {"reps": args.reps_simpy, "seconds": min(simpy_t), "reps_per_s": args.reps_simpy / min(simpy_t)}
+    numpy_ = {"reps": args.reps_numpy, "seconds": min(numpy_t), "reps_per_s": args.reps_numpy / min(numpy_t)}
+    draws = {"seconds": min(draws_t), "blocks": len(blocks), "block_days": int(sum(days)),
+             "mean_days_per_block": float(np.mean(days))}
+    per_round = [{"numpy_over_simpy": (args.reps_numpy / n) / (args.reps_simpy / p), "engine_over_draws": n / d}
+                 for p, n, d in zip(simpy_t, numpy_t, draws_t)]
+    if args.profile:
+        numpy_["profile"] = profile_numpy(s, args.reps_numpy, args.seed, args.profile)
 
     memory = []
     if not args.skip_memory:
@@ -275,18 +288,20 @@ def main(argv=None) -> dict:
         "quick": args.quick,
         "simpy_reps": simpy["reps"],
         "simpy_seconds": simpy["seconds"],
+        "simpy_all_seconds": simpy_t,
         "simpy_reps_per_s": simpy["reps_per_s"],
         "numpy_reps": numpy_["reps"],
         "numpy_seconds": numpy_["seconds"],
-        "numpy_all_seconds": numpy_["all_seconds"],
+        "numpy_all_seconds": numpy_t,
         "numpy_reps_per_s": numpy_["reps_per_s"],
         "numpy_over_simpy": numpy_["reps_per_s"] / simpy["reps_per_s"],
         "engines_agree_on_first_reps": n_check if agree else False,
         "draws_seconds": draws["seconds"],
-        "draws_all_seconds": draws["all_seconds"],
+        "draws_all_seconds": draws_t,
         "draws_block_days": draws["block_days"],
         "draws_mean_days_per_block": draws["mean_days_per_block"],
         "engine_over_draws": numpy_["seconds"] / draws["seconds"],
+        "rounds": per_round,
         "peak_rss_mb_1e5": by_reps[100_000]["peak_rss_mb"] if 100_000 in by_reps else None,
         "peak_rss_mb_1e6": by_reps[1_000_000]["peak_rss_mb"] if 1_000_000 in by_reps else None,
         "memory_runs": memory,
@@ -298,15 +313,20 @@ def main(argv=None) -> dict:
     }
     write_json_atomic(args.out, result)
 
+    def rounds_of(key, fmt):
+        return "rounds: " + ", ".join(fmt.format(r[key]) for r in per_round)
+
+    best = f"(best of {args.repeats} interleaved rounds)"
     rows = [
-        ("SimPy engine", f"{simpy['reps_per_s']:,.1f} reps/s", f"{simpy['reps']} reps in {simpy['seconds']:.2f} s"),
-        ("numpy engine", f"{numpy_['reps_per_s']:,.0f} reps/s",
-         f"{numpy_['reps']} reps in {numpy_['seconds']:.2f} s (best of {len(numpy_['all_seconds'])})"),
-        ("numpy / SimPy", f"{result['numpy_over_simpy']:,.0f}x", "target >= 200x, aim 1,000x"),
+        ("SimPy engine", f"{simpy['reps_per_s']:,.1f} reps/s", f"{simpy['reps']} reps in {simpy['seconds']:.2f} s {best}"),
+        ("numpy engine", f"{numpy_['reps_per_s']:,.0f} reps/s", f"{numpy_['reps']} reps in {numpy_['seconds']:.2f} s {best}"),
+        ("numpy / SimPy", f"{result['numpy_over_simpy']:,.0f}x",
+         f"target >= 200x, aim 1,000x; {rounds_of('numpy_over_simpy', '{:.0f}x')}"),
         ("agreement", "yes" if agree else "NO", f"first {n_check} replications, every outcome array"),
         ("draws alone", f"{draws['seconds']:.2f} s",
-         f"{draws['blocks']} blocks, {draws['mean_days_per_block']:.0f} days drawn per block on average"),
-        ("engine / draws", f"{result['engine_over_draws']:.2f}x", "target <= 3x"),
+         f"{draws['blocks']} blocks, {draws['mean_days_per_block']:.0f} days drawn per block on average {best}"),
+        ("engine / draws", f"{result['engine_over_draws']:.2f}x",
+         f"target <= 3x; {rounds_of('engine_over_draws', '{:.2f}x')}"),
     ]
     for m in memory:
         rows.append((f"peak RSS {m['reps']:,}", f"{m['peak_rss_mb']:,.0f} MiB",

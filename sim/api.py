@@ -362,7 +362,7 @@ class Result:
         >>> d["final_exit_date"]
         {'p5': '2021-04-14', 'p50': '2021-04-24', 'p95': '2021-12-19'}
         >>> round(d["troops_at_deadline"]["mean"])
-        2469
+        2470
         """
         import copy
 
@@ -600,7 +600,7 @@ def compare(*scenarios, reps: int | None = None, seed: int | None = None, engine
     >>> c = sim.compare("doha-2021-05-01", "announced-2021-09-11", reps=1000, seed=2021)
     >>> d = c.difference("announced-2021-09-11", "casualties")
     >>> round(d.estimate, 2), d.se_paired < d.se_unpaired
-    (-67.36, True)
+    (-67.34, True)
     """
     from .paired import compare as run_compare
     from .report import default_reps

@@ -26,9 +26,15 @@ def violence_index(conditions, eps: np.ndarray) -> np.ndarray:
     V = np.empty_like(eps)
     V[0] = conditions.initial
     r, target, vol = conditions.reversion, conditions.target, conditions.volatility
+    shock = vol * eps
+    step = np.empty_like(V[0])
     for t in range(1, eps.shape[0]):
+        # prev + r * (target - prev) + vol * eps[t], operation by operation, in place
         prev = V[t - 1]
-        V[t] = prev + r * (target - prev) + vol * eps[t]
+        np.subtract(target, prev, out=step)
+        step *= r
+        step += prev
+        np.add(step, shock[t], out=V[t])
     return V
 
 
@@ -46,7 +52,10 @@ def conditions_met_day(conditions, V: np.ndarray) -> np.ndarray:
     if hold > H:
         return np.full(R, -1, dtype=np.int32)
     # Days at or below the threshold in the window ending on each day, by cumulative sums.
-    count = np.cumsum(below, axis=0, dtype=np.int32)
+    count = np.empty(below.shape, dtype=np.int32)
+    count[0] = below[0]
+    for t in range(1, H):  # row by row: numpy's cumsum along the first axis is slower
+        np.add(count[t - 1], below[t], out=count[t])
     window = count[hold - 1 :].copy()
     window[1:] -= count[: H - hold]
     held = window == hold

@@ -6,28 +6,42 @@ replication's inputs depend only on the seed, its block and its row, never on ho
 replications run, in which chunk, process or shard. A partial last block uses the
 first rows of the full block.
 
-=============== ===== =================== ============================================
-stream          id    shape               distribution and use
-=============== ===== =================== ============================================
-council         0     (H, B) day-major    U[0,1); a meeting on day t fails when
-                                          ``council[t] < p_no_consensus``
-violence        1     (H, B) day-major    N(0,1); ``eps`` of the conditions index
-                                          (``eps[0]`` drawn and unused)
-national_delay  2     (B, C)              U[0,1) -> triangular inverse CDF, ceiling
-prep            3     (B, C)              U[0,1) -> triangular inverse CDF, ceiling
-closed          4     (H, B, A) day-major U[0,1); airfield a is shut on day t when
-                                          ``closed[t, :, a] < p_closed_day[a]``
-attacks         5     (H, B, N) day-major U[0,1); attacks = poisson_inv(u, mean)
-casualties      6     (H, B, N) day-major U[0,1); casualties = poisson_inv(u, c * attacks)
-hits            7     (H, B, A) day-major U[0,1); hit when ``u < 1 - q[attacks]``
-=============== ===== =================== ============================================
+============== ===== =================== ============================================
+stream         id    shape               distribution and use
+============== ===== =================== ============================================
+council        0     (H, B) day-major    U[0,1); a meeting on day t fails when
+                                         ``council[t] < p_no_consensus``
+violence       1     (H, B) day-major    N(0,1); ``eps`` of the conditions index
+                                         (``eps[0]`` drawn and unused)
+national_delay 2     (B, C)              U[0,1) -> triangular inverse CDF, ceiling
+prep           3     (B, C)              U[0,1) -> triangular inverse CDF, ceiling
+closed         4     (K, B, A) day-major U[0,1); airfield a is shut on day t when
+                                         ``closed[k, :, a] < p_closed_day[a]``
+attacks        5     (K, B, N) day-major U[0,1); attacks = poisson_inv(u, mean)
+casualties     6     (K, B, N) day-major U[0,1); casualties = poisson_inv(u, c * attacks)
+hits           7     (K, B, A) day-major U[0,1); hit when ``u < 1 - q[attacks]``
+before_order   8     (B, 2)              U[0,1); attacks, then casualties, of the
+                                         days before the first drawn day
+============== ===== =================== ============================================
 
 ``H`` is ``horizon_days``, ``C`` the number of contingents (scenario order), ``N`` the
 number of bases (file order), ``A`` the number of airfields (bases with an airfield, in
 file order). Draws never depend on the path: every one is made whatever happens.
-Per-day streams are generated day by day (:meth:`BlockDraws.days`); a generator's output
-is the same whether it is drawn in one call or day by day, so an engine may stop drawing
-a block once all its replications are done, and a longer horizon only appends draws.
+
+The per-day streams (closed, attacks, casualties, hits) are counted from each
+replication's **first drawn day** ``a`` (:func:`first_drawn_days`): slab ``k`` of a
+replication serves its day ``a + k``. Before ``a`` nothing of the force has moved and
+no airfield has anyone to serve, so the only random events are attacks on the initial
+force, whose means depend on no state: their total over days ``0 .. a-1`` is one
+Poisson count (a sum of independent Poisson counts is Poisson with the summed mean),
+drawn from ``before_order`` with its casualties. ``a`` is ``closure_days - 1`` days
+before the order, so that any hit that can shut an airfield on or after the order day
+is drawn day by day; without an order ``a`` is ``H`` and nothing is drawn per day.
+Slabs are generated one at a time (:meth:`BlockDraws.days`); a generator's output is the
+same whether it is drawn in one call or slab by slab, so an engine stops drawing a
+block once all its replications are done, and a longer horizon only appends draws.
+Counting from the order also pairs the withdrawals of two scenarios compared with one
+seed: the weather and the attack draws of the k-th day after the order are the same.
 """
 
 from __future__ import annotations
@@ -40,13 +54,14 @@ __all__ = [
     "LAYOUT_VERSION",
     "BlockDraws",
     "blocks_for",
+    "first_drawn_days",
     "stream",
     "triangular_days",
     "new_seed",
 ]
 
 BLOCK_SIZE = 1000
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 STREAMS = {
     "council": 0,
     "violence": 1,
@@ -56,6 +71,7 @@ STREAMS = {
     "attacks": 5,
     "casualties": 6,
     "hits": 7,
+    "before_order": 8,
 }
 
 
@@ -80,6 +96,21 @@ def blocks_for(reps: int, block_size: int = BLOCK_SIZE) -> list[tuple[int, int]]
     if rest:
         out.append((full, rest))
     return out
+
+
+def first_drawn_days(decision_day, closure_days: int, horizon: int) -> np.ndarray:
+    """Each replication's first drawn day: where its per-day streams start (int32).
+
+    ``max(decision_day - max(closure_days - 1, 0), 0)``, or ``horizon`` when no order
+    is given (``decision_day`` -1). Before this day the force is as it started and a
+    hit could not shut an airfield on a day anyone flies.
+
+    >>> first_drawn_days(np.array([10, 1, -1]), 3, 540)
+    array([  8,   0, 540], dtype=int32)
+    """
+    d = np.asarray(decision_day)
+    back = max(int(closure_days) - 1, 0)
+    return np.where(d >= 0, np.maximum(d - back, 0), int(horizon)).astype(np.int32)
 
 
 def triangular_days(u, lo, mode, hi) -> np.ndarray:
@@ -145,6 +176,7 @@ class BlockDraws:
         cs = scenario.contingents
         self.national_delay_days = self._durations("national_delay", [c.national_delay for c in cs])
         self.prep_days = self._durations("prep", [c.prep for c in cs])
+        self.before_order = stream(seed, block, "before_order").random((B, 2))[:n]
 
     def _durations(self, name, dists) -> np.ndarray:
         u = stream(self.seed, self.block, name).random((self.block_size, len(dists)))[: self.rows]
@@ -153,10 +185,12 @@ class BlockDraws:
         hi = np.array([d.max for d in dists])
         return triangular_days(u, lo, mode, hi)
 
-    def days(self):
-        """Yield the per-day draws ``(closed, attacks, casualties, hits)`` for days 0, 1, ...
+    def days(self, n_days: int | None = None):
+        """Yield the per-day slabs ``(closed, attacks, casualties, hits)`` for ``k = 0, 1, ...``
 
-        Each is a float64 array of shape ``(rows, A)`` or ``(rows, N)``.
+        Slab ``k`` serves each replication's day ``first_drawn_day + k``. Each array is
+        float64 of shape ``(rows, A)`` or ``(rows, N)``. At most ``n_days`` slabs
+        (default ``H``, the most any replication can use).
         """
         s = self.scenario
         B, n = self.block_size, self.rows
@@ -164,10 +198,16 @@ class BlockDraws:
         n_bases = len(s.bases)
         gens = [stream(self.seed, self.block, k) for k in ("closed", "attacks", "casualties", "hits")]
         widths = (n_air, n_bases, n_bases, n_air)
-        for _ in range(s.horizon_days):
+        for _ in range(s.horizon_days if n_days is None else int(n_days)):
             yield tuple(g.random((B, w))[:n] for g, w in zip(gens, widths))
 
-    def all_days(self):
-        """The per-day streams for the whole horizon: four arrays ``(H, rows, width)``."""
-        parts = list(zip(*self.days()))
+    def all_days(self, n_days: int | None = None):
+        """The first ``n_days`` per-day slabs at once: four arrays ``(n_days, rows, width)``."""
+        s = self.scenario
+        n_days = s.horizon_days if n_days is None else int(n_days)
+        n_air = sum(1 for b in s.bases if b.airfield)
+        widths = (n_air, len(s.bases), len(s.bases), n_air)
+        parts = list(zip(*self.days(n_days)))
+        if not parts:
+            return tuple(np.empty((0, self.rows, w)) for w in widths)
         return tuple(np.stack(p) for p in parts)

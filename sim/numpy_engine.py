@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .council import conditions_met_day, decision_days, violence_index
-from .draws import BLOCK_SIZE, BlockDraws, blocks_for
+from .draws import BLOCK_SIZE, blocks_for
+from .inputs import BlockInputs
 from .outcomes import Outcomes, finish_outcomes
-from .threat import HitTable, attack_mean, attack_rates, base_factors, poisson_inv
+from .threat import HitTable, attack_mean, base_factors, poisson_inv
 
 __all__ = ["run_numpy", "iter_chunks", "DEFAULT_CHUNK_BLOCKS"]
 
@@ -41,12 +41,6 @@ class _Plan:
         self.home = np.array([c.base for c in s.contingents])
         self.flies_from = np.array([c.flies_from for c in s.contingents])
         self.is_via = self.home != self.flies_from
-        self.home_onehot = np.zeros((C, self.N))
-        self.home_onehot[np.arange(C), self.home] = 1.0
-        self.move_onehot = np.zeros((C, self.N))  # what a via contingent's move does to base counts
-        for i in np.flatnonzero(self.is_via):
-            self.move_onehot[i, self.home[i]] -= 1.0
-            self.move_onehot[i, self.flies_from[i]] += 1.0
         self.via_idx = np.flatnonzero(self.is_via)
         # The most troops that can ever count at each base (its own, and those passing through).
         self.most_at_base = np.zeros(self.N)
@@ -72,14 +66,26 @@ class _Plan:
         self.hits = HitTable(s.threat.p_airfield_hit)
 
 
-def _allocate(want: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+def _allocate(want: np.ndarray, capacity: np.ndarray, left: np.ndarray) -> np.ndarray:
     """Hand ``capacity`` to the rows of ``want`` in row order; each takes what it can.
 
     ``want`` is (U, R): users in priority order by replications; ``capacity`` (R,).
-    Returns what each user takes.
+    What each user takes is subtracted from ``left`` (U, R) in place; ``want`` is used
+    as scratch. Returns the total taken per replication. The users up to ``u`` take
+    ``min(cumsum(want)[u], capacity)`` between them, so ``u`` takes the step of that
+    capped running total.
     """
-    before = np.cumsum(want, axis=0, dtype=want.dtype) - want
-    return np.minimum(want, np.maximum(capacity - before, 0))
+    # Row by row: numpy's cumsum along the first axis is several times slower.
+    taken = np.empty_like(want)
+    taken[0] = want[0]
+    for u in range(1, len(want)):
+        np.add(taken[u - 1], want[u], out=taken[u])
+    np.minimum(taken, capacity, out=taken)
+    left[0] -= taken[0]
+    if len(want) > 1:
+        step = np.subtract(taken[1:], taken[:-1], out=want[1:])
+        left[1:] -= step
+    return taken[-1]
 
 
 class _Columns:
@@ -95,12 +101,17 @@ class _Columns:
         self.inverse = np.argsort(self.perm)
         self.segments = [seg for seg in segments if seg[3] > seg[2]]
         pos = self.inverse
-        self.rear_guard = plan.rear_guard[self.perm].astype(np.int32)
+        self.rear_guard = plan.rear_guard[self.perm]
         self.via = pos[plan.via_idx]
-        self.home_onehot = plan.home_onehot[self.perm]
-        self.move_onehot = plan.move_onehot[self.perm]
         self.enabler_members = [pos[m] for m in plan.enabler_members]
         self.holders = [(pos[m], pos[d]) for m, d in plan.holders]
+        # For each holder, the contingents it does not wait for (the cheaper set to sum
+        # when most contingents are dependents).
+        C = len(self.perm)
+        self.holder_others = [np.setdiff1d(np.arange(C), d) for _, d in self.holders]
+        # For each segment, (row within the segment, holder) of the rear guards that wait.
+        self.held_in = [[(int(m) - lo, h) for h, (members, _) in enumerate(self.holders) for m in members
+                         if lo <= m < hi] for _, _, lo, hi in self.segments]
 
 
 def _screen_thresholds(plan: _Plan, rate: np.ndarray, per_rep_rate: bool, cut_possible: bool) -> np.ndarray:
@@ -119,130 +130,158 @@ def _screen_thresholds(plan: _Plan, rate: np.ndarray, per_rep_rate: bool, cut_po
     return pdtr(0, mean_max) - 1e-12
 
 
-def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int) -> Outcomes:
+def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bool = True) -> Outcomes:
     s = plan.s
     H, C = s.horizon_days, plan.C
     th = s.threat
     D = s.deadline_day
     cols = _Columns(plan)
     A = len(plan.airfields)
-    draws = [BlockDraws(s, seed, b, rows=rows, block_size=block_size) for b, rows in blocks]
-    day_iters = [d.days() for d in draws]
-    sizes = np.array([d.rows for d in draws])
+    # What depends on no state of the force comes from the shared BlockInputs, block by
+    # block, exactly as the SimPy engine gets it.
+    parts = {k: [] for k in ("decision", "met", "first_drawn", "attacks", "casualties", "nd", "prep", "rate")}
+    day_iters, sizes = [], []
+    for b, rows in blocks:
+        inp = BlockInputs(s, seed, b, rows=rows, block_size=block_size)
+        for k, v in (("decision", inp.decision_day), ("met", inp.met_day), ("first_drawn", inp.first_drawn_day),
+                     ("attacks", inp.attacks_before), ("casualties", inp.casualties_before),
+                     ("nd", inp.draws.national_delay_days), ("prep", inp.draws.prep_days), ("rate", inp.rate)):
+            parts[k].append(v)
+        inp.draws.council = inp.draws.violence = inp.violence = None  # the day iterator keeps the draws
+        day_iters.append(inp.draws.days())
+        sizes.append(rows)
+    sizes = np.array(sizes)
     R = int(sizes.sum())
     offsets = np.concatenate(([0], np.cumsum(sizes)))
-    block_of_row = np.repeat(np.arange(len(draws)), sizes)
-
-    # What depends on no state of the force, for the whole chunk at once: the same
-    # shared, elementwise functions as BlockInputs, so the same bits per replication.
-    council_u = np.concatenate([d.council for d in draws], axis=1)
-    violence = violence_index(s.conditions, np.concatenate([d.violence for d in draws], axis=1))
-    met = conditions_met_day(s.conditions, violence)
-    decision = decision_days(s.decision, council_u, met, H)
-    rate = attack_rates(s, violence if D is None else None)
+    block_of_row = np.repeat(np.arange(len(sizes)), sizes)
+    decision, met, first_drawn = (np.concatenate(parts[k]) for k in ("decision", "met", "first_drawn"))
+    attacks_out, casualties_out = np.concatenate(parts["attacks"]), np.concatenate(parts["casualties"])
+    nd = np.concatenate(parts["nd"]).astype(np.int64)
+    prep = np.concatenate(parts["prep"]).astype(np.int64)
     per_rep_rate = D is None
-    nd = np.concatenate([d.national_delay_days for d in draws]).astype(np.int64)
-    prep = np.concatenate([d.prep_days for d in draws]).astype(np.int64)
-    for d in draws:
-        d.council = d.violence = None  # the day iterators keep the draws object alive
-    del council_u, violence, draws
+    rate = np.concatenate(parts["rate"], axis=1) if per_rep_rate else parts["rate"][0]
+    del parts, inp
     ready = np.maximum(decision[:, None].astype(np.int64) + nd + prep + plan.road, s.decision.start_on_day)
     ready = np.where((decision[:, None] >= 0) & (ready <= H - 1), ready, NEVER).astype(np.int32)
     cut_possible = not s.enablers_last and len(plan.enabler_members) > 0
     screen = _screen_thresholds(plan, rate, per_rep_rate, cut_possible)
-    most = plan.most_at_base
-    factor_hi = np.maximum(plan.factors, plan.factors_exposed) if cut_possible else plan.factors
-    rate_max = rate.max(axis=1) if per_rep_rate else None
 
-    # Working rows, ordered by the day their first contingent is ready, so that the rows
-    # with anything to fly form a prefix; finished rows are dropped now and then. State
-    # is contingent-major (C, rows): an airfield's users are a run of rows, and sums
-    # over contingents are vector adds.
+    # Working rows: those given an order, each on its own clock from its first drawn
+    # day (day first_drawn + k on step k), ordered by the step their first contingent
+    # is ready, so that the rows with anything to fly form a prefix; finished rows are
+    # dropped now and then. State is contingent-major (C, rows): an airfield's users
+    # are a run of rows, and sums over contingents are vector adds.
     first_ready = ready.min(axis=1)
-    rid = np.argsort(first_ready, kind="stable")
-    fr = first_ready[rid]
+    ordered = np.flatnonzero(first_drawn < H)
+    ready_step = (first_ready.astype(np.int64) - first_drawn)[ordered]
+    rid = ordered[np.argsort(ready_step, kind="stable")]
+    fr = np.sort(ready_step, kind="stable")
+    n0 = rid.size
+    a0 = first_drawn[rid].astype(np.int32)
     rdy = np.ascontiguousarray(ready[rid][:, cols.perm].T)
-    tl = np.repeat(plan.troops[cols.perm].astype(np.int32)[:, None], R, axis=1)
-    cl = np.repeat(plan.liftable[cols.perm].astype(np.int32)[:, None], R, axis=1)
-    ex = np.full((C, R), -1, dtype=np.int32)
-    closed_until = np.full((A, R), -1, dtype=np.int32)
-    gone = np.full((len(cols.enabler_members), R), -1, dtype=np.int32)
-    lifted = np.zeros(R, dtype=np.int64)
-    attacks_w = np.zeros(R, dtype=np.int64)
-    casualties_w = np.zeros(R, dtype=np.int64)
-    home_t = np.ascontiguousarray(cols.home_onehot.T)
-    move_t = np.ascontiguousarray(cols.move_onehot[cols.via].T) if cols.via.size else None
-    rear_col = cols.rear_guard[:, None]
+    # Troops and tons left, and what airfields hand out, in the narrowest integer type
+    # that holds every running total of an allocation (all troops, all tons, a day's
+    # capacity): less memory to stream through each day, the same integers.
+    biggest = max(s.total_troops, int(plan.liftable.sum()),
+                  *(max(b.seats_per_day, b.cargo_t_per_day) for b in s.bases if b.airfield))
+    small = np.int16 if biggest <= np.iinfo(np.int16).max else np.int32
+    tl = np.repeat(plan.troops[cols.perm].astype(small)[:, None], n0, axis=1)
+    cl = np.repeat(plan.liftable[cols.perm].astype(small)[:, None], n0, axis=1)
+    ex = np.full((C, n0), -1, dtype=np.int32)
+    closed_until = np.full((A, n0), -1, dtype=np.int32)
+    gone = np.full((len(cols.enabler_members), n0), -1, dtype=np.int32)
+    lifted = np.zeros(n0, dtype=np.int64)
+    attacks_w = np.zeros(n0, dtype=np.int64)
+    casualties_w = np.zeros(n0, dtype=np.int64)
+    # Troops counting at each base at the start of the day, kept up to date: flights
+    # take them off the base they fly from, via contingents move on their ready day.
+    at_home = np.zeros(plan.N, dtype=np.int64)
+    np.add.at(at_home, plan.home, plan.troops)
+    troops_at = np.repeat(at_home.astype(np.int32)[:, None], n0, axis=1)
+    via_moves = [(int(c), int(plan.home[cols.perm[c]]), int(plan.flies_from[cols.perm[c]])) for c in cols.via]
+    rear_col = cols.rear_guard.astype(small)[:, None]
+    zeros = np.zeros(n0, dtype=small)
 
     exit_out = np.full((R, C), -1, dtype=np.int32)
-    attacks_out = np.zeros(R, dtype=np.int64)
-    casualties_out = np.zeros(R, dtype=np.int64)
-    days = np.arange(H)[:, None]
-    troops_daily = np.where(days < first_ready[None, :], s.total_troops, 0).astype(np.int32)
-    lifted_daily = np.where(days < first_ready[None, :], 0, s.liftable_t).astype(np.int64)
+    # Before its first contingent is ready a replication has every troop in country and
+    # nothing lifted; after its last exit, no troops and everything lifted. The engine
+    # writes the days between (per-day arrays only when asked for) and adds up the
+    # troops in country from the deadline on.
+    if record_daily:
+        before_ready = np.arange(H)[None, :] < first_ready[:, None]
+        troops_daily = np.multiply(before_ready, s.total_troops, dtype=np.int32)
+        lifted_daily = np.multiply(~before_ready, s.liftable_t, dtype=np.int64)
+        del before_ready
+    waiting_days = np.minimum(first_ready.astype(np.int64), H)  # days 0 .. first ready - 1
+    past_out = np.zeros(R, dtype=np.int64)
+    at_deadline_out = np.zeros(R, dtype=np.int64)
+    if D is not None:
+        past_out += s.total_troops * np.maximum(waiting_days - D, 0)
+        at_deadline_out += s.total_troops * (D < waiting_days)
+    past_w = np.zeros(n0, dtype=np.int64)
+    at_w = np.zeros(n0, dtype=np.int64)
 
     closed_buf = np.empty((R, A))
     attack_buf = np.empty((R, plan.N))
     casualty_buf = np.empty((R, plan.N))
     hit_buf = np.empty((R, A))
-    live = np.ones(len(sizes), dtype=bool)
-    in_country = np.full(R, s.total_troops, dtype=np.int64)
+    live = np.zeros(len(sizes), dtype=bool)
+    live[np.unique(block_of_row[rid])] = True
+    in_country = np.full(n0, s.total_troops, dtype=np.int64)
     air_of_base = np.array([plan.air_index.get(b, -1) for b in range(plan.N)])
 
     def retire(keep):
-        nonlocal rid, fr, rdy, tl, cl, ex, closed_until, gone, lifted, attacks_w, casualties_w, in_country
+        nonlocal rid, fr, a0, rdy, tl, cl, ex, closed_until, gone, lifted, attacks_w, casualties_w, in_country
+        nonlocal past_w, at_w, troops_at
         drop = ~keep
         gone_rows = rid[drop]
         exit_out[gone_rows] = ex[:, drop].T[:, cols.inverse]
-        attacks_out[gone_rows] = attacks_w[drop]
-        casualties_out[gone_rows] = casualties_w[drop]
-        rid, fr = rid[keep], fr[keep]
+        attacks_out[gone_rows] += attacks_w[drop]
+        casualties_out[gone_rows] += casualties_w[drop]
+        past_out[gone_rows] += past_w[drop]
+        at_deadline_out[gone_rows] += at_w[drop]
+        past_w, at_w, troops_at = past_w[keep], at_w[keep], troops_at[:, keep]
+        rid, fr, a0 = rid[keep], fr[keep], a0[keep]
         rdy, tl, cl, ex = rdy[:, keep], tl[:, keep], cl[:, keep], ex[:, keep]
         closed_until, gone, lifted = closed_until[:, keep], gone[:, keep], lifted[keep]
         attacks_w, casualties_w, in_country = attacks_w[keep], casualties_w[keep], in_country[keep]
         live[:] = False
         live[np.unique(block_of_row[rid])] = True
 
-    for t in range(H):
+    for k in range(H):
         n = rid.size
         if n == 0:
             break
         # The day's draws, for every block that still has replications running.
-        for k in np.flatnonzero(live):
-            c_u, a_u, cas_u, h_u = next(day_iters[k])
-            lo, hi = offsets[k], offsets[k + 1]
+        for b in np.flatnonzero(live):
+            c_u, a_u, cas_u, h_u = next(day_iters[b])
+            lo, hi = offsets[b], offsets[b + 1]
             closed_buf[lo:hi], attack_buf[lo:hi], casualty_buf[lo:hi], hit_buf[lo:hi] = c_u, a_u, cas_u, h_u
-        nr = int(np.searchsorted(fr, t, side="right"))  # rows with a contingent ready by today
+        t_row = a0 + np.int32(k)  # each row's day
+        nr = int(np.searchsorted(fr, k, side="right"))  # rows with a contingent ready by today
+
+        # step 3: via contingents ready today move to the base they fly from
+        for c, home, to in via_moves:
+            moving = tl[c] * (rdy[c] == t_row)
+            troops_at[home] -= moving
+            troops_at[to] += moving
 
         # step 4: the threat, on the troops at each base at the start of the day
         u_att = attack_buf[rid]
-        cand_r, cand_b = np.nonzero(u_att > screen[t])
+        cand_r, cand_b = np.nonzero(u_att > screen[t_row])
         if cand_r.size:
-            # A row's base holds at most its troops in country: a cheap bound on the mean
-            # rules out most (row, base) pairs before the exact inverse CDF.
-            rate_hi = rate_max[t] if per_rep_rate else rate[t]
-            bound = rate_hi * factor_hi[cand_b] * np.minimum(most[cand_b], in_country[cand_r]) / s.total_troops
-            keep = u_att[cand_r, cand_b] > np.exp(-bound) - 1e-12
-            cand_r, cand_b = cand_r[keep], cand_b[keep]
-        if cand_r.size:
-            rows, where_row = np.unique(cand_r, return_inverse=True)
-            tl_r = tl[:, rows]
-            troops_at = home_t @ tl_r
-            if move_t is not None:
-                moved = rdy[cols.via][:, rows] <= t
-                troops_at = troops_at + move_t @ (tl_r[cols.via] * moved)
-            troops_at = np.rint(troops_at).astype(np.int64)
+            t_c = t_row[cand_r]
             factor = plan.factors[cand_b]
             if cut_possible:
                 g = gone[:, cand_r]
                 exposed = np.zeros(cand_r.size, dtype=bool)
                 for e, mask in enumerate(plan.exposed_mask):
-                    exposed |= (g[e] >= 0) & (g[e] < t) & mask[cand_b]
+                    exposed |= (g[e] >= 0) & (g[e] < t_c) & mask[cand_b]
                 factor = np.where(exposed, plan.factors_exposed[cand_b], factor)
-            rate_t = rate[t, rid[cand_r]] if per_rep_rate else rate[t]
-            mean = attack_mean(rate_t, factor, troops_at[cand_b, where_row], s.total_troops)
             orig = rid[cand_r]
-            attacks = poisson_inv(attack_buf[orig, cand_b], mean)
+            rate_t = rate[t_c, orig] if per_rep_rate else rate[t_c]
+            mean = attack_mean(rate_t, factor, troops_at[cand_b, cand_r], s.total_troops)
+            attacks = poisson_inv(u_att[cand_r, cand_b], mean)
             struck = attacks > 0
             if struck.any():
                 cand_r, cand_b, orig, attacks = cand_r[struck], cand_b[struck], orig[struck], attacks[struck]
@@ -255,74 +294,84 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int) -> Outcomes:
                     r_h, a_h, o_h = cand_r[on_air], air[on_air], orig[on_air]
                     hit = hit_buf[o_h, a_h] < plan.hits.threshold(attacks[on_air])
                     if hit.any():
-                        np.maximum.at(closed_until, (a_h[hit], r_h[hit]), t + th.closure_days - 1)
+                        np.maximum.at(closed_until, (a_h[hit], r_h[hit]), t_row[r_h[hit]] + th.closure_days - 1)
 
-        if nr == 0:
-            continue
-        # step 5: each airfield hands out cargo, then seats, in priority order
-        held = None
-        if cols.holders:
-            held = np.zeros((C, nr), dtype=bool)
-            exd = ex[:, :nr]
-            for members, dependents in cols.holders:
-                waiting = (exd[dependents] < 0).any(axis=0)
-                held[members] |= waiting
-        rid_p = rid[:nr]
-        for b, a, lo, hi in cols.segments:
-            r_u = rdy[lo:hi, :nr] <= t
-            if not r_u.any():
-                continue
-            base = s.bases[b]
-            shut = (closed_buf[rid_p, a] < base.p_closed_day) | (closed_until[a, :nr] >= t)
-            if cut_possible and plan.cut_by[b]:
-                g = gone[plan.cut_by[b], :nr]
-                reduced = ((g >= 0) & (g < t)).any(axis=0)
-                cargo_cap = np.where(reduced, base.cargo_reduced, base.cargo_t_per_day).astype(np.int32)
-                seat_cap = np.where(reduced, base.seats_reduced, base.seats_per_day).astype(np.int32)
-            else:
-                cargo_cap = np.full(nr, base.cargo_t_per_day, dtype=np.int32)
-                seat_cap = np.full(nr, base.seats_per_day, dtype=np.int32)
-            cargo_cap[shut] = 0
-            seat_cap[shut] = 0
-            cl_s = cl[lo:hi, :nr]
-            take = _allocate(np.where(r_u, cl_s, 0), cargo_cap)
-            cl_s -= take
-            lifted[:nr] += take.sum(axis=0)
-            tl_s = tl[lo:hi, :nr]
-            rear = np.minimum(tl_s, rear_col[lo:hi])
-            may_go = r_u & (cl_s == 0)
-            if held is not None:
-                may_go &= ~held[lo:hi]
-            usable = np.where(r_u, tl_s - rear + np.where(may_go, rear, 0), 0)
-            tl_s -= _allocate(usable, seat_cap)
+        ends = t_row == H - 1  # the horizon's last day: these rows stop tonight
+        if nr:
+            # step 5: each airfield hands out cargo, then seats, in priority order
+            t_p = t_row[:nr]
+            rid_p = rid[:nr]
+            zero = zeros[:nr]
+            # Enablers last: a dependent was in country at the start of the day when it
+            # still has troops (its exit is recorded the evening its last troops fly).
+            waiting = []
+            for (members, dependents), others in zip(cols.holders, cols.holder_others):
+                if len(dependents) <= len(others):
+                    waiting.append(tl[dependents, :nr].sum(axis=0, dtype=np.int64) > 0)
+                else:
+                    waiting.append(in_country[:nr] > tl[others, :nr].sum(axis=0, dtype=np.int64))
+            for (b, a, lo, hi), held_in in zip(cols.segments, cols.held_in):
+                r_u = rdy[lo:hi, :nr] <= t_p
+                if not r_u.any():
+                    continue
+                base = s.bases[b]
+                open_ = closed_buf[rid_p, a] >= base.p_closed_day
+                open_ &= closed_until[a, :nr] < t_p
+                cargo_full, seats_full = small(base.cargo_t_per_day), small(base.seats_per_day)
+                if cut_possible and plan.cut_by[b]:
+                    g = gone[plan.cut_by[b], :nr]
+                    reduced = ((g >= 0) & (g < t_p)).any(axis=0)
+                    cargo_cap = cargo_full - reduced * small(base.cargo_t_per_day - base.cargo_reduced)
+                    seat_cap = seats_full - reduced * small(base.seats_per_day - base.seats_reduced)
+                    cargo_cap *= open_
+                    seat_cap *= open_
+                else:
+                    cargo_cap = open_ * cargo_full
+                    seat_cap = open_ * seats_full
+                cl_s = cl[lo:hi, :nr]
+                lifted[:nr] += _allocate(cl_s * r_u, cargo_cap, cl_s)
+                tl_s = tl[lo:hi, :nr]
+                # The main body may fly once ready; the rear guard too once the cargo is
+                # out (and unless it is held for dependents). Products with booleans
+                # stand for np.where, which is many times slower on these arrays.
+                may_go = cl_s == 0
+                may_go &= r_u
+                for row, h in held_in:
+                    may_go[row] &= ~waiting[h]
+                main = np.subtract(tl_s, rear_col[lo:hi])
+                np.maximum(main, zero, out=main)
+                rear = tl_s - main
+                main *= r_u
+                rear *= may_go
+                main += rear
+                troops_at[b, :nr] -= _allocate(main, seat_cap, tl_s)
 
-        # step 6: the day's books and exits
-        tl_p = tl[:, :nr]
-        in_country[:nr] = tl_p.sum(axis=0)
-        troops_daily[t, rid_p] = in_country[:nr]
-        lifted_daily[t, rid_p] = lifted[:nr]
-        ex_p = ex[:, :nr]
-        newly = (tl_p == 0) & (ex_p < 0)
-        if newly.any():
-            ex_p[newly] = t
-            for e, members in enumerate(cols.enabler_members):
-                now_gone = (ex_p[members] >= 0).all(axis=0) & (gone[e, :nr] < 0)
-                gone[e, :nr][now_gone] = t
-        finished = int((in_country[:nr] == 0).sum())
-        if finished and finished * 8 >= n:
-            retire(in_country > 0)
+            # step 6: the day's books and exits
+            tl_p = tl[:, :nr]
+            in_country[:nr] = tl_p.sum(axis=0, dtype=np.int32 if small is np.int16 else np.int64)
+            if record_daily:
+                troops_daily[rid_p, t_p] = in_country[:nr]
+                lifted_daily[rid_p, t_p] = lifted[:nr]
+            if D is not None:
+                past_w[:nr] += in_country[:nr] * (t_p >= D)
+                at_w[:nr] += in_country[:nr] * (t_p == D)
+            ex_p = ex[:, :nr]
+            newly = tl_p == 0
+            newly &= ex_p < 0
+            if newly.any():
+                ex_p += newly * (t_p + 1)  # -1 becomes today
+                for e, members in enumerate(cols.enabler_members):
+                    now_gone = (ex_p[members] >= 0).all(axis=0) & (gone[e, :nr] < 0)
+                    gone[e, :nr] += now_gone * (t_p + 1)
+            finished = int((in_country[:nr] == 0).sum())
+            if ends.any() or (finished and finished * 8 >= n):
+                retire((in_country > 0) & ~ends)
+        elif ends.any():
+            retire(~ends)
 
     retire(np.zeros(rid.size, dtype=bool))
-    for k in range(len(day_iters)):
-        day_iters[k] = None
-    troops_daily = np.ascontiguousarray(troops_daily.T)
-    lifted_daily = np.ascontiguousarray(lifted_daily.T)
-    if D is not None:
-        past = troops_daily[:, D:].sum(axis=1, dtype=np.int64)
-        at_deadline = troops_daily[:, D].astype(np.int64)
-    else:
-        past = np.zeros(R, dtype=np.int64)
-        at_deadline = np.zeros(R, dtype=np.int64)
+    for b in range(len(day_iters)):
+        day_iters[b] = None
     ready_out = np.where(ready == NEVER, -1, ready).astype(np.int32)
     return finish_outcomes(
         s,
@@ -332,10 +381,10 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int) -> Outcomes:
         exit_day=exit_out,
         attacks=attacks_out,
         casualties=casualties_out,
-        troop_days_past_deadline=past,
-        troops_at_deadline=at_deadline,
-        troops_in_country=troops_daily,
-        retrograde_lifted_t=lifted_daily,
+        troop_days_past_deadline=past_out,
+        troops_at_deadline=at_deadline_out,
+        troops_in_country=troops_daily if record_daily else None,
+        retrograde_lifted_t=lifted_daily if record_daily else None,
     )
 
 
@@ -344,11 +393,11 @@ def _exhausted():
 
 
 def iter_chunks(scenario, reps: int, seed: int, *, first_block: int = 0, chunk_blocks: int = DEFAULT_CHUNK_BLOCKS,
-                block_size: int = BLOCK_SIZE, blocks=None):
+                block_size: int = BLOCK_SIZE, blocks=None, record_daily: bool = True):
     """Yield the outcomes of ``reps`` replications chunk by chunk, in block order.
 
     Each item is ``(blocks, outcomes)``: the ``(block, rows)`` pairs of the chunk and
-    their :class:`Outcomes` (with per-day arrays).
+    their :class:`Outcomes` (with per-day arrays unless ``record_daily`` is false).
     """
     plan = _Plan(scenario)
     if blocks is None:
@@ -356,7 +405,7 @@ def iter_chunks(scenario, reps: int, seed: int, *, first_block: int = 0, chunk_b
     blocks = list(blocks)
     for k in range(0, len(blocks), chunk_blocks):
         chunk = blocks[k : k + chunk_blocks]
-        yield chunk, _run_chunk(plan, seed, chunk, block_size)
+        yield chunk, _run_chunk(plan, seed, chunk, block_size, record_daily)
 
 
 def run_numpy(scenario, reps: int, seed: int, *, first_block: int = 0, record_daily: bool = False,
@@ -385,10 +434,7 @@ def run_numpy(scenario, reps: int, seed: int, *, first_block: int = 0, record_da
     """
     parts = []
     for chunk, out in iter_chunks(scenario, reps, seed, first_block=first_block, chunk_blocks=chunk_blocks,
-                                  block_size=block_size):
-        if not record_daily:
-            out.troops_in_country = None
-            out.retrograde_lifted_t = None
+                                  block_size=block_size, record_daily=record_daily):
         parts.append(out)
         if progress is not None:
             progress(sum(rows for _, rows in chunk))

@@ -67,7 +67,12 @@ class Theatre:
         self.met_day = int(inputs.met_day[row])
         self.violence = inputs.violence[:, row]
         self.rate = inputs.rate_of(row)
-        self.day_draws = None  # set by the caller: (closed, attacks, casualties, hits), each (H, width)
+        self.first_drawn_day = int(inputs.first_drawn_day[row])
+        self.attacks_before = int(inputs.attacks_before[row])
+        self.casualties_before = int(inputs.casualties_before[row])
+        # Set by the caller: (closed, attacks, casualties, hits), each (K, width); slab k
+        # serves day first_drawn_day + k.
+        self.day_draws = None
         C = len(s.contingents)
         self.troops_left = [c.troops for c in s.contingents]
         self.cargo_left = [c.liftable_t for c in s.contingents]
@@ -225,14 +230,29 @@ def contingent(env, theatre: Theatre, i: int):
 def threat(env, theatre: Theatre):
     """The adversary: each day, attacks on each base in proportion to the troops there
     at the start of the day (with the rate that changes at the deadline), casualties,
-    and airfields closed by hits."""
+    and airfields closed by hits.
+
+    Until the replication's first drawn day (shortly before the order) the force has
+    not moved and no hit can shut an airfield on a day anyone flies, so the attacks of
+    those days are one total drawn in shared code, told on the day before."""
     s = theatre.s
     H = s.horizon_days
     th = s.threat
     _, attack_u, casualty_u, hit_u = theatre.day_draws
     exposed = [set(b) for b in s.enablers.exposed_bases]
-    for t in range(H):
+    first = theatre.first_drawn_day
+    if first > 0:
+        yield wait_until(env, first - 1, THREAT)
+        theatre.attacks += theatre.attacks_before
+        theatre.casualties += theatre.casualties_before
+        if theatre.attacks_before:
+            theatre.log("attack", f"since {s.date_of(0).isoformat()}, before the order: "
+                        f"{_plural(theatre.attacks_before, 'attack')}, "
+                        f"{_plural(theatre.casualties_before, 'casualty', 'casualties')} on the whole force (one total)",
+                        base=None, attacks=theatre.attacks_before, casualties=theatre.casualties_before)
+    for t in range(first, H):
         yield wait_until(env, t, THREAT)
+        k = t - first
         troops = theatre.troops_at_bases()
         factor = theatre.factors
         gone = [n for n in range(len(exposed)) if theatre.enablers_gone(n, t)]
@@ -240,10 +260,10 @@ def threat(env, theatre: Theatre):
             hit_bases = set().union(*(exposed[n] for n in gone))
             factor = np.where([b in hit_bases for b in range(len(s.bases))], theatre.factors_exposed, theatre.factors)
         mean = attack_mean(theatre.rate[t], factor, troops, s.total_troops)
-        attacks = poisson_inv(attack_u[t], mean)
+        attacks = poisson_inv(attack_u[k], mean)
         if not attacks.any():
             continue
-        casualties = poisson_inv(casualty_u[t], th.casualties_per_attack * attacks)
+        casualties = poisson_inv(casualty_u[k], th.casualties_per_attack * attacks)
         theatre.attacks += int(attacks.sum())
         theatre.casualties += int(casualties.sum())
         thresholds = theatre.hits.threshold(attacks)
@@ -253,7 +273,7 @@ def threat(env, theatre: Theatre):
                         base=base.name, attacks=int(attacks[b]), casualties=int(casualties[b]))
             if b in theatre.airfield_of_base and th.closure_days > 0:
                 a = theatre.airfield_of_base[b]
-                if hit_u[t, a] < thresholds[b]:
+                if hit_u[k, a] < thresholds[b]:
                     end = t + th.closure_days - 1
                     theatre.closed_until[b] = max(theatre.closed_until[b], end)
                     theatre.log("closure", f"{base.name}: airfield hit, shut until {s.date_of(theatre.closed_until[b]).isoformat()}",
@@ -282,7 +302,8 @@ def airfield(env, theatre: Theatre, b: int):
                 return
             t += 1
             continue
-        weather = closed_u[t, a] < base.p_closed_day
+        # Nobody is ready before the order, so t - first_drawn_day >= 0.
+        weather = closed_u[t - theatre.first_drawn_day, a] < base.p_closed_day
         if weather or theatre.closed_until[b] >= t:
             why = "weather or maintenance" if weather else f"hit, shut until {s.date_of(theatre.closed_until[b]).isoformat()}"
             theatre.log("shut", f"{base.name}: airfield shut today ({why}), no flights",
@@ -428,15 +449,17 @@ def trace_replication(scenario, seed: int, replication: int) -> list[dict]:
 
     >>> import sim
     >>> events = trace_replication(sim.load("announced-2021-09-11"), seed=1, replication=0)
-    >>> events[0]["kind"], events[0]["date"]
-    ('decision', '2021-04-14')
+    >>> [(e["kind"], e["date"]) for e in events[:2]]
+    [('attack', '2021-04-12'), ('decision', '2021-04-14')]
+    >>> events[0]["text"]
+    'since 2021-02-15, before the order: 3 attacks, 1 casualty on the whole force (one total)'
     """
     replication = int(replication)
     if replication < 0:
         raise ValueError(f"replication must be >= 0, got {replication}")
     block, row = divmod(replication, BLOCK_SIZE)
     inputs = BlockInputs(scenario, seed, block, rows=row + 1)
-    theatre = simulate_replication(scenario, inputs, row, inputs.draws.all_days(), trace=True)
+    theatre = simulate_replication(scenario, inputs, row, inputs.day_draws(), trace=True)
     return theatre.events
 
 
@@ -471,7 +494,7 @@ def run_simpy(scenario, reps: int, seed: int, *, first_block: int = 0, record_da
 
 def _run_block(scenario, seed, block, rows, record_daily, block_size, progress):
     inputs = BlockInputs(scenario, seed, block, rows=rows, block_size=block_size)
-    day_draws = inputs.draws.all_days()
+    day_draws = inputs.day_draws()
     C, H = len(scenario.contingents), scenario.horizon_days
     ready = np.full((rows, C), -1, dtype=np.int32)
     exits = np.full((rows, C), -1, dtype=np.int32)

@@ -6,10 +6,12 @@ decides an integer outcome is computed by the same code on the same inputs.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.special import pdtr, pdtrik
 
-__all__ = ["attack_rates", "base_factors", "attack_mean", "poisson_inv", "HitTable"]
+__all__ = ["HitTable", "attack_mean", "attack_rates", "attacks_before_order", "base_factors", "poisson_inv"]
 
 
 def attack_rates(scenario, V: np.ndarray | None = None) -> np.ndarray:
@@ -42,6 +44,43 @@ def attack_mean(rate, factor, troops, total: int) -> np.ndarray:
     return rate * factor * np.asarray(troops, dtype=np.float64) / float(total)
 
 
+def attacks_before_order(scenario, rate: np.ndarray, first_drawn: np.ndarray, u: np.ndarray):
+    """Attacks and casualties of the days before each replication's first drawn day.
+
+    Before that day every contingent is at its home base with all its troops, so the
+    day's mean over the force is ``rate[t] * w / initial_force`` with the constant
+    ``w = sum(attack_multiplier[base] * troops at base)``. The total over days
+    ``0 .. a-1`` is Poisson with the summed mean, drawn by inverse CDF from ``u[:, 0]``;
+    its casualties from ``u[:, 1]`` (DESIGN §1.6 summed over days and bases).
+
+    Parameters
+    ----------
+    rate : ndarray (H,) or (H, R)
+        From :func:`attack_rates`.
+    first_drawn : ndarray (R,)
+        From :func:`sim.draws.first_drawn_days` (``H`` when no order is given).
+    u : ndarray (R, 2)
+        The ``before_order`` stream.
+
+    Returns
+    -------
+    attacks, casualties : ndarray (R,) int64
+    """
+    mult, _ = base_factors(scenario)
+    at_home = [0] * len(scenario.bases)
+    for c in scenario.contingents:
+        at_home[c.base] += c.troops
+    weight = math.fsum(float(m) * t for m, t in zip(mult, at_home))
+    daily = attack_mean(rate, 1.0, weight, scenario.total_troops)
+    cum = np.cumsum(daily, axis=0)
+    cum = np.concatenate((np.zeros((1,) + cum.shape[1:]), cum))
+    first_drawn = np.asarray(first_drawn, dtype=np.int64)
+    mean = cum[first_drawn] if cum.ndim == 1 else cum[first_drawn, np.arange(first_drawn.size)]
+    attacks = poisson_inv(u[:, 0], mean)
+    casualties = poisson_inv(u[:, 1], scenario.threat.casualties_per_attack * attacks)
+    return attacks, casualties
+
+
 _TOLERANCE = 1e-11  # far above the recurrence's rounding, far below any probability that matters
 _RECURRENCE_MAX_MEAN = 50.0
 
@@ -52,52 +91,70 @@ def poisson_inv(u, mean) -> np.ndarray:
     0 where the mean is 0. Takes and returns arrays (int64), elementwise, so the result
     of an element never depends on the array it came in.
 
-    The CDF is first summed by the recurrence ``p[k] = p[k-1] * mean / k``; where ``u``
-    is further than ``1e-11`` from every partial sum it compares with, that sum is on
-    the same side of ``u`` as ``pdtr`` itself and decides. Elsewhere (and for means
-    above 50) the answer comes from ``pdtr`` directly. The result is the definition's
-    in every case, at a fraction of ``pdtr``'s cost.
+    The CDF is first summed by the recurrence ``p[k] = p[k-1] * mean / k``, step by step
+    on the elements still below their ``u`` (most counts stop at 0 or 1); where ``u`` is
+    further than ``1e-11`` from every partial sum it compares with, that sum is on the
+    same side of ``u`` as ``pdtr`` itself and decides. Elsewhere (and for means above
+    50) the answer comes from ``pdtr`` directly. The result is the definition's in every
+    case, at a fraction of ``pdtr``'s cost.
 
     >>> poisson_inv(np.array([0.0, 0.3, 0.5, 0.99]), np.array([2.0, 2.0, 0.0, 2.0]))
     array([0, 1, 0, 6])
     """
     u = np.asarray(u, dtype=np.float64)
     mean = np.broadcast_to(np.asarray(mean, dtype=np.float64), u.shape)
-    out = np.zeros(u.shape, dtype=np.int64)
-    idx = np.flatnonzero(mean > 0)
-    if idx.size == 0:
-        return out
-    uu = u.ravel()[idx]
-    mm = mean.ravel()[idx]
-    small = mm <= _RECURRENCE_MAX_MEAN
-    exact = ~small
-    if small.any():
-        si = np.flatnonzero(small)
-        us, ms = uu[si], mm[si]
-        p = np.exp(-ms)
-        cdf = p.copy()
-        k = np.zeros(si.size)
-        near = np.abs(us - cdf) <= _TOLERANCE
-        need = (cdf < us) & ~near
-        while need.any():
-            # Whole-array steps: cheaper than subsetting for the short arrays seen here.
-            k += need
-            p = np.where(need, p * ms / np.maximum(k, 1.0), p)
-            cdf = np.where(need, cdf + p, cdf)
-            near |= need & (np.abs(us - cdf) <= _TOLERANCE)
-            need &= (cdf < us) & ~near
-        out.ravel()[idx[si]] = k.astype(np.int64)
-        exact[si[near]] = True
+    flat_u, flat_m = u.ravel(), mean.ravel()
+    out = np.zeros(flat_u.size, dtype=np.int64)
+    summed = (flat_m > 0) & (flat_m <= _RECURRENCE_MAX_MEAN)
+    exact = flat_m > _RECURRENCE_MAX_MEAN
+    if summed.all():
+        pos, us, ms = None, flat_u, flat_m
+    else:
+        pos = np.flatnonzero(summed)
+        us, ms = flat_u[pos], flat_m[pos]
+    if us.size:
+        found, near = _poisson_inv_sums(us, ms)
+        if pos is None:
+            out[:] = found
+            exact |= near
+        else:
+            out[pos] = found
+            exact[pos[near]] = True
     if exact.any():
         ei = np.flatnonzero(exact)
-        out.ravel()[idx[ei]] = _poisson_inv_pdtr(uu[ei], mm[ei])
-    return out
+        out[ei] = _poisson_inv_pdtr(flat_u[ei], flat_m[ei])
+    return out.reshape(u.shape)
+
+
+def _poisson_inv_sums(u: np.ndarray, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The count from the recurrence's partial sums, and where ``u`` is too near one to say."""
+    p = np.exp(-mean)
+    cdf = p
+    near = np.abs(u - cdf) <= _TOLERANCE
+    found = np.zeros(u.size, dtype=np.int64)
+    go = np.flatnonzero((cdf < u) & ~near)  # still stepping; the others stop at 0
+    u, mean, p, cdf = u[go], mean[go], p[go], cdf[go]
+    k = 0.0
+    while go.size:
+        k += 1.0
+        p = p * mean / k
+        cdf = cdf + p
+        close = np.abs(u - cdf) <= _TOLERANCE
+        more = cdf < u
+        if close.any():
+            near[go[close]] = True
+            more &= ~close
+        found[go] = k  # final for those that stop here
+        go, u, mean, p, cdf = go[more], u[more], mean[more], p[more], cdf[more]
+    return found, near
 
 
 def _poisson_inv_pdtr(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """The definition itself: step ``k`` on ``pdtr`` from a continuous first guess."""
-    guess = np.where(mean > 20, np.floor(np.nan_to_num(pdtrik(u, mean), nan=0.0)) - 2, 0.0)
-    k = np.maximum(guess, 0.0)
+    # Any start gives the same answer (the steps below find it from anywhere); a close
+    # one takes few steps. The cap keeps a wild guess from costing many steps down.
+    guess = np.floor(np.nan_to_num(pdtrik(u, mean), nan=0.0, posinf=0.0)) - 2
+    k = np.clip(guess, 0.0, np.ceil(mean + 10.0 * np.sqrt(mean) + 10.0))
     down = (k > 0) & (pdtr(k - 1, mean) >= u)
     while down.any():
         k = np.where(down, k - 1, k)

@@ -593,7 +593,9 @@ def test_attacks_only_after_the_deadline_while_troops_remain(scenario, run):
     # attack_rate_before = 0, after 200 (mean 200 * troops / 1000, at least 40 while 200
     # or more remain at the start of a day: an attack is sure). Deadline day 10, order day 15, ready day 20,
     # exit day 22 (as in the first test, shifted by 10). Attacks on days 11-22 exactly:
-    # none on or before the deadline, none once the troops are gone.
+    # none on or before the deadline, none once the troops are gone. Days 0-14 come
+    # before the order (the first drawn day is 15): their attacks, days 11-14 at mean
+    # 200 on all 1,000 troops, are one total told on day 14 (a sure attack: mean 800).
     s = scenario(one_contingent(decision='rule = "fixed"\ndate = 2021-01-16', extra="deadline = 2021-01-11") + """
 [threat]
 attack_rate_before = 0.0
@@ -605,7 +607,8 @@ casualties_per_attack = 0.5
     for r in range(5):
         events = trace_replication(s, 11, r)
         attacks = [e for e in events if e["kind"] == "attack"]
-        assert [e["day"] for e in attacks] == list(range(11, 23))
+        assert [e["day"] for e in attacks] == list(range(14, 23))
+        assert attacks[0]["base"] is None and all(e["base"] == "A" for e in attacks[1:])
         assert sum(e["attacks"] for e in attacks) == out.attacks[r]
         assert sum(e["casualties"] for e in attacks) == out.casualties[r]
     assert (out.casualties > 0).all()

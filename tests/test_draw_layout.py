@@ -1,0 +1,132 @@
+"""The draw layout (``sim.draws``, layout version 2), pinned by hand on both engines.
+
+The daily streams count from each replication's first drawn day (the order day, moved
+back by ``closure_days - 1``), and the attacks of the days before it are one Poisson
+total drawn from ``before_order``. These tests recompute what the engines must do from
+the streams themselves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.draws import BLOCK_SIZE, LAYOUT_VERSION, STREAMS, first_drawn_days, stream
+from sim.numpy_engine import run_numpy
+from sim.simpy_engine import trace_replication
+from sim.threat import poisson_inv
+
+from test_simpy_engine import ENGINES, one_contingent, run, scenario  # noqa: F401  (fixtures)
+
+
+def test_layout_version_and_stream_ids():
+    assert LAYOUT_VERSION == 2
+    assert STREAMS["before_order"] == 8
+    assert len(set(STREAMS.values())) == len(STREAMS)
+
+
+def test_first_drawn_day_is_the_order_day_moved_back_by_closure_days():
+    d = np.array([10, 1, 0, -1, 539])
+    assert first_drawn_days(d, 0, 540).tolist() == [10, 1, 0, 540, 539]
+    assert first_drawn_days(d, 1, 540).tolist() == [10, 1, 0, 540, 539]
+    assert first_drawn_days(d, 3, 540).tolist() == [8, 0, 0, 540, 537]
+
+
+def open_days(seed: int, offset: int, p: float, horizon: int) -> list[int]:
+    """Days on which airfield 0 is open for row 0, slab k serving day offset + k."""
+    closed = stream(seed, 0, "closed").random((horizon - offset, BLOCK_SIZE, 1))[:, 0, 0]
+    return [offset + k for k in range(horizon - offset) if not closed[k] < p]
+
+
+@pytest.mark.parametrize("closure_days, offset", [(0, 5), (1, 5), (3, 3), (9, 0)])
+def test_weather_is_drawn_from_the_first_drawn_day(scenario, run, closure_days, offset):
+    # Order day 5, ready day 10 (2 + 3 days). The contingent needs three open days
+    # (300 t at 100 t a day; 900 of the main body at 400 a day, then the last 100 with
+    # the rear guard once the cargo is out): it exits on its third open day from day 10.
+    # The weather of day t is slab t - offset of the `closed` stream.
+    extra = f"[threat]\nclosure_days = {closure_days}\n"
+    text = one_contingent(horizon=80).replace("cargo_t_per_day = 100", "cargo_t_per_day = 100\np_closed_day = 0.5")
+    s = scenario(text + extra)
+    for seed in (1, 2, 3, 4):
+        expected = [t for t in open_days(seed, offset, 0.5, 80) if t >= 10][2]
+        out = run(s, 1, seed)
+        assert out.exit_day.tolist() == [[expected]], seed
+
+
+def test_withdrawals_after_different_order_days_see_the_same_weather(scenario, run):
+    # The same scenario with the order on day 5 or day 17: the k-th day after the order
+    # has the same weather in both, so each replication's withdrawal takes as long.
+    base = one_contingent(horizon=120).replace("cargo_t_per_day = 100", "cargo_t_per_day = 100\np_closed_day = 0.3")
+    early = run(scenario(base), 300, 9)
+    late = run(scenario(base.replace("date = 2021-01-06", "date = 2021-01-18")), 300, 9)
+    assert (early.decision_day == 5).all() and (late.decision_day == 17).all()
+    assert np.array_equal(early.final_exit_day - 5, late.final_exit_day - 17)
+    assert len(np.unique(early.final_exit_day)) > 1  # the weather does vary
+
+
+BEFORE_ORDER = """
+start = 2021-01-01
+horizon_days = 60
+
+[bases.A]
+seats_per_day = 5000
+cargo_t_per_day = 5000
+
+[contingents."X@A"]
+troops = 1000
+rear_guard_fraction = 0.1
+
+[decision]
+rule = "fixed"
+date = 2021-01-21     # day 20
+
+[threat]
+attack_rate_before = 0.5   # no deadline, no coupling: 0.5 a day on the whole force
+casualties_per_attack = 2.0
+"""
+
+
+def test_attacks_before_the_order_are_one_poisson_total(scenario, run):
+    # Days 0-19: all 1,000 troops at A, mean 0.5 a day: one Poisson total with mean 10.
+    # Day 20: the order, ready the same day (no delays), attacks on the 1,000 at the
+    # start of the day (mean 0.5, slab 0), then everyone flies: exit day 20.
+    s = scenario(BEFORE_ORDER)
+    reps = 50
+    out = run(s, reps, 3)
+    assert (out.final_exit_day == 20).all()
+    u = stream(3, 0, "before_order").random((BLOCK_SIZE, 2))[:reps]
+    before = poisson_inv(u[:, 0], np.full(reps, 10.0))
+    day20 = poisson_inv(stream(3, 0, "attacks").random((BLOCK_SIZE, 1))[:reps, 0], np.full(reps, 0.5))
+    assert out.attacks.tolist() == (before + day20).tolist()
+    cas_before = poisson_inv(u[:, 1], 2.0 * before)
+    day20_cas = poisson_inv(stream(3, 0, "casualties").random((BLOCK_SIZE, 1))[:reps, 0], 2.0 * day20)
+    assert out.casualties.tolist() == (cas_before + day20_cas).tolist()
+    # The story tells the total as one line, on the day before the first drawn day.
+    r = int(np.flatnonzero(before > 0)[0])
+    lines = [e for e in trace_replication(s, 3, r) if e["kind"] == "attack" and e["base"] is None]
+    assert [(e["day"], e["attacks"]) for e in lines] == [(19, int(before[r]))]
+
+
+def test_the_total_before_the_order_has_the_summed_mean(scenario):
+    # The same distribution as twenty daily Poisson(0.5) draws: mean and variance 10.
+    out = run_numpy(scenario(BEFORE_ORDER.replace("casualties_per_attack = 2.0", "")), 20_000, 4)
+    day20 = poisson_inv(np.concatenate([stream(4, b, "attacks").random((BLOCK_SIZE, 1))[:, 0] for b in range(20)]),
+                        np.full(20_000, 0.5))
+    before = out.attacks - day20
+    se = np.sqrt(10.0 / 20_000)
+    assert abs(before.mean() - 10.0) < 4 * se
+    assert abs(before.var() - 10.0) < 0.5
+
+
+def test_a_replication_without_an_order_draws_no_daily_values(scenario, run):
+    # p_no_consensus 0.9 at the only meeting: most replications never get an order and
+    # spend the whole horizon at home; their attacks are the one total over 60 days.
+    text = BEFORE_ORDER.replace('rule = "fixed"\ndate = 2021-01-21     # day 20',
+                                'rule = "next_meeting"\nmeetings = [2021-01-21]\np_no_consensus = 0.9')
+    s = scenario(text)
+    out = run(s, 200, 6)
+    never = out.decision_day < 0
+    assert 150 < never.sum() < 200
+    assert out.censored[never].all()
+    u = stream(6, 0, "before_order").random((BLOCK_SIZE, 2))[:200, 0]
+    assert np.array_equal(out.attacks[never], poisson_inv(u[never], np.full(never.sum(), 30.0)))
