@@ -6,10 +6,14 @@ Measures, for the base force under ``doha-2021-05-01`` (by default) with one see
 - the SimPy engine's replications per second (``--reps-simpy``, default 200);
 - the numpy engine's replications per second (``--reps-numpy``, default 20,000), and
   the ratio of the two;
-- the numpy engine's time against the time to draw its random inputs alone: the
-  :class:`sim.inputs.BlockInputs` of each block plus the per-day slabs of the block, as
-  many as the engine draws (a block is drawn while any of its replications runs, from
-  its first drawn day to its final exit day or the horizon's end);
+- the numpy engine's time against the time to draw its random inputs alone: every
+  stream of each block (:class:`sim.draws.BlockDraws`: the council's and the violence
+  index's daily draws, the durations by inverse CDF, the draws before the order) plus
+  the per-day slabs of the block, as many as the engine draws (a block is drawn while
+  any of its replications runs, from its first drawn day to its final exit day or the
+  horizon's end). What is computed from the draws without any state of the force (the
+  conditions index, the decision day, the attacks before the order) counts as the
+  engine's work, not as drawing;
 - the peak resident memory of numpy runs of 10^5 and 10^6 replications, each in a child
   process running :func:`sim.summary.summarize` (``--memory-reps`` to change the sizes,
   ``--skip-memory`` to skip them). The peak is the child's own (``VmHWM`` on Linux, not
@@ -53,8 +57,7 @@ import numpy as np  # noqa: E402
 import scipy  # noqa: E402
 
 import sim  # noqa: E402
-from sim.draws import BLOCK_SIZE, blocks_for, first_drawn_days  # noqa: E402
-from sim.inputs import BlockInputs  # noqa: E402
+from sim.draws import BLOCK_SIZE, BlockDraws, blocks_for, first_drawn_days  # noqa: E402
 from sim.numpy_engine import run_numpy  # noqa: E402
 from sim.simpy_engine import run_simpy  # noqa: E402
 from sim.summary import simd_features  # noqa: E402
@@ -140,11 +143,12 @@ def drawn_days(s, out, blocks) -> list[int]:
 
 
 def time_draws(s, seed: int, blocks, days: list[int]) -> float:
-    """Time to make each block's inputs and draw its per-day slabs, as many as the engine draws."""
+    """Time to draw each block's random inputs: its streams (:class:`sim.draws.BlockDraws`,
+    with the durations' inverse CDF) and its per-day slabs, as many as the engine draws."""
     t = time.perf_counter()
     for (b, rows), n_days in zip(blocks, days):
-        inputs = BlockInputs(s, seed, b, rows=rows)
-        for _ in itertools.islice(inputs.draws.days(), n_days):
+        draws = BlockDraws(s, seed, b, rows=rows)
+        for _ in itertools.islice(draws.days(), n_days):
             pass
     return time.perf_counter() - t
 

@@ -24,9 +24,9 @@ def violence_index(conditions, eps: np.ndarray) -> np.ndarray:
     """
     eps = np.asarray(eps, dtype=np.float64)
     V = np.empty_like(eps)
-    V[0] = conditions.initial
     r, target, vol = conditions.reversion, conditions.target, conditions.volatility
-    shock = vol * eps
+    np.multiply(eps, vol, out=V)  # each day's shock, until the day is computed
+    V[0] = conditions.initial
     step = np.empty_like(V[0])
     for t in range(1, eps.shape[0]):
         # prev + r * (target - prev) + vol * eps[t], operation by operation, in place
@@ -34,7 +34,7 @@ def violence_index(conditions, eps: np.ndarray) -> np.ndarray:
         np.subtract(target, prev, out=step)
         step *= r
         step += prev
-        np.add(step, shock[t], out=V[t])
+        np.add(step, V[t], out=V[t])
     return V
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "STREAMS",
     "LAYOUT_VERSION",
     "BlockDraws",
+    "DaySlabs",
     "blocks_for",
     "first_drawn_days",
     "stream",
@@ -201,13 +202,32 @@ class BlockDraws:
         for _ in range(s.horizon_days if n_days is None else int(n_days)):
             yield tuple(g.random((B, w))[:n] for g, w in zip(gens, widths))
 
-    def all_days(self, n_days: int | None = None):
-        """The first ``n_days`` per-day slabs at once: four arrays ``(n_days, rows, width)``."""
-        s = self.scenario
-        n_days = s.horizon_days if n_days is None else int(n_days)
-        n_air = sum(1 for b in s.bases if b.airfield)
-        widths = (n_air, len(s.bases), len(s.bases), n_air)
-        parts = list(zip(*self.days(n_days)))
-        if not parts:
-            return tuple(np.empty((0, self.rows, w)) for w in widths)
-        return tuple(np.stack(p) for p in parts)
+    def slabs(self) -> "DaySlabs":
+        """The per-day slabs, drawn as far as they are asked for (:class:`DaySlabs`)."""
+        return DaySlabs(self)
+
+
+class DaySlabs:
+    """The per-day slabs of a block, drawn in order as far as they are asked for.
+
+    ``slabs[k]`` is the tuple ``(closed, attacks, casualties, hits)`` of slab ``k``
+    (arrays of shape ``(rows, width)``); asking for slab ``k`` draws slabs up to ``k``
+    once, so a block draws as many as its longest replication uses and no more.
+
+    >>> import sim
+    >>> slabs = BlockDraws(sim.load("doha-2021-05-01"), seed=1, block=0, rows=3).slabs()
+    >>> slabs[2][1].shape, len(slabs)
+    ((3, 6), 3)
+    """
+
+    def __init__(self, draws: BlockDraws):
+        self._days = draws.days()
+        self._slabs = []
+
+    def __getitem__(self, k: int):
+        while len(self._slabs) <= k:
+            self._slabs.append(next(self._days))
+        return self._slabs[k]
+
+    def __len__(self) -> int:
+        return len(self._slabs)

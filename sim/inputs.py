@@ -1,5 +1,6 @@
-"""The inputs of a block: its random draws and everything that depends on no state of
-the force (conditions index, decision day, attack rates), computed once for both engines.
+"""The inputs of blocks: their random draws and everything that depends on no state of
+the force (conditions index, decision day, attack rates, the attacks before the order),
+computed by the same code for both engines.
 """
 
 from __future__ import annotations
@@ -10,15 +11,29 @@ from .council import conditions_met_day, decision_days, violence_index
 from .draws import BLOCK_SIZE, BlockDraws, first_drawn_days
 from .threat import attack_rates, attacks_before_order
 
-__all__ = ["BlockInputs"]
+__all__ = ["BlockInputs", "StateFree"]
 
 
-class BlockInputs:
-    """Draws and state-free quantities of one block of replications.
+def _joined(parts: list[np.ndarray], axis: int) -> np.ndarray:
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=axis)
+
+
+class StateFree:
+    """What depends on no state of the force, for the replications of some blocks.
+
+    Every function here works column by column (replication by replication), so a
+    replication's values are the same bits whether its block is computed alone or with
+    others; the numpy engine computes several blocks at once, which costs less per
+    replication, and the SimPy engine one block at a time.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    draws : list of BlockDraws
+        Their replications, in order, are the columns here.
 
     Attributes
     ----------
-    draws : BlockDraws
     violence : ndarray (H, R)
         The conditions index.
     met_day, decision_day : ndarray (R,) int32
@@ -31,23 +46,33 @@ class BlockInputs:
         Attacks and casualties of the days before it.
     """
 
+    def __init__(self, scenario, draws: list[BlockDraws]):
+        H = scenario.horizon_days
+        self.violence = violence_index(scenario.conditions, _joined([d.violence for d in draws], 1))
+        self.met_day = conditions_met_day(scenario.conditions, self.violence)
+        self.decision_day = decision_days(scenario.decision, _joined([d.council for d in draws], 1), self.met_day, H)
+        self.rate = attack_rates(scenario, self.violence if scenario.deadline_day is None else None)
+        self.first_drawn_day = first_drawn_days(self.decision_day, scenario.threat.closure_days, H)
+        self.attacks_before, self.casualties_before = attacks_before_order(
+            scenario, self.rate, self.first_drawn_day, _joined([d.before_order for d in draws], 0))
+
+
+class BlockInputs(StateFree):
+    """Draws and state-free quantities of one block of replications.
+
+    Attributes
+    ----------
+    draws : BlockDraws
+    rows : int
+    violence, met_day, decision_day, rate, first_drawn_day, attacks_before, casualties_before
+        As in :class:`StateFree`.
+    """
+
     def __init__(self, scenario, seed: int, block: int, *, rows: int | None = None, block_size: int = BLOCK_SIZE):
         self.scenario = scenario
         self.draws = BlockDraws(scenario, seed, block, rows=rows, block_size=block_size)
         self.rows = self.draws.rows
-        self.violence = violence_index(scenario.conditions, self.draws.violence)
-        self.met_day = conditions_met_day(scenario.conditions, self.violence)
-        self.decision_day = decision_days(scenario.decision, self.draws.council, self.met_day, scenario.horizon_days)
-        self.rate = attack_rates(scenario, self.violence if scenario.deadline_day is None else None)
-        H = scenario.horizon_days
-        self.first_drawn_day = first_drawn_days(self.decision_day, scenario.threat.closure_days, H)
-        self.attacks_before, self.casualties_before = attacks_before_order(
-            scenario, self.rate, self.first_drawn_day, self.draws.before_order)
-
-    def day_draws(self):
-        """The per-day slabs this block's replications can use, ``(K, rows, width)`` each."""
-        n_days = self.scenario.horizon_days - int(self.first_drawn_day.min(initial=self.scenario.horizon_days))
-        return self.draws.all_days(n_days)
+        super().__init__(scenario, [self.draws])
 
     def rate_of(self, row: int) -> np.ndarray:
         """Attack rate per day of one replication, shape (H,)."""

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .draws import BLOCK_SIZE, blocks_for
-from .inputs import BlockInputs
+from .draws import BLOCK_SIZE, BlockDraws, blocks_for
+from .inputs import StateFree
 from .outcomes import Outcomes, finish_outcomes
 from .threat import HitTable, attack_mean, base_factors, poisson_inv
 
 __all__ = ["run_numpy", "iter_chunks", "DEFAULT_CHUNK_BLOCKS"]
 
 DEFAULT_CHUNK_BLOCKS = 8
+STATE_FREE_BLOCKS = 4  # blocks whose state-free inputs are computed together
 NEVER = np.iinfo(np.int32).max
 
 
@@ -109,8 +110,11 @@ class _Columns:
         # when most contingents are dependents).
         C = len(self.perm)
         self.holder_others = [np.setdiff1d(np.arange(C), d) for _, d in self.holders]
-        # For each segment, (row within the segment, holder) of the rear guards that wait.
-        self.held_in = [[(int(m) - lo, h) for h, (members, _) in enumerate(self.holders) for m in members
+        # For each segment, whether every user has cargo to lift (then a user with none
+        # left has lifted it, so is ready), and (column, holder) of the rear guards that
+        # wait.
+        self.lifts_all = [bool((plan.liftable[self.perm[lo:hi]] > 0).all()) for _, _, lo, hi in self.segments]
+        self.held_in = [[(int(m), h) for h, (members, _) in enumerate(self.holders) for m in members
                          if lo <= m < hi] for _, _, lo, hi in self.segments]
 
 
@@ -137,30 +141,30 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
     D = s.deadline_day
     cols = _Columns(plan)
     A = len(plan.airfields)
-    # What depends on no state of the force comes from the shared BlockInputs, block by
-    # block, exactly as the SimPy engine gets it.
-    parts = {k: [] for k in ("decision", "met", "first_drawn", "attacks", "casualties", "nd", "prep", "rate")}
-    day_iters, sizes = [], []
-    for b, rows in blocks:
-        inp = BlockInputs(s, seed, b, rows=rows, block_size=block_size)
-        for k, v in (("decision", inp.decision_day), ("met", inp.met_day), ("first_drawn", inp.first_drawn_day),
-                     ("attacks", inp.attacks_before), ("casualties", inp.casualties_before),
-                     ("nd", inp.draws.national_delay_days), ("prep", inp.draws.prep_days), ("rate", inp.rate)):
-            parts[k].append(v)
-        inp.draws.council = inp.draws.violence = inp.violence = None  # the day iterator keeps the draws
-        day_iters.append(inp.draws.days())
-        sizes.append(rows)
-    sizes = np.array(sizes)
+    # What depends on no state of the force comes from the shared StateFree code, a few
+    # blocks at a time: the same bits per replication as block by block, with fewer
+    # numpy calls per replication (the conditions index is a loop over days).
+    draws = [BlockDraws(s, seed, b, rows=rows, block_size=block_size) for b, rows in blocks]
+    day_iters = [d.days() for d in draws]
+    sizes = np.array([d.rows for d in draws])
     R = int(sizes.sum())
     offsets = np.concatenate(([0], np.cumsum(sizes)))
     block_of_row = np.repeat(np.arange(len(sizes)), sizes)
-    decision, met, first_drawn = (np.concatenate(parts[k]) for k in ("decision", "met", "first_drawn"))
-    attacks_out, casualties_out = np.concatenate(parts["attacks"]), np.concatenate(parts["casualties"])
-    nd = np.concatenate(parts["nd"]).astype(np.int64)
-    prep = np.concatenate(parts["prep"]).astype(np.int64)
+    parts = []
+    for g in range(0, len(draws), STATE_FREE_BLOCKS):
+        group = draws[g : g + STATE_FREE_BLOCKS]
+        sf = StateFree(s, group)
+        parts.append((sf.decision_day, sf.met_day, sf.first_drawn_day, sf.attacks_before, sf.casualties_before,
+                      sf.rate))
+        for d in group:
+            d.council = d.violence = None  # the day iterator keeps the draws object alive
+        del sf
+    decision, met, first_drawn, attacks_out, casualties_out = (np.concatenate([p[i] for p in parts]) for i in range(5))
+    nd = np.concatenate([d.national_delay_days for d in draws]).astype(np.int64)
+    prep = np.concatenate([d.prep_days for d in draws]).astype(np.int64)
     per_rep_rate = D is None
-    rate = np.concatenate(parts["rate"], axis=1) if per_rep_rate else parts["rate"][0]
-    del parts, inp
+    rate = np.concatenate([p[5] for p in parts], axis=1) if per_rep_rate else parts[0][5]
+    del parts, draws
     ready = np.maximum(decision[:, None].astype(np.int64) + nd + prep + plan.road, s.decision.start_on_day)
     ready = np.where((decision[:, None] >= 0) & (ready <= H - 1), ready, NEVER).astype(np.int32)
     cut_possible = not s.enablers_last and len(plan.enabler_members) > 0
@@ -177,8 +181,11 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
     rid = ordered[np.argsort(ready_step, kind="stable")]
     fr = np.sort(ready_step, kind="stable")
     n0 = rid.size
-    a0 = first_drawn[rid].astype(np.int32)
-    rdy = np.ascontiguousarray(ready[rid][:, cols.perm].T)
+    # Days in int16 where the horizon allows: the day arrays are streamed every step.
+    day_t = np.int16 if H + s.threat.closure_days < np.iinfo(np.int16).max - 1 else np.int32
+    never = np.iinfo(day_t).max
+    a0 = first_drawn[rid].astype(day_t)
+    rdy = np.ascontiguousarray(np.where(ready[rid] == NEVER, never, ready[rid])[:, cols.perm].T).astype(day_t)
     # Troops and tons left, and what airfields hand out, in the narrowest integer type
     # that holds every running total of an allocation (all troops, all tons, a day's
     # capacity): less memory to stream through each day, the same integers.
@@ -187,9 +194,9 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
     small = np.int16 if biggest <= np.iinfo(np.int16).max else np.int32
     tl = np.repeat(plan.troops[cols.perm].astype(small)[:, None], n0, axis=1)
     cl = np.repeat(plan.liftable[cols.perm].astype(small)[:, None], n0, axis=1)
-    ex = np.full((C, n0), -1, dtype=np.int32)
-    closed_until = np.full((A, n0), -1, dtype=np.int32)
-    gone = np.full((len(cols.enabler_members), n0), -1, dtype=np.int32)
+    ex = np.full((C, n0), -1, dtype=day_t)
+    closed_until = np.full((A, n0), -1, dtype=day_t)
+    gone = np.full((len(cols.enabler_members), n0), -1, dtype=day_t)
     lifted = np.zeros(n0, dtype=np.int64)
     attacks_w = np.zeros(n0, dtype=np.int64)
     casualties_w = np.zeros(n0, dtype=np.int64)
@@ -200,7 +207,6 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
     troops_at = np.repeat(at_home.astype(np.int32)[:, None], n0, axis=1)
     via_moves = [(int(c), int(plan.home[cols.perm[c]]), int(plan.flies_from[cols.perm[c]])) for c in cols.via]
     rear_col = cols.rear_guard.astype(small)[:, None]
-    zeros = np.zeros(n0, dtype=small)
 
     exit_out = np.full((R, C), -1, dtype=np.int32)
     # Before its first contingent is ready a replication has every troop in country and
@@ -230,9 +236,22 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
     in_country = np.full(n0, s.total_troops, dtype=np.int64)
     air_of_base = np.array([plan.air_index.get(b, -1) for b in range(plan.N)])
 
+    # How many running replications have each contingent ready, by step, and how many
+    # have seen it exit: an airfield need only hand out over the run of its users that
+    # are ready and not yet out somewhere, the others having nothing to take. Kept from
+    # the sorted ready steps and the exits, without a pass over every replication.
+    steps = np.arange(H)
+
+    def readied_by_step():
+        rel = np.sort(rdy.astype(np.int64) - a0.astype(np.int64), axis=1)
+        return np.stack([np.searchsorted(rel[c], steps, side="right") for c in range(C)])
+
+    readied = readied_by_step()  # (C, H)
+    exited = np.zeros(C, dtype=np.int64)
+
     def retire(keep):
         nonlocal rid, fr, a0, rdy, tl, cl, ex, closed_until, gone, lifted, attacks_w, casualties_w, in_country
-        nonlocal past_w, at_w, troops_at
+        nonlocal past_w, at_w, troops_at, readied, exited
         drop = ~keep
         gone_rows = rid[drop]
         exit_out[gone_rows] = ex[:, drop].T[:, cols.inverse]
@@ -247,6 +266,8 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
         attacks_w, casualties_w, in_country = attacks_w[keep], casualties_w[keep], in_country[keep]
         live[:] = False
         live[np.unique(block_of_row[rid])] = True
+        readied = readied_by_step()
+        exited = (ex >= 0).sum(axis=1)
 
     for k in range(H):
         n = rid.size
@@ -257,7 +278,7 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
             c_u, a_u, cas_u, h_u = next(day_iters[b])
             lo, hi = offsets[b], offsets[b + 1]
             closed_buf[lo:hi], attack_buf[lo:hi], casualty_buf[lo:hi], hit_buf[lo:hi] = c_u, a_u, cas_u, h_u
-        t_row = a0 + np.int32(k)  # each row's day
+        t_row = a0 + day_t(k)  # each row's day
         nr = int(np.searchsorted(fr, k, side="right"))  # rows with a contingent ready by today
 
         # step 3: via contingents ready today move to the base they fly from
@@ -301,7 +322,6 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
             # step 5: each airfield hands out cargo, then seats, in priority order
             t_p = t_row[:nr]
             rid_p = rid[:nr]
-            zero = zeros[:nr]
             # Enablers last: a dependent was in country at the start of the day when it
             # still has troops (its exit is recorded the evening its last troops fly).
             waiting = []
@@ -310,10 +330,13 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
                     waiting.append(tl[dependents, :nr].sum(axis=0, dtype=np.int64) > 0)
                 else:
                     waiting.append(in_country[:nr] > tl[others, :nr].sum(axis=0, dtype=np.int64))
-            for (b, a, lo, hi), held_in in zip(cols.segments, cols.held_in):
-                r_u = rdy[lo:hi, :nr] <= t_p
-                if not r_u.any():
+            any_exit = False
+            for (b, a, lo, hi), held_in, lifts_all in zip(cols.segments, cols.held_in, cols.lifts_all):
+                alive = np.flatnonzero(readied[lo:hi, k] > exited[lo:hi])
+                if alive.size == 0:
                     continue
+                lo, hi = lo + int(alive[0]), lo + int(alive[-1]) + 1  # the users with anything to do
+                r_u = rdy[lo:hi, :nr] <= t_p
                 base = s.bases[b]
                 open_ = closed_buf[rid_p, a] >= base.p_closed_day
                 open_ &= closed_until[a, :nr] < t_p
@@ -331,35 +354,40 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
                 cl_s = cl[lo:hi, :nr]
                 lifted[:nr] += _allocate(cl_s * r_u, cargo_cap, cl_s)
                 tl_s = tl[lo:hi, :nr]
-                # The main body may fly once ready; the rear guard too once the cargo is
-                # out (and unless it is held for dependents). Products with booleans
-                # stand for np.where, which is many times slower on these arrays.
+                # A ready contingent may fly its main body; its rear guard too once the
+                # cargo is out (and unless it is held for dependents): it may use all its
+                # troops, less the rear guard where that must stay. Products with
+                # booleans stand for np.where, which is many times slower here.
                 may_go = cl_s == 0
-                may_go &= r_u
-                for row, h in held_in:
-                    may_go[row] &= ~waiting[h]
-                main = np.subtract(tl_s, rear_col[lo:hi])
-                np.maximum(main, zero, out=main)
-                rear = tl_s - main
-                main *= r_u
-                rear *= may_go
-                main += rear
-                troops_at[b, :nr] -= _allocate(main, seat_cap, tl_s)
+                if not lifts_all:  # no cargo at all does not make a contingent ready
+                    may_go &= r_u
+                for c, h in held_in:
+                    if lo <= c < hi:
+                        may_go[c - lo] &= ~waiting[h]
+                stays = np.minimum(tl_s, rear_col[lo:hi])
+                stays *= np.logical_xor(r_u, may_go)
+                usable = tl_s * r_u
+                usable -= stays
+                troops_at[b, :nr] -= _allocate(usable, seat_cap, tl_s)
+                # Step 6 for these users: those whose last troops flew today exit today.
+                ex_s = ex[lo:hi, :nr]
+                newly = tl_s == 0
+                newly &= ex_s < 0
+                if newly.any():
+                    ex_s += newly * (t_p + 1)  # -1 becomes today
+                    exited[lo:hi] += newly.sum(axis=1)
+                    any_exit = True
 
-            # step 6: the day's books and exits
-            tl_p = tl[:, :nr]
-            in_country[:nr] = tl_p.sum(axis=0, dtype=np.int32 if small is np.int16 else np.int64)
+            # step 6: the day's books
+            in_country[:nr] = troops_at[:, :nr].sum(axis=0)
             if record_daily:
                 troops_daily[rid_p, t_p] = in_country[:nr]
                 lifted_daily[rid_p, t_p] = lifted[:nr]
             if D is not None:
                 past_w[:nr] += in_country[:nr] * (t_p >= D)
                 at_w[:nr] += in_country[:nr] * (t_p == D)
-            ex_p = ex[:, :nr]
-            newly = tl_p == 0
-            newly &= ex_p < 0
-            if newly.any():
-                ex_p += newly * (t_p + 1)  # -1 becomes today
+            if any_exit:
+                ex_p = ex[:, :nr]
                 for e, members in enumerate(cols.enabler_members):
                     now_gone = (ex_p[members] >= 0).all(axis=0) & (gone[e, :nr] < 0)
                     gone[e, :nr] += now_gone * (t_p + 1)

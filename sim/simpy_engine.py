@@ -70,9 +70,9 @@ class Theatre:
         self.first_drawn_day = int(inputs.first_drawn_day[row])
         self.attacks_before = int(inputs.attacks_before[row])
         self.casualties_before = int(inputs.casualties_before[row])
-        # Set by the caller: (closed, attacks, casualties, hits), each (K, width); slab k
+        # Set by the caller: the block's per-day slabs (sim.draws.DaySlabs); slab k
         # serves day first_drawn_day + k.
-        self.day_draws = None
+        self.slabs = None
         C = len(s.contingents)
         self.troops_left = [c.troops for c in s.contingents]
         self.cargo_left = [c.liftable_t for c in s.contingents]
@@ -157,7 +157,7 @@ def council(env, theatre: Theatre):
     rule = dec.rule
     if rule == "fixed":
         yield wait_until(env, d, COUNCIL)
-        theatre.log("decision", f"withdrawal ordered (announced date, rule 'fixed')", decision_day=d)
+        theatre.log("decision", "withdrawal ordered (announced date, rule 'fixed')", decision_day=d)
         theatre.order.succeed(d)
         return
     meetings = set(dec.meeting_days)
@@ -238,7 +238,6 @@ def threat(env, theatre: Theatre):
     s = theatre.s
     H = s.horizon_days
     th = s.threat
-    _, attack_u, casualty_u, hit_u = theatre.day_draws
     exposed = [set(b) for b in s.enablers.exposed_bases]
     first = theatre.first_drawn_day
     if first > 0:
@@ -250,9 +249,10 @@ def threat(env, theatre: Theatre):
                         f"{_plural(theatre.attacks_before, 'attack')}, "
                         f"{_plural(theatre.casualties_before, 'casualty', 'casualties')} on the whole force (one total)",
                         base=None, attacks=theatre.attacks_before, casualties=theatre.casualties_before)
+    row = theatre.row
     for t in range(first, H):
         yield wait_until(env, t, THREAT)
-        k = t - first
+        _, attack_u, casualty_u, hit_u = theatre.slabs[t - first]
         troops = theatre.troops_at_bases()
         factor = theatre.factors
         gone = [n for n in range(len(exposed)) if theatre.enablers_gone(n, t)]
@@ -260,10 +260,10 @@ def threat(env, theatre: Theatre):
             hit_bases = set().union(*(exposed[n] for n in gone))
             factor = np.where([b in hit_bases for b in range(len(s.bases))], theatre.factors_exposed, theatre.factors)
         mean = attack_mean(theatre.rate[t], factor, troops, s.total_troops)
-        attacks = poisson_inv(attack_u[k], mean)
+        attacks = poisson_inv(attack_u[row], mean)
         if not attacks.any():
             continue
-        casualties = poisson_inv(casualty_u[k], th.casualties_per_attack * attacks)
+        casualties = poisson_inv(casualty_u[row], th.casualties_per_attack * attacks)
         theatre.attacks += int(attacks.sum())
         theatre.casualties += int(casualties.sum())
         thresholds = theatre.hits.threshold(attacks)
@@ -273,7 +273,7 @@ def threat(env, theatre: Theatre):
                         base=base.name, attacks=int(attacks[b]), casualties=int(casualties[b]))
             if b in theatre.airfield_of_base and th.closure_days > 0:
                 a = theatre.airfield_of_base[b]
-                if hit_u[k, a] < thresholds[b]:
+                if hit_u[row, a] < thresholds[b]:
                     end = t + th.closure_days - 1
                     theatre.closed_until[b] = max(theatre.closed_until[b], end)
                     theatre.log("closure", f"{base.name}: airfield hit, shut until {s.date_of(theatre.closed_until[b]).isoformat()}",
@@ -290,7 +290,6 @@ def airfield(env, theatre: Theatre, b: int):
     users = [i for i in s.priority if s.contingents[i].flies_from == b]
     if not users:
         return
-    closed_u = theatre.day_draws[0]
     cut_by = [n for n, airfields in enumerate(s.enablers.cut_airfields) if b in airfields]
     first_ready = yield simpy.AnyOf(env, [theatre.ready[i] for i in users])
     t = min(first_ready.values())
@@ -303,7 +302,8 @@ def airfield(env, theatre: Theatre, b: int):
             t += 1
             continue
         # Nobody is ready before the order, so t - first_drawn_day >= 0.
-        weather = closed_u[t - theatre.first_drawn_day, a] < base.p_closed_day
+        closed_u = theatre.slabs[t - theatre.first_drawn_day][0]
+        weather = closed_u[theatre.row, a] < base.p_closed_day
         if weather or theatre.closed_until[b] >= t:
             why = "weather or maintenance" if weather else f"hit, shut until {s.date_of(theatre.closed_until[b]).isoformat()}"
             theatre.log("shut", f"{base.name}: airfield shut today ({why}), no flights",
@@ -421,12 +421,16 @@ def day_book(env, theatre: Theatre):
                         f"{theatre.attacks} attacks, {theatre.casualties} casualties so far")
 
 
-def simulate_replication(scenario, inputs: BlockInputs, row: int, day_draws, *, trace: bool = False,
+def simulate_replication(scenario, inputs: BlockInputs, row: int, slabs, *, trace: bool = False,
                          record_daily: bool = False) -> Theatre:
-    """Run one replication (row ``row`` of a block) and return its final state."""
+    """Run one replication (row ``row`` of a block) and return its final state.
+
+    ``slabs`` is the block's :class:`sim.draws.DaySlabs` (``inputs.draws.slabs()``),
+    shared by the replications of the block.
+    """
     env = simpy.Environment()
     theatre = Theatre(env, scenario, inputs, row, trace=trace, record_daily=record_daily)
-    theatre.day_draws = tuple(x[:, row] for x in day_draws)
+    theatre.slabs = slabs
     env.process(conditions(env, theatre))
     env.process(council(env, theatre))
     for i in range(len(scenario.contingents)):
@@ -459,7 +463,7 @@ def trace_replication(scenario, seed: int, replication: int) -> list[dict]:
         raise ValueError(f"replication must be >= 0, got {replication}")
     block, row = divmod(replication, BLOCK_SIZE)
     inputs = BlockInputs(scenario, seed, block, rows=row + 1)
-    theatre = simulate_replication(scenario, inputs, row, inputs.day_draws(), trace=True)
+    theatre = simulate_replication(scenario, inputs, row, inputs.draws.slabs(), trace=True)
     return theatre.events
 
 
@@ -494,7 +498,7 @@ def run_simpy(scenario, reps: int, seed: int, *, first_block: int = 0, record_da
 
 def _run_block(scenario, seed, block, rows, record_daily, block_size, progress):
     inputs = BlockInputs(scenario, seed, block, rows=rows, block_size=block_size)
-    day_draws = inputs.day_draws()
+    slabs = inputs.draws.slabs()
     C, H = len(scenario.contingents), scenario.horizon_days
     ready = np.full((rows, C), -1, dtype=np.int32)
     exits = np.full((rows, C), -1, dtype=np.int32)
@@ -505,7 +509,7 @@ def _run_block(scenario, seed, block, rows, record_daily, block_size, progress):
     troops = np.zeros((rows, H), dtype=np.int32) if record_daily else None
     lifted = np.zeros((rows, H), dtype=np.int64) if record_daily else None
     for r in range(rows):
-        th = simulate_replication(scenario, inputs, r, day_draws, record_daily=record_daily)
+        th = simulate_replication(scenario, inputs, r, slabs, record_daily=record_daily)
         ready[r] = th.ready_day
         exits[r] = th.exit_day
         attacks[r] = th.attacks

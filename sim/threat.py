@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import pdtr, pdtrik
+from scipy.special import ndtri, pdtr
 
 __all__ = ["HitTable", "attack_mean", "attack_rates", "attacks_before_order", "base_factors", "poisson_inv"]
 
@@ -150,10 +150,15 @@ def _poisson_inv_sums(u: np.ndarray, mean: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _poisson_inv_pdtr(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """The definition itself: step ``k`` on ``pdtr`` from a continuous first guess."""
+    """The definition itself: step ``k`` on ``pdtr`` from a first guess."""
     # Any start gives the same answer (the steps below find it from anywhere); a close
-    # one takes few steps. The cap keeps a wild guess from costing many steps down.
-    guess = np.floor(np.nan_to_num(pdtrik(u, mean), nan=0.0, posinf=0.0)) - 2
+    # one takes few steps. The guess is the Cornish-Fisher quantile (normal quantile
+    # with the skewness term), within a step or two; the cap keeps a wild one (u near
+    # 0 or 1) from costing many steps.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = ndtri(u)
+        guess = np.floor(mean + z * np.sqrt(mean) + (z * z - 1.0) / 6.0) - 1.0
+    guess = np.nan_to_num(guess, nan=0.0, posinf=0.0, neginf=0.0)
     k = np.clip(guess, 0.0, np.ceil(mean + 10.0 * np.sqrt(mean) + 10.0))
     down = (k > 0) & (pdtr(k - 1, mean) >= u)
     while down.any():
