@@ -221,8 +221,8 @@ def parse_args(argv=None):
                         f"replications, memory at {QUICK['memory_reps'][0]} (the figures mean little)")
     p.add_argument("--reps-simpy", type=int, default=None, help=f"SimPy replications (default {FULL['reps_simpy']})")
     p.add_argument("--reps-numpy", type=int, default=None, help=f"numpy replications (default {FULL['reps_numpy']})")
-    p.add_argument("--repeats", type=int, default=3,
-                   help="interleaved rounds of the SimPy, numpy and draw timings; each figure is the best (default 3)")
+    p.add_argument("--repeats", type=int, default=5,
+                   help="interleaved rounds of the SimPy, numpy and draw timings; each figure is the best (default 5)")
     p.add_argument("--skip-memory", action="store_true", help="skip the child-process memory runs")
     p.add_argument("--memory-reps", type=lambda x: [int(float(v)) for v in x.split(",")], default=None,
                    help="comma-separated replication counts of the memory runs (default 1e5,1e6)")
