@@ -317,13 +317,20 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
             orig = rid[cand_r]
             rate_t = rate[t_c, orig] if per_rep_rate else rate[t_c]
             mean = attack_mean(rate_t, factor, troops_at[cand_b, cand_r], s.total_troops)
-            attacks = poisson_inv(u_att[cand_r, cand_b], mean)
+            u_c = u_att[cand_r, cand_b]
+            # Surely no attack where u <= 1 - mean (<= exp(-mean) = pdtr(0, mean)), with a
+            # margin far above rounding: most candidates, without an exp.
+            maybe = u_c > 1.0 - mean - 1e-12
+            cand_r, cand_b, orig, mean, u_c = cand_r[maybe], cand_b[maybe], orig[maybe], mean[maybe], u_c[maybe]
+            attacks = poisson_inv(u_c, mean)
             struck = attacks > 0
             if struck.any():
                 cand_r, cand_b, orig, attacks = cand_r[struck], cand_b[struck], orig[struck], attacks[struck]
                 casualties = poisson_inv(casualty_buf[orig, cand_b], th.casualties_per_attack * attacks)
-                np.add.at(attacks_w, cand_r, attacks)
-                np.add.at(casualties_w, cand_r, casualties)
+                # bincount adds repeated rows far faster than np.add.at (exact: counts
+                # are far below 2**53)
+                attacks_w += np.bincount(cand_r, weights=attacks, minlength=n).astype(np.int64)
+                casualties_w += np.bincount(cand_r, weights=casualties, minlength=n).astype(np.int64)
                 if th.closure_days > 0:
                     air = air_of_base[cand_b]
                     on_air = air >= 0
