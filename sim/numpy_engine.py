@@ -241,7 +241,7 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
     past_w = np.zeros(n0, dtype=np.int64)
     at_w = np.zeros(n0, dtype=np.int64)
 
-    closed_buf = np.empty((R, A))
+    closed_buf = np.empty((A, R))  # airfield-major: each airfield's day is one contiguous row
     attack_buf = np.empty((R, plan.N))
     casualty_buf = np.empty((R, plan.N))
     hit_buf = np.empty((R, A))
@@ -292,7 +292,7 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
         for b in np.flatnonzero(live):
             c_u, a_u, cas_u, h_u = next(day_iters[b])
             lo, hi = offsets[b], offsets[b + 1]
-            closed_buf[lo:hi], attack_buf[lo:hi], casualty_buf[lo:hi], hit_buf[lo:hi] = c_u, a_u, cas_u, h_u
+            closed_buf[:, lo:hi], attack_buf[lo:hi], casualty_buf[lo:hi], hit_buf[lo:hi] = c_u.T, a_u, cas_u, h_u
         t_row = a0 + day_t(k)  # each row's day
         nr = int(np.searchsorted(fr, k, side="right"))  # rows with a contingent ready by today
 
@@ -303,8 +303,13 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
             troops_at[to] += moving
 
         # step 4: the threat, on the troops at each base at the start of the day
-        u_att = attack_buf[rid]
-        cand_r, cand_b = np.nonzero(u_att > screen[t_row])
+        # np.take and flat indices: numpy's fancy indexing of rows, and np.nonzero on
+        # two dimensions, are several times slower on these shapes.
+        N = plan.N
+        u_att = np.take(attack_buf, rid, axis=0)
+        flat = np.flatnonzero(u_att > np.take(screen, t_row, axis=0))
+        cand_r = flat // N
+        cand_b = flat - cand_r * N
         if cand_r.size:
             t_c = t_row[cand_r]
             factor = plan.factors[cand_b]
@@ -316,8 +321,8 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
                 factor = np.where(exposed, plan.factors_exposed[cand_b], factor)
             orig = rid[cand_r]
             rate_t = rate[t_c, orig] if per_rep_rate else rate[t_c]
-            mean = attack_mean(rate_t, factor, troops_at[cand_b, cand_r], s.total_troops)
-            u_c = u_att[cand_r, cand_b]
+            mean = attack_mean(rate_t, factor, np.take(troops_at, cand_b * n + cand_r), s.total_troops)
+            u_c = np.take(u_att, flat)
             # Surely no attack where u <= 1 - mean (<= exp(-mean) = pdtr(0, mean)), with a
             # margin far above rounding: most candidates, without an exp.
             maybe = u_c > 1.0 - mean - 1e-12
@@ -326,7 +331,7 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
             struck = attacks > 0
             if struck.any():
                 cand_r, cand_b, orig, attacks = cand_r[struck], cand_b[struck], orig[struck], attacks[struck]
-                casualties = poisson_inv(casualty_buf[orig, cand_b], th.casualties_per_attack * attacks)
+                casualties = poisson_inv(np.take(casualty_buf, orig * N + cand_b), th.casualties_per_attack * attacks)
                 # bincount adds repeated rows far faster than np.add.at (exact: counts
                 # are far below 2**53)
                 attacks_w += np.bincount(cand_r, weights=attacks, minlength=n).astype(np.int64)
@@ -335,7 +340,7 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
                     air = air_of_base[cand_b]
                     on_air = air >= 0
                     r_h, a_h, o_h = cand_r[on_air], air[on_air], orig[on_air]
-                    hit = hit_buf[o_h, a_h] < plan.hits.threshold(attacks[on_air])
+                    hit = np.take(hit_buf, o_h * A + a_h) < plan.hits.threshold(attacks[on_air])
                     if hit.any():
                         np.maximum.at(closed_until, (a_h[hit], r_h[hit]), t_row[r_h[hit]] + th.closure_days - 1)
 
@@ -360,7 +365,7 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
                 lo, hi = lo + int(alive[0]), lo + int(alive[-1]) + 1  # the users with anything to do
                 r_u = rdy[lo:hi, :nr] <= t_p
                 base = s.bases[b]
-                open_ = closed_buf[rid_p, a] >= base.p_closed_day
+                open_ = np.take(closed_buf[a], rid_p) >= base.p_closed_day
                 open_ &= closed_until[a, :nr] < t_p
                 cargo_full, seats_full = small(base.cargo_t_per_day), small(base.seats_per_day)
                 if cut_possible and plan.cut_by[b]:
