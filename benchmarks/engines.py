@@ -14,6 +14,8 @@ Measures, for the base force under ``doha-2021-05-01`` (by default) with one see
   horizon's end). What is computed from the draws without any state of the force (the
   conditions index, the decision day, the attacks before the order) counts as the
   engine's work, not as drawing;
+- for comparison, the engine's time against the draws plus what it computes from them
+  without any state of the force (``engine_over_inputs``);
 - the peak resident memory of numpy runs of 10^5 and 10^6 replications, each in a child
   process running :func:`sim.summary.summarize` (``--memory-reps`` to change the sizes,
   ``--skip-memory`` to skip them). The peak is the child's own (``VmHWM`` on Linux, not
@@ -58,7 +60,8 @@ import scipy  # noqa: E402
 
 import sim  # noqa: E402
 from sim.draws import BLOCK_SIZE, BlockDraws, blocks_for, first_drawn_days  # noqa: E402
-from sim.numpy_engine import run_numpy  # noqa: E402
+from sim.inputs import StateFree  # noqa: E402
+from sim.numpy_engine import STATE_FREE_BLOCKS, run_numpy  # noqa: E402
 from sim.simpy_engine import run_simpy  # noqa: E402
 from sim.summary import simd_features  # noqa: E402
 
@@ -142,14 +145,25 @@ def drawn_days(s, out, blocks) -> list[int]:
     return days
 
 
-def time_draws(s, seed: int, blocks, days: list[int]) -> float:
+def time_draws(s, seed: int, blocks, days: list[int], *, state_free: bool = False) -> float:
     """Time to draw each block's random inputs: its streams (:class:`sim.draws.BlockDraws`,
-    with the durations' inverse CDF) and its per-day slabs, as many as the engine draws."""
+    with the durations' inverse CDF) and its per-day slabs, as many as the engine draws.
+
+    With ``state_free``, also what the engine computes from them without any state of
+    the force (:class:`sim.inputs.StateFree`, as many blocks at a time as the engine).
+    """
     t = time.perf_counter()
+    group = []
     for (b, rows), n_days in zip(blocks, days):
         draws = BlockDraws(s, seed, b, rows=rows)
+        group.append(draws)
+        if state_free and len(group) == STATE_FREE_BLOCKS:
+            StateFree(s, group)
+            group = []
         for _ in itertools.islice(draws.days(), n_days):
             pass
+    if state_free and group:
+        StateFree(s, group)
     return time.perf_counter() - t
 
 
@@ -252,7 +266,7 @@ def main(argv=None) -> dict:
     # The three timings are interleaved, round by round, so that a machine shared with
     # other work slows them alike; each figure is the best of its rounds.
     blocks = blocks_for(args.reps_numpy)
-    simpy_t, numpy_t, draws_t = [], [], []
+    simpy_t, numpy_t, draws_t, inputs_t = [], [], [], []
     agree, n_check, days = None, min(args.reps_simpy, args.reps_numpy), None
     for r in range(args.repeats):
         print(f"  round {r + 1} of {args.repeats}: simpy {args.reps_simpy} replications, numpy {args.reps_numpy}, "
@@ -267,6 +281,7 @@ def main(argv=None) -> dict:
             days = drawn_days(s, numpy_out, blocks)
         del simpy_out, numpy_out
         draws_t.append(time_draws(s, args.seed, blocks, days))
+        inputs_t.append(time_draws(s, args.seed, blocks, days, state_free=True))
     simpy = {"reps": args.reps_simpy, "seconds": min(simpy_t), "reps_per_s": args.reps_simpy / min(simpy_t)}
     numpy_ = {"reps": args.reps_numpy, "seconds": min(numpy_t), "reps_per_s": args.reps_numpy / min(numpy_t)}
     draws = {"seconds": min(draws_t), "blocks": len(blocks), "block_days": int(sum(days)),
@@ -305,6 +320,9 @@ def main(argv=None) -> dict:
         "draws_block_days": draws["block_days"],
         "draws_mean_days_per_block": draws["mean_days_per_block"],
         "engine_over_draws": numpy_["seconds"] / draws["seconds"],
+        "inputs_seconds": min(inputs_t),
+        "inputs_all_seconds": inputs_t,
+        "engine_over_inputs": numpy_["seconds"] / min(inputs_t),
         "rounds": per_round,
         "peak_rss_mb_1e5": by_reps[100_000]["peak_rss_mb"] if 100_000 in by_reps else None,
         "peak_rss_mb_1e6": by_reps[1_000_000]["peak_rss_mb"] if 1_000_000 in by_reps else None,
@@ -331,6 +349,9 @@ def main(argv=None) -> dict:
          f"{draws['blocks']} blocks, {draws['mean_days_per_block']:.0f} days drawn per block on average {best}"),
         ("engine / draws", f"{result['engine_over_draws']:.2f}x",
          f"target <= 3x; {rounds_of('engine_over_draws', '{:.2f}x')}"),
+        ("draws + state-free", f"{result['inputs_seconds']:.2f} s",
+         f"engine / that {result['engine_over_inputs']:.2f}x (the conditions index, decision day and "
+         "attacks before the order counted with the draws)"),
     ]
     for m in memory:
         rows.append((f"peak RSS {m['reps']:,}", f"{m['peak_rss_mb']:,.0f} MiB",
