@@ -26,7 +26,8 @@ before_order   8     (B, 2)              U[0,1); attacks, then casualties, of th
 
 ``H`` is ``horizon_days``, ``C`` the number of contingents (scenario order), ``N`` the
 number of bases (file order), ``A`` the number of airfields (bases with an airfield, in
-file order). Draws never depend on the path: every one is made whatever happens.
+file order), ``K`` the number of per-day slabs a block draws (below). Draws never
+depend on the path: every one is made whatever happens.
 
 The per-day streams (closed, attacks, casualties, hits) are counted from each
 replication's **first drawn day** ``a`` (:func:`first_drawn_days`): slab ``k`` of a
@@ -186,12 +187,12 @@ class BlockDraws:
         hi = np.array([d.max for d in dists])
         return triangular_days(u, lo, mode, hi)
 
-    def days(self, n_days: int | None = None):
+    def days(self):
         """Yield the per-day slabs ``(closed, attacks, casualties, hits)`` for ``k = 0, 1, ...``
 
         Slab ``k`` serves each replication's day ``first_drawn_day + k``. Each array is
-        float64 of shape ``(rows, A)`` or ``(rows, N)``. At most ``n_days`` slabs
-        (default ``H``, the most any replication can use).
+        float64 of shape ``(rows, A)`` or ``(rows, N)``; at most ``H`` slabs, the most any
+        replication can use.
         """
         s = self.scenario
         B, n = self.block_size, self.rows
@@ -199,7 +200,7 @@ class BlockDraws:
         n_bases = len(s.bases)
         gens = [stream(self.seed, self.block, k) for k in ("closed", "attacks", "casualties", "hits")]
         widths = (n_air, n_bases, n_bases, n_air)
-        for _ in range(s.horizon_days if n_days is None else int(n_days)):
+        for _ in range(s.horizon_days):
             yield tuple(g.random((B, w))[:n] for g, w in zip(gens, widths))
 
     def slabs(self) -> "DaySlabs":

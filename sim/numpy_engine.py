@@ -249,6 +249,7 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
     live[np.unique(block_of_row[rid])] = True
     in_country = np.full(n0, s.total_troops, dtype=np.int64)
     air_of_base = np.array([plan.air_index.get(b, -1) for b in range(plan.N)])
+    N = plan.N
 
     # How many running replications have each contingent ready, by step, and how many
     # have seen it exit: an airfield need only hand out over the run of its users that
@@ -305,7 +306,6 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
         # step 4: the threat, on the troops at each base at the start of the day
         # np.take and flat indices: numpy's fancy indexing of rows, and np.nonzero on
         # two dimensions, are several times slower on these shapes.
-        N = plan.N
         u_att = np.take(attack_buf, rid, axis=0)
         flat = np.flatnonzero(u_att > np.take(screen, t_row, axis=0))
         cand_r = flat // N
