@@ -56,6 +56,20 @@ def test_engines_agree_replication_by_replication(name, seed, block_size):
     assert_same_outcomes(ref, out, f"{name} seed {seed} B {block_size}")
 
 
+def test_engines_agree_on_a_force_too_big_for_int16_totals():
+    # The numpy engine keeps troops and tons in int16 when every total fits and in int32
+    # otherwise: 39,600 troops and 71,281 t take the int32 path.
+    s = sim.load("doha-2021-05-01")
+    big = s.replace({'contingents."US@Bagram".troops': 31600, "total_troops": s.total_troops + 30000,
+                     "bases.Bagram.seats_per_day": 3000, "bases.Bagram.cargo_t_per_day": 2000})
+    assert big.total_troops > np.iinfo(np.int16).max
+    for seed in (3, 4):
+        ref = run_simpy(big, 40, seed, record_daily=True, block_size=16)
+        out = run_numpy(big, 40, seed, record_daily=True, block_size=16, chunk_blocks=2)
+        assert_same_outcomes(ref, out, f"big force seed {seed}")
+    assert (out.final_exit_day >= 0).any()
+
+
 def test_agreement_is_not_vacuous():
     # The shipped scenarios between them exercise what the comparison is about: runs
     # that finish and runs that do not, attacks and casualties, orders on different days.
