@@ -38,8 +38,9 @@ def open_days(seed: int, offset: int, p: float, horizon: int) -> list[int]:
     return [offset + k for k in range(horizon - offset) if not closed[k] < p]
 
 
-@pytest.mark.parametrize("closure_days, offset", [(0, 5), (1, 5), (3, 3), (9, 0)])
+@pytest.mark.parametrize("closure_days, offset", [(0, 5), (1, 5), (3, 3), (9, 0), (32760, 0)])
 def test_weather_is_drawn_from_the_first_drawn_day(scenario, run, closure_days, offset):
+    # (A closure of 32,760 days puts the numpy engine's days in int32 rather than int16.)
     # Order day 5, ready day 10 (2 + 3 days). The contingent needs three open days
     # (300 t at 100 t a day; 900 of the main body at 400 a day, then the last 100 with
     # the rear guard once the cargo is out): it exits on its third open day from day 10.
