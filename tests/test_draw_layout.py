@@ -16,7 +16,7 @@ from sim.numpy_engine import run_numpy
 from sim.simpy_engine import trace_replication
 from sim.threat import poisson_inv
 
-from test_simpy_engine import ENGINES, one_contingent, run, scenario  # noqa: F401  (fixtures)
+from engine_cases import one_contingent
 
 
 def test_layout_version_and_stream_ids():
