@@ -11,24 +11,30 @@ import numpy as np
 __all__ = ["violence_index", "conditions_met_day", "decision_days", "meeting_schedule"]
 
 
-def violence_index(conditions, eps: np.ndarray) -> np.ndarray:
+def violence_index(conditions, eps) -> np.ndarray:
     """The daily violence index ``V`` of each replication, shape ``(H, R)``.
 
     ``V[0] = initial``; ``V[t] = V[t-1] + reversion * (target - V[t-1]) + volatility * eps[t]``,
-    computed by this recursion (``eps[0]`` is drawn and unused).
+    computed by this recursion (``eps[0]`` is drawn and unused). ``eps`` is an ``(H, R)``
+    array, or a list of ``(H, r)`` arrays whose columns are taken side by side (joining
+    them first would cost a pass over memory for nothing).
 
     >>> from sim.scenario import Conditions
     >>> c = Conditions(initial=1.0, target=0.0, reversion=0.5, volatility=0.0, threshold=0.3, hold_days=2)
     >>> violence_index(c, np.zeros((4, 1)))[:, 0]
     array([1.   , 0.5  , 0.25 , 0.125])
     """
-    eps = np.asarray(eps, dtype=np.float64)
-    V = np.empty_like(eps)
+    parts = [np.asarray(e, dtype=np.float64) for e in ([eps] if isinstance(eps, np.ndarray) else eps)]
+    H = parts[0].shape[0]
+    V = np.empty((H, sum(e.shape[1] for e in parts)))
     r, target, vol = conditions.reversion, conditions.target, conditions.volatility
-    np.multiply(eps, vol, out=V)  # each day's shock, until the day is computed
+    lo = 0
+    for e in parts:  # each day's shock, until the day is computed
+        np.multiply(e, vol, out=V[:, lo : lo + e.shape[1]])
+        lo += e.shape[1]
     V[0] = conditions.initial
     step = np.empty_like(V[0])
-    for t in range(1, eps.shape[0]):
+    for t in range(1, H):
         # prev + r * (target - prev) + vol * eps[t], operation by operation, in place
         prev = V[t - 1]
         np.subtract(target, prev, out=step)
@@ -52,12 +58,14 @@ def conditions_met_day(conditions, V: np.ndarray) -> np.ndarray:
     if hold > H:
         return np.full(R, -1, dtype=np.int32)
     # Days at or below the threshold in the window ending on each day, by cumulative sums.
-    count = np.empty(below.shape, dtype=np.int32)
+    # The narrowest counts that hold H: less memory to pass over.
+    count = np.empty(below.shape, dtype=np.int16 if H <= np.iinfo(np.int16).max else np.int32)
     count[0] = below[0]
     for t in range(1, H):  # row by row: numpy's cumsum along the first axis is slower
         np.add(count[t - 1], below[t], out=count[t])
-    window = count[hold - 1 :].copy()
-    window[1:] -= count[: H - hold]
+    window = np.empty((H - hold + 1, R), dtype=count.dtype)
+    window[0] = count[hold - 1]
+    np.subtract(count[hold:], count[: H - hold], out=window[1:])
     held = window == hold
     first = held.argmax(axis=0)
     return np.where(held[first, np.arange(R)], first + hold - 1, -1).astype(np.int32)

@@ -48,9 +48,12 @@ class StateFree:
 
     def __init__(self, scenario, draws: list[BlockDraws]):
         H = scenario.horizon_days
-        self.violence = violence_index(scenario.conditions, _joined([d.violence for d in draws], 1))
+        self.violence = violence_index(scenario.conditions, [d.violence for d in draws])
         self.met_day = conditions_met_day(scenario.conditions, self.violence)
-        self.decision_day = decision_days(scenario.decision, _joined([d.council for d in draws], 1), self.met_day, H)
+        # Block by block: the council's draws are read on meeting days only, not joined.
+        cols = np.cumsum([0] + [d.rows for d in draws])
+        self.decision_day = _joined([decision_days(scenario.decision, d.council, self.met_day[lo:hi], H)
+                                     for d, lo, hi in zip(draws, cols[:-1], cols[1:])], 0)
         self.rate = attack_rates(scenario, self.violence if scenario.deadline_day is None else None)
         self.first_drawn_day = first_drawn_days(self.decision_day, scenario.threat.closure_days, H)
         self.attacks_before, self.casualties_before = attacks_before_order(

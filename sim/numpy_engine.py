@@ -31,7 +31,7 @@ import numpy as np
 from .draws import BLOCK_SIZE, BlockDraws, blocks_for
 from .inputs import StateFree
 from .outcomes import Outcomes, finish_outcomes
-from .threat import HitTable, attack_mean, base_factors, poisson_inv
+from .threat import CasualtyTable, HitTable, attack_mean, base_factors, poisson_inv
 
 __all__ = ["run_numpy", "iter_chunks", "DEFAULT_CHUNK_BLOCKS"]
 
@@ -79,6 +79,7 @@ class _Plan:
                 if len(d):
                     self.holders.append((m, d))
         self.hits = HitTable(s.threat.p_airfield_hit)
+        self.casualties = CasualtyTable(s.threat.casualties_per_attack)
 
 
 def _allocate(want: np.ndarray, capacity: np.ndarray, left: np.ndarray) -> np.ndarray:
@@ -220,7 +221,8 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
     np.add.at(at_home, plan.home, plan.troops)
     troops_at = np.repeat(at_home.astype(np.int32)[:, None], n0, axis=1)
     via_moves = [(int(c), int(plan.home[cols.perm[c]]), int(plan.flies_from[cols.perm[c]])) for c in cols.via]
-    rear_col = cols.rear_guard.astype(small)[:, None]
+    # As a full array: np.minimum against a broadcast column is many times slower.
+    rear = np.repeat(cols.rear_guard.astype(small)[:, None], n0, axis=1)
 
     exit_out = np.full((R, C), -1, dtype=np.int32)
     # Before its first contingent is ready a replication has every troop in country and
@@ -331,7 +333,7 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
             struck = attacks > 0
             if struck.any():
                 cand_r, cand_b, orig, attacks = cand_r[struck], cand_b[struck], orig[struck], attacks[struck]
-                casualties = poisson_inv(np.take(casualty_buf, orig * N + cand_b), th.casualties_per_attack * attacks)
+                casualties = plan.casualties.casualties(np.take(casualty_buf, orig * N + cand_b), attacks)
                 # bincount adds repeated rows far faster than np.add.at (exact: counts
                 # are far below 2**53)
                 attacks_w += np.bincount(cand_r, weights=attacks, minlength=n).astype(np.int64)
@@ -391,7 +393,7 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
                 for c, h in held_in:
                     if lo <= c < hi:
                         may_go[c - lo] &= ~waiting[h]
-                stays = np.minimum(tl_s, rear_col[lo:hi])
+                stays = np.minimum(tl_s, rear[lo:hi, :nr])
                 stays *= np.logical_xor(r_u, may_go)
                 usable = tl_s * r_u
                 usable -= stays
@@ -400,9 +402,12 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
                 ex_s = ex[lo:hi, :nr]
                 newly = tl_s == 0
                 newly &= ex_s < 0
-                if newly.any():
-                    ex_s += newly * (t_p + 1)  # -1 becomes today
-                    exited[lo:hi] += newly.sum(axis=1)
+                out_now = np.flatnonzero(newly)  # few cells: index them rather than pass over all
+                if out_now.size:
+                    users = out_now // nr
+                    reps_out = out_now - users * nr
+                    ex_s[users, reps_out] = t_p[reps_out]
+                    exited[lo:hi] += np.bincount(users, minlength=hi - lo)
                     any_exit = True
 
             # step 6: the day's books

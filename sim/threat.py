@@ -11,7 +11,7 @@ import math
 import numpy as np
 from scipy.special import ndtri, pdtr
 
-__all__ = ["HitTable", "attack_mean", "attack_rates", "attacks_before_order", "base_factors", "poisson_inv"]
+__all__ = ["CasualtyTable", "HitTable", "attack_mean", "attack_rates", "attacks_before_order", "base_factors", "poisson_inv"]
 
 
 def attack_rates(scenario, V: np.ndarray | None = None) -> np.ndarray:
@@ -83,6 +83,7 @@ def attacks_before_order(scenario, rate: np.ndarray, first_drawn: np.ndarray, u:
 
 _TOLERANCE = 1e-11  # far above the recurrence's rounding, far below any probability that matters
 _RECURRENCE_MAX_MEAN = 50.0
+_SUMMED_TERMS = 8  # counts 0 to 7 from the sums (nearly all); larger ones from pdtr
 
 
 def poisson_inv(u, mean) -> np.ndarray:
@@ -91,18 +92,19 @@ def poisson_inv(u, mean) -> np.ndarray:
     0 where the mean is 0. Takes and returns arrays (int64), elementwise, so the result
     of an element never depends on the array it came in.
 
-    The CDF is first summed by the recurrence ``p[k] = p[k-1] * mean / k``, step by step
-    on the elements still below their ``u`` (most counts stop at 0 or 1); where ``u`` is
-    further than ``1e-11`` from every partial sum it compares with, that sum is on the
-    same side of ``u`` as ``pdtr`` itself and decides. Elsewhere (and for means above
-    50) the answer comes from ``pdtr`` directly. The result is the definition's in every
-    case, at a fraction of ``pdtr``'s cost.
+    The CDF's first eight terms are summed by the recurrence ``p[k] = p[k-1] * mean / k``;
+    where ``u`` is further than ``1e-11`` from every partial sum, the sums are on the same
+    side of ``u`` as ``pdtr`` itself and decide. Elsewhere (a count above 7, ``u`` within
+    the tolerance of a sum, a mean above 50) the answer comes from ``pdtr`` directly. The
+    result is the definition's in every case, at a fraction of ``pdtr``'s cost.
 
     >>> poisson_inv(np.array([0.0, 0.3, 0.5, 0.99]), np.array([2.0, 2.0, 0.0, 2.0]))
     array([0, 1, 0, 6])
     """
     u = np.asarray(u, dtype=np.float64)
-    mean = np.broadcast_to(np.asarray(mean, dtype=np.float64), u.shape)
+    mean = np.asarray(mean, dtype=np.float64)
+    if mean.shape != u.shape:
+        mean = np.broadcast_to(mean, u.shape)
     flat_u, flat_m = u.ravel(), mean.ravel()
     out = np.zeros(flat_u.size, dtype=np.int64)
     summed = (flat_m > 0) & (flat_m <= _RECURRENCE_MAX_MEAN)
@@ -127,26 +129,27 @@ def poisson_inv(u, mean) -> np.ndarray:
 
 
 def _poisson_inv_sums(u: np.ndarray, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The count from the recurrence's partial sums, and where ``u`` is too near one to say."""
+    """The count from the recurrence's first partial sums, and where they cannot say.
+
+    The sums rise with ``k``, so the count is how many of them fall below ``u``. They
+    cannot say where ``u`` is within the tolerance of one (fewer fall below ``u - tol``
+    than below ``u + tol``), or where all of them fall below ``u`` (the count is beyond
+    the terms summed). The terms are summed over every element at once: stepping only
+    the unfinished ones costs more in index bookkeeping than it saves.
+    """
+    below_lo = u - _TOLERANCE
+    below_hi = u + _TOLERANCE
     p = np.exp(-mean)
-    cdf = p
-    near = np.abs(u - cdf) <= _TOLERANCE
-    found = np.zeros(u.size, dtype=np.int64)
-    go = np.flatnonzero((cdf < u) & ~near)  # still stepping; the others stop at 0
-    u, mean, p, cdf = u[go], mean[go], p[go], cdf[go]
-    k = 0.0
-    while go.size:
-        k += 1.0
-        p = p * mean / k
-        cdf = cdf + p
-        close = np.abs(u - cdf) <= _TOLERANCE
-        more = cdf < u
-        if close.any():
-            near[go[close]] = True
-            more &= ~close
-        found[go] = k  # final for those that stop here
-        go, u, mean, p, cdf = go[more], u[more], mean[more], p[more], cdf[more]
-    return found, near
+    cdf = p.copy()
+    found = (cdf < below_lo).astype(np.int64)
+    found_hi = (cdf < below_hi).astype(np.int64)
+    for k in range(1, _SUMMED_TERMS):
+        p *= mean
+        p /= k
+        cdf += p
+        found += cdf < below_lo
+        found_hi += cdf < below_hi
+    return found, (found != found_hi) | (found == _SUMMED_TERMS)
 
 
 def _poisson_inv_pdtr(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
@@ -158,8 +161,8 @@ def _poisson_inv_pdtr(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         z = ndtri(u)
         guess = np.floor(mean + z * np.sqrt(mean) + (z * z - 1.0) / 6.0) - 1.0
-    guess = np.nan_to_num(guess, nan=0.0, posinf=0.0, neginf=0.0)
-    k = np.clip(guess, 0.0, np.ceil(mean + 10.0 * np.sqrt(mean) + 10.0))
+    # fmax and fmin pass over a NaN guess (u = 0): it starts from 0
+    k = np.fmin(np.fmax(guess, 0.0), np.ceil(mean + 10.0 * np.sqrt(mean) + 10.0))
     down = (k > 0) & (pdtr(k - 1, mean) >= u)
     while down.any():
         k = np.where(down, k - 1, k)
@@ -193,3 +196,41 @@ class HitTable:
             ext = np.cumprod(np.concatenate(([self.q[-1]], np.full(n, 1.0 - self.p))))[1:]
             self.q = np.concatenate((self.q, ext))
         return 1.0 - self.q[attacks]
+
+
+class CasualtyTable:
+    """Casualties of a base's attacks in a day, ``poisson_inv(u, c * attacks)``, by table.
+
+    The casualty mean takes one value per attack count, so its CDF is computed once per
+    count with ``pdtr`` itself, for casualties ``0 .. terms - 1``, and looked up: the
+    count is the first at or above ``u``, which is the definition. A ``u`` beyond the
+    table goes to :func:`poisson_inv`. Rows are added on demand, each from its own count
+    alone, so the result never depends on what was asked before.
+
+    >>> table = CasualtyTable(0.5)
+    >>> u = np.array([0.1, 0.7, 0.999999])
+    >>> table.casualties(u, np.array([1, 2, 3]))
+    array([ 0,  1, 10])
+    >>> poisson_inv(u, 0.5 * np.array([1, 2, 3]))
+    array([ 0,  1, 10])
+    """
+
+    def __init__(self, casualties_per_attack: float, terms: int = 12):
+        self.c = float(casualties_per_attack)
+        self.terms = int(terms)
+        self.cdf = np.empty((0, self.terms))
+
+    def casualties(self, u, attacks) -> np.ndarray:
+        u = np.asarray(u, dtype=np.float64)
+        attacks = np.asarray(attacks, dtype=np.int64)
+        top = int(attacks.max(initial=0))
+        if top >= len(self.cdf):
+            a = np.arange(len(self.cdf), max(top + 1, 2 * len(self.cdf)))
+            rows = pdtr(np.arange(self.terms)[None, :], self.c * a.astype(np.float64)[:, None])
+            self.cdf = np.concatenate((self.cdf, rows))
+        at_or_above = np.take(self.cdf, attacks, axis=0) >= u[..., None]
+        out = at_or_above.argmax(axis=-1)
+        beyond = ~at_or_above[..., -1]
+        if beyond.any():
+            out[beyond] = poisson_inv(u[beyond], self.c * attacks[beyond])
+        return out.astype(np.int64, copy=False)
