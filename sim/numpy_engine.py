@@ -251,6 +251,10 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
     live[np.unique(block_of_row[rid])] = True
     in_country = np.full(n0, s.total_troops, dtype=np.int64)
     air_of_base = np.array([plan.air_index.get(b, -1) for b in range(plan.N)])
+    fields = [s.bases[b] for b in plan.airfields]
+    p_closed = np.array([[f.p_closed_day] for f in fields])
+    cargo_full = np.array([[f.cargo_t_per_day] for f in fields], dtype=small)
+    seats_full = np.array([[f.seats_per_day] for f in fields], dtype=small)
     N = plan.N
 
     # How many running replications have each contingent ready, by step, and how many
@@ -360,26 +364,24 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
                 else:
                     waiting.append(in_country[:nr] > tl[others, :nr].sum(axis=0, dtype=np.int64))
             any_exit = False
+            # Every airfield at once: open when the day's weather allows and no hit has shut it.
+            open_ = np.take(closed_buf, rid_p, axis=1) >= p_closed
+            open_ &= closed_until[:, :nr] < t_p
+            cargo_caps = open_ * cargo_full
+            seat_caps = open_ * seats_full
             for (b, a, lo, hi), held_in, lifts_all in zip(cols.segments, cols.held_in, cols.lifts_all):
                 alive = np.flatnonzero(readied[lo:hi, k] > exited[lo:hi])
                 if alive.size == 0:
                     continue
                 lo, hi = lo + int(alive[0]), lo + int(alive[-1]) + 1  # the users with anything to do
                 r_u = rdy[lo:hi, :nr] <= t_p
-                base = s.bases[b]
-                open_ = np.take(closed_buf[a], rid_p) >= base.p_closed_day
-                open_ &= closed_until[a, :nr] < t_p
-                cargo_full, seats_full = small(base.cargo_t_per_day), small(base.seats_per_day)
+                cargo_cap, seat_cap = cargo_caps[a], seat_caps[a]
                 if cut_possible and plan.cut_by[b]:
+                    base = s.bases[b]
                     g = gone[plan.cut_by[b], :nr]
                     reduced = ((g >= 0) & (g < t_p)).any(axis=0)
-                    cargo_cap = cargo_full - reduced * small(base.cargo_t_per_day - base.cargo_reduced)
-                    seat_cap = seats_full - reduced * small(base.seats_per_day - base.seats_reduced)
-                    cargo_cap *= open_
-                    seat_cap *= open_
-                else:
-                    cargo_cap = open_ * cargo_full
-                    seat_cap = open_ * seats_full
+                    cargo_cap = cargo_cap - reduced * open_[a] * small(base.cargo_t_per_day - base.cargo_reduced)
+                    seat_cap = seat_cap - reduced * open_[a] * small(base.seats_per_day - base.seats_reduced)
                 cl_s = cl[lo:hi, :nr]
                 lifted[:nr] += _allocate(cl_s * r_u, cargo_cap, cl_s)
                 tl_s = tl[lo:hi, :nr]
