@@ -91,6 +91,10 @@ def _allocate(want: np.ndarray, capacity: np.ndarray, left: np.ndarray) -> np.nd
     ``min(cumsum(want)[u], capacity)`` between them, so ``u`` takes the step of that
     capped running total.
     """
+    if len(want) == 1:  # a third of the calls: two operations instead of five
+        taken = np.minimum(want[0], capacity)
+        left[0] -= taken
+        return taken
     # Row by row: numpy's cumsum along the first axis is several times slower.
     taken = np.empty_like(want)
     taken[0] = want[0]
@@ -98,9 +102,8 @@ def _allocate(want: np.ndarray, capacity: np.ndarray, left: np.ndarray) -> np.nd
         np.add(taken[u - 1], want[u], out=taken[u])
     np.minimum(taken, capacity, out=taken)
     left[0] -= taken[0]
-    if len(want) > 1:
-        step = np.subtract(taken[1:], taken[:-1], out=want[1:])
-        left[1:] -= step
+    step = np.subtract(taken[1:], taken[:-1], out=want[1:])
+    left[1:] -= step
     return taken[-1]
 
 
@@ -348,7 +351,9 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
                     r_h, a_h, o_h = cand_r[on_air], air[on_air], orig[on_air]
                     hit = np.take(hit_buf, o_h * A + a_h) < plan.hits.threshold(attacks[on_air])
                     if hit.any():
-                        np.maximum.at(closed_until, (a_h[hit], r_h[hit]), t_row[r_h[hit]] + th.closure_days - 1)
+                        # Never earlier than a closure already set (set on an earlier day),
+                        # and each (airfield, row) at most once a day: a plain assignment.
+                        closed_until[a_h[hit], r_h[hit]] = t_row[r_h[hit]] + th.closure_days - 1
 
         ends = t_row == H - 1  # the horizon's last day: these rows stop tonight
         if nr:
@@ -465,8 +470,12 @@ def iter_chunks(scenario, reps: int, seed: int, *, first_block: int = 0, chunk_b
     if blocks is None:
         blocks = [(first_block + b, rows) for b, rows in blocks_for(reps, block_size)]
     blocks = list(blocks)
-    for k in range(0, len(blocks), chunk_blocks):
-        chunk = blocks[k : k + chunk_blocks]
+    # As even as the chunk size allows: a small last chunk costs more per replication
+    # (the day loop's numpy calls are spread over fewer of them).
+    n_chunks = -(-len(blocks) // max(int(chunk_blocks), 1))
+    bounds = [len(blocks) * i // n_chunks for i in range(n_chunks + 1)] if blocks else [0]
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        chunk = blocks[lo:hi]
         yield chunk, _run_chunk(plan, seed, chunk, block_size, record_daily)
 
 
