@@ -35,7 +35,7 @@ from .threat import CasualtyTable, HitTable, attack_mean, base_factors, poisson_
 
 __all__ = ["run_numpy", "iter_chunks", "DEFAULT_CHUNK_BLOCKS"]
 
-DEFAULT_CHUNK_BLOCKS = 8
+DEFAULT_CHUNK_BLOCKS = 32
 STATE_FREE_BLOCKS = 4  # blocks whose state-free inputs are computed together
 NEVER = np.iinfo(np.int32).max
 
@@ -162,21 +162,24 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
     # What depends on no state of the force comes from the shared StateFree code, a few
     # blocks at a time: the same bits per replication as block by block, with fewer
     # numpy calls per replication (the conditions index is a loop over days).
-    draws = [BlockDraws(s, seed, b, rows=rows, block_size=block_size) for b, rows in blocks]
-    day_iters = [d.days() for d in draws]
-    sizes = np.array([d.rows for d in draws])
-    R = int(sizes.sum())
-    offsets = np.concatenate(([0], np.cumsum(sizes)))
-    block_of_row = np.repeat(np.arange(len(sizes)), sizes)
+    # A group's whole-horizon draws are dropped before the next group is drawn: a
+    # chunk holds one group's, whatever its size.
+    draws = []
     parts = []
-    for g in range(0, len(draws), STATE_FREE_BLOCKS):
-        group = draws[g : g + STATE_FREE_BLOCKS]
+    for g in range(0, len(blocks), STATE_FREE_BLOCKS):
+        group = [BlockDraws(s, seed, b, rows=rows, block_size=block_size) for b, rows in blocks[g : g + STATE_FREE_BLOCKS]]
+        draws.extend(group)
         sf = StateFree(s, group)
         parts.append((sf.decision_day, sf.met_day, sf.first_drawn_day, sf.attacks_before, sf.casualties_before,
                       sf.rate))
         for d in group:
             d.council = d.violence = None  # the day iterator keeps the draws object alive
         del sf
+    day_iters = [d.days() for d in draws]
+    sizes = np.array([d.rows for d in draws])
+    R = int(sizes.sum())
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    block_of_row = np.repeat(np.arange(len(sizes)), sizes)
     decision, met, first_drawn, attacks_out, casualties_out = (np.concatenate([p[i] for p in parts]) for i in range(5))
     nd = np.concatenate([d.national_delay_days for d in draws]).astype(np.int64)
     prep = np.concatenate([d.prep_days for d in draws]).astype(np.int64)
