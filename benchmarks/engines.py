@@ -160,7 +160,10 @@ def time_draws(s, seed: int, blocks, days: list[int], *, state_free: bool = Fals
         if state_free and len(group) == STATE_FREE_BLOCKS:
             StateFree(s, group)
             group = []
-        for _ in itertools.islice(draws.days(), n_days):
+        # Into buffers, as the numpy engine draws them.
+        n_air = sum(1 for base in s.bases if base.airfield)
+        out = [np.empty((rows, w)) for w in (n_air, len(s.bases), len(s.bases), n_air)]
+        for _ in itertools.islice(draws.days(out=out), n_days):
             pass
     if state_free and group:
         StateFree(s, group)

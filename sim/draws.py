@@ -187,12 +187,15 @@ class BlockDraws:
         hi = np.array([d.max for d in dists])
         return triangular_days(u, lo, mode, hi)
 
-    def days(self):
+    def days(self, out=None):
         """Yield the per-day slabs ``(closed, attacks, casualties, hits)`` for ``k = 0, 1, ...``
 
         Slab ``k`` serves each replication's day ``first_drawn_day + k``. Each array is
         float64 of shape ``(rows, A)`` or ``(rows, N)``; at most ``H`` slabs, the most any
         replication can use.
+
+        With ``out``, four C-contiguous float64 arrays of those shapes, each slab is drawn
+        into them (the same numbers, without a new array a day) and ``out`` is yielded.
         """
         s = self.scenario
         B, n = self.block_size, self.rows
@@ -200,8 +203,26 @@ class BlockDraws:
         n_bases = len(s.bases)
         gens = [stream(self.seed, self.block, k) for k in ("closed", "attacks", "casualties", "hits")]
         widths = (n_air, n_bases, n_bases, n_air)
+        if out is None:
+            for _ in range(s.horizon_days):
+                yield tuple(g.random((B, w))[:n] for g, w in zip(gens, widths))
+            return
+        out = tuple(out)
+        for o, w in zip(out, widths):
+            if o.shape != (n, w) or o.dtype != np.float64 or not o.flags.c_contiguous:
+                raise ValueError(f"out arrays must be C-contiguous float64 of shapes (rows, width) = ({n}, {w}), "
+                                 f"got {o.dtype} {o.shape}")
+        # A partial block draws its whole block (its rows are the first ones) into scratch.
+        scratch = None if n == B else tuple(np.empty((B, w)) for w in widths)
         for _ in range(s.horizon_days):
-            yield tuple(g.random((B, w))[:n] for g, w in zip(gens, widths))
+            if scratch is None:
+                for g, o in zip(gens, out):
+                    g.random(out=o)
+            else:
+                for g, tmp, o in zip(gens, scratch, out):
+                    g.random(out=tmp)
+                    o[...] = tmp[:n]
+            yield out
 
     def slabs(self) -> "DaySlabs":
         """The per-day slabs, drawn as far as they are asked for (:class:`DaySlabs`)."""

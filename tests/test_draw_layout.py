@@ -131,3 +131,21 @@ def test_a_replication_without_an_order_draws_no_daily_values(scenario, run):
     assert out.censored[never].all()
     u = stream(6, 0, "before_order").random((BLOCK_SIZE, 2))[:200, 0]
     assert np.array_equal(out.attacks[never], poisson_inv(u[never], np.full(never.sum(), 30.0)))
+
+
+@pytest.mark.parametrize("rows", [BLOCK_SIZE, 37])
+def test_slabs_drawn_into_buffers_are_the_same_numbers(rows):
+    import itertools
+
+    import sim
+    from sim.draws import BlockDraws
+
+    s = sim.load("doha-2021-05-01")
+    A, N = sum(1 for b in s.bases if b.airfield), len(s.bases)
+    fresh = [tuple(a.copy() for a in slab) for slab in itertools.islice(BlockDraws(s, 5, 2, rows=rows).days(), 4)]
+    out = [np.empty((rows, w)) for w in (A, N, N, A)]
+    into = [tuple(a.copy() for a in slab) for slab in itertools.islice(BlockDraws(s, 5, 2, rows=rows).days(out=out), 4)]
+    assert all(np.array_equal(x, y) for a, b in zip(fresh, into) for x, y in zip(a, b))
+    assert fresh[0][1].shape == (rows, N) and not np.array_equal(fresh[0][1], fresh[1][1])
+    with pytest.raises(ValueError, match=r"C-contiguous float64 of shapes \(rows, width\)"):
+        next(BlockDraws(s, 5, 2, rows=rows).days(out=[np.empty((rows, w + 1)) for w in (A, N, N, A)]))
