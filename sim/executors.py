@@ -65,8 +65,9 @@ __all__ = [
 
 #: What to tell a user who asks for Dask without it.
 CLUSTER_HINT = "pip install 'drawdown[cluster]'"
-#: Most blocks in one unit of work (the numpy engine runs them as one vectorised chunk).
-MAX_UNIT_BLOCKS = 8
+#: Most blocks in one unit of work (the numpy engine runs them as one vectorised chunk,
+#: so this is its chunk size, :data:`sim.numpy_engine.DEFAULT_CHUNK_BLOCKS`).
+MAX_UNIT_BLOCKS = 32
 
 
 # -- the unit of work ------------------------------------------------------------------------
@@ -194,8 +195,8 @@ def unit_blocks_for(n_blocks: int, parallelism: int = 1) -> int:
     """Blocks per unit: at most :data:`MAX_UNIT_BLOCKS`, and small enough to give
     every worker about two units.
 
-    >>> unit_blocks_for(100), unit_blocks_for(10, 2), unit_blocks_for(3, 4)
-    (8, 3, 1)
+    >>> unit_blocks_for(1000), unit_blocks_for(100), unit_blocks_for(10, 2), unit_blocks_for(3, 4)
+    (32, 32, 3, 1)
     """
     return max(1, min(MAX_UNIT_BLOCKS, math.ceil(n_blocks / (2 * max(1, parallelism)))))
 

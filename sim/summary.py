@@ -233,6 +233,38 @@ def _per_day_hist(bins: np.ndarray, nbins: int) -> np.ndarray:
     return np.bincount(flat.ravel(), minlength=H * nbins).reshape(H, nbins).astype(np.int64)
 
 
+_DAILY_ROWS = 4096  # rows of per-day arrays summarised at a time
+
+
+def _daily_part(troops: np.ndarray, lifted: np.ndarray, book, H: int) -> dict:
+    """The per-day histograms, sums, extremes and counts of some rows (mergeable)."""
+    T, L = book.total_troops, book.liftable_t
+    troops64 = troops.astype(np.int64)
+    lifted64 = lifted.astype(np.int64)
+    if L == 0:
+        retro_bins = np.full(lifted64.shape, RETRO_BINS, dtype=np.int64)
+    else:
+        retro_bins = (lifted64 * RETRO_BINS) // L
+    if len(troops64):
+        tmin, tmax = troops64.min(axis=0), troops64.max(axis=0)
+        rmin, rmax = lifted64.min(axis=0), lifted64.max(axis=0)
+    else:
+        tmin = rmin = np.full(H, np.iinfo(np.int64).max, dtype=np.int64)
+        tmax = rmax = np.full(H, -1, dtype=np.int64)
+    return {
+        "troops_hist": _per_day_hist(troops64 // book.troop_bin_width, book.troop_bins),
+        "troops_sum": troops64.sum(axis=0, dtype=np.int64),
+        "troops_min": tmin.astype(np.int64),
+        "troops_max": tmax.astype(np.int64),
+        "troops_zero": np.count_nonzero(troops64 == 0, axis=0).astype(np.int64),
+        "troops_full": np.count_nonzero(troops64 == T, axis=0).astype(np.int64),
+        "retro_hist": _per_day_hist(retro_bins, RETRO_BINS + 1),
+        "retro_min": rmin.astype(np.int64),
+        "retro_max": rmax.astype(np.int64),
+        "retro_zero": np.count_nonzero(lifted64 == 0, axis=0).astype(np.int64),
+    }
+
+
 def _rank(n: int, q: float) -> int:
     """How many of ``n`` sorted values the ``q`` quantile needs: numpy's ``inverted_cdf``.
 
@@ -493,30 +525,18 @@ class Summary:
                 raise ValueError(f"troops_in_country outside 0..{T}")
             if n and (lifted.min() < 0 or lifted.max() > L):
                 raise ValueError(f"retrograde_lifted_t outside 0..{L}")
-            troops64 = troops.astype(np.int64)
-            lifted64 = lifted.astype(np.int64)
-            if L == 0:
-                retro_bins = np.full(lifted64.shape, RETRO_BINS, dtype=np.int64)
-            else:
-                retro_bins = (lifted64 * RETRO_BINS) // L
-            if n:
-                tmin, tmax = troops64.min(axis=0), troops64.max(axis=0)
-                rmin, rmax = lifted64.min(axis=0), lifted64.max(axis=0)
-            else:
-                tmin = rmin = np.full(H, np.iinfo(np.int64).max, dtype=np.int64)
-                tmax = rmax = np.full(H, -1, dtype=np.int64)
-            daily = {
-                "troops_hist": _per_day_hist(troops64 // book.troop_bin_width, book.troop_bins),
-                "troops_sum": troops64.sum(axis=0, dtype=np.int64),
-                "troops_min": tmin.astype(np.int64),
-                "troops_max": tmax.astype(np.int64),
-                "troops_zero": np.count_nonzero(troops64 == 0, axis=0).astype(np.int64),
-                "troops_full": np.count_nonzero(troops64 == T, axis=0).astype(np.int64),
-                "retro_hist": _per_day_hist(retro_bins, RETRO_BINS + 1),
-                "retro_min": rmin.astype(np.int64),
-                "retro_max": rmax.astype(np.int64),
-                "retro_zero": np.count_nonzero(lifted64 == 0, axis=0).astype(np.int64),
-            }
+            # A few thousand rows at a time: the int64 working copies of a whole chunk's
+            # per-day arrays would take several times the chunk's own memory.
+            daily = _daily_part(troops[:0], lifted[:0], book, H)
+            for lo in range(0, n, _DAILY_ROWS):
+                part = _daily_part(troops[lo : lo + _DAILY_ROWS], lifted[lo : lo + _DAILY_ROWS], book, H)
+                for key, value in part.items():
+                    if key.endswith("_min"):
+                        np.minimum(daily[key], value, out=daily[key])
+                    elif key.endswith("_max"):
+                        np.maximum(daily[key], value, out=daily[key])
+                    else:
+                        daily[key] += value
         return cls(book=book, scenario_name=scenario.name, n=n, blocks=blocks, hist=hist, sums=sums, sumsq=sumsq,
                    events=events, daily=daily)
 

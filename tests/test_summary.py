@@ -100,6 +100,24 @@ def test_summarize_is_the_same_whatever_the_chunk_size(doha, whole):
         assert_same(summarize(doha, 4 * BS, SEED, block_size=BS, chunk_blocks=chunk_blocks), whole)
 
 
+def test_per_day_part_is_the_same_whatever_rows_are_summarised_at_a_time(doha, chunks, raw, whole, monkeypatch):
+    import sim.summary
+
+    blocks = [b for chunk, _ in chunks for b in chunk]
+    troops, lifted = raw.troops_in_country.astype(np.int64), raw.retrograde_lifted_t.astype(np.int64)
+    for rows in (1, 7, raw.exit_day.shape[0] - 1, 4096):
+        monkeypatch.setattr(sim.summary, "_DAILY_ROWS", rows)
+        part = Summary.from_outcomes(doha, raw, blocks=blocks, seed=SEED, engine="numpy", block_size=BS)
+        assert_same(part, whole)
+        # and each merged quantity is the whole's, computed directly
+        assert np.array_equal(part.daily["troops_min"], troops.min(axis=0))
+        assert np.array_equal(part.daily["troops_max"], troops.max(axis=0))
+        assert np.array_equal(part.daily["retro_min"], lifted.min(axis=0))
+        assert np.array_equal(part.daily["troops_sum"], troops.sum(axis=0))
+        assert np.array_equal(part.daily["retro_zero"], (lifted == 0).sum(axis=0))
+        assert (part.daily["troops_hist"].sum(axis=1) == len(troops)).all()
+
+
 def test_merge_order_does_not_matter(per_block, whole):
     for perm in itertools.permutations(per_block):
         assert_same(Summary.merge_all(perm), whole)
