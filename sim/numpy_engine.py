@@ -286,11 +286,14 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
     def retire(keep):
         nonlocal rid, fr, a0, rdy, tl, cl, ex, closed_until, gone, lifted, attacks_w, casualties_w, in_country
         nonlocal past_w, at_w, troops_at, readied, exited
-        drop = ~keep
+        # Integer indices: faster than boolean masks on the (contingent, row) arrays.
+        drop = np.flatnonzero(~keep)
+        keep = np.flatnonzero(keep)
         readied -= readied_by_step(drop)
-        exited -= (ex[:, drop] >= 0).sum(axis=1)
+        ex_gone = ex[:, drop]
+        exited -= (ex_gone >= 0).sum(axis=1)
         gone_rows = rid[drop]
-        exit_out[gone_rows] = ex[:, drop].T[:, cols.inverse]
+        exit_out[gone_rows] = ex_gone.T[:, cols.inverse]
         attacks_out[gone_rows] += attacks_w[drop]
         casualties_out[gone_rows] += casualties_w[drop]
         past_out[gone_rows] += past_w[drop]
@@ -377,7 +380,8 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
                     waiting.append(in_country[:nr] > tl[others, :nr].sum(axis=0, dtype=np.int64))
             any_exit = False
             # Every airfield at once: open when the day's weather allows and no hit has shut it.
-            open_ = np.ascontiguousarray((np.take(closed_buf, rid_p, axis=0) >= p_closed).T)
+            # Compared before gathered: a byte a value to gather instead of eight.
+            open_ = np.ascontiguousarray(np.take(closed_buf >= p_closed, rid_p, axis=0).T)
             open_ &= closed_until[:, :nr] < t_p
             cargo_caps = open_ * cargo_full
             seat_caps = open_ * seats_full
