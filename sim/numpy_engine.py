@@ -132,10 +132,7 @@ class _Columns:
         # when most contingents are dependents).
         C = len(self.perm)
         self.holder_others = [np.setdiff1d(np.arange(C), d) for _, d in self.holders]
-        # For each segment, whether every user has cargo to lift (then a user with none
-        # left has lifted it, so is ready), and (column, holder) of the rear guards that
-        # wait.
-        self.lifts_all = [bool((plan.liftable[self.perm[lo:hi]] > 0).all()) for _, _, lo, hi in self.segments]
+        # For each segment, (column, holder) of the rear guards that wait.
         self.held_in = [[(int(m), h) for h, (members, _) in enumerate(self.holders) for m in members
                          if lo <= m < hi] for _, _, lo, hi in self.segments]
 
@@ -225,7 +222,7 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
     small = np.int16 if biggest <= np.iinfo(np.int16).max else np.int32
     tl = np.repeat(plan.troops[cols.perm].astype(small)[:, None], n0, axis=1)
     cl = np.repeat(plan.liftable[cols.perm].astype(small)[:, None], n0, axis=1)
-    ex = np.full((C, n0), -1, dtype=day_t)
+    ex1 = np.zeros((C, n0), dtype=day_t)  # exit day + 1; 0 while in country
     closed_until = np.full((A, n0), -1, dtype=day_t)
     gone = np.full((len(cols.enabler_members), n0), -1, dtype=day_t)
     lifted = np.zeros(n0, dtype=np.int64)
@@ -284,23 +281,23 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
     exited = np.zeros(C, dtype=np.int64)
 
     def retire(keep):
-        nonlocal rid, fr, a0, rdy, tl, cl, ex, closed_until, gone, lifted, attacks_w, casualties_w, in_country
+        nonlocal rid, fr, a0, rdy, tl, cl, ex1, closed_until, gone, lifted, attacks_w, casualties_w, in_country
         nonlocal past_w, at_w, troops_at, readied, exited
         # Integer indices: faster than boolean masks on the (contingent, row) arrays.
         drop = np.flatnonzero(~keep)
         keep = np.flatnonzero(keep)
         readied -= readied_by_step(drop)
-        ex_gone = ex[:, drop]
-        exited -= (ex_gone >= 0).sum(axis=1)
+        ex_gone = ex1[:, drop]
+        exited -= (ex_gone > 0).sum(axis=1)
         gone_rows = rid[drop]
-        exit_out[gone_rows] = ex_gone.T[:, cols.inverse]
+        exit_out[gone_rows] = ex_gone.T[:, cols.inverse].astype(np.int32) - 1
         attacks_out[gone_rows] += attacks_w[drop]
         casualties_out[gone_rows] += casualties_w[drop]
         past_out[gone_rows] += past_w[drop]
         at_deadline_out[gone_rows] += at_w[drop]
         past_w, at_w, troops_at = past_w[keep], at_w[keep], troops_at[:, keep]
         rid, fr, a0 = rid[keep], fr[keep], a0[keep]
-        rdy, tl, cl, ex = rdy[:, keep], tl[:, keep], cl[:, keep], ex[:, keep]
+        rdy, tl, cl, ex1 = rdy[:, keep], tl[:, keep], cl[:, keep], ex1[:, keep]
         closed_until, gone, lifted = closed_until[:, keep], gone[:, keep], lifted[keep]
         attacks_w, casualties_w, in_country = attacks_w[keep], casualties_w[keep], in_country[keep]
         live[:] = False
@@ -385,7 +382,7 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
             open_ &= closed_until[:, :nr] < t_p
             cargo_caps = open_ * cargo_full
             seat_caps = open_ * seats_full
-            for (b, a, lo, hi), held_in, lifts_all in zip(cols.segments, cols.held_in, cols.lifts_all):
+            for (b, a, lo, hi), held_in in zip(cols.segments, cols.held_in):
                 alive = np.flatnonzero(readied[lo:hi, k] > exited[lo:hi])
                 if alive.size == 0:
                     continue
@@ -405,26 +402,23 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
                 # cargo is out (and unless it is held for dependents): it may use all its
                 # troops, less the rear guard where that must stay. Products with
                 # booleans stand for np.where, which is many times slower here.
-                may_go = cl_s == 0
-                if not lifts_all:  # no cargo at all does not make a contingent ready
-                    may_go &= r_u
+                holds = cl_s != 0
                 for c, h in held_in:
                     if lo <= c < hi:
-                        may_go[c - lo] &= ~waiting[h]
-                stays = np.minimum(tl_s, rear[lo:hi, :nr])
-                stays *= np.logical_xor(r_u, may_go)
-                usable = tl_s * r_u
-                usable -= stays
+                        holds[c - lo] |= waiting[h]
+                usable = np.minimum(tl_s, rear[lo:hi, :nr])
+                usable *= holds
+                np.subtract(tl_s, usable, out=usable)
+                usable *= r_u
                 troops_at[b, :nr] -= _allocate(usable, seat_cap, tl_s)
-                # Step 6 for these users: those whose last troops flew today exit today.
-                ex_s = ex[lo:hi, :nr]
-                newly = tl_s == 0
-                newly &= ex_s < 0
-                out_now = np.flatnonzero(newly)  # few cells: index them rather than pass over all
+                # Step 6 for these users: those whose last troops flew today exit today
+                # (no troops left, no exit day yet: both zero).
+                ex_s = ex1[lo:hi, :nr]
+                out_now = np.flatnonzero((tl_s | ex_s) == 0)  # few cells: index them rather than pass over all
                 if out_now.size:
                     users = out_now // nr
                     reps_out = out_now - users * nr
-                    ex_s[users, reps_out] = t_p[reps_out]
+                    ex_s[users, reps_out] = t_p[reps_out] + 1
                     exited[lo:hi] += np.bincount(users, minlength=hi - lo)
                     any_exit = True
 
@@ -437,9 +431,9 @@ def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bo
                 past_w[:nr] += in_country[:nr] * (t_p >= D)
                 at_w[:nr] += in_country[:nr] * (t_p == D)
             if any_exit:
-                ex_p = ex[:, :nr]
+                ex_p = ex1[:, :nr]
                 for e, members in enumerate(cols.enabler_members):
-                    now_gone = (ex_p[members] >= 0).all(axis=0) & (gone[e, :nr] < 0)
+                    now_gone = (ex_p[members] > 0).all(axis=0) & (gone[e, :nr] < 0)
                     gone[e, :nr] += now_gone * (t_p + 1)
             finished = int((in_country[:nr] == 0).sum())
             if ends.any() or (finished and finished * 8 >= n):
