@@ -152,6 +152,7 @@ def time_draws(s, seed: int, blocks, days: list[int], *, state_free: bool = Fals
     With ``state_free``, also what the engine computes from them without any state of
     the force (:class:`sim.inputs.StateFree`, as many blocks at a time as the engine).
     """
+    n_air = sum(1 for base in s.bases if base.airfield)
     t = time.perf_counter()
     group = []
     for (b, rows), n_days in zip(blocks, days):
@@ -161,7 +162,6 @@ def time_draws(s, seed: int, blocks, days: list[int], *, state_free: bool = Fals
             StateFree(s, group)
             group = []
         # Into buffers, as the numpy engine draws them.
-        n_air = sum(1 for base in s.bases if base.airfield)
         out = [np.empty((rows, w)) for w in (n_air, len(s.bases), len(s.bases), n_air)]
         for _ in itertools.islice(draws.days(out=out), n_days):
             pass

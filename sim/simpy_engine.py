@@ -29,7 +29,7 @@ import simpy
 from .draws import BLOCK_SIZE, blocks_for
 from .inputs import BlockInputs
 from .outcomes import Outcomes, finish_outcomes
-from .threat import HitTable, attack_mean, base_factors, poisson_inv
+from .threat import CasualtyTable, HitTable, attack_mean, base_factors, poisson_inv
 
 __all__ = ["run_simpy", "simulate_replication", "trace_replication", "Theatre"]
 
@@ -95,6 +95,7 @@ class Theatre:
         self.nation_members = dict(zip(s.enablers.nations, s.enablers.members))
         self.factors, self.factors_exposed = base_factors(s)
         self.hits = HitTable(s.threat.p_airfield_hit)
+        self.casualty_table = CasualtyTable(s.threat.casualties_per_attack)
         self.lifted_t = 0
         self.attacks = 0
         self.casualties = 0
@@ -263,7 +264,7 @@ def threat(env, theatre: Theatre):
         attacks = poisson_inv(attack_u[row], mean)
         if not attacks.any():
             continue
-        casualties = poisson_inv(casualty_u[row], th.casualties_per_attack * attacks)
+        casualties = theatre.casualty_table.casualties(casualty_u[row], attacks)
         theatre.attacks += int(attacks.sum())
         theatre.casualties += int(casualties.sum())
         thresholds = theatre.hits.threshold(attacks)
