@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import click
 
-from sim.report import DEFAULT_REPS, DEFAULT_SIMPY_REPS
-
-from .options import (complete_scenario, engine_option, json_option, out_option, progress_bar, quiet_option,
-                      report_errors, seed_option)
+from ..batch import DEFAULT_REPS, DEFAULT_SIMPY_REPS
+from .options import (
+    complete_scenario,
+    engine_option,
+    json_option,
+    out_option,
+    progress_bar,
+    quiet_option,
+    report_errors,
+    seed_option,
+)
 
 
 @click.command("compare")
@@ -44,15 +51,17 @@ def compare(ctx, scenarios, engine, reps, seed, as_json, out_dir, quiet):
       drawdown compare doha-2021-05-01 study-group-delay escalation --seed 1 --out results/cmp
       drawdown compare doha-2021-05-01 my-scenario.toml --reps 20000 --json
     """
-    import sim
-    from sim.draws import new_seed
-    from sim.report import default_reps, dumps
+    import drawdown
+
+    from ..batch import default_reps
+    from ..draws import new_seed
+    from ..report import dumps
 
     if len(scenarios) < 2:
         raise click.UsageError("give at least two scenarios to compare", ctx=ctx)
     if reps is None:
         reps = default_reps(engine)
-    loaded = [sim.load(name) for name in scenarios]
+    loaded = [drawdown.load(name) for name in scenarios]
     for s in loaded:
         for w in s.warnings:
             click.echo(f"warning: {s.name}: {w}", err=True)
@@ -62,7 +71,7 @@ def compare(ctx, scenarios, engine, reps, seed, as_json, out_dir, quiet):
 
     names = ", ".join(s.name for s in loaded)
     with progress_bar(quiet, reps * len(loaded), f"{engine}: {names}") as progress:
-        result = sim.compare(loaded, reps=reps, seed=seed, engine=engine, progress=progress)
+        result = drawdown.compare(loaded, reps=reps, seed=seed, engine=engine, progress=progress)
     result.fresh_seed = fresh
     for r in result.results:
         for w in r.stats.warnings():

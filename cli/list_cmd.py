@@ -25,14 +25,15 @@ def list_cmd(as_json):
     """
     import json
 
-    import sim
-    from sim.sources import list_scenario_files
+    import drawdown
+
+    from ..scenario import list_scenario_files
 
     rows, failed = [], []
     for path in list_scenario_files():
         try:
-            s = sim.load(str(path))
-        except sim.ScenarioError as exc:
+            s = drawdown.load(str(path))
+        except drawdown.ScenarioError as exc:
             failed.append(exc)
             rows.append({"name": path.stem, "deadline": None, "description": "(invalid: see `drawdown validate`)", "file": str(path), "valid": False})
             continue

@@ -10,17 +10,17 @@ import importlib
 
 import click
 
-# name -> "module:function"
+# name -> "module:function", the module relative to this package
 COMMANDS = {
-    "list": "cli.list_cmd:list_cmd",
-    "show": "cli.show:show",
-    "validate": "cli.validate:validate",
-    "run": "cli.run:run",
-    "trace": "cli.trace:trace",
-    "compare": "cli.compare:compare",
-    "plot": "cli.plot:plot",
-    "sweep": "cli.sweep:sweep",
-    "merge": "cli.merge:merge",
+    "list": ".list_cmd:list_cmd",
+    "show": ".show:show",
+    "validate": ".validate:validate",
+    "run": ".run:run",
+    "trace": ".trace:trace",
+    "compare": ".compare:compare",
+    "plot": ".plot:plot",
+    "sweep": ".sweep:sweep",
+    "merge": ".merge:merge",
 }
 
 
@@ -35,10 +35,8 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module, attr = target.split(":")
-        try:
-            return getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError):
-            return None
+        # A subcommand that fails to import is a bug to see, not "No such command".
+        return getattr(importlib.import_module(module, __package__), attr)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -26,7 +26,7 @@ def merge(directory, no_plots, quiet):
     Example (a SLURM job array of 10 shards, then):
       drawdown merge results/big
     """
-    from sim.rundir import merge_dir
+    from ..batch import merge_dir
 
     kind, result, written = merge_dir(directory, plots=not no_plots)
     if quiet:

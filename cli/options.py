@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from sim.errors import DrawdownError, ScenarioError
+from ..errors import DrawdownError, ScenarioError
 
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of a table.")
@@ -48,9 +48,9 @@ def complete_scenario(ctx, param, incomplete):
     if "/" in incomplete or incomplete.startswith("."):
         return [CompletionItem(incomplete, type="file")]
     try:
-        import sim
+        import drawdown
 
-        names = sim.list_scenarios()
+        names = drawdown.list_scenarios()
     except Exception:  # completion must never fail loudly
         names = []
     return [CompletionItem(n) for n in names if n.startswith(incomplete)] or [CompletionItem(incomplete, type="file")]
@@ -122,7 +122,7 @@ def check_executor_options(ctx, workers, scheduler, dask_local) -> None:
     if len(given) > 1:
         raise click.UsageError(f"give one of {' / '.join(given)}, not several", ctx=ctx)
     if scheduler is not None or dask_local is not None:
-        from sim.executors import import_distributed
+        from ..batch import import_distributed
 
         import_distributed()  # before anything is written: without Dask, say how to install it
 
@@ -130,17 +130,17 @@ def check_executor_options(ctx, workers, scheduler, dask_local) -> None:
 def open_executor(ctx, workers, scheduler, dask_local):
     """The executor the options ask for (in-process without them); a context manager."""
     check_executor_options(ctx, workers, scheduler, dask_local)
-    from sim.executors import make_executor
+    from ..batch import make_executor
 
     return make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
 
 
 def parse_shard(ctx, shard):
-    """``--shard I/N`` as a :class:`sim.rundir.Shard` (None without it); a usage error if malformed."""
+    """``--shard I/N`` as a :class:`drawdown.batch.Shard` (None without it); a usage error if malformed."""
     if shard is None:
         return None
-    from sim.errors import DrawdownError
-    from sim.rundir import Shard
+    from ..batch import Shard
+    from ..errors import DrawdownError
 
     try:
         return Shard.parse(shard)

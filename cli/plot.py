@@ -29,9 +29,15 @@ def plot(directory, out_dir, quiet):
     """
     from pathlib import Path
 
-    from sim.paired import COMPARE_JSON, read_compare_dir
-    from sim.plots import COMPARE_PLOT, compare_figure, save_figure, write_plots
-    from sim.report import read_run_dir
+    from ..report import (
+        COMPARE_JSON,
+        COMPARE_PLOT,
+        compare_figure,
+        read_compare_dir,
+        read_run_dir,
+        save_figure,
+        write_plots,
+    )
 
     src = Path(directory)
     dst = Path(out_dir) if out_dir is not None else src

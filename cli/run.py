@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import click
 
-from sim.report import DEFAULT_MAX_REPS, DEFAULT_REPS, DEFAULT_SIMPY_REPS
-
-from .options import (complete_scenario, engine_option, executor_options, json_option, out_option, progress_bar,
-                      quiet_option, report_errors, resume_option, seed_option, shard_option)
+from ..batch import DEFAULT_MAX_REPS, DEFAULT_REPS, DEFAULT_SIMPY_REPS
+from .options import (
+    complete_scenario,
+    engine_option,
+    executor_options,
+    json_option,
+    out_option,
+    progress_bar,
+    quiet_option,
+    report_errors,
+    resume_option,
+    seed_option,
+    shard_option,
+)
 
 DEFAULT_SCENARIO = "doha-2021-05-01"
 
@@ -76,9 +86,10 @@ def run(ctx, scenario, engine, reps, seed, precision, max_reps, as_json, out_dir
       drawdown run doha-2021-05-01 --reps 1000000 --seed 1 --workers 8 --out results/big
       drawdown run doha-2021-05-01 --reps 1000000 --seed 1 --out results/big --resume
     """
-    import sim
-    from sim.draws import new_seed
-    from sim.report import default_reps
+    import drawdown
+
+    from ..batch import default_reps
+    from ..draws import new_seed
 
     if precision is not None and _given(ctx, "reps"):
         raise click.UsageError("give --reps or --precision, not both", ctx=ctx)
@@ -87,7 +98,7 @@ def run(ctx, scenario, engine, reps, seed, precision, max_reps, as_json, out_dir
 
     if reps is None:
         reps = default_reps(engine)
-    s = sim.load(scenario)
+    s = drawdown.load(scenario)
     for w in s.warnings:
         warn(w)
     fresh = seed is None
@@ -100,22 +111,22 @@ def run(ctx, scenario, engine, reps, seed, precision, max_reps, as_json, out_dir
                           block_size=block_size, as_json=as_json, out_dir=out_dir, workers=workers,
                           scheduler=scheduler, dask_local=dask_local, resume=resume, shard=shard, quiet=quiet)
 
-    # In this process, through the Python API: the same Result, table and document as sim.run.
+    # In this process, through the Python API: the same Result, table and document as drawdown.run.
     label = f"{engine}: {s.name}"
     if precision is None:
         with progress_bar(quiet, reps, label) as progress:
-            result = sim.run(s, reps=reps, seed=seed, engine=engine, progress=progress)
+            result = drawdown.run(s, reps=reps, seed=seed, engine=engine, progress=progress)
     else:
         with progress_bar(quiet, max_reps, f"{label} (to s.e. {precision:g}, at most {max_reps} replications)") \
                 as progress:
-            result = sim.run(s, seed=seed, engine=engine, precision=precision, max_reps=max_reps, progress=progress)
+            result = drawdown.run(s, seed=seed, engine=engine, precision=precision, max_reps=max_reps, progress=progress)
     result.fresh_seed = fresh
     _report(result, precision, max_reps, as_json)
 
 
 def _report(result, precision, max_reps, as_json) -> None:
-    """Warnings on stderr, then the --json document or the table of a :class:`sim.api.Result`."""
-    from sim.report import dumps
+    """Warnings on stderr, then the --json document or the table of a :class:`drawdown.api.Result`."""
+    from ..report import dumps
 
     status = result.precision
     for w in result.stats.warnings():
@@ -129,11 +140,10 @@ def _report(result, precision, max_reps, as_json) -> None:
 # -- executors, run directories, resume and shards (issue 6) ----------------------------------------
 def _run_batch(ctx, s, seed, fresh, *, reps, precision, max_reps, engine, block_size, as_json, out_dir, workers,
                scheduler, dask_local, resume, shard, quiet):
-    """``run`` through :class:`sim.rundir.RunBatch`: any executor, a run directory, --resume, --shard."""
-    from sim.draws import BLOCK_SIZE
-    from sim.report import dumps
-    from sim.rundir import RunBatch, recorded_run
-
+    """``run`` through :class:`drawdown.batch.RunBatch`: any executor, a run directory, --resume, --shard."""
+    from ..batch import RunBatch, recorded_run
+    from ..draws import BLOCK_SIZE
+    from ..report import dumps
     from .options import check_executor_options, open_executor, parse_shard
 
     shard = parse_shard(ctx, shard)
@@ -143,10 +153,10 @@ def _run_batch(ctx, s, seed, fresh, *, reps, precision, max_reps, engine, block_
             raise click.UsageError(f"{flag} needs --out DIR", ctx=ctx)
     record = recorded_run(out_dir, shard) if resume else None
     if record is not None:  # --resume: what the command line does not say comes from the manifest
-        import sim
+        import drawdown
 
         if not _given(ctx, "scenario"):
-            s = sim.load(record["scenario"]["file"])
+            s = drawdown.load(record["scenario"]["file"])
         if fresh:
             seed, fresh = record["seed"], False
         if not _given(ctx, "engine"):
@@ -194,7 +204,7 @@ def _run_batch(ctx, s, seed, fresh, *, reps, precision, max_reps, engine, block_
                 click.echo(f"wrote {p}")
             click.echo(f"when every shard is done: drawdown merge {out_dir}")
         return
-    from sim.api import Result
+    from ..api import Result
 
     _report(Result(s, summary, precision=status, fresh_seed=fresh), precision, max_reps, as_json)
     for p in result.written:

@@ -27,9 +27,9 @@ def show(scenario, as_json):
     """
     import json
 
-    import sim
+    import drawdown
 
-    s = sim.load(scenario)
+    s = drawdown.load(scenario)
     if as_json:
         data = s.to_dict()
         data["extends_chain"] = list(s.chain)
@@ -54,7 +54,7 @@ def render(s) -> str:
     """The readable form of a scenario (what ``drawdown show`` prints)."""
     from pathlib import Path
 
-    from sim.keypath import format_key
+    from ..scenario import format_key
 
     basis: dict[str, set] = {}
     for key, kind, _text in s.provenance:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from .options import executor_options, progress_bar, quiet_option, report_errors, resume_option, shard_option
+from .options import (
+    executor_options,
+    progress_bar,
+    quiet_option,
+    report_errors,
+    resume_option,
+    shard_option,
+)
 
 
 @click.command("sweep")
@@ -36,8 +43,7 @@ def sweep(ctx, spec, out_dir, resume, shard, workers, scheduler, dask_local, qui
       drawdown sweep my-sweep.toml --out results/sweep --resume
       drawdown sweep my-sweep.toml --out results/sweep --shard 3/10   # then: drawdown merge results/sweep
     """
-    from sim.sweep import SweepBatch, load_spec, results_table
-
+    from ..batch import SweepBatch, load_spec, results_table
     from .options import check_executor_options, open_executor, parse_shard
 
     shard = parse_shard(ctx, shard)

@@ -29,10 +29,10 @@ def trace(scenario, replication, seed, as_json):
     """
     import json
 
-    import sim
+    import drawdown
 
-    s = sim.load(scenario)
-    events = sim.trace(s, replication=replication, seed=seed)
+    s = drawdown.load(scenario)
+    events = drawdown.trace(s, replication=replication, seed=seed)
     if as_json:
         for e in events:
             click.echo(json.dumps(e, ensure_ascii=False))

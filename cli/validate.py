@@ -25,13 +25,13 @@ def validate(paths, quiet):
       drawdown validate scenarios/*.toml
       drawdown validate doha-2021-05-01
     """
-    import sim
+    import drawdown
 
     bad = 0
     for path in paths:
         try:
-            s = sim.load(path)
-        except sim.ScenarioError as exc:
+            s = drawdown.load(path)
+        except drawdown.ScenarioError as exc:
             bad += 1
             n = len(exc.problems)
             click.echo(f"invalid: {path} ({n} problem{'s' if n != 1 else ''})", err=True)

@@ -1,13 +1,13 @@
 """The Python API: run, compare and trace scenarios from a script or a notebook.
 
-Three functions, also at the top of the package (``sim.run``, ``sim.compare``,
-``sim.trace``), and the two results they return:
+Three functions, also at the top of the package (``drawdown.run``, ``drawdown.compare``,
+``drawdown.trace``), and the two results they return:
 
 * :func:`run` runs replications of one scenario and returns a :class:`Result`: its
   :meth:`~Result.summary` is the document ``drawdown run --json`` prints,
   :meth:`~Result.table` the text ``drawdown run`` prints (both are built by the same
-  functions of :mod:`sim.report` as the command line's), its ``plot_*`` methods the
-  figures of :mod:`sim.plots`, and its ``daily_*`` methods the per-day bands as arrays;
+  functions of :mod:`drawdown.report` as the command line's), its ``plot_*`` methods the
+  figures of :mod:`drawdown.report.plots`, and its ``daily_*`` methods the per-day bands as arrays;
   in a Jupyter cell it shows as an HTML table of the key outcomes;
 * :func:`compare` runs several scenarios with common random numbers (the same seed,
   so replication ``i`` of each sees the same draws) and returns a
@@ -15,22 +15,22 @@ Three functions, also at the top of the package (``sim.run``, ``sim.compare``,
 * :func:`trace` tells the story of one replication, as a list of events
   (``drawdown trace``).
 
-A scenario is given as a :class:`~sim.scenario.Scenario` (from :func:`sim.load`, maybe
-changed with :meth:`~sim.scenario.Scenario.replace`) or as a shipped scenario's name or
+A scenario is given as a :class:`~drawdown.scenario.Scenario` (from :func:`drawdown.load`, maybe
+changed with :meth:`~drawdown.scenario.Scenario.replace`) or as a shipped scenario's name or
 a path to a TOML file. Without a seed a fresh one is drawn from the operating system
-(:func:`sim.draws.new_seed`) and stored on the result: ``seed=result.seed`` repeats the
+(:func:`drawdown.draws.new_seed`) and stored on the result: ``seed=result.seed`` repeats the
 run bit for bit, with either engine.
 
 Example
 -------
->>> import sim
->>> r = sim.run("doha-2021-05-01", reps=1000, seed=2021)
+>>> import drawdown
+>>> r = drawdown.run("doha-2021-05-01", reps=1000, seed=2021)
 >>> r
 <Result doha-2021-05-01: 1,000 replications, seed 2021, numpy engine; P(out by 2021-05-01) = 0.526 ± 0.016; median final exit 2021-04-24>
 >>> r.summary()["p_met_deadline"]["value"]
 0.526
->>> later = sim.load("doha-2021-05-01").replace(deadline="2021-09-11")
->>> sim.run(later, reps=1000, seed=2021).summary()["p_met_deadline"]["value"]
+>>> later = drawdown.load("doha-2021-05-01").replace(deadline="2021-09-11")
+>>> drawdown.run(later, reps=1000, seed=2021).summary()["p_met_deadline"]["value"]
 0.941
 """
 
@@ -41,7 +41,31 @@ import html
 import sys
 from pathlib import Path
 
+from .batch import (
+    DEFAULT_MAX_REPS,
+    RunBatch,
+    default_reps,
+    make_executor,
+    run_to_precision,
+    summarize,
+)
+from .batch import compare as run_compare
+from .draws import new_seed
+from .engines import trace_replication
 from .errors import DrawdownError
+from .report import (
+    compare_figure,
+    contingent_rows,
+    contingents_figure,
+    drawdown_figure,
+    exit_dates_figure,
+    last_out,
+    run_json,
+    summary_table,
+    write_compare_dir,
+    write_run_dir,
+)
+from .results import facts_of, precision_status
 from .scenario import Scenario, load
 
 __all__ = ["run", "compare", "trace", "Result", "CompareResult", "as_scenario"]
@@ -50,7 +74,7 @@ _QS = (0.05, 0.5, 0.95)
 
 
 def as_scenario(scenario) -> Scenario:
-    """A :class:`~sim.scenario.Scenario` from a Scenario (returned as it is), a shipped
+    """A :class:`~drawdown.scenario.Scenario` from a Scenario (returned as it is), a shipped
     scenario's name or a path to a TOML file.
 
     Raises
@@ -75,7 +99,6 @@ def as_scenario(scenario) -> Scenario:
 def _seed(seed):
     """``(seed, fresh)``: a given seed as an int, or a fresh one from the OS."""
     if seed is None:
-        from .draws import new_seed
 
         return new_seed(), True
     if isinstance(seed, bool) or not isinstance(seed, int) and not hasattr(seed, "__index__"):
@@ -132,7 +155,7 @@ def run(scenario, *, reps: int | None = None, seed: int | None = None, engine: s
         A scenario, or a shipped scenario's name, or a path to a TOML file.
     reps : int, optional
         Replications to run; by default 4,000 with the numpy engine and 200 with the
-        SimPy engine (:func:`sim.report.default_reps`). Not with ``precision``.
+        SimPy engine (:func:`drawdown.batch.default_reps`). Not with ``precision``.
     seed : int, optional
         Seed of the random streams; ``None`` draws a fresh one from the operating
         system, stored as :attr:`Result.seed`.
@@ -169,14 +192,13 @@ def run(scenario, *, reps: int | None = None, seed: int | None = None, engine: s
 
     Examples
     --------
-    >>> import sim
-    >>> r = sim.run("announced-2021-09-11", reps=1000, seed=1)
+    >>> import drawdown
+    >>> r = drawdown.run("announced-2021-09-11", reps=1000, seed=1)
     >>> r.seed, r.reps, r.summary()["p_met_deadline"]["value"]
     (1, 1000, 1.0)
-    >>> sim.run("doha-2021-05-01", seed=1, precision=0.02).reps
+    >>> drawdown.run("doha-2021-05-01", seed=1, precision=0.02).reps
     1000
     """
-    from .report import (DEFAULT_MAX_REPS, default_reps, precision_status, run_summary, run_to_precision)
 
     s = as_scenario(scenario)
     engine = _engine(engine)
@@ -198,9 +220,7 @@ def run(scenario, *, reps: int | None = None, seed: int | None = None, engine: s
         max_reps = DEFAULT_MAX_REPS if max_reps is None else int(max_reps)
         total, label = max_reps, f"{label} (to s.e. {precision:g})"
     written = []
-    if workers is not None or out_dir is not None:  # the executors and run directories of sim.rundir
-        from .executors import make_executor
-        from .rundir import RunBatch
+    if workers is not None or out_dir is not None:  # the executors and run directories of drawdown.batch.rundir
 
         kw = dict(reps=reps) if precision is None else dict(precision=precision, max_reps=max_reps)
         with make_executor(workers=workers) as executor:
@@ -216,7 +236,7 @@ def run(scenario, *, reps: int | None = None, seed: int | None = None, engine: s
         call, bar = _progress(progress, quiet, total, label)
         try:
             if precision is None:
-                summary = run_summary(s, reps, seed, engine=engine, progress=call)
+                summary = summarize(s, reps, seed, engine=engine, progress=call)
             else:
                 summary = run_to_precision(s, seed, precision, engine=engine, max_reps=max_reps, progress=call)
         finally:
@@ -289,7 +309,7 @@ class Result:
     ----------
     scenario : Scenario
         The scenario run.
-    stats : sim.summary.Summary
+    stats : drawdown.results.Summary
         The exact, mergeable summary (histograms and sums) behind every number shown.
     seed : int
         The seed of the run (given or fresh).
@@ -297,7 +317,7 @@ class Result:
         Replications run.
     engine : str
     precision : dict or None
-        With ``precision=``: what the run achieved (:func:`sim.report.precision_status`).
+        With ``precision=``: what the run achieved (:func:`drawdown.results.precision_status`).
     fresh_seed : bool
         Whether the seed was drawn for this run (the table then says how to repeat it).
     written : list of Path
@@ -305,8 +325,8 @@ class Result:
 
     Examples
     --------
-    >>> import sim
-    >>> r = sim.run("doha-2021-05-01", reps=1000, seed=2021)
+    >>> import drawdown
+    >>> r = drawdown.run("doha-2021-05-01", reps=1000, seed=2021)
     >>> print(r.table().splitlines()[2])
     deadline      2021-05-01 (day 75); horizon 2022-08-08 (day 539)
     >>> r.p_out_by("2021-05-01") == r.summary()["p_met_deadline"]["value"]
@@ -351,14 +371,14 @@ class Result:
     # -- the documents of the command line ------------------------------------------------------
     def summary(self) -> dict:
         """The key outcomes as plain data: the document ``drawdown run --json`` prints
-        for the same scenario, seed, replications and engine (:func:`sim.report.run_json`).
+        for the same scenario, seed, replications and engine (:func:`drawdown.report.run_json`).
 
         Returns a new dict each time (change it freely).
 
         Examples
         --------
-        >>> import sim
-        >>> d = sim.run("doha-2021-05-01", reps=1000, seed=2021).summary()
+        >>> import drawdown
+        >>> d = drawdown.run("doha-2021-05-01", reps=1000, seed=2021).summary()
         >>> d["final_exit_date"]
         {'p5': '2021-04-14', 'p50': '2021-04-24', 'p95': '2021-12-19'}
         >>> round(d["troops_at_deadline"]["mean"])
@@ -367,7 +387,6 @@ class Result:
         import copy
 
         if self._doc is None:
-            from .report import run_json
 
             self._doc = run_json(self.scenario, self.stats, precision=self.precision)
         return copy.deepcopy(self._doc)
@@ -379,8 +398,8 @@ class Result:
 
         Examples
         --------
-        >>> import sim
-        >>> r = sim.run("announced-2021-09-11", reps=1000, seed=1)
+        >>> import drawdown
+        >>> r = drawdown.run("announced-2021-09-11", reps=1000, seed=1)
         >>> r.get("final_exit_date.p50"), r.get("contingents.US@Kabul.exit_date.p50")
         ('2021-06-12', '2021-06-12')
         """
@@ -390,8 +409,7 @@ class Result:
         return copy.deepcopy(_get(self._doc, path))
 
     def table(self, *, last: int = 5) -> str:
-        """The summary as text: what ``drawdown run`` prints (:func:`sim.report.summary_table`)."""
-        from .report import summary_table
+        """The summary as text: what ``drawdown run`` prints (:func:`drawdown.report.summary_table`)."""
 
         return summary_table(self.scenario, self.stats, fresh_seed=self.fresh_seed, precision=self.precision,
                              last=last)
@@ -400,7 +418,6 @@ class Result:
         """Write the run's files to ``out_dir`` as ``drawdown run --out`` does
         (``summary.json``, ``summary.npz``, the CSV files and the plots, but no
         ``replications.npz``); ``drawdown plot DIR`` redraws them. Returns the paths."""
-        from .report import write_run_dir
 
         return write_run_dir(out_dir, self.scenario, self.stats, precision=self.precision)
 
@@ -417,8 +434,8 @@ class Result:
 
         Examples
         --------
-        >>> import sim
-        >>> r = sim.run("announced-2021-09-11", reps=1000, seed=1)
+        >>> import drawdown
+        >>> r = drawdown.run("announced-2021-09-11", reps=1000, seed=1)
         >>> r.p_out_by("2021-06-01"), r.p_out_by("2021-09-11")
         (0.0, 1.0)
         >>> dates, p = r.p_out_by()
@@ -439,12 +456,12 @@ class Result:
     def daily_troops(self, qs=_QS):
         """Troops in country at the end of each day: ``(dates, bands)`` with ``bands`` of
         shape ``(len(qs), horizon_days)``, row ``k`` the quantile ``qs[k]`` over the
-        replications (:meth:`sim.summary.Summary.daily_troops_quantiles`).
+        replications (:meth:`drawdown.results.Summary.daily_troops_quantiles`).
 
         Examples
         --------
-        >>> import sim
-        >>> r = sim.run("doha-2021-05-01", reps=1000, seed=2021)
+        >>> import drawdown
+        >>> r = drawdown.run("doha-2021-05-01", reps=1000, seed=2021)
         >>> dates, bands = r.daily_troops((0.05, 0.5, 0.95))
         >>> bands.shape, str(dates[75]), float(bands[1, 0])
         ((3, 540), '2021-05-01', 9600.0)
@@ -464,7 +481,6 @@ class Result:
         """One row per contingent, in scenario order: ``contingent``, ``nation``,
         ``base``, ``troops`` and the 5/50/95% exit dates and days (``None``: not out by
         the horizon), as in ``contingents.csv``."""
-        from .report import contingent_rows
 
         return contingent_rows(self.scenario, self.stats)
 
@@ -475,11 +491,10 @@ class Result:
 
         Examples
         --------
-        >>> import sim
-        >>> [c["contingent"] for c in sim.run("doha-2021-05-01", reps=1000, seed=2021).last_out(2)]
+        >>> import drawdown
+        >>> [c["contingent"] for c in drawdown.run("doha-2021-05-01", reps=1000, seed=2021).last_out(2)]
         ['US@Bagram', 'US@Kabul']
         """
-        from .report import facts_of, last_out
 
         f = facts_of(self.scenario)
         out = []
@@ -501,25 +516,22 @@ class Result:
 
         Examples
         --------
-        >>> import sim
-        >>> fig = sim.run("doha-2021-05-01", reps=1000, seed=2021).plot()
+        >>> import drawdown
+        >>> fig = drawdown.run("doha-2021-05-01", reps=1000, seed=2021).plot()
         >>> fig.axes[0].get_ylabel()
         'troops in country (end of day)'
         """
-        from .plots import drawdown_figure
 
         return drawdown_figure(self.scenario, self.stats)
 
     def plot_exit_dates(self):
         """The probability that the whole force is out by each date, with its 95% band
         and the deadline (``exit-dates.png``)."""
-        from .plots import exit_dates_figure
 
         return exit_dates_figure(self.scenario, self.stats)
 
     def plot_contingents(self):
         """Each contingent's exit window, 5–95% and median (``contingents.png``)."""
-        from .plots import contingents_figure
 
         return contingents_figure(self.scenario, self.stats)
 
@@ -596,14 +608,12 @@ def compare(*scenarios, reps: int | None = None, seed: int | None = None, engine
 
     Examples
     --------
-    >>> import sim
-    >>> c = sim.compare("doha-2021-05-01", "announced-2021-09-11", reps=1000, seed=2021)
+    >>> import drawdown
+    >>> c = drawdown.compare("doha-2021-05-01", "announced-2021-09-11", reps=1000, seed=2021)
     >>> d = c.difference("announced-2021-09-11", "casualties")
     >>> round(d.estimate, 2), d.se_paired < d.se_unpaired
     (-67.34, True)
     """
-    from .paired import compare as run_compare
-    from .report import default_reps
 
     if len(scenarios) == 1 and isinstance(scenarios[0], (list, tuple)):
         scenarios = tuple(scenarios[0])
@@ -629,7 +639,7 @@ class CompareResult:
 
     Attributes
     ----------
-    comparison : sim.paired.Comparison
+    comparison : drawdown.results.Comparison
         The exact comparison (summaries and integer sums of paired differences).
     results : list of Result
         Each scenario's own result, baseline first (``c[1].plot()``).
@@ -681,7 +691,7 @@ class CompareResult:
 
     def summary(self) -> dict:
         """The comparison as plain data: the document ``drawdown compare --json`` prints
-        (:meth:`sim.paired.Comparison.to_json_dict`). A new dict each time."""
+        (:meth:`drawdown.results.Comparison.to_json_dict`). A new dict each time."""
         import copy
 
         if self._doc is None:
@@ -699,7 +709,7 @@ class CompareResult:
     def difference(self, scenario, measure: str):
         """Difference of ``scenario`` (index 1, 2, ... or name) from the baseline in
         ``measure`` (``"probability"``, ``"median_final_exit_day"``, ``"casualties"``,
-        ``"withdrawal_days"``): a :class:`sim.paired.Difference` (``estimate``, ``low``,
+        ``"withdrawal_days"``): a :class:`drawdown.results.Difference` (``estimate``, ``low``,
         ``high``, ``se_paired``, ``se_unpaired``, ``n``)."""
         return self.comparison.difference(self._index(scenario), measure)
 
@@ -709,13 +719,11 @@ class CompareResult:
 
     def plot(self):
         """The exit-date curves of the scenarios on one chart (``compare.png``)."""
-        from .plots import compare_figure
 
         return compare_figure(list(zip(self.comparison.scenarios, self.comparison.summaries)))
 
     def write(self, out_dir) -> list[Path]:
         """Write the comparison's files as ``drawdown compare --out`` does."""
-        from .paired import write_compare_dir
 
         return write_compare_dir(out_dir, self.comparison, self.summary())
 
@@ -791,8 +799,8 @@ def trace(scenario, *, replication: int = 0, seed: int | None = None) -> list[di
 
     Examples
     --------
-    >>> import sim
-    >>> events = sim.trace("doha-2021-05-01", replication=0, seed=2021)
+    >>> import drawdown
+    >>> events = drawdown.trace("doha-2021-05-01", replication=0, seed=2021)
     >>> [e["date"] for e in events if e["kind"] == "decision"]
     ['2021-02-18']
     """
@@ -806,6 +814,5 @@ def trace(scenario, *, replication: int = 0, seed: int | None = None) -> list[di
     replication = int(replication)
     if replication < 0:
         raise ValueError(f"replication must be >= 0, got {replication}")
-    from .simpy_engine import trace_replication
 
     return [_plain(e) for e in trace_replication(as_scenario(scenario), seed, replication)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from cli.main import main
+from drawdown.cli.main import main
 
 
 def make_runner() -> CliRunner:

@@ -10,9 +10,9 @@ import textwrap
 
 import pytest
 
-import sim
-from sim.numpy_engine import run_numpy
-from sim.simpy_engine import run_simpy
+import drawdown
+from drawdown.engines import run_numpy
+from drawdown.engines import run_simpy
 
 START = "2021-01-01"
 
@@ -33,7 +33,7 @@ def scenario(tmp_path):
         count[0] += 1
         path = tmp_path / f"{name or 'case'}-{count[0]}.toml"
         path.write_text(textwrap.dedent(text))
-        return sim.load(path)
+        return drawdown.load(path)
 
     return make
 

@@ -1,4 +1,4 @@
-"""The Python API (issue 7): ``sim.run``, ``sim.compare``, ``sim.trace`` and their results.
+"""The Python API (issue 7): ``drawdown.run``, ``drawdown.compare``, ``drawdown.trace`` and their results.
 
 The API and the command line build their documents with the same functions, so
 ``Result.summary()`` must equal what ``drawdown run --json`` prints for the same
@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import sim
-from cli.main import main
+import drawdown
+from drawdown.cli.main import main
 
 DOHA, ANNOUNCED, CONDITIONS, FIRST = ("doha-2021-05-01", "announced-2021-09-11", "conditions-based",
                                       "enablers-leave-first")
@@ -34,23 +34,23 @@ def cli(*args) -> str:
 
 @pytest.fixture(scope="module")
 def doha():
-    return sim.run(DOHA, reps=REPS, seed=7)
+    return drawdown.run(DOHA, reps=REPS, seed=7)
 
 
 @pytest.fixture(scope="module")
 def doha_vs_first():
-    return sim.compare(DOHA, FIRST, reps=REPS, seed=7)
+    return drawdown.compare(DOHA, FIRST, reps=REPS, seed=7)
 
 
 # -- Scenario.replace ---------------------------------------------------------------------------
 def test_replace_returns_a_new_validated_scenario():
-    s = sim.load(DOHA)
+    s = drawdown.load(DOHA)
     later = s.replace(deadline="2021-09-11", **{"threat.attack_rate_after": 0.5})
     assert later.deadline == dt.date(2021, 9, 11) and later.deadline_day == s.day_of("2021-09-11")
     assert later.threat.attack_rate_after == 0.5
     assert later.hash != s.hash and s.deadline == dt.date(2021, 5, 1)  # the original is unchanged
     assert s.replace({"contingents.\"US@Bagram\".troops": 1700, "total_troops": 9700}).total_troops == 9700
-    with pytest.raises(sim.ScenarioError, match="total_troops"):  # the whole scenario is validated again
+    with pytest.raises(drawdown.ScenarioError, match="total_troops"):  # the whole scenario is validated again
         s.replace({"contingents.\"US@Bagram\".troops": 1700})
     assert s.replace(deadline="none").deadline is None
 
@@ -65,8 +65,8 @@ def test_replace_returns_a_new_validated_scenario():
     ({"threat..x": 1}, "threat..x", "bad key path"),
 ])
 def test_replace_rejects_bad_values_naming_the_key_path(changes, key, words):
-    with pytest.raises(sim.ScenarioError) as info:
-        sim.load(DOHA).replace(changes)
+    with pytest.raises(drawdown.ScenarioError) as info:
+        drawdown.load(DOHA).replace(changes)
     keys = [p.key for p in info.value.problems]
     assert key in keys, keys
     assert words in str(info.value)
@@ -77,10 +77,10 @@ def test_replace_errors_are_the_file_loaders_errors(tmp_path):
     """A bad value set by replace() raises what the same value in a file raises."""
     f = tmp_path / "bad.toml"
     f.write_text('extends = "doha-2021-05-01"\n[threat]\nattack_rate_after = -1\n')
-    with pytest.raises(sim.ScenarioError) as from_file:
-        sim.load(f)
-    with pytest.raises(sim.ScenarioError) as from_replace:
-        sim.load(DOHA).replace(**{"threat.attack_rate_after": -1})
+    with pytest.raises(drawdown.ScenarioError) as from_file:
+        drawdown.load(f)
+    with pytest.raises(drawdown.ScenarioError) as from_replace:
+        drawdown.load(DOHA).replace(**{"threat.attack_rate_after": -1})
     assert [(p.key, p.message) for p in from_file.value.problems] == \
            [(p.key, p.message) for p in from_replace.value.problems]
 
@@ -93,14 +93,14 @@ def test_summary_is_what_run_json_prints(doha):
 
 @pytest.mark.parametrize("name, engine, reps", [(CONDITIONS, "numpy", 500), (ANNOUNCED, "simpy", 12)])
 def test_summary_is_what_run_json_prints_without_a_deadline_and_with_simpy(name, engine, reps):
-    r = sim.run(name, reps=reps, seed=3, engine=engine)
+    r = drawdown.run(name, reps=reps, seed=3, engine=engine)
     printed = json.loads(cli("run", name, "--reps", reps, "--seed", 3, "--engine", engine, "--json", "--quiet"))
     assert r.summary() == printed
     assert r.engine == engine and r.reps == reps
 
 
 def test_precision_run_is_what_run_precision_json_prints():
-    r = sim.run(DOHA, seed=5, precision=0.012)
+    r = drawdown.run(DOHA, seed=5, precision=0.012)
     printed = json.loads(cli("run", DOHA, "--precision", 0.012, "--seed", 5, "--json", "--quiet"))
     assert r.summary() == printed
     assert r.precision["met"] and r.reps == printed["replications"] > 1000
@@ -118,41 +118,41 @@ def test_summary_returns_a_copy(doha):
 
 
 def test_scenario_objects_names_and_paths_give_the_same_run(doha):
-    s = sim.load(DOHA)
-    assert sim.run(s, reps=REPS, seed=7).summary() == doha.summary()
-    assert sim.run(s.file, reps=REPS, seed=7).stats == doha.stats
+    s = drawdown.load(DOHA)
+    assert drawdown.run(s, reps=REPS, seed=7).summary() == doha.summary()
+    assert drawdown.run(s.file, reps=REPS, seed=7).stats == doha.stats
     assert doha.scenario == s and doha.seed == 7 and doha.reps == REPS and doha.engine == "numpy"
 
 
 def test_a_changed_scenario_runs():
-    s = sim.load(DOHA).replace(deadline="2021-09-11")
-    d = sim.run(s, reps=500, seed=1).summary()
+    s = drawdown.load(DOHA).replace(deadline="2021-09-11")
+    d = drawdown.run(s, reps=500, seed=1).summary()
     assert d["deadline"] == "2021-09-11" and d["scenario_hash"] == s.hash
 
 
 def test_fresh_seed_is_stored_and_repeats_the_run():
-    r = sim.run(ANNOUNCED, reps=200)
+    r = drawdown.run(ANNOUNCED, reps=200)
     assert isinstance(r.seed, int) and r.fresh_seed
     assert f"pass --seed {r.seed} to repeat" in r.table()
-    again = sim.run(ANNOUNCED, reps=200, seed=r.seed)
+    again = drawdown.run(ANNOUNCED, reps=200, seed=r.seed)
     assert not again.fresh_seed and again.summary() == r.summary()
 
 
 def test_default_reps_are_the_command_lines():
-    from sim.report import default_reps
+    from drawdown.batch import default_reps
 
-    r = sim.run(ANNOUNCED, seed=1)
+    r = drawdown.run(ANNOUNCED, seed=1)
     assert r.reps == default_reps("numpy")
 
 
 def test_progress_callback_sees_every_replication():
     seen = []
-    sim.run(ANNOUNCED, reps=1500, seed=1, progress=seen.append)
+    drawdown.run(ANNOUNCED, reps=1500, seed=1, progress=seen.append)
     assert sum(seen) == 1500
 
 
 def test_quiet_false_counts_on_stderr(capsys):
-    sim.run(ANNOUNCED, reps=300, seed=1, quiet=False)
+    drawdown.run(ANNOUNCED, reps=300, seed=1, quiet=False)
     err = capsys.readouterr().err
     assert "300 of 300 replications" in err
 
@@ -168,14 +168,14 @@ def test_quiet_false_counts_on_stderr(capsys):
 ])
 def test_run_argument_errors(kw, error):
     with pytest.raises(error):
-        sim.run(ANNOUNCED, **kw)
+        drawdown.run(ANNOUNCED, **kw)
 
 
 def test_unknown_scenario_is_a_scenario_error():
-    with pytest.raises(sim.ScenarioError):
-        sim.run("no-such-scenario", reps=10, seed=1)
+    with pytest.raises(drawdown.ScenarioError):
+        drawdown.run("no-such-scenario", reps=10, seed=1)
     with pytest.raises(TypeError):
-        sim.run(42, reps=10, seed=1)
+        drawdown.run(42, reps=10, seed=1)
 
 
 def test_get_reads_the_summary_by_path(doha):
@@ -190,8 +190,8 @@ def test_get_reads_the_summary_by_path(doha):
 
 
 def test_workers_and_a_run_directory_give_the_same_bits(tmp_path):
-    plain = sim.run(ANNOUNCED, reps=2000, seed=4)
-    r = sim.run(ANNOUNCED, reps=2000, seed=4, workers=2, out_dir=tmp_path / "run")
+    plain = drawdown.run(ANNOUNCED, reps=2000, seed=4)
+    r = drawdown.run(ANNOUNCED, reps=2000, seed=4, workers=2, out_dir=tmp_path / "run")
     assert r.summary() == plain.summary()
     assert json.loads((tmp_path / "run" / "summary.json").read_text()) == r.summary()
     assert {"summary.json", "summary.npz", "drawdown.png"} <= {p.name for p in r.written}
@@ -247,7 +247,7 @@ def test_repr_html_is_a_table_of_the_key_outcomes(doha):
 
 
 def test_repr_html_without_a_deadline_and_with_warnings():
-    r = sim.run(CONDITIONS, reps=300, seed=2)
+    r = drawdown.run(CONDITIONS, reps=300, seed=2)
     h = r._repr_html_()
     assert "<table" in h and "none (conditions-based)" in h and "not out by the horizon" in h
     assert r.warnings and "warning:" in h  # more than 1% censored
@@ -257,7 +257,7 @@ def test_repr(doha):
     text = repr(doha)
     assert text.startswith(f"<Result {DOHA}: 500 replications, seed 7, numpy engine; P(out by 2021-05-01) = ")
     assert "median final exit" in text
-    assert "no deadline" in repr(sim.run(CONDITIONS, reps=200, seed=2))
+    assert "no deadline" in repr(drawdown.run(CONDITIONS, reps=200, seed=2))
 
 
 # -- figures ------------------------------------------------------------------------------------
@@ -332,7 +332,7 @@ def test_compare_summary_is_what_compare_json_prints(doha_vs_first):
 def test_compare_uses_common_random_numbers(doha_vs_first, doha):
     """Each scenario of a comparison is the run of that scenario with the same seed."""
     assert doha_vs_first[0].summary() == doha.summary()
-    assert doha_vs_first[FIRST].summary() == sim.run(FIRST, reps=REPS, seed=7).summary()
+    assert doha_vs_first[FIRST].summary() == drawdown.run(FIRST, reps=REPS, seed=7).summary()
     d = doha_vs_first.difference(FIRST, "casualties")
     assert d.estimate == pytest.approx(doha_vs_first[1].get("casualties.mean") - doha.get("casualties.mean"))
     assert d.se_paired < d.se_unpaired / 10  # the same attacks in both: pairing gains a lot
@@ -341,10 +341,10 @@ def test_compare_uses_common_random_numbers(doha_vs_first, doha):
 
 
 def test_compare_takes_a_list_objects_and_a_fresh_seed():
-    c = sim.compare([sim.load(ANNOUNCED), sim.load(ANNOUNCED).replace(deadline="2021-08-31")], reps=200)
+    c = drawdown.compare([drawdown.load(ANNOUNCED), drawdown.load(ANNOUNCED).replace(deadline="2021-08-31")], reps=200)
     assert c.fresh_seed and isinstance(c.seed, int) and "fresh seed" in c.table()
     with pytest.raises(ValueError):
-        sim.compare(ANNOUNCED, reps=10, seed=1)
+        drawdown.compare(ANNOUNCED, reps=10, seed=1)
 
 
 def test_compare_display_and_plot(doha_vs_first):
@@ -358,41 +358,41 @@ def test_compare_display_and_plot(doha_vs_first):
     assert len(curves) == 2
 
 
-def test_sim_compare_is_the_function_and_paired_the_module():
-    import sim.paired
-    from sim.paired import Comparison
+def test_compare_is_the_function_and_comparison_the_result_class():
+    import drawdown.results
+    from drawdown.api import CompareResult
 
-    assert callable(sim.compare) and sim.compare is sim.api.compare
-    assert sim.paired.Comparison is Comparison
+    assert callable(drawdown.compare) and drawdown.compare is drawdown.api.compare
+    assert drawdown.CompareResult is CompareResult and isinstance(drawdown.results.Comparison, type)
 
 
 # -- trace --------------------------------------------------------------------------------------
 def test_trace_returns_the_events_with_a_decision(doha):
-    events = sim.trace(DOHA, replication=3, seed=7)
+    events = drawdown.trace(DOHA, replication=3, seed=7)
     kinds = [e["kind"] for e in events]
     assert "decision" in kinds and "exit" in kinds
     dates = [e["date"] for e in events]
     assert dates == sorted(dates)
     json.dumps(events)  # plain values
     assert doha.trace(3) == events
-    assert sim.trace(doha, replication=3) == events
+    assert drawdown.trace(doha, replication=3) == events
     printed = [json.loads(line) for line in cli("trace", DOHA, "--seed", 7, "--replication", 3, "--json").splitlines()]
     assert printed == events
 
 
 def test_trace_final_exit_is_the_runs():
     """Replication R of seed S in a trace ends when replication R of the run does."""
-    from sim.numpy_engine import run_numpy
+    from drawdown.engines import run_numpy
 
-    out = run_numpy(sim.load(ANNOUNCED), 5, 11)
+    out = run_numpy(drawdown.load(ANNOUNCED), 5, 11)
     for rep in (0, 4):
-        events = sim.trace(ANNOUNCED, replication=rep, seed=11)
+        events = drawdown.trace(ANNOUNCED, replication=rep, seed=11)
         exits = [e["day"] for e in events if e["kind"] == "exit"]
         assert max(exits) == out.final_exit_day[rep]
 
 
 def test_trace_needs_a_seed():
     with pytest.raises(TypeError, match="seed"):
-        sim.trace(DOHA, replication=0)
+        drawdown.trace(DOHA, replication=0)
     with pytest.raises(ValueError):
-        sim.trace(DOHA, replication=-1, seed=1)
+        drawdown.trace(DOHA, replication=-1, seed=1)

@@ -15,12 +15,13 @@ import sys
 
 import pytest
 
-import sim
+import drawdown
 from batch_helpers import RUN_ARRAYS, RUN_TEXT, assert_same_files, cli_process, fails, invoke
-from sim.errors import DrawdownError, ResultError
-from sim.executors import DaskExecutor, InProcess, ProcessPool, make_executor, make_units, merge_results
-from sim.rundir import (MANIFEST, RunBatch, Shard, merge_dir, read_record, run_batch, write_record)
-from sim.summary import Summary, summarize
+from drawdown.errors import DrawdownError, ResultError
+from drawdown.batch import DaskExecutor, InProcess, ProcessPool, make_executor, make_units, merge_results
+from drawdown.batch import MANIFEST, RunBatch, Shard, merge_dir, read_record, run_batch, write_record
+from drawdown.results import Summary
+from drawdown.batch import summarize
 
 SCENARIO = "doha-2021-05-01"
 REPS, BLOCK, SEED = 400, 100, 5
@@ -39,7 +40,7 @@ needs_dask = pytest.mark.skipif(not HAVE_DASK, reason="dask[distributed] and psu
 
 @pytest.fixture(scope="module")
 def scenario():
-    return sim.load(SCENARIO)
+    return drawdown.load(SCENARIO)
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +106,7 @@ def test_four_shards_merged_give_the_same_bits(reference, sharded, tmp_path):
 
 def test_library_executors_and_unit_sizes(scenario):
     whole = summarize(scenario, REPS, seed=SEED, block_size=BLOCK)
-    from sim.draws import blocks_for
+    from drawdown.draws import blocks_for
 
     for n in (1, 3):
         units = make_units(scenario, SEED, blocks_for(REPS, BLOCK), block_size=BLOCK, unit_blocks=n)
@@ -241,9 +242,9 @@ def test_damaged_unit_file_is_reported_not_merged(scenario, tmp_path):
 
 
 def test_precision_runs_decide_in_block_order(tmp_path):
-    from sim.report import run_to_precision
+    from drawdown.batch import run_to_precision
 
-    s = sim.load("announced-2021-09-11")
+    s = drawdown.load("announced-2021-09-11")
     want = run_to_precision(s, SEED, 0.02, block_size=50, max_reps=1000)
     with ProcessPool(2) as ex:
         got = run_batch(s, SEED, precision=0.02, max_reps=1000, block_size=50, out_dir=tmp_path / "p",

@@ -16,12 +16,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import sim
-from cli.main import main
+import drawdown
+from drawdown.cli.main import main
 from cli_helpers import invoke, make_runner
-from sim.numpy_engine import run_numpy
-from sim.report import (CONTINGENT_COLUMNS, DAILY_COLUMNS, DEFAULT_REPS, precision_se, run_json)
-from sim.summary import Summary, summarize
+from drawdown.engines import run_numpy
+from drawdown.report import CONTINGENT_COLUMNS, DAILY_COLUMNS, run_json
+from drawdown.batch import DEFAULT_REPS
+from drawdown.results import precision_se
+from drawdown.results import Summary
+from drawdown.batch import summarize
 
 DOHA, ANNOUNCED, CONDITIONS = "doha-2021-05-01", "announced-2021-09-11", "conditions-based"
 RUN_FILES = ["blocks", "contingents.csv", "contingents.png", "daily.csv", "drawdown.png", "exit-dates.png",
@@ -95,7 +98,7 @@ def doha_run(tmp_path_factory):
 def test_run_with_no_arguments_is_the_main_job():
     r = invoke("run", "--quiet", "--seed", 1)
     out = r.stdout
-    assert out.startswith(f"scenario      {DOHA}  (hash {sim.load(DOHA).hash[:12]})")
+    assert out.startswith(f"scenario      {DOHA}  (hash {drawdown.load(DOHA).hash[:12]})")
     assert f"{DEFAULT_REPS} replications, engine numpy, seed 1" in out
     for label in ("run", "deadline", "decision", "final exit", "out by 2021-05-01", "out by horizon",
                   "at deadline", "past deadline", "casualties", "left early", "censored", "last out"):
@@ -112,10 +115,10 @@ def test_run_json_keys_and_values(doha_run):
                 "troops_at_deadline", "troop_days_past_deadline", "p_left_before_conditions", "censored",
                 "contingents", "precision", "warnings"):
         assert key in d, key
-    s = sim.load(DOHA)
+    s = drawdown.load(DOHA)
     assert d["schema_version"] == 1
     assert (d["scenario"], d["scenario_hash"], d["seed"], d["replications"], d["engine"], d["version"]) == \
-        (DOHA, s.hash, 11, 2000, "numpy", sim.__version__)
+        (DOHA, s.hash, 11, 2000, "numpy", drawdown.__version__)
     check_probability(d["p_met_deadline"])
     check_probability(d["p_out_by_horizon"])
     check_probability(d["p_left_before_conditions"])
@@ -136,7 +139,7 @@ def test_run_out_writes_every_file(doha_run):
     r, out = doha_run
     assert sorted(p.name for p in out.iterdir()) == RUN_FILES  # and no temporary file
     assert r.stderr == ""  # --quiet --json: the document on stdout, nothing else anywhere
-    s = sim.load(DOHA)
+    s = drawdown.load(DOHA)
     assert json.loads((out / "summary.json").read_text()) == json.loads(r.stdout)
     assert Summary.from_npz(out / "summary.npz") == summarize(s, 2000, seed=11)
     with np.load(out / "replications.npz") as z:
@@ -147,7 +150,7 @@ def test_run_out_writes_every_file(doha_run):
 
 def test_run_csv_columns_and_rows(doha_run):
     _, out = doha_run
-    s = sim.load(DOHA)
+    s = drawdown.load(DOHA)
     with open(out / "contingents.csv", newline="") as f:
         reader = csv.DictReader(f)
         assert tuple(reader.fieldnames) == CONTINGENT_COLUMNS
@@ -182,9 +185,9 @@ def test_run_plots_are_real(doha_run):
 def test_plot_figures_have_dates_labels_legend_and_deadline():
     import matplotlib.dates as mdates
 
-    from sim import plots
+    from drawdown.report import plots
 
-    s = sim.load(DOHA)
+    s = drawdown.load(DOHA)
     summary = summarize(s, 300, seed=2)
     deadline_x = mdates.date2num(dt.datetime.combine(s.deadline + dt.timedelta(days=1), dt.time()))
     for make in (plots.drawdown_figure, plots.exit_dates_figure, plots.contingents_figure):
@@ -336,7 +339,7 @@ def first_block_count(s, seed, target):
 
 
 def test_precision_adds_blocks_until_the_target_is_met():
-    s = sim.load(DOHA)
+    s = drawdown.load(DOHA)
     d = json.loads(invoke("run", DOHA, "--precision", 0.011, "--seed", 4, "--json", "-q").stdout)
     k, expected, fewer = first_block_count(s, 4, 0.011)
     assert k > 1  # P(met) is near 1/2: one block is not enough
@@ -383,7 +386,7 @@ def test_compare_json(doha_vs_announced):
     for x in d["scenarios"]:
         check_probability(x["p_met_deadline"])
         check_quantiles(x["final_exit_day"])
-        check_quantiles(x["final_exit_date"], start=sim.load(x["scenario"]).start)
+        check_quantiles(x["final_exit_date"], start=drawdown.load(x["scenario"]).start)
     [diff] = d["differences"]
     assert diff["scenario"] == ANNOUNCED and diff["baseline"] == DOHA
     for m in ("probability", "median_final_exit_day", "casualties", "withdrawal_days"):
@@ -409,7 +412,7 @@ def test_compare_uses_common_random_numbers(doha_vs_announced):
 def test_compare_paired_standard_errors(doha_vs_announced):
     d, _, _ = doha_vs_announced
     diff = d["differences"][0]
-    s_a, s_b = sim.load(DOHA), sim.load(ANNOUNCED)
+    s_a, s_b = drawdown.load(DOHA), drawdown.load(ANNOUNCED)
     a, b = run_numpy(s_a, 1500, 8), run_numpy(s_b, 1500, 8)
     n = 1500
 
@@ -529,12 +532,12 @@ def test_run_help_shows_the_defaults():
 def test_simpy_default_reps_and_precision(monkeypatch):
     """The SimPy engine's default is smaller (it runs one replication at a time), and
     --precision with it decides block by block like the numpy engine."""
-    import sim.report as report
+    import drawdown.batch.fold as report
 
     monkeypatch.setattr(report, "DEFAULT_SIMPY_REPS", 3)
     d = json.loads(invoke("run", ANNOUNCED, "--engine", "simpy", "--seed", 2, "--json", "-q").stdout)
     assert d["replications"] == 3 and d["engine"] == "simpy"
-    s = sim.load(ANNOUNCED)
+    s = drawdown.load(ANNOUNCED)
     a = report.run_to_precision(s, 2, 0.03, engine="simpy", block_size=20)
     b = report.run_to_precision(s, 2, 0.03, engine="numpy", block_size=20)
     assert a.n == b.n == 40  # P = 1: the Wilson s.e. is 0.041 after 20, 0.022 after 40

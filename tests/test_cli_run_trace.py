@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import sim
-from cli.main import main
+import drawdown
+from drawdown.cli.main import main
 from cli_helpers import make_runner
-from sim.files import read_replications, write_replications
-from sim.outcomes import OUTCOME_DTYPES
-from sim.simpy_engine import run_simpy
+from drawdown.results import read_replications, write_replications
+from drawdown.engines import OUTCOME_DTYPES
+from drawdown.engines import run_simpy
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def test_run_simpy_prints_a_summary(runner):
     r = invoke(runner, "run", "announced-2021-09-11", "--engine", "simpy", "--reps", "5", "--seed", "3", "--quiet")
     assert r.exit_code == 0, r.output
     out = r.output
-    s = sim.load("announced-2021-09-11")
+    s = drawdown.load("announced-2021-09-11")
     assert "announced-2021-09-11" in out and s.hash[:12] in out
     assert "engine simpy" in out and "seed 3" in out and "5 replications" in out
     assert "decision      median 2021-04-14 (day 58)" in out  # the fixed order
@@ -71,7 +71,7 @@ def test_run_out_writes_npz(runner, tmp_path):
     assert sorted(p.name for p in out_dir.iterdir()) == sorted([
         "replications.npz", "summary.json", "summary.npz", "contingents.csv", "daily.csv", "drawdown.png",
         "exit-dates.png", "contingents.png", "manifest.json", "blocks"])  # manifest, blocks/: issue 6
-    s = sim.load("doha-2021-05-01")
+    s = drawdown.load("doha-2021-05-01")
     C, N = len(s.contingents), len(s.bases)
     with np.load(path, allow_pickle=False) as data:
         for k, dtype in OUTCOME_DTYPES.items():
@@ -82,7 +82,7 @@ def test_run_out_writes_npz(runner, tmp_path):
         assert str(data["scenario_hash"]) == s.hash
         assert str(data["seed"]) == "7"
         assert str(data["engine"]) == "simpy"
-        assert str(data["version"]) == sim.__version__
+        assert str(data["version"]) == drawdown.__version__
         assert data["seed"].dtype.kind == "U"
         expected = run_simpy(s, 4, 7)
         for k in OUTCOME_DTYPES:
@@ -93,7 +93,7 @@ def test_run_out_writes_npz(runner, tmp_path):
 
 
 def test_write_replications_keeps_huge_seeds_and_refuses_clashes(tmp_path):
-    s = sim.load("announced-2021-09-11")
+    s = drawdown.load("announced-2021-09-11")
     out = run_simpy(s, 2, 1)
     seed = 2**127 + 12345
     path = write_replications(tmp_path / "r.npz", out, meta={"seed": seed, "engine": "simpy"})
@@ -112,7 +112,7 @@ def test_run_progress_goes_to_stderr(tmp_path):
     assert "simpy: announced-2021-09-11" not in r.stdout
 
 
-@pytest.mark.parametrize("name", sim.list_scenarios())
+@pytest.mark.parametrize("name", drawdown.list_scenarios())
 def test_trace_runs_on_every_shipped_scenario(runner, name):
     r = invoke(runner, "trace", name, "--seed", "1", "--replication", "2")
     assert r.exit_code == 0, r.output
@@ -132,14 +132,14 @@ def test_trace_runs_on_every_shipped_scenario(runner, name):
     if "censored" not in kinds:
         assert "decision" in kinds and "end" in kinds
         exits = [e for e in events if e["kind"] == "exit"]
-        assert len(exits) == len(sim.load(name).contingents)
+        assert len(exits) == len(drawdown.load(name).contingents)
     assert [e["day"] for e in events] == sorted(e["day"] for e in events)
 
 
 def test_trace_agrees_with_run(runner):
     # Replication 1001 is row 1 of block 1 (blocks of 1,000): the trace draws only that
     # block's first rows, and tells the story run_simpy computes for it.
-    s = sim.load("announced-2021-09-11")
+    s = drawdown.load("announced-2021-09-11")
     block1 = run_simpy(s, 2, 4, first_block=1)
     r = invoke(runner, "trace", "announced-2021-09-11", "--seed", "4", "--replication", "1001", "--json")
     events = [json.loads(x) for x in r.output.splitlines()]

@@ -1,4 +1,4 @@
-"""The draw layout (``sim.draws``, layout version 2), pinned by hand on both engines.
+"""The draw layout (``drawdown.draws``, layout version 2), pinned by hand on both engines.
 
 The daily streams count from each replication's first drawn day (the order day, moved
 back by ``closure_days - 1``), and the attacks of the days before it are one Poisson
@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.draws import BLOCK_SIZE, LAYOUT_VERSION, STREAMS, first_drawn_days, stream
-from sim.numpy_engine import run_numpy
-from sim.simpy_engine import trace_replication
-from sim.threat import poisson_inv
+from drawdown.draws import BLOCK_SIZE, LAYOUT_VERSION, STREAMS, first_drawn_days, stream
+from drawdown.engines import run_numpy
+from drawdown.engines import trace_replication
+from drawdown.draws import poisson_inv
 
 from engine_cases import one_contingent
 
@@ -137,10 +137,10 @@ def test_a_replication_without_an_order_draws_no_daily_values(scenario, run):
 def test_slabs_drawn_into_buffers_are_the_same_numbers(rows):
     import itertools
 
-    import sim
-    from sim.draws import BlockDraws
+    import drawdown
+    from drawdown.draws import BlockDraws
 
-    s = sim.load("doha-2021-05-01")
+    s = drawdown.load("doha-2021-05-01")
     A, N = sum(1 for b in s.bases if b.airfield), len(s.bases)
     fresh = [tuple(a.copy() for a in slab) for slab in itertools.islice(BlockDraws(s, 5, 2, rows=rows).days(), 4)]
     out = [np.empty((rows, w)) for w in (A, N, N, A)]

@@ -18,10 +18,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import sim
-from sim.numpy_engine import iter_chunks, run_numpy
-from sim.outcomes import Outcomes
-from sim.simpy_engine import run_simpy
+import drawdown
+from drawdown.engines import iter_chunks, run_numpy
+from drawdown.engines import Outcomes
+from drawdown.engines import run_simpy
 
 REPS = 200
 #: (seed, block size): one partial block of the default size; 200 = 3 x 64 + 8 (four
@@ -46,9 +46,9 @@ def assert_same_outcomes(a: Outcomes, b: Outcomes, label: str = "") -> None:
 
 
 @pytest.mark.parametrize("seed, block_size", SEEDS, ids=["seed1-B1000", "seed20210501-B64", "seed2^100+7-B128"])
-@pytest.mark.parametrize("name", sim.list_scenarios())
+@pytest.mark.parametrize("name", drawdown.list_scenarios())
 def test_engines_agree_replication_by_replication(name, seed, block_size):
-    s = sim.load(name)
+    s = drawdown.load(name)
     ref = run_simpy(s, REPS, seed, record_daily=True, block_size=block_size)
     out = run_numpy(s, REPS, seed, record_daily=True, block_size=block_size)
     assert len(ref) == len(out) == REPS
@@ -59,7 +59,7 @@ def test_engines_agree_replication_by_replication(name, seed, block_size):
 def test_engines_agree_on_a_force_too_big_for_int16_totals():
     # The numpy engine keeps troops and tons in int16 when every total fits and in int32
     # otherwise: 39,600 troops and 71,281 t take the int32 path.
-    s = sim.load("doha-2021-05-01")
+    s = drawdown.load("doha-2021-05-01")
     big = s.replace({'contingents."US@Bagram".troops': 31600, "total_troops": s.total_troops + 30000,
                      "bases.Bagram.seats_per_day": 3000, "bases.Bagram.cargo_t_per_day": 2000})
     assert big.total_troops > np.iinfo(np.int16).max
@@ -74,8 +74,8 @@ def test_agreement_is_not_vacuous():
     # The shipped scenarios between them exercise what the comparison is about: runs
     # that finish and runs that do not, attacks and casualties, orders on different days.
     seen = {"censored": 0, "finished": 0, "attacks": 0, "casualties": 0, "decision_days": set()}
-    for name in sim.list_scenarios():
-        out = run_numpy(sim.load(name), REPS, 1)
+    for name in drawdown.list_scenarios():
+        out = run_numpy(drawdown.load(name), REPS, 1)
         seen["censored"] += int(out.censored.sum())
         seen["finished"] += int((~out.censored).sum())
         seen["attacks"] += int(out.attacks.sum())
@@ -90,7 +90,7 @@ def test_agreement_is_not_vacuous():
 
 @pytest.fixture(scope="module")
 def doha_3000():
-    s = sim.load("doha-2021-05-01")
+    s = drawdown.load("doha-2021-05-01")
     return s, run_numpy(s, 3000, 11, record_daily=True, chunk_blocks=8, block_size=250)
 
 
@@ -133,7 +133,7 @@ def test_any_blocks_run_alone_give_their_rows_of_the_whole(doha_3000):
 def test_chunk_independence_with_per_replication_rates_and_cuts(name):
     # No deadline (a rate per replication) and enablers leaving first (cut airfields,
     # exposed bases): 1,000 replications in blocks of 100, chunks of 3 and 10 blocks.
-    s = sim.load(name)
+    s = drawdown.load(name)
     a = run_numpy(s, 1000, 4, record_daily=True, chunk_blocks=3, block_size=100)
     b = run_numpy(s, 1000, 4, record_daily=True, chunk_blocks=10, block_size=100)
     assert_same_outcomes(a, b, name)

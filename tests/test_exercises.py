@@ -8,8 +8,8 @@
   marker is recomputed with a fresh run and must read exactly as in the text
   (``docs/exercises/regenerate.py`` rewrites them after a deliberate model change).
 
-A run with a given seed is deterministic, so identical calls of ``sim.run`` and
-``sim.compare`` (same scenario content, seed, replications, engine) are made once for
+A run with a given seed is deterministic, so identical calls of ``drawdown.run`` and
+``drawdown.compare`` (same scenario content, seed, replications, engine) are made once for
 the whole module and shared by the exercises, the command lines and the quoted numbers:
 that keeps this module well under a minute while every block and number is still
 computed from the model in this session.
@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import sim
-from cli.main import main
+import drawdown
+from drawdown.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES_DIR = ROOT / "docs" / "exercises"
@@ -55,12 +55,12 @@ def code_blocks(path: Path) -> list[tuple[str, str, int]]:
 
 
 # -- the same deterministic runs once ----------------------------------------------------------
-_real_run, _real_compare = sim.run, sim.compare
+_real_run, _real_compare = drawdown.run, drawdown.compare
 _memo: dict = {}
 
 
 def _identity(s) -> tuple:
-    s = sim.api.as_scenario(s)
+    s = drawdown.api.as_scenario(s)
     return s.hash, s.name, s.file
 
 
@@ -95,8 +95,8 @@ def _memo_compare(*scenarios, progress=None, quiet=True, **kw):
 @pytest.fixture(scope="module", autouse=True)
 def shared_runs():
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(sim, "run", _memo_run)
-        mp.setattr(sim, "compare", _memo_compare)
+        mp.setattr(drawdown, "run", _memo_run)
+        mp.setattr(drawdown, "compare", _memo_compare)
         yield
 
 

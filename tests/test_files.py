@@ -9,18 +9,18 @@ import zipfile
 import numpy as np
 import pytest
 
-import sim
-from sim.files import REPLICATIONS_FILE, ReplicationWriter, read_replications, write_replications
-from sim.numpy_engine import iter_chunks, run_numpy
-from sim.outcomes import OUTCOME_DTYPES, Outcomes
-from sim.simpy_engine import run_simpy
+import drawdown
+from drawdown.results import REPLICATIONS_FILE, ReplicationWriter, read_replications, write_replications
+from drawdown.engines import iter_chunks, run_numpy
+from drawdown.engines import OUTCOME_DTYPES, Outcomes
+from drawdown.engines import run_simpy
 
 META = {"scenario": "doha-2021-05-01", "seed": 2**100 + 3, "engine": "numpy", "reps": 450, "block_size": 100}
 
 
 @pytest.fixture(scope="module")
 def doha():
-    return sim.load("doha-2021-05-01")
+    return drawdown.load("doha-2021-05-01")
 
 
 def loaded(path) -> dict:

@@ -3,7 +3,7 @@
 Each example takes the resolved raw table of a valid scenario, makes a few random
 edits at random key paths (deletes a key, puts a value of a random type, adds an
 unknown key, copies another value of the scenario), writes it as a TOML file and
-loads it. Anything but a valid :class:`sim.Scenario` or a :class:`sim.ScenarioError`
+loads it. Anything but a valid :class:`drawdown.Scenario` or a :class:`drawdown.ScenarioError`
 whose problems each name a file and say what was wrong is a bug.
 """
 
@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sim
-from sim.errors import Problem
+import drawdown
+from drawdown.errors import Problem
 from scenario_text import MINIMAL, dumps
 
 import tomllib
@@ -29,10 +29,10 @@ EXAMPLES = int(os.environ.get("DRAWDOWN_FUZZ_EXAMPLES", "150"))
 
 BASES = {
     "minimal": tomllib.loads(MINIMAL, parse_float=Decimal),
-    "doha": sim.load("doha-2021-05-01")._raw,
-    "enablers-leave-first": sim.load("enablers-leave-first")._raw,
-    "conditions-based": sim.load("conditions-based")._raw,
-    "announced": sim.load("announced-2021-09-11")._raw,
+    "doha": drawdown.load("doha-2021-05-01")._raw,
+    "enablers-leave-first": drawdown.load("enablers-leave-first")._raw,
+    "conditions-based": drawdown.load("conditions-based")._raw,
+    "announced": drawdown.load("announced-2021-09-11")._raw,
 }
 
 WORDS = [
@@ -124,8 +124,8 @@ def test_random_edits_give_scenario_or_scenario_error(workdir, base, n_edits, da
     path = workdir / "edited.toml"
     path.write_text(dumps(raw), encoding="utf-8")
     try:
-        scenario = sim.load(str(path))
-    except sim.ScenarioError as exc:
+        scenario = drawdown.load(str(path))
+    except drawdown.ScenarioError as exc:
         assert exc.problems
         for p in exc.problems:
             assert isinstance(p, Problem)
@@ -151,8 +151,8 @@ def test_random_edits_give_scenario_or_scenario_error(workdir, base, n_edits, da
     "nope.nothing", "decision.meetings[99]", "bad key path..",
 ]), value=values)
 def test_replace_gives_scenario_or_scenario_error(key, value):
-    base = sim.load("doha-2021-05-01")
+    base = drawdown.load("doha-2021-05-01")
     try:
         base.replace({key: value})
-    except sim.ScenarioError as exc:
+    except drawdown.ScenarioError as exc:
         assert exc.problems

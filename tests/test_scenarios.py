@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import sim
-from cli.main import main
+import drawdown
+from drawdown.cli.main import main
 from scenario_text import MINIMAL
 
 SHIPPED = [
@@ -53,8 +53,8 @@ def broken(*replacements, append: str = "") -> str:
 
 
 def problems(path) -> list:
-    with pytest.raises(sim.ScenarioError) as info:
-        sim.load(str(path))
+    with pytest.raises(drawdown.ScenarioError) as info:
+        drawdown.load(str(path))
     assert info.value.problems
     return list(info.value.problems)
 
@@ -79,7 +79,7 @@ def assert_rejected_by_cli(path, key: str):
 
 
 def test_minimal_scenario_is_valid(write):
-    s = sim.load(str(write(MINIMAL)))
+    s = drawdown.load(str(write(MINIMAL)))
     assert s.total_troops == 150
     assert [c.id for c in s.contingents] == ["US@Alpha", "France@Beta"]
     france = s.contingents[1]
@@ -90,7 +90,7 @@ def test_minimal_scenario_is_valid(write):
 
 
 def test_defaults_are_filled(write):
-    s = sim.load(str(write(MINIMAL)))
+    s = drawdown.load(str(write(MINIMAL)))
     assert s.conditions.hold_days == 14
     assert s.conditions.threshold == 0.5
     assert s.deadline is None and s.deadline_day is None
@@ -107,7 +107,7 @@ def test_defaults_are_filled(write):
 def test_quantities_are_rounded_half_up_exactly(write):
     # 0.29 * 50 is 14.4999... in binary floats; the loader reads decimals: 14.5 -> 15
     path = write(broken(("troops = 50\n", "troops = 50\nequipment_t_per_troop = 0.29\nrear_guard_fraction = 0.05\n")))
-    france = sim.load(str(path)).contingents[1]
+    france = drawdown.load(str(path)).contingents[1]
     assert france.equipment_t == 15
     assert france.rear_guard == 3  # 2.5 -> 3
 
@@ -125,8 +125,8 @@ def test_extends_overrides_and_inherits(write):
         '[contingents."UK@Alpha"]\ntroops = 5\n',
         "child.toml",
     )
-    s = sim.load(str(child))
-    base = sim.load(str(child.parent / "base.toml"))
+    s = drawdown.load(str(child))
+    base = drawdown.load(str(child.parent / "base.toml"))
     assert s.name == "child" and s.description == "child"
     assert s.deadline.isoformat() == "2021-03-01"
     # overridden key by key: the rest of each table is inherited
@@ -142,11 +142,11 @@ def test_extends_overrides_and_inherits(write):
 
 def test_extends_by_relative_path_and_shipped_name(write):
     write(MINIMAL, "base.toml")
-    s = sim.load(str(write('extends = "./base.toml"\nhorizon_days = 120\n', "by-path.toml")))
+    s = drawdown.load(str(write('extends = "./base.toml"\nhorizon_days = 120\n', "by-path.toml")))
     assert s.horizon_days == 120 and s.total_troops == 150
 
-    shipped = sim.load(str(write('extends = "doha-2021-05-01"\ndeadline = 2021-06-01\n', "later.toml")))
-    doha = sim.load("doha-2021-05-01")
+    shipped = drawdown.load(str(write('extends = "doha-2021-05-01"\ndeadline = 2021-06-01\n', "later.toml")))
+    doha = drawdown.load("doha-2021-05-01")
     assert shipped.deadline.isoformat() == "2021-06-01"
     assert shipped.total_troops == 9600
     assert [c.id for c in shipped.contingents] == [c.id for c in doha.contingents]
@@ -155,7 +155,7 @@ def test_extends_by_relative_path_and_shipped_name(write):
 
 def test_contingent_defaults_apply_to_inherited_contingents(write):
     write(MINIMAL, "base.toml")
-    s = sim.load(str(write('extends = "base"\n[contingent_defaults]\nprep_days = { min = 1, mode = 2, max = 4 }\n', "c.toml")))
+    s = drawdown.load(str(write('extends = "base"\n[contingent_defaults]\nprep_days = { min = 1, mode = 2, max = 4 }\n', "c.toml")))
     assert all((c.prep.min, c.prep.mode, c.prep.max) == (1, 2, 4) for c in s.contingents)
 
 
@@ -260,7 +260,7 @@ def test_valid_neighbours_of_the_rules(write):
         broken(append="\n[bases.Empty]\nseats_per_day = 0\ncargo_t_per_day = 0\n"),  # an airfield nobody uses
     ]
     for i, text in enumerate(ok):
-        sim.load(str(write(text, f"ok{i}.toml")))
+        drawdown.load(str(write(text, f"ok{i}.toml")))
 
 
 def test_all_problems_reported_at_once(write):
@@ -291,8 +291,8 @@ def test_validate_many_files_reports_each(write):
 
 
 def test_replace_validates_and_names_key():
-    s = sim.load("doha-2021-05-01")
-    with pytest.raises(sim.ScenarioError) as info:
+    s = drawdown.load("doha-2021-05-01")
+    with pytest.raises(drawdown.ScenarioError) as info:
         s.replace({'contingents."US@Bagram".troops': -1})
     assert info.value.problems[0].key == 'contingents."US@Bagram".troops'
     later = s.replace(deadline="2021-09-11")
@@ -304,7 +304,7 @@ def test_replace_validates_and_names_key():
 
 @pytest.fixture(scope="module")
 def force():
-    return sim.load("base-force-2021-02")
+    return drawdown.load("base-force-2021-02")
 
 
 def troops_of(s, nation):
@@ -359,12 +359,12 @@ def test_base_force_marks_sources_and_assumptions(force):
 
 
 def test_shipped_scenarios_are_listed():
-    assert set(SHIPPED) <= set(sim.list_scenarios())
+    assert set(SHIPPED) <= set(drawdown.list_scenarios())
 
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_scenario_validates(name):
-    s = sim.load(name)
+    s = drawdown.load(name)
     assert s.description.strip() and "\n" not in s.description
     assert len(s.notes.split()) >= 20
     assert s.total_troops == 9600 and len(s.nations) == 36
@@ -375,31 +375,31 @@ def test_shipped_scenario_validates(name):
 
 
 def test_shipped_scenarios_say_what_they_are_about():
-    base = sim.load("base-force-2021-02")
-    doha = sim.load("doha-2021-05-01")
+    base = drawdown.load("base-force-2021-02")
+    doha = drawdown.load("doha-2021-05-01")
     assert doha.deadline.isoformat() == "2021-05-01" and doha.decision.rule == "next_meeting"
-    ann = sim.load("announced-2021-09-11")
+    ann = drawdown.load("announced-2021-09-11")
     assert ann.decision.rule == "fixed"
     assert ann.date_of(ann.decision.day).isoformat() == "2021-04-14"
     assert ann.date_of(ann.decision.start_on_day).isoformat() == "2021-05-01"
     assert ann.deadline.isoformat() == "2021-09-11"
-    cond = sim.load("conditions-based")
+    cond = drawdown.load("conditions-based")
     assert cond.deadline is None and cond.decision.rule == "conditions"
-    assert sim.load("study-group-delay").deadline > doha.deadline
-    esc = sim.load("escalation")
+    assert drawdown.load("study-group-delay").deadline > doha.deadline
+    esc = drawdown.load("escalation")
     assert esc.threat.attack_rate_before > base.threat.attack_rate_before
     assert esc.threat.attack_rate_after > base.threat.attack_rate_after
-    assert sim.load("enablers-leave-first").enablers_last is False
-    assert sim.load("no-consensus").decision.p_no_consensus > base.decision.p_no_consensus
+    assert drawdown.load("enablers-leave-first").enablers_last is False
+    assert drawdown.load("no-consensus").decision.p_no_consensus > base.decision.p_no_consensus
 
 
 # -- the content hash ---------------------------------------------------------------------------
 
 
 def test_hash_is_stable_across_loads_and_processes():
-    s = sim.load("doha-2021-05-01")
-    assert sim.load("doha-2021-05-01").hash == s.hash
-    code = "import sim; print(sim.load('doha-2021-05-01').hash)"
+    s = drawdown.load("doha-2021-05-01")
+    assert drawdown.load("doha-2021-05-01").hash == s.hash
+    code = "import drawdown; print(drawdown.load('doha-2021-05-01').hash)"
     env = dict(os.environ, PYTHONHASHSEED="12345")
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root, check=True)
@@ -407,24 +407,24 @@ def test_hash_is_stable_across_loads_and_processes():
 
 
 def test_hash_changes_with_values_not_prose(write):
-    h = sim.load(str(write(MINIMAL, "a.toml"))).hash
+    h = drawdown.load(str(write(MINIMAL, "a.toml"))).hash
     # a value changes: the hash changes
-    assert sim.load(str(write(broken(("troops = 50", "troops = 51"), ("total_troops = 150", "total_troops = 151")), "b.toml"))).hash != h
-    assert sim.load(str(write(broken(("attack_rate_after = 1.0", "attack_rate_after = 1.5")), "c.toml"))).hash != h
+    assert drawdown.load(str(write(broken(("troops = 50", "troops = 51"), ("total_troops = 150", "total_troops = 151")), "b.toml"))).hash != h
+    assert drawdown.load(str(write(broken(("attack_rate_after = 1.0", "attack_rate_after = 1.5")), "c.toml"))).hash != h
     # notes, description, source, assumption: not model inputs
     prose = broken(
         ('notes = "Two contingents, one airfield, one road move."', 'notes = "Something else entirely."'),
         ('description = "Minimal test scenario"', 'description = "Renamed"'),
         ('assumption = "test assumption"', 'assumption = "another assumption"'),
     )
-    assert sim.load(str(write(prose, "d.toml"))).hash == h
+    assert drawdown.load(str(write(prose, "d.toml"))).hash == h
     # the same values written another way, or a default written out
     same = broken(("attack_rate_after = 1.0", "attack_rate_after = 1.00"), ("[threat]", "[threat]\nclosure_days = 0"))
-    assert sim.load(str(write(same, "e.toml"))).hash == h
+    assert drawdown.load(str(write(same, "e.toml"))).hash == h
 
 
 def test_hash_changes_with_replace():
-    s = sim.load("doha-2021-05-01")
+    s = drawdown.load("doha-2021-05-01")
     assert s.replace({"threat.attack_rate_after": 2.0}).hash != s.hash
     assert s.replace({"notes": "changed"}).hash == s.hash
 
@@ -438,7 +438,7 @@ def test_list():
     lines = result.output.splitlines()
     for name in SHIPPED:
         (line,) = [l for l in lines if l.split()[0] == name]
-        s = sim.load(name)
+        s = drawdown.load(name)
         assert (s.deadline.isoformat() if s.deadline else "none") in line
         assert s.description in line
 
@@ -462,7 +462,7 @@ def test_show_readable():
     assert "2021-05-01 (day 75)" in out
     assert "Sources" in out and "Assumptions" in out
     assert "AFP, 15 Feb 2021 (US total 2,500)" in out
-    for c in sim.load("doha-2021-05-01").contingents:
+    for c in drawdown.load("doha-2021-05-01").contingents:
         assert c.id in out
     # told apart: the section of sources comes before the section of assumptions, and
     # a contingent with only a sourced figure is marked S, one with a planning figure A
@@ -486,7 +486,7 @@ def test_show_json():
     result = cli("show", "doha-2021-05-01", "--json")
     assert result.exit_code == 0
     data = json.loads(result.output)
-    s = sim.load("doha-2021-05-01")
+    s = drawdown.load("doha-2021-05-01")
     assert data["name"] == "doha-2021-05-01"
     assert data["start"] == "2021-02-15"
     assert data["deadline"] == "2021-05-01"
@@ -528,7 +528,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.parametrize("doc", ["README.md", "docs/scenario-format.md"])
 def test_format_reference_documents_every_key(doc):
-    from sim import schema
+    from drawdown.scenario import schema
 
     text = (ROOT / doc).read_text(encoding="utf-8")
     keys = set(schema.TOP) | set(schema.BASE) | set(schema.CONTINGENT) | {"extends"}
@@ -559,5 +559,5 @@ def test_installed_distribution_ships_the_scenarios():
     files = [str(f) for d in installed for f in (d.files or ())]
     if not files or any(f.endswith(".pth") for f in files):
         pytest.skip("drawdown is not installed here, or only in editable mode")
-    shipped = {Path(f).name for f in files if f.startswith("sim/_scenarios/") and f.endswith(".toml")}
+    shipped = {Path(f).name for f in files if f.startswith("drawdown/_scenarios/") and f.endswith(".toml")}
     assert {p.name for p in (ROOT / "scenarios").glob("*.toml")} <= shipped

@@ -16,11 +16,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import sim
-from sim.council import conditions_met_day, violence_index
-from sim.outcomes import OUTCOME_DTYPES
-from sim.simpy_engine import trace_replication
-from sim.threat import attack_rates
+import drawdown
+from drawdown.draws import conditions_met_day, violence_index
+from drawdown.engines import OUTCOME_DTYPES
+from drawdown.engines import trace_replication
+from drawdown.draws import attack_rates
 
 # The scenario and run fixtures (both engines) come from engine_cases through conftest.py.
 from engine_cases import ENGINES, START, date, one_contingent
@@ -117,7 +117,7 @@ def test_horizon_too_short_censors(scenario, one):
 def test_zero_seats_is_rejected_not_simulated(scenario):
     # A scenario that could never finish is refused by the validator (DESIGN §1.8), so
     # censoring is tested with a short horizon and a shut airfield instead.
-    with pytest.raises(sim.ScenarioError, match="seats_per_day"):
+    with pytest.raises(drawdown.ScenarioError, match="seats_per_day"):
         scenario(one_contingent(seats=0))
 
 
@@ -622,7 +622,7 @@ def test_airfield_hit_closes_it_for_closure_days(scenario, closure, exit_day, on
 def shipped_runs(request):
     names = ["doha-2021-05-01", "enablers-leave-first", "escalation", "announced-2021-09-11"]
     run = ENGINES[request.param]
-    return {n: (sim.load(n), run(sim.load(n), 12, seed=5, record_daily=True)) for n in names}
+    return {n: (drawdown.load(n), run(drawdown.load(n), 12, seed=5, record_daily=True)) for n in names}
 
 
 def test_conservation_on_shipped_scenarios(shipped_runs):
@@ -647,7 +647,7 @@ def test_conservation_on_shipped_scenarios(shipped_runs):
 
 
 def test_same_seed_same_outcomes_different_seed_different(run):
-    s = sim.load("doha-2021-05-01")
+    s = drawdown.load("doha-2021-05-01")
     a = run(s, 8, seed=42)
     b = run(s, 8, seed=42)
     c = run(s, 8, seed=43)
@@ -662,7 +662,7 @@ def test_same_seed_same_outcomes_different_seed_different(run):
 
 
 def test_trace_matches_the_run(run):
-    s = sim.load("no-consensus")
+    s = drawdown.load("no-consensus")
     out = run(s, 3, seed=9)
     for r in range(3):
         events = trace_replication(s, 9, r)
@@ -672,9 +672,9 @@ def test_trace_matches_the_run(run):
         assert [e["decision_day"] for e in decision] == [out.decision_day[r]]
 
 
-@pytest.mark.parametrize("name", sim.list_scenarios())
+@pytest.mark.parametrize("name", drawdown.list_scenarios())
 def test_every_shipped_scenario_runs(name, run):
-    s = sim.load(name)
+    s = drawdown.load(name)
     out = run(s, 20, seed=2)
     R, C, N = 20, len(s.contingents), len(s.bases)
     shapes = {"exit_day": (R, C), "base_closed_day": (R, N)}

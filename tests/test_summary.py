@@ -1,4 +1,4 @@
-"""Mergeable summaries (DESIGN §3, §6): exact merging, exact quantiles, files."""
+"""Mergeable summaries (docs/design.md §3, §6): exact merging, exact quantiles, files."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import types
 import numpy as np
 import pytest
 
-import sim
-from sim.errors import ResultError
-from sim.numpy_engine import iter_chunks
-from sim.outcomes import Outcomes
-from sim.summary import (COUNT_HISTOGRAMS, EVENTS, MOMENTS, Summary, _exact_sums, summarize,
-                         wilson)
+import drawdown
+from drawdown.errors import ResultError
+from drawdown.engines import iter_chunks
+from drawdown.engines import Outcomes
+from drawdown.results import COUNT_HISTOGRAMS, EVENTS, MOMENTS, Summary, exact_sums as _exact_sums, wilson
+from drawdown.batch import summarize
 
 QS = [0.0, 0.001, 0.01, 0.05, 0.1, 0.25, 0.3, 0.5, 0.7, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0]
 SEED = 20210501
@@ -49,7 +49,7 @@ def assert_same(a: Summary, b: Summary) -> None:
 
 @pytest.fixture(scope="module")
 def doha():
-    return sim.load("doha-2021-05-01")
+    return drawdown.load("doha-2021-05-01")
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def per_block(doha, chunks):
 
 @pytest.fixture(scope="module")
 def censored_run():
-    s = sim.load("conditions-based")  # no deadline, ~10% not out by the horizon
+    s = drawdown.load("conditions-based")  # no deadline, ~10% not out by the horizon
     [(blocks, out)] = list(iter_chunks(s, 300, 7, block_size=300))
     return s, out, Summary.from_outcomes(s, out, blocks=blocks, seed=7, engine="numpy", block_size=300)
 
@@ -101,12 +101,12 @@ def test_summarize_is_the_same_whatever_the_chunk_size(doha, whole):
 
 
 def test_per_day_part_is_the_same_whatever_rows_are_summarised_at_a_time(doha, chunks, raw, whole, monkeypatch):
-    import sim.summary
+    import drawdown.results.summary as summary_module
 
     blocks = [b for chunk, _ in chunks for b in chunk]
     troops, lifted = raw.troops_in_country.astype(np.int64), raw.retrograde_lifted_t.astype(np.int64)
     for rows in (1, 7, raw.exit_day.shape[0] - 1, 4096):
-        monkeypatch.setattr(sim.summary, "_DAILY_ROWS", rows)
+        monkeypatch.setattr(summary_module, "_DAILY_ROWS", rows)
         part = Summary.from_outcomes(doha, raw, blocks=blocks, seed=SEED, engine="numpy", block_size=BS)
         assert_same(part, whole)
         # and each merged quantity is the whole's, computed directly
@@ -432,7 +432,7 @@ def test_json_dict(whole, doha, raw):
     assert d["schema_version"] == 1
     assert (d["scenario"], d["scenario_hash"], d["seed"], d["replications"], d["engine"]) == (
         doha.name, doha.hash, SEED, len(raw), "numpy")
-    assert d["version"] == sim.__version__ and d["numpy_version"] == np.__version__
+    assert d["version"] == drawdown.__version__ and d["numpy_version"] == np.__version__
     assert d["deadline"] == "2021-05-01"
     p = d["p_met_deadline"]
     assert 0 <= p["wilson_low"] <= p["value"] <= p["wilson_high"] <= 1 and p["se"] > 0
@@ -453,7 +453,7 @@ def test_json_dict(whole, doha, raw):
     assert cs[0]["troops"] == doha.contingents[0].troops
     assert set(cs[0]["exit_day"]) == {"p5", "p50", "p95"}
     with pytest.raises(ResultError):
-        whole.to_json_dict(sim.load("announced-2021-09-11"))
+        whole.to_json_dict(drawdown.load("announced-2021-09-11"))
 
 
 def test_json_dict_without_deadline_and_with_censoring(censored_run):

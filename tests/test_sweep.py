@@ -15,14 +15,13 @@ import time
 import numpy as np
 import pytest
 
-import sim
+import drawdown
 from batch_helpers import assert_same_sweep, cli_process, fails, invoke
-from sim.errors import ResultError, ScenarioError
-from sim.report import run_json
-from sim.rundir import MANIFEST, read_record, write_record
-from sim.summary import summarize
-from sim.sweep import (RESULT_COLUMNS, SWEEP_DESIGN_STREAM, SweepBatch, design_points, find_spec, load_spec, parse_spec,
-                       plan_points, read_results, run_sweep)
+from drawdown.errors import ResultError, ScenarioError
+from drawdown.report import run_json
+from drawdown.batch import MANIFEST, read_record, write_record
+from drawdown.batch import summarize
+from drawdown.batch import RESULT_COLUMNS, SWEEP_DESIGN_STREAM, SweepBatch, design_points, find_spec, load_spec, parse_spec, plan_points, read_results, run_sweep
 
 SPEC = """\
 base = "doha-2021-05-01"
@@ -115,7 +114,7 @@ def test_design_stream_is_its_own():
     """LHS draws come from SeedSequence(seed, spawn_key=(SWEEP_DESIGN_STREAM,)), no replication's stream."""
     from scipy.stats import qmc
 
-    from sim.draws import stream
+    from drawdown.draws import stream
 
     spec = lhs_spec(points=4)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(11, spawn_key=(SWEEP_DESIGN_STREAM,))))
@@ -204,7 +203,7 @@ def test_results_and_point_summaries(reference, spec_file):
     assert [row["point"] for row in rows] == [str(i) for i in range(POINTS)]
     assert rows[6]["deadline"] == "2021-09-11" and rows[6]["threat.attack_rate_after"] == "1.5"
     # each point is exactly `drawdown run` of its scenario with the sweep's seed (common random numbers)
-    s = sim.load("doha-2021-05-01").replace({"deadline": dt.date(2021, 9, 11), "threat.attack_rate_after": 1.5})
+    s = drawdown.load("doha-2021-05-01").replace({"deadline": dt.date(2021, 9, 11), "threat.attack_rate_after": 1.5})
     summary = summarize(s, 100, seed=3, block_size=50)
     doc = json.loads((out / "points" / "0006.json").read_text())
     assert doc.pop("point") == 6
@@ -215,7 +214,7 @@ def test_results_and_point_summaries(reference, spec_file):
     assert rows[6]["p_met_deadline"] == repr(p.value) and rows[6]["p_met_deadline_se"] == repr(p.se)
     m = read_record(out / MANIFEST)
     assert m["complete"] and m["points_done"] == POINTS and m["seed"] == 3
-    assert m["spec_hash"] == load_spec(spec_file).hash and m["version"] == sim.__version__
+    assert m["spec_hash"] == load_spec(spec_file).hash and m["version"] == drawdown.__version__
     assert m["spec_text"] == SPEC
 
 

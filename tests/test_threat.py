@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.special import pdtr
 
-from sim.threat import CasualtyTable, poisson_inv
+from drawdown.draws import CasualtyTable, poisson_inv
 
 
 def definition(u, mean):

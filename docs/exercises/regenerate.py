@@ -8,16 +8,16 @@ between, by an HTML comment that says how to compute it (Markdown renderers hide
 The comment is one of:
 
 ``run NAME [set:KEY.PATH=VALUE ...] seed=S reps=N [engine=E] key=PATH fmt=F``
-    ``sim.run(NAME, seed=S, reps=N, engine=E)``, on the scenario changed by
+    ``drawdown.run(NAME, seed=S, reps=N, engine=E)``, on the scenario changed by
     ``Scenario.replace`` where ``set:`` items are given (VALUE read as a TOML value, or
     as a string), then ``Result.get(PATH)``: a dotted path into the ``drawdown run
     --json`` document (``casualties.mean``, ``contingents.US@Bagram.exit_date.p50``).
 ``compare A B [C ...] seed=S reps=N [engine=E] key=PATH fmt=F``
-    ``sim.compare(A, B, ..., seed=S, reps=N)``, then ``CompareResult.get(PATH)`` in the
+    ``drawdown.compare(A, B, ..., seed=S, reps=N)``, then ``CompareResult.get(PATH)`` in the
     ``drawdown compare --json`` document (``differences.0.casualties.se_paired``).
 ``expr "PYTHON EXPRESSION" fmt=F``
     An expression evaluated with ``sim``, ``np``, ``statistics`` and the cached
-    ``run(...)`` and ``compare(...)`` (same arguments as ``sim.run``/``sim.compare``).
+    ``run(...)`` and ``compare(...)`` (same arguments as ``drawdown.run``/``drawdown.compare``).
 
 ``fmt`` is a Python format spec (``.3f``, ``,.0f``, ``.1%``; ``s`` for text such as
 dates); ``None`` reads ``n/a``. Runs with the same arguments are made once.
@@ -129,23 +129,23 @@ class Runs:
         self._cache = {}
 
     def run(self, scenario, **kw):
-        import sim
+        import drawdown
 
-        s = sim.api.as_scenario(scenario)
+        s = drawdown.api.as_scenario(scenario)
         key = ("run", s.hash, tuple(sorted(kw.items())))
         if key not in self._cache:
-            self._cache[key] = sim.run(s, **kw)
+            self._cache[key] = drawdown.run(s, **kw)
         return self._cache[key]
 
     def compare(self, *scenarios, **kw):
-        import sim
+        import drawdown
 
         if len(scenarios) == 1 and isinstance(scenarios[0], (list, tuple)):
             scenarios = tuple(scenarios[0])
-        loaded = [sim.api.as_scenario(s) for s in scenarios]
+        loaded = [drawdown.api.as_scenario(s) for s in scenarios]
         key = ("compare", tuple(s.hash for s in loaded), tuple(sorted(kw.items())))
         if key not in self._cache:
-            self._cache[key] = sim.compare(*loaded, **kw)
+            self._cache[key] = drawdown.compare(*loaded, **kw)
         return self._cache[key]
 
 
@@ -164,7 +164,7 @@ def format_value(value, fmt: str) -> str:
 
 def evaluate(spec: str, runs: Runs) -> str:
     """The value a marker's spec gives, formatted."""
-    import sim
+    import drawdown
 
     p = parse_spec(spec)
     if p["kind"] == "expr":
@@ -175,7 +175,7 @@ def evaluate(spec: str, runs: Runs) -> str:
         env = {"sim": sim, "np": np, "statistics": statistics, "run": runs.run, "compare": runs.compare}
         value = eval(p["expr"], env)  # noqa: S307 -- our own documentation's markers
     elif p["kind"] == "run":
-        s = sim.load(p["names"][0])
+        s = drawdown.load(p["names"][0])
         if p["set"]:
             s = s.replace(p["set"])
         value = runs.run(s, seed=p["seed"], reps=p["reps"], engine=p["engine"]).get(p["key"])

@@ -125,10 +125,19 @@ def tree_digests(root: Path) -> dict:
     return out
 
 
+def _package():
+    """The package: ``drawdown``, or ``sim`` in the code before it was named drawdown."""
+    try:
+        import drawdown
+    except ImportError:
+        import sim as drawdown
+    return drawdown
+
+
 def _engines():
     """The two engine runners, wherever this version of the code keeps them."""
     try:
-        from sim.engines import run_numpy, run_simpy
+        from drawdown.engines import run_numpy, run_simpy
     except ImportError:  # the code before the package tree
         from sim.numpy_engine import run_numpy
         from sim.simpy_engine import run_simpy
@@ -136,7 +145,7 @@ def _engines():
 
 
 def engine_digests() -> dict:
-    import sim
+    sim = _package()
 
     run_numpy, run_simpy = _engines()
     out = {}
@@ -153,7 +162,7 @@ def engine_digests() -> dict:
 def _cli(args: list[str]) -> None:
     from click.testing import CliRunner
 
-    from cli.main import main as cli
+    from drawdown.cli.main import main as cli
 
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     if result.exit_code != 0:
@@ -161,7 +170,7 @@ def _cli(args: list[str]) -> None:
 
 
 def run_dir_digests(work: Path) -> dict:
-    import sim
+    sim = _package()
 
     jobs = [(name, seed, "numpy", RUN_REPS) for name in sim.list_scenarios() for seed in SEEDS]
     jobs += [(name, SEEDS[0], "simpy", SIMPY_RUN_REPS) for name in ("doha-2021-05-01", "enablers-leave-first")]

@@ -1,4 +1,4 @@
-"""The threat: attack rates, attack means and the draws of counts (DESIGN §1.6).
+"""The threat: attack rates, attack means and the draws of counts (docs/design.md §1.6).
 
 Both engines call these helpers with arrays, so every floating-point value that
 decides an integer outcome is computed by the same code on the same inputs.
@@ -20,7 +20,7 @@ def attack_rates(scenario, V: np.ndarray | None = None) -> np.ndarray:
     With a deadline ``D``: ``attack_rate_before`` while ``t <= D``, then
     ``attack_rate_after * (1 + escalation_per_week * ((t - D - 1) // 7))``; shape ``(H,)``.
     Without a deadline: ``attack_rate_before + violence_coupling * max(V[t], 0)``,
-    shape ``(H, R)`` (``V`` from :func:`sim.council.violence_index`).
+    shape ``(H, R)`` (``V`` from :func:`drawdown.draws.violence_index`).
     """
     th = scenario.threat
     H = scenario.horizon_days
@@ -51,14 +51,14 @@ def attacks_before_order(scenario, rate: np.ndarray, first_drawn: np.ndarray, u:
     day's mean over the force is ``rate[t] * w / initial_force`` with the constant
     ``w = sum(attack_multiplier[base] * troops at base)``. The total over days
     ``0 .. a-1`` is Poisson with the summed mean, drawn by inverse CDF from ``u[:, 0]``;
-    its casualties from ``u[:, 1]`` (DESIGN §1.6 summed over days and bases).
+    its casualties from ``u[:, 1]`` (docs/design.md §1.6 summed over days and bases).
 
     Parameters
     ----------
     rate : ndarray (H,) or (H, R)
         From :func:`attack_rates`.
     first_drawn : ndarray (R,)
-        From :func:`sim.draws.first_drawn_days` (``H`` when no order is given).
+        From :func:`drawdown.draws.first_drawn_days` (``H`` when no order is given).
     u : ndarray (R, 2)
         The ``before_order`` stream.
 

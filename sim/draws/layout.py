@@ -157,8 +157,8 @@ class BlockDraws:
 
     Examples
     --------
-    >>> import sim
-    >>> s = sim.load("doha-2021-05-01")
+    >>> import drawdown
+    >>> s = drawdown.load("doha-2021-05-01")
     >>> d = BlockDraws(s, seed=1, block=0, rows=10)
     >>> d.council.shape, d.national_delay_days.shape
     ((540, 10), (10, 40))
@@ -236,8 +236,8 @@ class DaySlabs:
     (arrays of shape ``(rows, width)``); asking for slab ``k`` draws slabs up to ``k``
     once, so a block draws as many as its longest replication uses and no more.
 
-    >>> import sim
-    >>> slabs = BlockDraws(sim.load("doha-2021-05-01"), seed=1, block=0, rows=3).slabs()
+    >>> import drawdown
+    >>> slabs = BlockDraws(drawdown.load("doha-2021-05-01"), seed=1, block=0, rows=3).slabs()
     >>> slabs[2][1].shape, len(slabs)
     ((3, 6), 3)
     """

@@ -1,8 +1,8 @@
-"""The vectorised numpy engine: the model of DESIGN §1 over many replications at once.
+"""The vectorised numpy engine: the model of docs/design.md §1 over many replications at once.
 
 It gives the SimPy reference engine's outcomes replication by replication: it reads
-the same draws (:mod:`sim.draws`), calls the same shared code for the council, the
-conditions and the threat, and follows the same daily order (DESIGN §1.7) with array
+the same draws (:mod:`drawdown.draws`), calls the same shared code for the council, the
+conditions and the threat, and follows the same daily order (docs/design.md §1.7) with array
 operations over replications instead of processes. Nothing runs per replication in
 Python.
 
@@ -11,7 +11,7 @@ whatever the number of replications, and results do not depend on the chunk size
 
 How it goes fast, in the order the savings were measured:
 
-- Each replication runs on its own clock from its first drawn day (DESIGN §2, draw
+- Each replication runs on its own clock from its first drawn day (docs/design.md §2, draw
   layout 2), all in lockstep: step ``k`` is each replication's day ``first_drawn + k``,
   so the days before the order cost nothing and no replication waits for another.
 - Rows are sorted by the step their first contingent is ready, so those with anything
@@ -32,10 +32,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .draws import BLOCK_SIZE, BlockDraws, blocks_for
-from .inputs import StateFree
+from ..draws import (
+    BLOCK_SIZE,
+    BlockDraws,
+    CasualtyTable,
+    HitTable,
+    StateFree,
+    attack_mean,
+    base_factors,
+    blocks_for,
+    poisson_inv,
+)
 from .outcomes import Outcomes, finish_outcomes
-from .threat import CasualtyTable, HitTable, attack_mean, base_factors, poisson_inv
 
 __all__ = ["run_numpy", "iter_chunks", "DEFAULT_CHUNK_BLOCKS"]
 
@@ -502,9 +510,9 @@ def run_numpy(scenario, reps: int, seed: int, *, first_block: int = 0, record_da
 
     Examples
     --------
-    >>> import sim
-    >>> from sim.numpy_engine import run_numpy
-    >>> out = run_numpy(sim.load("doha-2021-05-01"), reps=500, seed=7)
+    >>> import drawdown
+    >>> from drawdown.engines import run_numpy
+    >>> out = run_numpy(drawdown.load("doha-2021-05-01"), reps=500, seed=7)
     >>> out.exit_day.shape
     (500, 40)
     """

@@ -1,7 +1,7 @@
 """The council and the security conditions: what depends on no state of the force.
 
 Both engines call these functions, so the decision day and the day conditions are
-met are the same bits in both (DESIGN §1.1, §1.5).
+met are the same bits in both (docs/design.md §1.1, §1.5).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def violence_index(conditions, eps) -> np.ndarray:
     array, or a list of ``(H, r)`` arrays whose columns are taken side by side (joining
     them first would cost a pass over memory for nothing).
 
-    >>> from sim.scenario import Conditions
+    >>> from drawdown.scenario import Conditions
     >>> c = Conditions(initial=1.0, target=0.0, reversion=0.5, volatility=0.0, threshold=0.3, hold_days=2)
     >>> violence_index(c, np.zeros((4, 1)))[:, 0]
     array([1.   , 0.5  , 0.25 , 0.125])
@@ -47,7 +47,7 @@ def violence_index(conditions, eps) -> np.ndarray:
 def conditions_met_day(conditions, V: np.ndarray) -> np.ndarray:
     """First day ``t`` with ``V[t-hold+1 .. t]`` all at or below the threshold; -1 if none.
 
-    >>> from sim.scenario import Conditions
+    >>> from drawdown.scenario import Conditions
     >>> c = Conditions(initial=1.0, target=0.0, reversion=0.5, volatility=0.0, threshold=0.3, hold_days=2)
     >>> conditions_met_day(c, violence_index(c, np.zeros((5, 1))))
     array([3], dtype=int32)

@@ -11,7 +11,7 @@ import tomllib
 from decimal import Decimal
 from pathlib import Path
 
-from .errors import Problem, ScenarioError
+from ..errors import Problem, ScenarioError
 
 __all__ = ["scenario_dir", "list_scenario_files", "find_scenario", "read_chain"]
 
@@ -19,16 +19,16 @@ __all__ = ["scenario_dir", "list_scenario_files", "find_scenario", "read_chain"]
 def scenario_dir() -> Path:
     """The directory of the shipped scenarios (installed or in a source checkout).
 
-    Installed, ``scenarios/`` is the namespace package ``sim._scenarios`` beside this
-    module (``importlib.resources`` gives a ``MultiplexedPath`` for it, not a path, so
+    Installed, ``scenarios/`` is the package ``drawdown._scenarios`` beside the
+    package (``importlib.resources`` gives a ``MultiplexedPath`` for it, not a path, so
     the directory is found from this file); in a checkout it is ``scenarios/`` at the
     repository root.
     """
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_scenarios", here.parent / "scenarios"):
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "_scenarios", package.parent / "scenarios"):
         if candidate.is_dir() and any(candidate.glob("*.toml")):
             return candidate
-    return here.parent / "scenarios"
+    return package.parent / "scenarios"
 
 
 def list_scenario_files() -> list[Path]:

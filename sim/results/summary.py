@@ -1,4 +1,4 @@
-"""Exactly mergeable summaries of replications (DESIGN §3, §6).
+"""Exactly mergeable summaries of replications (docs/design.md §3, §6).
 
 A :class:`Summary` holds everything the reports need about a set of replications,
 in integers only: count histograms of the day outcomes (with a last bin for "never"
@@ -14,9 +14,10 @@ size, blocks covered) and refuses to merge with a summary that does not match it
 
 Example
 -------
->>> import sim
->>> from sim.summary import Summary, summarize
->>> s = sim.load("doha-2021-05-01")
+>>> from drawdown.batch import summarize
+>>> import drawdown
+>>> from drawdown.results import Summary; from drawdown.batch import summarize
+>>> s = drawdown.load("doha-2021-05-01")
 >>> a = summarize(s, 200, seed=3, block_size=100, blocks=[(0, 100)])
 >>> b = summarize(s, 200, seed=3, block_size=100, blocks=[(1, 100)])
 >>> whole = summarize(s, 200, seed=3, block_size=100)
@@ -33,25 +34,29 @@ import io
 import json
 import math
 import zipfile
-from collections import namedtuple
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .draws import BLOCK_SIZE, LAYOUT_VERSION
-from .errors import ResultError
-from .files import atomic_write
+from ..draws import BLOCK_SIZE, LAYOUT_VERSION
+from ..errors import ResultError
+from .environment import environment
+from .stats import (
+    Estimate,
+    Probability,
+    exact_sums,
+    proportion,
+    quantile_rank,
+    sample_variance,
+)
+from .store import atomic_write
 
 __all__ = [
     "Summary",
     "Book",
     "Estimate",
     "Probability",
-    "wilson",
-    "summarize",
-    "simd_features",
-    "environment",
     "DAY_HISTOGRAMS",
     "COUNT_HISTOGRAMS",
     "MOMENTS",
@@ -80,7 +85,7 @@ EVENTS = ("met_deadline", "left_before_conditions", "censored")
 TROOP_BINS = 256
 #: Retrograde completion per day in ``RETRO_BINS + 1`` bins: ``lifted * 200 // liftable``.
 RETRO_BINS = 200
-#: More censored replications than this fraction deserve a loud warning (DESIGN §3).
+#: More censored replications than this fraction deserve a loud warning (docs/design.md §3).
 CENSORED_WARNING_FRACTION = 0.01
 
 _FORMAT = "drawdown-summary"
@@ -91,50 +96,10 @@ _DAILY = ("troops_hist", "troops_sum", "troops_min", "troops_max", "troops_zero"
           "retro_min", "retro_max", "retro_zero")
 _INT63 = 2**63
 
-Estimate = namedtuple("Estimate", "mean se n")
-Estimate.__doc__ = """A mean with its Monte Carlo standard error (``nan`` when ``n < 2``)."""
-
-Probability = namedtuple("Probability", "value se low high k n")
-Probability.__doc__ = """A probability ``k / n`` with its binomial standard error
-``sqrt(p (1 - p) / n)`` and its Wilson 95% interval ``[low, high]``."""
-
 
 # -- the book ---------------------------------------------------------------------------
-def simd_features() -> str:
-    """numpy's SIMD features in use, in a stable form: ``"baseline:...;dispatch:..."``.
-
-    The baseline features are those numpy was built for; the dispatch features are
-    those it was built with *and* this CPU has, in numpy's order.
-
-    >>> simd_features().startswith("baseline:")
-    True
-    """
-    try:
-        from numpy._core import _multiarray_umath as mu
-    except ImportError:  # numpy < 2
-        from numpy.core import _multiarray_umath as mu  # type: ignore[no-redef]
-    features = getattr(mu, "__cpu_features__", {})
-    baseline = list(getattr(mu, "__cpu_baseline__", []))
-    dispatch = [f for f in getattr(mu, "__cpu_dispatch__", []) if features.get(f)]
-    return f"baseline:{','.join(baseline)};dispatch:{','.join(dispatch)}"
 
 
-def environment() -> dict:
-    """The versions a summary records: package, numpy, scipy and numpy's SIMD features.
-
-    >>> sorted(environment())
-    ['numpy_version', 'scipy_version', 'simd', 'version']
-    """
-    import scipy
-
-    from . import __version__
-
-    return {
-        "version": __version__,
-        "numpy_version": np.__version__,
-        "scipy_version": scipy.__version__,
-        "simd": simd_features(),
-    }
 
 
 @dataclass(frozen=True)
@@ -148,7 +113,7 @@ class Book:
     version, numpy_version, scipy_version, simd
         The software and the CPU features numpy dispatches to.
     layout_version
-        Version of the draw layout (:data:`sim.draws.LAYOUT_VERSION`).
+        Version of the draw layout (:data:`drawdown.draws.LAYOUT_VERSION`).
     horizon_days, deadline_day, total_troops, liftable_t, n_contingents, n_bases
         Shapes and scales of the histograms (all follow from the scenario hash).
     """
@@ -190,19 +155,6 @@ class Book:
 
 
 # -- exact integer helpers ----------------------------------------------------------------
-def _exact_sums(x: np.ndarray) -> tuple[int, int]:
-    """Sum and sum of squares of an integer array, exactly, as Python ints."""
-    x = np.asarray(x)
-    if x.size == 0:
-        return 0, 0
-    if x.dtype.kind not in "iub":
-        raise ValueError(f"expected integers, got {x.dtype}")
-    x = x.astype(np.int64, copy=False)
-    m = max(abs(int(x.max())), abs(int(x.min())))
-    if m < 2**31 and m * m * x.size < _INT63:
-        return int(x.sum()), int(np.dot(x, x))
-    values = x.tolist()
-    return sum(values), sum(v * v for v in values)
 
 
 def _day_hist(days: np.ndarray, H: int, name: str) -> np.ndarray:
@@ -265,19 +217,6 @@ def _daily_part(troops: np.ndarray, lifted: np.ndarray, book, H: int) -> dict:
     }
 
 
-def _rank(n: int, q: float) -> int:
-    """How many of ``n`` sorted values the ``q`` quantile needs: numpy's ``inverted_cdf``.
-
-    The quantile is the smallest ``v`` with ``count(x <= v) >= q * n``; the rank is
-    computed with the very float operations of :func:`numpy.quantile`.
-    """
-    q = float(q)
-    if not 0.0 <= q <= 1.0:
-        raise ValueError(f"quantile must be in [0, 1], got {q}")
-    index = n * q - 1.0
-    prev = math.floor(index)
-    idx = prev + 1 if index - prev > 0 else prev
-    return min(max(idx, 0), n - 1) + 1
 
 
 def _pad_add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -288,58 +227,13 @@ def _pad_add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion ``k / n``.
-
-    It stays inside [0, 1] and keeps a positive width when ``k`` is 0 or ``n``, where
-    the normal interval collapses to a point. ``n == 0`` gives ``(0.0, 1.0)``.
-
-    Parameters
-    ----------
-    k : int
-        Successes.
-    n : int
-        Trials.
-    z : float, optional
-        Normal quantile (1.96 for 95%).
-
-    Returns
-    -------
-    (low, high) : tuple of float
-
-    Examples
-    --------
-    >>> [round(x, 4) for x in wilson(5, 10)]
-    [0.2366, 0.7634]
-    >>> [round(x, 4) for x in wilson(0, 10)]
-    [0.0, 0.2775]
-    """
-    k, n = int(k), int(n)
-    if n == 0:
-        return 0.0, 1.0
-    if not 0 <= k <= n:
-        raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
-    p = k / n
-    z2 = z * z
-    denom = 1.0 + z2 / n
-    centre = (p + z2 / (2 * n)) / denom
-    half = z / denom * math.sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n))
-    low = 0.0 if k == 0 else max(0.0, centre - half)
-    high = 1.0 if k == n else min(1.0, centre + half)
-    return low, high
 
 
-def _probability(k: int, n: int) -> Probability:
-    if n == 0:
-        return Probability(math.nan, math.nan, 0.0, 1.0, k, n)
-    p = k / n
-    low, high = wilson(k, n)
-    return Probability(p, math.sqrt(p * (1.0 - p) / n), low, high, k, n)
 
 
 # -- the summary --------------------------------------------------------------------------
 class Summary:
-    """The exactly mergeable summary of a set of replications (DESIGN §3).
+    """The exactly mergeable summary of a set of replications (docs/design.md §3).
 
     Build one with :meth:`from_outcomes` (one chunk of an engine's outcomes) or
     :func:`summarize` (run an engine), join them with :meth:`merge` /
@@ -466,9 +360,9 @@ class Summary:
 
         Examples
         --------
-        >>> import sim
-        >>> from sim.numpy_engine import iter_chunks
-        >>> s = sim.load("doha-2021-05-01")
+        >>> import drawdown
+        >>> from drawdown.engines import iter_chunks
+        >>> s = drawdown.load("doha-2021-05-01")
         >>> [(blocks, out)] = list(iter_chunks(s, 50, 1, block_size=50))
         >>> summary = Summary.from_outcomes(s, out, blocks=blocks, seed=1, engine="numpy", block_size=50)
         >>> summary.n, summary.hist["exit_day"].shape
@@ -510,7 +404,7 @@ class Summary:
             hist[name] = _count_hist(getattr(outcomes, name), name)
         sums, sumsq = {}, {}
         for name in MOMENTS:
-            sums[name], sumsq[name] = _exact_sums(getattr(outcomes, name))
+            sums[name], sumsq[name] = exact_sums(getattr(outcomes, name))
         events = {name: int(np.count_nonzero(getattr(outcomes, name))) for name in EVENTS}
 
         daily = None
@@ -555,8 +449,9 @@ class Summary:
 
         Examples
         --------
-        >>> import sim
-        >>> s = sim.load("doha-2021-05-01")
+        >>> from drawdown.batch import summarize
+        >>> import drawdown
+        >>> s = drawdown.load("doha-2021-05-01")
         >>> a = summarize(s, 100, seed=5, block_size=50, blocks=[(0, 50)])
         >>> b = summarize(s, 100, seed=5, block_size=50, blocks=[(1, 50)])
         >>> a.merge(b) == b.merge(a) == summarize(s, 100, seed=5, block_size=50)
@@ -709,8 +604,9 @@ class Summary:
 
         Examples
         --------
-        >>> import sim, tempfile, os
-        >>> s = sim.load("doha-2021-05-01")
+        >>> from drawdown.batch import summarize
+        >>> import drawdown, tempfile, os
+        >>> s = drawdown.load("doha-2021-05-01")
         >>> summary = summarize(s, 20, seed=1, block_size=20)
         >>> path = os.path.join(tempfile.mkdtemp(), "summary.npz")
         >>> Summary.from_npz(summary.to_npz(path)) == summary
@@ -851,8 +747,9 @@ class Summary:
 
         Examples
         --------
-        >>> import sim
-        >>> s = sim.load("doha-2021-05-01")
+        >>> from drawdown.batch import summarize
+        >>> import drawdown
+        >>> s = drawdown.load("doha-2021-05-01")
         >>> summary = summarize(s, 100, seed=2, block_size=100)
         >>> lo, mid, hi = (summary.quantile("final_exit_day", q) for q in (0.05, 0.5, 0.95))
         >>> lo <= mid <= hi
@@ -862,7 +759,7 @@ class Summary:
         """
         self._need_reps()
         h, has_never = self._histogram(name, index)
-        k = _rank(self.n, q)
+        k = quantile_rank(self.n, q)
         i = int(np.searchsorted(np.cumsum(h), k, side="left"))
         if has_never and i == len(h) - 1:
             return None
@@ -893,8 +790,9 @@ class Summary:
 
         Examples
         --------
-        >>> import sim
-        >>> summary = summarize(sim.load("doha-2021-05-01"), 100, seed=2, block_size=100)
+        >>> from drawdown.batch import summarize
+        >>> import drawdown
+        >>> summary = summarize(drawdown.load("doha-2021-05-01"), 100, seed=2, block_size=100)
         >>> e = summary.estimate("casualties")
         >>> e.n, e.mean >= 0, e.se >= 0
         (100, True, True)
@@ -906,8 +804,7 @@ class Summary:
         mean = s / n
         if n < 2:
             return Estimate(mean, math.nan, n)
-        var = (n * s2 - s * s) / (n * (n - 1))  # exact integer numerator
-        return Estimate(mean, math.sqrt(var / n), n)
+        return Estimate(mean, math.sqrt(sample_variance(n, s, s2) / n), n)
 
     def mean(self, name: str) -> float:
         """Mean of a count outcome (see :meth:`estimate`)."""
@@ -924,8 +821,9 @@ class Summary:
 
         Examples
         --------
-        >>> import sim
-        >>> summary = summarize(sim.load("doha-2021-05-01"), 100, seed=2, block_size=100)
+        >>> from drawdown.batch import summarize
+        >>> import drawdown
+        >>> summary = summarize(drawdown.load("doha-2021-05-01"), 100, seed=2, block_size=100)
         >>> p = summary.probability("out_by_horizon")
         >>> p.n, p.low <= p.value <= p.high
         (100, True)
@@ -939,7 +837,7 @@ class Summary:
             k = self.events[name]
         else:
             raise KeyError(f"no event {name!r}; have {sorted(self.events) + ['out_by_horizon']}")
-        return _probability(k, self.n)
+        return proportion(k, self.n)
 
     def p_out_by(self, day: int | None = None):
         """Probability that the whole force is out by the end of ``day``.
@@ -950,8 +848,9 @@ class Summary:
 
         Examples
         --------
-        >>> import sim
-        >>> summary = summarize(sim.load("doha-2021-05-01"), 100, seed=2, block_size=100)
+        >>> from drawdown.batch import summarize
+        >>> import drawdown
+        >>> summary = summarize(drawdown.load("doha-2021-05-01"), 100, seed=2, block_size=100)
         >>> curve = summary.p_out_by()
         >>> curve.shape, bool((curve[1:] >= curve[:-1]).all())
         ((540,), True)
@@ -974,7 +873,7 @@ class Summary:
 
     def _daily_bins(self, hist: np.ndarray, qs) -> tuple[np.ndarray, np.ndarray]:
         """Per q and day: the rank ``k`` of the quantile and the bin that holds it."""
-        ranks = np.array([_rank(self.n, q) for q in qs], dtype=np.int64).reshape(-1, 1)
+        ranks = np.array([quantile_rank(self.n, q) for q in qs], dtype=np.int64).reshape(-1, 1)
         c = np.cumsum(hist, axis=1)
         bins = (c[None, :, :] < ranks[:, :, None]).sum(axis=2) if len(qs) else np.zeros((0, hist.shape[0]), np.int64)
         return ranks, bins
@@ -991,8 +890,9 @@ class Summary:
 
         Examples
         --------
-        >>> import sim
-        >>> summary = summarize(sim.load("doha-2021-05-01"), 100, seed=2, block_size=100)
+        >>> from drawdown.batch import summarize
+        >>> import drawdown
+        >>> summary = summarize(drawdown.load("doha-2021-05-01"), 100, seed=2, block_size=100)
         >>> bands = summary.daily_troops_quantiles((0.05, 0.5, 0.95))
         >>> bands.shape, float(bands[1, 0]), float(bands[1, -1])
         ((3, 540), 9600.0, 0.0)
@@ -1023,8 +923,9 @@ class Summary:
 
         Examples
         --------
-        >>> import sim
-        >>> summary = summarize(sim.load("doha-2021-05-01"), 100, seed=2, block_size=100)
+        >>> from drawdown.batch import summarize
+        >>> import drawdown
+        >>> summary = summarize(drawdown.load("doha-2021-05-01"), 100, seed=2, block_size=100)
         >>> r = summary.daily_retrograde_quantiles((0.05, 0.5, 0.95))
         >>> float(r[1, 0]), float(r[1, -1])
         (0.0, 1.0)
@@ -1070,8 +971,9 @@ class Summary:
 
         Examples
         --------
-        >>> import sim, json
-        >>> s = sim.load("doha-2021-05-01")
+        >>> from drawdown.batch import summarize
+        >>> import drawdown, json
+        >>> s = drawdown.load("doha-2021-05-01")
         >>> d = summarize(s, 100, seed=2, block_size=100).to_json_dict(s)
         >>> d["schema_version"], d["replications"], d["deadline"]
         (1, 100, '2021-05-01')
@@ -1148,75 +1050,5 @@ class Summary:
 
 
 # -- running ------------------------------------------------------------------------------
-def summarize(scenario, reps: int, seed: int, *, engine: str = "numpy", block_size: int = BLOCK_SIZE,
-              first_block: int = 0, blocks=None, chunk_blocks: int | None = None, progress=None) -> Summary:
-    """Run an engine and summarise its replications chunk by chunk (bounded memory).
-
-    Parameters
-    ----------
-    scenario : Scenario
-    reps : int
-        Replications: blocks ``first_block, ...`` of ``blocks_for(reps, block_size)``.
-        Ignored when ``blocks`` is given.
-    seed : int
-    engine : {"numpy", "simpy"}, optional
-    block_size : int, optional
-    first_block : int, optional
-    blocks : list of (int, int), optional
-        Exactly which ``(block, rows)`` to run (one unit of work of an executor).
-    chunk_blocks : int, optional
-        Blocks per numpy chunk (memory only; never changes the result).
-    progress : callable, optional
-        Called with the number of replications finished since the last call.
-
-    Returns
-    -------
-    Summary
-        With per-day data.
-
-    Examples
-    --------
-    >>> import sim
-    >>> s = sim.load("doha-2021-05-01")
-    >>> summarize(s, 2, seed=1, engine="simpy").n
-    2
-    """
-    from .draws import blocks_for
-
-    if blocks is None:
-        blocks = [(first_block + b, rows) for b, rows in blocks_for(reps, block_size)]
-    blocks = [(int(b), int(r)) for b, r in blocks]
-    if not blocks:
-        raise ValueError("nothing to run: no replications")
-    if engine not in ("numpy", "simpy"):
-        raise ValueError(f"unknown engine {engine!r}: expected 'numpy' or 'simpy'")
-    # Each chunk's summary is folded into the running total at once (merging is exact
-    # integer arithmetic, so the bits do not depend on how the merges are grouped):
-    # memory holds one chunk's outcomes and two summaries, whatever the replications.
-    total = None
-    for chunk, out in _outcome_chunks(scenario, seed, engine, blocks, block_size, chunk_blocks, progress):
-        part = Summary.from_outcomes(scenario, out, blocks=chunk, seed=seed, engine=engine, block_size=block_size)
-        del out
-        total = part if total is None else Summary.merge_all([total, part])
-        del part
-    return total
 
 
-def _outcome_chunks(scenario, seed, engine, blocks, block_size, chunk_blocks, progress):
-    """Yield ``(blocks, outcomes)`` chunk by chunk, with per-day arrays."""
-    if engine == "numpy":
-        from .numpy_engine import iter_chunks
-
-        kw = {} if chunk_blocks is None else {"chunk_blocks": chunk_blocks}
-        chunks = iter_chunks(scenario, sum(r for _, r in blocks), seed, block_size=block_size, blocks=blocks, **kw)
-        for chunk, out in chunks:
-            if progress is not None:
-                progress(sum(r for _, r in chunk))
-            yield chunk, out
-            del out  # not held while the next chunk runs
-    else:
-        from .simpy_engine import run_simpy
-
-        for b, rows in blocks:
-            yield [(b, rows)], run_simpy(scenario, rows, seed, first_block=b, record_daily=True,
-                                         block_size=block_size, progress=progress)

@@ -1,7 +1,7 @@
 """Comparing scenarios with common random numbers: paired differences (``drawdown compare``).
 
 Every scenario runs the same blocks with the same seed, so replication ``i`` of each
-sees the same draws (DESIGN §2): the differences between scenarios are computed
+sees the same draws (docs/design.md §2): the differences between scenarios are computed
 replication by replication, and their Monte Carlo error is usually far smaller than
 that of two independent runs. For each scenario after the first (the baseline) a
 :class:`Comparison` reports, with a 95% confidence interval from the paired
@@ -22,14 +22,14 @@ replications and the standard error an unpaired comparison would have had:
   bootstrap seeded from the run's seed: resampling replication pairs for the paired
   error, each scenario's replications independently for the unpaired one.
 
-Like :class:`~sim.summary.Summary`, a comparison holds integers only and merges
+Like :class:`~drawdown.results.Summary`, a comparison holds integers only and merges
 exactly: the comparisons of disjoint sets of blocks merge into the comparison of all.
 
 Example
 -------
->>> import sim
->>> from sim.paired import compare
->>> a, b = sim.load("doha-2021-05-01"), sim.load("announced-2021-09-11")
+>>> import drawdown
+>>> from drawdown.batch import compare
+>>> a, b = drawdown.load("doha-2021-05-01"), drawdown.load("announced-2021-09-11")
 >>> c = compare([a, b], 500, seed=1)
 >>> d = c.difference(1, "withdrawal_days")  # order to last out: the same draws
 >>> d.se_paired < d.se_unpaired
@@ -39,20 +39,19 @@ True
 from __future__ import annotations
 
 import math
+import re
 from collections import namedtuple
 
 import numpy as np
 
-from .draws import BLOCK_SIZE, blocks_for
-from .errors import ResultError
-from .report import facts_of, iter_outcomes
-from .summary import SCHEMA_VERSION, Summary, _exact_sums, _rank
+from ..errors import ResultError
+from .facts import facts_of
+from .stats import Estimate, exact_sums, quantile_rank, sample_variance
+from .summary import SCHEMA_VERSION, Summary
 
-__all__ = ["compare", "Comparison", "Difference", "BOOTSTRAP_RESAMPLES", "MEASURES", "write_compare_dir",
-           "read_compare_dir", "COMPARE_JSON", "folder_names"]
+__all__ = ["BOOTSTRAP_RESAMPLES", "MEASURES", "Comparison", "Difference", "PairedSums", "folder_names", "headline_indicator",
+           "probability_name"]
 
-#: The comparison document in a ``drawdown compare --out`` directory.
-COMPARE_JSON = "compare.json"
 
 #: Bootstrap resamples for the median's standard errors and interval.
 BOOTSTRAP_RESAMPLES = 400
@@ -70,15 +69,17 @@ an unpaired comparison (independent runs) would have had. ``None`` where undefin
 (a median among replications not out by the horizon)."""
 
 
-def _probability_name(scenarios) -> str:
+def probability_name(scenarios) -> str:
+    """The headline probability of a comparison: ``met_deadline`` when every scenario has a deadline."""
     return "met_deadline" if all(facts_of(s).deadline_day is not None for s in scenarios) else "out_by_horizon"
 
 
-def _indicator(out, name: str) -> np.ndarray:
+def headline_indicator(out, name: str) -> np.ndarray:
+    """Per replication, 1 where the headline probability's event holds, as int64."""
     return (out.met_deadline if name == "met_deadline" else ~out.censored).astype(np.int64)
 
 
-class _Pair:
+class PairedSums:
     """Integer sums of the paired differences of scenario ``j`` and the baseline."""
 
     def __init__(self, H0: int, H1: int):
@@ -90,20 +91,20 @@ class _Pair:
 
     def add(self, base: dict, other: dict) -> None:
         for k in self.sums:
-            s, s2 = _exact_sums(other[k] - base[k])
+            s, s2 = exact_sums(other[k] - base[k])
             self.sums[k][0] += s
             self.sums[k][1] += s2
         both = (base["duration"] >= 0) & (other["duration"] >= 0)
         x, y = base["duration"][both], other["duration"][both]
-        acc = [int(both.sum()), *_exact_sums(x), *_exact_sums(y), *_exact_sums(y - x)]
+        acc = [int(both.sum()), *exact_sums(x), *exact_sums(y), *exact_sums(y - x)]
         self.durations = [u + v for u, v in zip(self.durations, acc)]
         H0, H1 = self.joint.shape[0] - 1, self.joint.shape[1] - 1
         a = np.where(base["final"] < 0, H0, base["final"]).astype(np.int64)
         b = np.where(other["final"] < 0, H1, other["final"]).astype(np.int64)
         self.joint += np.bincount(a * (H1 + 1) + b, minlength=self.joint.size).reshape(self.joint.shape)
 
-    def merged(self, other: "_Pair") -> "_Pair":
-        out = _Pair(self.joint.shape[0] - 1, self.joint.shape[1] - 1)
+    def merged(self, other: "PairedSums") -> "PairedSums":
+        out = PairedSums(self.joint.shape[0] - 1, self.joint.shape[1] - 1)
         for k in out.sums:
             out.sums[k] = [self.sums[k][0] + other.sums[k][0], self.sums[k][1] + other.sums[k][1]]
         out.durations = [u + v for u, v in zip(self.durations, other.durations)]
@@ -115,23 +116,19 @@ def _mean_difference(n: int, s: int, s2: int, var0: float, var1: float) -> Diffe
     mean = s / n
     if n < 2:
         return Difference(mean, None, None, None, None, n)
-    var = (n * s2 - s * s) / (n * (n - 1))
+    var = sample_variance(n, s, s2)
     se = math.sqrt(max(var, 0.0) / n)
     unpaired = math.sqrt((var0 + var1) / n)
     return Difference(mean, mean - _Z95 * se, mean + _Z95 * se, se, unpaired, n)
 
 
 def _binary_var(k: int, n: int) -> float:
-    return (n * k - k * k) / (n * (n - 1)) if n > 1 else math.nan
+    return sample_variance(n, k, k)  # the sum of squares of 0/1 values is their sum
 
 
 def _count_var(summary: Summary, name: str) -> float:
-    n, s, s2 = summary.n, summary.sums[name], summary.sumsq[name]
-    return (n * s2 - s * s) / (n * (n - 1)) if n > 1 else math.nan
+    return sample_variance(summary.n, summary.sums[name], summary.sumsq[name])
 
-
-def _var(n: int, s: int, s2: int) -> float:
-    return (n * s2 - s * s) / (n * (n - 1)) if n > 1 else math.nan
 
 
 def _medians(counts: np.ndarray, bins: np.ndarray, k: int) -> np.ndarray:
@@ -145,7 +142,7 @@ def _bootstrap_median_difference(joint: np.ndarray, n: int, point, rng, resample
     H0, H1 = joint.shape[0] - 1, joint.shape[1] - 1
     if point is None:
         return Difference(None, None, None, None, None, n)
-    k = _rank(n, 0.5)
+    k = quantile_rank(n, 0.5)
     rows, cols = np.nonzero(joint)
     cells = joint[rows, cols].astype(np.float64)
     draws = rng.multinomial(n, cells / cells.sum(), size=resamples)
@@ -228,13 +225,11 @@ class Comparison:
     def withdrawal_days(self, k: int):
         """Mean days from the order to the last troops out in scenario ``k``, over its
         replications with an order that finish within the horizon: an
-        :class:`~sim.summary.Estimate` (``nan`` mean when there are none)."""
-        from .summary import Estimate
-
+        :class:`~drawdown.results.Estimate` (``nan`` mean when there are none)."""
         m, s, s2 = self._durations[k]
         if m == 0:
             return Estimate(math.nan, math.nan, 0)
-        v = _var(m, s, s2)
+        v = sample_variance(m, s, s2)
         return Estimate(s / m, math.sqrt(v / m) if m > 1 else math.nan, m)
 
     def _p(self, summary: Summary):
@@ -266,7 +261,7 @@ class Comparison:
             m, sx, sx2, sy, sy2, sd, sd2 = pair.durations
             if m == 0:
                 return Difference(None, None, None, None, None, 0)
-            return _mean_difference(m, sd, sd2, _var(m, sx, sx2), _var(m, sy, sy2))
+            return _mean_difference(m, sd, sd2, sample_variance(m, sx, sx2), sample_variance(m, sy, sy2))
         if measure == "median_final_exit_day":
             m0, m1 = base.quantile("final_exit_day", 0.5), other.quantile("final_exit_day", 0.5)
             point = None if m0 is None or m1 is None else m1 - m0
@@ -361,74 +356,12 @@ def _fmt(x, fmt: str, none: str) -> str:
     return none if x is None or not math.isfinite(x) else fmt.format(x)
 
 
-def compare(scenarios, reps: int, seed: int, *, engine: str = "numpy", block_size: int = BLOCK_SIZE,
-            group_blocks: int | None = None, progress=None) -> Comparison:
-    """Run ``scenarios`` over the same blocks with the same seed and compare them.
-
-    Blocks run in groups; each group runs every scenario, summarises it and adds the
-    paired differences of its replications, so memory is bounded by a group.
-
-    Parameters
-    ----------
-    scenarios : list of Scenario
-        Two or more (one gives a comparison with no differences); the first is the baseline.
-    reps : int
-    seed : int
-    engine : {"numpy", "simpy"}
-    group_blocks : int, optional
-        Blocks per group (memory only; never changes the result).
-    progress : callable, optional
-        Called with the number of replications finished since the last call (over all
-        scenarios: ``reps * len(scenarios)`` in all).
-
-    Returns
-    -------
-    Comparison
-    """
-    from .numpy_engine import DEFAULT_CHUNK_BLOCKS
-
-    scenarios = list(scenarios)
-    if not scenarios:
-        raise ValueError("nothing to compare")
-    blocks = blocks_for(reps, block_size)
-    if not blocks:
-        raise ValueError("nothing to run: no replications")
-    probability = _probability_name(scenarios)
-    g = int(group_blocks or DEFAULT_CHUNK_BLOCKS)
-    totals: list = [None for _ in scenarios]
-    pairs = [_Pair(scenarios[0].horizon_days, s.horizon_days) for s in scenarios[1:]]
-    durations = [[0, 0, 0] for _ in scenarios]
-    for i in range(0, len(blocks), g):
-        group = blocks[i : i + g]
-        values = []
-        for k, s in enumerate(scenarios):
-            chunks = []
-            for chunk, out in iter_outcomes(s, group, seed, engine=engine, block_size=block_size, chunk_blocks=g,
-                                            progress=progress):
-                part = Summary.from_outcomes(s, out, blocks=chunk, seed=seed, engine=engine, block_size=block_size)
-                totals[k] = part if totals[k] is None else Summary.merge_all([totals[k], part])
-                duration = np.where((out.final_exit_day >= 0) & (out.decision_day >= 0),
-                                    out.final_exit_day.astype(np.int64) - out.decision_day, -1)
-                chunks.append({"probability": _indicator(out, probability), "casualties": out.casualties,
-                               "final": out.final_exit_day, "duration": duration})
-            values.append({key: np.concatenate([c[key] for c in chunks]) for key in chunks[0]})
-        for pair, other in zip(pairs, values[1:]):
-            pair.add(values[0], other)
-        for acc, v in zip(durations, values):
-            d = v["duration"][v["duration"] >= 0]
-            for i, x in enumerate((len(d), *_exact_sums(d))):
-                acc[i] += x
-    return Comparison(scenarios, totals, pairs, probability, durations)
-
-
 def folder_names(names) -> list[str]:
     """A folder name per scenario, unique, safe in a path: ``["doha-2021-05-01", ...]``.
 
     >>> folder_names(["a", "b/c", "a"])
     ['a', 'b_c', 'a-2']
     """
-    import re
-
     out, seen = [], set()
     for name in names:
         base = re.sub(r"[^A-Za-z0-9._-]", "_", str(name)).lstrip(".") or "scenario"
@@ -439,47 +372,3 @@ def folder_names(names) -> list[str]:
         seen.add(folder)
         out.append(folder)
     return out
-
-
-def write_compare_dir(out_dir, comparison: Comparison, doc: dict | None = None, *, plots: bool = True) -> list:
-    """Write a comparison to ``out_dir``: ``compare.json`` (``doc``, by default
-    :meth:`Comparison.to_json_dict`), ``compare.png`` (:func:`sim.plots.compare_figure`)
-    and, per scenario, a folder with ``summary.json``, ``summary.npz``,
-    ``contingents.csv`` and ``daily.csv`` (:func:`sim.report.write_run_dir` without
-    plots). Returns the paths written."""
-    from pathlib import Path
-
-    from .report import write_json, write_run_dir
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    doc = comparison.to_json_dict() if doc is None else doc
-    paths = []
-    for s, summary, entry in zip(comparison.scenarios, comparison.summaries, doc["scenarios"]):
-        paths.extend(write_run_dir(out_dir / entry["dir"], s, summary, plots=False))
-    paths.append(write_json(out_dir / COMPARE_JSON, doc))
-    if plots:
-        from .plots import COMPARE_PLOT, compare_figure, save_figure
-
-        fig = compare_figure(list(zip(comparison.scenarios, comparison.summaries)))
-        paths.append(save_figure(fig, out_dir / COMPARE_PLOT))
-    return paths
-
-
-def read_compare_dir(directory) -> tuple[dict, list]:
-    """Read a directory written by :func:`write_compare_dir`: ``(doc, runs)`` with
-    ``runs`` the ``(facts, summary, summary_json)`` of each scenario, baseline first."""
-    import json
-    from pathlib import Path
-
-    from .report import read_run_dir
-
-    directory = Path(directory)
-    path = directory / COMPARE_JSON
-    try:
-        doc = json.loads(path.read_text())
-        folders = [entry["dir"] for entry in doc["scenarios"]]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise ResultError(f"{path}: cannot read the comparison ({type(e).__name__}: {e})") from e
-    runs = [read_run_dir(directory / f) for f in folders]
-    return doc, runs

@@ -1,8 +1,8 @@
 """Plots of a run's summary, with matplotlib (no pyplot, no global backend).
 
-Each function takes the scenario (a :class:`~sim.scenario.Scenario`, a
-:class:`~sim.report.ScenarioFacts` or a ``summary.json`` dict) and its
-:class:`~sim.summary.Summary`, and returns a :class:`matplotlib.figure.Figure` with
+Each function takes the scenario (a :class:`~drawdown.scenario.Scenario`, a
+:class:`~drawdown.results.ScenarioFacts` or a ``summary.json`` dict) and its
+:class:`~drawdown.results.Summary`, and returns a :class:`matplotlib.figure.Figure` with
 calendar dates on the x axis, labelled axes, a legend and a title:
 
 * :func:`drawdown_figure` -- fan chart of troops in country (5–95% and 25–75% bands,
@@ -21,10 +21,10 @@ calendar dates on the x axis, labelled axes, a legend and a title:
 
 Example
 -------
->>> import sim, tempfile
->>> from sim.summary import summarize
->>> from sim.plots import exit_dates_figure, save_figure
->>> s = sim.load("announced-2021-09-11")
+>>> import drawdown, tempfile
+>>> from drawdown.batch import summarize
+>>> from drawdown.report import exit_dates_figure, save_figure
+>>> s = drawdown.load("announced-2021-09-11")
 >>> fig = exit_dates_figure(s, summarize(s, 100, seed=1))
 >>> fig.axes[0].get_ylabel()
 'P(all troops out by date)'
@@ -40,7 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .report import QUANTILES, _check, atomic_write, facts_of
+from ..results import atomic_write, check_facts, facts_of, wilson
+from .text import QUANTILES
 
 __all__ = [
     "drawdown_figure",
@@ -142,7 +143,7 @@ def drawdown_figure(scenario, summary):
     liftable equipment out, with its 5–95% band.
     """
     f = facts_of(scenario)
-    _check(f, summary)
+    check_facts(f, summary)
     t0, t1 = _span(f, summary)
     days = np.arange(t0, t1 + 1)
     x = _dates(f, days + 1)  # end of day t
@@ -185,7 +186,6 @@ def drawdown_figure(scenario, summary):
 
 def _exit_curve(summary):
     """P(out by the end of day t) for t = 0 .. H-1, with Wilson 95% bounds."""
-    from .summary import wilson
 
     n = summary.n
     counts = np.cumsum(summary.hist["final_exit_day"][:-1])
@@ -198,7 +198,7 @@ def exit_dates_figure(scenario, summary):
     """Cumulative probability that the whole force is out by each date
     (``exit-dates.png``), with a pointwise Wilson 95% band and the deadline marked."""
     f = facts_of(scenario)
-    _check(f, summary)
+    check_facts(f, summary)
     t0, t1 = _span(f, summary)
     p, lo, hi = _exit_curve(summary)
     days = np.arange(t0, t1 + 1)
@@ -228,7 +228,7 @@ def contingents_figure(scenario, summary):
     the median, ordered by median exit (``contingents.png``). A window that reaches
     past the horizon is drawn to the horizon, hatched."""
     f = facts_of(scenario)
-    _check(f, summary)
+    check_facts(f, summary)
     qs = summary.contingent_exit_quantiles(QUANTILES)
     H = summary.horizon_days
     big = H + 1
@@ -287,7 +287,7 @@ def compare_figure(items, *, title: str | None = None):
     if not items:
         raise ValueError("nothing to compare")
     for f, summary in items:
-        _check(f, summary)
+        check_facts(f, summary)
     colours = ["#2166ac", "#b2182b", "#1b7837", "#762a83", "#e08214", "#35978f", "#8c510a", "#4d4d4d"]
     styles = ["-", "-", "--", "-.", ":"]
     fig = _figure(10, 6)

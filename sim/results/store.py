@@ -1,7 +1,7 @@
 """Per-replication outcome files: ``replications.npz``.
 
-One ``.npz`` archive holds the outcome arrays of :class:`sim.outcomes.Outcomes` (one
-row per replication, dtypes as in :data:`sim.outcomes.OUTCOME_DTYPES`, ``-1`` for
+One ``.npz`` archive holds the outcome arrays of :class:`drawdown.engines.Outcomes` (one
+row per replication, dtypes as in :data:`drawdown.engines.OUTCOME_DTYPES`, ``-1`` for
 "never") and metadata as 0-d string arrays (scenario hash, seed, engine, versions).
 Nothing in it needs pickle: read it with ``numpy.load(path, allow_pickle=False)``.
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .outcomes import OUTCOME_DTYPES
+from ..engines import OUTCOME_DTYPES
 
 __all__ = ["write_replications", "read_replications", "ReplicationWriter", "REPLICATIONS_FILE"]
 
@@ -94,9 +94,9 @@ class ReplicationWriter:
 
     Examples
     --------
-    >>> import sim, tempfile, os
-    >>> from sim.numpy_engine import iter_chunks
-    >>> s = sim.load("doha-2021-05-01")
+    >>> import drawdown, tempfile, os
+    >>> from drawdown.engines import iter_chunks
+    >>> s = drawdown.load("doha-2021-05-01")
     >>> d = tempfile.mkdtemp()
     >>> with ReplicationWriter(os.path.join(d, REPLICATIONS_FILE), s, 120, meta={"seed": 1}) as w:
     ...     for chunk, out in iter_chunks(s, 120, 1, block_size=50, chunk_blocks=1):

@@ -1,4 +1,4 @@
-"""Parameter sweeps: many variants of a scenario, one summary each (DESIGN §6).
+"""Parameter sweeps: many variants of a scenario, one summary each (docs/design.md §6).
 
 A sweep spec is a TOML file::
 
@@ -55,7 +55,7 @@ A sweep directory (``drawdown sweep SPEC --out DIR``)::
                              their standard errors (:data:`RESULT_COLUMNS`)
 
 Resume (``--resume``) and shards (``--shard I/N``, points ``floor((I-1) P / N) ..
-floor(I P / N) - 1``) work by point, as for runs (:mod:`sim.rundir`).
+floor(I P / N) - 1``) work by point, as for runs (:mod:`drawdown.batch.rundir`).
 """
 
 from __future__ import annotations
@@ -73,12 +73,32 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from .draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
-from .errors import Problem, ResultError, ScenarioError
-from .keypath import format_key, parse_key
-from .schema import to_date
-from .rundir import (MANIFEST, SHARDS_DIR, Shard, check_out_dir, _clean_temporaries, _env_mismatch, atomic_write, check_environment,
-                     file_sha256, read_record, read_shard_records, write_record)
+from ..draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
+from ..errors import Problem, ResultError, ScenarioError
+from ..results import Summary, atomic_write, environment
+from ..scenario import (
+    find_scenario,
+    format_key,
+    key_kind,
+    load,
+    parse_key,
+    scenario_dir,
+    to_date,
+)
+from .executors import InProcess, Unit
+from .rundir import (
+    MANIFEST,
+    SHARDS_DIR,
+    Shard,
+    check_environment,
+    check_out_dir,
+    clean_temporaries,
+    environment_mismatch,
+    file_sha256,
+    read_record,
+    read_shard_records,
+    write_record,
+)
 
 __all__ = [
     "SWEEP_DESIGN_STREAM",
@@ -241,24 +261,6 @@ def _json_value(v):
     return v
 
 
-def _kind_of(path: tuple) -> str:
-    """The kind of a scenario key from the schema: int, number, date or other."""
-    from . import schema
-
-    key = None
-    if len(path) == 1:
-        key = schema.TOP.get(path[0])
-    elif len(path) == 2 and path[0] in schema.TABLES:
-        key = schema.TABLES[path[0]].get(path[1])
-    elif len(path) == 2 and path[0] == "contingent_defaults":
-        key = schema.CONTINGENT.get(path[1])
-    elif len(path) == 3 and path[0] == "bases":
-        key = schema.BASE.get(path[2])
-    elif len(path) == 3 and path[0] == "contingents":
-        key = schema.CONTINGENT.get(path[2])
-    kind = getattr(key, "kind", None)
-    return {"int": "int", "number": "number", "prob": "number", "date": "date",
-            "date_or_none": "date"}.get(kind, "other")
 
 
 def find_spec(name_or_path) -> Path:
@@ -267,7 +269,6 @@ def find_spec(name_or_path) -> Path:
     >>> find_spec("deadline-and-threat").name
     'deadline-and-threat.toml'
     """
-    from .sources import scenario_dir
 
     text = str(name_or_path)
     p = Path(text).expanduser()
@@ -279,7 +280,6 @@ def find_spec(name_or_path) -> Path:
 
 def shipped_specs() -> list[str]:
     """Names of the shipped sweep specs."""
-    from .sources import scenario_dir
 
     return sorted(p.stem for p in (scenario_dir() / "sweeps").glob("*.toml"))
 
@@ -387,7 +387,7 @@ def parse_spec(text: str, *, file: str = "<sweep>") -> SweepSpec:
             continue
         for k in sorted(set(body) - _FACTOR_KEYS):
             bad(f"{where}.{k}", f"unknown key; a factor has {', '.join(sorted(_FACTOR_KEYS))}")
-        f = _factor(format_key(path), _kind_of(path), body, design, where, bad)
+        f = _factor(format_key(path), key_kind(path), body, design, where, bad)
         if f is not None:
             factors.append(f)
     keys = [f.key for f in factors]
@@ -562,13 +562,11 @@ def point_label(values: dict) -> str:
 
 def load_base(spec: SweepSpec, base_file: str | None = None):
     """The spec's base scenario (from ``base_file`` when given: a recorded path)."""
-    import sim
 
-    from .sources import find_scenario
 
     if base_file is not None:
-        return sim.load(base_file)
-    return sim.load(find_scenario(spec.base, relative_to=spec.base_dir))
+        return load(base_file)
+    return load(find_scenario(spec.base, relative_to=spec.base_dir))
 
 
 def plan_points(spec: SweepSpec, base=None) -> tuple[object, list[SweepPoint], list[str]]:
@@ -711,7 +709,6 @@ class SweepBatch:
     """
 
     def __init__(self, spec, out_dir, *, resume: bool = False, shard=None):
-        from .summary import environment
 
         if not isinstance(spec, SweepSpec):
             spec = load_spec(spec)
@@ -757,7 +754,6 @@ class SweepBatch:
         return record
 
     def _collect_done(self, record):
-        from .summary import Summary
 
         (self.out_dir / POINTS_DIR).mkdir(parents=True, exist_ok=True)
         if self.shard is not None:
@@ -779,7 +775,7 @@ class SweepBatch:
             if not jpath.exists() or jpath.read_text() != point_json(p, summary):
                 atomic_write(jpath, point_json(p, summary))  # derived from the summary: no recomputation
             self.done[p.index] = entry or self._entry(p)
-        _clean_temporaries(self.out_dir / POINTS_DIR, names)
+        clean_temporaries(self.out_dir / POINTS_DIR, names)
 
     def _check_summary(self, summary, point, where):
         b = summary.book
@@ -834,7 +830,6 @@ class SweepBatch:
         return len(self.todo) * self.spec.replications
 
     def units(self, points):
-        from .executors import Unit
 
         s = self.spec
         return [Unit(p.scenario, s.seed, tuple(blocks_for(s.replications, s.block_size)), engine=s.engine,
@@ -842,7 +837,6 @@ class SweepBatch:
 
     def run(self, executor=None, *, progress=None) -> SweepResult:
         """Run the points not done yet and write the results (or the shard's manifest)."""
-        from .executors import InProcess
 
         own = executor is None
         executor = InProcess() if own else executor
@@ -870,7 +864,6 @@ class SweepBatch:
 
 def _write_sweep_results(out_dir: Path, spec, points, done: dict):
     """Read every point's summary (checked against its recorded sha256) and write results.csv."""
-    from .summary import Summary
 
     rows = []
     for p in points:
@@ -900,7 +893,6 @@ def merge_sweep(directory, *, progress=None):
         Naming the shard or point file: missing, duplicate, unfinished or corrupt
         shards or points, shards of different sweeps or versions.
     """
-    from .summary import Summary
 
     directory = Path(directory)
     shards = read_shard_records(directory, "sweep")
@@ -933,7 +925,7 @@ def merge_sweep(directory, *, progress=None):
             pt = points[e["point"]]
             if summary.scenario_hash != pt.scenario.hash or summary.seed != spec.seed:
                 raise ResultError(f"{path}: not the summary of point {pt.index}")
-            diff = _env_mismatch(first["environment"], {k: getattr(summary.book, k) for k in first["environment"]})
+            diff = environment_mismatch(first["environment"], {k: getattr(summary.book, k) for k in first["environment"]})
             if diff:
                 raise ResultError(f"{path}: made with other versions than the shards record ({diff})")
             jpath = directory / e["json"]

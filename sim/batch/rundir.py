@@ -1,4 +1,4 @@
-"""Run directories: manifest, resume, shards and merge (DESIGN §6).
+"""Run directories: manifest, resume, shards and merge (docs/design.md §6).
 
 ``drawdown run --out DIR`` makes DIR a run directory::
 
@@ -41,11 +41,26 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
-from .errors import DrawdownError, ResultError
-from .files import atomic_write
+from ..draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
+from ..engines import DEFAULT_CHUNK_BLOCKS, OUTCOME_DTYPES, Outcomes
+from ..errors import DrawdownError, ResultError
+from ..report import write_run_dir
+from ..results import (
+    REPLICATIONS_FILE,
+    ReplicationWriter,
+    Summary,
+    atomic_write,
+    environment,
+    precision_se,
+    precision_status,
+    read_replications,
+    write_replications,
+)
+from ..scenario import load
+from .executors import InProcess, Unit, make_units, unit_blocks_for
+from .fold import DEFAULT_MAX_REPS
 
-__all__ = [
+__all__ = ["merge_run_shards", "shard_kinds", "clean_temporaries", "environment_mismatch", "check_out_dir", "check_environment", 
     "MANIFEST",
     "BLOCKS_DIR",
     "SHARDS_DIR",
@@ -140,7 +155,7 @@ def check_out_dir(out: Path, manifest: Path, *, kind: str, sharded: bool, resume
     return True
 
 
-def _clean_temporaries(directory: Path, names) -> None:
+def clean_temporaries(directory: Path, names) -> None:
     """Delete temporary files left by an interrupted write of one of ``names``."""
     if not directory.is_dir():
         return
@@ -245,22 +260,21 @@ def read_shard_records(directory, kind: str) -> list[tuple[Shard, Path, dict]]:
     first_env = found[1][2]["environment"]
     for i in range(2, n + 1):
         _, p, rec = found[i]
-        diff = _env_mismatch(first_env, rec["environment"])
+        diff = environment_mismatch(first_env, rec["environment"])
         if diff:
             raise ResultError(f"{p}: shard {i}/{n} was made with other versions than shard 1/{n}: {diff}")
     return [found[i] for i in range(1, n + 1)]
 
 
-def _env_mismatch(a: dict, b: dict) -> str:
+def environment_mismatch(a: dict, b: dict) -> str:
     keys = sorted(set(a) | set(b))
     return "; ".join(f"{k} {a.get(k)!r} != {b.get(k)!r}" for k in keys if a.get(k) != b.get(k))
 
 
 def check_environment(recorded: dict, where) -> None:
-    """Refuse to continue a run made under other versions (DESIGN §2)."""
-    from .summary import environment
+    """Refuse to continue a run made under other versions (docs/design.md §2)."""
 
-    diff = _env_mismatch(recorded, environment())
+    diff = environment_mismatch(recorded, environment())
     if diff:
         raise ResultError(f"{where}: made with other versions than this drawdown has ({diff}); results made "
                           "under different numpy, scipy, SIMD features or drawdown versions are never mixed")
@@ -332,9 +346,9 @@ class RunBatch:
         Replications (blocks ``blocks_for(reps, block_size)``).
     precision, max_reps : optional
         Instead of ``reps``: add blocks in block order until the standard error of the
-        headline probability is at most ``precision`` (:func:`sim.report.precision_se`),
+        headline probability is at most ``precision`` (:func:`drawdown.results.precision_se`),
         at most ``max_reps`` replications; the same blocks as
-        :func:`sim.report.run_to_precision` whatever the executor.
+        :func:`drawdown.batch.run_to_precision` whatever the executor.
     engine, block_size
     out_dir : path, optional
         The run directory; without it nothing is written and nothing can be resumed.
@@ -359,13 +373,10 @@ class RunBatch:
                  max_reps: int | None = None, engine: str = "numpy", block_size: int = BLOCK_SIZE, out_dir=None,
                  resume: bool = False, shard=None, parallelism: int = 1, replications: bool = True,
                  plots: bool = True):
-        from .executors import make_units, unit_blocks_for
-        from .summary import environment
 
         if (reps is None) == (precision is None):
             raise ValueError("give reps or precision")
         if precision is not None and max_reps is None:
-            from .report import DEFAULT_MAX_REPS
 
             max_reps = DEFAULT_MAX_REPS
         if isinstance(shard, str):
@@ -417,7 +428,6 @@ class RunBatch:
 
     # -- setting up ----------------------------------------------------------------------------
     def _unit(self, blocks):
-        from .executors import Unit
 
         return Unit(self.scenario, self.seed, tuple(blocks), engine=self.engine, block_size=self.block_size,
                     keep_outcomes=self.keep)
@@ -446,7 +456,6 @@ class RunBatch:
         return record
 
     def _collect_done(self, record) -> None:
-        from .summary import Summary
 
         out = self.out_dir
         (out / BLOCKS_DIR).mkdir(parents=True, exist_ok=True)
@@ -477,7 +486,7 @@ class RunBatch:
                     raise ResultError(f"{rpath}: not the file the manifest recorded (sha256 differs)")
                 _read_unit_replications(rpath, unit)  # zip CRCs: a damaged file is an error
             self.done[k] = entry or self._entry(unit)
-        _clean_temporaries(out / BLOCKS_DIR, names)
+        clean_temporaries(out / BLOCKS_DIR, names)
 
     def _entry(self, unit) -> dict:
         first = unit.blocks[0][0]
@@ -537,7 +546,6 @@ class RunBatch:
         self._check_summary(result.summary, unit, f"{unit.label} (computed by process {result.pid})")
         if self.out_dir is None:
             return
-        from .files import write_replications
 
         first = unit.blocks[0][0]
         if unit.keep_outcomes:
@@ -549,7 +557,6 @@ class RunBatch:
         self._write_manifest(complete=False)
 
     def _load(self, k: int):
-        from .summary import Summary
 
         return Summary.from_npz(self.out_dir / unit_file(self.units[k].blocks[0][0]))
 
@@ -560,8 +567,6 @@ class RunBatch:
         -------
         RunResult
         """
-        from .executors import InProcess
-        from .summary import Summary
 
         own = executor is None
         executor = InProcess() if own else executor
@@ -599,10 +604,9 @@ class RunBatch:
                 executor.close()
 
     def _wave(self, merged, parallelism: int) -> int:
-        """Blocks to run next in a --precision run (as :func:`sim.report.run_to_precision`)."""
+        """Blocks to run next in a --precision run (as :func:`drawdown.batch.run_to_precision`)."""
         import math
 
-        from .numpy_engine import DEFAULT_CHUNK_BLOCKS
 
         if merged is None:
             batch = 1
@@ -616,7 +620,6 @@ class RunBatch:
         result = RunResult(summary=merged, precision=None, units_total=len(self.units),
                            units_done_before=self.done_before, units_run=ran)
         if self.identity["precision"] is not None and merged is not None:
-            from .report import precision_status
 
             result.precision = precision_status(merged, self.identity["precision"]["target"],
                                                 cap_reps=self.identity["precision"]["max_replications"])
@@ -640,7 +643,6 @@ class RunBatch:
 
 
 def _precision_se(summary) -> float:
-    from .report import precision_se
 
     return precision_se(summary)
 
@@ -665,9 +667,9 @@ def run_batch(scenario, seed: int, *, executor=None, progress=None, **kw) -> Run
 
     Examples
     --------
-    >>> import sim, tempfile
-    >>> from sim.summary import summarize
-    >>> s = sim.load("doha-2021-05-01")
+    >>> import drawdown, tempfile
+    >>> from drawdown.batch import summarize
+    >>> s = load("doha-2021-05-01")
     >>> d = tempfile.mkdtemp()
     >>> r = run_batch(s, 1, reps=250, block_size=100, out_dir=d, plots=False)
     >>> r.summary == summarize(s, 250, seed=1, block_size=100), r.units_run
@@ -682,8 +684,6 @@ def run_batch(scenario, seed: int, *, executor=None, progress=None, **kw) -> Run
 
 # -- results --------------------------------------------------------------------------------------
 def _read_unit_replications(path, unit):
-    from .files import read_replications
-    from .outcomes import OUTCOME_DTYPES, Outcomes
 
     try:
         arrays, meta = read_replications(path)
@@ -698,12 +698,9 @@ def _read_unit_replications(path, unit):
 
 
 def write_results(out_dir, scenario, summary, units, *, precision=None, plots=True) -> list[Path]:
-    """Write a run's results: :func:`sim.report.write_run_dir`'s files, with
+    """Write a run's results: :func:`drawdown.report.write_run_dir`'s files, with
     ``replications.npz`` assembled from the units' files (``units``: done entries in
     block order, or None for no ``replications.npz``), chunk by chunk."""
-    from .executors import Unit
-    from .files import REPLICATIONS_FILE
-    from .report import write_run_dir
 
     out_dir = Path(out_dir)
     written = write_run_dir(out_dir, scenario, summary, outcomes=None, precision=precision, plots=plots)
@@ -730,8 +727,7 @@ def write_results(out_dir, scenario, summary, units, *, precision=None, plots=Tr
 
 def _write_replications_from(path, scenario, reps: int, parts, meta: dict) -> None:
     """``replications.npz`` from the units' outcomes, in block order, chunk by chunk
-    (:class:`sim.files.ReplicationWriter`: memory bounded by a unit)."""
-    from .files import ReplicationWriter
+    (:class:`drawdown.results.ReplicationWriter`: memory bounded by a unit)."""
 
     row = 0
     with ReplicationWriter(path, scenario, reps, meta=meta) as w:
@@ -742,11 +738,10 @@ def _write_replications_from(path, scenario, reps: int, parts, meta: dict) -> No
 
 def _load_recorded_scenario(record: dict, where):
     """The scenario a record names, checked against its hash."""
-    import sim
 
     info = record["scenario"]
     try:
-        s = sim.load(info["file"])
+        s = load(info["file"])
     except DrawdownError as e:
         raise ResultError(f"{where}: cannot load the run's scenario {info['file']} ({e})") from e
     if s.hash != info["hash"]:
@@ -755,20 +750,11 @@ def _load_recorded_scenario(record: dict, where):
     return s
 
 
-def merge_dir(directory, *, plots: bool = True, progress=None) -> tuple[str, object, list[Path]]:
-    """Join the shards in ``directory/shards`` into the results of an unsharded run.
 
-    Works for runs and sweeps (:func:`sim.sweep.merge_sweep`). Returns ``(kind,
-    result, written)``: ``("run", Summary, paths)`` or ``("sweep", rows, paths)``.
 
-    Raises
-    ------
-    ResultError
-        Naming the shard or file: missing, duplicate, unfinished or corrupt shards,
-        shards of different runs or made with different versions.
-    """
-    directory = Path(directory)
-    sdir = directory / SHARDS_DIR
+def shard_kinds(directory) -> set:
+    """The kinds (``"run"``, ``"sweep"``) of the shard records in ``directory/shards``."""
+    sdir = Path(directory) / SHARDS_DIR
     kinds = set()
     if sdir.is_dir():
         for p in sdir.iterdir():
@@ -777,18 +763,11 @@ def merge_dir(directory, *, plots: bool = True, progress=None) -> tuple[str, obj
                     kinds.add(json.loads(p.read_text()).get("kind"))
                 except (OSError, ValueError, AttributeError):
                     pass
-    if "sweep" in kinds and "run" not in kinds:
-        from .sweep import merge_sweep
-
-        rows, written = merge_sweep(directory, progress=progress)
-        return "sweep", rows, written
-    summary, written = _merge_run(directory, plots=plots)
-    return "run", summary, written
+    return kinds
 
 
-def _merge_run(directory: Path, *, plots: bool = True):
-    from .summary import Summary
-
+def merge_run_shards(directory: Path, *, plots: bool = True) -> tuple:
+    """Join the shards of a run in ``directory``: ``(summary, written)`` (see :func:`drawdown.batch.merge_dir`)."""
     shards = read_shard_records(directory, "run")
     first = shards[0][2]
     ident_keys = ("scenario", "seed", "engine", "block_size", "layout_version", "replications", "precision")

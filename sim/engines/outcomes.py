@@ -1,4 +1,4 @@
-"""Per-replication outcomes (DESIGN §3): one row per replication, the same in both engines."""
+"""Per-replication outcomes (docs/design.md §3): one row per replication, the same in both engines."""
 
 from __future__ import annotations
 
@@ -65,6 +65,14 @@ class Outcomes:
             out["troops_in_country"] = self.troops_in_country
             out["retrograde_lifted_t"] = self.retrograde_lifted_t
         return out
+
+    def rows(self, start: int, stop: int) -> "Outcomes":
+        """The replications ``start:stop`` (views of these arrays, per-day ones included)."""
+        kw = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            kw[f.name] = None if v is None else v[start:stop]
+        return type(self)(**kw)
 
     @classmethod
     def concatenate(cls, parts) -> "Outcomes":

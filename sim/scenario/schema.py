@@ -4,7 +4,7 @@
 with a suggestion, wrong types, values out of range) and returns the table with
 defaults filled and values normalised (numbers as ``Decimal``, dates as ``date``).
 Cross-key rules (bases that exist, totals, scenarios that cannot finish) live in
-``sim.scenario``.
+``drawdown.scenario``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from .keypath import format_key
 
-__all__ = ["check", "TOP", "TABLES", "CONTINGENT", "BASE", "REQUIRED"]
+__all__ = ["check", "key_kind", "TOP", "TABLES", "CONTINGENT", "BASE", "REQUIRED"]
 
 REQUIRED = object()
 
@@ -173,7 +173,7 @@ class _Checker:
         return self.main_file
 
     def problem(self, path: tuple, message: str) -> None:
-        from .errors import Problem
+        from ..errors import Problem
 
         self.problems.append(Problem(self.file_of(path), format_key(path), message))
 
@@ -377,3 +377,25 @@ def check(merged: dict, origin: dict, main_file: str):
     clean["contingents"] = contingents
     clean["contingent_defaults"] = defaults
     return clean, c.problems
+
+
+def key_kind(path: tuple) -> str:
+    """The kind of value at a key path (a tuple of segments): int, number, date or other.
+
+    >>> key_kind(("deadline",)), key_kind(("bases", "Bagram", "seats_per_day"))
+    ('date', 'int')
+    """
+    key = None
+    if len(path) == 1:
+        key = TOP.get(path[0])
+    elif len(path) == 2 and path[0] in TABLES:
+        key = TABLES[path[0]].get(path[1])
+    elif len(path) == 2 and path[0] == "contingent_defaults":
+        key = CONTINGENT.get(path[1])
+    elif len(path) == 3 and path[0] == "bases":
+        key = BASE.get(path[2])
+    elif len(path) == 3 and path[0] == "contingents":
+        key = CONTINGENT.get(path[2])
+    kind = getattr(key, "kind", None)
+    return {"int": "int", "number": "number", "prob": "number", "date": "date",
+            "date_or_none": "date"}.get(kind, "other")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .council import conditions_met_day, decision_days, violence_index
-from .draws import BLOCK_SIZE, BlockDraws, first_drawn_days
+from .layout import BLOCK_SIZE, BlockDraws, first_drawn_days
 from .threat import attack_rates, attacks_before_order
 
 __all__ = ["BlockInputs", "StateFree"]
@@ -41,7 +41,7 @@ class StateFree:
     rate : ndarray (H,) or (H, R)
         Force-wide attack rate per day.
     first_drawn_day : ndarray (R,) int32
-        Where each replication's per-day draws start (:func:`sim.draws.first_drawn_days`).
+        Where each replication's per-day draws start (:func:`drawdown.draws.first_drawn_days`).
     attacks_before, casualties_before : ndarray (R,) int64
         Attacks and casualties of the days before it.
     """

@@ -1,8 +1,8 @@
-"""Executors: where units of work run (DESIGN §6).
+"""Executors: where units of work run (docs/design.md §6).
 
 A :class:`Unit` is one unit of work: a scenario, a seed, an engine and a list of
 ``(block, rows)`` pairs. :func:`run_unit` turns it into a :class:`UnitResult` (the
-unit's :class:`~sim.summary.Summary`, and optionally its per-replication outcomes). It
+unit's :class:`~drawdown.results.Summary`, and optionally its per-replication outcomes). It
 is a pure function of the unit: the same unit gives the same bits in any process, on
 any machine with the same numpy, scipy and SIMD features, however often it runs. So an
 executor may run units in any order, in parallel, and run one again after a worker
@@ -25,15 +25,15 @@ result)`` pairs as units finish; use them as context managers so they clean up):
 
 Example
 -------
->>> import sim
->>> from sim.draws import blocks_for
->>> s = sim.load("doha-2021-05-01")
+>>> import drawdown
+>>> from drawdown.draws import blocks_for
+>>> s = drawdown.load("doha-2021-05-01")
 >>> units = make_units(s, 1, blocks_for(300, 100), block_size=100, unit_blocks=2)
 >>> [u.blocks for u in units]
 [((0, 100), (1, 100)), ((2, 100),)]
 >>> with InProcess() as ex:
 ...     merged = merge_results(r for _, r in ex.run(units))
->>> from sim.summary import summarize
+>>> from drawdown.batch import summarize
 >>> merged == summarize(s, 300, seed=1, block_size=100)
 True
 """
@@ -45,8 +45,11 @@ import os
 import uuid
 from dataclasses import dataclass, field
 
-from .draws import BLOCK_SIZE
-from .errors import DrawdownError
+from ..draws import BLOCK_SIZE
+from ..engines import Outcomes
+from ..errors import DrawdownError
+from ..results import Summary
+from .fold import fold_chunks
 
 __all__ = [
     "Unit",
@@ -66,7 +69,7 @@ __all__ = [
 #: What to tell a user who asks for Dask without it.
 CLUSTER_HINT = "pip install 'drawdown[cluster]'"
 #: Most blocks in one unit of work (the numpy engine runs them as one vectorised chunk,
-#: so this is its chunk size, :data:`sim.numpy_engine.DEFAULT_CHUNK_BLOCKS`).
+#: so this is its chunk size, :data:`drawdown.engines.DEFAULT_CHUNK_BLOCKS`).
 MAX_UNIT_BLOCKS = 32
 
 
@@ -133,31 +136,6 @@ def blocks_label(blocks) -> str:
     return f"blocks {blocks[0][0]}-{blocks[-1][0]}"
 
 
-def _outcome_chunks(unit: Unit, progress):
-    if unit.engine == "numpy":
-        from .numpy_engine import iter_chunks
-
-        for chunk, out in iter_chunks(unit.scenario, unit.reps, unit.seed, block_size=unit.block_size,
-                                      blocks=list(unit.blocks), chunk_blocks=max(len(unit.blocks), 1)):
-            if progress is not None:
-                progress(sum(r for _, r in chunk))
-            yield list(chunk), out
-    elif unit.engine == "simpy":
-        from .simpy_engine import run_simpy
-
-        for b, rows in unit.blocks:
-            yield [(b, rows)], run_simpy(unit.scenario, rows, unit.seed, first_block=b, record_daily=True,
-                                         block_size=unit.block_size, progress=progress)
-    else:
-        raise ValueError(f"unknown engine {unit.engine!r}: expected 'numpy' or 'simpy'")
-
-
-def _without_daily(outcomes):
-    from dataclasses import replace
-
-    return replace(outcomes, troops_in_country=None, retrograde_lifted_t=None)
-
-
 def run_unit(unit: Unit, progress=None) -> UnitResult:
     """Run one unit of work: a pure function of ``unit``.
 
@@ -173,18 +151,11 @@ def run_unit(unit: Unit, progress=None) -> UnitResult:
         The summary of ``unit.blocks`` (with per-day data) and, with
         ``unit.keep_outcomes``, their outcomes without per-day arrays.
     """
-    from .outcomes import Outcomes
-    from .summary import Summary
 
-    total = None
-    kept = []
-    for chunk, out in _outcome_chunks(unit, progress):
-        part = Summary.from_outcomes(unit.scenario, out, blocks=chunk, seed=unit.seed, engine=unit.engine,
-                                     block_size=unit.block_size)
-        total = part if total is None else Summary.merge_all([total, part])
-        if unit.keep_outcomes:
-            kept.append(_without_daily(out))
-        del out
+    kept: list[Outcomes] = []
+    total = fold_chunks(unit.scenario, unit.blocks, unit.seed, engine=unit.engine, block_size=unit.block_size,
+                        chunk_blocks=max(len(unit.blocks), 1), progress=progress,
+                        on_outcomes=(lambda chunk, out: kept.append(out)) if unit.keep_outcomes else None)
     outcomes = None
     if unit.keep_outcomes:
         outcomes = kept[0] if len(kept) == 1 else Outcomes.concatenate(kept)
@@ -212,7 +183,6 @@ def make_units(scenario, seed: int, blocks, *, engine: str = "numpy", block_size
 
 def merge_results(results):
     """Merge the summaries of unit results (in block order, whatever order they come in)."""
-    from .summary import Summary
 
     return Summary.merge_all(r.summary for r in results)
 
@@ -275,7 +245,7 @@ def _mp_context():
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["numpy", "scipy.special", "sim.summary", "sim.numpy_engine"])
+        ctx.set_forkserver_preload(["numpy", "scipy.special", "drawdown.results.summary", "drawdown.engines.numpy_engine"])
     return ctx
 
 

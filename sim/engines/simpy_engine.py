@@ -1,8 +1,8 @@
-"""The SimPy reference engine: the model of DESIGN §1, one process per actor.
+"""The SimPy reference engine: the model of docs/design.md §1, one process per actor.
 
 Read this module to learn the model. Each replication is a SimPy environment whose
 clock counts tenths of a day: day ``t`` begins at ``10 * t``, and the actors act at
-fixed moments of the day so that every day follows the order of DESIGN §1.7:
+fixed moments of the day so that every day follows the order of docs/design.md §1.7:
 
 ======= ========================================================================
 moment  what happens
@@ -26,10 +26,17 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from .draws import BLOCK_SIZE, blocks_for
-from .inputs import BlockInputs
+from ..draws import (
+    BLOCK_SIZE,
+    BlockInputs,
+    CasualtyTable,
+    HitTable,
+    attack_mean,
+    base_factors,
+    blocks_for,
+    poisson_inv,
+)
 from .outcomes import Outcomes, finish_outcomes
-from .threat import CasualtyTable, HitTable, attack_mean, base_factors, poisson_inv
 
 __all__ = ["run_simpy", "simulate_replication", "trace_replication", "Theatre"]
 
@@ -70,7 +77,7 @@ class Theatre:
         self.first_drawn_day = int(inputs.first_drawn_day[row])
         self.attacks_before = int(inputs.attacks_before[row])
         self.casualties_before = int(inputs.casualties_before[row])
-        # Set by the caller: the block's per-day slabs (sim.draws.DaySlabs); slab k
+        # Set by the caller: the block's per-day slabs (drawdown.draws.DaySlabs); slab k
         # serves day first_drawn_day + k.
         self.slabs = None
         C = len(s.contingents)
@@ -426,7 +433,7 @@ def simulate_replication(scenario, inputs: BlockInputs, row: int, slabs, *, trac
                          record_daily: bool = False) -> Theatre:
     """Run one replication (row ``row`` of a block) and return its final state.
 
-    ``slabs`` is the block's :class:`sim.draws.DaySlabs` (``inputs.draws.slabs()``),
+    ``slabs`` is the block's :class:`drawdown.draws.DaySlabs` (``inputs.draws.slabs()``),
     shared by the replications of the block.
     """
     env = simpy.Environment()
@@ -452,8 +459,8 @@ def trace_replication(scenario, seed: int, replication: int) -> list[dict]:
     first rows of that block are drawn. Each event is a dict with ``day``, ``date``
     (ISO), ``kind`` and ``text``, plus details of its kind.
 
-    >>> import sim
-    >>> events = trace_replication(sim.load("announced-2021-09-11"), seed=1, replication=0)
+    >>> import drawdown
+    >>> events = trace_replication(drawdown.load("announced-2021-09-11"), seed=1, replication=0)
     >>> [(e["kind"], e["date"]) for e in events[:2]]
     [('attack', '2021-04-12'), ('decision', '2021-04-14')]
     >>> events[0]["text"]
@@ -485,9 +492,9 @@ def run_simpy(scenario, reps: int, seed: int, *, first_block: int = 0, record_da
 
     Examples
     --------
-    >>> import sim
-    >>> from sim.simpy_engine import run_simpy
-    >>> out = run_simpy(sim.load("doha-2021-05-01"), reps=3, seed=7)
+    >>> import drawdown
+    >>> from drawdown.engines.simpy_engine import run_simpy
+    >>> out = run_simpy(drawdown.load("doha-2021-05-01"), reps=3, seed=7)
     >>> out.final_exit_day.shape, out.exit_day.shape
     ((3,), (3, 40))
     """

@@ -1,13 +1,13 @@
 """Validated scenarios: frozen objects with every quantity as the integer the engines use.
 
-The one parameter pipeline: file (``sim.sources``) → defaults and types
-(``sim.schema``) → cross-key validation and integer conversion (here) → a frozen
+The one parameter pipeline: file (``drawdown.scenario.sources``) → defaults and types
+(``drawdown.scenario.schema``) → cross-key validation and integer conversion (here) → a frozen
 :class:`Scenario`. The engines never see raw tables.
 
 Example
 -------
->>> import sim
->>> s = sim.load("doha-2021-05-01")
+>>> import drawdown
+>>> s = drawdown.load("doha-2021-05-01")
 >>> s.deadline.isoformat(), s.total_troops, len(s.nations)
 ('2021-05-01', 9600, 36)
 >>> later = s.replace(deadline="2021-09-11")
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from .errors import Problem, ScenarioError
+from ..errors import Problem, ScenarioError
 from .keypath import format_key, parse_key
 from .schema import check
 from .sources import find_scenario, read_chain
@@ -133,7 +133,7 @@ class Decision:
 
 @dataclass(frozen=True)
 class Conditions:
-    """The security-conditions index (DESIGN §1.5)."""
+    """The security-conditions index (docs/design.md §1.5)."""
 
     initial: float
     target: float
@@ -145,7 +145,7 @@ class Conditions:
 
 @dataclass(frozen=True)
 class Threat:
-    """The adversary's attacks and what they do (DESIGN §1.6)."""
+    """The adversary's attacks and what they do (docs/design.md §1.6)."""
 
     attack_rate_before: float
     attack_rate_after: float
@@ -158,7 +158,7 @@ class Threat:
 
 @dataclass(frozen=True)
 class Enablers:
-    """Enabler nations and what their departure does (DESIGN §1.4).
+    """Enabler nations and what their departure does (docs/design.md §1.4).
 
     Per enabler nation, in ``nations`` order: its contingents, its dependents, the
     airfields its dependents fly through (cut when it is gone) and the bases where its
@@ -284,8 +284,8 @@ class Scenario:
 
         Examples
         --------
-        >>> import sim
-        >>> s = sim.load("doha-2021-05-01").replace(**{"threat.attack_rate_after": 0.5})
+        >>> import drawdown
+        >>> s = drawdown.load("doha-2021-05-01").replace(**{"threat.attack_rate_after": 0.5})
         >>> s.threat.attack_rate_after
         0.5
         """
@@ -329,8 +329,8 @@ def load(name_or_path) -> Scenario:
 
     Examples
     --------
-    >>> import sim
-    >>> sim.load("announced-2021-09-11").decision.rule
+    >>> import drawdown
+    >>> drawdown.load("announced-2021-09-11").decision.rule
     'fixed'
     """
     path = find_scenario(name_or_path)

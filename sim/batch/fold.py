@@ -1,0 +1,259 @@
+"""Run and fold: the one loop that runs the engines and folds their chunks into a Summary.
+
+Every level above (units of work, run directories, sweeps, comparisons, the API) runs
+replications through :func:`fold_chunks`: it asks :func:`drawdown.engines.run_blocks`
+for chunks of outcomes, in block order, and folds each into a running
+:class:`~drawdown.results.Summary` at once. Merging is exact integer arithmetic, so the
+bits do not depend on how chunks are grouped, and memory holds one chunk's outcomes and
+two summaries, whatever the number of replications.
+
+:func:`run_to_precision` adds blocks, in block order, until the Monte Carlo standard
+error of the headline probability is small enough (docs/design.md §3, §6).
+
+Example
+-------
+>>> import drawdown
+>>> s = drawdown.load("doha-2021-05-01")
+>>> a = summarize(s, 200, seed=3, block_size=100, blocks=[(0, 100)])
+>>> b = summarize(s, 200, seed=3, block_size=100, blocks=[(1, 100)])
+>>> whole = summarize(s, 200, seed=3, block_size=100)
+>>> Summary.merge_all([b, a]) == whole
+True
+>>> whole.n, whole.blocks
+(200, ((0, 100), (1, 100)))
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from ..draws import BLOCK_SIZE, blocks_for
+from ..engines import DEFAULT_CHUNK_BLOCKS, Outcomes, check_engine, run_blocks
+from ..results import Summary, precision_se
+
+__all__ = ["DEFAULT_MAX_REPS", "DEFAULT_REPS", "DEFAULT_SIMPY_REPS", "default_reps", "fold_chunks",
+           "outcome_rows", "run_to_precision", "summarize", "without_daily"]
+
+#: Replications of ``drawdown run`` without ``--reps``: a stable answer in a few seconds
+#: (numpy engine; see :func:`default_reps`).
+DEFAULT_REPS = 4000
+#: The same for the SimPy engine, one replication at a time (milliseconds each).
+DEFAULT_SIMPY_REPS = 200
+#: Cap of ``--precision`` runs without ``--max-reps`` (200 blocks of :data:`drawdown.draws.BLOCK_SIZE`).
+DEFAULT_MAX_REPS = 200_000
+
+Progress = Callable[[int], object] | None
+OnOutcomes = Callable[[list[tuple[int, int]], Outcomes], object] | None
+
+
+def default_reps(engine: str = "numpy") -> int:
+    """Replications for a stable answer in a few seconds with ``engine``.
+
+    >>> default_reps("numpy"), default_reps("simpy")
+    (4000, 200)
+    """
+    return DEFAULT_SIMPY_REPS if engine == "simpy" else DEFAULT_REPS
+
+
+def outcome_rows(outcomes: Outcomes, start: int, stop: int) -> Outcomes:
+    """The replications ``start:stop`` of ``outcomes`` (views, per-day arrays included)."""
+    return outcomes.rows(start, stop)
+
+
+def without_daily(outcomes: Outcomes) -> Outcomes:
+    """``outcomes`` without the per-day arrays (what ``replications.npz`` keeps)."""
+    return replace(outcomes, troops_in_country=None, retrograde_lifted_t=None)
+
+
+def fold_chunks(scenario, blocks: Iterable[tuple[int, int]], seed: int, *, engine: str = "numpy",
+                block_size: int = BLOCK_SIZE, chunk_blocks: int | None = None, progress: Progress = None,
+                on_outcomes: OnOutcomes = None, on_daily_outcomes: OnOutcomes = None) -> Summary:
+    """Run ``blocks`` with one engine and fold every chunk into one :class:`Summary`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    blocks : iterable of (int, int)
+        ``(block, rows)`` pairs, in block order.
+    seed : int
+    engine : {"numpy", "simpy"}
+    block_size, chunk_blocks : int, optional
+        The draw layout's block size; blocks per numpy chunk (memory only).
+    progress : callable, optional
+        Called with the number of replications finished since the last call.
+    on_outcomes, on_daily_outcomes : callable, optional
+        ``f(chunk, outcomes)`` for each chunk, in block order: without the per-day
+        arrays (for ``replications.npz``), or with them.
+
+    Returns
+    -------
+    Summary
+        With per-day data.
+
+    Raises
+    ------
+    ValueError
+        When there is nothing to run, or the engine is unknown.
+    """
+    check_engine(engine)
+    blocks = [(int(b), int(r)) for b, r in blocks]
+    if not blocks:
+        raise ValueError("nothing to run: no replications")
+    total = None
+    for chunk, out in run_blocks(scenario, blocks, seed, engine=engine, block_size=block_size,
+                                 chunk_blocks=chunk_blocks, progress=progress):
+        part = Summary.from_outcomes(scenario, out, blocks=chunk, seed=seed, engine=engine, block_size=block_size)
+        total = part if total is None else Summary.merge_all([total, part])
+        if on_daily_outcomes is not None:
+            on_daily_outcomes(chunk, out)
+        if on_outcomes is not None:
+            on_outcomes(chunk, without_daily(out))
+        del out, part  # not held while the next chunk runs
+    return total
+
+
+def summarize(scenario, reps: int, seed: int, *, engine: str = "numpy", block_size: int = BLOCK_SIZE,
+              first_block: int = 0, blocks=None, chunk_blocks: int | None = None, progress: Progress = None,
+              on_outcomes: OnOutcomes = None) -> Summary:
+    """Run ``reps`` replications (blocks ``first_block, ...``) and summarise them chunk by chunk.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    reps : int
+        Replications: blocks ``first_block, ...`` of ``blocks_for(reps, block_size)``.
+        Ignored when ``blocks`` is given.
+    seed : int
+    engine : {"numpy", "simpy"}, optional
+    block_size : int, optional
+    first_block : int, optional
+    blocks : list of (int, int), optional
+        Exactly which ``(block, rows)`` to run (one unit of work of an executor).
+    chunk_blocks : int, optional
+        Blocks per numpy chunk (memory only; never changes the result).
+    progress : callable, optional
+        Called with the number of replications finished since the last call.
+    on_outcomes : callable, optional
+        ``on_outcomes(chunk, outcomes)`` sees each chunk's per-replication outcomes
+        (without the per-day arrays), in block order.
+
+    Returns
+    -------
+    Summary
+        With per-day data.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> summarize(drawdown.load("doha-2021-05-01"), 2, seed=1, engine="simpy").n
+    2
+    """
+    if blocks is None:
+        blocks = [(first_block + b, rows) for b, rows in blocks_for(reps, block_size)]
+    return fold_chunks(scenario, blocks, seed, engine=engine, block_size=block_size, chunk_blocks=chunk_blocks,
+                       progress=progress, on_outcomes=on_outcomes)
+
+
+def _precision_plan(block_size: int, max_blocks: int | None, max_reps: int | None) -> list[tuple[int, int]]:
+    if max_blocks is not None and max_reps is not None:
+        raise ValueError("give max_blocks or max_reps, not both")
+    if max_blocks is not None:
+        plan = [(b, block_size) for b in range(int(max_blocks))]
+    else:
+        plan = blocks_for(DEFAULT_MAX_REPS if max_reps is None else int(max_reps), block_size)
+    if not plan:
+        raise ValueError("the cap allows no replications")
+    return plan
+
+
+def _next_batch(merged: Summary | None, precision: float, block_size: int) -> int:
+    """Blocks to run next: as many as the current standard error says are still needed."""
+    if merged is None:
+        return 1
+    se = precision_se(merged)
+    wanted = merged.n * (se / precision) ** 2 - merged.n  # replications still needed, roughly
+    return min(max(1, math.ceil(wanted / block_size)), DEFAULT_CHUNK_BLOCKS)
+
+
+def run_to_precision(scenario, seed: int, precision: float, *, engine: str = "numpy",
+                     max_blocks: int | None = None, max_reps: int | None = None, block_size: int = BLOCK_SIZE,
+                     progress: Progress = None, on_outcomes: OnOutcomes = None) -> Summary:
+    """Add blocks of replications, in block order, until :func:`~drawdown.results.precision_se`
+    is at most ``precision`` or the cap is reached.
+
+    The decision is taken after each block, in block order: the result is the summary
+    of blocks ``0 .. k-1`` for the first ``k`` at which the standard error is small
+    enough (or of every block of the cap), whatever chunks the engine ran. Blocks run
+    in batches sized from the current standard error, so a run that stops early does
+    little work it throws away. Whether the target was met: ``precision_se(summary)
+    <= precision`` (see :func:`~drawdown.results.precision_status`).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    seed : int
+    precision : float
+        Target standard error of the probability of meeting the deadline (of being out
+        by the horizon, without a deadline), in (0, 0.5].
+    engine : {"numpy", "simpy"}
+    max_blocks, max_reps : int, optional
+        The cap: ``max_reps`` replications (``blocks_for(max_reps)``; the last block may
+        be partial) or ``max_blocks`` whole blocks; by default :data:`DEFAULT_MAX_REPS`.
+    progress : callable, optional
+        Called with the number of replications finished since the last call.
+    on_outcomes : callable, optional
+        ``on_outcomes(blocks, outcomes)`` for each block kept (without per-day arrays).
+
+    Returns
+    -------
+    Summary
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> s = drawdown.load("announced-2021-09-11")  # out by its deadline in every replication
+    >>> run_to_precision(s, 1, 0.01, block_size=500).n
+    500
+    """
+    check_engine(engine)
+    block_size = BLOCK_SIZE if block_size is None else int(block_size)
+    precision = float(precision)
+    if not precision > 0:
+        raise ValueError(f"precision must be > 0, got {precision}")
+    plan = _precision_plan(block_size, max_blocks, max_reps)
+    merged: Summary | None = None
+    i = 0
+    while i < len(plan):
+        todo = plan[i : i + _next_batch(merged, precision, block_size)]
+        # The SimPy engine reports each replication and runs a block only when asked
+        # for it; the numpy engine runs a batch at once and is reported block by block.
+        inner = progress if engine == "simpy" else None
+        for chunk, out in run_blocks(scenario, todo, seed, engine=engine, block_size=block_size, progress=inner):
+            merged, done = _fold_blocks(scenario, chunk, out, merged, seed=seed, engine=engine,
+                                        block_size=block_size, precision=precision,
+                                        progress=progress if inner is None else None, on_outcomes=on_outcomes)
+            del out
+            if done:
+                return merged
+        i += len(todo)
+    return merged
+
+
+def _fold_blocks(scenario, chunk, out, merged, *, seed, engine, block_size, precision, progress, on_outcomes):
+    """Fold a chunk's blocks one at a time; stop at the first block that meets the precision."""
+    row = 0
+    for b, rows in chunk:
+        part = outcome_rows(out, row, row + rows)
+        row += rows
+        s_b = Summary.from_outcomes(scenario, part, blocks=[(b, rows)], seed=seed, engine=engine,
+                                    block_size=block_size)
+        merged = s_b if merged is None else Summary.merge_all([merged, s_b])
+        if progress is not None:
+            progress(rows)
+        if on_outcomes is not None:
+            on_outcomes([(b, rows)], without_daily(part))
+        if precision_se(merged) <= precision:
+            return merged, True
+    return merged, False

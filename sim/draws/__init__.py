@@ -1,0 +1,37 @@
+"""Random inputs: the draw layout shared by both engines, and what depends on no state.
+
+The second stage of the pipeline: for a scenario, a seed and a block of replications,
+every random number a replication may use (:mod:`.layout`), and what is computed from
+them before any engine runs: the security-conditions index and the council's decision
+(:mod:`.council`), the threat's rates and tables (:mod:`.threat`), gathered per block by
+:mod:`.inputs`.
+"""
+
+from .council import conditions_met_day, decision_days, meeting_schedule, violence_index
+from .inputs import BlockInputs, StateFree
+from .layout import (
+                     BLOCK_SIZE,
+                     LAYOUT_VERSION,
+                     STREAMS,
+                     BlockDraws,
+                     DaySlabs,
+                     blocks_for,
+                     first_drawn_days,
+                     new_seed,
+                     stream,
+                     triangular_days,
+)
+from .threat import (
+                     CasualtyTable,
+                     HitTable,
+                     attack_mean,
+                     attack_rates,
+                     attacks_before_order,
+                     base_factors,
+                     poisson_inv,
+)
+
+__all__ = ["BLOCK_SIZE", "LAYOUT_VERSION", "STREAMS", "BlockDraws", "BlockInputs", "CasualtyTable", "DaySlabs",
+           "HitTable", "StateFree", "attack_mean", "attack_rates", "attacks_before_order", "base_factors",
+           "blocks_for", "conditions_met_day", "decision_days", "first_drawn_days", "meeting_schedule", "new_seed",
+           "poisson_inv", "stream", "triangular_days", "violence_index"]

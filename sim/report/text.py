@@ -1,0 +1,261 @@
+"""Runs, tables and files for an analyst: what ``drawdown run`` prints and writes.
+
+Everything here works on a :class:`drawdown.results.Summary` and the scenario it summarises,
+so the command line, the Python API and ``drawdown plot`` share it:
+
+* :func:`iter_outcomes` runs blocks of replications with either engine, chunk by chunk;
+  :func:`run_summary` summarises a fixed number of replications and
+  :func:`run_to_precision` adds blocks, in block order, until the Monte Carlo standard
+  error of the headline probability is small enough (docs/design.md §3, §6);
+* :func:`summary_table` is the text summary, :func:`run_json` the ``--json`` document;
+* :func:`write_contingents_csv`, :func:`write_daily_csv` and :func:`write_run_dir` write
+  an output directory (``summary.json``, ``summary.npz``, ``replications.npz``, the CSV
+  files and the plots of :mod:`drawdown.report.plots`), every file atomically;
+* :class:`ScenarioFacts` is what reports need of a scenario (names, dates, contingents),
+  built from a :class:`~drawdown.scenario.Scenario` or from a stored ``summary.json``, so a
+  run's files can be redrawn without the scenario file.
+
+Example
+-------
+>>> import drawdown
+>>> from drawdown.batch import summarize
+>>> from drawdown.report import summary_table
+>>> s = drawdown.load("announced-2021-09-11")
+>>> summary = summarize(s, 200, seed=1)
+>>> print(summary_table(s, summary).splitlines()[0])  # doctest: +ELLIPSIS
+scenario      announced-2021-09-11  (hash ...)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from ..results import ScenarioFacts, Summary, check_facts, facts_of
+
+__all__ = ["CONTINGENT_COLUMNS", "DAILY_COLUMNS", "NOT_OUT", "QUANTILES", "contingent_rows", "daily_rows", "dumps",
+           "last_out", "run_json", "summary_table"]
+
+#: The quantiles reported everywhere.
+QUANTILES = (0.05, 0.5, 0.95)
+#: What a quantile among replications not out by the horizon reads as in tables.
+NOT_OUT = "not out by the horizon"
+
+CONTINGENT_COLUMNS = ("contingent", "nation", "base", "troops", "exit_date_p5", "exit_date_p50", "exit_date_p95",
+                      "exit_day_p5", "exit_day_p50", "exit_day_p95")
+DAILY_COLUMNS = ("date", "day", "troops_p5", "troops_p50", "troops_p95", "troops_mean", "retrograde_p5",
+                 "retrograde_p50", "retrograde_p95")
+
+
+
+
+
+# -- what reports need of a scenario ---------------------------------------------------------
+
+
+
+
+
+
+
+
+# -- running -------------------------------------------------------------------------------------
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+# -- text ---------------------------------------------------------------------------------------
+def _date(facts: ScenarioFacts, day, never: str = NOT_OUT) -> str:
+    return never if day is None else f"{facts.date_of(day).isoformat()} (day {day})"
+
+
+def _short_date(facts: ScenarioFacts, day, never: str = NOT_OUT) -> str:
+    return never if day is None else facts.date_of(day).isoformat()
+
+
+def _pm(e, digits: int = 2) -> str:
+    se = "n/a" if not math.isfinite(e.se) else f"{e.se:,.{digits}f}"
+    return f"{e.mean:,.{digits}f} ± {se} (s.e.)"
+
+
+def _prob(p) -> str:
+    return f"P = {p.value:.3f} ± {p.se:.3f} (s.e.; Wilson 95%: {p.low:.3f}–{p.high:.3f}; {p.k} of {p.n})"
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def last_out(facts: ScenarioFacts, summary: Summary, count: int = 5) -> list[tuple]:
+    """The ``count`` contingents that leave last: ``(index, [p5, p50, p95])``, latest
+    median first (a median not out by the horizon counts as latest)."""
+    qs = summary.contingent_exit_quantiles(QUANTILES)
+    big = summary.horizon_days + 1
+
+    def key(i):
+        return tuple(big if q is None else q for q in (qs[i][1], qs[i][2], qs[i][0])) + (-i,)
+
+    order = sorted(range(len(qs)), key=key, reverse=True)
+    return [(i, qs[i]) for i in order[:count]]
+
+
+def summary_table(scenario, summary: Summary, *, fresh_seed: bool = False, precision: dict | None = None,
+                  last: int = 5) -> str:
+    """The summary of a run as text (what ``drawdown run`` prints).
+
+    Parameters
+    ----------
+    scenario : Scenario or ScenarioFacts or dict
+        The scenario summarised (its hash must be the summary's).
+    summary : Summary
+    fresh_seed : bool, optional
+        The seed came from the OS: say how to repeat the run.
+    precision : dict, optional
+        :func:`precision_status` of a ``--precision`` run.
+    last : int, optional
+        How many of the contingents that leave last to list.
+    """
+    f = facts_of(scenario)
+    check_facts(f, summary)
+    n = summary.n
+    lines = [
+        f"scenario      {f.name}  (hash {summary.scenario_hash[:12]})",
+        f"run           {_plural(n, 'replication')}, engine {summary.engine}, seed {summary.seed}"
+        + (f"  (fresh seed: pass --seed {summary.seed} to repeat)" if fresh_seed else ""),
+    ]
+    if precision is not None:
+        what = "P(met deadline)" if precision["probability"] == "met_deadline" else "P(out by horizon)"
+        if precision["met"]:
+            lines.append(f"precision     s.e. of {what} {precision['se']:.4f} <= {precision['target']:g} after "
+                         f"{_plural(precision['blocks'], 'block')}")
+        else:
+            lines.append(f"precision     target s.e. {precision['target']:g} NOT reached: s.e. of {what} "
+                         f"{precision['se']:.4f} at the cap of {precision['replications']} replications "
+                         "(raise --max-reps)")
+    horizon = f"horizon {f.date_of(f.horizon_days - 1).isoformat()} (day {f.horizon_days - 1})"
+    if f.deadline_day is None:
+        lines.append(f"deadline      none (conditions-based): P(out by deadline) not applicable; {horizon}")
+    else:
+        lines.append(f"deadline      {f.deadline.isoformat()} (day {f.deadline_day}); {horizon}")
+
+    d5, d50, d95 = summary.quantiles("decision_day", QUANTILES)
+    never = int(summary.hist["decision_day"][-1])
+    if d50 is None:
+        text = "median: no order within the horizon"
+    else:
+        text = f"median {_date(f, d50)}"
+    text += (f"; 5–95%: {_short_date(f, d5, 'no order')} .. {_short_date(f, d95, 'no order')}")
+    if never:
+        text += f"; no order in {_plural(never, 'replication')}"
+    lines.append(f"decision      {text}")
+
+    final = summary.quantiles("final_exit_day", QUANTILES)
+    lines.append("final exit    " + "   ".join(f"{int(q * 100)}%: {_date(f, d)}" for q, d in zip(QUANTILES, final)))
+    if f.deadline_day is not None:
+        p = summary.probability("met_deadline")
+        lines.append(f"out by {f.deadline.isoformat()}  {_prob(p)}")
+    p = summary.probability("out_by_horizon")
+    lines.append(f"out by horizon  {_prob(p)}")
+    if f.deadline_day is not None:
+        e = summary.estimate("troops_at_deadline")
+        lines.append(f"at deadline   troops in country: mean {_pm(e, 1)}; 95%: {summary.quantile('troops_at_deadline', 0.95):,}")
+        e = summary.estimate("troop_days_past_deadline")
+        lines.append(f"past deadline troop-days: mean {_pm(e, 0)}")
+    e = summary.estimate("casualties")
+    a = summary.estimate("attacks")
+    lines.append(f"casualties    mean {_pm(e)}; 95%: {summary.quantile('casualties', 0.95):,}; "
+                 f"attacks mean {a.mean:,.2f}")
+    p = summary.probability("left_before_conditions")
+    lines.append(f"left early    before the conditions were met: {_prob(p)}")
+    c = summary.censored
+    lines.append(f"censored      {c} of {n} ({c / n:.1%}) {NOT_OUT} "
+                 f"({f.date_of(f.horizon_days - 1).isoformat()})")
+    rows = last_out(f, summary, last)
+    if rows:
+        lines.append("last out      exit dates 5% / 50% / 95% of the contingents that leave last")
+        width = max(len(f.contingents[i].id) for i, _ in rows)
+        for i, qs in rows:
+            c = f.contingents[i]
+            dates = " / ".join(_short_date(f, d) for d in qs)
+            lines.append(f"  {c.id:<{width}}  {c.troops:>5,} troops  {dates}")
+    return "\n".join(lines)
+
+
+def run_json(scenario, summary: Summary, *, precision: dict | None = None) -> dict:
+    """The ``--json`` document of a run: :meth:`Summary.to_json_dict` (with its
+    ``schema_version``), plus ``precision`` (:func:`precision_status`, or None) and
+    ``warnings`` (:meth:`Summary.warnings`)."""
+    d = summary.to_json_dict(scenario)
+    d["precision"] = precision
+    d["warnings"] = summary.warnings()
+    return d
+
+
+def dumps(data: dict) -> str:
+    """JSON text of a report document: indented, no NaN, UTF-8 characters kept."""
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+def contingent_rows(scenario, summary: Summary) -> list[dict]:
+    """One row per contingent, in scenario order (columns :data:`CONTINGENT_COLUMNS`);
+    a quantile not out by the horizon is ``None``."""
+    f = facts_of(scenario)
+    check_facts(f, summary)
+    out = []
+    for c, qs in zip(f.contingents, summary.contingent_exit_quantiles(QUANTILES)):
+        row = {"contingent": c.id, "nation": c.nation, "base": c.base, "troops": c.troops}
+        for k, d in zip(("p5", "p50", "p95"), qs):
+            row[f"exit_date_{k}"] = None if d is None else f.date_of(d).isoformat()
+        for k, d in zip(("p5", "p50", "p95"), qs):
+            row[f"exit_day_{k}"] = d
+        out.append(row)
+    return out
+
+
+def daily_rows(scenario, summary: Summary) -> list[dict]:
+    """One row per day of the horizon (columns :data:`DAILY_COLUMNS`): troops in country
+    (5/50/95% and mean) and the share of the liftable equipment out (5/50/95%)."""
+    f = facts_of(scenario)
+    check_facts(f, summary)
+    troops = summary.daily_troops_quantiles(QUANTILES)
+    mean = summary.daily_troops_mean()
+    retro = summary.daily_retrograde_quantiles(QUANTILES)
+    out = []
+    for t in range(summary.horizon_days):
+        out.append({"date": f.date_of(t).isoformat(), "day": t,
+                    "troops_p5": troops[0, t], "troops_p50": troops[1, t], "troops_p95": troops[2, t],
+                    "troops_mean": round(float(mean[t]), 3),
+                    "retrograde_p5": round(float(retro[0, t]), 4), "retrograde_p50": round(float(retro[1, t]), 4),
+                    "retrograde_p95": round(float(retro[2, t]), 4)})
+    for row in out:
+        for k in ("troops_p5", "troops_p50", "troops_p95"):
+            v = float(row[k])
+            row[k] = int(v) if v == int(v) else v
+    return out
+
+
+
+
+
+
+
+
+
+
+
+

@@ -1,0 +1,26 @@
+"""Scenarios: files, key paths, the schema, validation and the frozen model.
+
+The first stage of the pipeline: a TOML file (and the files it extends) becomes a
+validated, frozen :class:`Scenario` whose quantities are the integers the engines use.
+"""
+
+from .keypath import format_key, parse_key
+from .model import (
+                    MAX_ATTACK_MEAN,
+                    Base,
+                    Conditions,
+                    Contingent,
+                    Decision,
+                    Enablers,
+                    Scenario,
+                    Threat,
+                    Triangular,
+                    load,
+                    round_half_up,
+)
+from .schema import check, key_kind, to_date
+from .sources import find_scenario, list_scenario_files, read_chain, scenario_dir
+
+__all__ = ["MAX_ATTACK_MEAN", "Base", "Conditions", "Contingent", "Decision", "Enablers", "Scenario", "Threat",
+           "Triangular", "check", "find_scenario", "format_key", "key_kind", "list_scenario_files", "load", "parse_key",
+           "read_chain", "round_half_up", "scenario_dir", "to_date"]
