@@ -23,13 +23,30 @@ statistics, comparisons, files), :mod:`~drawdown.report` (tables, JSON, CSV, plo
 :mod:`~drawdown.api`; the ``drawdown`` command (:mod:`drawdown.cli`) sits on top.
 """
 
-from .api import CompareResult, Result, compare, run, trace
+import importlib
+
 from .errors import DrawdownError, Problem, ResultError, ScenarioError
-from .scenario import Scenario, list_scenario_files, load
 from .version import __version__
 
 __all__ = ["DrawdownError", "Problem", "ResultError", "ScenarioError", "Scenario", "load", "list_scenarios", "run",
            "compare", "trace", "Result", "CompareResult", "__version__"]
+
+# The API is imported on first use (PEP 562), a deliberate lazy load: the command line
+# lives in this package, and ``drawdown --help`` should not wait for numpy and scipy.
+_LAZY = {"run": "api", "compare": "api", "trace": "api", "Result": "api", "CompareResult": "api",
+         "Scenario": "scenario", "load": "scenario"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def list_scenarios() -> list[str]:
@@ -38,4 +55,6 @@ def list_scenarios() -> list[str]:
     >>> "doha-2021-05-01" in list_scenarios()
     True
     """
+    from .scenario import list_scenario_files
+
     return [p.stem for p in list_scenario_files()]

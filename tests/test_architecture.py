@@ -23,10 +23,10 @@ FOLDERS = {"drawdown": ROOT / "sim", "drawdown.cli": ROOT / "cli"}
 #: The stages, in pipeline order; a module of a stage may import from its own stage or
 #: an earlier one. ``drawdown`` itself (the package's ``__init__``) sits above the API,
 #: and the command line above everything.
-STAGES = ["drawdown.errors", "drawdown.version", "drawdown.scenario", "drawdown.draws", "drawdown.engines",
+STAGES = ["drawdown.errors", "drawdown.version", "drawdown.defaults", "drawdown.scenario", "drawdown.draws", "drawdown.engines",
           "drawdown.results", "drawdown.report", "drawdown.batch", "drawdown.api", "drawdown", "drawdown.cli"]
-LEVEL = {"drawdown.errors": 0, "drawdown.version": 0}
-LEVEL.update({stage: i for i, stage in enumerate(STAGES[2:], start=1)})
+LEVEL = {"drawdown.errors": 0, "drawdown.version": 0, "drawdown.defaults": 0}
+LEVEL.update({stage: i for i, stage in enumerate(STAGES[3:], start=1)})
 
 
 def modules() -> dict[str, Path]:

@@ -16,7 +16,7 @@ The comment is one of:
     ``drawdown.compare(A, B, ..., seed=S, reps=N)``, then ``CompareResult.get(PATH)`` in the
     ``drawdown compare --json`` document (``differences.0.casualties.se_paired``).
 ``expr "PYTHON EXPRESSION" fmt=F``
-    An expression evaluated with ``sim``, ``np``, ``statistics`` and the cached
+    An expression evaluated with ``drawdown``, ``np``, ``statistics`` and the cached
     ``run(...)`` and ``compare(...)`` (same arguments as ``drawdown.run``/``drawdown.compare``).
 
 ``fmt`` is a Python format spec (``.3f``, ``,.0f``, ``.1%``; ``s`` for text such as
@@ -172,7 +172,7 @@ def evaluate(spec: str, runs: Runs) -> str:
 
         import numpy as np
 
-        env = {"sim": sim, "np": np, "statistics": statistics, "run": runs.run, "compare": runs.compare}
+        env = {"drawdown": drawdown, "np": np, "statistics": statistics, "run": runs.run, "compare": runs.compare}
         value = eval(p["expr"], env)  # noqa: S307 -- our own documentation's markers
     elif p["kind"] == "run":
         s = drawdown.load(p["names"][0])
