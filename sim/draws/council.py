@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..scenario import Conditions, Decision
+
 __all__ = ["violence_index", "conditions_met_day", "decision_days", "meeting_schedule"]
 
 
-def violence_index(conditions, eps) -> np.ndarray:
+def violence_index(conditions: Conditions, eps: np.ndarray | list[np.ndarray]) -> np.ndarray:
     """The daily violence index ``V`` of each replication, shape ``(H, R)``.
 
     ``V[0] = initial``; ``V[t] = V[t-1] + reversion * (target - V[t-1]) + volatility * eps[t]``,
@@ -44,7 +46,7 @@ def violence_index(conditions, eps) -> np.ndarray:
     return V
 
 
-def conditions_met_day(conditions, V: np.ndarray) -> np.ndarray:
+def conditions_met_day(conditions: Conditions, V: np.ndarray) -> np.ndarray:
     """First day ``t`` with ``V[t-hold+1 .. t]`` all at or below the threshold; -1 if none.
 
     >>> from drawdown.scenario import Conditions
@@ -71,7 +73,7 @@ def conditions_met_day(conditions, V: np.ndarray) -> np.ndarray:
     return np.where(held[first, np.arange(R)], first + hold - 1, -1).astype(np.int32)
 
 
-def meeting_schedule(decision, met_day: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+def meeting_schedule(decision: Decision, met_day: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     """Scheduled meetings and each replication's special meeting (-1 if none).
 
     Returns ``(meeting_days, special_day)``: the sorted scheduled days, and per
@@ -88,7 +90,7 @@ def meeting_schedule(decision, met_day: np.ndarray, horizon: int) -> tuple[np.nd
     return meetings, special
 
 
-def decision_days(decision, council_u: np.ndarray, met_day: np.ndarray, horizon: int) -> np.ndarray:
+def decision_days(decision: Decision, council_u: np.ndarray, met_day: np.ndarray, horizon: int) -> np.ndarray:
     """The day the withdrawal order is given in each replication; -1 if never.
 
     Parameters

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..scenario import Scenario
 from .council import conditions_met_day, decision_days, violence_index
 from .layout import BLOCK_SIZE, BlockDraws, first_drawn_days
 from .threat import attack_rates, attacks_before_order
@@ -46,7 +47,7 @@ class StateFree:
         Attacks and casualties of the days before it.
     """
 
-    def __init__(self, scenario, draws: list[BlockDraws]):
+    def __init__(self, scenario: Scenario, draws: list[BlockDraws]) -> None:
         H = scenario.horizon_days
         self.violence = violence_index(scenario.conditions, [d.violence for d in draws])
         self.met_day = conditions_met_day(scenario.conditions, self.violence)
@@ -71,7 +72,8 @@ class BlockInputs(StateFree):
         As in :class:`StateFree`.
     """
 
-    def __init__(self, scenario, seed: int, block: int, *, rows: int | None = None, block_size: int = BLOCK_SIZE):
+    def __init__(self, scenario: Scenario, seed: int, block: int, *, rows: int | None = None,
+                 block_size: int = BLOCK_SIZE) -> None:
         self.scenario = scenario
         self.draws = BlockDraws(scenario, seed, block, rows=rows, block_size=block_size)
         self.rows = self.draws.rows

@@ -47,7 +47,12 @@ seed: the weather and the attack draws of the k-th day after the order are the s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
+from numpy.typing import ArrayLike
+
+from ..scenario import Scenario
 
 __all__ = [
     "BLOCK_SIZE",
@@ -79,7 +84,7 @@ STREAMS = {
 
 def new_seed() -> int:
     """A fresh seed from the operating system's entropy (a 128-bit integer)."""
-    return int(np.random.SeedSequence().entropy)
+    return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]  # entropy is an int when drawn
 
 
 def stream(seed: int, block: int, name: str) -> np.random.Generator:
@@ -100,7 +105,7 @@ def blocks_for(reps: int, block_size: int = BLOCK_SIZE) -> list[tuple[int, int]]
     return out
 
 
-def first_drawn_days(decision_day, closure_days: int, horizon: int) -> np.ndarray:
+def first_drawn_days(decision_day: np.ndarray, closure_days: int, horizon: int) -> np.ndarray:
     """Each replication's first drawn day: where its per-day streams start (int32).
 
     ``max(decision_day - max(closure_days - 1, 0), 0)``, or ``horizon`` when no order
@@ -115,7 +120,7 @@ def first_drawn_days(decision_day, closure_days: int, horizon: int) -> np.ndarra
     return np.where(d >= 0, np.maximum(d - back, 0), int(horizon)).astype(np.int32)
 
 
-def triangular_days(u, lo, mode, hi) -> np.ndarray:
+def triangular_days(u: ArrayLike, lo: ArrayLike, mode: ArrayLike, hi: ArrayLike) -> np.ndarray:
     """Whole days from a triangular distribution by inverse CDF, rounded up (int32).
 
     ``u`` is an array of uniforms; ``lo``, ``mode``, ``hi`` broadcast against it. A
@@ -164,7 +169,8 @@ class BlockDraws:
     ((540, 10), (10, 40))
     """
 
-    def __init__(self, scenario, seed: int, block: int, *, rows: int | None = None, block_size: int = BLOCK_SIZE):
+    def __init__(self, scenario: Scenario, seed: int, block: int, *, rows: int | None = None,
+                 block_size: int = BLOCK_SIZE) -> None:
         self.scenario = scenario
         self.seed = int(seed)
         self.block = int(block)
@@ -187,7 +193,7 @@ class BlockDraws:
         hi = np.array([d.max for d in dists])
         return triangular_days(u, lo, mode, hi)
 
-    def days(self, out=None):
+    def days(self, out: tuple[np.ndarray, ...] | None = None) -> Iterator[tuple[np.ndarray, ...]]:
         """Yield the per-day slabs ``(closed, attacks, casualties, hits)`` for ``k = 0, 1, ...``
 
         Slab ``k`` serves each replication's day ``first_drawn_day + k``. Each array is
@@ -242,11 +248,11 @@ class DaySlabs:
     ((3, 6), 3)
     """
 
-    def __init__(self, draws: BlockDraws):
+    def __init__(self, draws: BlockDraws) -> None:
         self._days = draws.days()
-        self._slabs = []
+        self._slabs: list[tuple[np.ndarray, ...]] = []
 
-    def __getitem__(self, k: int):
+    def __getitem__(self, k: int) -> tuple[np.ndarray, ...]:
         while len(self._slabs) <= k:
             self._slabs.append(next(self._days))
         return self._slabs[k]

@@ -11,10 +11,12 @@ import math
 import numpy as np
 from scipy.special import ndtri, pdtr
 
+from ..scenario import Scenario
+
 __all__ = ["CasualtyTable", "HitTable", "attack_mean", "attack_rates", "attacks_before_order", "base_factors", "poisson_inv"]
 
 
-def attack_rates(scenario, V: np.ndarray | None = None) -> np.ndarray:
+def attack_rates(scenario: Scenario, V: np.ndarray | None = None) -> np.ndarray:
     """The force-wide attack rate of each day, attacks per day.
 
     With a deadline ``D``: ``attack_rate_before`` while ``t <= D``, then
@@ -30,21 +32,25 @@ def attack_rates(scenario, V: np.ndarray | None = None) -> np.ndarray:
         weeks = (t - D - 1) // 7
         after = th.attack_rate_after * (1.0 + th.escalation_per_week * weeks)
         return np.where(t <= D, th.attack_rate_before, after)
+    if V is None:
+        raise ValueError("a scenario without a deadline needs the violence index V")
     return th.attack_rate_before + th.violence_coupling * np.maximum(V, 0.0)
 
 
-def base_factors(scenario) -> tuple[np.ndarray, np.ndarray]:
+def base_factors(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """Each base's attack multiplier, nominal and with the enablers gone (exposed)."""
     mult = np.array([b.attack_multiplier for b in scenario.bases], dtype=np.float64)
     return mult, mult * scenario.enablers.exposure_without_enablers
 
 
-def attack_mean(rate, factor, troops, total: int) -> np.ndarray:
+def attack_mean(rate: float | np.ndarray, factor: float | np.ndarray, troops: float | np.ndarray,
+                total: int) -> np.ndarray:
     """Mean attacks on a base in a day: ``rate * factor * troops / total``."""
     return rate * factor * np.asarray(troops, dtype=np.float64) / float(total)
 
 
-def attacks_before_order(scenario, rate: np.ndarray, first_drawn: np.ndarray, u: np.ndarray):
+def attacks_before_order(scenario: Scenario, rate: np.ndarray, first_drawn: np.ndarray,
+                         u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Attacks and casualties of the days before each replication's first drawn day.
 
     Before that day every contingent is at its home base with all its troops, so the
@@ -86,7 +92,7 @@ _RECURRENCE_MAX_MEAN = 50.0
 _SUMMED_TERMS = 8  # counts 0 to 7 from the sums (nearly all); larger ones from pdtr
 
 
-def poisson_inv(u, mean) -> np.ndarray:
+def poisson_inv(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Poisson counts by inverse CDF: the smallest ``k >= 0`` with ``pdtr(k, mean) >= u``.
 
     0 where the mean is 0. Takes and returns arrays (int64), elementwise, so the result
@@ -184,11 +190,11 @@ class HitTable:
     array([0.  , 0.5 , 0.75])
     """
 
-    def __init__(self, p_hit: float, size: int = 64):
+    def __init__(self, p_hit: float, size: int = 64) -> None:
         self.p = float(p_hit)
         self.q = np.cumprod(np.concatenate(([1.0], np.full(size - 1, 1.0 - self.p))))
 
-    def threshold(self, attacks) -> np.ndarray:
+    def threshold(self, attacks: np.ndarray) -> np.ndarray:
         attacks = np.asarray(attacks)
         top = int(attacks.max(initial=0))
         if top >= len(self.q):
@@ -215,12 +221,12 @@ class CasualtyTable:
     array([ 0,  1, 10])
     """
 
-    def __init__(self, casualties_per_attack: float, terms: int = 12):
+    def __init__(self, casualties_per_attack: float, terms: int = 12) -> None:
         self.c = float(casualties_per_attack)
         self.terms = int(terms)
         self.cdf = np.empty((0, self.terms))
 
-    def casualties(self, u, attacks) -> np.ndarray:
+    def casualties(self, u: np.ndarray, attacks: np.ndarray) -> np.ndarray:
         u = np.asarray(u, dtype=np.float64)
         attacks = np.asarray(attacks, dtype=np.int64)
         top = int(attacks.max(initial=0))

@@ -11,8 +11,10 @@ outcomes, replication by replication.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from ..draws import BLOCK_SIZE
+from ..scenario import Scenario
 from .moments import Moment, ready_day
 from .numpy_engine import DEFAULT_CHUNK_BLOCKS, iter_chunks, run_numpy
 from .outcomes import OUTCOME_DTYPES, Outcomes, finish_outcomes
@@ -26,14 +28,14 @@ ENGINES = ("numpy", "simpy")
 Blocks = list[tuple[int, int]]
 
 
-def run_simpy(scenario, reps: int, seed: int, **options) -> Outcomes:
+def run_simpy(scenario: Scenario, reps: int, seed: int, **options: Any) -> Outcomes:
     """Run the SimPy reference engine (:func:`.simpy_engine.run_simpy`; SimPy is imported here)."""
     from .simpy_engine import run_simpy as run
 
     return run(scenario, reps, seed, **options)
 
 
-def trace_replication(scenario, seed: int, replication: int) -> list[dict]:
+def trace_replication(scenario: Scenario, seed: int, replication: int) -> list[dict]:
     """The story of one replication, day by day (:func:`.simpy_engine.trace_replication`)."""
     from .simpy_engine import trace_replication as trace
 
@@ -51,7 +53,7 @@ def check_engine(engine: str) -> str:
     return engine
 
 
-def run_blocks(scenario, blocks: Iterable[tuple[int, int]], seed: int, *, engine: str = "numpy",
+def run_blocks(scenario: Scenario, blocks: Iterable[tuple[int, int]], seed: int, *, engine: str = "numpy",
                block_size: int = BLOCK_SIZE, chunk_blocks: int | None = None,
                progress: Callable[[int], object] | None = None) -> Iterator[tuple[Blocks, Outcomes]]:
     """Run ``blocks`` of replications with one engine; yield ``(chunk, outcomes)`` in block order.

@@ -22,6 +22,9 @@ import numpy as np
 
 __all__ = ["Moment", "ready_day"]
 
+#: Whole days: a Python integer (one contingent) or an integer array (many).
+Days = int | np.integer | np.ndarray
+
 
 class Moment(IntEnum):
     """A moment of the day, in the order the model's actors act."""
@@ -34,7 +37,8 @@ class Moment(IntEnum):
     DUSK = 5
 
 
-def ready_day(order_day, national_delay_days, prep_days, road_days, start_on_day):
+def ready_day(order_day: Days, national_delay_days: Days, prep_days: Days, road_days: Days,
+              start_on_day: Days) -> np.ndarray:
     """The day a contingent's main body may first fly (docs/design.md §1.2).
 
     ``max(order + national delay + preparation + road, start_on)``: whole days, as

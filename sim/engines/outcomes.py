@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
+
+from ..scenario import Scenario
 
 __all__ = ["Outcomes", "OUTCOME_DTYPES", "finish_outcomes"]
 
@@ -66,18 +70,18 @@ class Outcomes:
             out["retrograde_lifted_t"] = self.retrograde_lifted_t
         return out
 
-    def rows(self, start: int, stop: int) -> "Outcomes":
+    def rows(self, start: int, stop: int) -> Outcomes:
         """The replications ``start:stop`` (views of these arrays, per-day ones included)."""
-        kw = {}
+        kw: dict[str, Any] = {}
         for f in fields(self):
             v = getattr(self, f.name)
             kw[f.name] = None if v is None else v[start:stop]
         return type(self)(**kw)
 
     @classmethod
-    def concatenate(cls, parts) -> "Outcomes":
+    def concatenate(cls, parts: Iterable[Outcomes]) -> Outcomes:
         parts = list(parts)
-        kw = {}
+        kw: dict[str, Any] = {}
         for f in fields(cls):
             values = [getattr(p, f.name) for p in parts]
             kw[f.name] = None if any(v is None for v in values) else np.concatenate(values)
@@ -85,12 +89,14 @@ class Outcomes:
 
     def retrograde_complete(self, liftable_t: int) -> np.ndarray:
         """Share of the liftable equipment out at the end of each day, ``(R, H)`` float64."""
+        if self.retrograde_lifted_t is None:
+            raise ValueError("these outcomes have no per-day arrays (run with record_daily)")
         if liftable_t == 0:
             return np.ones(self.retrograde_lifted_t.shape)
         return self.retrograde_lifted_t / float(liftable_t)
 
 
-def base_closed_days(scenario, ready_day: np.ndarray, exit_day: np.ndarray) -> np.ndarray:
+def base_closed_days(scenario: Scenario, ready_day: np.ndarray, exit_day: np.ndarray) -> np.ndarray:
     """First day after which no troops count at each base ever again; -1 if never.
 
     A ``via`` contingent leaves its home base on its ready day and its via base on its
@@ -109,9 +115,11 @@ def base_closed_days(scenario, ready_day: np.ndarray, exit_day: np.ndarray) -> n
     return np.where(never, -1, out).astype(np.int32)
 
 
-def finish_outcomes(scenario, *, decision_day, met_day, ready_day, exit_day, attacks, casualties,
-                    troop_days_past_deadline, troops_at_deadline, troops_in_country=None,
-                    retrograde_lifted_t=None) -> Outcomes:
+def finish_outcomes(scenario: Scenario, *, decision_day: np.ndarray, met_day: np.ndarray, ready_day: np.ndarray,
+                    exit_day: np.ndarray, attacks: np.ndarray, casualties: np.ndarray,
+                    troop_days_past_deadline: np.ndarray, troops_at_deadline: np.ndarray,
+                    troops_in_country: np.ndarray | None = None,
+                    retrograde_lifted_t: np.ndarray | None = None) -> Outcomes:
     """Derive the summary outcomes of each replication from what an engine recorded."""
     exit_day = np.asarray(exit_day, dtype=np.int32)
     ready_day = np.asarray(ready_day)
