@@ -6,14 +6,11 @@ import os
 import tracemalloc
 import zipfile
 
+import drawdown
 import numpy as np
 import pytest
-
-import drawdown
+from drawdown.engines import OUTCOME_DTYPES, Outcomes, iter_chunks, run_numpy, run_simpy
 from drawdown.results import REPLICATIONS_FILE, ReplicationWriter, read_replications, write_replications
-from drawdown.engines import iter_chunks, run_numpy
-from drawdown.engines import OUTCOME_DTYPES, Outcomes
-from drawdown.engines import run_simpy
 
 META = {"scenario": "doha-2021-05-01", "seed": 2**100 + 3, "engine": "numpy", "reps": 450, "block_size": 100}
 
@@ -74,7 +71,7 @@ def test_streamed_numpy_file_equals_the_simpy_engines_file(tmp_path, doha):
     meta = {"seed": 5}
     write_replications(tmp_path / "simpy.npz", run_simpy(doha, 12, 5), meta=meta)
     with ReplicationWriter(tmp_path / "numpy.npz", doha, 12, meta=meta) as w:
-        for chunk, out in iter_chunks(doha, 12, 5):
+        for _chunk, out in iter_chunks(doha, 12, 5):
             w.add(0, out)
     assert_same_file_contents(tmp_path / "simpy.npz", tmp_path / "numpy.npz")
 
@@ -137,7 +134,8 @@ def test_memory_is_bounded_by_the_chunk_not_the_file(tmp_path, doha):
     C, N = len(doha.contingents), len(doha.bases)
     rng = np.random.default_rng(0)
     shapes = {"exit_day": (n, C), "base_closed_day": (n, N)}
-    chunk = Outcomes(**{k: rng.integers(-1, 500, size=shapes.get(k, (n,))).astype(dt) for k, dt in OUTCOME_DTYPES.items()})
+    chunk = Outcomes(**{k: rng.integers(-1, 500, size=shapes.get(k, (n,))).astype(dt)
+                        for k, dt in OUTCOME_DTYPES.items()})
     path = tmp_path / REPLICATIONS_FILE
     tracemalloc.start()
     try:
@@ -154,3 +152,91 @@ def test_memory_is_bounded_by_the_chunk_not_the_file(tmp_path, doha):
     assert np.array_equal(arrays["exit_day"][-n:], chunk.exit_day)
     assert arrays["attacks"].shape == (rows,)
     assert leftovers(tmp_path) == []
+
+
+# -- the summary file (docs/design.md §3) ---------------------------------------------------------
+def zip_members(path) -> dict:
+    with zipfile.ZipFile(path) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+@pytest.fixture(scope="module")
+def summary(doha):
+    from drawdown.batch import summarize
+
+    return summarize(doha, 150, seed=8, block_size=100)
+
+
+def test_summary_file_is_the_store_format(tmp_path, summary):
+    import hashlib
+    import json
+
+    from drawdown.results import SUMMARY_FORMAT, SUMMARY_FORMAT_VERSION, read_summary_file, summary_digest
+
+    path = summary.to_npz(tmp_path / "summary.npz")
+    data = path.read_bytes()
+    assert data[-64 - 24 : -64] == b"drawdown-summary-sha256:"
+    assert hashlib.sha256(data[:-64]).hexdigest().encode() == data[-64:]
+    meta, arrays = read_summary_file(path, lambda meta, arrays: (meta, arrays))
+    assert (meta["format"], meta["format_version"]) == (SUMMARY_FORMAT, SUMMARY_FORMAT_VERSION)
+    assert (SUMMARY_FORMAT, SUMMARY_FORMAT_VERSION) == ("drawdown-summary", 1)
+    assert meta["n"] == 150 and meta["blocks"] == [[0, 100], [1, 50]] and meta["daily"] is True
+    assert sorted(arrays) == sorted([f"hist.{k}" for k in summary.hist] + [f"daily.{k}" for k in summary.daily])
+    with np.load(path, allow_pickle=False) as z:
+        meta_json = str(z["__meta__"][()])
+        assert json.loads(meta_json) == meta and meta_json == json.dumps(meta, sort_keys=True)
+        assert str(z["__sha256__"][()]) == summary_digest(meta_json, arrays) == summary.fingerprint()
+    names = list(zip_members(path))
+    assert names[-2:] == ["__meta__.npy", "__sha256__.npy"] and names[0] == "hist.decision_day.npy"
+
+
+def test_write_summary_file_makes_the_members_to_npz_makes(tmp_path, summary):
+    from drawdown.results import read_summary_file, write_summary_file
+
+    path = summary.to_npz(tmp_path / "a.npz")
+    order = [n[: -len(".npy")] for n in zip_members(path) if not n.startswith("__")]
+    meta, arrays = read_summary_file(path, lambda meta, arrays: (meta, arrays))
+    again = write_summary_file(tmp_path / "b.npz", meta, {k: arrays[k] for k in order})
+    assert again == tmp_path / "b.npz"
+    assert zip_members(again) == zip_members(path)
+
+
+def test_read_summary_file_names_the_file_in_every_error(tmp_path):
+    from drawdown.errors import ResultError
+    from drawdown.results import read_summary_file, write_summary_file
+
+    def made(name, meta):
+        return write_summary_file(tmp_path / name, meta, {"hist.x": np.arange(3)})
+
+    ok = {"format": "drawdown-summary", "format_version": 1}
+    with pytest.raises(ResultError, match=r"other\.npz: not a drawdown summary$"):
+        read_summary_file(made("other.npz", {**ok, "format": "something-else"}), dict)
+    with pytest.raises(ResultError, match=r"v2\.npz: summary format version 2, this drawdown reads 1"):
+        read_summary_file(made("v2.npz", {**ok, "format_version": 2}), dict)
+
+    def build(meta, arrays):
+        return meta["no such key"]
+
+    with pytest.raises(ResultError, match=r"keys\.npz: malformed summary \(KeyError: 'no such key'\)"):
+        read_summary_file(made("keys.npz", ok), build)
+
+    def refuse(meta, arrays):
+        raise ResultError("refused as it is")
+
+    with pytest.raises(ResultError, match="^refused as it is$"):
+        read_summary_file(tmp_path / "keys.npz", refuse)
+    assert read_summary_file(tmp_path / "keys.npz", lambda meta, arrays: arrays["hist.x"].tolist()) == [0, 1, 2]
+    with pytest.raises(ResultError, match=r"missing\.npz: cannot read summary"):
+        read_summary_file(tmp_path / "missing.npz", dict)
+
+
+def test_summary_digest_sees_names_dtypes_shapes_and_bytes():
+    from drawdown.results import summary_digest
+
+    a = np.arange(6, dtype=np.int64)
+    base = summary_digest("{}", {"x": a})
+    assert summary_digest("{}", {"x": a.copy()}) == base
+    assert len({base, summary_digest("{} ", {"x": a}), summary_digest("{}", {"y": a}),
+                summary_digest("{}", {"x": a.astype(np.int32)}), summary_digest("{}", {"x": a.reshape(2, 3)}),
+                summary_digest("{}", {"x": a[::-1]})}) == 6
+    assert summary_digest("{}", {"x": a[::2]}) == summary_digest("{}", {"x": np.ascontiguousarray(a[::2])})

@@ -8,15 +8,14 @@ import json
 import math
 import types
 
+import drawdown
 import numpy as np
 import pytest
-
-import drawdown
-from drawdown.errors import ResultError
-from drawdown.engines import iter_chunks
-from drawdown.engines import Outcomes
-from drawdown.results import COUNT_HISTOGRAMS, EVENTS, MOMENTS, Summary, exact_sums as _exact_sums, wilson
 from drawdown.batch import summarize
+from drawdown.engines import Outcomes, iter_chunks
+from drawdown.errors import ResultError
+from drawdown.results import COUNT_HISTOGRAMS, EVENTS, MOMENTS, Summary, wilson
+from drawdown.results import exact_sums as _exact_sums
 
 QS = [0.0, 0.001, 0.01, 0.05, 0.1, 0.25, 0.3, 0.5, 0.7, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0]
 SEED = 20210501
@@ -465,3 +464,119 @@ def test_json_dict_without_deadline_and_with_censoring(censored_run):
     assert d["final_exit_day"]["p95"] is None and d["final_exit_date"]["p95"] is None
     assert d["censored"]["count"] == int(out.censored.sum())
     assert d["p_out_by_horizon"]["value"] == 1 - out.censored.mean()
+
+
+# -- the pieces the summary is made of ----------------------------------------------------------
+def test_every_standard_error_comes_from_one_variance_formula(whole):
+    from drawdown.results import mean_estimate, sample_variance, standard_error
+
+    for name in MOMENTS:
+        n, s, s2 = whole.n, whole.sums[name], whole.sumsq[name]
+        e = whole.estimate(name)
+        assert e == mean_estimate(n, s, s2)
+        assert e.se == standard_error(sample_variance(n, s, s2), n) == math.sqrt((n * s2 - s * s) / (n * (n - 1)) / n)
+    one = mean_estimate(1, 7, 49)
+    assert one.mean == 7.0 and math.isnan(one.se) and one.n == 1
+    none = mean_estimate(0, 0, 0)
+    assert math.isnan(none.mean) and math.isnan(none.se) and none.n == 0
+    assert math.isnan(standard_error(2.0, 1))
+
+
+def test_precision_se_is_the_wilson_half_width(whole, censored_run):
+    from drawdown.results import Z95, headline_probability, precision_se, wilson_se
+
+    for summary in (whole, censored_run[2]):
+        _, p = headline_probability(summary)
+        assert precision_se(summary) == wilson_se(p.k, p.n) == (p.high - p.low) / (2 * Z95)
+    assert wilson_se(0, 10) > 0 and wilson_se(10, 10) > 0
+
+
+def test_bootstrap_se_is_the_spread_of_the_resamples():
+    from drawdown.results import bootstrap_se
+
+    x = np.array([3.0, 5.0, 4.0, 10.0, -2.0])
+    assert bootstrap_se(x) == float(np.std(x, ddof=1))
+    assert bootstrap_se(np.array([1.0, np.inf])) is None
+    assert bootstrap_se(np.array([1.0, np.nan])) is None
+
+
+def test_histogram_quantiles_are_numpys_inverted_cdf():
+    from drawdown.results import histogram_quantile, quantile_bins
+
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 12, size=(37, 5))
+    counts = np.stack([np.bincount(x[:, j], minlength=12) for j in range(5)])
+    for q in QS:
+        want = [numpy_quantile(x[:, j], q) for j in range(5)]
+        assert [histogram_quantile(counts[j], 37, q) for j in range(5)] == want
+        ranks, bins = quantile_bins(counts, 37, [q])
+        assert bins[0].tolist() == want and ranks.shape == (1, 1)
+    ranks, bins = quantile_bins(counts, 37, [])
+    assert ranks.shape == (0, 1) and bins.shape == (0, 5)
+
+
+def test_the_book_of_a_run(doha, whole):
+    from drawdown.results import Book, book_of
+
+    assert book_of(doha, seed=SEED, engine="numpy", block_size=BS) == whole.book
+    assert isinstance(whole.book, Book) and drawdown.results.summary.Book is Book
+    other = book_of(doha, seed=SEED + 1, engine="simpy", block_size=BS)
+    assert whole.book.mismatch(other) == [f"seed: {SEED} != {SEED + 1}", "engine: 'numpy' != 'simpy'"]
+
+
+def test_merge_all_takes_any_iterable_of_summaries_only(per_block, whole):
+    assert_same(Summary.merge_all(p for p in reversed(per_block)), whole)
+    with pytest.raises(ResultError, match="no summaries"):
+        Summary.merge_all([])
+    with pytest.raises(ResultError, match="no summaries"):
+        Summary.merge_all(iter(()))
+    with pytest.raises(TypeError, match="cannot merge int"):
+        Summary.merge_all([whole, 1])
+    with pytest.raises(TypeError, match="cannot merge NoneType"):
+        Summary.merge_all([None])
+
+
+def test_json_dict_is_made_of_the_document_pieces_in_a_fixed_order(whole, doha):
+    from drawdown.results import (
+        contingent_entries,
+        estimate_entry,
+        probability_entry,
+        quantile_dates,
+        quantile_days,
+        run_entries,
+    )
+
+    d = whole.to_json_dict(doha)
+    assert list(d) == [
+        "schema_version", "scenario", "scenario_hash", "seed", "replications", "engine", "version", "numpy_version",
+        "scipy_version", "block_size", "start", "horizon_days", "horizon_date", "deadline", "deadline_day",
+        "p_met_deadline", "p_out_by_horizon", "decision_day", "decision_date", "final_exit_day", "final_exit_date",
+        "censored", "troops_at_deadline", "troop_days_past_deadline", "casualties", "attacks",
+        "p_left_before_conditions", "contingents"]
+    run = run_entries(whole.book, doha, whole.n)
+    assert {k: d[k] for k in run} == run and list(d)[1:15] == list(run)
+    for name in ("casualties", "attacks", "troops_at_deadline"):
+        assert d[name] == {**estimate_entry(whole.estimate(name)), "p95": whole.quantile(name, 0.95)}
+    assert d["troop_days_past_deadline"] == estimate_entry(whole.estimate("troop_days_past_deadline"))
+    for key, event in (("p_met_deadline", "met_deadline"), ("p_out_by_horizon", "out_by_horizon"),
+                       ("p_left_before_conditions", "left_before_conditions")):
+        assert d[key] == probability_entry(whole.probability(event))
+    final = whole.quantiles("final_exit_day")
+    assert d["final_exit_day"] == quantile_days(final) and d["final_exit_date"] == quantile_dates(doha, final)
+    assert d["contingents"] == contingent_entries(doha, whole.contingent_exit_quantiles())
+    assert list(d["contingents"][0]) == ["id", "nation", "base", "troops", "exit_day", "exit_date"]
+    assert probability_entry(None) is None
+
+
+def test_comparison_statistics_use_the_shared_formulas(doha):
+    from drawdown.batch import compare
+    from drawdown.results import mean_estimate, sample_variance, standard_error
+
+    c = compare([doha, drawdown.load("announced-2021-09-11")], 200, seed=4)
+    for k in range(2):
+        assert c.withdrawal_days(k) == mean_estimate(*c._durations[k])
+    m, sx, sx2, sy, sy2, sd, sd2 = c._pairs[0].durations
+    d = c.difference(1, "withdrawal_days")
+    assert d.se_paired == standard_error(sample_variance(m, sd, sd2), m)
+    assert d.se_unpaired == standard_error(sample_variance(m, sx, sx2) + sample_variance(m, sy, sy2), m)
+    assert d.estimate == sd / m

@@ -43,7 +43,7 @@ from .text import (
 
 __all__ = ["COMPARE_JSON", "COMPARE_PLOT", "CONTINGENTS_CSV", "CONTINGENT_COLUMNS", "DAILY_COLUMNS", "DAILY_CSV",
            "NOT_OUT", "PLOT_FILES", "QUANTILES", "SUMMARY_JSON", "SUMMARY_NPZ", "compare_figure", "contingent_rows",
-           "contingents_figure", "daily_rows", "drawdown_figure", "dumps", "exit_dates_figure", 
+           "contingents_figure", "daily_rows", "drawdown_figure", "dumps", "exit_dates_figure",
            "last_out", "read_compare_dir", "read_run_dir", "run_json", "save_figure", "summary_table",
            "write_compare_dir", "write_contingents_csv", "write_daily_csv", "write_json", "write_plots",
            "write_run_dir"]

@@ -5,16 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from ..engines import Outcomes
 from ..errors import ResultError
 from ..results import (
     REPLICATIONS_FILE,
     ScenarioFacts,
+    ScenarioLike,
     Summary,
     atomic_write,
     write_replications,
 )
+from ..scenario import Scenario
 from .plots import write_plots
 from .text import (
     CONTINGENT_COLUMNS,
@@ -29,19 +34,16 @@ __all__ = ["CONTINGENTS_CSV", "DAILY_CSV", "SUMMARY_JSON", "SUMMARY_NPZ", "read_
            "write_daily_csv", "write_json", "write_run_dir"]
 
 
+#: The files of a run directory.
 SUMMARY_JSON = "summary.json"
-
-
 SUMMARY_NPZ = "summary.npz"
-
-
 CONTINGENTS_CSV = "contingents.csv"
-
-
 DAILY_CSV = "daily.csv"
 
+PathLike = str | os.PathLike[str]
 
-def _csv_text(columns, rows) -> str:
+
+def _csv_text(columns: Sequence[str], rows: Iterable[dict]) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
     w.writeheader()
@@ -50,23 +52,24 @@ def _csv_text(columns, rows) -> str:
     return buf.getvalue()
 
 
-def write_contingents_csv(path, scenario, summary: Summary) -> Path:
+def write_contingents_csv(path: PathLike, scenario: ScenarioLike, summary: Summary) -> Path:
     """Write ``contingents.csv``: :func:`contingent_rows`, empty cells for "not out by
     the horizon"."""
     return atomic_write(path, _csv_text(CONTINGENT_COLUMNS, contingent_rows(scenario, summary)))
 
 
-def write_daily_csv(path, scenario, summary: Summary) -> Path:
+def write_daily_csv(path: PathLike, scenario: ScenarioLike, summary: Summary) -> Path:
     """Write ``daily.csv``: :func:`daily_rows`."""
     return atomic_write(path, _csv_text(DAILY_COLUMNS, daily_rows(scenario, summary)))
 
 
-def write_json(path, data: dict) -> Path:
+def write_json(path: PathLike, data: dict) -> Path:
+    """Write a JSON document (:func:`dumps`) and a final newline, atomically."""
     return atomic_write(path, dumps(data) + "\n")
 
 
-def write_run_dir(out_dir, scenario, summary: Summary, *, outcomes=None, precision: dict | None = None,
-                  plots: bool = True) -> list[Path]:
+def write_run_dir(out_dir: PathLike, scenario: Scenario, summary: Summary, *, outcomes: Outcomes | None = None,
+                  precision: dict | None = None, plots: bool = True) -> list[Path]:
     """Write a run's files to ``out_dir`` (created if needed) and return their paths.
 
     ``summary.json`` (:func:`run_json`), ``summary.npz`` (:meth:`Summary.to_npz`, for
@@ -89,12 +92,11 @@ def write_run_dir(out_dir, scenario, summary: Summary, *, outcomes=None, precisi
     paths.append(write_contingents_csv(out_dir / CONTINGENTS_CSV, scenario, summary))
     paths.append(write_daily_csv(out_dir / DAILY_CSV, scenario, summary))
     if plots:
-
         paths.extend(write_plots(out_dir, scenario, summary))
     return paths
 
 
-def read_run_dir(directory) -> tuple[ScenarioFacts, Summary, dict]:
+def read_run_dir(directory: PathLike) -> tuple[ScenarioFacts, Summary, dict]:
     """Read a run directory written by :func:`write_run_dir`: ``(facts, summary, json)``.
 
     Raises

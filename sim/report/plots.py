@@ -36,12 +36,28 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..results import atomic_write, check_facts, facts_of, wilson
+from ..results import (
+    Probability,
+    ScenarioFacts,
+    ScenarioLike,
+    Summary,
+    atomic_write,
+    check_facts,
+    facts_of,
+    headline_probability,
+    wilson,
+)
 from .text import QUANTILES
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "drawdown_figure",
@@ -127,6 +143,14 @@ def _run_label(summary) -> str:
     return f"{summary.n:,} replications, seed {summary.seed}, {summary.engine} engine"
 
 
+def _deadline_probability(facts: ScenarioFacts, summary: Summary) -> tuple[_dt.date, Probability] | None:
+    """The deadline and the probability of meeting it; None without a deadline."""
+    if facts.deadline_day is None or facts.deadline is None:
+        return None
+    met = summary.probability("met_deadline")
+    return None if met is None else (facts.deadline, met)
+
+
 def _deadline_line(ax, facts, label=None):
     if facts.deadline_day is not None:
         # the deadline is met when out by the end of the deadline day
@@ -134,7 +158,7 @@ def _deadline_line(ax, facts, label=None):
                    **_DEADLINE)
 
 
-def drawdown_figure(scenario, summary):
+def drawdown_figure(scenario: ScenarioLike, summary: Summary) -> Figure:
     """Fan chart of troops in country over calendar dates (``drawdown.png``).
 
     Bands of 5–95% and 25–75% and the median of the troops in country at the end of
@@ -184,17 +208,17 @@ def drawdown_figure(scenario, summary):
     return fig
 
 
-def _exit_curve(summary):
+def _exit_curve(summary: Summary) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """P(out by the end of day t) for t = 0 .. H-1, with Wilson 95% bounds."""
 
     n = summary.n
     counts = np.cumsum(summary.hist["final_exit_day"][:-1])
-    p = counts / n
+    p = counts / n  # Summary.p_out_by(), without its check for replications
     bounds = np.array([wilson(int(k), n) for k in counts]) if len(counts) else np.zeros((0, 2))
     return p, bounds[:, 0], bounds[:, 1]
 
 
-def exit_dates_figure(scenario, summary):
+def exit_dates_figure(scenario: ScenarioLike, summary: Summary) -> Figure:
     """Cumulative probability that the whole force is out by each date
     (``exit-dates.png``), with a pointwise Wilson 95% band and the deadline marked."""
     f = facts_of(scenario)
@@ -208,9 +232,10 @@ def exit_dates_figure(scenario, summary):
     ax.fill_between(x, lo[days], hi[days], step="post", color=_BLUE, alpha=0.2, linewidth=0,
                     label="Wilson 95% interval")
     ax.step(x, p[days], where="post", color=_BLUE, linewidth=2, label="P(all out by date)")
-    if f.deadline_day is not None:
-        met = summary.probability("met_deadline")
-        _deadline_line(ax, f, label=f"deadline {f.deadline.isoformat()}: P = {met.value:.3f} ± {met.se:.3f}")
+    met = _deadline_probability(f, summary)
+    if met is not None:
+        deadline, p_met = met
+        _deadline_line(ax, f, label=f"deadline {deadline.isoformat()}: P = {p_met.value:.3f} ± {p_met.se:.3f}")
     ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("P(all troops out by date)")
@@ -223,7 +248,7 @@ def exit_dates_figure(scenario, summary):
     return fig
 
 
-def contingents_figure(scenario, summary):
+def contingents_figure(scenario: ScenarioLike, summary: Summary) -> Figure:
     """Each contingent's exit window: a bar from its 5% to its 95% exit date and a dot at
     the median, ordered by median exit (``contingents.png``). A window that reaches
     past the horizon is drawn to the horizon, hatched."""
@@ -273,7 +298,7 @@ def contingents_figure(scenario, summary):
     return fig
 
 
-def compare_figure(items, *, title: str | None = None):
+def compare_figure(items: Sequence[tuple[ScenarioLike, Summary]], *, title: str | None = None) -> Figure:
     """Exit-date curves of several scenarios on one chart (``compare.png``).
 
     Parameters
@@ -283,36 +308,38 @@ def compare_figure(items, *, title: str | None = None):
         that the whole force is out by each date, with the scenario's deadline as a
         dashed line of the same colour.
     """
-    items = [(facts_of(s), summary) for s, summary in items]
-    if not items:
+    facts = [(facts_of(s), summary) for s, summary in items]
+    if not facts:
         raise ValueError("nothing to compare")
-    for f, summary in items:
+    for f, summary in facts:
         check_facts(f, summary)
     colours = ["#2166ac", "#b2182b", "#1b7837", "#762a83", "#e08214", "#35978f", "#8c510a", "#4d4d4d"]
     styles = ["-", "-", "--", "-.", ":"]
     fig = _figure(10, 6)
     ax = fig.add_subplot()
-    spans = [_span(f, summary) for f, summary in items]
-    lo_num = min(_num(f, t0) for (f, _), (t0, _) in zip(items, spans))
-    hi_num = max(_num(f, t1 + 1) for (f, _), (_, t1) in zip(items, spans))
-    deadlines = {}
-    for k, (f, summary) in enumerate(items):
+    spans = [_span(f, summary) for f, summary in facts]
+    lo_num = min(_num(f, t0) for (f, _), (t0, _) in zip(facts, spans, strict=True))
+    hi_num = max(_num(f, t1 + 1) for (f, _), (_, t1) in zip(facts, spans, strict=True))
+    deadlines: dict[_dt.date, tuple[str, list[str]]] = {}
+    for k, (f, summary) in enumerate(facts):
         c = colours[k % len(colours)]
         H = summary.horizon_days
         t_last = int(min(H - 1, max(0, round(hi_num - _num(f, 0)) - 1)))
         p, _, _ = _exit_curve(summary)
         days = np.arange(0, t_last + 1)
         label = f.name
-        if f.deadline_day is not None:
-            met = summary.probability("met_deadline")
-            label += f": P(out by {f.deadline.isoformat()}) = {met.value:.3f}"
-            deadlines.setdefault(f.deadline, (c, []))[1].append(f.name)
+        met = _deadline_probability(f, summary)
+        if met is not None:
+            deadline, p_met = met
+            label += f": P(out by {deadline.isoformat()}) = {p_met.value:.3f}"
+            deadlines.setdefault(deadline, (c, []))[1].append(f.name)
         else:
-            label += f": no deadline; P(out by the horizon) = {summary.probability('out_by_horizon').value:.3f}"
+            _, out = headline_probability(summary)
+            label += f": no deadline; P(out by the horizon) = {out.value:.3f}"
         ax.step(_dates(f, days + 1), p[days], where="post", color=c, linewidth=3.0 if k == 0 else 2.0,
                 linestyle=styles[(k // len(colours)) % len(styles)] if k else "-", label=label)
     for date, (c, names) in deadlines.items():
-        x = _num(items[0][0], 0) + (date - items[0][0].start).days + 1
+        x = _num(facts[0][0], 0) + (date - facts[0][0].start).days + 1
         ax.axvline(x, color=c, linestyle="--", linewidth=1.2, label=f"deadline {date.isoformat()} ({', '.join(names)})")
     import matplotlib.dates as mdates
 
@@ -325,20 +352,20 @@ def compare_figure(items, *, title: str | None = None):
     ax.set_ylim(0, 1.02)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=1, fontsize="small")
-    first = items[0][1]
+    first = facts[0][1]
     ax.set_title(title or f"Exit dates compared (common random numbers)\n{_run_label(first)} each")
     return fig
 
 
-def save_figure(fig, path, *, dpi: int = 110) -> Path:
+def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 110) -> Path:
     """Write ``fig`` to ``path`` as PNG, atomically, and return the path."""
     return atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=dpi))
 
 
-def write_plots(out_dir, scenario, summary) -> list[Path]:
+def write_plots(out_dir: str | os.PathLike[str], scenario: ScenarioLike, summary: Summary) -> list[Path]:
     """Write ``drawdown.png``, ``exit-dates.png`` and ``contingents.png`` to ``out_dir``."""
     out_dir = Path(out_dir)
     out = []
-    for name, make in zip(PLOT_FILES, (drawdown_figure, exit_dates_figure, contingents_figure)):
+    for name, make in zip(PLOT_FILES, (drawdown_figure, exit_dates_figure, contingents_figure), strict=True):
         out.append(save_figure(make(scenario, summary), out_dir / name))
     return out

@@ -30,14 +30,18 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
-from ..results import ScenarioFacts, Summary, check_facts, facts_of
+from ..results import Estimate, Probability, ScenarioFacts, ScenarioLike, Summary, check_facts, facts_of
+from ..results.document import QUANTILE_KEYS
+from ..results.document import QUANTILES as _DOCUMENT_QUANTILES
+from ..scenario import Scenario
 
 __all__ = ["CONTINGENT_COLUMNS", "DAILY_COLUMNS", "NOT_OUT", "QUANTILES", "contingent_rows", "daily_rows", "dumps",
            "last_out", "run_json", "summary_table"]
 
-#: The quantiles reported everywhere.
-QUANTILES = (0.05, 0.5, 0.95)
+#: The quantiles reported everywhere (those of the JSON document).
+QUANTILES = _DOCUMENT_QUANTILES
 #: What a quantile among replications not out by the horizon reads as in tables.
 NOT_OUT = "not out by the horizon"
 
@@ -47,52 +51,23 @@ DAILY_COLUMNS = ("date", "day", "troops_p5", "troops_p50", "troops_p95", "troops
                  "retrograde_p50", "retrograde_p95")
 
 
-
-
-
-# -- what reports need of a scenario ---------------------------------------------------------
-
-
-
-
-
-
-
-
-# -- running -------------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 # -- text ---------------------------------------------------------------------------------------
-def _date(facts: ScenarioFacts, day, never: str = NOT_OUT) -> str:
+def _date(facts: ScenarioFacts, day: int | None, never: str = NOT_OUT) -> str:
     return never if day is None else f"{facts.date_of(day).isoformat()} (day {day})"
 
 
-def _short_date(facts: ScenarioFacts, day, never: str = NOT_OUT) -> str:
+def _short_date(facts: ScenarioFacts, day: int | None, never: str = NOT_OUT) -> str:
     return never if day is None else facts.date_of(day).isoformat()
 
 
-def _pm(e, digits: int = 2) -> str:
+def _pm(e: Estimate, digits: int = 2) -> str:
     se = "n/a" if not math.isfinite(e.se) else f"{e.se:,.{digits}f}"
     return f"{e.mean:,.{digits}f} ± {se} (s.e.)"
 
 
-def _prob(p) -> str:
+def _prob(p: Probability | None) -> str:
+    if p is None:  # met_deadline without a deadline
+        return "not applicable"
     return f"P = {p.value:.3f} ± {p.se:.3f} (s.e.; Wilson 95%: {p.low:.3f}–{p.high:.3f}; {p.k} of {p.n})"
 
 
@@ -100,21 +75,21 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def last_out(facts: ScenarioFacts, summary: Summary, count: int = 5) -> list[tuple]:
+def last_out(facts: ScenarioFacts, summary: Summary, count: int = 5) -> list[tuple[int, list[int | None]]]:
     """The ``count`` contingents that leave last: ``(index, [p5, p50, p95])``, latest
     median first (a median not out by the horizon counts as latest)."""
     qs = summary.contingent_exit_quantiles(QUANTILES)
     big = summary.horizon_days + 1
 
-    def key(i):
+    def key(i: int) -> tuple[int, ...]:
         return tuple(big if q is None else q for q in (qs[i][1], qs[i][2], qs[i][0])) + (-i,)
 
     order = sorted(range(len(qs)), key=key, reverse=True)
     return [(i, qs[i]) for i in order[:count]]
 
 
-def summary_table(scenario, summary: Summary, *, fresh_seed: bool = False, precision: dict | None = None,
-                  last: int = 5) -> str:
+def summary_table(scenario: ScenarioLike, summary: Summary, *, fresh_seed: bool = False,
+                  precision: dict | None = None, last: int = 5) -> str:
     """The summary of a run as text (what ``drawdown run`` prints).
 
     Parameters
@@ -128,30 +103,62 @@ def summary_table(scenario, summary: Summary, *, fresh_seed: bool = False, preci
         :func:`precision_status` of a ``--precision`` run.
     last : int, optional
         How many of the contingents that leave last to list.
+
+    Returns
+    -------
+    str
+        One line per item, no final newline.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import summarize
+    >>> s = drawdown.load("doha-2021-05-01")
+    >>> print(summary_table(s, summarize(s, 100, seed=1)).splitlines()[2])
+    deadline      2021-05-01 (day 75); horizon 2022-08-08 (day 539)
     """
     f = facts_of(scenario)
     check_facts(f, summary)
-    n = summary.n
-    lines = [
+    lines = _run_lines(f, summary, fresh_seed)
+    if precision is not None:
+        lines.append(_precision_line(precision))
+    lines.append(_deadline_text(f))
+    lines.append(_decision_line(f, summary))
+    lines += _outcome_lines(f, summary)
+    lines += _last_out_lines(f, summary, last)
+    return "\n".join(lines)
+
+
+def _run_lines(f: ScenarioFacts, summary: Summary, fresh_seed: bool) -> list[str]:
+    """The scenario and the run."""
+    return [
         f"scenario      {f.name}  (hash {summary.scenario_hash[:12]})",
-        f"run           {_plural(n, 'replication')}, engine {summary.engine}, seed {summary.seed}"
+        f"run           {_plural(summary.n, 'replication')}, engine {summary.engine}, seed {summary.seed}"
         + (f"  (fresh seed: pass --seed {summary.seed} to repeat)" if fresh_seed else ""),
     ]
-    if precision is not None:
-        what = "P(met deadline)" if precision["probability"] == "met_deadline" else "P(out by horizon)"
-        if precision["met"]:
-            lines.append(f"precision     s.e. of {what} {precision['se']:.4f} <= {precision['target']:g} after "
-                         f"{_plural(precision['blocks'], 'block')}")
-        else:
-            lines.append(f"precision     target s.e. {precision['target']:g} NOT reached: s.e. of {what} "
-                         f"{precision['se']:.4f} at the cap of {precision['replications']} replications "
-                         "(raise --max-reps)")
-    horizon = f"horizon {f.date_of(f.horizon_days - 1).isoformat()} (day {f.horizon_days - 1})"
-    if f.deadline_day is None:
-        lines.append(f"deadline      none (conditions-based): P(out by deadline) not applicable; {horizon}")
-    else:
-        lines.append(f"deadline      {f.deadline.isoformat()} (day {f.deadline_day}); {horizon}")
 
+
+def _precision_line(precision: dict) -> str:
+    """What a ``--precision`` run achieved."""
+    what = "P(met deadline)" if precision["probability"] == "met_deadline" else "P(out by horizon)"
+    if precision["met"]:
+        return (f"precision     s.e. of {what} {precision['se']:.4f} <= {precision['target']:g} after "
+                f"{_plural(precision['blocks'], 'block')}")
+    return (f"precision     target s.e. {precision['target']:g} NOT reached: s.e. of {what} "
+            f"{precision['se']:.4f} at the cap of {precision['replications']} replications "
+            "(raise --max-reps)")
+
+
+def _deadline_text(f: ScenarioFacts) -> str:
+    """The deadline (or its absence) and the horizon."""
+    horizon = f"horizon {f.date_of(f.horizon_days - 1).isoformat()} (day {f.horizon_days - 1})"
+    if f.deadline_day is None or f.deadline is None:
+        return f"deadline      none (conditions-based): P(out by deadline) not applicable; {horizon}"
+    return f"deadline      {f.deadline.isoformat()} (day {f.deadline_day}); {horizon}"
+
+
+def _decision_line(f: ScenarioFacts, summary: Summary) -> str:
+    """When the order comes: median, 5–95%, and how often never."""
     d5, d50, d95 = summary.quantiles("decision_day", QUANTILES)
     never = int(summary.hist["decision_day"][-1])
     if d50 is None:
@@ -161,41 +168,49 @@ def summary_table(scenario, summary: Summary, *, fresh_seed: bool = False, preci
     text += (f"; 5–95%: {_short_date(f, d5, 'no order')} .. {_short_date(f, d95, 'no order')}")
     if never:
         text += f"; no order in {_plural(never, 'replication')}"
-    lines.append(f"decision      {text}")
+    return f"decision      {text}"
 
+
+def _outcome_lines(f: ScenarioFacts, summary: Summary) -> list[str]:
+    """Final exit, the probabilities, the deadline's counts, casualties, censoring."""
     final = summary.quantiles("final_exit_day", QUANTILES)
-    lines.append("final exit    " + "   ".join(f"{int(q * 100)}%: {_date(f, d)}" for q, d in zip(QUANTILES, final)))
-    if f.deadline_day is not None:
-        p = summary.probability("met_deadline")
-        lines.append(f"out by {f.deadline.isoformat()}  {_prob(p)}")
-    p = summary.probability("out_by_horizon")
-    lines.append(f"out by horizon  {_prob(p)}")
+    lines = ["final exit    " + "   ".join(f"{int(q * 100)}%: {_date(f, d)}"
+                                          for q, d in zip(QUANTILES, final, strict=True))]
+    if f.deadline_day is not None and f.deadline is not None:
+        lines.append(f"out by {f.deadline.isoformat()}  {_prob(summary.probability('met_deadline'))}")
+    lines.append(f"out by horizon  {_prob(summary.probability('out_by_horizon'))}")
     if f.deadline_day is not None:
         e = summary.estimate("troops_at_deadline")
-        lines.append(f"at deadline   troops in country: mean {_pm(e, 1)}; 95%: {summary.quantile('troops_at_deadline', 0.95):,}")
+        lines.append(f"at deadline   troops in country: mean {_pm(e, 1)}; "
+                     f"95%: {summary.quantile('troops_at_deadline', 0.95):,}")
         e = summary.estimate("troop_days_past_deadline")
         lines.append(f"past deadline troop-days: mean {_pm(e, 0)}")
     e = summary.estimate("casualties")
     a = summary.estimate("attacks")
     lines.append(f"casualties    mean {_pm(e)}; 95%: {summary.quantile('casualties', 0.95):,}; "
                  f"attacks mean {a.mean:,.2f}")
-    p = summary.probability("left_before_conditions")
-    lines.append(f"left early    before the conditions were met: {_prob(p)}")
-    c = summary.censored
-    lines.append(f"censored      {c} of {n} ({c / n:.1%}) {NOT_OUT} "
+    early = summary.probability("left_before_conditions")
+    lines.append(f"left early    before the conditions were met: {_prob(early)}")
+    lines.append(f"censored      {summary.censored} of {summary.n} ({summary.censored_fraction:.1%}) {NOT_OUT} "
                  f"({f.date_of(f.horizon_days - 1).isoformat()})")
+    return lines
+
+
+def _last_out_lines(f: ScenarioFacts, summary: Summary, last: int) -> list[str]:
+    """The contingents that leave last, with their exit dates 5% / 50% / 95%."""
     rows = last_out(f, summary, last)
-    if rows:
-        lines.append("last out      exit dates 5% / 50% / 95% of the contingents that leave last")
-        width = max(len(f.contingents[i].id) for i, _ in rows)
-        for i, qs in rows:
-            c = f.contingents[i]
-            dates = " / ".join(_short_date(f, d) for d in qs)
-            lines.append(f"  {c.id:<{width}}  {c.troops:>5,} troops  {dates}")
-    return "\n".join(lines)
+    if not rows:
+        return []
+    lines = ["last out      exit dates 5% / 50% / 95% of the contingents that leave last"]
+    width = max(len(f.contingents[i].id) for i, _ in rows)
+    for i, qs in rows:
+        c = f.contingents[i]
+        dates = " / ".join(_short_date(f, d) for d in qs)
+        lines.append(f"  {c.id:<{width}}  {c.troops:>5,} troops  {dates}")
+    return lines
 
 
-def run_json(scenario, summary: Summary, *, precision: dict | None = None) -> dict:
+def run_json(scenario: Scenario, summary: Summary, *, precision: dict | None = None) -> dict:
     """The ``--json`` document of a run: :meth:`Summary.to_json_dict` (with its
     ``schema_version``), plus ``precision`` (:func:`precision_status`, or None) and
     ``warnings`` (:meth:`Summary.warnings`)."""
@@ -211,23 +226,23 @@ def dumps(data: dict) -> str:
 
 
 # -- CSV ---------------------------------------------------------------------------------------
-def contingent_rows(scenario, summary: Summary) -> list[dict]:
+def contingent_rows(scenario: ScenarioLike, summary: Summary) -> list[dict]:
     """One row per contingent, in scenario order (columns :data:`CONTINGENT_COLUMNS`);
     a quantile not out by the horizon is ``None``."""
     f = facts_of(scenario)
     check_facts(f, summary)
     out = []
-    for c, qs in zip(f.contingents, summary.contingent_exit_quantiles(QUANTILES)):
-        row = {"contingent": c.id, "nation": c.nation, "base": c.base, "troops": c.troops}
-        for k, d in zip(("p5", "p50", "p95"), qs):
+    for c, qs in zip(f.contingents, summary.contingent_exit_quantiles(QUANTILES), strict=False):
+        row: dict[str, Any] = {"contingent": c.id, "nation": c.nation, "base": c.base, "troops": c.troops}
+        for k, d in zip(QUANTILE_KEYS, qs, strict=True):
             row[f"exit_date_{k}"] = None if d is None else f.date_of(d).isoformat()
-        for k, d in zip(("p5", "p50", "p95"), qs):
+        for k, d in zip(QUANTILE_KEYS, qs, strict=True):
             row[f"exit_day_{k}"] = d
         out.append(row)
     return out
 
 
-def daily_rows(scenario, summary: Summary) -> list[dict]:
+def daily_rows(scenario: ScenarioLike, summary: Summary) -> list[dict]:
     """One row per day of the horizon (columns :data:`DAILY_COLUMNS`): troops in country
     (5/50/95% and mean) and the share of the liftable equipment out (5/50/95%)."""
     f = facts_of(scenario)
@@ -235,7 +250,7 @@ def daily_rows(scenario, summary: Summary) -> list[dict]:
     troops = summary.daily_troops_quantiles(QUANTILES)
     mean = summary.daily_troops_mean()
     retro = summary.daily_retrograde_quantiles(QUANTILES)
-    out = []
+    out: list[dict[str, Any]] = []
     for t in range(summary.horizon_days):
         out.append({"date": f.date_of(t).isoformat(), "day": t,
                     "troops_p5": troops[0, t], "troops_p50": troops[1, t], "troops_p95": troops[2, t],

@@ -41,16 +41,31 @@ from __future__ import annotations
 import math
 import re
 from collections import namedtuple
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
 import numpy as np
 
+from ..engines import Outcomes
 from ..errors import ResultError
-from .facts import facts_of
-from .stats import Estimate, exact_sums, quantile_rank, sample_variance
-from .summary import SCHEMA_VERSION, Summary
+from ..scenario import Scenario
+from .document import SCHEMA_VERSION, json_number
+from .facts import ScenarioLike, facts_of
+from .stats import (
+    Z95,
+    Estimate,
+    Probability,
+    bootstrap_se,
+    exact_sums,
+    mean_estimate,
+    quantile_rank,
+    sample_variance,
+    standard_error,
+)
+from .summary import Summary
 
-__all__ = ["BOOTSTRAP_RESAMPLES", "MEASURES", "Comparison", "Difference", "PairedSums", "folder_names", "headline_indicator",
-           "probability_name"]
+__all__ = ["BOOTSTRAP_RESAMPLES", "MEASURES", "Comparison", "Difference", "PairedSums", "folder_names",
+           "headline_indicator", "probability_name"]
 
 
 #: Bootstrap resamples for the median's standard errors and interval.
@@ -58,7 +73,6 @@ BOOTSTRAP_RESAMPLES = 400
 #: The outcomes compared: the headline probability, the median final exit day, mean
 #: casualties, and the mean days from the order to the last troops out.
 MEASURES = ("probability", "median_final_exit_day", "casualties", "withdrawal_days")
-_Z95 = 1.96
 #: spawn_key of the bootstrap's generator: far from any block number.
 _BOOTSTRAP_KEY = 2**32 - 1
 
@@ -69,12 +83,12 @@ an unpaired comparison (independent runs) would have had. ``None`` where undefin
 (a median among replications not out by the horizon)."""
 
 
-def probability_name(scenarios) -> str:
+def probability_name(scenarios: Iterable[ScenarioLike]) -> str:
     """The headline probability of a comparison: ``met_deadline`` when every scenario has a deadline."""
     return "met_deadline" if all(facts_of(s).deadline_day is not None for s in scenarios) else "out_by_horizon"
 
 
-def headline_indicator(out, name: str) -> np.ndarray:
+def headline_indicator(out: Outcomes, name: str) -> np.ndarray:
     """Per replication, 1 where the headline probability's event holds, as int64."""
     return (out.met_deadline if name == "met_deadline" else ~out.censored).astype(np.int64)
 
@@ -82,7 +96,7 @@ def headline_indicator(out, name: str) -> np.ndarray:
 class PairedSums:
     """Integer sums of the paired differences of scenario ``j`` and the baseline."""
 
-    def __init__(self, H0: int, H1: int):
+    def __init__(self, H0: int, H1: int) -> None:
         self.sums = {"probability": [0, 0], "casualties": [0, 0]}  # sum d, sum d^2
         # replications where both have a withdrawal duration: count, sums and sums of
         # squares of the baseline's, the other's and their differences
@@ -97,29 +111,31 @@ class PairedSums:
         both = (base["duration"] >= 0) & (other["duration"] >= 0)
         x, y = base["duration"][both], other["duration"][both]
         acc = [int(both.sum()), *exact_sums(x), *exact_sums(y), *exact_sums(y - x)]
-        self.durations = [u + v for u, v in zip(self.durations, acc)]
+        self.durations = [u + v for u, v in zip(self.durations, acc, strict=True)]
         H0, H1 = self.joint.shape[0] - 1, self.joint.shape[1] - 1
         a = np.where(base["final"] < 0, H0, base["final"]).astype(np.int64)
         b = np.where(other["final"] < 0, H1, other["final"]).astype(np.int64)
         self.joint += np.bincount(a * (H1 + 1) + b, minlength=self.joint.size).reshape(self.joint.shape)
 
-    def merged(self, other: "PairedSums") -> "PairedSums":
+    def merged(self, other: PairedSums) -> PairedSums:
         out = PairedSums(self.joint.shape[0] - 1, self.joint.shape[1] - 1)
         for k in out.sums:
             out.sums[k] = [self.sums[k][0] + other.sums[k][0], self.sums[k][1] + other.sums[k][1]]
-        out.durations = [u + v for u, v in zip(self.durations, other.durations)]
+        out.durations = [u + v for u, v in zip(self.durations, other.durations, strict=True)]
         out.joint = self.joint + other.joint
         return out
 
 
 def _mean_difference(n: int, s: int, s2: int, var0: float, var1: float) -> Difference:
+    """The mean of ``n`` paired differences (exact sums ``s``, ``s2``), its 95% interval
+    and standard error, and the standard error of two independent means of variances
+    ``var0`` and ``var1``."""
     mean = s / n
     if n < 2:
         return Difference(mean, None, None, None, None, n)
-    var = sample_variance(n, s, s2)
-    se = math.sqrt(max(var, 0.0) / n)
-    unpaired = math.sqrt((var0 + var1) / n)
-    return Difference(mean, mean - _Z95 * se, mean + _Z95 * se, se, unpaired, n)
+    se = standard_error(sample_variance(n, s, s2), n)  # >= 0: n * s2 >= s**2 exactly
+    unpaired = standard_error(var0 + var1, n)
+    return Difference(mean, mean - Z95 * se, mean + Z95 * se, se, unpaired, n)
 
 
 def _binary_var(k: int, n: int) -> float:
@@ -131,6 +147,13 @@ def _count_var(summary: Summary, name: str) -> float:
 
 
 
+def _present(summary: Summary | None) -> Summary:
+    """A scenario's summary; an error where a scenario has none (nothing was run)."""
+    if summary is None:
+        raise ResultError("a comparison needs a summary of every scenario")
+    return summary
+
+
 def _medians(counts: np.ndarray, bins: np.ndarray, k: int) -> np.ndarray:
     """Per resample (row of ``counts``, cells in ``bins`` order, ``bins`` ascending), the
     bin holding the ``k``-th smallest value."""
@@ -138,7 +161,8 @@ def _medians(counts: np.ndarray, bins: np.ndarray, k: int) -> np.ndarray:
     return bins[np.argmax(cum >= k, axis=1)]
 
 
-def _bootstrap_median_difference(joint: np.ndarray, n: int, point, rng, resamples: int) -> Difference:
+def _bootstrap_median_difference(joint: np.ndarray, n: int, point: int | None, rng: np.random.Generator,
+                                  resamples: int) -> Difference:
     H0, H1 = joint.shape[0] - 1, joint.shape[1] - 1
     if point is None:
         return Difference(None, None, None, None, None, n)
@@ -156,14 +180,10 @@ def _bootstrap_median_difference(joint: np.ndarray, n: int, point, rng, resample
     m1 = joint.sum(axis=0)
     ub = _medians(rng.multinomial(n, m1 / n, size=resamples), np.arange(H1 + 1), k)
     unpaired = _differences(ma, ub, H0, H1)
-
-    def se(d):
-        return float(np.std(d, ddof=1)) if np.isfinite(d).all() else None
-
     s = np.sort(paired)
     lo, hi = s[int(math.floor(0.025 * (resamples - 1)))], s[int(math.ceil(0.975 * (resamples - 1)))]
     return Difference(point, float(lo) if np.isfinite(lo) else None, float(hi) if np.isfinite(hi) else None,
-                      se(paired), se(unpaired), n)
+                      bootstrap_se(paired), bootstrap_se(unpaired), n)
 
 
 def _differences(a: np.ndarray, b: np.ndarray, H0: int, H1: int) -> np.ndarray:
@@ -190,9 +210,10 @@ class Comparison:
         ``"met_deadline"`` when every scenario has a deadline, else ``"out_by_horizon"``.
     """
 
-    def __init__(self, scenarios, summaries, pairs, probability: str, durations):
+    def __init__(self, scenarios: Iterable[ScenarioLike], summaries: Iterable[Summary | None],
+                 pairs: Iterable[PairedSums], probability: str, durations: Iterable[Sequence[int]]) -> None:
         self.scenarios = list(scenarios)
-        self.summaries = list(summaries)
+        self.summaries = [_present(s) for s in summaries]
         self._pairs = list(pairs)
         self.probability = probability
         self._durations = [list(d) for d in durations]  # per scenario: count, sum, sum of squares
@@ -213,27 +234,28 @@ class Comparison:
     def names(self) -> list[str]:
         return [facts_of(s).name for s in self.scenarios]
 
-    def merge(self, other: "Comparison") -> "Comparison":
+    def merge(self, other: Comparison) -> Comparison:
         """The comparison of both sets of blocks (exact, like :meth:`Summary.merge`)."""
         if [s.scenario_hash for s in self.summaries] != [s.scenario_hash for s in other.summaries]:
             raise ResultError("cannot merge comparisons of different scenarios")
-        summaries = [a.merge(b) for a, b in zip(self.summaries, other.summaries)]
-        pairs = [a.merged(b) for a, b in zip(self._pairs, other._pairs)]
-        durations = [[u + v for u, v in zip(a, b)] for a, b in zip(self._durations, other._durations)]
+        summaries = [a.merge(b) for a, b in zip(self.summaries, other.summaries, strict=False)]
+        pairs = [a.merged(b) for a, b in zip(self._pairs, other._pairs, strict=False)]
+        durations = [[u + v for u, v in zip(a, b, strict=False)]
+                     for a, b in zip(self._durations, other._durations, strict=False)]
         return Comparison(self.scenarios, summaries, pairs, self.probability, durations)
 
-    def withdrawal_days(self, k: int):
+    def withdrawal_days(self, k: int) -> Estimate:
         """Mean days from the order to the last troops out in scenario ``k``, over its
         replications with an order that finish within the horizon: an
         :class:`~drawdown.results.Estimate` (``nan`` mean when there are none)."""
         m, s, s2 = self._durations[k]
-        if m == 0:
-            return Estimate(math.nan, math.nan, 0)
-        v = sample_variance(m, s, s2)
-        return Estimate(s / m, math.sqrt(v / m) if m > 1 else math.nan, m)
+        return mean_estimate(m, s, s2)
 
-    def _p(self, summary: Summary):
-        return summary.probability(self.probability)
+    def _p(self, summary: Summary) -> Probability:
+        p = summary.probability(self.probability)
+        if p is None:  # met_deadline is the comparison's only when every scenario has a deadline
+            raise ResultError(f"{summary.scenario_name!r} has no probability {self.probability!r}")
+        return p
 
     def difference(self, j: int, measure: str, *, resamples: int = BOOTSTRAP_RESAMPLES) -> Difference:
         """Difference of scenario ``j`` (1, 2, ...) from the baseline in ``measure``.
@@ -274,22 +296,23 @@ class Comparison:
         """The comparison as plain JSON data (``drawdown compare --json``)."""
         first = self.summaries[0]
         scen = []
-        for s, summary, folder in zip(self.scenarios, self.summaries, folder_names(self.names)):
-            d = summary.to_json_dict(s)
+        for s, summary, folder in zip(self.scenarios, self.summaries, folder_names(self.names), strict=False):
+            d = summary.to_json_dict(cast(Scenario, s))  # a stored comparison's facts cannot make one
             scen.append({k: d[k] for k in ("scenario", "scenario_hash", "deadline", "p_met_deadline",
                                             "p_out_by_horizon", "decision_date", "final_exit_day",
                                             "final_exit_date", "casualties", "censored")})
             scen[-1]["dir"] = folder
             w = self.withdrawal_days(len(scen) - 1)
-            scen[-1]["withdrawal_days"] = {"mean": _num(w.mean), "se": _num(w.se), "count": w.n}
+            scen[-1]["withdrawal_days"] = {"mean": json_number(w.mean), "se": json_number(w.se), "count": w.n}
             scen[-1]["warnings"] = summary.warnings()
         diffs = []
         for j in range(1, len(self.summaries)):
-            row = {"scenario": self.names[j], "baseline": self.names[0]}
+            row: dict[str, Any] = {"scenario": self.names[j], "baseline": self.names[0]}
             for m in MEASURES:
-                d = self.difference(j, m)
-                row[m] = {"difference": _num(d.estimate), "ci_low": _num(d.low), "ci_high": _num(d.high),
-                          "se_paired": _num(d.se_paired), "se_unpaired": _num(d.se_unpaired)}
+                diff = self.difference(j, m)
+                row[m] = {"difference": json_number(diff.estimate), "ci_low": json_number(diff.low),
+                          "ci_high": json_number(diff.high), "se_paired": json_number(diff.se_paired),
+                          "se_unpaired": json_number(diff.se_unpaired)}
             row["withdrawal_days"]["count"] = self.difference(j, "withdrawal_days").n
             row["probability"]["name"] = self.probability
             row["median_final_exit_day"]["method"] = f"bootstrap, {BOOTSTRAP_RESAMPLES} resamples"
@@ -320,7 +343,7 @@ class Comparison:
         lines.append("mean withdrawal: days from the order to the last troops out, where both happen")
         lines.append(f"{'scenario':<{width}}  {'deadline':<10}  {pname:<17}  {'median final exit':<21}  "
                      f"{'mean casualties':<16}  {'mean withdrawal':<15}  censored")
-        for k, (s, summary) in enumerate(zip(self.scenarios, self.summaries)):
+        for k, (s, summary) in enumerate(zip(self.scenarios, self.summaries, strict=False)):
             f = facts_of(s)
             p = self._p(summary)
             med = summary.quantile("final_exit_day", 0.5)
@@ -330,7 +353,8 @@ class Comparison:
             w = self.withdrawal_days(k)
             w_text = "n/a" if w.n == 0 else f"{w.mean:.1f} days"
             lines.append(f"{f.name:<{width}}  {dl:<10}  {p.value:.3f} ± {p.se:.3f}      {med_text:<21}  "
-                         f"{cas.mean:>7.2f} ± {_fmt(cas.se, '{:.2f}', 'n/a'):<6}  {w_text:<15}  {100 * summary.censored_fraction:.1f}%")
+                         f"{cas.mean:>7.2f} ± {_fmt(cas.se, '{:.2f}', 'n/a'):<6}  {w_text:<15}  "
+                         f"{100 * summary.censored_fraction:.1f}%")
         if len(self.summaries) > 1:
             lines += ["", f"difference from {self.names[0]}: estimate [95% CI from the paired replications]; "
                           "s.e. paired / unpaired"]
@@ -348,15 +372,11 @@ class Comparison:
         return "\n".join(lines)
 
 
-def _num(x):
-    return None if x is None or not math.isfinite(x) else float(x)
-
-
-def _fmt(x, fmt: str, none: str) -> str:
+def _fmt(x: float | None, fmt: str, none: str) -> str:
     return none if x is None or not math.isfinite(x) else fmt.format(x)
 
 
-def folder_names(names) -> list[str]:
+def folder_names(names: Iterable[str]) -> list[str]:
     """A folder name per scenario, unique, safe in a path: ``["doha-2021-05-01", ...]``.
 
     >>> folder_names(["a", "b/c", "a"])

@@ -7,6 +7,8 @@ result records these and results made under different ones are never merged.
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import scipy
 
@@ -25,9 +27,9 @@ def simd_features() -> str:
     True
     """
     try:
-        from numpy._core import _multiarray_umath as mu
+        mu = importlib.import_module("numpy._core._multiarray_umath")
     except ImportError:  # numpy < 2
-        from numpy.core import _multiarray_umath as mu  # type: ignore[no-redef]
+        mu = importlib.import_module("numpy.core._multiarray_umath")
     features = getattr(mu, "__cpu_features__", {})
     baseline = list(getattr(mu, "__cpu_baseline__", []))
     dispatch = [f for f in getattr(mu, "__cpu_dispatch__", []) if features.get(f)]

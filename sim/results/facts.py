@@ -10,9 +10,10 @@ import datetime as _dt
 from dataclasses import dataclass
 
 from ..errors import ResultError
+from ..scenario import Scenario
 from .summary import Summary
 
-__all__ = ["ContingentFacts", "ScenarioFacts", "check_facts", "facts_of"]
+__all__ = ["ContingentFacts", "ScenarioFacts", "ScenarioLike", "check_facts", "facts_of"]
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,14 @@ class ScenarioFacts:
         return self.start + _dt.timedelta(days=int(day))
 
     @classmethod
-    def from_scenario(cls, s) -> "ScenarioFacts":
+    def from_scenario(cls, s: Scenario) -> ScenarioFacts:
         return cls(name=s.name, hash=s.hash, start=s.start, horizon_days=int(s.horizon_days), deadline=s.deadline,
                    deadline_day=s.deadline_day,
                    contingents=tuple(ContingentFacts(c.id, c.nation, s.bases[c.base].name, int(c.troops))
                                      for c in s.contingents))
 
     @classmethod
-    def from_json(cls, d: dict) -> "ScenarioFacts":
+    def from_json(cls, d: dict) -> ScenarioFacts:
         """From a ``summary.json`` document (:func:`run_json`)."""
         try:
             deadline = d.get("deadline")
@@ -65,7 +66,11 @@ class ScenarioFacts:
             raise ResultError(f"not a drawdown summary document ({type(e).__name__}: {e})") from e
 
 
-def facts_of(scenario) -> ScenarioFacts:
+#: What reports accept as a scenario: a Scenario, its facts, or a ``summary.json`` dict.
+ScenarioLike = Scenario | ScenarioFacts | dict
+
+
+def facts_of(scenario: ScenarioLike) -> ScenarioFacts:
     """:class:`ScenarioFacts` of a Scenario, a ``summary.json`` dict, or facts already."""
     if isinstance(scenario, ScenarioFacts):
         return scenario
@@ -75,6 +80,7 @@ def facts_of(scenario) -> ScenarioFacts:
 
 
 def check_facts(facts: ScenarioFacts, summary: Summary) -> None:
+    """An error unless ``summary`` is of the scenario of ``facts`` (same hash)."""
     if facts.hash != summary.scenario_hash:
         raise ResultError(f"summary is of scenario hash {summary.scenario_hash[:12]}, "
                           f"not of {facts.name!r} ({facts.hash[:12]})")

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+from .stats import Probability, wilson_se
 from .summary import Summary
 
 __all__ = ["headline_probability", "precision_se", "precision_status"]
 
 
-_Z95 = 1.96
-
-
-def headline_probability(summary: Summary):
+def headline_probability(summary: Summary) -> tuple[str, Probability]:
     """The probability a run is about: ``("met_deadline", p)`` or, for a scenario
-    without a deadline, ``("out_by_horizon", p)`` (docs/design.md §3)."""
-    if summary.deadline_day is None:
-        return "out_by_horizon", summary.probability("out_by_horizon")
-    return "met_deadline", summary.probability("met_deadline")
+    without a deadline, ``("out_by_horizon", p)`` (docs/design.md §3).
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import summarize
+    >>> name, p = headline_probability(summarize(drawdown.load("conditions-based"), 100, seed=1))
+    >>> name, p.n
+    ('out_by_horizon', 100)
+    """
+    name = "out_by_horizon" if summary.deadline_day is None else "met_deadline"
+    p = summary.probability(name)
+    assert p is not None  # met_deadline is None only without a deadline
+    return name, p
 
 
 def precision_se(summary: Summary) -> float:
     """The standard error ``--precision`` controls: the half-width of the Wilson 95%
-    interval of :func:`headline_probability`, over 1.96.
+    interval of :func:`headline_probability`, over 1.96 (:func:`drawdown.results.wilson_se`).
 
     Unlike the binomial ``sqrt(p (1 - p) / n)`` it does not vanish when no replication
     (or every one) meets the deadline, so a run cannot stop on a lucky first block of
@@ -35,7 +43,7 @@ def precision_se(summary: Summary) -> float:
     (1.0, 0.00098)
     """
     _, p = headline_probability(summary)
-    return (p.high - p.low) / (2 * _Z95)
+    return wilson_se(p.k, p.n)
 
 
 def precision_status(summary: Summary, precision: float, *, cap_reps: int | None = None) -> dict:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import math
 from collections import namedtuple
+from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["Estimate", "Probability", "exact_sums", "proportion", "quantile_rank", "sample_variance", "wilson"]
+__all__ = ["Z95", "Estimate", "Probability", "bootstrap_se", "exact_sums", "histogram_quantile", "mean_estimate",
+           "proportion", "quantile_bins", "quantile_rank", "sample_variance", "standard_error", "wilson", "wilson_se"]
 
 _INT63 = 2**63
+#: The normal quantile of a two-sided 95% interval.
+Z95 = 1.96
 
 
 Estimate = namedtuple("Estimate", "mean se n")
@@ -39,6 +43,69 @@ def sample_variance(n: int, total: int, total_sq: int) -> float:
     if n < 2:
         return math.nan
     return (n * total_sq - total * total) / (n * (n - 1))
+
+
+def standard_error(variance: float, n: int) -> float:
+    """Standard error of a mean of ``n`` values of variance ``variance``: ``sqrt(variance / n)``.
+
+    ``nan`` when ``n < 2``. The variance is :func:`sample_variance` (or a sum of two, for
+    the difference of two independent means).
+
+    >>> standard_error(sample_variance(4, 10, 30), 4)
+    0.6454972243679028
+    >>> standard_error(1.0, 1)
+    nan
+    """
+    if n < 2:
+        return math.nan
+    return math.sqrt(variance / n)
+
+
+def mean_estimate(n: int, total: int, total_sq: int) -> Estimate:
+    """The mean of ``n`` integers from their exact sum and sum of squares, with its
+    standard error (:func:`sample_variance`, :func:`standard_error`).
+
+    Parameters
+    ----------
+    n : int
+        How many values (0 gives a ``nan`` mean).
+    total, total_sq : int
+        Their exact sum and sum of squares (:func:`exact_sums`).
+
+    Returns
+    -------
+    Estimate
+        ``se`` is ``nan`` when ``n < 2``.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.results import mean_estimate
+    >>> mean_estimate(4, 10, 30)  # 1, 2, 3, 4
+    Estimate(mean=2.5, se=0.6454972243679028, n=4)
+    >>> mean_estimate(0, 0, 0)
+    Estimate(mean=nan, se=nan, n=0)
+    """
+    if n == 0:
+        return Estimate(math.nan, math.nan, 0)
+    return Estimate(total / n, standard_error(sample_variance(n, total, total_sq), n), n)
+
+
+def bootstrap_se(estimates: np.ndarray) -> float | None:
+    """Standard error of a bootstrap estimate: the sample standard deviation
+    (``ddof=1``) of its resampled values, ``None`` when one is not finite.
+
+    The resampled values are floats (a median may be infinite when only one scenario
+    is out by the horizon), not integers with exact sums, so this is numpy's
+    ``std``; it is used only for the bootstrap of :mod:`drawdown.results.comparison`.
+
+    >>> import numpy as np
+    >>> bootstrap_se(np.array([1.0, 2.0, 3.0, 4.0]))
+    1.2909944487358056
+    >>> bootstrap_se(np.array([1.0, np.inf])) is None
+    True
+    """
+    return float(np.std(estimates, ddof=1)) if np.isfinite(estimates).all() else None
 
 
 def exact_sums(x: np.ndarray) -> tuple[int, int]:
@@ -69,6 +136,35 @@ def quantile_rank(n: int, q: float) -> int:
     prev = math.floor(index)
     idx = prev + 1 if index - prev > 0 else prev
     return min(max(idx, 0), n - 1) + 1
+
+
+def histogram_quantile(counts: np.ndarray, n: int, q: float) -> int:
+    """The bin of the ``q`` quantile of ``n`` values counted in ``counts`` (bin ``i``
+    holds the value ``i``): the first bin whose cumulative count reaches
+    :func:`quantile_rank` ``(n, q)``.
+
+    >>> import numpy as np
+    >>> counts = np.array([2, 0, 3, 5])  # 0, 0, 2, 2, 2, 3, 3, 3, 3, 3
+    >>> [histogram_quantile(counts, 10, q) for q in (0.0, 0.2, 0.21, 0.5, 1.0)]
+    [0, 0, 2, 2, 3]
+    """
+    return int(np.searchsorted(np.cumsum(counts), quantile_rank(n, q), side="left"))
+
+
+def quantile_bins(counts: np.ndarray, n: int, qs: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Per quantile and row of ``counts`` (one histogram of ``n`` values a row, such as a
+    day): the rank of the quantile (:func:`quantile_rank`, shape ``(len(qs), 1)``) and the
+    bin that holds it (``(len(qs), rows)``).
+
+    >>> import numpy as np
+    >>> ranks, bins = quantile_bins(np.array([[2, 0, 3, 5], [10, 0, 0, 0]]), 10, (0.2, 0.5))
+    >>> ranks.ravel().tolist(), bins.tolist()
+    ([2, 5], [[0, 0], [2, 0]])
+    """
+    ranks = np.array([quantile_rank(n, q) for q in qs], dtype=np.int64).reshape(-1, 1)
+    c = np.cumsum(counts, axis=1)
+    bins = (c[None, :, :] < ranks[:, :, None]).sum(axis=2) if len(qs) else np.zeros((0, counts.shape[0]), np.int64)
+    return ranks, bins
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -113,8 +209,42 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 
 def proportion(k: int, n: int) -> Probability:
+    """The probability ``k / n`` with its binomial standard error and Wilson 95% interval.
+
+    Parameters
+    ----------
+    k : int
+        Replications where the event holds.
+    n : int
+        Replications (0 gives a ``nan`` value and the interval ``[0, 1]``).
+
+    Returns
+    -------
+    Probability
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.results import proportion
+    >>> p = proportion(5, 10)
+    >>> p.value, round(p.se, 4), round(p.low, 4), round(p.high, 4)
+    (0.5, 0.1581, 0.2366, 0.7634)
+    """
     if n == 0:
         return Probability(math.nan, math.nan, 0.0, 1.0, k, n)
     p = k / n
     low, high = wilson(k, n)
     return Probability(p, math.sqrt(p * (1.0 - p) / n), low, high, k, n)
+
+
+def wilson_se(k: int, n: int) -> float:
+    """The half-width of the Wilson 95% interval of ``k / n`` over :data:`Z95`.
+
+    A standard error that, unlike the binomial ``sqrt(p (1 - p) / n)``, does not vanish
+    at ``k = 0`` or ``k = n`` (what ``--precision`` controls, docs/design.md §3).
+
+    >>> round(wilson_se(0, 1000), 5), round(wilson_se(500, 1000), 5)
+    (0.00098, 0.01578)
+    """
+    low, high = wilson(k, n)
+    return (high - low) / (2 * Z95)

@@ -13,26 +13,41 @@ once. :class:`ReplicationWriter` takes them chunk by chunk, as the numpy engine 
 them, into disk-backed ``.npy`` files (``numpy.lib.format.open_memmap``) beside the
 target, and zips those into the ``.npz`` when closed: the memory it needs is bounded by
 a chunk, not by the number of replications.
+
+The summary file (``summary.npz`` and every unit's ``blocks/NNNNNN.npz``) is also made
+and read here: :func:`write_summary_file` and :func:`read_summary_file` keep its format
+(docs/design.md §3), :func:`summary_digest` its content checksum. What goes into the
+file (the metadata and the arrays of a :class:`drawdown.results.Summary`) is the
+summary's business; the envelope around it (format name and version, the ``__meta__``
+and ``__sha256__`` members, the trailing checksum of the file's bytes) is this module's.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import IO, Any, TypeVar
 
 import numpy as np
 
-from ..engines import OUTCOME_DTYPES
+from ..engines import OUTCOME_DTYPES, Outcomes
+from ..errors import ResultError
+from ..scenario import Scenario
 
-__all__ = ["write_replications", "read_replications", "ReplicationWriter", "REPLICATIONS_FILE"]
+__all__ = ["write_replications", "read_replications", "ReplicationWriter", "REPLICATIONS_FILE", "SUMMARY_FORMAT",
+           "SUMMARY_FORMAT_VERSION", "atomic_write", "read_summary_file", "summary_digest", "write_summary_file"]
 
 REPLICATIONS_FILE = "replications.npz"
 
 
-def write_replications(path, outcomes, *, meta: dict) -> Path:
+def write_replications(path: str | os.PathLike[str], outcomes: Outcomes, *, meta: dict) -> Path:
     """Write ``outcomes`` and ``meta`` to the ``.npz`` file ``path``, atomically.
 
     Parameters
@@ -55,12 +70,13 @@ def write_replications(path, outcomes, *, meta: dict) -> Path:
         If a metadata name is also an outcome's name.
     """
     path = Path(path)
-    arrays = {k: np.ascontiguousarray(v, dtype=OUTCOME_DTYPES[k]) for k, v in outcomes.arrays().items()}
+    arrays: dict[str, Any] = {k: np.ascontiguousarray(v, dtype=OUTCOME_DTYPES[k])
+                              for k, v in outcomes.arrays().items()}
     arrays.update(_meta_arrays(meta))
     return atomic_write(path, lambda fh: np.savez(fh, **arrays))
 
 
-def _meta_arrays(meta: dict) -> dict:
+def _meta_arrays(meta: dict) -> dict[str, np.ndarray]:
     """Metadata as 0-d string arrays; a name may not be an outcome's."""
     out = {}
     for key, value in meta.items():
@@ -106,8 +122,9 @@ class ReplicationWriter:
     ((120, 40), '1')
     """
 
-    def __init__(self, path, scenario, reps: int, *, meta: dict):
-        self._dir = self._arrays = None
+    def __init__(self, path: str | os.PathLike[str], scenario: Scenario, reps: int, *, meta: dict) -> None:
+        self._dir: Path | None = None
+        self._arrays: dict[str, np.memmap] | None = None
         self.path = Path(path)
         self.reps = int(reps)
         if self.reps < 0:
@@ -134,7 +151,7 @@ class ReplicationWriter:
     def rows_written(self) -> int:
         return int(self._done.sum())
 
-    def add(self, start_row: int, outcomes) -> None:
+    def add(self, start_row: int, outcomes: Outcomes) -> None:
         """Write ``outcomes`` to rows ``start_row .. start_row + len(outcomes) - 1``.
 
         Raises
@@ -143,7 +160,7 @@ class ReplicationWriter:
             If the rows fall outside ``0 .. reps - 1`` or were written before, or an
             array does not have the shape of those rows.
         """
-        if self.closed:
+        if self._arrays is None:
             raise ValueError("the writer is closed")
         start, n = int(start_row), len(outcomes)
         stop = start + n
@@ -167,7 +184,7 @@ class ReplicationWriter:
         ValueError
             If some rows were never written (the writer is aborted: nothing is written).
         """
-        if self.closed:
+        if self._arrays is None or self._dir is None:
             raise ValueError("the writer is closed")
         missing = self.reps - self.rows_written
         if missing:
@@ -178,11 +195,12 @@ class ReplicationWriter:
             for mm in self._arrays.values():
                 mm.flush()
             self._arrays = None  # drop the maps before reading the files back
+            parts = self._dir
 
-            def write_zip(f):
+            def write_zip(f: IO[bytes]) -> None:
                 with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
                     for k in OUTCOME_DTYPES:
-                        zf.write(self._dir / f"{k}.npy", arcname=f"{k}.npy")
+                        zf.write(parts / f"{k}.npy", arcname=f"{k}.npy")
                     for k, v in self._meta.items():
                         with zf.open(f"{k}.npy", mode="w", force_zip64=True) as entry:
                             np.lib.format.write_array(entry, v, allow_pickle=False)
@@ -199,16 +217,16 @@ class ReplicationWriter:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
 
-    def __enter__(self) -> "ReplicationWriter":
+    def __enter__(self) -> ReplicationWriter:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is not None:
             self.abort()
         elif not self.closed:
             self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.abort()
         except Exception:
@@ -221,7 +239,7 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write(path, data) -> Path:
+def atomic_write(path: str | os.PathLike[str], data: str | bytes | Callable[[IO[bytes]], object]) -> Path:
     """Write a file so that no reader ever sees it half written.
 
     ``data`` (str, bytes, or a callable that writes to a binary file) goes to a
@@ -249,7 +267,7 @@ def atomic_write(path, data) -> Path:
     return path
 
 
-def read_replications(path) -> tuple[dict, dict]:
+def read_replications(path: str | os.PathLike[str]) -> tuple[dict, dict]:
     """Read a file written by :func:`write_replications`.
 
     Returns ``(arrays, meta)``: the outcome arrays by name, and the metadata as strings.
@@ -258,3 +276,180 @@ def read_replications(path) -> tuple[dict, dict]:
         arrays = {k: data[k] for k in data.files if k in OUTCOME_DTYPES}
         meta = {k: str(data[k]) for k in data.files if k not in OUTCOME_DTYPES}
     return arrays, meta
+
+
+# -- the summary file -------------------------------------------------------------------------
+
+#: ``format`` of a summary file's metadata.
+SUMMARY_FORMAT = "drawdown-summary"
+#: Version of the summary file's layout (``format_version`` of its metadata).
+SUMMARY_FORMAT_VERSION = 1
+_META = "__meta__"
+_CHECKSUM = "__sha256__"
+_TRAILER = b"drawdown-summary-sha256:"
+_HEX = 64  # characters of a sha256 in hex
+
+T = TypeVar("T")
+
+
+def summary_digest(meta_json: str, arrays: Mapping[str, np.ndarray]) -> str:
+    """sha256 of a summary's contents: its metadata's JSON text and each array's name,
+    dtype, shape and bytes, arrays in name order.
+
+    Parameters
+    ----------
+    meta_json : str
+        The metadata as JSON text (sorted keys).
+    arrays : mapping of str to ndarray
+
+    Returns
+    -------
+    str
+        The digest in hex.
+
+    Examples
+    --------
+    >>> import drawdown, numpy as np
+    >>> from drawdown.results import summary_digest
+    >>> a = summary_digest("{}", {"x": np.arange(3)})
+    >>> a == summary_digest("{}", {"x": np.arange(3)}), len(a)
+    (True, 64)
+    >>> a == summary_digest("{}", {"x": np.arange(3).reshape(3, 1)})
+    False
+    """
+    h = hashlib.sha256()
+    h.update(meta_json.encode())
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"\0{name}\0{a.dtype.str}\0{a.shape}\0".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def write_summary_file(path: str | os.PathLike[str], meta: dict, arrays: Mapping[str, np.ndarray]) -> Path:
+    """Write a summary file (``.npz``, no pickles) atomically (:func:`atomic_write`).
+
+    The members are the arrays (in the order given), ``__meta__`` (the 0-d string
+    of ``meta`` as JSON, sorted keys) and ``__sha256__`` (:func:`summary_digest` of
+    both); the zip comment ends the file with ``drawdown-summary-sha256:`` and the hex
+    sha256 of every byte before those 64 characters.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file; no ``.npz`` is appended.
+    meta : dict
+        The summary's metadata, ``format`` and ``format_version`` included.
+    arrays : mapping of str to ndarray
+        The summary's arrays by member name.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import drawdown, numpy as np, os, tempfile
+    >>> from drawdown.results import SUMMARY_FORMAT, read_summary_file, write_summary_file
+    >>> path = os.path.join(tempfile.mkdtemp(), "s.npz")
+    >>> meta = {"format": SUMMARY_FORMAT, "format_version": 1, "n": 3}
+    >>> _ = write_summary_file(path, meta, {"hist.x": np.arange(3)})
+    >>> read_summary_file(path, lambda meta, arrays: (meta["n"], sorted(arrays)))
+    (3, ['hist.x'])
+    """
+    meta_json = json.dumps(meta, sort_keys=True)
+    payload: dict[str, Any] = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
+    payload[_META] = np.array(meta_json)
+    payload[_CHECKSUM] = np.array(summary_digest(meta_json, arrays))
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **payload)
+    with zipfile.ZipFile(buf, "a") as zf:
+        zf.comment = _TRAILER + b"0" * _HEX
+    body = buf.getvalue()[:-_HEX]
+    return atomic_write(Path(path), body + hashlib.sha256(body).hexdigest().encode())
+
+
+def read_summary_file(path: str | os.PathLike[str], build: Callable[[dict, dict[str, np.ndarray]], T]) -> T:
+    """Read a file written by :func:`write_summary_file`, checking everything, and
+    ``build`` what it holds.
+
+    The checks, in order: the trailing checksum of the file's bytes, the zip archive,
+    the ``__meta__`` and ``__sha256__`` members, the digest of the contents, the
+    metadata's JSON, its ``format`` and its ``format_version``. Then
+    ``build(meta, arrays)`` (``arrays`` without the two members); a ``KeyError``,
+    ``TypeError`` or ``ValueError`` it raises is reported as a malformed summary.
+
+    Parameters
+    ----------
+    path : str or Path
+    build : callable
+        ``build(meta, arrays)`` makes the result from the metadata and the arrays.
+
+    Returns
+    -------
+    What ``build`` returns.
+
+    Raises
+    ------
+    ResultError
+        When the file is missing, truncated, corrupt, not a summary, of another format
+        version, or malformed; the message names the file.
+
+    Examples
+    --------
+    >>> import drawdown, os, tempfile
+    >>> from drawdown.results import read_summary_file
+    >>> path = os.path.join(tempfile.mkdtemp(), "nothing.npz")
+    >>> read_summary_file(path, dict)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    drawdown.errors.ResultError: ...nothing.npz: cannot read summary: No such file or directory
+    """
+    path = Path(path)
+    meta_json, arrays = _summary_members(path, _checked_bytes(path))
+    try:
+        meta = json.loads(meta_json)
+        if meta.get("format") != SUMMARY_FORMAT:
+            raise ResultError(f"{path}: not a drawdown summary")
+        if meta.get("format_version") != SUMMARY_FORMAT_VERSION:
+            raise ResultError(f"{path}: summary format version {meta.get('format_version')}, "
+                              f"this drawdown reads {SUMMARY_FORMAT_VERSION}")
+        return build(meta, arrays)
+    except ResultError:
+        raise
+    except (KeyError, TypeError, ValueError) as e:
+        raise ResultError(f"{path}: malformed summary ({type(e).__name__}: {e})") from e
+
+
+def _checked_bytes(path: Path) -> bytes:
+    """The file's bytes, once its trailing checksum holds."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ResultError(f"{path}: cannot read summary: {e.strerror or e}") from e
+    if len(data) < _HEX + len(_TRAILER) or data[-_HEX - len(_TRAILER):-_HEX] != _TRAILER:
+        raise ResultError(f"{path}: truncated or not a drawdown summary file (no checksum at its end)")
+    if hashlib.sha256(data[:-_HEX]).hexdigest().encode() != data[-_HEX:]:
+        raise ResultError(f"{path}: checksum mismatch: the summary file is corrupt")
+    return data
+
+
+def _summary_members(path: Path, data: bytes) -> tuple[str, dict[str, np.ndarray]]:
+    """The metadata's JSON text and the arrays of a summary file's bytes, once their
+    digest holds."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            names = set(z.files)
+            if _META not in names or _CHECKSUM not in names:
+                raise ResultError(f"{path}: not a drawdown summary (no metadata or checksum)")
+            meta_json = str(z[_META][()])
+            checksum = str(z[_CHECKSUM][()])
+            arrays = {k: z[k] for k in names - {_META, _CHECKSUM}}
+    except ResultError:
+        raise
+    except Exception as e:  # BadZipFile, zlib.error, EOFError, ValueError...: whatever the damage raises
+        raise ResultError(f"{path}: truncated or corrupt summary file ({type(e).__name__}: {e})") from e
+    if summary_digest(meta_json, arrays) != checksum:
+        raise ResultError(f"{path}: checksum mismatch: the summary file is corrupt")
+    return meta_json, arrays

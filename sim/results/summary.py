@@ -4,7 +4,8 @@ A :class:`Summary` holds everything the reports need about a set of replications
 in integers only: count histograms of the day outcomes (with a last bin for "never"
 or "not out by the horizon"), growing histograms of counts, integer sums and sums of
 squares, event counts, and per-day histograms of troops in country and of retrograde
-completion. Floats are computed only by the report methods.
+completion. Floats are computed only by the report methods, with the formulas of
+:mod:`.stats`.
 
 Because every merged quantity is an integer sum (or an integer min/max), merging is
 exact, associative and commutative: the summaries of blocks merged in any order give
@@ -12,11 +13,16 @@ the same bits as one summary of all the blocks. A summary also keeps its book (s
 hash, seed, engine, package, numpy and scipy versions, numpy's SIMD features, block
 size, blocks covered) and refuses to merge with a summary that does not match it.
 
+The module is the summary's data and its arithmetic: building one from outcomes
+(:meth:`Summary.from_outcomes`), merging (:meth:`Summary.merge_all`) and reading
+statistics off it. Its file is :mod:`.store`'s (:func:`.store.write_summary_file`), its
+JSON document is made of :mod:`.document`'s pieces.
+
 Example
 -------
->>> from drawdown.batch import summarize
 >>> import drawdown
->>> from drawdown.results import Summary; from drawdown.batch import summarize
+>>> from drawdown.results import Summary
+>>> from drawdown.batch import summarize
 >>> s = drawdown.load("doha-2021-05-01")
 >>> a = summarize(s, 200, seed=3, block_size=100, blocks=[(0, 100)])
 >>> b = summarize(s, 200, seed=3, block_size=100, blocks=[(1, 100)])
@@ -29,28 +35,41 @@ True
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import math
-import zipfile
-from dataclasses import asdict, dataclass
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from ..draws import BLOCK_SIZE, LAYOUT_VERSION
+from ..draws import BLOCK_SIZE
+from ..engines import Outcomes
 from ..errors import ResultError
-from .environment import environment
+from ..scenario import Scenario
+from .book import TROOP_BINS, Book, book_of
+from .document import (
+    QUANTILES,
+    SCHEMA_VERSION,
+    contingent_entries,
+    estimate_entry,
+    json_number,
+    probability_entry,
+    quantile_dates,
+    quantile_days,
+    run_entries,
+)
 from .stats import (
     Estimate,
     Probability,
     exact_sums,
+    histogram_quantile,
+    mean_estimate,
     proportion,
-    quantile_rank,
-    sample_variance,
+    quantile_bins,
 )
-from .store import atomic_write
+from .store import SUMMARY_FORMAT, SUMMARY_FORMAT_VERSION, read_summary_file, summary_digest, write_summary_file
 
 __all__ = [
     "Summary",
@@ -68,10 +87,8 @@ __all__ = [
     "FORMAT_VERSION",
 ]
 
-#: Version of the ``--json`` document made by :meth:`Summary.to_json_dict`.
-SCHEMA_VERSION = 1
 #: Version of the ``.npz`` summary file layout.
-FORMAT_VERSION = 1
+FORMAT_VERSION = SUMMARY_FORMAT_VERSION
 #: Day outcomes kept as histograms of ``H + 1`` bins, the last one "never".
 #: ``exit_day`` is (contingents, H + 1), ``base_closed_day`` (bases, H + 1).
 DAY_HISTOGRAMS = ("decision_day", "met_day", "final_exit_day", "exit_day", "base_closed_day")
@@ -81,154 +98,17 @@ COUNT_HISTOGRAMS = ("attacks", "casualties", "troops_at_deadline")
 MOMENTS = ("attacks", "casualties", "troop_days_past_deadline", "troops_at_deadline")
 #: Boolean outcomes kept as counts of replications where they hold.
 EVENTS = ("met_deadline", "left_before_conditions", "censored")
-#: At most this many bins per day for troops in country.
-TROOP_BINS = 256
 #: Retrograde completion per day in ``RETRO_BINS + 1`` bins: ``lifted * 200 // liftable``.
 RETRO_BINS = 200
 #: More censored replications than this fraction deserve a loud warning (docs/design.md §3).
 CENSORED_WARNING_FRACTION = 0.01
 
-_FORMAT = "drawdown-summary"
-_META = "__meta__"
-_CHECKSUM = "__sha256__"
-_TRAILER = b"drawdown-summary-sha256:"
 _DAILY = ("troops_hist", "troops_sum", "troops_min", "troops_max", "troops_zero", "troops_full", "retro_hist",
           "retro_min", "retro_max", "retro_zero")
 _INT63 = 2**63
-
-
-# -- the book ---------------------------------------------------------------------------
-
-
-
-
-@dataclass(frozen=True)
-class Book:
-    """What a summary is a summary of; two summaries merge only when their books match.
-
-    Attributes
-    ----------
-    scenario_hash, seed, engine, block_size
-        The run: the same scenario content, seed, engine and block layout.
-    version, numpy_version, scipy_version, simd
-        The software and the CPU features numpy dispatches to.
-    layout_version
-        Version of the draw layout (:data:`drawdown.draws.LAYOUT_VERSION`).
-    horizon_days, deadline_day, total_troops, liftable_t, n_contingents, n_bases
-        Shapes and scales of the histograms (all follow from the scenario hash).
-    """
-
-    scenario_hash: str
-    seed: int
-    engine: str
-    block_size: int
-    version: str
-    numpy_version: str
-    scipy_version: str
-    simd: str
-    layout_version: int
-    horizon_days: int
-    deadline_day: int | None
-    total_troops: int
-    liftable_t: int
-    n_contingents: int
-    n_bases: int
-
-    @property
-    def troop_bin_width(self) -> int:
-        """Width of a troops-in-country bin: ``ceil((total_troops + 1) / 256)``."""
-        return -(-(self.total_troops + 1) // TROOP_BINS)
-
-    @property
-    def troop_bins(self) -> int:
-        """Number of troops-in-country bins (at most 256)."""
-        return -(-(self.total_troops + 1) // self.troop_bin_width)
-
-    def mismatch(self, other: "Book") -> list[str]:
-        """The fields where two books differ, as ``"name: a != b"`` strings."""
-        out = []
-        for k, v in asdict(self).items():
-            w = getattr(other, k)
-            if v != w:
-                out.append(f"{k}: {v!r} != {w!r}")
-        return out
-
-
-# -- exact integer helpers ----------------------------------------------------------------
-
-
-def _day_hist(days: np.ndarray, H: int, name: str) -> np.ndarray:
-    """Histogram of days in ``[-1, H)`` over the last axis' replications: ``H + 1`` bins, ``-1`` last."""
-    days = np.asarray(days)
-    if days.size and (days.min() < -1 or days.max() >= H):
-        raise ValueError(f"{name}: days must be in -1..{H - 1}, got {days.min()}..{days.max()}")
-    bins = np.where(days < 0, H, days).astype(np.int64)
-    if bins.ndim == 1:
-        return np.bincount(bins, minlength=H + 1).astype(np.int64)
-    # (R, K) -> (K, H + 1)
-    K = bins.shape[1]
-    flat = bins + (H + 1) * np.arange(K, dtype=np.int64)[None, :]
-    return np.bincount(flat.ravel(), minlength=K * (H + 1)).reshape(K, H + 1).astype(np.int64)
-
-
-def _count_hist(x: np.ndarray, name: str) -> np.ndarray:
-    x = np.asarray(x)
-    if x.size and x.min() < 0:
-        raise ValueError(f"{name}: counts must be >= 0, got {x.min()}")
-    return np.bincount(x.astype(np.int64), minlength=0).astype(np.int64)
-
-
-def _per_day_hist(bins: np.ndarray, nbins: int) -> np.ndarray:
-    """``(R, H)`` bin indices -> ``(H, nbins)`` counts per day."""
-    R, H = bins.shape
-    flat = bins.astype(np.int64) + nbins * np.arange(H, dtype=np.int64)[None, :]
-    return np.bincount(flat.ravel(), minlength=H * nbins).reshape(H, nbins).astype(np.int64)
-
-
 _DAILY_ROWS = 4096  # rows of per-day arrays summarised at a time
 
-
-def _daily_part(troops: np.ndarray, lifted: np.ndarray, book, H: int) -> dict:
-    """The per-day histograms, sums, extremes and counts of some rows (mergeable)."""
-    T, L = book.total_troops, book.liftable_t
-    troops64 = troops.astype(np.int64)
-    lifted64 = lifted.astype(np.int64)
-    if L == 0:
-        retro_bins = np.full(lifted64.shape, RETRO_BINS, dtype=np.int64)
-    else:
-        retro_bins = (lifted64 * RETRO_BINS) // L
-    if len(troops64):
-        tmin, tmax = troops64.min(axis=0), troops64.max(axis=0)
-        rmin, rmax = lifted64.min(axis=0), lifted64.max(axis=0)
-    else:
-        tmin = rmin = np.full(H, np.iinfo(np.int64).max, dtype=np.int64)
-        tmax = rmax = np.full(H, -1, dtype=np.int64)
-    return {
-        "troops_hist": _per_day_hist(troops64 // book.troop_bin_width, book.troop_bins),
-        "troops_sum": troops64.sum(axis=0, dtype=np.int64),
-        "troops_min": tmin.astype(np.int64),
-        "troops_max": tmax.astype(np.int64),
-        "troops_zero": np.count_nonzero(troops64 == 0, axis=0).astype(np.int64),
-        "troops_full": np.count_nonzero(troops64 == T, axis=0).astype(np.int64),
-        "retro_hist": _per_day_hist(retro_bins, RETRO_BINS + 1),
-        "retro_min": rmin.astype(np.int64),
-        "retro_max": rmax.astype(np.int64),
-        "retro_zero": np.count_nonzero(lifted64 == 0, axis=0).astype(np.int64),
-    }
-
-
-
-
-def _pad_add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    n = max(len(a), len(b))
-    out = np.zeros(n, dtype=np.int64)
-    out[: len(a)] += a
-    out[: len(b)] += b
-    return out
-
-
-
-
+Arrays = dict[str, np.ndarray]
 
 
 # -- the summary --------------------------------------------------------------------------
@@ -236,7 +116,7 @@ class Summary:
     """The exactly mergeable summary of a set of replications (docs/design.md §3).
 
     Build one with :meth:`from_outcomes` (one chunk of an engine's outcomes) or
-    :func:`summarize` (run an engine), join them with :meth:`merge` /
+    :func:`drawdown.batch.summarize` (run an engine), join them with :meth:`merge` /
     :meth:`merge_all`, store them with :meth:`to_npz` / :meth:`from_npz`, and read
     them with the report methods (:meth:`quantile`, :meth:`estimate`,
     :meth:`probability`, :meth:`p_out_by`, :meth:`daily_troops_quantiles`,
@@ -272,8 +152,8 @@ class Summary:
         (H,) replications with nothing lifted yet.
     """
 
-    def __init__(self, *, book: Book, scenario_name: str, n: int, blocks, hist: dict, sums: dict, sumsq: dict,
-                 events: dict, daily: dict | None):
+    def __init__(self, *, book: Book, scenario_name: str, n: int, blocks: Iterable[Sequence[int]], hist: Arrays,
+                 sums: dict[str, int], sumsq: dict[str, int], events: dict[str, int], daily: Arrays | None) -> None:
         self.book = book
         self.scenario_name = str(scenario_name)
         self.n = int(n)
@@ -333,8 +213,8 @@ class Summary:
 
     # -- building -----------------------------------------------------------------------
     @classmethod
-    def from_outcomes(cls, scenario, outcomes, *, blocks, seed: int, engine: str,
-                      block_size: int = BLOCK_SIZE) -> "Summary":
+    def from_outcomes(cls, scenario: Scenario, outcomes: Outcomes, *, blocks: Iterable[Sequence[int]], seed: int,
+                      engine: str, block_size: int = BLOCK_SIZE) -> Summary:
         """Summarise one chunk of an engine's outcomes.
 
         Parameters
@@ -358,84 +238,33 @@ class Summary:
         -------
         Summary
 
+        Raises
+        ------
+        ValueError
+            When the blocks or the outcomes' shapes and values do not fit the scenario.
+
         Examples
         --------
         >>> import drawdown
         >>> from drawdown.engines import iter_chunks
+        >>> from drawdown.results import Summary
         >>> s = drawdown.load("doha-2021-05-01")
         >>> [(blocks, out)] = list(iter_chunks(s, 50, 1, block_size=50))
         >>> summary = Summary.from_outcomes(s, out, blocks=blocks, seed=1, engine="numpy", block_size=50)
         >>> summary.n, summary.hist["exit_day"].shape
         (50, (40, 541))
         """
-        env = environment()
-        book = Book(
-            scenario_hash=scenario.hash,
-            seed=int(seed),
-            engine=str(engine),
-            block_size=int(block_size),
-            layout_version=LAYOUT_VERSION,
-            horizon_days=int(scenario.horizon_days),
-            deadline_day=None if scenario.deadline_day is None else int(scenario.deadline_day),
-            total_troops=int(scenario.total_troops),
-            liftable_t=int(scenario.liftable_t),
-            n_contingents=len(scenario.contingents),
-            n_bases=len(scenario.bases),
-            **env,
-        )
-        blocks = sorted((int(b), int(r)) for b, r in blocks)
-        if not blocks:
-            raise ValueError("a summary needs at least one block")
-        for (b, r), (b2, _) in zip(blocks, blocks[1:] + [(None, None)]):
-            if b < 0 or not 0 < r <= book.block_size:
-                raise ValueError(f"block ({b}, {r}): rows must be in 1..{book.block_size}")
-            if b == b2:
-                raise ValueError(f"block {b} listed twice")
+        book = book_of(scenario, seed=seed, engine=engine, block_size=block_size)
         n = len(outcomes)
-        if sum(r for _, r in blocks) != n:
-            raise ValueError(f"blocks cover {sum(r for _, r in blocks)} replications, outcomes have {n}")
-        H, C, N = book.horizon_days, book.n_contingents, book.n_bases
-        if outcomes.exit_day.shape != (n, C) or outcomes.base_closed_day.shape != (n, N):
-            raise ValueError(f"outcomes do not fit scenario {scenario.name!r}: exit_day {outcomes.exit_day.shape}, "
-                             f"base_closed_day {outcomes.base_closed_day.shape}, expected ({n}, {C}) and ({n}, {N})")
-
-        hist = {name: _day_hist(getattr(outcomes, name), H, name) for name in DAY_HISTOGRAMS}
-        for name in COUNT_HISTOGRAMS:
-            hist[name] = _count_hist(getattr(outcomes, name), name)
-        sums, sumsq = {}, {}
-        for name in MOMENTS:
-            sums[name], sumsq[name] = exact_sums(getattr(outcomes, name))
-        events = {name: int(np.count_nonzero(getattr(outcomes, name))) for name in EVENTS}
-
-        daily = None
-        troops, lifted = outcomes.troops_in_country, outcomes.retrograde_lifted_t
-        if troops is not None and lifted is not None:
-            troops = np.asarray(troops)
-            lifted = np.asarray(lifted)
-            if troops.shape != (n, H) or lifted.shape != (n, H):
-                raise ValueError(f"per-day arrays must be ({n}, {H}), got {troops.shape} and {lifted.shape}")
-            T, L = book.total_troops, book.liftable_t
-            if n and (troops.min() < 0 or troops.max() > T):
-                raise ValueError(f"troops_in_country outside 0..{T}")
-            if n and (lifted.min() < 0 or lifted.max() > L):
-                raise ValueError(f"retrograde_lifted_t outside 0..{L}")
-            # A few thousand rows at a time: the int64 working copies of a whole chunk's
-            # per-day arrays would take several times the chunk's own memory.
-            daily = _daily_part(troops[:0], lifted[:0], book, H)
-            for lo in range(0, n, _DAILY_ROWS):
-                part = _daily_part(troops[lo : lo + _DAILY_ROWS], lifted[lo : lo + _DAILY_ROWS], book, H)
-                for key, value in part.items():
-                    if key.endswith("_min"):
-                        np.minimum(daily[key], value, out=daily[key])
-                    elif key.endswith("_max"):
-                        np.maximum(daily[key], value, out=daily[key])
-                    else:
-                        daily[key] += value
-        return cls(book=book, scenario_name=scenario.name, n=n, blocks=blocks, hist=hist, sums=sums, sumsq=sumsq,
-                   events=events, daily=daily)
+        checked = _checked_blocks(blocks, book.block_size, n)
+        _check_outcome_shapes(scenario.name, outcomes, book)
+        hist = _histograms(outcomes, book.horizon_days)
+        sums, sumsq = _moments(outcomes)
+        return cls(book=book, scenario_name=scenario.name, n=n, blocks=checked, hist=hist, sums=sums, sumsq=sumsq,
+                   events=_events(outcomes), daily=_daily_of(outcomes, book))
 
     # -- merging --------------------------------------------------------------------------
-    def merge(self, other: "Summary") -> "Summary":
+    def merge(self, other: Summary) -> Summary:
         """The summary of both sets of replications (a new summary).
 
         Exact: the result does not depend on the order of the operands.
@@ -460,13 +289,13 @@ class Summary:
         return Summary.merge_all([self, other])
 
     @staticmethod
-    def merge_all(summaries) -> "Summary":
+    def merge_all(summaries: Iterable[object]) -> Summary:
         """Merge summaries, taken in block order whatever order they come in.
 
         Parameters
         ----------
         summaries : iterable of Summary
-            At least one.
+            At least one, nothing but summaries.
 
         Returns
         -------
@@ -476,60 +305,33 @@ class Summary:
         ------
         ResultError
             As :meth:`merge`; also for an empty list.
+        TypeError
+            For something that is not a summary.
+
+        Examples
+        --------
+        >>> import drawdown
+        >>> from drawdown.batch import summarize
+        >>> from drawdown.results import Summary
+        >>> s = drawdown.load("doha-2021-05-01")
+        >>> parts = [summarize(s, 150, seed=4, block_size=50, blocks=[(b, 50)]) for b in (2, 0, 1)]
+        >>> Summary.merge_all(parts).blocks
+        ((0, 50), (1, 50), (2, 50))
         """
-        parts = list(summaries)
-        if not parts:
-            raise ResultError("no summaries to merge")
-        for p in parts:
-            if not isinstance(p, Summary):
-                raise TypeError(f"cannot merge {type(p).__name__} into a Summary")
-        parts.sort(key=lambda p: p.blocks[0] if p.blocks else (-1, 0))
+        parts = _in_block_order(summaries)
+        _check_mergeable(parts)
         first = parts[0]
-        for p in parts[1:]:
-            diff = first.book.mismatch(p.book)
-            if diff:
-                raise ResultError("cannot merge summaries of different runs: " + "; ".join(diff))
-            if first.has_daily != p.has_daily:
-                raise ResultError("cannot merge a summary with per-day data and one without")
-        seen = {}
-        for i, p in enumerate(parts):
-            for b, _ in p.blocks:
-                if b in seen:
-                    raise ResultError(f"cannot merge summaries that share block {b}")
-                seen[b] = i
         if len(parts) == 1:
             return first.copy()
-
-        blocks = sorted(bl for p in parts for bl in p.blocks)
         n = sum(p.n for p in parts)
-        hist = {}
-        for name in DAY_HISTOGRAMS:
-            hist[name] = np.sum([p.hist[name] for p in parts], axis=0, dtype=np.int64)
-        for name in COUNT_HISTOGRAMS:
-            acc = np.zeros(0, dtype=np.int64)
-            for p in parts:
-                acc = _pad_add(acc, p.hist[name])
-            hist[name] = acc
-        sums = {k: sum(p.sums[k] for p in parts) for k in MOMENTS}
-        sumsq = {k: sum(p.sumsq[k] for p in parts) for k in MOMENTS}
-        events = {k: sum(p.events[k] for p in parts) for k in EVENTS}
-        daily = None
-        if first.has_daily:
-            if first.book.total_troops * n >= _INT63 or max(first.book.liftable_t, 1) * n >= _INT63:
-                raise ResultError("too many replications for exact per-day sums")
-            daily = {}
-            for k in _DAILY:
-                stack = [p.daily[k] for p in parts]
-                if k.endswith("_min"):
-                    daily[k] = np.min(stack, axis=0).astype(np.int64)
-                elif k.endswith("_max"):
-                    daily[k] = np.max(stack, axis=0).astype(np.int64)
-                else:
-                    daily[k] = np.sum(stack, axis=0, dtype=np.int64)
-        return Summary(book=first.book, scenario_name=first.scenario_name, n=n, blocks=blocks, hist=hist, sums=sums,
-                       sumsq=sumsq, events=events, daily=daily)
+        return Summary(book=first.book, scenario_name=first.scenario_name, n=n,
+                       blocks=sorted(bl for p in parts for bl in p.blocks), hist=_merged_histograms(parts),
+                       sums=_added([p.sums for p in parts], MOMENTS), sumsq=_added([p.sumsq for p in parts], MOMENTS),
+                       events=_added([p.events for p in parts], EVENTS),
+                       daily=_merged_daily(parts, n) if first.has_daily else None)
 
-    def copy(self) -> "Summary":
+    def copy(self) -> Summary:
+        """A copy that shares no array with this summary."""
         return Summary(book=self.book, scenario_name=self.scenario_name, n=self.n, blocks=self.blocks,
                        hist={k: v.copy() for k, v in self.hist.items()}, sums=dict(self.sums),
                        sumsq=dict(self.sumsq), events=dict(self.events),
@@ -537,8 +339,9 @@ class Summary:
 
     # -- identity ----------------------------------------------------------------------------
     def _meta(self) -> dict:
+        """The summary's metadata: what its file's ``__meta__`` holds."""
         return {
-            "format": _FORMAT,
+            "format": SUMMARY_FORMAT,
             "format_version": FORMAT_VERSION,
             "book": asdict(self.book),
             "scenario_name": self.scenario_name,
@@ -550,30 +353,21 @@ class Summary:
             "daily": self.has_daily,
         }
 
-    def _arrays(self) -> dict:
+    def _arrays(self) -> Arrays:
+        """The summary's arrays by file member name: ``hist.NAME`` and ``daily.NAME``."""
         out = {f"hist.{k}": v for k, v in self.hist.items()}
         if self.daily is not None:
             out.update({f"daily.{k}": v for k, v in self.daily.items()})
         return out
-
-    @staticmethod
-    def _digest(meta_json: str, arrays: dict) -> str:
-        h = hashlib.sha256()
-        h.update(meta_json.encode())
-        for name in sorted(arrays):
-            a = np.ascontiguousarray(arrays[name])
-            h.update(f"\0{name}\0{a.dtype.str}\0{a.shape}\0".encode())
-            h.update(a.tobytes())
-        return h.hexdigest()
 
     def fingerprint(self) -> str:
         """sha256 of the whole summary (book, counts, sums and every array's bytes).
 
         Two summaries have the same fingerprint exactly when they are equal.
         """
-        return self._digest(json.dumps(self._meta(), sort_keys=True), self._arrays())
+        return summary_digest(json.dumps(self._meta(), sort_keys=True), self._arrays())
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Summary):
             return NotImplemented
         if self._meta() != other._meta():
@@ -582,10 +376,10 @@ class Summary:
         return a.keys() == b.keys() and all(
             a[k].dtype == b[k].dtype and a[k].shape == b[k].shape and np.array_equal(a[k], b[k]) for k in a)
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
     # -- files ----------------------------------------------------------------------------------
-    def to_npz(self, path) -> Path:
+    def to_npz(self, path: str | os.PathLike[str]) -> Path:
         """Write the summary to ``path`` (an ``.npz`` file, no pickles), atomically.
 
         The file is written to a temporary name in the same directory, flushed to disk
@@ -595,7 +389,7 @@ class Summary:
         end (the zip archive comment), so a truncated file or any flipped byte is
         caught. The metadata (book, counts, exact sums as JSON integers) is the
         0-d string array ``__meta__``; histograms are ``hist.NAME``, per-day arrays
-        ``daily.NAME``, all int64.
+        ``daily.NAME``, all int64. The format is :func:`drawdown.results.write_summary_file`'s.
 
         Returns
         -------
@@ -605,6 +399,7 @@ class Summary:
         Examples
         --------
         >>> from drawdown.batch import summarize
+        >>> from drawdown.results import Summary
         >>> import drawdown, tempfile, os
         >>> s = drawdown.load("doha-2021-05-01")
         >>> summary = summarize(s, 20, seed=1, block_size=20)
@@ -612,23 +407,12 @@ class Summary:
         >>> Summary.from_npz(summary.to_npz(path)) == summary
         True
         """
-        path = Path(path)
-        meta_json = json.dumps(self._meta(), sort_keys=True)
-        arrays = self._arrays()
-        payload = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
-        payload[_META] = np.array(meta_json)
-        payload[_CHECKSUM] = np.array(self._digest(meta_json, arrays))
-        buf = io.BytesIO()
-        np.savez_compressed(buf, **payload)
-        with zipfile.ZipFile(buf, "a") as zf:
-            zf.comment = _TRAILER + b"0" * 64
-        body = buf.getvalue()[:-64]
-        data = body + hashlib.sha256(body).hexdigest().encode()
-        return atomic_write(path, data)
+        return write_summary_file(path, self._meta(), self._arrays())
 
     @classmethod
-    def from_npz(cls, path) -> "Summary":
-        """Read a summary written by :meth:`to_npz`, checking its checksum.
+    def from_npz(cls, path: str | os.PathLike[str]) -> Summary:
+        """Read a summary written by :meth:`to_npz`, checking its checksums and shapes
+        (:func:`drawdown.results.read_summary_file`).
 
         Raises
         ------
@@ -636,77 +420,32 @@ class Summary:
             When the file is missing, truncated, corrupt, not a summary, or of
             another format version; the message names the file.
         """
-        path = Path(path)
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise ResultError(f"{path}: cannot read summary: {e.strerror or e}") from e
-        if len(data) < 64 + len(_TRAILER) or data[-64 - len(_TRAILER):-64] != _TRAILER:
-            raise ResultError(f"{path}: truncated or not a drawdown summary file (no checksum at its end)")
-        if hashlib.sha256(data[:-64]).hexdigest().encode() != data[-64:]:
-            raise ResultError(f"{path}: checksum mismatch: the summary file is corrupt")
-        try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as z:
-                names = set(z.files)
-                if _META not in names or _CHECKSUM not in names:
-                    raise ResultError(f"{path}: not a drawdown summary (no metadata or checksum)")
-                meta_json = str(z[_META][()])
-                checksum = str(z[_CHECKSUM][()])
-                arrays = {k: z[k] for k in names - {_META, _CHECKSUM}}
-        except ResultError:
-            raise
-        except Exception as e:  # BadZipFile, zlib.error, EOFError, ValueError...: whatever the damage raises
-            raise ResultError(f"{path}: truncated or corrupt summary file ({type(e).__name__}: {e})") from e
-        if cls._digest(meta_json, arrays) != checksum:
-            raise ResultError(f"{path}: checksum mismatch: the summary file is corrupt")
-        try:
-            meta = json.loads(meta_json)
-            if meta.get("format") != _FORMAT:
-                raise ResultError(f"{path}: not a drawdown summary")
-            if meta.get("format_version") != FORMAT_VERSION:
-                raise ResultError(f"{path}: summary format version {meta.get('format_version')}, "
-                                  f"this drawdown reads {FORMAT_VERSION}")
-            book = Book(**meta["book"])
-            hist = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("hist.")}
-            daily = None
-            if meta["daily"]:
-                daily = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("daily.")}
-            summary = cls(book=book, scenario_name=meta["scenario_name"], n=meta["n"], blocks=meta["blocks"],
-                          hist=hist, sums=meta["sums"], sumsq=meta["sumsq"], events=meta["events"], daily=daily)
-            summary._check_shapes()
-        except ResultError:
-            raise
-        except (KeyError, TypeError, ValueError) as e:
-            raise ResultError(f"{path}: malformed summary ({type(e).__name__}: {e})") from e
+        return read_summary_file(path, cls._from_record)
+
+    @classmethod
+    def _from_record(cls, meta: dict, arrays: Arrays) -> Summary:
+        """The summary of a file's metadata and arrays, its shapes checked."""
+        book = Book(**meta["book"])
+        hist = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("hist.")}
+        daily = None
+        if meta["daily"]:
+            daily = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("daily.")}
+        summary = cls(book=book, scenario_name=meta["scenario_name"], n=meta["n"], blocks=meta["blocks"],
+                      hist=hist, sums=meta["sums"], sumsq=meta["sumsq"], events=meta["events"], daily=daily)
+        summary._check_shapes()
         return summary
 
     def _check_shapes(self) -> None:
-        b = self.book
-        H = b.horizon_days
-        want = {"decision_day": (H + 1,), "met_day": (H + 1,), "final_exit_day": (H + 1,),
-                "exit_day": (b.n_contingents, H + 1), "base_closed_day": (b.n_bases, H + 1)}
-        for k in COUNT_HISTOGRAMS:
-            want[k] = None
-        if set(self.hist) != set(want):
-            raise ValueError(f"histograms {sorted(self.hist)}, expected {sorted(want)}")
-        for k, shape in want.items():
-            a = self.hist[k]
-            if a.dtype != np.int64 or (shape is not None and a.shape != shape) or (shape is None and a.ndim != 1):
-                raise ValueError(f"histogram {k}: {a.dtype} {a.shape}")
+        _check_histograms(self.hist, self.book)
         if self.daily is not None:
-            dwant = {"troops_hist": (H, b.troop_bins), "retro_hist": (H, RETRO_BINS + 1)}
-            if set(self.daily) != set(_DAILY):
-                raise ValueError(f"per-day arrays {sorted(self.daily)}, expected {sorted(_DAILY)}")
-            for k, a in self.daily.items():
-                if a.dtype != np.int64 or a.shape != dwant.get(k, (H,)):
-                    raise ValueError(f"per-day array {k}: {a.dtype} {a.shape}")
+            _check_daily_shapes(self.daily, self.book)
         if set(self.sums) != set(MOMENTS) or set(self.sumsq) != set(MOMENTS) or set(self.events) != set(EVENTS):
             raise ValueError("sums or events incomplete")
         if sum(r for _, r in self.blocks) != self.n or int(self.hist["final_exit_day"].sum()) != self.n:
             raise ValueError("replication counts disagree")
 
     # -- reports -----------------------------------------------------------------------------
-    def _need_reps(self):
+    def _need_reps(self) -> None:
         if self.n == 0:
             raise ResultError("the summary has no replications")
 
@@ -727,8 +466,9 @@ class Summary:
         """The ``q`` quantile of an integer outcome, exactly.
 
         The smallest value ``v`` with ``count(x <= v) >= q * n`` (numpy's
-        ``inverted_cdf``), with "never" / "not out by the horizon" sorting after every
-        day. A quantile that falls in that bin is ``None``.
+        ``inverted_cdf``, :func:`drawdown.results.quantile_rank`), with "never" / "not
+        out by the horizon" sorting after every day. A quantile that falls in that bin
+        is ``None``.
 
         Parameters
         ----------
@@ -759,17 +499,16 @@ class Summary:
         """
         self._need_reps()
         h, has_never = self._histogram(name, index)
-        k = quantile_rank(self.n, q)
-        i = int(np.searchsorted(np.cumsum(h), k, side="left"))
+        i = histogram_quantile(h, self.n, q)
         if has_never and i == len(h) - 1:
             return None
         return i
 
-    def quantiles(self, name: str, qs=(0.05, 0.5, 0.95), *, index: int | None = None) -> list:
+    def quantiles(self, name: str, qs: Sequence[float] = QUANTILES, *, index: int | None = None) -> list[int | None]:
         """:meth:`quantile` for each of ``qs``."""
         return [self.quantile(name, q, index=index) for q in qs]
 
-    def contingent_exit_quantiles(self, qs=(0.05, 0.5, 0.95)) -> list[list]:
+    def contingent_exit_quantiles(self, qs: Sequence[float] = QUANTILES) -> list[list[int | None]]:
         """Exit-day quantiles of each contingent, in scenario order: ``C`` lists of ``len(qs)``.
 
         ``None`` where a quantile falls among replications where the contingent is
@@ -781,7 +520,8 @@ class Summary:
         """Mean of a count outcome with its Monte Carlo standard error.
 
         ``se = sqrt(s² / n)`` with the sample variance ``s²`` computed from the exact
-        integer sums (``nan`` for fewer than two replications).
+        integer sums (``nan`` for fewer than two replications):
+        :func:`drawdown.results.mean_estimate`.
 
         Parameters
         ----------
@@ -800,11 +540,7 @@ class Summary:
         if name not in self.sums:
             raise KeyError(f"no sums of {name!r}; have {sorted(self.sums)}")
         self._need_reps()
-        n, s, s2 = self.n, self.sums[name], self.sumsq[name]
-        mean = s / n
-        if n < 2:
-            return Estimate(mean, math.nan, n)
-        return Estimate(mean, math.sqrt(sample_variance(n, s, s2) / n), n)
+        return mean_estimate(self.n, self.sums[name], self.sumsq[name])
 
     def mean(self, name: str) -> float:
         """Mean of a count outcome (see :meth:`estimate`)."""
@@ -839,7 +575,7 @@ class Summary:
             raise KeyError(f"no event {name!r}; have {sorted(self.events) + ['out_by_horizon']}")
         return proportion(k, self.n)
 
-    def p_out_by(self, day: int | None = None):
+    def p_out_by(self, day: int | None = None) -> np.ndarray | float:
         """Probability that the whole force is out by the end of ``day``.
 
         With no ``day``, the curve for days ``0 .. H-1`` as a float64 array (for exit
@@ -866,19 +602,14 @@ class Summary:
             return 0.0
         return float(curve[min(day, len(curve) - 1)])
 
-    def _need_daily(self):
+    def _need_daily(self) -> Arrays:
+        """The per-day data; an error without it or without replications."""
         if self.daily is None:
             raise ResultError("the summary has no per-day data (run with per-day outcomes recorded)")
         self._need_reps()
+        return self.daily
 
-    def _daily_bins(self, hist: np.ndarray, qs) -> tuple[np.ndarray, np.ndarray]:
-        """Per q and day: the rank ``k`` of the quantile and the bin that holds it."""
-        ranks = np.array([quantile_rank(self.n, q) for q in qs], dtype=np.int64).reshape(-1, 1)
-        c = np.cumsum(hist, axis=1)
-        bins = (c[None, :, :] < ranks[:, :, None]).sum(axis=2) if len(qs) else np.zeros((0, hist.shape[0]), np.int64)
-        return ranks, bins
-
-    def daily_troops_quantiles(self, qs=(0.05, 0.5, 0.95)) -> np.ndarray:
+    def daily_troops_quantiles(self, qs: Sequence[float] = QUANTILES) -> np.ndarray:
         """Quantiles of troops in country at the end of each day: ``(len(qs), H)`` float64.
 
         Exact where the quantile falls on no troops or on the whole force (the summary
@@ -897,9 +628,9 @@ class Summary:
         >>> bands.shape, float(bands[1, 0]), float(bands[1, -1])
         ((3, 540), 9600.0, 0.0)
         """
-        self._need_daily()
-        d, w, T = self.daily, self.book.troop_bin_width, self.book.total_troops
-        ranks, bins = self._daily_bins(d["troops_hist"], qs)
+        d = self._need_daily()
+        w, T = self.book.troop_bin_width, self.book.total_troops
+        ranks, bins = quantile_bins(d["troops_hist"], self.n, qs)
         lo = bins * w
         hi = np.minimum((bins + 1) * w - 1, T)
         value = np.clip((lo + hi) / 2.0, d["troops_min"][None, :], d["troops_max"][None, :])
@@ -909,10 +640,9 @@ class Summary:
 
     def daily_troops_mean(self) -> np.ndarray:
         """Mean troops in country at the end of each day, ``(H,)`` float64 (exact sums)."""
-        self._need_daily()
-        return self.daily["troops_sum"] / self.n
+        return self._need_daily()["troops_sum"] / self.n
 
-    def daily_retrograde_quantiles(self, qs=(0.05, 0.5, 0.95)) -> np.ndarray:
+    def daily_retrograde_quantiles(self, qs: Sequence[float] = QUANTILES) -> np.ndarray:
         """Quantiles of the retrograde completed by each day's end (fraction of the
         liftable tonnes lifted): ``(len(qs), H)`` float64 in [0, 1].
 
@@ -930,9 +660,9 @@ class Summary:
         >>> float(r[1, 0]), float(r[1, -1])
         (0.0, 1.0)
         """
-        self._need_daily()
-        d, L = self.daily, self.book.liftable_t
-        ranks, bins = self._daily_bins(d["retro_hist"], qs)
+        d = self._need_daily()
+        L = self.book.liftable_t
+        ranks, bins = quantile_bins(d["retro_hist"], self.n, qs)
         if L == 0:
             return np.ones(bins.shape)
         value = np.clip((bins + 0.5) / RETRO_BINS, d["retro_min"][None, :] / L, d["retro_max"][None, :] / L)
@@ -950,14 +680,15 @@ class Summary:
         return out
 
     # -- JSON ---------------------------------------------------------------------------------
-    def to_json_dict(self, scenario) -> dict:
+    def to_json_dict(self, scenario: Scenario) -> dict:
         """The key outcomes as plain JSON data (the ``--json`` output).
 
         Quantiles are ``p5``, ``p50``, ``p95``; a quantile that falls among
         replications not out by the horizon (or never decided) is ``None``; so are
         standard errors of fewer than two replications. Without a deadline,
         ``deadline``, ``p_met_deadline``, ``troops_at_deadline`` and
-        ``troop_days_past_deadline`` are ``None``.
+        ``troop_days_past_deadline`` are ``None``. The pieces are
+        :mod:`drawdown.results.document`'s.
 
         Parameters
         ----------
@@ -985,70 +716,274 @@ class Summary:
             raise ResultError(f"summary is of scenario hash {self.scenario_hash[:12]}, "
                               f"not of {scenario.name!r} ({scenario.hash[:12]})")
         self._need_reps()
-        qs = (0.05, 0.5, 0.95)
-        keys = ("p5", "p50", "p95")
+        return {"schema_version": SCHEMA_VERSION, **run_entries(self.book, scenario, self.n),
+                **self._json_outcomes(scenario)}
+
+    def _json_outcomes(self, scenario: Scenario) -> dict:
+        """The document's outcomes, from ``p_met_deadline`` to ``contingents``."""
         has_deadline = self.book.deadline_day is not None
-
-        def num(x):
-            return None if x is None or not math.isfinite(x) else float(x)
-
-        def days(values):
-            return dict(zip(keys, values))
-
-        def dates(values):
-            return {k: None if v is None else scenario.date_of(v).isoformat() for k, v in zip(keys, values)}
-
-        def prob(p):
-            if p is None:
-                return None
-            return {"value": num(p.value), "se": num(p.se), "wilson_low": num(p.low), "wilson_high": num(p.high),
-                    "count": p.k}
-
-        def est(name, with_p95=True):
-            e = self.estimate(name)
-            out = {"mean": num(e.mean), "se": num(e.se)}
-            if with_p95:
-                out["p95"] = self.quantile(name, 0.95)
-            return out
-
-        decision = self.quantiles("decision_day", qs)
-        final = self.quantiles("final_exit_day", qs)
-        contingents = []
-        for i, (c, ex) in enumerate(zip(scenario.contingents, self.contingent_exit_quantiles(qs))):
-            contingents.append({"id": c.id, "nation": c.nation, "base": scenario.bases[c.base].name,
-                                "troops": int(c.troops), "exit_day": days(ex), "exit_date": dates(ex)})
+        decision = self.quantiles("decision_day", QUANTILES)
+        final = self.quantiles("final_exit_day", QUANTILES)
         return {
-            "schema_version": SCHEMA_VERSION,
-            "scenario": scenario.name,
-            "scenario_hash": self.scenario_hash,
-            "seed": int(self.seed),
-            "replications": self.n,
-            "engine": self.engine,
-            "version": self.book.version,
-            "numpy_version": self.book.numpy_version,
-            "scipy_version": self.book.scipy_version,
-            "block_size": self.block_size,
-            "start": scenario.start.isoformat(),
-            "horizon_days": self.horizon_days,
-            "horizon_date": scenario.date_of(self.horizon_days - 1).isoformat(),
-            "deadline": scenario.deadline.isoformat() if has_deadline else None,
-            "deadline_day": self.book.deadline_day,
-            "p_met_deadline": prob(self.probability("met_deadline")),
-            "p_out_by_horizon": prob(self.probability("out_by_horizon")),
-            "decision_day": days(decision),
-            "decision_date": dates(decision),
-            "final_exit_day": days(final),
-            "final_exit_date": dates(final),
-            "censored": {"count": self.censored, "fraction": num(self.censored_fraction)},
-            "troops_at_deadline": est("troops_at_deadline") if has_deadline else None,
-            "troop_days_past_deadline": est("troop_days_past_deadline", with_p95=False) if has_deadline else None,
-            "casualties": est("casualties"),
-            "attacks": est("attacks"),
-            "p_left_before_conditions": prob(self.probability("left_before_conditions")),
-            "contingents": contingents,
+            "p_met_deadline": probability_entry(self.probability("met_deadline")),
+            "p_out_by_horizon": probability_entry(self.probability("out_by_horizon")),
+            "decision_day": quantile_days(decision),
+            "decision_date": quantile_dates(scenario, decision),
+            "final_exit_day": quantile_days(final),
+            "final_exit_date": quantile_dates(scenario, final),
+            "censored": {"count": self.censored, "fraction": json_number(self.censored_fraction)},
+            "troops_at_deadline": self._json_estimate("troops_at_deadline") if has_deadline else None,
+            "troop_days_past_deadline": (estimate_entry(self.estimate("troop_days_past_deadline"))
+                                         if has_deadline else None),
+            "casualties": self._json_estimate("casualties"),
+            "attacks": self._json_estimate("attacks"),
+            "p_left_before_conditions": probability_entry(self.probability("left_before_conditions")),
+            "contingents": contingent_entries(scenario, self.contingent_exit_quantiles(QUANTILES)),
         }
 
+    def _json_estimate(self, name: str) -> dict:
+        """A count's mean, standard error and 95% quantile, as JSON."""
+        return {**estimate_entry(self.estimate(name)), "p95": self.quantile(name, 0.95)}
 
-# -- running ------------------------------------------------------------------------------
+
+# -- from outcomes: the parts of a summary ---------------------------------------------------
+def _checked_blocks(blocks: Iterable[Sequence[int]], block_size: int, n: int) -> list[tuple[int, int]]:
+    """The ``(block, rows)`` pairs in block order, each block once, ``n`` rows in all."""
+    out = sorted((int(b), int(r)) for b, r in blocks)
+    if not out:
+        raise ValueError("a summary needs at least one block")
+    for i, (b, r) in enumerate(out):
+        if b < 0 or not 0 < r <= block_size:
+            raise ValueError(f"block ({b}, {r}): rows must be in 1..{block_size}")
+        if i + 1 < len(out) and out[i + 1][0] == b:
+            raise ValueError(f"block {b} listed twice")
+    covered = sum(r for _, r in out)
+    if covered != n:
+        raise ValueError(f"blocks cover {covered} replications, outcomes have {n}")
+    return out
 
 
+def _check_outcome_shapes(name: str, outcomes: Outcomes, book: Book) -> None:
+    """The per-contingent and per-base arrays fit the scenario of ``book``."""
+    n, C, N = len(outcomes), book.n_contingents, book.n_bases
+    if outcomes.exit_day.shape != (n, C) or outcomes.base_closed_day.shape != (n, N):
+        raise ValueError(f"outcomes do not fit scenario {name!r}: exit_day {outcomes.exit_day.shape}, "
+                         f"base_closed_day {outcomes.base_closed_day.shape}, expected ({n}, {C}) and ({n}, {N})")
+
+
+def _day_hist(days: np.ndarray, H: int, name: str) -> np.ndarray:
+    """Histogram of days in ``[-1, H)`` over the last axis' replications: ``H + 1`` bins, ``-1`` last."""
+    days = np.asarray(days)
+    if days.size and (days.min() < -1 or days.max() >= H):
+        raise ValueError(f"{name}: days must be in -1..{H - 1}, got {days.min()}..{days.max()}")
+    bins = np.where(days < 0, H, days).astype(np.int64)
+    if bins.ndim == 1:
+        return np.bincount(bins, minlength=H + 1).astype(np.int64)
+    # (R, K) -> (K, H + 1)
+    K = bins.shape[1]
+    flat = bins + (H + 1) * np.arange(K, dtype=np.int64)[None, :]
+    return np.bincount(flat.ravel(), minlength=K * (H + 1)).reshape(K, H + 1).astype(np.int64)
+
+
+def _count_hist(x: np.ndarray, name: str) -> np.ndarray:
+    """Growing histogram of counts ``>= 0``: ``bincount``, as long as the largest count."""
+    x = np.asarray(x)
+    if x.size and x.min() < 0:
+        raise ValueError(f"{name}: counts must be >= 0, got {x.min()}")
+    return np.bincount(x.astype(np.int64), minlength=0).astype(np.int64)
+
+
+def _histograms(outcomes: Outcomes, H: int) -> Arrays:
+    """The day histograms (:data:`DAY_HISTOGRAMS`), then the count histograms."""
+    hist = {name: _day_hist(getattr(outcomes, name), H, name) for name in DAY_HISTOGRAMS}
+    for name in COUNT_HISTOGRAMS:
+        hist[name] = _count_hist(getattr(outcomes, name), name)
+    return hist
+
+
+def _moments(outcomes: Outcomes) -> tuple[dict[str, int], dict[str, int]]:
+    """Exact sums and sums of squares of :data:`MOMENTS`."""
+    sums, sumsq = {}, {}
+    for name in MOMENTS:
+        sums[name], sumsq[name] = exact_sums(getattr(outcomes, name))
+    return sums, sumsq
+
+
+def _events(outcomes: Outcomes) -> dict[str, int]:
+    """Replications where each of :data:`EVENTS` holds."""
+    return {name: int(np.count_nonzero(getattr(outcomes, name))) for name in EVENTS}
+
+
+def _daily_of(outcomes: Outcomes, book: Book) -> Arrays | None:
+    """The per-day part of the outcomes (None without per-day arrays), summarised
+    :data:`_DAILY_ROWS` rows at a time: the int64 working copies of a whole chunk's
+    per-day arrays would take several times the chunk's own memory."""
+    if outcomes.troops_in_country is None or outcomes.retrograde_lifted_t is None:
+        return None
+    troops, lifted = np.asarray(outcomes.troops_in_country), np.asarray(outcomes.retrograde_lifted_t)
+    n, H = len(outcomes), book.horizon_days
+    _check_daily_values(troops, lifted, book, n)
+    daily = _daily_part(troops[:0], lifted[:0], book, H)
+    for lo in range(0, n, _DAILY_ROWS):
+        _fold_daily(daily, _daily_part(troops[lo : lo + _DAILY_ROWS], lifted[lo : lo + _DAILY_ROWS], book, H))
+    return daily
+
+
+def _check_daily_values(troops: np.ndarray, lifted: np.ndarray, book: Book, n: int) -> None:
+    """Per-day arrays of ``(n, H)``, troops in ``0..total_troops``, tonnes in ``0..liftable_t``."""
+    H, T, L = book.horizon_days, book.total_troops, book.liftable_t
+    if troops.shape != (n, H) or lifted.shape != (n, H):
+        raise ValueError(f"per-day arrays must be ({n}, {H}), got {troops.shape} and {lifted.shape}")
+    if n and (troops.min() < 0 or troops.max() > T):
+        raise ValueError(f"troops_in_country outside 0..{T}")
+    if n and (lifted.min() < 0 or lifted.max() > L):
+        raise ValueError(f"retrograde_lifted_t outside 0..{L}")
+
+
+def _per_day_hist(bins: np.ndarray, nbins: int) -> np.ndarray:
+    """``(R, H)`` bin indices -> ``(H, nbins)`` counts per day."""
+    R, H = bins.shape
+    flat = bins.astype(np.int64) + nbins * np.arange(H, dtype=np.int64)[None, :]
+    return np.bincount(flat.ravel(), minlength=H * nbins).reshape(H, nbins).astype(np.int64)
+
+
+def _daily_part(troops: np.ndarray, lifted: np.ndarray, book: Book, H: int) -> Arrays:
+    """The per-day histograms, sums, extremes and counts of some rows (mergeable)."""
+    T, L = book.total_troops, book.liftable_t
+    troops64 = troops.astype(np.int64)
+    lifted64 = lifted.astype(np.int64)
+    if L == 0:
+        retro_bins = np.full(lifted64.shape, RETRO_BINS, dtype=np.int64)
+    else:
+        retro_bins = (lifted64 * RETRO_BINS) // L
+    if len(troops64):
+        tmin, tmax = troops64.min(axis=0), troops64.max(axis=0)
+        rmin, rmax = lifted64.min(axis=0), lifted64.max(axis=0)
+    else:
+        tmin = rmin = np.full(H, np.iinfo(np.int64).max, dtype=np.int64)
+        tmax = rmax = np.full(H, -1, dtype=np.int64)
+    return {
+        "troops_hist": _per_day_hist(troops64 // book.troop_bin_width, book.troop_bins),
+        "troops_sum": troops64.sum(axis=0, dtype=np.int64),
+        "troops_min": tmin.astype(np.int64),
+        "troops_max": tmax.astype(np.int64),
+        "troops_zero": np.count_nonzero(troops64 == 0, axis=0).astype(np.int64),
+        "troops_full": np.count_nonzero(troops64 == T, axis=0).astype(np.int64),
+        "retro_hist": _per_day_hist(retro_bins, RETRO_BINS + 1),
+        "retro_min": rmin.astype(np.int64),
+        "retro_max": rmax.astype(np.int64),
+        "retro_zero": np.count_nonzero(lifted64 == 0, axis=0).astype(np.int64),
+    }
+
+
+def _fold_daily(acc: Arrays, part: Arrays) -> None:
+    """Add ``part`` into ``acc`` in place: minima, maxima, and sums of the rest."""
+    for key, value in part.items():
+        if key.endswith("_min"):
+            np.minimum(acc[key], value, out=acc[key])
+        elif key.endswith("_max"):
+            np.maximum(acc[key], value, out=acc[key])
+        else:
+            acc[key] += value
+
+
+# -- merging: the parts of a merged summary -----------------------------------------------------
+def _in_block_order(summaries: Iterable[object]) -> list[Summary]:
+    """The summaries as a list sorted by first block; at least one, summaries only."""
+    parts = []
+    for p in summaries:
+        if not isinstance(p, Summary):
+            raise TypeError(f"cannot merge {type(p).__name__} into a Summary")
+        parts.append(p)
+    if not parts:
+        raise ResultError("no summaries to merge")
+    parts.sort(key=lambda p: p.blocks[0] if p.blocks else (-1, 0))
+    return parts
+
+
+def _check_mergeable(parts: list[Summary]) -> None:
+    """The same run (books), per-day data in all or none, no block twice."""
+    first = parts[0]
+    for p in parts[1:]:
+        diff = first.book.mismatch(p.book)
+        if diff:
+            raise ResultError("cannot merge summaries of different runs: " + "; ".join(diff))
+        if first.has_daily != p.has_daily:
+            raise ResultError("cannot merge a summary with per-day data and one without")
+    seen = set()
+    for p in parts:
+        for b, _ in p.blocks:
+            if b in seen:
+                raise ResultError(f"cannot merge summaries that share block {b}")
+            seen.add(b)
+
+
+def _pad_add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    n = max(len(a), len(b))
+    out = np.zeros(n, dtype=np.int64)
+    out[: len(a)] += a
+    out[: len(b)] += b
+    return out
+
+
+def _merged_histograms(parts: list[Summary]) -> Arrays:
+    """Day histograms added, count histograms padded to the longest and added."""
+    hist: Arrays = {}
+    for name in DAY_HISTOGRAMS:
+        hist[name] = np.asarray(np.sum([p.hist[name] for p in parts], axis=0, dtype=np.int64))
+    for name in COUNT_HISTOGRAMS:
+        acc = np.zeros(0, dtype=np.int64)
+        for p in parts:
+            acc = _pad_add(acc, p.hist[name])
+        hist[name] = acc
+    return hist
+
+
+def _added(counts: list[dict[str, int]], keys: Sequence[str]) -> dict[str, int]:
+    """Exact integer sums of ``keys`` over ``counts``."""
+    return {k: sum(c[k] for c in counts) for k in keys}
+
+
+def _merged_daily(parts: list[Summary], n: int) -> Arrays:
+    """Per-day minima, maxima and sums over the parts (``n`` replications in all)."""
+    book = parts[0].book
+    if book.total_troops * n >= _INT63 or max(book.liftable_t, 1) * n >= _INT63:
+        raise ResultError("too many replications for exact per-day sums")
+    daily: Arrays = {}
+    for k in _DAILY:
+        stack = [p.daily[k] for p in parts if p.daily is not None]
+        if k.endswith("_min"):
+            daily[k] = np.min(stack, axis=0).astype(np.int64)
+        elif k.endswith("_max"):
+            daily[k] = np.max(stack, axis=0).astype(np.int64)
+        else:
+            daily[k] = np.asarray(np.sum(stack, axis=0, dtype=np.int64))
+    return daily
+
+
+# -- reading a file: the shapes --------------------------------------------------------------
+def _check_histograms(hist: Arrays, book: Book) -> None:
+    """Every histogram there, int64, of its shape (count histograms: any length)."""
+    H = book.horizon_days
+    want: dict[str, tuple[int, ...] | None] = {
+        "decision_day": (H + 1,), "met_day": (H + 1,), "final_exit_day": (H + 1,),
+        "exit_day": (book.n_contingents, H + 1), "base_closed_day": (book.n_bases, H + 1)}
+    for k in COUNT_HISTOGRAMS:
+        want[k] = None
+    if set(hist) != set(want):
+        raise ValueError(f"histograms {sorted(hist)}, expected {sorted(want)}")
+    for k, shape in want.items():
+        a = hist[k]
+        if a.dtype != np.int64 or (shape is not None and a.shape != shape) or (shape is None and a.ndim != 1):
+            raise ValueError(f"histogram {k}: {a.dtype} {a.shape}")
+
+
+def _check_daily_shapes(daily: Arrays, book: Book) -> None:
+    """Every per-day array there, int64, of its shape."""
+    H = book.horizon_days
+    dwant = {"troops_hist": (H, book.troop_bins), "retro_hist": (H, RETRO_BINS + 1)}
+    if set(daily) != set(_DAILY):
+        raise ValueError(f"per-day arrays {sorted(daily)}, expected {sorted(_DAILY)}")
+    for k, a in daily.items():
+        if a.dtype != np.int64 or a.shape != dwant.get(k, (H,)):
+            raise ValueError(f"per-day array {k}: {a.dtype} {a.shape}")
