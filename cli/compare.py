@@ -29,7 +29,8 @@ from .options import (
 @quiet_option
 @click.pass_context
 @report_errors
-def compare(ctx, scenarios, engine, reps, seed, as_json, out_dir, quiet):
+def compare(ctx: click.Context, scenarios: tuple[str, ...], engine: str, reps: int | None,
+            seed: int | None, as_json: bool, out_dir: str | None, quiet: bool) -> None:
     """Run scenarios with common random numbers (the same seed, so replication i of
     each sees the same draws) and compare each with the first: the probability of
     meeting the deadline (of being out by the horizon, when a scenario has none), the

@@ -12,7 +12,7 @@ from .options import json_option, report_errors
 @click.command("list")
 @json_option
 @report_errors
-def list_cmd(as_json):
+def list_cmd(as_json: bool) -> None:
     """List the shipped scenarios: name, deadline and description, one line each.
 
     A deadline of "none" means conditions-based: the force leaves when the time is
@@ -35,7 +35,8 @@ def list_cmd(as_json):
             s = drawdown.load(str(path))
         except drawdown.ScenarioError as exc:
             failed.append(exc)
-            rows.append({"name": path.stem, "deadline": None, "description": "(invalid: see `drawdown validate`)", "file": str(path), "valid": False})
+            rows.append({"name": path.stem, "deadline": None, "description": "(invalid: see `drawdown validate`)",
+                         "file": str(path), "valid": False})
             continue
         rows.append(
             {
@@ -56,7 +57,7 @@ def list_cmd(as_json):
             deadline = r["deadline"] or ("none" if r["valid"] else "?")
             click.echo(f"{r['name']:<{width}}  {deadline:<10}  {r['description']}")
     if failed:
-        for exc in failed:
-            for problem in exc.problems:
+        for error in failed:
+            for problem in error.problems:
                 click.echo(f"error: {problem}", err=True)
         sys.exit(2)

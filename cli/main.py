@@ -27,10 +27,12 @@ COMMANDS = {
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use."""
 
-    def list_commands(self, ctx):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The subcommands' names, without importing them."""
         return sorted(COMMANDS)
 
-    def get_command(self, ctx, name):
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """Subcommand ``name``, imported now (None for no such command)."""
         target = COMMANDS.get(name)
         if target is None:
             return None
@@ -41,7 +43,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="drawdown", prog_name="drawdown")
-def main():
+def main() -> None:
     """drawdown: simulate phased military drawdowns under deadlines and conditions.
 
     \b

@@ -12,7 +12,7 @@ from .options import report_errors
 @click.option("--no-plots", is_flag=True, help="Do not draw the plots of a run (faster on a login node).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @report_errors
-def merge(directory, no_plots, quiet):
+def merge(directory: str, no_plots: bool, quiet: bool) -> None:
     """Join the shards in DIR/shards (written by `drawdown run --shard I/N --out DIR`
     or `drawdown sweep SPEC --shard I/N --out DIR`) into the results an unsharded run
     would have written: the same summary.json, summary.npz, CSV files and plots, or

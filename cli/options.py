@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from ..errors import DrawdownError, ScenarioError
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
+    from ..batch import Executor, Shard
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of a table.")
@@ -17,11 +27,25 @@ seed_option = click.option(
 )
 
 
-def report_errors(func):
-    """Turn drawdown's errors into a message on stderr and exit status 2, no traceback."""
+def report_errors(func: F) -> F:
+    """Turn drawdown's errors into a message on stderr and exit status 2, no traceback.
+
+    Examples
+    --------
+    >>> import click, drawdown
+    >>> from click.testing import CliRunner
+    >>> from drawdown.cli.options import report_errors
+    >>> @click.command()
+    ... @report_errors
+    ... def cmd():
+    ...     raise drawdown.DrawdownError("no good")
+    >>> r = CliRunner().invoke(cmd)
+    >>> r.exit_code, "error: no good" in r.output
+    (2, True)
+    """
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except ScenarioError as exc:
@@ -38,10 +62,10 @@ def report_errors(func):
             click.echo(f"error: {where}{exc.strerror or exc}", err=True)
             sys.exit(1)
 
-    return wrapper
+    return wrapper  # type: ignore[return-value]
 
 
-def complete_scenario(ctx, param, incomplete):
+def complete_scenario(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Shell completion of a scenario argument: shipped names, or files for a path."""
     from click.shell_completion import CompletionItem
 
@@ -66,10 +90,17 @@ out_option = click.option(
 )
 
 
-def progress_bar(quiet: bool, length: int, label: str):
+def progress_bar(quiet: bool, length: int, label: str) -> AbstractContextManager[Callable[[int], None] | None]:
     """A click progress bar on stderr, or a do-nothing context when ``quiet``.
 
     The context gives the callable to pass as an engine's ``progress``.
+
+    Examples
+    --------
+    >>> from drawdown.cli.options import progress_bar
+    >>> with progress_bar(True, 100, "quiet") as progress:
+    ...     progress is None
+    True
     """
     import contextlib
 
@@ -77,7 +108,7 @@ def progress_bar(quiet: bool, length: int, label: str):
         return contextlib.nullcontext(None)
 
     @contextlib.contextmanager
-    def bar():
+    def bar() -> Iterator[Callable[[int], None]]:
         with click.progressbar(length=length, label=label, file=sys.stderr) as b:
             yield b.update
 
@@ -85,7 +116,7 @@ def progress_bar(quiet: bool, length: int, label: str):
 
 
 # -- executors, resume and shards (shared by `run` and `sweep`) ------------------------------------
-def executor_options(func):
+def executor_options(func: F) -> F:
     """``--workers N``, ``--scheduler ADDRESS``, ``--dask-local N``: where the units of work run.
 
     The command receives ``workers``, ``scheduler`` and ``dask_local``; pass them to
@@ -115,19 +146,26 @@ shard_option = click.option(
          "`drawdown merge DIR` joins the N shards.")
 
 
-def check_executor_options(ctx, workers, scheduler, dask_local) -> None:
-    """At most one of --workers, --scheduler, --dask-local (a usage error otherwise)."""
+def check_executor_options(ctx: click.Context, workers: int | None, scheduler: str | None,
+                           dask_local: int | None) -> None:
+    """At most one of --workers, --scheduler, --dask-local (a usage error otherwise); and for the
+    Dask ones, Dask installed (a usage error saying how to install it otherwise)."""
     given = [name for name, v in (("--workers", workers), ("--scheduler", scheduler), ("--dask-local", dask_local))
              if v is not None]
     if len(given) > 1:
         raise click.UsageError(f"give one of {' / '.join(given)}, not several", ctx=ctx)
     if scheduler is not None or dask_local is not None:
-        from ..batch import import_distributed
+        from ..batch import CLUSTER_HINT, import_distributed
 
-        import_distributed()  # before anything is written: without Dask, say how to install it
+        try:
+            import_distributed()  # before anything is written: without Dask, say how to install it
+        except DrawdownError as e:
+            raise click.UsageError(f"{given[0]} needs Dask's distributed scheduler, which is not installed: "
+                                   f"{CLUSTER_HINT}", ctx=ctx) from e
 
 
-def open_executor(ctx, workers, scheduler, dask_local):
+def open_executor(ctx: click.Context, workers: int | None, scheduler: str | None,
+                  dask_local: int | None) -> Executor:
     """The executor the options ask for (in-process without them); a context manager."""
     check_executor_options(ctx, workers, scheduler, dask_local)
     from ..batch import make_executor
@@ -135,14 +173,32 @@ def open_executor(ctx, workers, scheduler, dask_local):
     return make_executor(workers=workers, scheduler=scheduler, dask_local=dask_local)
 
 
-def parse_shard(ctx, shard):
-    """``--shard I/N`` as a :class:`drawdown.batch.Shard` (None without it); a usage error if malformed."""
+def parse_shard(ctx: click.Context | None, shard: str | None) -> Shard | None:
+    """``--shard I/N`` as a :class:`drawdown.batch.Shard` (None without it); a usage error if malformed.
+
+    The library's message says what is wrong with the text; click names the option.
+
+    Examples
+    --------
+    >>> from drawdown.cli.options import parse_shard
+    >>> parse_shard(None, "2/4")
+    Shard(index=2, count=4)
+    >>> parse_shard(None, "5/4")
+    Traceback (most recent call last):
+    ...
+    click.exceptions.BadParameter: expected I/N with 1 <= I <= N
+    """
     if shard is None:
         return None
     from ..batch import Shard
-    from ..errors import DrawdownError
 
     try:
         return Shard.parse(shard)
     except DrawdownError as e:
-        raise click.BadParameter(str(e).removeprefix(f"--shard {shard!r}: "), ctx=ctx, param_hint="'--shard'")
+        raise click.BadParameter(_after_shard_text(str(e)), ctx=ctx, param_hint="'--shard'") from None
+
+
+def _after_shard_text(message: str) -> str:
+    """The library's message about a shard without its ``... I/N:`` (or ``'TEXT':``) opening: what is wrong."""
+    head, sep, rest = message.partition(": ")
+    return rest if sep and (head.startswith("--shard ") or head.startswith("shard ")) else message

@@ -13,7 +13,7 @@ from .options import quiet_option, report_errors
               help="Write the plots here instead of into DIR.")
 @quiet_option
 @report_errors
-def plot(directory, out_dir, quiet):
+def plot(directory: str, out_dir: str | None, quiet: bool) -> None:
     """Redraw the plots of a run from its files, without running anything.
 
     DIR is a directory written by `drawdown run --out` (it reads summary.npz and
@@ -41,13 +41,13 @@ def plot(directory, out_dir, quiet):
 
     src = Path(directory)
     dst = Path(out_dir) if out_dir is not None else src
-    written = []
+    written: list[Path] = []
     if (src / COMPARE_JSON).is_file():
         doc, runs = read_compare_dir(src)
         dst.mkdir(parents=True, exist_ok=True)
         written.append(save_figure(compare_figure([(facts, summary) for facts, summary, _ in runs]),
                                    dst / COMPARE_PLOT))
-        for entry, (facts, summary, _) in zip(doc["scenarios"], runs):
+        for entry, (facts, summary, _) in zip(doc["scenarios"], runs, strict=False):
             sub = dst / entry["dir"]
             sub.mkdir(parents=True, exist_ok=True)
             written.extend(write_plots(sub, facts, summary))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from ..batch import DEFAULT_MAX_REPS, DEFAULT_REPS, DEFAULT_SIMPY_REPS
@@ -19,6 +22,11 @@ from .options import (
     shard_option,
 )
 
+if TYPE_CHECKING:
+    from ..api import Result
+    from ..batch import Executor, RunBatch, RunResult, Shard
+    from ..scenario import Scenario
+
 DEFAULT_SCENARIO = "doha-2021-05-01"
 
 
@@ -26,7 +34,8 @@ def warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
 
 
-def _given(ctx, name: str) -> bool:
+def _given(ctx: click.Context, name: str) -> bool:
+    """Whether option ``name`` was given (on the command line or in the environment), not defaulted."""
     from click.core import ParameterSource
 
     return ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
@@ -54,8 +63,9 @@ def _given(ctx, name: str) -> bool:
 @quiet_option
 @click.pass_context
 @report_errors
-def run(ctx, scenario, engine, reps, seed, precision, max_reps, as_json, out_dir, workers, scheduler, dask_local,
-        resume, shard, block_size, quiet):
+def run(ctx: click.Context, scenario: str, engine: str, reps: int | None, seed: int | None, precision: float | None,
+        max_reps: int, as_json: bool, out_dir: str | None, workers: int | None, scheduler: str | None,
+        dask_local: int | None, resume: bool, shard: str | None, block_size: int | None, quiet: bool) -> None:
     """Run replications of a scenario (default: doha-2021-05-01) and summarise them:
     the decision date, the final exit date (5/50/95%), the probability of being out by
     the deadline with its Monte Carlo standard error, troops in country at the
@@ -102,29 +112,51 @@ def run(ctx, scenario, engine, reps, seed, precision, max_reps, as_json, out_dir
     for w in s.warnings:
         warn(w)
     fresh = seed is None
-    if fresh:
-        seed = new_seed()
-
+    plan = _Plan(s, new_seed() if seed is None else seed, fresh, engine, reps, precision, max_reps, block_size)
     if (out_dir is not None or resume or shard is not None or block_size is not None
             or any(v is not None for v in (workers, scheduler, dask_local))):
-        return _run_batch(ctx, s, seed, fresh, reps=reps, precision=precision, max_reps=max_reps, engine=engine,
-                          block_size=block_size, as_json=as_json, out_dir=out_dir, workers=workers,
-                          scheduler=scheduler, dask_local=dask_local, resume=resume, shard=shard, quiet=quiet)
-
-    # In this process, through the Python API: the same Result, table and document as drawdown.run.
-    label = f"{engine}: {s.name}"
-    if precision is None:
-        with progress_bar(quiet, reps, label) as progress:
-            result = drawdown.run(s, reps=reps, seed=seed, engine=engine, progress=progress)
+        _run_batch(ctx, plan, as_json=as_json, out_dir=out_dir, workers=workers, scheduler=scheduler,
+                   dask_local=dask_local, resume=resume, shard=shard, quiet=quiet)
     else:
-        with progress_bar(quiet, max_reps, f"{label} (to s.e. {precision:g}, at most {max_reps} replications)") \
-                as progress:
-            result = drawdown.run(s, seed=seed, engine=engine, precision=precision, max_reps=max_reps, progress=progress)
-    result.fresh_seed = fresh
+        _run_here(plan, as_json=as_json, quiet=quiet)
+
+
+@dataclass
+class _Plan:
+    """What ``drawdown run`` runs: as the options say, or (with --resume) as the run directory records."""
+
+    scenario: Scenario
+    seed: int
+    fresh: bool  # the seed was drawn for this run
+    engine: str
+    reps: int
+    precision: float | None
+    max_reps: int
+    block_size: int | None
+
+    @property
+    def label(self) -> str:
+        """The start of the progress bar's label."""
+        return f"{self.engine}: {self.scenario.name}"
+
+
+def _run_here(plan: _Plan, *, as_json: bool, quiet: bool) -> None:
+    """``run`` in this process, through the Python API: the same Result, table and document as drawdown.run."""
+    from ..api import run as api_run
+
+    s, seed, engine, precision, max_reps = plan.scenario, plan.seed, plan.engine, plan.precision, plan.max_reps
+    if precision is None:
+        with progress_bar(quiet, plan.reps, plan.label) as progress:
+            result = api_run(s, reps=plan.reps, seed=seed, engine=engine, progress=progress)
+    else:
+        label = f"{plan.label} (to s.e. {precision:g}, at most {max_reps} replications)"
+        with progress_bar(quiet, max_reps, label) as progress:
+            result = api_run(s, seed=seed, engine=engine, precision=precision, max_reps=max_reps, progress=progress)
+    result.fresh_seed = plan.fresh
     _report(result, precision, max_reps, as_json)
 
 
-def _report(result, precision, max_reps, as_json) -> None:
+def _report(result: Result, precision: float | None, max_reps: int, as_json: bool) -> None:
     """Warnings on stderr, then the --json document or the table of a :class:`drawdown.api.Result`."""
     from ..report import dumps
 
@@ -138,77 +170,107 @@ def _report(result, precision, max_reps, as_json) -> None:
 
 
 # -- executors, run directories, resume and shards (issue 6) ----------------------------------------
-def _run_batch(ctx, s, seed, fresh, *, reps, precision, max_reps, engine, block_size, as_json, out_dir, workers,
-               scheduler, dask_local, resume, shard, quiet):
+def _run_batch(ctx: click.Context, plan: _Plan, *, as_json: bool, out_dir: str | None, workers: int | None,
+               scheduler: str | None, dask_local: int | None, resume: bool, shard: str | None, quiet: bool) -> None:
     """``run`` through :class:`drawdown.batch.RunBatch`: any executor, a run directory, --resume, --shard."""
     from ..batch import RunBatch, recorded_run
     from ..draws import BLOCK_SIZE
-    from ..report import dumps
     from .options import check_executor_options, open_executor, parse_shard
 
-    shard = parse_shard(ctx, shard)
+    the_shard = parse_shard(ctx, shard)
     check_executor_options(ctx, workers, scheduler, dask_local)
-    for flag, v in (("--resume", resume), ("--shard", shard)):
+    for flag, v in (("--resume", resume), ("--shard", the_shard)):
         if v and out_dir is None:
             raise click.UsageError(f"{flag} needs --out DIR", ctx=ctx)
-    record = recorded_run(out_dir, shard) if resume else None
+    record = recorded_run(out_dir, the_shard) if resume else None
     if record is not None:  # --resume: what the command line does not say comes from the manifest
-        import drawdown
-
-        if not _given(ctx, "scenario"):
-            s = drawdown.load(record["scenario"]["file"])
-        if fresh:
-            seed, fresh = record["seed"], False
-        if not _given(ctx, "engine"):
-            engine = record["engine"]
-        if not _given(ctx, "block_size"):
-            block_size = record["block_size"]
-        if not (_given(ctx, "reps") or _given(ctx, "precision")):
-            if record["precision"] is not None:
-                precision, max_reps = record["precision"]["target"], record["precision"]["max_replications"]
-            else:
-                reps = record["replications"]
-        elif precision is not None and not _given(ctx, "max_reps") and record["precision"] is not None:
-            max_reps = record["precision"]["max_replications"]
-    if shard is not None and fresh:
-        raise click.UsageError("--shard needs --seed: every shard of a run must use the same seed", ctx=ctx)
-    kw = dict(reps=None, precision=precision, max_reps=max_reps) if precision is not None else dict(reps=reps)
+        _take_from_record(ctx, plan, record)
+    _check_shard_plan(ctx, plan, the_shard)
+    if plan.precision is not None:
+        kw: dict[str, Any] = {"reps": None, "precision": plan.precision, "max_reps": plan.max_reps}
+    else:
+        kw = {"reps": plan.reps}
     with open_executor(ctx, workers, scheduler, dask_local) as executor:
-        batch = RunBatch(s, seed, engine=engine, block_size=block_size or BLOCK_SIZE, out_dir=out_dir, resume=resume,
-                         shard=shard, parallelism=executor.parallelism, **kw)
+        batch = RunBatch(plan.scenario, plan.seed, engine=plan.engine, block_size=plan.block_size or BLOCK_SIZE,
+                         out_dir=out_dir, resume=resume, shard=the_shard, parallelism=executor.parallelism, **kw)
         if not quiet and batch.done_before:
             click.echo(f"resuming: {batch.done_before} of {len(batch.units)} units done "
                        f"({batch.done_reps} replications), at most {batch.todo_reps} to run", err=True)
-        label = f"{engine}: {s.name}" + (f" shard {shard}" if shard else "") + \
+        label = plan.label + (f" shard {the_shard}" if the_shard else "") + \
             ("" if executor.parallelism == 1 and executor.name == "in-process" else f" on {executor.name}")
-        try:
-            with progress_bar(quiet, batch.todo_reps, label) as progress:
-                result = batch.run(executor, progress=progress)
-        except KeyboardInterrupt:
-            if out_dir is not None:
-                again = f"--shard {shard} " if shard else ""
-                click.echo(f"\ninterrupted: the finished units are kept in {out_dir}; "
-                           f"`drawdown run --out {out_dir} {again}--resume` finishes the run", err=True)
-            raise click.Abort()
-    summary, status = result.summary, result.precision
-    if shard is not None:
-        blocks = batch.blocks
-        span = f"blocks {blocks[0][0]}..{blocks[-1][0]}" if blocks else "no blocks (more shards than blocks)"
-        if as_json:
-            click.echo(dumps({"shard": str(shard), "blocks": [list(b) for b in blocks],
-                              "replications": sum(r for _, r in blocks),
-                              "files": [str(p) for p in result.written]}))
-        else:
-            click.echo(f"shard {shard}: {span}, {sum(r for _, r in blocks)} replications")
-            for p in result.written:
-                click.echo(f"wrote {p}")
-            click.echo(f"when every shard is done: drawdown merge {out_dir}")
+        result = _run_units(batch, executor, label=label, quiet=quiet, out_dir=out_dir, shard=the_shard)
+    if the_shard is not None:
+        _report_shard(batch, result, the_shard, out_dir, as_json)
         return
     from ..api import Result
 
-    _report(Result(s, summary, precision=status, fresh_seed=fresh), precision, max_reps, as_json)
+    run_result = Result(plan.scenario, result.summary, precision=result.precision, fresh_seed=plan.fresh)
+    _report(run_result, plan.precision, plan.max_reps, as_json)
     for p in result.written:
         if as_json and not quiet:
             click.echo(f"wrote {p}", err=True)
         elif not as_json:
             click.echo(f"wrote {p}")
+
+
+def _take_from_record(ctx: click.Context, plan: _Plan, record: dict[str, Any]) -> None:
+    """--resume: what the command line does not say, from the manifest of the run."""
+    from ..scenario import load
+
+    if not _given(ctx, "scenario"):
+        plan.scenario = load(record["scenario"]["file"])
+    if plan.fresh:
+        plan.seed, plan.fresh = record["seed"], False
+    if not _given(ctx, "engine"):
+        plan.engine = record["engine"]
+    if not _given(ctx, "block_size"):
+        plan.block_size = record["block_size"]
+    if not (_given(ctx, "reps") or _given(ctx, "precision")):
+        if record["precision"] is not None:
+            plan.precision, plan.max_reps = record["precision"]["target"], record["precision"]["max_replications"]
+        else:
+            plan.reps = record["replications"]
+    elif plan.precision is not None and not _given(ctx, "max_reps") and record["precision"] is not None:
+        plan.max_reps = record["precision"]["max_replications"]
+
+
+def _check_shard_plan(ctx: click.Context, plan: _Plan, shard: Shard | None) -> None:
+    """A shard needs a seed given (every shard the same) and a number of replications, not a precision."""
+    if shard is None:
+        return
+    if plan.fresh:
+        raise click.UsageError("--shard needs --seed: every shard of a run must use the same seed", ctx=ctx)
+    if plan.precision is not None:
+        raise click.UsageError("--precision decides block by block in block order: it cannot be split into "
+                               "shards; give --reps", ctx=ctx)
+
+
+def _run_units(batch: RunBatch, executor: Executor, *, label: str, quiet: bool, out_dir: str | None,
+               shard: Shard | None) -> RunResult:
+    """Run the batch's units with a progress bar; on Ctrl-C, say how to finish the run."""
+    try:
+        with progress_bar(quiet, batch.todo_reps, label) as progress:
+            return batch.run(executor, progress=progress)
+    except KeyboardInterrupt:
+        if out_dir is not None:
+            again = f"--shard {shard} " if shard else ""
+            click.echo(f"\ninterrupted: the finished units are kept in {out_dir}; "
+                       f"`drawdown run --out {out_dir} {again}--resume` finishes the run", err=True)
+        raise click.Abort() from None
+
+
+def _report_shard(batch: RunBatch, result: RunResult, shard: Shard, out_dir: str | None, as_json: bool) -> None:
+    """What a shard ran and wrote, and how to merge the shards."""
+    from ..report import dumps
+
+    blocks = batch.blocks
+    span = f"blocks {blocks[0][0]}..{blocks[-1][0]}" if blocks else "no blocks (more shards than blocks)"
+    if as_json:
+        click.echo(dumps({"shard": str(shard), "blocks": [list(b) for b in blocks],
+                          "replications": sum(r for _, r in blocks),
+                          "files": [str(p) for p in result.written]}))
+        return
+    click.echo(f"shard {shard}: {span}, {sum(r for _, r in blocks)} replications")
+    for p in result.written:
+        click.echo(f"wrote {p}")
+    click.echo(f"when every shard is done: drawdown merge {out_dir}")

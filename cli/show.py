@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import click
 
 from .options import json_option, report_errors
+
+if TYPE_CHECKING:
+    import datetime
+
+    from ..scenario import Scenario, Triangular
 
 
 @click.command("show")
 @click.argument("scenario", metavar="NAME|PATH")
 @json_option
 @report_errors
-def show(scenario, as_json):
+def show(scenario: str, as_json: bool) -> None:
     """Show a scenario as the model will use it: every value resolved along its
     `extends` chain, with defaults filled in and quantities as whole numbers.
 
@@ -39,24 +47,58 @@ def show(scenario, as_json):
     click.echo(render(s))
 
 
-def _num(x) -> str:
+def _num(x: float) -> str:
+    """A number without a needless ``.0``."""
     x = float(x)
     return str(int(x)) if x == int(x) else f"{x:g}"
 
 
-def _days(t) -> str:
+def _days(t: Triangular) -> str:
+    """Days of a triangular distribution as min/mode/max (one number when fixed)."""
     if t.min == t.max:
         return _num(t.min)
     return f"{_num(t.min)}/{_num(t.mode)}/{_num(t.max)}"
 
 
-def render(s) -> str:
-    """The readable form of a scenario (what ``drawdown show`` prints)."""
-    from pathlib import Path
+#: The basis of a key path: "S", "A", "S+A" or "-".
+Mark = Callable[[str], str]
 
-    from ..scenario import format_key
 
-    basis: dict[str, set] = {}
+def render(s: Scenario) -> str:
+    """The readable form of a scenario (what ``drawdown show`` prints).
+
+    Parameters
+    ----------
+    s : Scenario
+
+    Returns
+    -------
+    str
+        Lines of text: the calendar, decision, conditions, threat, enablers, bases and
+        contingents, each row marked S (sourced), A (assumption) or S+A, then the
+        sources, the assumptions and the warnings.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.cli.show import render
+    >>> text = render(drawdown.load("doha-2021-05-01"))
+    >>> text.splitlines()[0].startswith("doha-2021-05-01")
+    True
+    >>> "Decision [" in text and "Sources (figures from a published source)" in text
+    True
+    """
+    mark = _marks(s)
+    sections = (_header(s), _calendar(s, mark), _decision(s, mark), _conditions(s, mark), _threat(s, mark),
+                _enablers(s, mark), _bases(s, mark), _contingents(s, mark),
+                _provenance(s, "source", "Sources (figures from a published source)"),
+                _provenance(s, "assumption", "Assumptions (planning figures, not sourced)"), _warnings(s))
+    return "\n".join(line for lines in sections for line in lines)
+
+
+def _marks(s: Scenario) -> Mark:
+    """The basis of each key path of ``s``, from its provenance."""
+    basis: dict[str, set[str]] = {}
     for key, kind, _text in s.provenance:
         basis.setdefault(key, set()).add(kind)
 
@@ -64,118 +106,146 @@ def render(s) -> str:
         kinds = basis.get(key, set())
         return "+".join(k for k, name in (("S", "source"), ("A", "assumption")) if name in kinds) or "-"
 
-    def when(date) -> str:
-        return f"{date.isoformat()} (day {s.day_of(date)})" if date else "none"
+    return mark
 
-    lines: list[str] = []
-    out = lines.append
-    out(f"{s.name}: {s.description}" if s.description else s.name)
-    out(f"  file     {click.format_filename(s.file)}")
+
+def _when(s: Scenario, date: datetime.date | None) -> str:
+    """A date and its day number in ``s``, or "none"."""
+    return f"{date.isoformat()} (day {s.day_of(date)})" if date else "none"
+
+
+def _header(s: Scenario) -> list[str]:
+    """Name, file, extends chain, hash and notes."""
+    from pathlib import Path
+
+    lines = [f"{s.name}: {s.description}" if s.description else s.name,
+             f"  file     {click.format_filename(s.file)}"]
     parents = [Path(f).stem for f in reversed(s.chain[:-1])]
     if parents:
-        out(f"  extends  {' -> '.join(parents)}")
-    out(f"  hash     {s.hash}")
+        lines.append(f"  extends  {' -> '.join(parents)}")
+    lines.append(f"  hash     {s.hash}")
     if s.notes:
-        out("")
-        out(click.wrap_text(s.notes, width=88, initial_indent="  ", subsequent_indent="  "))
-    out("")
-    out("S = figure from a source, A = planning assumption (texts at the end).")
+        lines += ["", click.wrap_text(s.notes, width=88, initial_indent="  ", subsequent_indent="  ")]
+    return [*lines, "", "S = figure from a source, A = planning assumption (texts at the end)."]
 
-    out("")
-    out(f"Calendar [{mark('(scenario)')}]")
-    out(f"  start            {when(s.start)}")
-    out(f"  horizon          {s.horizon_days} days (last day simulated {s.date_of(s.horizon_days - 1).isoformat()})")
-    out(f"  deadline         {when(s.deadline) if s.deadline else 'none (conditions-based)'}")
-    out(f"  force            {s.total_troops} troops from {len(s.nations)} nations, {len(s.contingents)} contingents")
 
+def _calendar(s: Scenario, mark: Mark) -> list[str]:
+    """Start, horizon, deadline and force."""
+    last_day = s.date_of(s.horizon_days - 1).isoformat()
+    return ["", f"Calendar [{mark('(scenario)')}]",
+            f"  start            {_when(s, s.start)}",
+            f"  horizon          {s.horizon_days} days (last day simulated {last_day})",
+            f"  deadline         {_when(s, s.deadline) if s.deadline else 'none (conditions-based)'}",
+            f"  force            {s.total_troops} troops from {len(s.nations)} nations, "
+            f"{len(s.contingents)} contingents"]
+
+
+def _decision(s: Scenario, mark: Mark) -> list[str]:
+    """The decision rule and its settings."""
     d = s.decision
-    out("")
-    out(f"Decision [{mark('decision')}]")
-    out(f"  rule             {d.rule}")
+    lines = ["", f"Decision [{mark('decision')}]", f"  rule             {d.rule}"]
     if d.day is not None:
-        out(f"  order given      {when(s.date_of(d.day))}")
+        lines.append(f"  order given      {_when(s, s.date_of(d.day))}")
     if d.meeting_days:
-        out("  meetings         " + ", ".join(s.date_of(m).isoformat() for m in d.meeting_days))
-    out(f"  p_no_consensus   {_num(d.p_no_consensus)}")
+        lines.append("  meetings         " + ", ".join(s.date_of(m).isoformat() for m in d.meeting_days))
+    lines.append(f"  p_no_consensus   {_num(d.p_no_consensus)}")
     if d.rule == "conditions":
-        special = f"yes, {d.special_meeting_delay_days} days after conditions are met" if d.allow_special_meetings else "no"
-        out(f"  special meeting  {special}")
+        special = (f"yes, {d.special_meeting_delay_days} days after conditions are met" if d.allow_special_meetings
+                   else "no")
+        lines.append(f"  special meeting  {special}")
     if d.latest_decision_day is not None:
-        out(f"  latest decision  {when(s.date_of(d.latest_decision_day))}")
+        lines.append(f"  latest decision  {_when(s, s.date_of(d.latest_decision_day))}")
     if d.start_on_day:
-        out(f"  start on         {when(s.date_of(d.start_on_day))}")
+        lines.append(f"  start on         {_when(s, s.date_of(d.start_on_day))}")
+    return lines
 
+
+def _conditions(s: Scenario, mark: Mark) -> list[str]:
+    """The violence index and when the conditions are met."""
     c = s.conditions
-    out("")
-    out(f"Conditions [{mark('conditions')}]")
-    out(
-        f"  violence index from {_num(c.initial)}, reverting {_num(c.reversion)} a day towards {_num(c.target)}, "
-        f"volatility {_num(c.volatility)}"
-    )
-    out(f"  met once at or below {_num(c.threshold)} for {c.hold_days} consecutive days")
+    return ["", f"Conditions [{mark('conditions')}]",
+            f"  violence index from {_num(c.initial)}, reverting {_num(c.reversion)} a day towards "
+            f"{_num(c.target)}, volatility {_num(c.volatility)}",
+            f"  met once at or below {_num(c.threshold)} for {c.hold_days} consecutive days"]
 
+
+def _threat(s: Scenario, mark: Mark) -> list[str]:
+    """Attacks, casualties and airfield hits."""
     t = s.threat
-    out("")
-    out(f"Threat [{mark('threat')}]")
-    out(f"  attacks/day before deadline  {_num(t.attack_rate_before)}")
-    out(f"  attacks/day after deadline   {_num(t.attack_rate_after)} (+{_num(t.escalation_per_week)} of it per full week)")
-    out(f"  violence coupling            {_num(t.violence_coupling)} (used without a deadline)")
-    out(f"  casualties per attack        {_num(t.casualties_per_attack)}")
-    out(f"  airfield hit                 p {_num(t.p_airfield_hit)} per attack, shut {t.closure_days} days")
+    return ["", f"Threat [{mark('threat')}]",
+            f"  attacks/day before deadline  {_num(t.attack_rate_before)}",
+            f"  attacks/day after deadline   {_num(t.attack_rate_after)} "
+            f"(+{_num(t.escalation_per_week)} of it per full week)",
+            f"  violence coupling            {_num(t.violence_coupling)} (used without a deadline)",
+            f"  casualties per attack        {_num(t.casualties_per_attack)}",
+            f"  airfield hit                 p {_num(t.p_airfield_hit)} per attack, shut {t.closure_days} days"]
 
+
+def _enablers(s: Scenario, mark: Mark) -> list[str]:
+    """The enabler nations and what their leaving costs."""
     e = s.enablers
-    out("")
-    out(f"Enablers [{mark('enablers')}]")
-    out(f"  enabler nations  {', '.join(e.nations) or 'none'}")
-    out(f"  enablers last    {'yes (in together, out together)' if s.enablers_last else 'no (enablers may leave first)'}")
-    out(f"  without enablers capacity x{_num(e.capacity_without_enablers)}, attack exposure x{_num(e.exposure_without_enablers)}")
+    last = "yes (in together, out together)" if s.enablers_last else "no (enablers may leave first)"
+    return ["", f"Enablers [{mark('enablers')}]",
+            f"  enabler nations  {', '.join(e.nations) or 'none'}",
+            f"  enablers last    {last}",
+            f"  without enablers capacity x{_num(e.capacity_without_enablers)}, "
+            f"attack exposure x{_num(e.exposure_without_enablers)}"]
 
-    out("")
-    out("Bases")
-    header = f"  {'name':<16} {'seats/day':>9} {'cargo t/day':>11} {'shut p/day':>10} {'attack x':>8}  {'flies from':<18} basis"
-    out(header)
+
+def _bases(s: Scenario, mark: Mark) -> list[str]:
+    """One row per base: airfield capacity, or the airfield it flies from."""
+    from ..scenario import format_key
+
+    lines = ["", "Bases", f"  {'name':<16} {'seats/day':>9} {'cargo t/day':>11} {'shut p/day':>10} "
+                          f"{'attack x':>8}  {'flies from':<18} basis"]
     for b in s.bases:
         key = format_key(("bases", b.name))
         if b.airfield:
-            row = f"  {b.name:<16} {b.seats_per_day:>9} {b.cargo_t_per_day:>11} {_num(b.p_closed_day):>10} {_num(b.attack_multiplier):>8}  {'own airfield':<18}"
+            row = (f"  {b.name:<16} {b.seats_per_day:>9} {b.cargo_t_per_day:>11} {_num(b.p_closed_day):>10} "
+                   f"{_num(b.attack_multiplier):>8}  {'own airfield':<18}")
         else:
             via = f"{s.bases[b.via].name} (+{b.road_days} d road)" if b.via >= 0 else "-"
             row = f"  {b.name:<16} {'-':>9} {'-':>11} {'-':>10} {_num(b.attack_multiplier):>8}  {via:<18}"
-        out(f"{row} {mark(key)}")
+        lines.append(f"{row} {mark(key)}")
+    return lines
 
-    out("")
-    out(f"Contingents (in scenario order; days as min/mode/max) [defaults: {mark('contingent_defaults')}]")
+
+def _contingents(s: Scenario, mark: Mark) -> list[str]:
+    """One row per contingent, the totals and the airfield priority."""
+    from ..scenario import format_key
+
     width = max(len(x.id) for x in s.contingents)
-    out(
-        f"  {'id':<{width}} {'troops':>6} {'equip t':>7} {'lift t':>6} {'rear':>5} {'nat. delay':>10} {'prep':>10}  "
-        f"{'depends on':<10} basis"
-    )
+    lines = ["", f"Contingents (in scenario order; days as min/mode/max) [defaults: {mark('contingent_defaults')}]",
+             f"  {'id':<{width}} {'troops':>6} {'equip t':>7} {'lift t':>6} {'rear':>5} {'nat. delay':>10} "
+             f"{'prep':>10}  {'depends on':<10} basis"]
     for x in s.contingents:
         key = format_key(("contingents", x.id))
-        out(
-            f"  {x.id:<{width}} {x.troops:>6} {x.equipment_t:>7} {x.liftable_t:>6} {x.rear_guard:>5} "
-            f"{_days(x.national_delay):>10} {_days(x.prep):>10}  {', '.join(x.depend_on) or '-':<10} {mark(key)}"
-        )
-    out(f"  {'total':<{width}} {s.total_troops:>6} {sum(x.equipment_t for x in s.contingents):>7} {s.liftable_t:>6}")
+        lines.append(f"  {x.id:<{width}} {x.troops:>6} {x.equipment_t:>7} {x.liftable_t:>6} {x.rear_guard:>5} "
+                     f"{_days(x.national_delay):>10} {_days(x.prep):>10}  {', '.join(x.depend_on) or '-':<10} "
+                     f"{mark(key)}")
+    equipment = sum(x.equipment_t for x in s.contingents)
     order = ", ".join(s.contingents[i].id for i in s.priority[:5])
-    out(f"  airfield priority: {order}, ... ({len(s.priority)} in all)")
+    return [*lines, f"  {'total':<{width}} {s.total_troops:>6} {equipment:>7} {s.liftable_t:>6}",
+            f"  airfield priority: {order}, ... ({len(s.priority)} in all)"]
 
-    for kind, title in (("source", "Sources (figures from a published source)"), ("assumption", "Assumptions (planning figures, not sourced)")):
-        groups: dict[str, list[str]] = {}
-        for key, k, text in s.provenance:
-            if k == kind:
-                groups.setdefault(text, []).append(key)
-        out("")
-        out(title)
-        if not groups:
-            out("  none")
-        for text, keys in groups.items():
-            out(click.wrap_text(", ".join(keys), width=88, initial_indent="  ", subsequent_indent="  "))
-            out(click.wrap_text(text, width=88, initial_indent="      ", subsequent_indent="      "))
 
-    if s.warnings:
-        out("")
-        out("Warnings")
-        for w in s.warnings:
-            out(f"  {w}")
-    return "\n".join(lines)
+def _provenance(s: Scenario, kind: str, title: str) -> list[str]:
+    """The texts of one kind of provenance, each after the key paths it covers."""
+    groups: dict[str, list[str]] = {}
+    for key, k, text in s.provenance:
+        if k == kind:
+            groups.setdefault(text, []).append(key)
+    lines = ["", title]
+    if not groups:
+        lines.append("  none")
+    for text, keys in groups.items():
+        lines.append(click.wrap_text(", ".join(keys), width=88, initial_indent="  ", subsequent_indent="  "))
+        lines.append(click.wrap_text(text, width=88, initial_indent="      ", subsequent_indent="      "))
+    return lines
+
+
+def _warnings(s: Scenario) -> list[str]:
+    """The scenario's warnings, if any."""
+    if not s.warnings:
+        return []
+    return ["", "Warnings", *(f"  {w}" for w in s.warnings)]

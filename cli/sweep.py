@@ -24,7 +24,8 @@ from .options import (
 @quiet_option
 @click.pass_context
 @report_errors
-def sweep(ctx, spec, out_dir, resume, shard, workers, scheduler, dask_local, quiet):
+def sweep(ctx: click.Context, spec: str, out_dir: str, resume: bool, shard: str | None,
+          workers: int | None, scheduler: str | None, dask_local: int | None, quiet: bool) -> None:
     """Run a parameter sweep: every point of the design in SPEC (a TOML file, or the
     name of a shipped spec such as deadline-and-threat), each a variant of the base
     scenario run with the spec's seed and replications.
@@ -48,8 +49,8 @@ def sweep(ctx, spec, out_dir, resume, shard, workers, scheduler, dask_local, qui
 
     shard = parse_shard(ctx, shard)
     check_executor_options(ctx, workers, scheduler, dask_local)
-    spec = load_spec(spec)
-    batch = SweepBatch(spec, out_dir, resume=resume, shard=shard)  # validates every point before anything runs
+    the_spec = load_spec(spec)
+    batch = SweepBatch(the_spec, out_dir, resume=resume, shard=shard)  # validates every point before anything runs
     for note in batch.notes:
         click.echo(f"warning: {note}", err=True)
     for w in batch.base.warnings:
@@ -59,7 +60,7 @@ def sweep(ctx, spec, out_dir, resume, shard, workers, scheduler, dask_local, qui
                    err=True)
     todo = batch.todo
     with open_executor(ctx, workers, scheduler, dask_local) as executor:
-        label = f"sweep {spec.design}: {len(todo)} points" + (f" (shard {shard})" if shard else "")
+        label = f"sweep {the_spec.design}: {len(todo)} points" + (f" (shard {shard})" if shard else "")
         try:
             with progress_bar(quiet, batch.todo_reps, label) as progress:
                 result = batch.run(executor, progress=progress)
@@ -67,7 +68,7 @@ def sweep(ctx, spec, out_dir, resume, shard, workers, scheduler, dask_local, qui
             again = f" --shard {shard}" if shard else ""
             click.echo(f"\ninterrupted: the finished points are kept in {out_dir}; the same command with"
                        f"{again} --resume finishes the sweep", err=True)
-            raise click.Abort()
+            raise click.Abort() from None
     if shard is not None:
         idx = [p.index for p in batch.points]
         span = f"points {idx[0]}..{idx[-1]}" if idx else "no points (more shards than points)"
@@ -76,7 +77,8 @@ def sweep(ctx, spec, out_dir, resume, shard, workers, scheduler, dask_local, qui
             click.echo(f"wrote {p}")
         click.echo(f"when every shard is done: drawdown merge {out_dir}")
         return
-    click.echo(results_table(spec, result.rows))
+    rows = result.rows or []  # every point's row: this is not a shard
+    click.echo(results_table(the_spec, rows))
     for p in result.written:
         click.echo(f"wrote {p}")
-    click.echo(f"wrote {len(result.rows)} point summaries in {out_dir}/points/")
+    click.echo(f"wrote {len(rows)} point summaries in {out_dir}/points/")

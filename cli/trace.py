@@ -14,7 +14,7 @@ from .options import json_option, report_errors
 @click.option("--seed", type=click.IntRange(min=0), required=True, help="Seed of the run the replication belongs to.")
 @json_option
 @report_errors
-def trace(scenario, replication, seed, as_json):
+def trace(scenario: str, replication: int, seed: int, as_json: bool) -> None:
     """Tell the story of one replication: council meetings and the order, each
     contingent's readiness, the day's flights per airfield, closures, attacks and
     casualties, exits and base closures, with their dates.

@@ -13,7 +13,7 @@ from .options import quiet_option, report_errors
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @quiet_option
 @report_errors
-def validate(paths, quiet):
+def validate(paths: tuple[str, ...], quiet: bool) -> None:
     """Check scenario files (or shipped scenario names) and report every problem.
 
     Each problem names the file, the key path and what was expected. Exit status 0

@@ -26,7 +26,8 @@ Example
 >>> import drawdown
 >>> r = drawdown.run("doha-2021-05-01", reps=1000, seed=2021)
 >>> r
-<Result doha-2021-05-01: 1,000 replications, seed 2021, numpy engine; P(out by 2021-05-01) = 0.526 ± 0.016; median final exit 2021-04-24>
+<Result doha-2021-05-01: 1,000 replications, seed 2021, numpy engine;
+ P(out by 2021-05-01) = 0.526 ± 0.016; median final exit 2021-04-24>
 >>> r.summary()["p_met_deadline"]["value"]
 0.526
 >>> later = drawdown.load("doha-2021-05-01").replace(deadline="2021-09-11")
@@ -36,10 +37,15 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import html
+import os
 import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .batch import (
     DEFAULT_MAX_REPS,
@@ -65,25 +71,50 @@ from .report import (
     write_compare_dir,
     write_run_dir,
 )
-from .results import facts_of, precision_status
+from .results import Summary, facts_of, precision_status
 from .scenario import Scenario, load
+
+if TYPE_CHECKING:
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from .results import Comparison, Difference
 
 __all__ = ["run", "compare", "trace", "Result", "CompareResult", "as_scenario"]
 
 _QS = (0.05, 0.5, 0.95)
 
+#: A path, as the functions here take it.
+StrPath: TypeAlias = "str | os.PathLike[str]"
+#: What the functions here take as a scenario (see :func:`as_scenario`).
+ScenarioLike: TypeAlias = "Scenario | Result | str | Path"
+#: Called with the replications finished since the last call.
+Progress: TypeAlias = Callable[[int], None]
 
-def as_scenario(scenario) -> Scenario:
+
+def as_scenario(scenario: ScenarioLike) -> Scenario:
     """A :class:`~drawdown.scenario.Scenario` from a Scenario (returned as it is), a shipped
     scenario's name or a path to a TOML file.
+
+    Parameters
+    ----------
+    scenario : Scenario or Result or str or Path
+        A scenario; a :class:`Result` (its scenario); a shipped scenario's name; a path.
+
+    Returns
+    -------
+    Scenario
 
     Raises
     ------
     ScenarioError
         When the name or file does not give a valid scenario.
+    TypeError
+        When ``scenario`` is none of these.
 
     Examples
     --------
+    >>> from drawdown.api import as_scenario
     >>> as_scenario("announced-2021-09-11").deadline.isoformat()
     '2021-09-11'
     """
@@ -96,10 +127,9 @@ def as_scenario(scenario) -> Scenario:
     raise TypeError(f"expected a Scenario, a scenario name or a path, got {type(scenario).__name__}")
 
 
-def _seed(seed):
+def _seed(seed: Any) -> tuple[int, bool]:
     """``(seed, fresh)``: a given seed as an int, or a fresh one from the OS."""
     if seed is None:
-
         return new_seed(), True
     if isinstance(seed, bool) or not isinstance(seed, int) and not hasattr(seed, "__index__"):
         raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
@@ -110,6 +140,7 @@ def _seed(seed):
 
 
 def _engine(engine: str) -> str:
+    """``engine``, checked."""
     if engine not in ("numpy", "simpy"):
         raise ValueError(f"unknown engine {engine!r}: expected 'numpy' or 'simpy'")
     return engine
@@ -118,7 +149,7 @@ def _engine(engine: str) -> str:
 class _StderrProgress:
     """A one-line progress counter on stderr, for ``quiet=False``."""
 
-    def __init__(self, total: int, label: str):
+    def __init__(self, total: int, label: str) -> None:
         self.total, self.label, self.done = int(total), label, 0
         self._write()
 
@@ -133,20 +164,24 @@ class _StderrProgress:
         self._write("\n")
 
 
-def _progress(progress, quiet: bool, total: int, label: str):
-    """The callable to give an engine, and what to close afterwards."""
-    if progress is not None:
-        return progress, None
-    if quiet:
-        return None, None
+@contextlib.contextmanager
+def _counting(progress: Progress | None, quiet: bool, total: int, label: str) -> Iterator[Progress | None]:
+    """The callable to give an engine while the block runs: ``progress``, none when ``quiet``, else
+    a counter on stderr of ``total`` replications (closed at the end)."""
+    if progress is not None or quiet:
+        yield progress
+        return
     bar = _StderrProgress(total, label)
-    return bar, bar
+    try:
+        yield bar
+    finally:
+        bar.close()
 
 
 # -- one scenario ------------------------------------------------------------------------------
-def run(scenario, *, reps: int | None = None, seed: int | None = None, engine: str = "numpy",
+def run(scenario: ScenarioLike, *, reps: int | None = None, seed: int | None = None, engine: str = "numpy",
         precision: float | None = None, max_reps: int | None = None, workers: int | None = None,
-        out_dir=None, quiet: bool = True, progress=None) -> "Result":
+        out_dir: StrPath | None = None, quiet: bool = True, progress: Progress | None = None) -> Result:
     """Run replications of a scenario and summarise them (``drawdown run``).
 
     Parameters
@@ -170,7 +205,7 @@ def run(scenario, *, reps: int | None = None, seed: int | None = None, engine: s
         With ``precision``: stop at this many replications even if the target is not
         met (default 200,000); :attr:`Result.precision` says whether it was.
     workers : int, optional
-        Run the blocks of replications in this many local processes
+        Run the blocks of replications in this many local processes, at least 1
         (``drawdown run --workers``); the result is the same bits.
     out_dir : str or Path, optional
         Also write a run directory, as ``drawdown run --out DIR`` (the summary, CSV
@@ -189,6 +224,10 @@ def run(scenario, *, reps: int | None = None, seed: int | None = None, engine: s
     ------
     ScenarioError
         When the scenario named cannot be loaded.
+    ValueError
+        When ``reps``, ``precision``, ``max_reps`` or ``engine`` is not one it takes.
+    DrawdownError
+        When ``workers`` is below 1.
 
     Examples
     --------
@@ -199,73 +238,114 @@ def run(scenario, *, reps: int | None = None, seed: int | None = None, engine: s
     >>> drawdown.run("doha-2021-05-01", seed=1, precision=0.02).reps
     1000
     """
-
     s = as_scenario(scenario)
     engine = _engine(engine)
     seed, fresh = _seed(seed)
-    if precision is not None and reps is not None:
-        raise ValueError("give reps or precision, not both")
-    if precision is None and max_reps is not None:
-        raise ValueError("max_reps goes with precision")
-    label = f"{engine}: {s.name}"
-    if precision is None:
-        reps = default_reps(engine) if reps is None else int(reps)
-        if reps < 1:
-            raise ValueError(f"reps must be >= 1, got {reps}")
-        total = reps
-    else:
-        precision = float(precision)
-        if not 0 < precision <= 0.5:
-            raise ValueError(f"precision must be in (0, 0.5], got {precision}")
-        max_reps = DEFAULT_MAX_REPS if max_reps is None else int(max_reps)
-        total, label = max_reps, f"{label} (to s.e. {precision:g})"
-    written = []
+    plan = _Plan.of(reps, precision, max_reps, engine)
+    _check_workers(workers)
+    label = plan.label(engine, s.name)
+    written: list[Path] = []
     if workers is not None or out_dir is not None:  # the executors and run directories of drawdown.batch.rundir
-
-        kw = dict(reps=reps) if precision is None else dict(precision=precision, max_reps=max_reps)
-        with make_executor(workers=workers) as executor:
-            batch = RunBatch(s, seed, engine=engine, out_dir=out_dir, parallelism=executor.parallelism, **kw)
-            call, bar = _progress(progress, quiet, batch.todo_reps, label)
-            try:
-                done = batch.run(executor, progress=call)
-            finally:
-                if bar is not None:
-                    bar.close()
-        summary, status, written = done.summary, done.precision, list(done.written)
+        summary, status, written = _run_batch(s, seed, engine, plan, workers=workers, out_dir=out_dir,
+                                              progress=progress, quiet=quiet, label=label)
     else:
-        call, bar = _progress(progress, quiet, total, label)
-        try:
-            if precision is None:
-                summary = summarize(s, reps, seed, engine=engine, progress=call)
-            else:
-                summary = run_to_precision(s, seed, precision, engine=engine, max_reps=max_reps, progress=call)
-        finally:
-            if bar is not None:
-                bar.close()
-        status = None if precision is None else precision_status(summary, precision, cap_reps=max_reps)
+        with _counting(progress, quiet, plan.total, label) as call:
+            summary, status = _run_here(s, seed, engine, plan, call)
     result = Result(s, summary, precision=status, fresh_seed=fresh)
     result.written = written
     return result
 
 
-def _fmt_date(d) -> str:
+@dataclass(frozen=True)
+class _Plan:
+    """How many replications :func:`run` runs: ``reps``, or blocks until ``precision`` (at most ``max_reps``)."""
+
+    reps: int | None
+    precision: float | None
+    max_reps: int | None
+    total: int  # replications at most
+
+    @classmethod
+    def of(cls, reps: int | None, precision: float | None, max_reps: int | None, engine: str) -> _Plan:
+        """The plan of :func:`run`'s arguments, checked (a ValueError names the argument)."""
+        if precision is not None and reps is not None:
+            raise ValueError("give reps or precision, not both")
+        if precision is None and max_reps is not None:
+            raise ValueError("max_reps goes with precision")
+        if precision is None:
+            reps = default_reps(engine) if reps is None else int(reps)
+            if reps < 1:
+                raise ValueError(f"reps must be >= 1, got {reps}")
+            return cls(reps, None, None, reps)
+        precision = float(precision)
+        if not 0 < precision <= 0.5:
+            raise ValueError(f"precision must be in (0, 0.5], got {precision}")
+        max_reps = DEFAULT_MAX_REPS if max_reps is None else int(max_reps)
+        return cls(None, precision, max_reps, max_reps)
+
+    def label(self, engine: str, name: str) -> str:
+        """The progress counter's label."""
+        label = f"{engine}: {name}"
+        return label if self.precision is None else f"{label} (to s.e. {self.precision:g})"
+
+    def batch_args(self) -> dict[str, Any]:
+        """The keywords of :class:`drawdown.batch.RunBatch` for this plan."""
+        if self.precision is None:
+            return {"reps": self.reps}
+        return {"precision": self.precision, "max_reps": self.max_reps}
+
+
+def _check_workers(workers: int | None) -> None:
+    """A :class:`DrawdownError` unless ``workers`` is None or at least 1."""
+    if workers is not None and int(workers) < 1:
+        raise DrawdownError(f"workers must be at least 1, got {int(workers)}")
+
+
+def _run_here(s: Scenario, seed: int, engine: str, plan: _Plan,
+              call: Progress | None) -> tuple[Summary, dict[str, Any] | None]:
+    """:func:`run` in this process: the summary and, with a precision, what it achieved."""
+    if plan.precision is None:
+        return summarize(s, plan.total, seed, engine=engine, progress=call), None
+    summary = run_to_precision(s, seed, plan.precision, engine=engine, max_reps=plan.max_reps, progress=call)
+    return summary, precision_status(summary, plan.precision, cap_reps=plan.max_reps)
+
+
+def _run_batch(s: Scenario, seed: int, engine: str, plan: _Plan, *, workers: int | None, out_dir: StrPath | None,
+               progress: Progress | None, quiet: bool,
+               label: str) -> tuple[Summary, dict[str, Any] | None, list[Path]]:
+    """:func:`run` through :class:`drawdown.batch.RunBatch`: local worker processes, a run directory."""
+    with make_executor(workers=workers) as executor:
+        batch = RunBatch(s, seed, engine=engine, out_dir=out_dir, parallelism=executor.parallelism,
+                         **plan.batch_args())
+        with _counting(progress, quiet, batch.todo_reps, label) as call:
+            done = batch.run(executor, progress=call)
+    assert isinstance(done.summary, Summary)  # a whole run, not a shard
+    return done.summary, done.precision, list(done.written)
+
+
+def _fmt_date(d: str | None) -> str:
+    """An ISO date of a summary, or what None means there."""
     return "not out by the horizon" if d is None else d
 
 
-def _pm(e: dict | None, digits: int) -> str:
+def _pm(e: dict[str, Any] | None, digits: int) -> str:
+    """An estimate as ``mean ± se``."""
     if e is None:
         return "n/a"
     se = "n/a" if e["se"] is None else f"{e['se']:,.{digits}f}"
     return f"{e['mean']:,.{digits}f} ± {se}"
 
 
-def _p(p: dict | None) -> str:
+def _p(p: dict[str, Any] | None) -> str:
+    """A probability as ``value ± se``."""
     if p is None:
         return "n/a (no deadline)"
     return f"{p['value']:.3f} ± {p['se']:.3f}"
 
 
-def _html_table(rows, *, caption: str | None = None, header=None) -> str:
+def _html_table(rows: Iterable[Sequence[object]], *, caption: str | None = None,
+                header: Sequence[str] | None = None) -> str:
+    """An HTML table of ``rows`` (the first cell of each a header cell when there is no ``header``)."""
     out = ['<table class="drawdown">']
     if caption:
         out.append(f"<caption>{html.escape(caption)}</caption>")
@@ -280,7 +360,7 @@ def _html_table(rows, *, caption: str | None = None, header=None) -> str:
     return "".join(out)
 
 
-def _get(doc, path: str):
+def _get(doc: Any, path: str) -> Any:
     """``doc`` at a dotted key path: dict keys, list indices, or a list element by its
     ``id`` (``contingents.US@Bagram.exit_date.p50``)."""
     value = doc
@@ -335,31 +415,36 @@ class Result:
     True
     """
 
-    def __init__(self, scenario: Scenario, stats, *, precision: dict | None = None, fresh_seed: bool = False):
+    def __init__(self, scenario: Scenario, stats: Summary, *, precision: dict[str, Any] | None = None,
+                 fresh_seed: bool = False) -> None:
         if scenario.hash != stats.scenario_hash:
             raise DrawdownError(f"the summary is not of scenario {scenario.name!r}")
         self.scenario = scenario
         self.stats = stats
         self.precision = precision
         self.fresh_seed = bool(fresh_seed)
-        self.written = []
-        self._doc = None
+        self.written: list[Path] = []
+        self._doc: dict[str, Any] | None = None
 
     # -- facts of the run -----------------------------------------------------------------------
     @property
     def seed(self) -> int:
+        """The seed of the run."""
         return int(self.stats.seed)
 
     @property
     def reps(self) -> int:
+        """Replications run."""
         return int(self.stats.n)
 
     @property
     def engine(self) -> str:
+        """``"numpy"`` or ``"simpy"``."""
         return self.stats.engine
 
     @property
     def name(self) -> str:
+        """The scenario's name."""
         return self.scenario.name
 
     @property
@@ -369,7 +454,7 @@ class Result:
         return list(self.scenario.warnings) + self.stats.warnings()
 
     # -- the documents of the command line ------------------------------------------------------
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """The key outcomes as plain data: the document ``drawdown run --json`` prints
         for the same scenario, seed, replications and engine (:func:`drawdown.report.run_json`).
 
@@ -386,12 +471,15 @@ class Result:
         """
         import copy
 
+        return copy.deepcopy(self._document())
+
+    def _document(self) -> dict[str, Any]:
+        """The document of :meth:`summary`, made once (not to be changed)."""
         if self._doc is None:
-
             self._doc = run_json(self.scenario, self.stats, precision=self.precision)
-        return copy.deepcopy(self._doc)
+        return self._doc
 
-    def get(self, path: str):
+    def get(self, path: str) -> Any:
         """One value of :meth:`summary` by a dotted path: ``"p_met_deadline.value"``,
         ``"casualties.mean"``, ``"contingents.US@Bagram.exit_date.p50"`` (a contingent by
         its id).
@@ -405,8 +493,7 @@ class Result:
         """
         import copy
 
-        self.summary()
-        return copy.deepcopy(_get(self._doc, path))
+        return copy.deepcopy(_get(self._document(), path))
 
     def table(self, *, last: int = 5) -> str:
         """The summary as text: what ``drawdown run`` prints (:func:`drawdown.report.summary_table`)."""
@@ -414,7 +501,7 @@ class Result:
         return summary_table(self.scenario, self.stats, fresh_seed=self.fresh_seed, precision=self.precision,
                              last=last)
 
-    def write(self, out_dir) -> list[Path]:
+    def write(self, out_dir: StrPath) -> list[Path]:
         """Write the run's files to ``out_dir`` as ``drawdown run --out`` does
         (``summary.json``, ``summary.npz``, the CSV files and the plots, but no
         ``replications.npz``); ``drawdown plot DIR`` redraws them. Returns the paths."""
@@ -422,12 +509,12 @@ class Result:
         return write_run_dir(out_dir, self.scenario, self.stats, precision=self.precision)
 
     # -- numbers ------------------------------------------------------------------------------------
-    def _day(self, date) -> int:
+    def _day(self, date: _dt.date | str | int) -> int:
         if isinstance(date, (_dt.date, str)):
             return self.scenario.day_of(date)
         return int(date)
 
-    def p_out_by(self, date=None):
+    def p_out_by(self, date: _dt.date | str | int | None = None) -> float | tuple[np.ndarray, np.ndarray]:
         """Probability that the whole force is out by the end of ``date`` (a date, an ISO
         string or a day number); without ``date``, ``(dates, p)`` for every day of the
         horizon (the exit-date curve).
@@ -443,17 +530,19 @@ class Result:
         ('2021-02-15', True)
         """
         if date is None:
-            return self.dates(), self.stats.p_out_by()
-        return self.stats.p_out_by(self._day(date))
+            import numpy as np
 
-    def dates(self):
+            return self.dates(), np.asarray(self.stats.p_out_by())
+        return float(self.stats.p_out_by(self._day(date)))
+
+    def dates(self) -> np.ndarray:
         """The date of each day of the horizon, ``numpy.datetime64[D]`` of length
         ``horizon_days`` (the x of the per-day arrays)."""
         import numpy as np
 
         return np.datetime64(self.scenario.start.isoformat(), "D") + np.arange(self.scenario.horizon_days)
 
-    def daily_troops(self, qs=_QS):
+    def daily_troops(self, qs: Sequence[float] = _QS) -> tuple[np.ndarray, np.ndarray]:
         """Troops in country at the end of each day: ``(dates, bands)`` with ``bands`` of
         shape ``(len(qs), horizon_days)``, row ``k`` the quantile ``qs[k]`` over the
         replications (:meth:`drawdown.results.Summary.daily_troops_quantiles`).
@@ -468,23 +557,23 @@ class Result:
         """
         return self.dates(), self.stats.daily_troops_quantiles(tuple(qs))
 
-    def daily_troops_mean(self):
+    def daily_troops_mean(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean troops in country at the end of each day: ``(dates, mean)``."""
         return self.dates(), self.stats.daily_troops_mean()
 
-    def daily_retrograde(self, qs=_QS):
+    def daily_retrograde(self, qs: Sequence[float] = _QS) -> tuple[np.ndarray, np.ndarray]:
         """Share of the liftable equipment out by the end of each day, in [0, 1]:
         ``(dates, bands)`` as :meth:`daily_troops`."""
         return self.dates(), self.stats.daily_retrograde_quantiles(tuple(qs))
 
-    def contingents(self) -> list[dict]:
+    def contingents(self) -> list[dict[str, Any]]:
         """One row per contingent, in scenario order: ``contingent``, ``nation``,
         ``base``, ``troops`` and the 5/50/95% exit dates and days (``None``: not out by
         the horizon), as in ``contingents.csv``."""
 
         return contingent_rows(self.scenario, self.stats)
 
-    def last_out(self, count: int = 5) -> list[dict]:
+    def last_out(self, count: int = 5) -> list[dict[str, Any]]:
         """The ``count`` contingents that leave last (latest median exit first), as the
         table's ``last out`` lines: dicts of ``contingent``, ``troops`` and
         ``exit_date`` ``{p5, p50, p95}``.
@@ -497,20 +586,20 @@ class Result:
         """
 
         f = facts_of(self.scenario)
-        out = []
+        out: list[dict[str, Any]] = []
         for i, qs in last_out(f, self.stats, count):
             c = f.contingents[i]
             out.append({"contingent": c.id, "troops": c.troops,
                         "exit_date": {k: None if d is None else f.date_of(d).isoformat()
-                                      for k, d in zip(("p5", "p50", "p95"), qs)}})
+                                      for k, d in zip(("p5", "p50", "p95"), qs, strict=False)}})
         return out
 
-    def trace(self, replication: int = 0) -> list[dict]:
+    def trace(self, replication: int = 0) -> list[dict[str, Any]]:
         """The events of replication ``replication`` of this run (:func:`trace`)."""
         return trace(self.scenario, replication=replication, seed=self.seed)
 
     # -- figures ------------------------------------------------------------------------------------
-    def plot(self):
+    def plot(self) -> Figure:
         """Fan chart of troops in country, with the deadline, the decision window and
         the equipment out (``drawdown.png``): a :class:`matplotlib.figure.Figure`.
 
@@ -524,13 +613,13 @@ class Result:
 
         return drawdown_figure(self.scenario, self.stats)
 
-    def plot_exit_dates(self):
+    def plot_exit_dates(self) -> Figure:
         """The probability that the whole force is out by each date, with its 95% band
         and the deadline (``exit-dates.png``)."""
 
         return exit_dates_figure(self.scenario, self.stats)
 
-    def plot_contingents(self):
+    def plot_contingents(self) -> Figure:
         """Each contingent's exit window, 5–95% and median (``contingents.png``)."""
 
         return contingents_figure(self.scenario, self.stats)
@@ -546,6 +635,7 @@ class Result:
                 f"{self.engine} engine; {p}; median final exit {_fmt_date(d['final_exit_date']['p50'])}>")
 
     def _rows(self) -> list[tuple[str, str]]:
+        """The rows of the HTML table: the key outcomes."""
         d = self.summary()
         dec, fin = d["decision_date"], d["final_exit_date"]
         rows = [("scenario", f"{d['scenario']} (hash {d['scenario_hash'][:12]})"),
@@ -578,8 +668,8 @@ class Result:
 
 
 # -- several scenarios ------------------------------------------------------------------------------
-def compare(*scenarios, reps: int | None = None, seed: int | None = None, engine: str = "numpy",
-            quiet: bool = True, progress=None) -> "CompareResult":
+def compare(*scenarios: ScenarioLike | Sequence[ScenarioLike], reps: int | None = None, seed: int | None = None,
+            engine: str = "numpy", quiet: bool = True, progress: Progress | None = None) -> CompareResult:
     """Run scenarios with common random numbers and compare each with the first
     (``drawdown compare``).
 
@@ -606,6 +696,11 @@ def compare(*scenarios, reps: int | None = None, seed: int | None = None, engine
     -------
     CompareResult
 
+    Raises
+    ------
+    ValueError
+        With fewer than two scenarios, or when ``reps`` or ``engine`` is not one it takes.
+
     Examples
     --------
     >>> import drawdown
@@ -614,23 +709,19 @@ def compare(*scenarios, reps: int | None = None, seed: int | None = None, engine
     >>> round(d.estimate, 2), d.se_paired < d.se_unpaired
     (-67.34, True)
     """
-
+    given: Sequence[Any] = scenarios
     if len(scenarios) == 1 and isinstance(scenarios[0], (list, tuple)):
-        scenarios = tuple(scenarios[0])
-    if len(scenarios) < 2:
+        given = tuple(scenarios[0])
+    if len(given) < 2:
         raise ValueError("give at least two scenarios to compare")
-    loaded = [as_scenario(s) for s in scenarios]
+    loaded = [as_scenario(s) for s in given]
     engine = _engine(engine)
     seed, fresh = _seed(seed)
     reps = default_reps(engine) if reps is None else int(reps)
     if reps < 1:
         raise ValueError(f"reps must be >= 1, got {reps}")
-    call, bar = _progress(progress, quiet, reps * len(loaded), f"{engine}: {', '.join(s.name for s in loaded)}")
-    try:
+    with _counting(progress, quiet, reps * len(loaded), f"{engine}: {', '.join(s.name for s in loaded)}") as call:
         comparison = run_compare(loaded, reps, seed, engine=engine, progress=call)
-    finally:
-        if bar is not None:
-            bar.close()
     return CompareResult(comparison, fresh_seed=fresh)
 
 
@@ -648,65 +739,74 @@ class CompareResult:
         Of the run (the same for every scenario).
     """
 
-    def __init__(self, comparison, *, fresh_seed: bool = False):
+    def __init__(self, comparison: Comparison, *, fresh_seed: bool = False) -> None:
         self.comparison = comparison
         self.fresh_seed = bool(fresh_seed)
+        scenarios: list[Any] = list(comparison.scenarios)
         self.results = [Result(s, summary, fresh_seed=fresh_seed)
-                        for s, summary in zip(comparison.scenarios, comparison.summaries)]
-        self._doc = None
+                        for s, summary in zip(scenarios, comparison.summaries, strict=False)]
+        self._doc: dict[str, Any] | None = None
 
     @property
-    def scenarios(self) -> list:
-        return list(self.comparison.scenarios)
+    def scenarios(self) -> list[Scenario]:
+        """The scenarios compared, baseline first."""
+        return [r.scenario for r in self.results]
 
     @property
     def names(self) -> list[str]:
+        """Their names."""
         return self.comparison.names
 
     @property
     def seed(self) -> int:
+        """The seed every scenario ran with."""
         return int(self.comparison.seed)
 
     @property
     def reps(self) -> int:
+        """Replications of each scenario."""
         return int(self.comparison.n)
 
     @property
     def engine(self) -> str:
+        """``"numpy"`` or ``"simpy"``."""
         return self.comparison.engine
 
-    def __getitem__(self, k) -> Result:
+    def __getitem__(self, k: int | str) -> Result:
         """The result of scenario ``k`` (an index, or a name)."""
         return self.results[self._index(k)]
 
     def __len__(self) -> int:
         return len(self.results)
 
-    def _index(self, k) -> int:
+    def _index(self, k: int | str) -> int:
         if isinstance(k, str):
             if k not in self.names:
                 raise KeyError(f"no scenario {k!r} in the comparison; have {self.names}")
             return self.names.index(k)
         return int(k)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """The comparison as plain data: the document ``drawdown compare --json`` prints
         (:meth:`drawdown.results.Comparison.to_json_dict`). A new dict each time."""
         import copy
 
+        return copy.deepcopy(self._document())
+
+    def _document(self) -> dict[str, Any]:
+        """The document of :meth:`summary`, made once (not to be changed)."""
         if self._doc is None:
             self._doc = self.comparison.to_json_dict()
-        return copy.deepcopy(self._doc)
+        return self._doc
 
-    def get(self, path: str):
+    def get(self, path: str) -> Any:
         """One value of :meth:`summary` by a dotted path, as :meth:`Result.get`:
         ``"differences.0.casualties.se_paired"``."""
         import copy
 
-        self.summary()
-        return copy.deepcopy(_get(self._doc, path))
+        return copy.deepcopy(_get(self._document(), path))
 
-    def difference(self, scenario, measure: str):
+    def difference(self, scenario: int | str, measure: str) -> Difference:
         """Difference of ``scenario`` (index 1, 2, ... or name) from the baseline in
         ``measure`` (``"probability"``, ``"median_final_exit_day"``, ``"casualties"``,
         ``"withdrawal_days"``): a :class:`drawdown.results.Difference` (``estimate``, ``low``,
@@ -717,12 +817,12 @@ class CompareResult:
         """The comparison as text: what ``drawdown compare`` prints."""
         return self.comparison.table(fresh_seed=self.fresh_seed)
 
-    def plot(self):
+    def plot(self) -> Figure:
         """The exit-date curves of the scenarios on one chart (``compare.png``)."""
 
-        return compare_figure(list(zip(self.comparison.scenarios, self.comparison.summaries)))
+        return compare_figure(list(zip(self.comparison.scenarios, self.comparison.summaries, strict=False)))
 
-    def write(self, out_dir) -> list[Path]:
+    def write(self, out_dir: StrPath) -> list[Path]:
         """Write the comparison's files as ``drawdown compare --out`` does."""
 
         return write_compare_dir(out_dir, self.comparison, self.summary())
@@ -735,7 +835,7 @@ class CompareResult:
         d = self.summary()
         pname = "P(out by deadline)" if d["probability"] == "met_deadline" else "P(out by horizon)"
         key = "p_met_deadline" if d["probability"] == "met_deadline" else "p_out_by_horizon"
-        rows = []
+        rows: list[tuple[object, ...]] = []
         for s in d["scenarios"]:
             w = s["withdrawal_days"]
             rows.append((s["scenario"], s["deadline"] or "none", _p(s[key]), _fmt_date(s["final_exit_date"]["p50"]),
@@ -748,7 +848,7 @@ class CompareResult:
         labels = {"probability": pname, "median_final_exit_day": "median final exit (days)",
                   "casualties": "mean casualties", "withdrawal_days": "mean withdrawal (days)"}
 
-        def num(x, fmt):
+        def num(x: float | None, fmt: str) -> str:
             return "n/a" if x is None else format(x, fmt)
 
         for diff in d["differences"]:
@@ -765,7 +865,7 @@ class CompareResult:
 
 
 # -- one replication --------------------------------------------------------------------------------
-def _plain(value):
+def _plain(value: Any) -> Any:
     """numpy scalars and arrays inside an event as plain Python values."""
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
@@ -776,7 +876,7 @@ def _plain(value):
     return value
 
 
-def trace(scenario, *, replication: int = 0, seed: int | None = None) -> list[dict]:
+def trace(scenario: ScenarioLike, *, replication: int = 0, seed: int | None = None) -> list[dict[str, Any]]:
     """The events of one replication (``drawdown trace``), from the SimPy engine.
 
     Replication ``R`` of seed ``S`` is replication ``R`` of ``run(..., seed=S)``, with

@@ -396,3 +396,47 @@ def test_trace_needs_a_seed():
         drawdown.trace(DOHA, replication=0)
     with pytest.raises(ValueError):
         drawdown.trace(DOHA, replication=-1, seed=1)
+
+
+# -- errors in the library's words (issue 12) ----------------------------------------------------
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"workers": 0}, drawdown.DrawdownError, "workers must be at least 1, got 0"),
+    ({"workers": -3}, drawdown.DrawdownError, "workers must be at least 1, got -3"),
+    ({"reps": 0}, ValueError, "reps must be >= 1"),
+    ({"reps": 10, "precision": 0.01}, ValueError, "give reps or precision, not both"),
+    ({"max_reps": 10}, ValueError, "max_reps goes with precision"),
+    ({"precision": 0.6}, ValueError, "precision must be in (0, 0.5]"),
+    ({"engine": "jax"}, ValueError, "unknown engine 'jax'"),
+    ({"seed": -1}, ValueError, "seed must be >= 0"),
+])
+def test_run_errors_name_parameters_not_flags(kwargs, error, words, tmp_path):
+    kwargs = {"seed": 1, "reps": 10, **kwargs} if "precision" not in kwargs and "max_reps" not in kwargs \
+        else {"seed": 1, **kwargs}
+    with pytest.raises(error) as e:
+        drawdown.run(ANNOUNCED, out_dir=tmp_path / "run" if "workers" in kwargs else None, **kwargs)
+    assert words in str(e.value) and "--" not in str(e.value)
+    assert not (tmp_path / "run").exists()  # refused before anything is written
+
+
+def test_run_with_one_worker_is_the_run_in_process(tmp_path):
+    r = drawdown.run(ANNOUNCED, reps=300, seed=5, workers=1)
+    assert r.summary() == drawdown.run(ANNOUNCED, reps=300, seed=5).summary() and r.written == []
+
+
+def test_run_progress_callback_and_counter(capsys):
+    seen = []
+    drawdown.run(ANNOUNCED, reps=300, seed=5, progress=seen.append)
+    assert sum(seen) == 300
+    drawdown.run(ANNOUNCED, reps=300, seed=5, quiet=False)
+    err = capsys.readouterr().err
+    assert f"numpy: {ANNOUNCED}: 300 of 300 replications" in err and err.endswith("\n")
+    drawdown.run(ANNOUNCED, seed=5, precision=0.02, quiet=False)
+    assert "(to s.e. 0.02)" in capsys.readouterr().err
+
+
+def test_compare_errors_name_parameters():
+    with pytest.raises(ValueError, match="reps must be >= 1") as e:
+        drawdown.compare(ANNOUNCED, DOHA, reps=0, seed=1)
+    assert "--" not in str(e.value)
+    with pytest.raises(ValueError, match="at least two scenarios"):
+        drawdown.compare([ANNOUNCED], reps=10, seed=1)

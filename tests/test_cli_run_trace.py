@@ -151,3 +151,63 @@ def test_trace_needs_a_seed(runner):
     r = runner.invoke(main, ["trace", "doha-2021-05-01"])
     assert r.exit_code == 2
     assert "--seed" in r.output
+
+
+# -- the command line says its flags (issue 12) ------------------------------------------------------
+def test_run_flag_errors_name_the_flags(tmp_path):
+    runner = make_runner()
+
+    def fails(*args):
+        r = runner.invoke(main, [str(a) for a in args], prog_name="drawdown")
+        assert r.exit_code == 2, (r.stdout, r.stderr)
+        assert "Traceback" not in r.stdout + r.stderr
+        return r.stderr
+
+    args = ("run", "announced-2021-09-11", "--reps", "10", "--seed", "1", "--quiet")
+    assert "'--workers'" in fails(*args, "--workers", 0)  # click's own range check
+    assert "'--dask-local'" in fails(*args, "--dask-local", 0)
+    err = fails(*args, "--shard", "5/4", "--out", tmp_path / "s")
+    assert "'--shard'" in err and "expected I/N with 1 <= I <= N" in err and "--shard 5/4:" not in err
+    err = fails(*args, "--shard", "x", "--out", tmp_path / "s")
+    assert "'--shard'" in err and "expected I/N" in err and "'x':" not in err
+    err = fails("run", "announced-2021-09-11", "--seed", "1", "--precision", "0.01", "--shard", "1/2",
+                "--out", tmp_path / "p", "--quiet")
+    assert "--precision" in err and "cannot be split into shards; give --reps" in err
+    assert "--resume needs --out DIR" in fails(*args, "--resume")
+    assert not (tmp_path / "s").exists() and not (tmp_path / "p").exists()
+
+
+def test_dask_flags_without_dask_name_the_flag(monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    runner = make_runner()
+    for flag, value in (("--dask-local", "2"), ("--scheduler", "tcp://127.0.0.1:8786")):
+        r = runner.invoke(main, ["run", "announced-2021-09-11", "--reps", "10", "--seed", "1", "--out",
+                                 str(tmp_path / "run"), flag, value], prog_name="drawdown")
+        assert r.exit_code == 2, (r.stdout, r.stderr)
+        assert f"{flag} needs Dask's distributed scheduler" in r.stderr
+        assert "pip install 'drawdown[cluster]'" in r.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_show_prints_every_section():
+    from drawdown.cli.show import render
+
+    s = drawdown.load("conditions-based")
+    text = render(s)
+    r = make_runner().invoke(main, ["show", "conditions-based"])
+    assert r.exit_code == 0 and r.stdout == text + "\n"
+    heads = [x.split(" [")[0] for x in text.splitlines() if x and not x.startswith(" ")]
+    assert heads[:1] == [f"{s.name}: {s.description}"]
+    for head in ("Calendar", "Decision", "Conditions", "Threat", "Enablers", "Bases", "Contingents (in scenario order; "
+                 "days as min/mode/max)", "Sources (figures from a published source)",
+                 "Assumptions (planning figures, not sourced)"):
+        assert head in heads, heads
+    assert "  special meeting  yes, " in text and f"  hash     {s.hash}" in text.splitlines()
+    assert "Warnings" not in heads
+    doha = drawdown.load("doha-2021-05-01")
+    late = doha.replace({"decision.meetings": [*(doha.date_of(d).isoformat() for d in doha.decision.meeting_days),
+                                               "2030-01-01"]})
+    lines = render(late).splitlines()
+    assert lines[-2:] == ["Warnings", f"  {late.warnings[0]}"] and "after the horizon" in lines[-1]

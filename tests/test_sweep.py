@@ -327,3 +327,61 @@ def test_sweep_manifest_damage_is_reported(spec_file, tmp_path):
     r = fails("sweep", spec_file, "--out", out, "--shard", "4/4", "--resume")
     assert str(path) in r.stderr and "scipy_version '0.1'" in r.stderr
     shutil.rmtree(out)
+
+
+# -- errors in the library's words (issue 12) ------------------------------------------------------------
+def test_sweep_library_errors_name_no_flags(spec_file, tmp_path):
+    out = tmp_path / "s"
+    other = tmp_path / "other.toml"
+    other.write_text(SPEC.replace("seed = 3", "seed = 4"))
+    run_sweep(spec_file, out, shard="1/4")
+    with pytest.raises(ResultError, match="resuming continues the same sweep, but the spec differs") as e:
+        SweepBatch(load_spec(other), out, resume=True, shard="1/4")
+    assert "--" not in str(e.value)
+    point = out / "points" / "0000.npz"
+    entry = read_record(out / "shards" / "shard-0001-of-0004.json")
+    record = out / "shards" / "shard-0001-of-0004.json"
+    write_record(record, {**entry, "done": [{**entry["done"][0], "sha256": "0" * 64}, *entry["done"][1:]]})
+    with pytest.raises(ResultError, match="delete it to have the resumed sweep compute the point again") as e:
+        SweepBatch(load_spec(spec_file), out, resume=True, shard="1/4")
+    assert str(point) in str(e.value) and "--" not in str(e.value)
+    r = fails("sweep", spec_file, "--out", out, "--shard", "1/4", "--resume")  # the command line says the same
+    assert f"error: {point}: not the file the manifest recorded" in r.stderr
+
+
+def test_sweep_flag_errors_name_the_flags(spec_file, tmp_path):
+    assert "'--shard'" in fails("sweep", spec_file, "--out", tmp_path / "s", "--shard", "0/4").stderr
+    r = fails("sweep", spec_file, "--out", tmp_path / "s", "--workers", 2, "--dask-local", 2)
+    assert "give one of --workers / --dask-local, not several" in r.stderr
+    assert "'--workers'" in fails("sweep", spec_file, "--out", tmp_path / "s", "--workers", 0).stderr
+    assert not (tmp_path / "s").exists()
+
+
+def test_spec_problems_of_every_setting():
+    with pytest.raises(ScenarioError) as e:
+        parse_spec('base = 3\nseed = true\nreplications = 1.5\ndesign = "cube"\nengine = "jax"\nblock_size = 0\n'
+                   'factors = 3\n', file="s.toml")
+    assert [(p.key, p.message) for p in e.value.problems] == [
+        ("base", "expected a scenario name or path, found 3"),
+        ("seed", "expected a whole number >= 0, found True"),
+        ("replications", "expected a whole number >= 1 (replications per point), found 1.5"),
+        ("design", "expected one of 'grid', 'lhs', 'sobol', found 'cube'"),
+        ("engine", "expected 'numpy' or 'simpy', found 'jax'"),
+        ("block_size", "expected a whole number >= 1, found 0"),
+        ("factors", "expected at least one factor: [factors.KEY] with values = [...] or low/high"),
+    ]
+    with pytest.raises(ScenarioError) as e:
+        parse_spec('seed = 1\nreplications = 5\ndesign = "sobol"\npoints = 0\n'
+                   "[factors.'threat.attack_rate_after']\nlow = 0.1\nhigh = 0.5\nsteps = 3\n"
+                   "[factors.'decision.special_meeting_delay_days']\nlow = 3\nhigh = 5\n"
+                   "[factors.'decision.special_meeting_delay_days ']\nvalues = [4]\n", file="s.toml")
+    problems = [(p.key, p.message) for p in e.value.problems]
+    assert problems == [
+        ("base", "missing: expected a scenario name or path"),
+        ("points", "expected a whole number >= 1, found 0"),
+        ("factors.'threat.attack_rate_after'.steps",
+         "steps is for a grid; the sobol design takes `points` values in the range"),
+        ("factors.'decision.special_meeting_delay_days'", "the same key path is given twice"),
+    ], problems
+    spec = parse_spec(SPEC.replace('design = "grid"', 'design = "grid"\nengine = "simpy"\ndescription = "d"'))
+    assert (spec.engine, spec.description, spec.block_size, spec.points) == ("simpy", "d", 50, None)

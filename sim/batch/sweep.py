@@ -67,16 +67,20 @@ import io
 import itertools
 import json
 import math
+import os
 import tomllib
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
 from ..errors import Problem, ResultError, ScenarioError
 from ..results import Summary, atomic_write, environment
 from ..scenario import (
+    Scenario,
     find_scenario,
     format_key,
     key_kind,
@@ -85,7 +89,7 @@ from ..scenario import (
     scenario_dir,
     to_date,
 )
-from .executors import InProcess, Unit
+from .executors import Executor, InProcess, Unit
 from .rundir import (
     MANIFEST,
     SHARDS_DIR,
@@ -99,6 +103,9 @@ from .rundir import (
     read_shard_records,
     write_record,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "SWEEP_DESIGN_STREAM",
@@ -131,6 +138,13 @@ _FORMAT_VERSION = 1
 _SPEC_KEYS = {"base", "seed", "replications", "design", "points", "engine", "block_size", "description", "factors"}
 _FACTOR_KEYS = {"values", "low", "high", "steps"}
 
+#: Where a spec's problems go: ``bad(key, message)``.
+_Bad = Callable[[str, str], None]
+#: A path, as the functions here take it.
+StrPath = str | os.PathLike[str]
+#: Called with the replications finished since the last call.
+Progress = Callable[[int], None]
+
 #: Columns of ``results.csv`` after ``point`` and the factors.
 RESULT_COLUMNS = (
     "scenario_hash", "replications",
@@ -148,19 +162,44 @@ RESULT_COLUMNS = (
 class Factor:
     """One factor of a sweep: a key path and its values or range.
 
-    ``kind`` is ``"int"``, ``"number"``, ``"date"`` (from the scenario schema) or
-    ``"other"`` (values only, passed as they are).
+    Attributes
+    ----------
+    key : str
+        The key path into the scenario (``threat.attack_rate_after``).
+    kind : str
+        ``"int"``, ``"number"``, ``"date"`` (from the scenario schema) or ``"other"``
+        (values only, passed as they are).
+    values : tuple, optional
+        The factor's values; or else a range:
+    low, high : int, float or datetime.date, optional
+    steps : int, optional
+        Grid designs: how many evenly spaced values from ``low`` to ``high``.
+
+    Examples
+    --------
+    >>> import drawdown.batch
+    >>> f = drawdown.batch.Factor("threat.attack_rate_after", "number", low=0.1, high=0.3, steps=3)
+    >>> f.grid_values(), f.at(0.5)
+    ([0.1, 0.2, 0.3], 0.2)
     """
 
     key: str
     kind: str
-    values: tuple | None = None
-    low: object = None
-    high: object = None
+    values: tuple[Any, ...] | None = None
+    low: Any = None
+    high: Any = None
     steps: int | None = None
 
-    def to_json(self) -> dict:
-        out = {"key": self.key, "kind": self.kind}
+    def to_json(self) -> dict[str, Any]:
+        """The factor as plain data (dates as ISO strings), as the spec hash and manifest take it.
+
+        Examples
+        --------
+        >>> import datetime, drawdown.batch
+        >>> drawdown.batch.Factor("deadline", "date", values=(datetime.date(2021, 5, 1),)).to_json()
+        {'key': 'deadline', 'kind': 'date', 'values': ['2021-05-01']}
+        """
+        out: dict[str, Any] = {"key": self.key, "kind": self.kind}
         if self.values is not None:
             out["values"] = [_json_value(v) for v in self.values]
         else:
@@ -169,26 +208,45 @@ class Factor:
                 out["steps"] = self.steps
         return out
 
-    def grid_values(self) -> list:
+    def grid_values(self) -> list[Any]:
+        """The factor's values in a grid: its ``values``, or ``steps`` values evenly
+        spaced from ``low`` to ``high`` (whole numbers and days rounded half up).
+
+        Examples
+        --------
+        >>> import drawdown.batch
+        >>> drawdown.batch.Factor("decision.special_meeting_delay_days", "int", low=7, high=20, steps=3).grid_values()
+        [7, 14, 20]
+        """
         if self.values is not None:
             return list(self.values)
         n = self.steps
+        if n is None:
+            raise ValueError(f"{self.key}: a range in a grid needs steps")
         if n == 1:
             return [self.low]
-        out = []
-        for j in range(n):
-            if self.kind == "date":
-                span = (self.high - self.low).days
-                days = (Decimal(span) * j / (n - 1)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-                out.append(self.low + _dt.timedelta(days=int(days)))
-            else:
-                lo, hi = Decimal(repr(self.low)), Decimal(repr(self.high))
-                x = lo + (hi - lo) * j / (n - 1)
-                out.append(int(x.quantize(Decimal(1), rounding=ROUND_HALF_UP)) if self.kind == "int" else float(x))
-        return out
+        return [self._grid_value(j, n) for j in range(n)]
 
-    def at(self, u: float):
-        """The factor's value at coordinate ``u`` in [0, 1) of a design point."""
+    def _grid_value(self, j: int, n: int) -> Any:
+        """Value ``j`` of ``n`` evenly spaced from ``low`` to ``high``."""
+        if self.kind == "date":
+            span = (self.high - self.low).days
+            days = (Decimal(span) * j / (n - 1)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            return self.low + _dt.timedelta(days=int(days))
+        lo, hi = Decimal(repr(self.low)), Decimal(repr(self.high))
+        x = lo + (hi - lo) * j / (n - 1)
+        return int(x.quantize(Decimal(1), rounding=ROUND_HALF_UP)) if self.kind == "int" else float(x)
+
+    def at(self, u: float) -> Any:
+        """The factor's value at coordinate ``u`` in [0, 1) of a design point.
+
+        Examples
+        --------
+        >>> import drawdown.batch
+        >>> f = drawdown.batch.Factor("decision.special_meeting_delay_days", "int", low=7, high=9)
+        >>> [f.at(u) for u in (0.0, 0.5, 0.99)]
+        [7, 8, 9]
+        """
         if self.values is not None:
             return self.values[min(int(math.floor(u * len(self.values))), len(self.values) - 1)]
         if self.kind == "date":
@@ -202,7 +260,27 @@ class Factor:
 
 @dataclass(frozen=True)
 class SweepSpec:
-    """A parsed sweep spec (see the module documentation)."""
+    """A parsed sweep spec (see the module documentation and :func:`parse_spec`).
+
+    Attributes
+    ----------
+    file : str
+        The spec file (a relative ``base`` is found from its folder).
+    base : str
+        The base scenario: a shipped scenario's name or a path.
+    seed, replications : int
+        Of every point.
+    design : str
+        One of :data:`DESIGNS`.
+    points : int or None
+        Points of an lhs or sobol design (None for a grid).
+    engine : str
+    block_size : int
+    factors : tuple of Factor
+    description : str
+    text : str
+        The spec's text, as read (recorded in the manifest).
+    """
 
     file: str
     base: str
@@ -212,30 +290,30 @@ class SweepSpec:
     points: int | None
     engine: str
     block_size: int
-    factors: tuple
+    factors: tuple[Factor, ...]
     description: str = ""
     text: str = field(default="", repr=False, compare=False)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The spec as plain data (what the spec hash is of)."""
         return {"base": self.base, "seed": self.seed, "replications": self.replications, "design": self.design,
                 "points": self.points, "engine": self.engine, "block_size": self.block_size,
                 "factors": [f.to_json() for f in self.factors]}
 
     @classmethod
-    def from_json(cls, d: dict, *, file: str, text: str = "") -> "SweepSpec":
-        """The spec :meth:`to_json` gave (as a manifest records it)."""
-        factors = []
-        for f in d["factors"]:
-            conv = (lambda v: _dt.date.fromisoformat(v) if isinstance(v, str) and v.lower() != "none" else v) \
-                if f["kind"] == "date" else (lambda v: v)
-            if "values" in f:
-                factors.append(Factor(f["key"], f["kind"], values=tuple(conv(v) for v in f["values"])))
-            else:
-                factors.append(Factor(f["key"], f["kind"], low=conv(f["low"]), high=conv(f["high"]),
-                                      steps=f.get("steps")))
+    def from_json(cls, d: dict[str, Any], *, file: str, text: str = "") -> SweepSpec:
+        """The spec :meth:`to_json` gave (as a manifest records it).
+
+        Examples
+        --------
+        >>> import drawdown.batch
+        >>> spec = drawdown.batch.load_spec("deadline-and-threat")
+        >>> drawdown.batch.SweepSpec.from_json(spec.to_json(), file=spec.file).hash == spec.hash
+        True
+        """
+        factors = tuple(_factor_from_json(f) for f in d["factors"])
         return cls(file=file, base=d["base"], seed=d["seed"], replications=d["replications"], design=d["design"],
-                   points=d["points"], engine=d["engine"], block_size=d["block_size"], factors=tuple(factors),
+                   points=d["points"], engine=d["engine"], block_size=d["block_size"], factors=factors,
                    text=text)
 
     @property
@@ -246,10 +324,24 @@ class SweepSpec:
 
     @property
     def base_dir(self) -> Path:
+        """The folder of the spec file, where a relative ``base`` is looked for."""
         return Path(self.file).resolve().parent
 
 
-def _json_value(v):
+def _factor_from_json(f: dict[str, Any]) -> Factor:
+    """The factor :meth:`Factor.to_json` gave (dates back from ISO strings)."""
+    def conv(v: Any) -> Any:
+        if f["kind"] == "date" and isinstance(v, str) and v.lower() != "none":
+            return _dt.date.fromisoformat(v)
+        return v
+
+    if "values" in f:
+        return Factor(f["key"], f["kind"], values=tuple(conv(v) for v in f["values"]))
+    return Factor(f["key"], f["kind"], low=conv(f["low"]), high=conv(f["high"]), steps=f.get("steps"))
+
+
+def _json_value(v: Any) -> Any:
+    """A factor value as plain JSON data (dates as ISO strings)."""
     if isinstance(v, _dt.date):
         return v.isoformat()
     if isinstance(v, Decimal):
@@ -261,15 +353,26 @@ def _json_value(v):
     return v
 
 
-
-
-def find_spec(name_or_path) -> Path:
+def find_spec(name_or_path: StrPath) -> Path:
     """A spec file: a path, or the name of a shipped spec (``deadline-and-threat``).
 
-    >>> find_spec("deadline-and-threat").name
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A path (anything ending in ``.toml`` or holding a slash is one), or a shipped
+        spec's name.
+
+    Returns
+    -------
+    Path
+        The file (which may not exist: :func:`load_spec` says so).
+
+    Examples
+    --------
+    >>> import drawdown.batch
+    >>> drawdown.batch.find_spec("deadline-and-threat").name
     'deadline-and-threat.toml'
     """
-
     text = str(name_or_path)
     p = Path(text).expanduser()
     if p.is_file() or text.endswith(".toml") or "/" in text or "\\" in text:
@@ -279,18 +382,40 @@ def find_spec(name_or_path) -> Path:
 
 
 def shipped_specs() -> list[str]:
-    """Names of the shipped sweep specs."""
+    """Names of the shipped sweep specs.
 
+    Examples
+    --------
+    >>> import drawdown.batch
+    >>> "deadline-and-threat" in drawdown.batch.shipped_specs()
+    True
+    """
     return sorted(p.stem for p in (scenario_dir() / "sweeps").glob("*.toml"))
 
 
-def load_spec(path) -> SweepSpec:
+def load_spec(path: StrPath) -> SweepSpec:
     """Read and check a sweep spec file (a path, or a shipped spec's name).
+
+    Parameters
+    ----------
+    path : str or Path
+        As :func:`find_spec` takes it.
+
+    Returns
+    -------
+    SweepSpec
 
     Raises
     ------
     ScenarioError
         Listing every problem, each naming the file and the key.
+
+    Examples
+    --------
+    >>> import drawdown.batch
+    >>> spec = drawdown.batch.load_spec("deadline-and-threat")
+    >>> spec.design, [f.key for f in spec.factors]
+    ('grid', ['deadline', 'threat.attack_rate_after'])
     """
     path = find_spec(path)
     try:
@@ -304,9 +429,26 @@ def load_spec(path) -> SweepSpec:
 def parse_spec(text: str, *, file: str = "<sweep>") -> SweepSpec:
     """Parse the text of a sweep spec (see :func:`load_spec`).
 
+    Parameters
+    ----------
+    text : str
+        The TOML text of the spec.
+    file : str, optional
+        The file it came from: problems name it, and a relative ``base`` is found from it.
+
+    Returns
+    -------
+    SweepSpec
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem, each naming the file and the key.
+
     Examples
     --------
-    >>> spec = parse_spec('''
+    >>> import drawdown
+    >>> spec = drawdown.batch.parse_spec('''
     ... base = "doha-2021-05-01"
     ... seed = 1
     ... replications = 100
@@ -322,106 +464,142 @@ def parse_spec(text: str, *, file: str = "<sweep>") -> SweepSpec:
     >>> [(f.key, f.kind) for f in spec.factors]
     [('threat.attack_rate_after', 'number'), ('decision.special_meeting_delay_days', 'int')]
     """
-    problems = []
+    problems: list[Problem] = []
 
-    def bad(key, message):
+    def bad(key: str, message: str) -> None:
         problems.append(Problem(file, key, message))
 
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError([Problem(file, "", f"not valid TOML: {e}")]) from e
+    raw = _read_toml(text, file)
     for k in sorted(set(raw) - _SPEC_KEYS):
         bad(k, f"unknown key; a sweep spec has {', '.join(sorted(_SPEC_KEYS))}")
+    settings = _spec_settings(raw, bad)
+    factors = _spec_factors(raw.get("factors"), settings["design"], bad)
+    if problems:
+        raise ScenarioError(problems)
+    return SweepSpec(file=file, factors=tuple(factors), text=text, **settings)
 
-    def need(key, types, what):
-        if key not in raw:
-            bad(key, f"missing: expected {what}")
-            return None
-        v = raw[key]
-        if isinstance(v, bool) or not isinstance(v, types):
-            bad(key, f"expected {what}, found {v!r}")
-            return None
-        return v
 
-    base = need("base", str, "a scenario name or path")
-    seed = need("seed", int, "a whole number >= 0")
-    if seed is not None and seed < 0:
-        bad("seed", f"expected a whole number >= 0, found {seed}")
-    reps = need("replications", int, "a whole number >= 1 (replications per point)")
-    if reps is not None and reps < 1:
-        bad("replications", f"expected a whole number >= 1, found {reps}")
-    design = need("design", str, f"one of {', '.join(DESIGNS)}")
+def _read_toml(text: str, file: str) -> dict[str, Any]:
+    """The TOML table of a spec, or a :class:`ScenarioError` naming the file."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError([Problem(file, "", f"not valid TOML: {e}")]) from e
+
+
+def _need(raw: dict[str, Any], key: str, types: type | tuple[type, ...], what: str, bad: _Bad) -> Any:
+    """``raw[key]`` if it is there and of ``types`` (not a bool); None after reporting a problem."""
+    if key not in raw:
+        bad(key, f"missing: expected {what}")
+        return None
+    v = raw[key]
+    if isinstance(v, bool) or not isinstance(v, types):
+        bad(key, f"expected {what}, found {v!r}")
+        return None
+    return v
+
+
+def _need_whole(raw: dict[str, Any], key: str, least: int, what: str, bad: _Bad) -> int | None:
+    """A whole number at ``key``, at least ``least`` (reported otherwise)."""
+    v = _need(raw, key, int, what, bad)
+    if v is not None and v < least:
+        bad(key, f"expected a whole number >= {least}, found {v}")
+    return v
+
+
+def _spec_settings(raw: dict[str, Any], bad: _Bad) -> dict[str, Any]:
+    """Every field of :class:`SweepSpec` but its factors, file and text, checked in the spec's order."""
+    base = _need(raw, "base", str, "a scenario name or path", bad)
+    seed = _need_whole(raw, "seed", 0, "a whole number >= 0", bad)
+    reps = _need_whole(raw, "replications", 1, "a whole number >= 1 (replications per point)", bad)
+    design = _need(raw, "design", str, f"one of {', '.join(DESIGNS)}", bad)
     if design is not None and design not in DESIGNS:
         bad("design", f"expected one of {', '.join(repr(d) for d in DESIGNS)}, found {design!r}")
-    points = raw.get("points")
-    if design in ("lhs", "sobol"):
-        points = need("points", int, f"a whole number >= 1 (points of the {design} design)")
-        if points is not None and points < 1:
-            bad("points", f"expected a whole number >= 1, found {points}")
-    elif "points" in raw and design == "grid":
-        bad("points", "a grid has one point per combination of the factors' values: give no points")
-        points = None
+    points = _spec_points(raw, design, bad)
     engine = raw.get("engine", "numpy")
     if engine not in ("numpy", "simpy"):
         bad("engine", f"expected 'numpy' or 'simpy', found {engine!r}")
     block_size = raw.get("block_size", BLOCK_SIZE)
     if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
         bad("block_size", f"expected a whole number >= 1, found {block_size!r}")
-    description = raw.get("description", "")
+    return {"base": base, "seed": seed, "replications": reps, "design": design, "points": points,
+            "engine": engine, "block_size": block_size, "description": raw.get("description", "")}
 
-    factors = []
-    table = raw.get("factors")
+
+def _spec_points(raw: dict[str, Any], design: str | None, bad: _Bad) -> Any:
+    """``points``: required by the lhs and sobol designs, refused by a grid."""
+    if design in ("lhs", "sobol"):
+        return _need_whole(raw, "points", 1, f"a whole number >= 1 (points of the {design} design)", bad)
+    if "points" in raw and design == "grid":
+        bad("points", "a grid has one point per combination of the factors' values: give no points")
+        return None
+    return raw.get("points")
+
+
+def _spec_factors(table: object, design: str | None, bad: _Bad) -> list[Factor]:
+    """The factors of ``[factors.KEY]`` tables, in the spec's order; a key path given twice is reported."""
     if not isinstance(table, dict) or not table:
         bad("factors", "expected at least one factor: [factors.KEY] with values = [...] or low/high")
         table = {}
+    factors = []
     for name, body in table.items():
-        where = f"factors.{_toml_key(name)}"
-        try:
-            path = parse_key(name)
-        except ValueError as e:
-            bad(where, str(e))
-            continue
-        if not isinstance(body, dict):
-            bad(where, "expected a table with values = [...] or low = ..., high = ...")
-            continue
-        for k in sorted(set(body) - _FACTOR_KEYS):
-            bad(f"{where}.{k}", f"unknown key; a factor has {', '.join(sorted(_FACTOR_KEYS))}")
-        f = _factor(format_key(path), key_kind(path), body, design, where, bad)
+        f = _spec_factor(name, body, design, bad)
         if f is not None:
             factors.append(f)
     keys = [f.key for f in factors]
     for k in sorted({k for k in keys if keys.count(k) > 1}):
         bad(f"factors.{_toml_key(k)}", "the same key path is given twice")
-    if problems:
-        raise ScenarioError(problems)
-    return SweepSpec(file=file, base=base, seed=seed, replications=reps, design=design, points=points,
-                     engine=engine, block_size=block_size, factors=tuple(factors), description=description,
-                     text=text)
+    return factors
+
+
+def _spec_factor(name: str, body: object, design: str | None, bad: _Bad) -> Factor | None:
+    """The factor of ``[factors.NAME]``, or None after reporting what is wrong with it."""
+    where = f"factors.{_toml_key(name)}"
+    try:
+        path = parse_key(name)
+    except ValueError as e:
+        bad(where, str(e))
+        return None
+    if not isinstance(body, dict):
+        bad(where, "expected a table with values = [...] or low = ..., high = ...")
+        return None
+    for k in sorted(set(body) - _FACTOR_KEYS):
+        bad(f"{where}.{k}", f"unknown key; a factor has {', '.join(sorted(_FACTOR_KEYS))}")
+    return _factor(format_key(path), key_kind(path), body, design, where, bad)
 
 
 def _toml_key(name: str) -> str:
+    """A key path as a TOML key (quoted when it has dots or other characters)."""
     return name if all(c.isalnum() or c in "_-" for c in name) else "'" + name + "'"
 
 
-def _factor(key, kind, body, design, where, bad):
+def _factor(key: str, kind: str, body: dict[str, Any], design: str | None, where: str, bad: _Bad) -> Factor | None:
+    """The factor of one ``[factors.KEY]`` table: its values or its range."""
     has_values = "values" in body
     has_range = "low" in body or "high" in body
     if has_values == has_range:
         bad(where, "expected values = [...] or low = ... and high = ..., one of the two")
         return None
     if has_values:
-        values = body["values"]
-        if not isinstance(values, list) or not values:
-            bad(f"{where}.values", f"expected a non-empty list, found {values!r}")
-            return None
-        if "steps" in body:
-            bad(f"{where}.steps", "steps goes with low and high")
-        out = []
-        for i, v in enumerate(values):
-            c = _coerce(v, kind, f"{where}.values[{i}]", bad, allow_none=True)
-            out.append(c)
-        return Factor(key, kind, values=tuple(out))
+        return _values_factor(key, kind, body, where, bad)
+    return _range_factor(key, kind, body, design, where, bad)
+
+
+def _values_factor(key: str, kind: str, body: dict[str, Any], where: str, bad: _Bad) -> Factor | None:
+    """A factor given by ``values = [...]``."""
+    values = body["values"]
+    if not isinstance(values, list) or not values:
+        bad(f"{where}.values", f"expected a non-empty list, found {values!r}")
+        return None
+    if "steps" in body:
+        bad(f"{where}.steps", "steps goes with low and high")
+    out = [_coerce(v, kind, f"{where}.values[{i}]", bad, allow_none=True) for i, v in enumerate(values)]
+    return Factor(key, kind, values=tuple(out))
+
+
+def _range_factor(key: str, kind: str, body: dict[str, Any], design: str | None, where: str,
+                  bad: _Bad) -> Factor | None:
+    """A factor given by ``low`` and ``high`` (and, in a grid, ``steps``)."""
     if "low" not in body or "high" not in body:
         bad(where, "a range needs both low and high")
         return None
@@ -437,15 +615,7 @@ def _factor(key, kind, body, design, where, bad):
         return None
     steps = body.get("steps")
     if design == "grid":
-        if steps is None:
-            bad(where, "a grid needs values = [...], or steps = N with low and high")
-            return None
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-            bad(f"{where}.steps", f"expected a whole number >= 1, found {steps!r}")
-            return None
-        span = (high - low).days if kind == "date" else (high - low if kind == "int" else None)
-        if span is not None and steps > span + 1:
-            bad(f"{where}.steps", f"{steps} steps but only {span + 1} different values from low to high")
+        if not _grid_steps_ok(steps, kind, low, high, where, bad):
             return None
     elif steps is not None:
         bad(f"{where}.steps", f"steps is for a grid; the {design} design takes `points` values in the range")
@@ -453,7 +623,22 @@ def _factor(key, kind, body, design, where, bad):
     return Factor(key, kind, low=low, high=high, steps=steps)
 
 
-def _coerce(v, kind, where, bad, *, allow_none=False):
+def _grid_steps_ok(steps: object, kind: str, low: Any, high: Any, where: str, bad: _Bad) -> bool:
+    """Whether ``steps`` is a whole number >= 1, no more than the range has values (reported otherwise)."""
+    if steps is None:
+        bad(where, "a grid needs values = [...], or steps = N with low and high")
+        return False
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        bad(f"{where}.steps", f"expected a whole number >= 1, found {steps!r}")
+        return False
+    span = (high - low).days if kind == "date" else (high - low if kind == "int" else None)
+    if span is not None and steps > span + 1:
+        bad(f"{where}.steps", f"{steps} steps but only {span + 1} different values from low to high")
+        return False
+    return True
+
+
+def _coerce(v: Any, kind: str, where: str, bad: _Bad, *, allow_none: bool = False) -> Any:
     """A spec value as the scenario wants it (or None after reporting a problem)."""
     if kind == "int":
         if isinstance(v, bool) or not isinstance(v, int):
@@ -482,19 +667,39 @@ def _coerce(v, kind, where, bad, *, allow_none=False):
 
 
 # -- the design -----------------------------------------------------------------------------------
-def design_rng(seed: int):
-    """The design's own random generator: ``SeedSequence(seed, spawn_key=(SWEEP_DESIGN_STREAM,))``."""
+def design_rng(seed: int) -> np.random.Generator:
+    """The design's own random generator: ``SeedSequence(seed, spawn_key=(SWEEP_DESIGN_STREAM,))``.
+
+    Examples
+    --------
+    >>> import drawdown.batch
+    >>> rng = drawdown.batch.sweep.design_rng(1)
+    >>> rng.random() == drawdown.batch.sweep.design_rng(1).random()
+    True
+    """
     import numpy as np
 
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(SWEEP_DESIGN_STREAM,))))
 
 
-def design_points(spec: SweepSpec) -> tuple[list[dict], list[str]]:
+def design_points(spec: SweepSpec) -> tuple[list[dict[str, Any]], list[str]]:
     """The factor values of every point, in point order, and warnings about the design.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+
+    Returns
+    -------
+    points : list of dict
+        Each point's factor values by key path.
+    notes : list of str
+        Warnings about the design (a Sobol' design of other than a power of 2 points).
 
     Examples
     --------
-    >>> spec = parse_spec('''
+    >>> import drawdown.batch
+    >>> spec = drawdown.batch.parse_spec('''
     ... base = "doha-2021-05-01"
     ... seed = 1
     ... replications = 100
@@ -506,18 +711,21 @@ def design_points(spec: SweepSpec) -> tuple[list[dict], list[str]]:
     ... high = 0.3
     ... steps = 3
     ... ''')
-    >>> points, _ = design_points(spec)
+    >>> points, _ = drawdown.batch.design_points(spec)
     >>> [(p["deadline"].isoformat(), p["threat.attack_rate_after"]) for p in points]
-    [('2021-05-01', 0.1), ('2021-05-01', 0.2), ('2021-05-01', 0.3), ('2021-09-11', 0.1), ('2021-09-11', 0.2), ('2021-09-11', 0.3)]
+    [('2021-05-01', 0.1), ('2021-05-01', 0.2), ('2021-05-01', 0.3),
+     ('2021-09-11', 0.1), ('2021-09-11', 0.2), ('2021-09-11', 0.3)]
     """
     keys = [f.key for f in spec.factors]
-    notes = []
+    notes: list[str] = []
     if spec.design == "grid":
         combos = itertools.product(*(f.grid_values() for f in spec.factors))
-        return [dict(zip(keys, c)) for c in combos], notes
+        return [dict(zip(keys, c, strict=True)) for c in combos], notes
     from scipy.stats import qmc
 
     d, n, rng = len(spec.factors), spec.points, design_rng(spec.seed)
+    if n is None:
+        raise ValueError(f"{spec.file}: the {spec.design} design needs points")
     if spec.design == "lhs":
         sampler = _sampler(qmc.LatinHypercube, d, rng)
         u = sampler.random(n)
@@ -529,10 +737,11 @@ def design_points(spec: SweepSpec) -> tuple[list[dict], list[str]]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             u = sampler.random(n)
-    return [{f.key: f.at(float(x)) for f, x in zip(spec.factors, row)} for row in u], notes
+    return [{f.key: f.at(float(x)) for f, x in zip(spec.factors, row, strict=True)} for row in u], notes
 
 
-def _sampler(cls, d, rng):
+def _sampler(cls: Any, d: int, rng: np.random.Generator) -> Any:
+    """A scipy.stats.qmc sampler of ``d`` dimensions drawing from ``rng``."""
     try:
         return cls(d, rng=rng)
     except TypeError:  # scipy < 1.15 calls it seed
@@ -541,47 +750,92 @@ def _sampler(cls, d, rng):
 
 @dataclass(frozen=True)
 class SweepPoint:
-    """A design point: its index, factor values and validated scenario."""
+    """A design point: its index, factor values and validated scenario.
+
+    Attributes
+    ----------
+    index : int
+        Its place in the design, from 0.
+    values : dict
+        Factor values by key path.
+    scenario : Scenario
+        The base scenario with those values (validated).
+    """
 
     index: int
-    values: dict
-    scenario: object
+    values: dict[str, Any]
+    scenario: Scenario
 
     @property
     def label(self) -> str:
+        """The point's factor values as text (:func:`point_label`)."""
         return point_label(self.values)
 
-    def factors_json(self) -> dict:
+    def factors_json(self) -> dict[str, Any]:
+        """The factor values as plain data (dates as ISO strings)."""
         return {k: _json_value(v) for k, v in self.values.items()}
 
 
-def point_label(values: dict) -> str:
-    """``deadline = 2021-05-01, threat.attack_rate_after = 0.25``."""
+def point_label(values: dict[str, Any]) -> str:
+    """The factor values of a point as text.
+
+    Examples
+    --------
+    >>> import datetime, drawdown.batch
+    >>> drawdown.batch.sweep.point_label({"deadline": datetime.date(2021, 5, 1), "threat.attack_rate_after": 0.25})
+    'deadline = 2021-05-01, threat.attack_rate_after = 0.25'
+    """
     return ", ".join(f"{k} = {_json_value(v)}" for k, v in values.items())
 
 
-def load_base(spec: SweepSpec, base_file: str | None = None):
-    """The spec's base scenario (from ``base_file`` when given: a recorded path)."""
+def load_base(spec: SweepSpec, base_file: str | None = None) -> Scenario:
+    """The spec's base scenario (from ``base_file`` when given: a recorded path).
 
-
+    Examples
+    --------
+    >>> import drawdown.batch
+    >>> drawdown.batch.sweep.load_base(drawdown.batch.load_spec("deadline-and-threat")).name
+    'doha-2021-05-01'
+    """
     if base_file is not None:
         return load(base_file)
     return load(find_scenario(spec.base, relative_to=spec.base_dir))
 
 
-def plan_points(spec: SweepSpec, base=None) -> tuple[object, list[SweepPoint], list[str]]:
+def plan_points(spec: SweepSpec, base: Scenario | None = None) -> tuple[Scenario, list[SweepPoint], list[str]]:
     """The base scenario, every point validated, and warnings.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+    base : Scenario, optional
+        The base scenario (by default :func:`load_base`).
+
+    Returns
+    -------
+    base : Scenario
+    points : list of SweepPoint
+    notes : list of str
+        Warnings about the design (:func:`design_points`).
 
     Raises
     ------
     ScenarioError
         Listing every invalid point, by its factor values, with what is wrong. Nothing
         has run.
+
+    Examples
+    --------
+    >>> import drawdown.batch
+    >>> base, points, notes = drawdown.batch.plan_points(drawdown.batch.load_spec("deadline-and-threat"))
+    >>> base.name, len(points), points[0].scenario.deadline.isoformat()
+    ('doha-2021-05-01', 9, '2021-05-01')
     """
     if base is None:
         base = load_base(spec)
     values, notes = design_points(spec)
-    points, problems = [], []
+    points: list[SweepPoint] = []
+    problems: list[Problem] = []
     for i, v in enumerate(values):
         try:
             s = base.replace(v)
@@ -597,16 +851,28 @@ def plan_points(spec: SweepSpec, base=None) -> tuple[object, list[SweepPoint], l
 
 
 # -- results -----------------------------------------------------------------------------------------
-def _num(x):
+def _num(x: float | None) -> str:
+    """A number as ``results.csv`` writes it: its repr, or empty for None and non-finite."""
     return "" if x is None or (isinstance(x, float) and not math.isfinite(x)) else repr(float(x))
 
 
-def result_row(point: SweepPoint, summary) -> dict:
-    """One row of ``results.csv``."""
-    row = {"point": point.index}
+def result_row(point: SweepPoint, summary: Summary) -> dict[str, Any]:
+    """One row of ``results.csv``: the point, its factor values and :data:`RESULT_COLUMNS`.
+
+    Examples
+    --------
+    >>> import drawdown.batch
+    >>> spec = drawdown.batch.load_spec("deadline-and-threat")
+    >>> _, points, _ = drawdown.batch.plan_points(spec)
+    >>> row = drawdown.batch.sweep.result_row(points[0], drawdown.batch.summarize(points[0].scenario, 100, 1))
+    >>> row["point"], row["deadline"], row["replications"]
+    (0, '2021-05-01', 100)
+    """
+    row: dict[str, Any] = {"point": point.index}
     row.update({k: _json_value(v) for k, v in point.values.items()})
     met = summary.probability("met_deadline")
     out = summary.probability("out_by_horizon")
+    assert out is not None  # every scenario has a horizon
     p50 = summary.quantile("final_exit_day", 0.5)
     cas = summary.estimate("casualties")
     has_deadline = summary.deadline_day is not None
@@ -629,7 +895,8 @@ def result_row(point: SweepPoint, summary) -> dict:
     return row
 
 
-def results_csv_text(spec: SweepSpec, rows) -> str:
+def results_csv_text(spec: SweepSpec, rows: Iterable[dict[str, Any]]) -> str:
+    """The text of ``results.csv``: a header, then one line per row of :func:`result_row`."""
     columns = ["point", *(f.key for f in spec.factors), *RESULT_COLUMNS]
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
@@ -639,8 +906,24 @@ def results_csv_text(spec: SweepSpec, rows) -> str:
     return buf.getvalue()
 
 
-def results_table(spec: SweepSpec, rows) -> str:
-    """The results as a text table (what ``drawdown sweep`` prints)."""
+def results_table(spec: SweepSpec, rows: Iterable[dict[str, Any]]) -> str:
+    """The results as a text table (what ``drawdown sweep`` prints).
+
+    Parameters
+    ----------
+    spec : SweepSpec
+    rows : iterable of dict
+        Rows of :func:`result_row` or of :func:`read_results`.
+
+    Examples
+    --------
+    >>> import drawdown.batch
+    >>> spec = drawdown.batch.load_spec("deadline-and-threat")
+    >>> _, points, _ = drawdown.batch.plan_points(spec)
+    >>> row = drawdown.batch.sweep.result_row(points[0], drawdown.batch.summarize(points[0].scenario, 100, 1))
+    >>> print(drawdown.batch.results_table(spec, [row]).splitlines()[0])
+    point  deadline    threat.attack_rate_after  P(met deadline)  final exit p50  casualties  censored
+    """
     heads = ["point", *(f.key for f in spec.factors), "P(met deadline)", "final exit p50", "casualties",
              "censored"]
     body = []
@@ -650,30 +933,39 @@ def results_table(spec: SweepSpec, rows) -> str:
         cas = f"{float(r['casualties_mean']):.1f} ± {float(r['casualties_se'] or 'nan'):.1f}"
         body.append([str(r["point"]), *(str(r[f.key]) for f in spec.factors), met,
                      r["final_exit_p50"] or "not out", cas, f"{100 * float(r['censored_fraction']):.1f}%"])
-    widths = [max(len(x) for x in col) for col in zip(heads, *body)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip()]
-    lines += ["  ".join(x.ljust(w) for x, w in zip(row, widths)).rstrip() for row in body]
+    widths = [max(len(x) for x in col) for col in zip(heads, *body, strict=True)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip()]
+    lines += ["  ".join(x.ljust(w) for x, w in zip(row, widths, strict=True)).rstrip() for row in body]
     return "\n".join(lines)
 
 
-def read_results(directory) -> list[dict]:
-    """The rows of a sweep's ``results.csv`` (strings, as written)."""
+def read_results(directory: StrPath) -> list[dict[str, str]]:
+    """The rows of a sweep's ``results.csv`` (strings, as written).
+
+    Parameters
+    ----------
+    directory : str or Path
+        A sweep directory (``drawdown sweep SPEC --out DIR``).
+    """
     with open(Path(directory) / RESULTS_CSV, newline="") as f:
         return list(csv.DictReader(f))
 
 
-def point_json(point: SweepPoint, summary) -> str:
-    doc = {"point": point.index, "factors": point.factors_json()}
+def point_json(point: SweepPoint, summary: Summary) -> str:
+    """The text of ``points/NNNN.json``: the point, its factors, then the summary as ``drawdown run --json``."""
+    doc: dict[str, Any] = {"point": point.index, "factors": point.factors_json()}
     doc.update(summary.to_json_dict(point.scenario))
     doc["warnings"] = summary.warnings()
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def _npz_name(i: int) -> str:
+    """The summary file of point ``i``, relative to the sweep directory."""
     return f"{POINTS_DIR}/{i:04d}.npz"
 
 
 def _json_name(i: int) -> str:
+    """The JSON file of point ``i``, relative to the sweep directory."""
     return f"{POINTS_DIR}/{i:04d}.json"
 
 
@@ -683,8 +975,8 @@ class SweepResult:
     """What :meth:`SweepBatch.run` did: the rows of ``results.csv`` (None for a
     shard), the files written, and how many points ran now and before."""
 
-    rows: list | None
-    written: list
+    rows: list[dict[str, Any]] | None
+    written: list[Path]
     points_total: int
     points_done_before: int
     points_run: int
@@ -696,9 +988,13 @@ class SweepBatch:
     Parameters
     ----------
     spec : SweepSpec or path
+        The spec, or its file (or a shipped spec's name).
     out_dir : path
+        The sweep directory.
     resume : bool
+        Finish the sweep the directory holds (of the same spec): points done are kept.
     shard : Shard or "I/N", optional
+        Run only this shard of the points.
 
     Attributes
     ----------
@@ -706,10 +1002,34 @@ class SweepBatch:
         The base scenario, the points of this sweep (of this shard), design warnings.
     done : dict
         Point index to its done entry, for points finished before :meth:`run`.
+
+    Raises
+    ------
+    ScenarioError
+        When the spec or any of its points is invalid (nothing has run).
+    ResultError
+        When ``out_dir`` holds another sweep, or damaged points.
+
+    Examples
+    --------
+    >>> import drawdown.batch, tempfile
+    >>> spec = drawdown.batch.parse_spec('''
+    ... base = "doha-2021-05-01"
+    ... seed = 1
+    ... replications = 100
+    ... design = "grid"
+    ... [factors.deadline]
+    ... values = [2021-05-01, 2021-09-11]
+    ... ''')
+    >>> batch = drawdown.batch.SweepBatch(spec, tempfile.mkdtemp())
+    >>> len(batch.todo), batch.todo_reps
+    (2, 200)
+    >>> [row["p_met_deadline"] for row in batch.run().rows]
+    ['0.46', '0.94']
     """
 
-    def __init__(self, spec, out_dir, *, resume: bool = False, shard=None):
-
+    def __init__(self, spec: SweepSpec | StrPath, out_dir: StrPath, *, resume: bool = False,
+                 shard: Shard | str | None = None) -> None:
         if not isinstance(spec, SweepSpec):
             spec = load_spec(spec)
         if isinstance(shard, str):
@@ -737,7 +1057,8 @@ class SweepBatch:
         self._write_manifest(complete=False)
         self.done_before = len(self.done)
 
-    def _existing(self, resume):
+    def _existing(self, resume: bool) -> dict[str, Any] | None:
+        """The manifest of the sweep in the directory, checked against this one; None if there is none."""
         out, path = self.out_dir, self.manifest_path
         if not check_out_dir(out, path, kind="sweep", sharded=self.shard is not None, resume=resume):
             return None
@@ -745,7 +1066,7 @@ class SweepBatch:
         if record.get("format") != _SWEEP or record.get("format_version") != _FORMAT_VERSION:
             raise ResultError(f"{path}: not a drawdown sweep manifest of format {_FORMAT_VERSION}")
         if record["spec_hash"] != self.spec.hash:
-            raise ResultError(f"{path}: --resume continues the same sweep, but the spec differs (spec hash "
+            raise ResultError(f"{path}: resuming continues the same sweep, but the spec differs (spec hash "
                               f"{self.spec.hash[:12]}, the sweep's is {record['spec_hash'][:12]})")
         want_shard = None if self.shard is None else {"index": self.shard.index, "count": self.shard.count}
         if record.get("shard") != want_shard:
@@ -753,8 +1074,8 @@ class SweepBatch:
         check_environment(record["environment"], path)
         return record
 
-    def _collect_done(self, record):
-
+    def _collect_done(self, record: dict[str, Any] | None) -> None:
+        """Take the points whose files are there and verify as done (their JSON rewritten if need be)."""
         (self.out_dir / POINTS_DIR).mkdir(parents=True, exist_ok=True)
         if self.shard is not None:
             (self.out_dir / SHARDS_DIR).mkdir(parents=True, exist_ok=True)
@@ -770,14 +1091,15 @@ class SweepBatch:
             entry = recorded.get(p.index)
             if entry is not None and entry["sha256"] != file_sha256(path):
                 raise ResultError(f"{path}: not the file the manifest recorded (sha256 differs); delete it to have "
-                                  "--resume compute the point again")
+                                  "the resumed sweep compute the point again")
             jpath = self.out_dir / _json_name(p.index)
             if not jpath.exists() or jpath.read_text() != point_json(p, summary):
                 atomic_write(jpath, point_json(p, summary))  # derived from the summary: no recomputation
             self.done[p.index] = entry or self._entry(p)
         clean_temporaries(self.out_dir / POINTS_DIR, names)
 
-    def _check_summary(self, summary, point, where):
+    def _check_summary(self, summary: Summary, point: SweepPoint, where: object) -> None:
+        """A :class:`ResultError` unless ``summary`` is of ``point`` of this sweep, made here."""
         b = summary.book
         want = {"scenario_hash": point.scenario.hash, "seed": self.spec.seed, "engine": self.spec.engine,
                 "block_size": self.spec.block_size, "layout_version": LAYOUT_VERSION, **self.environment}
@@ -787,11 +1109,13 @@ class SweepBatch:
         if diff:
             raise ResultError(f"{where}: not point {point.index} of this sweep ({'; '.join(diff)})")
 
-    def _entry(self, p) -> dict:
-        return {"point": p.index, "summary": _npz_name(p.index), "sha256": file_sha256(self.out_dir / _npz_name(p.index)),
-                "json": _json_name(p.index)}
+    def _entry(self, p: SweepPoint) -> dict[str, Any]:
+        """The manifest's entry of a done point."""
+        return {"point": p.index, "summary": _npz_name(p.index),
+                "sha256": file_sha256(self.out_dir / _npz_name(p.index)), "json": _json_name(p.index)}
 
-    def _write_manifest(self, *, complete: bool, extra: dict | None = None):
+    def _write_manifest(self, *, complete: bool, extra: dict[str, Any] | None = None) -> None:
+        """Write the manifest (or the shard's record) as things stand."""
         spec = self.spec
         doc = {
             "format": _SWEEP,
@@ -823,27 +1147,40 @@ class SweepBatch:
 
     @property
     def todo(self) -> list[SweepPoint]:
+        """The points of this sweep (shard) not done yet."""
         return [p for p in self.points if p.index not in self.done]
 
     @property
     def todo_reps(self) -> int:
+        """Replications of the points not done yet."""
         return len(self.todo) * self.spec.replications
 
-    def units(self, points):
-
+    def units(self, points: Iterable[SweepPoint]) -> list[Unit]:
+        """One unit of work a point: its scenario, the spec's seed and every block of its replications."""
         s = self.spec
         return [Unit(p.scenario, s.seed, tuple(blocks_for(s.replications, s.block_size)), engine=s.engine,
                      block_size=s.block_size, label=f"point {p.index} ({p.label})") for p in points]
 
-    def run(self, executor=None, *, progress=None) -> SweepResult:
-        """Run the points not done yet and write the results (or the shard's manifest)."""
+    def run(self, executor: Executor | None = None, *, progress: Progress | None = None) -> SweepResult:
+        """Run the points not done yet and write the results (or the shard's manifest).
 
+        Parameters
+        ----------
+        executor : Executor, optional
+            Where the points run (default: in this process).
+        progress : callable, optional
+            Called with the replications finished since the last call.
+
+        Returns
+        -------
+        SweepResult
+        """
         own = executor is None
-        executor = InProcess() if own else executor
+        ex: Executor = InProcess() if executor is None else executor
         todo = self.todo
         ran = 0
         try:
-            for j, result in executor.run(self.units(todo), progress=progress):
+            for j, result in ex.run(self.units(todo), progress=progress):
                 p = todo[j]
                 self._check_summary(result.summary, p, f"point {p.index} (computed by process {result.pid})")
                 atomic_write(self.out_dir / _json_name(p.index), point_json(p, result.summary))
@@ -853,7 +1190,7 @@ class SweepBatch:
                 ran += 1
         finally:
             if own:
-                executor.close()
+                ex.close()
         if self.shard is not None:
             self._write_manifest(complete=True)
             return SweepResult(None, [self.manifest_path], len(self.points), self.done_before, ran)
@@ -862,7 +1199,8 @@ class SweepBatch:
         return SweepResult(rows, [*written, self.manifest_path], len(self.points), self.done_before, ran)
 
 
-def _write_sweep_results(out_dir: Path, spec, points, done: dict):
+def _write_sweep_results(out_dir: Path, spec: SweepSpec, points: list[SweepPoint],
+                         done: dict[int, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Path]]:
     """Read every point's summary (checked against its recorded sha256) and write results.csv."""
 
     rows = []
@@ -879,13 +1217,43 @@ def _write_sweep_results(out_dir: Path, spec, points, done: dict):
     return rows, [path]
 
 
-def run_sweep(spec, out_dir, *, executor=None, resume: bool = False, shard=None, progress=None) -> SweepResult:
-    """:class:`SweepBatch` and :meth:`SweepBatch.run` in one call."""
+def run_sweep(spec: SweepSpec | StrPath, out_dir: StrPath, *, executor: Executor | None = None, resume: bool = False,
+              shard: Shard | str | None = None, progress: Progress | None = None) -> SweepResult:
+    """:class:`SweepBatch` and :meth:`SweepBatch.run` in one call.
+
+    Examples
+    --------
+    >>> import drawdown.batch, tempfile
+    >>> spec = drawdown.batch.parse_spec('''
+    ... base = "doha-2021-05-01"
+    ... seed = 1
+    ... replications = 100
+    ... design = "grid"
+    ... [factors.deadline]
+    ... values = [2021-05-01]
+    ... ''')
+    >>> drawdown.batch.run_sweep(spec, tempfile.mkdtemp()).points_run
+    1
+    """
     return SweepBatch(spec, out_dir, resume=resume, shard=shard).run(executor, progress=progress)
 
 
-def merge_sweep(directory, *, progress=None):
+def merge_sweep(directory: StrPath, *,
+                progress: Progress | None = None) -> tuple[list[dict[str, Any]], list[Path]]:
     """Join the shards of a sweep into ``results.csv`` and ``manifest.json``.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The sweep directory the shards share.
+    progress : callable, optional
+        Called with 1 for each point merged.
+
+    Returns
+    -------
+    rows : list of dict
+        The rows of ``results.csv``.
+    written : list of Path
 
     Raises
     ------
@@ -896,6 +1264,31 @@ def merge_sweep(directory, *, progress=None):
 
     directory = Path(directory)
     shards = read_shard_records(directory, "sweep")
+    first = shards[0][2]
+    spec, points = _merged_plan(shards)
+    done: dict[int, dict[str, Any]] = {}
+    for sh, p, rec in shards:
+        start, stop = sh.range(len(points))
+        got = sorted(e["point"] for e in rec["done"])
+        if got != list(range(start, stop)):
+            raise ResultError(f"{p}: shard {sh} should hold points {start}..{stop - 1} but records {got}")
+        for e in rec["done"]:
+            pt = points[e["point"]]
+            _merge_point(directory, e, pt, spec, f"shard {sh}", p, first["environment"])
+            done[pt.index] = e
+            if progress is not None:
+                progress(1)
+    rows, written = _write_sweep_results(directory, spec, points, done)
+    doc = {k: v for k, v in first.items() if k not in ("shard", "shard_points", "done", "points_done", "complete")}
+    doc.update({"shard": None, "shard_points": [p.index for p in points], "points_done": len(done),
+                "done": [done[i] for i in sorted(done)], "complete": True, "results": RESULTS_CSV,
+                "merged_from_shards": len(shards)})
+    write_record(directory / MANIFEST, doc)
+    return rows, [*written, directory / MANIFEST]
+
+
+def _merged_plan(shards: list[tuple[Shard, Path, dict[str, Any]]]) -> tuple[SweepSpec, list[SweepPoint]]:
+    """The spec and points of the sweep the shards are of (all of one sweep, its spec and base unchanged)."""
     first_path, first = shards[0][1], shards[0][2]
     for sh, p, rec in shards[1:]:
         for k in ("spec_hash", "base", "seed"):
@@ -908,37 +1301,26 @@ def merge_sweep(directory, *, progress=None):
     if base.hash != first["base"]["hash"]:
         raise ResultError(f"{first_path}: the base scenario {first['base']['file']} changed since the sweep "
                           f"(hash {base.hash[:12]}, the sweep used {first['base']['hash'][:12]})")
-    done = {}
-    for sh, p, rec in shards:
-        start, stop = sh.range(len(points))
-        got = sorted(e["point"] for e in rec["done"])
-        if got != list(range(start, stop)):
-            raise ResultError(f"{p}: shard {sh} should hold points {start}..{stop - 1} but records {got}")
-        for e in rec["done"]:
-            path = directory / e["summary"]
-            if not path.exists():
-                raise ResultError(f"{path}: point {e['point']} of shard {sh} is missing")
-            if file_sha256(path) != e["sha256"]:
-                raise ResultError(f"{path}: point {e['point']} of shard {sh} is corrupt (its sha256 is not the one "
-                                  f"recorded in {p.name}): not merged")
-            summary = Summary.from_npz(path)
-            pt = points[e["point"]]
-            if summary.scenario_hash != pt.scenario.hash or summary.seed != spec.seed:
-                raise ResultError(f"{path}: not the summary of point {pt.index}")
-            diff = environment_mismatch(first["environment"], {k: getattr(summary.book, k) for k in first["environment"]})
-            if diff:
-                raise ResultError(f"{path}: made with other versions than the shards record ({diff})")
-            jpath = directory / e["json"]
-            text = point_json(pt, summary)
-            if not jpath.exists() or jpath.read_text() != text:
-                atomic_write(jpath, text)
-            done[pt.index] = e
-            if progress is not None:
-                progress(1)
-    rows, written = _write_sweep_results(directory, spec, points, done)
-    doc = {k: v for k, v in first.items() if k not in ("shard", "shard_points", "done", "points_done", "complete")}
-    doc.update({"shard": None, "shard_points": [p.index for p in points], "points_done": len(done),
-                "done": [done[i] for i in sorted(done)], "complete": True, "results": RESULTS_CSV,
-                "merged_from_shards": len(shards)})
-    write_record(directory / MANIFEST, doc)
-    return rows, [*written, directory / MANIFEST]
+    return spec, points
+
+
+def _merge_point(directory: Path, entry: dict[str, Any], point: SweepPoint, spec: SweepSpec, shard: str,
+                 record_path: Path, environment: dict[str, Any]) -> None:
+    """Check a shard's done point (there, intact, of the point, made with the recorded versions) and
+    write its JSON if it is not what its summary gives."""
+    path = directory / entry["summary"]
+    if not path.exists():
+        raise ResultError(f"{path}: point {entry['point']} of {shard} is missing")
+    if file_sha256(path) != entry["sha256"]:
+        raise ResultError(f"{path}: point {entry['point']} of {shard} is corrupt (its sha256 is not the one "
+                          f"recorded in {record_path.name}): not merged")
+    summary = Summary.from_npz(path)
+    if summary.scenario_hash != point.scenario.hash or summary.seed != spec.seed:
+        raise ResultError(f"{path}: not the summary of point {point.index}")
+    diff = environment_mismatch(environment, {k: getattr(summary.book, k) for k in environment})
+    if diff:
+        raise ResultError(f"{path}: made with other versions than the shards record ({diff})")
+    jpath = directory / entry["json"]
+    text = point_json(point, summary)
+    if not jpath.exists() or jpath.read_text() != text:
+        atomic_write(jpath, text)
