@@ -561,3 +561,76 @@ def test_installed_distribution_ships_the_scenarios():
         pytest.skip("drawdown is not installed here, or only in editable mode")
     shipped = {Path(f).name for f in files if f.startswith("drawdown/_scenarios/") and f.endswith(".toml")}
     assert {p.name for p in (ROOT / "scenarios").glob("*.toml")} <= shipped
+
+
+# -- the build pipeline and its rules ---------------------------------------------------------------
+
+
+def test_cross_key_problems_come_in_pipeline_order(write):
+    # ids, bases and via links, nations, the council, capacities, priority: in that order, each once
+    path = write(
+        broken(
+            ('depend_on = ["US"]', 'depend_on = ["US", "Spain"]'),
+            ('rule = "next_meeting"', 'rule = "fixd"'),
+            ("seats_per_day = 50", "seats_per_day = 0"),
+            ("total_nations = 2", 'total_nations = 3\npriority = ["US@Alpha", "US@Alpha"]'),
+            append='\n[bases.Gamma]\nairfield = false\nvia = "Beta"\n[contingents."US@Gamma"]\ntroops = 1\n'
+            "[contingents.Nobody]\ntroops = 2\n",
+        )
+    )
+    assert [(p.key, p.message) for p in problems(path)] == [
+        ("contingents.Nobody", "contingent id 'Nobody' is not NATION@BASE"),
+        (
+            "bases.Gamma.via",
+            "via base 'Beta' has no airfield; expected a base with an airfield (via chains are not allowed)",
+        ),
+        ('contingents."France@Beta".depend_on', "unknown nation 'Spain'; expected one of the scenario's nations"),
+        (
+            "decision.rule",
+            "unknown rule 'fixd', expected one of fixed, next_meeting, conditions; did you mean 'fixed'?",
+        ),
+        (
+            "bases.Alpha.seats_per_day",
+            "zero seats, but 2 contingents fly from here: they could never leave; expected > 0",
+        ),
+        ("priority", "expected every contingent id exactly once; missing France@Beta, US@Gamma; repeated US@Alpha"),
+    ]
+
+
+def test_each_rule_is_a_function_of_the_values_it_reads():
+    from drawdown.scenario import rules
+    from drawdown.scenario.problems import Problems
+
+    found = Problems({("bases", "B"): "base.toml"}, "s.toml")
+    bases = {"A": {"airfield": True}, "B": {"airfield": False}, "C": {"airfield": False}}
+    assert rules.via_base(found, ("bases", "C"), "A", bases, used=True) == 0
+    assert rules.via_base(found, ("bases", "B"), None, bases, used=False) == -1  # no contingents: no via needed
+    assert not found
+    assert rules.via_base(found, ("bases", "B"), "C", bases, used=True) == -1
+    assert [(p.file, p.key) for p in found] == [("base.toml", "bases.B.via")]
+    assert "via chains are not allowed" in found.items[0].message
+
+    found = Problems({}, "s.toml")
+    rows = [rules.Row("A@X", "A", 0, {"depend_on": ["B"]}), rules.Row("B@X", "B", 0, {"depend_on": ["A"]})]
+    graph = rules.known_dependencies(found, rows, ["A", "B"])
+    assert graph == {"A": {"B"}, "B": {"A"}} and not found
+    rules.no_dependency_cycle(found, graph, rows)
+    assert [(p.key, p.message) for p in found] == [
+        ('contingents."A@X".depend_on', "depend_on cycle between nations: A -> B -> A; expected no cycles")
+    ]
+
+    found = Problems({}, "s.toml")
+    rules.certain_no_consensus_has_latest_decision(found, "next_meeting", {"p_no_consensus": 1}, calendar_ok=True)
+    rules.certain_no_consensus_has_latest_decision(found, "fixed", {"p_no_consensus": 1}, calendar_ok=True)
+    assert [p.key for p in found] == ["decision.p_no_consensus"]
+    assert rules.priority_names_every_contingent(found, ["b", "a"], ["a", "b"])
+    rules.total_troops_match(found, 10, 9)  # skipped: another problem is already reported
+    assert len(found) == 1
+
+
+def test_replace_builds_through_the_same_pipeline():
+    s = drawdown.load("doha-2021-05-01")
+    twice = s.replace(deadline="2021-09-11").replace(deadline="2021-05-01")
+    assert twice == s and twice.hash == s.hash
+    assert twice.contingents == s.contingents and twice.priority == s.priority
+    assert "_build" not in repr(s.decision) and "build" not in repr(s)

@@ -2,25 +2,47 @@
 
 The first stage of the pipeline: a TOML file (and the files it extends) becomes a
 validated, frozen :class:`Scenario` whose quantities are the integers the engines use.
+One parameter pipeline does it, a module a step: ``sources`` (files and ``extends``) →
+``schema`` (defaults, types, ranges) → ``rules`` (one function per cross-key rule) →
+``model`` (the frozen objects), driven by ``build``; ``canonical`` gives the content hash.
 """
 
+from .build import load
 from .keypath import format_key, parse_key
 from .model import (
-                    MAX_ATTACK_MEAN,
-                    Base,
-                    Conditions,
-                    Contingent,
-                    Decision,
-                    Enablers,
-                    Scenario,
-                    Threat,
-                    Triangular,
-                    load,
-                    round_half_up,
+    Base,
+    Conditions,
+    Contingent,
+    Decision,
+    Enablers,
+    Scenario,
+    Threat,
+    Triangular,
+    round_half_up,
 )
+from .rules import MAX_ATTACK_MEAN
 from .schema import check, key_kind, to_date
 from .sources import find_scenario, list_scenario_files, read_chain, scenario_dir
 
-__all__ = ["MAX_ATTACK_MEAN", "Base", "Conditions", "Contingent", "Decision", "Enablers", "Scenario", "Threat",
-           "Triangular", "check", "find_scenario", "format_key", "key_kind", "list_scenario_files", "load", "parse_key",
-           "read_chain", "round_half_up", "scenario_dir", "to_date"]
+__all__ = [
+    "MAX_ATTACK_MEAN",
+    "Base",
+    "Conditions",
+    "Contingent",
+    "Decision",
+    "Enablers",
+    "Scenario",
+    "Threat",
+    "Triangular",
+    "check",
+    "find_scenario",
+    "format_key",
+    "key_kind",
+    "list_scenario_files",
+    "load",
+    "parse_key",
+    "read_chain",
+    "round_half_up",
+    "scenario_dir",
+    "to_date",
+]

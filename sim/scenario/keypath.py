@@ -8,13 +8,14 @@ The same syntax serves error messages, sweep factors and ``Scenario.replace``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 __all__ = ["format_key", "parse_key"]
 
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-def _segment(part) -> str:
+def _segment(part: str | int) -> str:
     if isinstance(part, int):
         return f"[{part}]"
     if _BARE.match(part):
@@ -22,7 +23,7 @@ def _segment(part) -> str:
     return '"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def format_key(parts) -> str:
+def format_key(parts: Iterable[str | int]) -> str:
     """Join path parts into a key path.
 
     >>> format_key(("contingents", "US@Bagram", "troops"))

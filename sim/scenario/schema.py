@@ -4,17 +4,20 @@
 with a suggestion, wrong types, values out of range) and returns the table with
 defaults filled and values normalised (numbers as ``Decimal``, dates as ``date``).
 Cross-key rules (bases that exist, totals, scenarios that cannot finish) live in
-``drawdown.scenario``.
+``drawdown.scenario.rules``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import difflib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from .keypath import format_key
+from ..errors import Problem
+from .problems import Problems
 
 __all__ = ["check", "key_kind", "TOP", "TABLES", "CONTINGENT", "BASE", "REQUIRED"]
 
@@ -23,14 +26,16 @@ REQUIRED = object()
 
 @dataclass(frozen=True)
 class Key:
+    """One key of the schema: its kind, default (``REQUIRED`` when it has none) and range."""
+
     kind: str  # int, number, prob, bool, str, date, date_or_none, dates, strs, duration, priority
     default: object = REQUIRED
-    lo: object = None
-    hi: object = None
+    lo: Decimal | int | None = None
+    hi: Decimal | int | None = None
     lo_open: bool = False
 
 
-def _d(x) -> Decimal:
+def _d(x: object) -> Decimal:
     return Decimal(str(x))
 
 
@@ -136,7 +141,7 @@ KIND_TEXT = {
 }
 
 
-def to_date(v) -> _dt.date | None:
+def to_date(v: object) -> _dt.date | None:
     """A date from a TOML date or an ISO string; None when ``v`` is neither.
 
     Raises
@@ -160,25 +165,18 @@ def to_date(v) -> _dt.date | None:
 
 
 class _Checker:
-    def __init__(self, origin: dict, main_file: str):
-        self.origin = origin
-        self.main_file = main_file
-        self.problems: list = []
+    def __init__(self, origin: dict, main_file: str) -> None:
+        self.found = Problems(origin, main_file)
 
-    def file_of(self, path: tuple) -> str:
-        while path:
-            if path in self.origin:
-                return self.origin[path]
-            path = path[:-1]
-        return self.main_file
+    @property
+    def problems(self) -> list[Problem]:
+        return self.found.items
 
     def problem(self, path: tuple, message: str) -> None:
-        from ..errors import Problem
-
-        self.problems.append(Problem(self.file_of(path), format_key(path), message))
+        self.found.add(path, message)
 
     # -- tables ------------------------------------------------------------------
-    def table(self, raw, spec: dict, path: tuple, *, fill: bool = True) -> dict:
+    def table(self, raw: Any, spec: dict, path: tuple, *, fill: bool = True) -> dict:
         if not isinstance(raw, dict):
             self.problem(path, f"expected a table, found {_show(raw)}")
             return {}
@@ -199,66 +197,78 @@ class _Checker:
                 out[key] = k.default
         return out
 
-    def unknown(self, path: tuple, key: str, spec) -> None:
+    def unknown(self, path: tuple, key: str, spec: Iterable[str]) -> None:
         close = difflib.get_close_matches(key, list(spec), n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of: {', '.join(sorted(spec))}"
         self.problem(path, f"unknown key{hint}")
 
     # -- values ------------------------------------------------------------------
-    def value(self, v, k: Key, path: tuple):
-        kind = k.kind
-        if kind == "int":
-            if isinstance(v, bool) or not isinstance(v, int):
-                if isinstance(v, Decimal) and v.is_finite() and v == v.to_integral_value():
-                    v = int(v)
-                else:
-                    return self.wrong(path, k, v)
-            return self.range(v, k, path)
-        if kind in ("number", "prob"):
-            if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
-                return self.wrong(path, k, v)
-            v = Decimal(v)
-            if not v.is_finite():
-                self.problem(path, f"expected a finite number, found {v}")
-                return _BAD
-            if abs(v) > MAX_NUMBER and (k.hi is None or k.hi > MAX_NUMBER):
-                self.problem(path, f"out of range: found {v}, expected a number of magnitude at most {MAX_NUMBER:.0e}")
-                return _BAD
-            if kind == "prob":
-                k = Key(kind, lo=Decimal(0), hi=Decimal(1))
-            return self.range(v, k, path)
-        if kind == "bool":
-            return v if isinstance(v, bool) else self.wrong(path, k, v)
-        if kind == "str":
-            return v if isinstance(v, str) else self.wrong(path, k, v)
-        if kind in ("date", "date_or_none"):
-            if kind == "date_or_none" and (v is None or (isinstance(v, str) and v.lower() == "none")):
-                return None
-            return self.date(v, k, path)
-        if kind == "dates":
-            if not isinstance(v, list):
-                return self.wrong(path, k, v)
-            out = [self.date(x, Key("date"), path + (i,)) for i, x in enumerate(v)]
-            return _BAD if _BAD in out else out
-        if kind == "strs":
-            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-                return self.wrong(path, k, v)
-            return list(v)
-        if kind == "duration":
-            return self.duration(v, path)
-        if kind == "priority":
-            if v == "troops_ascending":
-                return v
-            if isinstance(v, list) and all(isinstance(x, str) for x in v):
-                return list(v)
-            return self.wrong(path, k, v)
-        raise AssertionError(kind)
+    def value(self, v: Any, k: Key, path: tuple) -> Any:
+        """``v`` checked against ``k`` and normalised, or ``_BAD`` (with a problem reported)."""
+        check = _VALUE_CHECKS.get(k.kind)
+        if check is None:
+            raise AssertionError(k.kind)
+        return check(self, v, k, path)
 
-    def wrong(self, path, k: Key, v):
+    def integer(self, v: Any, k: Key, path: tuple) -> Any:
+        if isinstance(v, bool) or not isinstance(v, int):
+            if isinstance(v, Decimal) and v.is_finite() and v == v.to_integral_value():
+                v = int(v)
+            else:
+                return self.wrong(path, k, v)
+        return self.range(v, k, path)
+
+    def number(self, v: Any, k: Key, path: tuple) -> Any:
+        if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
+            return self.wrong(path, k, v)
+        v = Decimal(v)
+        if not v.is_finite():
+            self.problem(path, f"expected a finite number, found {v}")
+            return _BAD
+        if abs(v) > MAX_NUMBER and (k.hi is None or k.hi > MAX_NUMBER):
+            self.problem(path, f"out of range: found {v}, expected a number of magnitude at most {MAX_NUMBER:.0e}")
+            return _BAD
+        if k.kind == "prob":
+            k = Key(k.kind, lo=Decimal(0), hi=Decimal(1))
+        return self.range(v, k, path)
+
+    def boolean(self, v: Any, k: Key, path: tuple) -> Any:
+        return v if isinstance(v, bool) else self.wrong(path, k, v)
+
+    def string(self, v: Any, k: Key, path: tuple) -> Any:
+        return v if isinstance(v, str) else self.wrong(path, k, v)
+
+    def date_value(self, v: Any, k: Key, path: tuple) -> Any:
+        if k.kind == "date_or_none" and (v is None or (isinstance(v, str) and v.lower() == "none")):
+            return None
+        return self.date(v, k, path)
+
+    def dates(self, v: Any, k: Key, path: tuple) -> Any:
+        if not isinstance(v, list):
+            return self.wrong(path, k, v)
+        out = [self.date(x, Key("date"), path + (i,)) for i, x in enumerate(v)]
+        return _BAD if _BAD in out else out
+
+    def strings(self, v: Any, k: Key, path: tuple) -> Any:
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            return self.wrong(path, k, v)
+        return list(v)
+
+    def duration_value(self, v: Any, k: Key, path: tuple) -> Any:
+        return self.duration(v, path)
+
+    def priority(self, v: Any, k: Key, path: tuple) -> Any:
+        if v == "troops_ascending":
+            return v
+        if isinstance(v, list) and all(isinstance(x, str) for x in v):
+            return list(v)
+        return self.wrong(path, k, v)
+
+    def wrong(self, path: tuple, k: Key, v: Any) -> _Bad:
         self.problem(path, f"expected {KIND_TEXT[k.kind]}, found {_show(v)}")
         return _BAD
 
-    def range(self, v, k: Key, path):
+    def range(self, v: Any, k: Key, path: tuple) -> Any:
         if k.lo is not None and (v < k.lo or (k.lo_open and v == k.lo)):
             op = ">" if k.lo_open else ">="
             hi = f" and <= {k.hi}" if k.hi is not None else ""
@@ -270,7 +280,7 @@ class _Checker:
             return _BAD
         return v
 
-    def date(self, v, k: Key, path):
+    def date(self, v: Any, k: Key, path: tuple) -> Any:
         try:
             day = to_date(v)
         except ValueError as exc:
@@ -278,7 +288,7 @@ class _Checker:
             return _BAD
         return day if day is not None else self.wrong(path, k, v)
 
-    def duration(self, v, path):
+    def duration(self, v: Any, path: tuple) -> Any:
         if isinstance(v, (int, Decimal)) and not isinstance(v, bool):
             v = Decimal(v)
             if not v.is_finite() or v < 0 or v > MAX_DAYS:
@@ -303,14 +313,29 @@ class _Checker:
 
 
 class _Bad:
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<bad>"
 
 
 _BAD = _Bad()
 
+#: The check of each kind of value.
+_VALUE_CHECKS: dict[str, Callable[[_Checker, Any, Key, tuple], Any]] = {
+    "int": _Checker.integer,
+    "number": _Checker.number,
+    "prob": _Checker.number,
+    "bool": _Checker.boolean,
+    "str": _Checker.string,
+    "date": _Checker.date_value,
+    "date_or_none": _Checker.date_value,
+    "dates": _Checker.dates,
+    "strs": _Checker.strings,
+    "duration": _Checker.duration_value,
+    "priority": _Checker.priority,
+}
 
-def _show(v) -> str:
+
+def _show(v: Any) -> str:
     if isinstance(v, dict):
         return "a table"
     if isinstance(v, list):
@@ -328,7 +353,7 @@ def _show(v) -> str:
     return repr(v)
 
 
-def check(merged: dict, origin: dict, main_file: str):
+def check(merged: dict, origin: dict, main_file: str) -> tuple[dict, list[Problem]]:
     """Check a merged scenario against the schema.
 
     Returns
@@ -360,7 +385,9 @@ def check(merged: dict, origin: dict, main_file: str):
     defaults = c.table(defaults_raw, CONTINGENT_DEFAULTS, ("contingent_defaults",), fill=False)
     cont_raw = merged.get("contingents", {})
     if not isinstance(cont_raw, dict) or not cont_raw:
-        c.problem(("contingents",), f'expected a table of contingents ([contingents."NATION@BASE"]), found {_show(cont_raw)}')
+        c.problem(
+            ("contingents",), f'expected a table of contingents ([contingents."NATION@BASE"]), found {_show(cont_raw)}'
+        )
         cont_raw = {}
     contingents = {}
     for cid, v in cont_raw.items():
@@ -396,6 +423,7 @@ def key_kind(path: tuple) -> str:
         key = BASE.get(path[2])
     elif len(path) == 3 and path[0] == "contingents":
         key = CONTINGENT.get(path[2])
-    kind = getattr(key, "kind", None)
-    return {"int": "int", "number": "number", "prob": "number", "date": "date",
-            "date_or_none": "date"}.get(kind, "other")
+    kind = key.kind if key is not None else ""
+    return {"int": "int", "number": "number", "prob": "number", "date": "date", "date_or_none": "date"}.get(
+        kind, "other"
+    )

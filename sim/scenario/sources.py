@@ -10,6 +10,7 @@ import datetime as _dt
 import tomllib
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from ..errors import Problem, ScenarioError
 
@@ -36,7 +37,7 @@ def list_scenario_files() -> list[Path]:
     return sorted(scenario_dir().glob("*.toml"))
 
 
-def find_scenario(name_or_path, *, relative_to: Path | None = None) -> Path:
+def find_scenario(name_or_path: str | Path, *, relative_to: Path | None = None) -> Path:
     """Resolve a scenario name or path to a file.
 
     A path (anything with a suffix or a separator) is taken as it is, relative to
@@ -69,7 +70,7 @@ def find_scenario(name_or_path, *, relative_to: Path | None = None) -> Path:
     )
 
 
-def _normalise(value):
+def _normalise(value: Any) -> Any:
     """TOML values as the schema wants them: dates as dates, numbers exact."""
     if isinstance(value, dict):
         return {k: _normalise(v) for k, v in value.items()}
@@ -87,9 +88,8 @@ def _read(path: Path) -> dict:
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([Problem(str(path), "", f"malformed TOML: {exc}")]) from None
     except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            [Problem(str(path), "", f"malformed TOML: not UTF-8 text (byte {exc.start + 1}); expected a UTF-8 encoded file")]
-        ) from None
+        message = f"malformed TOML: not UTF-8 text (byte {exc.start + 1}); expected a UTF-8 encoded file"
+        raise ScenarioError([Problem(str(path), "", message)]) from None
     except OSError as exc:
         raise ScenarioError([Problem(str(path), "", f"cannot read file: {exc.strerror}")]) from None
     return _normalise(data)
@@ -107,7 +107,7 @@ def _merge(base: dict, over: dict, origin: dict, file: str, prefix: tuple) -> di
     return out
 
 
-def _mark(value, origin: dict, file: str, path: tuple) -> None:
+def _mark(value: Any, origin: dict, file: str, path: tuple) -> None:
     origin[path] = file
     if isinstance(value, dict):
         for k, v in value.items():
@@ -152,6 +152,6 @@ def read_chain(path: Path) -> tuple[dict, dict, list[str]]:
             ) from None
     merged: dict = {}
     origin: dict = {}
-    for file, data in zip(reversed(chain), reversed(tables)):
+    for file, data in zip(reversed(chain), reversed(tables), strict=True):
         merged = _merge(merged, data, origin, str(file), ())
     return merged, origin, [str(c) for c in reversed(chain)]

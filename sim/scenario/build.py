@@ -1,0 +1,428 @@
+"""The one parameter pipeline: file → defaults → validation → frozen objects.
+
+:func:`load` reads a scenario file and the files it extends (``sources``), :func:`build`
+checks the merged table against the schema and fills the defaults (``schema``), applies
+the cross-key rules (``rules``) while it turns each part into the integers the engines
+use, and freezes the result as a :class:`~drawdown.scenario.model.Scenario`. Every
+problem found on the way is reported at once.
+
+Example
+-------
+>>> import drawdown
+>>> s = drawdown.load("doha-2021-05-01")
+>>> s.bases[s.contingents[0].flies_from].airfield
+True
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..errors import ScenarioError
+from . import rules
+from .canonical import content_hash, provenance
+from .model import (
+    Base,
+    Conditions,
+    Contingent,
+    Decision,
+    Enablers,
+    Scenario,
+    Threat,
+    Triangular,
+    round_half_up,
+)
+from .problems import Problems
+from .rules import Row
+from .schema import check
+from .sources import find_scenario, read_chain
+
+__all__ = ["load", "build"]
+
+
+def load(name_or_path: str | Path) -> Scenario:
+    """Load, resolve, validate and freeze a scenario.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A shipped scenario's name (``"doha-2021-05-01"``) or a path to a TOML file.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, each naming the file and the key path.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> drawdown.load("announced-2021-09-11").decision.rule
+    'fixed'
+    """
+    path = find_scenario(name_or_path)
+    merged, origin, chain = read_chain(path)
+    return build(merged, origin, str(path), Path(path).stem, tuple(chain))
+
+
+def build(raw: dict, origin: dict, file: str, name: str, chain: tuple) -> Scenario:
+    """Check a merged raw scenario table and freeze it as a :class:`Scenario`.
+
+    Parameters
+    ----------
+    raw : dict
+        The merged table (``read_chain``), or an edited copy of one.
+    origin : dict
+        Key-path tuple to the file that set it; problems name that file.
+    file, name : str
+        The scenario's own file and name.
+    chain : tuple of str
+        The files read, from the most basic to ``file``.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found: the schema's first, then the cross-key rules'.
+    """
+    clean, found = check(raw, origin, file)
+    problems = Problems(origin, file, found)
+    calendar = _calendar(problems, clean)
+    deadline_day = calendar.day(problems, ("deadline",), clean.get("deadline"), within_horizon=True)
+    layout = _layout(problems, clean)
+    total, enabler_nations = _forces(problems, clean, layout.rows)
+    decision, warnings = _decision(problems, clean["decision"], calendar)
+    enablers_last = clean.get("enablers_last", True)
+    bases = _bases(problems, clean, layout)
+    contingents = [_contingent(row, bases, layout.flies_from[row.id]) for row in layout.rows]
+    enablers = _enablers(clean["enablers"], enabler_nations, contingents)
+    rules.capacity_without_enablers_leaves_capacity(problems, enablers_last, bases, enablers.cut_airfields)
+    priority = _priority(problems, clean.get("priority", "troops_ascending"), contingents, enablers, enablers_last)
+    if not problems and total > 0:
+        _threat_bounds(problems, clean, calendar.horizon, deadline_day, bases, contingents, total)
+    if problems:
+        raise ScenarioError(problems.items)
+    assert calendar.start is not None  # a scenario without a start has a problem
+    return Scenario(
+        name=name,
+        file=file,
+        description=clean.get("description", ""),
+        notes=clean.get("notes", ""),
+        start=calendar.start,
+        horizon_days=calendar.horizon,
+        deadline=clean.get("deadline"),
+        deadline_day=deadline_day,
+        total_troops=total,
+        enablers_last=enablers_last,
+        bases=tuple(bases),
+        contingents=tuple(contingents),
+        decision=decision,
+        conditions=_conditions(clean["conditions"]),
+        threat=_threat(clean["threat"]),
+        enablers=enablers,
+        priority=tuple(priority),
+        hash=content_hash(clean),
+        warnings=tuple(warnings),
+        provenance=tuple(provenance(clean)),
+        chain=tuple(chain),
+        _clean=clean,
+        _raw=raw,
+        _origin=origin,
+        _build=build,
+    )
+
+
+# -- the calendar -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Calendar:
+    """Day 0 and the horizon; ``start`` is None when the scenario has no usable one."""
+
+    start: _dt.date | None
+    horizon: int
+
+    def day(
+        self, problems: Problems, path: tuple, value: _dt.date | None, *, within_horizon: bool = False
+    ) -> int | None:
+        """The day number of a date, or None when it has none or breaks a date rule."""
+        if value is None or self.start is None:
+            return None
+        if not rules.date_not_before_start(problems, path, value, self.start):
+            return None
+        if within_horizon and not rules.date_within_horizon(problems, path, value, self.start, self.horizon):
+            return None
+        return (value - self.start).days
+
+
+def _calendar(problems: Problems, clean: dict) -> _Calendar:
+    start = clean.get("start")
+    horizon = clean.get("horizon_days", 540)
+    if start is not None and not rules.horizon_fits_calendar(problems, start, horizon):
+        start = None
+    return _Calendar(start, horizon)
+
+
+# -- contingents, bases and where they fly from ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The valid contingents, each base's ``via`` base, and the airfields they fly from."""
+
+    rows: list[Row]
+    via: list[int]  # per base: index of its via base, -1 when none
+    flies_from: dict[str, int]  # contingent id -> index of the base whose airfield it uses
+    served: dict[int, list[dict]]  # base index -> tables of the contingents flying from it
+
+
+def _layout(problems: Problems, clean: dict) -> _Layout:
+    rows = _rows(problems, clean)
+    used = {row.base for row in rows}
+    via = [
+        _via(problems, ("bases", name), table, clean["bases"], i in used)
+        for i, (name, table) in enumerate(clean["bases"].items())
+    ]
+    flies_from = {row.id: via[row.base] if via[row.base] >= 0 else row.base for row in rows}
+    served: dict[int, list[dict]] = {i: [] for i in range(len(via))}
+    for row in rows:
+        served[flies_from[row.id]].append(row.table)
+    return _Layout(rows, via, flies_from, served)
+
+
+def _rows(problems: Problems, clean: dict) -> list[Row]:
+    base_names = list(clean["bases"])
+    rows = []
+    for cid, table in clean["contingents"].items():
+        parsed = rules.contingent_id(problems, cid)
+        if parsed is None:
+            continue
+        nation, base = parsed
+        if not rules.known_base(problems, cid, base, base_names):
+            continue
+        if "troops" not in table:
+            continue
+        rows.append(Row(cid, nation, base_names.index(base), table))
+    return rows
+
+
+def _via(problems: Problems, path: tuple, table: dict, bases: dict, used: bool) -> int:
+    via = table.get("via")
+    if table.get("airfield", True):
+        rules.airfield_has_no_via(problems, path, via)
+        rules.airfield_has_capacities(problems, path, table)
+        return -1
+    return rules.via_base(problems, path, via, bases, used)
+
+
+def _forces(problems: Problems, clean: dict, rows: list[Row]) -> tuple[int, list[str]]:
+    """The force's troops and its enabler nations (those some contingent depends on)."""
+    total = sum(row.table["troops"] for row in rows)
+    rules.total_troops_match(problems, clean.get("total_troops"), total)
+    nations = list(dict.fromkeys(row.nation for row in rows))
+    every_contingent = len(rows) == len(clean["contingents"])
+    rules.total_nations_match(problems, clean.get("total_nations"), len(nations), every_contingent)
+    graph = rules.known_dependencies(problems, rows, nations)
+    rules.no_dependency_cycle(problems, graph, rows)
+    return total, [n for n in nations if any(n in graph[m] for m in nations)]
+
+
+def _bases(problems: Problems, clean: dict, layout: _Layout) -> list[Base]:
+    """The bases with integer capacities; an airfield with contingents to fly must have some."""
+    frac = clean["enablers"].get("capacity_without_enablers", Decimal("0.5"))
+    bases = []
+    for i, (name, table) in enumerate(clean["bases"].items()):
+        path = ("bases", name)
+        airfield = table.get("airfield", True)
+        seats = table.get("seats_per_day") or 0
+        cargo = round_half_up(table.get("cargo_t_per_day") or 0)
+        users = layout.served.get(i, [])
+        if airfield and users:
+            rules.used_airfield_has_seats(problems, path, table, seats, len(users))
+            liftable = sum(_liftable(c) for c in users)
+            rules.used_airfield_has_cargo(problems, path, table, cargo, liftable)
+        seats_red = round_half_up(Decimal(seats) * frac)
+        cargo_red = round_half_up(Decimal(cargo) * frac)
+        bases.append(
+            Base(
+                name=name,
+                airfield=airfield,
+                seats_per_day=seats if airfield else 0,
+                cargo_t_per_day=cargo if airfield else 0,
+                seats_reduced=seats_red if airfield else 0,
+                cargo_reduced=cargo_red if airfield else 0,
+                p_closed_day=float(table.get("p_closed_day", 0)),
+                attack_multiplier=float(table.get("attack_multiplier", 1)),
+                via=layout.via[i],
+                road_days=table.get("road_days", 0),
+                source=table.get("source"),
+                assumption=table.get("assumption"),
+            )
+        )
+    return bases
+
+
+def _contingent(row: Row, bases: list[Base], flies_from: int) -> Contingent:
+    c = row.table
+    troops = c["troops"]
+    share = round_half_up(Decimal(troops) * c.get("rear_guard_fraction", Decimal("0.1")))
+    rg = max(c.get("rear_guard_min", 1), share)
+    return Contingent(
+        id=row.id,
+        nation=row.nation,
+        base=row.base,
+        troops=troops,
+        equipment_t=_equipment(c),
+        liftable_t=_liftable(c),
+        rear_guard=min(max(rg, 1), troops),
+        national_delay=Triangular(*(float(x) for x in c.get("national_delay_days", (0, 0, 0)))),
+        prep=Triangular(*(float(x) for x in c.get("prep_days", (0, 0, 0)))),
+        depend_on=tuple(c.get("depend_on", ())),
+        road_days=bases[row.base].road_days if bases[row.base].via >= 0 else 0,
+        flies_from=flies_from,
+        source=c.get("source"),
+        assumption=c.get("assumption"),
+    )
+
+
+def _equipment(c: dict) -> int:
+    if c.get("equipment_t") is not None:
+        return round_half_up(c["equipment_t"])
+    return round_half_up(Decimal(c["troops"]) * c.get("equipment_t_per_troop", Decimal(0)))
+
+
+def _liftable(c: dict) -> int:
+    if "troops" not in c:
+        return 0
+    return round_half_up(Decimal(_equipment(c)) * (1 - c.get("handover_fraction", Decimal(0))))
+
+
+# -- the council ------------------------------------------------------------------------------
+
+
+def _decision(problems: Problems, dec: dict, calendar: _Calendar) -> tuple[Decision, list[str]]:
+    """The council's rule with its dates as days, and warnings of meetings after the horizon."""
+    rule = dec.get("rule", "next_meeting")
+    rules.known_decision_rule(problems, rule)
+    fixed_day = calendar.day(problems, ("decision", "date"), dec.get("date"), within_horizon=(rule == "fixed"))
+    rules.fixed_rule_has_date(problems, rule, dec.get("date"))
+    meeting_days, warnings = _meetings(problems, dec.get("meetings", []), calendar)
+    latest = dec.get("latest_decision")
+    latest_day = calendar.day(problems, ("decision", "latest_decision"), latest, within_horizon=True)
+    start_on_day = calendar.day(problems, ("decision", "start_on"), dec.get("start_on"))
+    # the rules below would only repeat a problem already reported for these keys
+    calendar_ok = calendar.start is not None and not any(
+        problems.at(("decision", k)) for k in ("meetings", "latest_decision", "allow_special_meetings")
+    )
+    rules.certain_no_consensus_has_latest_decision(problems, rule, dec, calendar_ok)
+    rules.next_meeting_can_decide(problems, rule, meeting_days, dec, calendar_ok)
+    rules.conditions_can_decide(problems, rule, meeting_days, dec, calendar_ok)
+    decision = Decision(
+        rule=rule,
+        day=fixed_day,
+        meeting_days=meeting_days,
+        p_no_consensus=float(dec.get("p_no_consensus", Decimal(0))),
+        allow_special_meetings=dec.get("allow_special_meetings", False),
+        special_meeting_delay_days=dec.get("special_meeting_delay_days", 14),
+        latest_decision_day=latest_day,
+        start_on_day=start_on_day or 0,
+    )
+    return decision, warnings
+
+
+def _meetings(problems: Problems, meetings: list, calendar: _Calendar) -> tuple[tuple[int, ...], list[str]]:
+    """Meeting days within the horizon, sorted and unique, and a warning for each one after it."""
+    days, warnings = [], []
+    for i, m in enumerate(meetings):
+        d = calendar.day(problems, ("decision", "meetings", i), m)
+        if d is not None and d <= calendar.horizon - 1:
+            days.append(d)
+        elif d is not None:
+            warnings.append(f"decision.meetings[{i}] ({m.isoformat()}) is after the horizon and never happens")
+    return tuple(sorted(set(days))), warnings
+
+
+# -- enablers and priority ------------------------------------------------------------------------
+
+
+def _enablers(table: dict, nations: list[str], contingents: list[Contingent]) -> Enablers:
+    """Per enabler nation: its contingents, its dependents, the airfields they cut and the bases they expose."""
+    members, dependents, cut, exposed = [], [], [], []
+    for n in nations:
+        members.append(tuple(i for i, c in enumerate(contingents) if c.nation == n))
+        deps = tuple(i for i, c in enumerate(contingents) if n in c.depend_on)
+        dependents.append(deps)
+        cut.append(tuple(sorted({contingents[i].flies_from for i in deps})))
+        bases = {contingents[i].base for i in deps} | {contingents[i].flies_from for i in deps}
+        exposed.append(tuple(sorted(bases)))
+    return Enablers(
+        capacity_without_enablers=float(table.get("capacity_without_enablers", Decimal("0.5"))),
+        exposure_without_enablers=float(table.get("exposure_without_enablers", Decimal("1.5"))),
+        nations=tuple(nations),
+        members=tuple(members),
+        dependents=tuple(dependents),
+        cut_airfields=tuple(cut),
+        exposed_bases=tuple(exposed),
+    )
+
+
+def _priority(
+    problems: Problems, spec: Any, contingents: list[Contingent], enablers: Enablers, enablers_last: bool
+) -> list[int]:
+    """Contingent indices in airfield allocation order, highest priority first."""
+    if spec == "troops_ascending":
+        is_enabler = [c.nation in enablers.nations for c in contingents]
+        return sorted(
+            range(len(contingents)),
+            key=lambda i: ((is_enabler[i] if enablers_last else not is_enabler[i]), contingents[i].troops, i),
+        )
+    ids = [c.id for c in contingents]
+    if not rules.priority_names_every_contingent(problems, spec, ids):
+        return list(range(len(contingents)))
+    return [ids.index(x) for x in spec]
+
+
+# -- conditions and threat ------------------------------------------------------------------------
+
+
+def _threat_bounds(
+    problems: Problems,
+    clean: dict,
+    horizon: int,
+    deadline_day: int | None,
+    bases: list[Base],
+    contingents: list[Contingent],
+    total: int,
+) -> None:
+    """The attack-mean rules, at the largest rate the scenario can reach."""
+    threat = clean["threat"]
+    exposure = clean["enablers"].get("exposure_without_enablers", Decimal("1.5"))
+    rate, rate_key = rules.peak_attack_rate(threat, clean["conditions"], deadline_day, horizon)
+    worst = rules.worst_attack_mean(rate, bases, contingents, exposure, total)
+    rules.attack_mean_bounded(problems, rate_key, worst)
+    rules.casualty_mean_bounded(problems, threat["casualties_per_attack"], worst)
+
+
+def _conditions(cond: dict) -> Conditions:
+    return Conditions(
+        initial=float(cond["initial"]),
+        target=float(cond["target"]),
+        reversion=float(cond["reversion"]),
+        volatility=float(cond["volatility"]),
+        threshold=float(cond["threshold"]),
+        hold_days=cond["hold_days"],
+    )
+
+
+def _threat(thr: dict) -> Threat:
+    return Threat(
+        attack_rate_before=float(thr["attack_rate_before"]),
+        attack_rate_after=float(thr["attack_rate_after"]),
+        escalation_per_week=float(thr["escalation_per_week"]),
+        violence_coupling=float(thr["violence_coupling"]),
+        casualties_per_attack=float(thr["casualties_per_attack"]),
+        p_airfield_hit=float(thr["p_airfield_hit"]),
+        closure_days=thr["closure_days"],
+    )
