@@ -13,15 +13,27 @@ import signal
 import subprocess
 import sys
 
-import pytest
-
 import drawdown
+import pytest
 from batch_helpers import RUN_ARRAYS, RUN_TEXT, assert_same_files, cli_process, fails, invoke
+from drawdown.batch import (
+    MANIFEST,
+    DaskExecutor,
+    InProcess,
+    ProcessPool,
+    RunBatch,
+    Shard,
+    make_executor,
+    make_units,
+    merge_dir,
+    merge_results,
+    read_record,
+    run_batch,
+    summarize,
+    write_record,
+)
 from drawdown.errors import DrawdownError, ResultError
-from drawdown.batch import DaskExecutor, InProcess, ProcessPool, make_executor, make_units, merge_results
-from drawdown.batch import MANIFEST, RunBatch, Shard, merge_dir, read_record, run_batch, write_record
 from drawdown.results import Summary
-from drawdown.batch import summarize
 
 SCENARIO = "doha-2021-05-01"
 REPS, BLOCK, SEED = 400, 100, 5
@@ -205,6 +217,7 @@ def test_resume_refuses_another_run(scenario, tmp_path):
     out = tmp_path / "run"
     run_batch(scenario, SEED, reps=200, block_size=BLOCK, out_dir=out, plots=False)
     r = fails(*ARGS, "--out", out)  # not without --resume
+    # The library says resume=True (tests/test_fold.py); the command line says its flag.
     assert "already holds a run" in r.stderr and "--resume" in r.stderr
     r = fails("run", SCENARIO, "--reps", 200, "--block-size", BLOCK, "--seed", SEED + 1, "--out", out, "--resume")
     assert "seed: 5 recorded, 6 asked for" in r.stderr
@@ -302,7 +315,7 @@ def test_merge_refuses_missing_duplicate_and_unfinished_shards(sharded, tmp_path
     (sdir / "shard-1-of-4.json").unlink()
     rec = read_record(sdir / "shard-0004-of-0004.json")
     write_record(sdir / "shard-0004-of-0004.json", {**rec, "complete": False})
-    _merge_fails(out, "shard 4/4 is not finished", "--shard 4/4 --resume")
+    _merge_fails(out, "shard 4/4 is not finished", "--shard 4/4 --resume")  # the library: shard='4/4', resume=True
     write_record(sdir / "shard-0004-of-0004.json", rec)
     other = read_record(sdir / "shard-0001-of-0004.json")
     write_record(sdir / "shard-0001-of-0005.json", {**other, "shard": {"index": 1, "count": 5}})
@@ -329,7 +342,7 @@ def test_merge_refuses_shards_of_other_versions_or_runs(sharded, tmp_path):
 def test_shards_and_unsharded_runs_do_not_mix(sharded, tmp_path, scenario):
     out, _ = _broken(sharded, tmp_path)
     r = fails(*ARGS, "--out", out)
-    assert "holds shards" in r.stderr and "drawdown merge" in r.stderr
+    assert "holds shards" in r.stderr and "drawdown merge" in r.stderr  # the library: merge_dir(...)
     r = fails(*ARGS, "--out", out, "--shard", "2/4")  # the shard is done: only with --resume
     assert "already holds a run" in r.stderr
     r = invoke(*ARGS, "--out", out, "--shard", "2/4", "--resume")
@@ -413,7 +426,7 @@ def test_dask_local_listens_on_loopback_only_and_is_closed_after_an_error(scenar
             workers = [psutil.Process(p) for p in ex.worker_pids().values()]
             listening = [c.laddr for p in procs for c in p.net_connections("tcp") if c.status == psutil.CONN_LISTEN]
             assert listening and all(a.ip == "127.0.0.1" for a in listening), listening
-            1 / 0
+            raise ZeroDivisionError("an error while the cluster runs")
     assert ex.client is None and ex.cluster is None
     _, alive = psutil.wait_procs(workers, timeout=30)
     assert not alive

@@ -42,13 +42,18 @@ from .rundir import (
                         RunBatch,
                         RunResult,
                         Shard,
+                        check_environment,
                         check_out_dir,
+                        clean_temporaries,
+                        environment_mismatch,
                         file_sha256,
                         read_record,
                         read_shard_records,
                         recorded_run,
                         run_batch,
+                        shard_kinds,
                         write_record,
+                        write_results,
 )
 from .sweep import (
                         DESIGNS,
@@ -72,11 +77,12 @@ from .sweep import (
 )
 
 __all__ = ["BLOCKS_DIR", "CLUSTER_HINT", "DEFAULT_MAX_REPS", "DEFAULT_REPS", "DEFAULT_SIMPY_REPS", "DESIGNS",
-           "MANIFEST", "MAX_UNIT_BLOCKS", "RESULT_COLUMNS", "SHARDS_DIR", "SWEEP_DESIGN_STREAM", "DaskExecutor",
-           "Executor", "Factor", "InProcess", "ProcessPool", "RunBatch", "RunResult", "Shard", "SweepBatch",
-           "SweepPoint", "SweepResult", "SweepSpec", "Unit", "UnitResult", "check_out_dir", "compare",
-           "default_reps", "design_points", "file_sha256", "find_spec", "fold_chunks", "import_distributed",
-           "load_spec", "make_executor", "make_units", "merge_dir", "merge_results", "merge_sweep", "outcome_rows",
-           "parse_spec", "plan_points", "read_record", "read_results", "read_shard_records", "recorded_run",
-           "results_table", "run_batch", "run_sweep", "run_to_precision", "run_unit", "shipped_specs", "summarize",
-           "unit_blocks_for", "without_daily", "write_record"]
+           "DaskExecutor", "Executor", "Factor", "InProcess", "MANIFEST", "MAX_UNIT_BLOCKS", "ProcessPool",
+           "RESULT_COLUMNS", "RunBatch", "RunResult", "SHARDS_DIR", "SWEEP_DESIGN_STREAM", "Shard", "SweepBatch",
+           "SweepPoint", "SweepResult", "SweepSpec", "Unit", "UnitResult", "check_environment", "check_out_dir",
+           "clean_temporaries", "compare", "default_reps", "design_points", "environment_mismatch", "file_sha256",
+           "find_spec", "fold_chunks", "import_distributed", "load_spec", "make_executor", "make_units", "merge_dir",
+           "merge_results", "merge_sweep", "outcome_rows", "parse_spec", "plan_points", "read_record", "read_results",
+           "read_shard_records", "recorded_run", "results_table", "run_batch", "run_sweep", "run_to_precision",
+           "run_unit", "shard_kinds", "shipped_specs", "summarize", "unit_blocks_for", "without_daily", "write_record",
+           "write_results"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from ..draws import BLOCK_SIZE, blocks_for
-from ..engines import DEFAULT_CHUNK_BLOCKS
+from ..engines import DEFAULT_CHUNK_BLOCKS, Outcomes
 from ..results import (
     Comparison,
     PairedSums,
@@ -14,13 +16,14 @@ from ..results import (
     headline_indicator,
     probability_name,
 )
-from .fold import fold_chunks
+from ..scenario import Scenario
+from .fold import Blocks, Progress, fold_chunks
 
 __all__ = ["compare"]
 
 
-def compare(scenarios, reps: int, seed: int, *, engine: str = "numpy", block_size: int = BLOCK_SIZE,
-            group_blocks: int | None = None, progress=None) -> Comparison:
+def compare(scenarios: Iterable[Scenario], reps: int, seed: int, *, engine: str = "numpy",
+            block_size: int = BLOCK_SIZE, group_blocks: int | None = None, progress: Progress = None) -> Comparison:
     """Run ``scenarios`` over the same blocks with the same seed and compare them.
 
     Blocks run in groups; each group runs every scenario, summarises it and adds the
@@ -33,6 +36,7 @@ def compare(scenarios, reps: int, seed: int, *, engine: str = "numpy", block_siz
     reps : int
     seed : int
     engine : {"numpy", "simpy"}
+    block_size : int, optional
     group_blocks : int, optional
         Blocks per group (memory only; never changes the result).
     progress : callable, optional
@@ -43,9 +47,15 @@ def compare(scenarios, reps: int, seed: int, *, engine: str = "numpy", block_siz
     -------
     Comparison
 
+    Raises
+    ------
+    ValueError
+        Without scenarios or replications.
+
     Examples
     --------
     >>> import drawdown
+    >>> from drawdown.batch import compare
     >>> a, b = drawdown.load("doha-2021-05-01"), drawdown.load("announced-2021-09-11")
     >>> c = compare([a, b], 500, seed=1)
     >>> d = c.difference(1, "withdrawal_days")  # order to last out: the same draws
@@ -60,32 +70,44 @@ def compare(scenarios, reps: int, seed: int, *, engine: str = "numpy", block_siz
         raise ValueError("nothing to run: no replications")
     probability = probability_name(scenarios)
     g = int(group_blocks or DEFAULT_CHUNK_BLOCKS)
-    totals: list[Summary | None] = [None for _ in scenarios]
+    totals: list[Summary] = []
     pairs = [PairedSums(scenarios[0].horizon_days, s.horizon_days) for s in scenarios[1:]]
     durations = [[0, 0, 0] for _ in scenarios]
     for i in range(0, len(blocks), g):
         group = blocks[i : i + g]
-        values = []
-        for k, s in enumerate(scenarios):
-            chunks: list[dict] = []
-
-            def keep(chunk, out, chunks=chunks):
-                chunks.append(_paired_values(out, probability))
-
-            part = fold_chunks(s, group, seed, engine=engine, block_size=block_size, chunk_blocks=g,
-                               progress=progress, on_daily_outcomes=keep)
-            totals[k] = part if totals[k] is None else Summary.merge_all([totals[k], part])
-            values.append({key: np.concatenate([c[key] for c in chunks]) for key in chunks[0]})
-        for pair, other in zip(pairs, values[1:]):
+        parts, values = [], []
+        for s in scenarios:
+            part, v = _run_group(s, group, seed, probability, engine=engine, block_size=block_size,
+                                 chunk_blocks=g, progress=progress)
+            parts.append(part)
+            values.append(v)
+        totals = parts if not totals else [Summary.merge_all([t, p]) for t, p in zip(totals, parts, strict=True)]
+        for pair, other in zip(pairs, values[1:], strict=True):
             pair.add(values[0], other)
-        for acc, v in zip(durations, values):
+        for acc, v in zip(durations, values, strict=True):
             d = v["duration"][v["duration"] >= 0]
             for j, x in enumerate((len(d), *exact_sums(d))):
                 acc[j] += x
+        del parts, values  # not held while the next group runs
     return Comparison(scenarios, totals, pairs, probability, durations)
 
 
-def _paired_values(out, probability: str) -> dict:
+def _run_group(scenario: Scenario, group: Blocks, seed: int, probability: str, *, engine: str, block_size: int,
+               chunk_blocks: int, progress: Progress) -> tuple[Summary, dict[str, np.ndarray]]:
+    """One scenario over one group of blocks: its summary and what the paired differences need."""
+    chunks: list[dict[str, np.ndarray]] = []
+
+    def keep(chunk: Blocks, out: Outcomes) -> None:
+        chunks.append(_paired_values(out, probability))
+
+    part = fold_chunks(scenario, group, seed, engine=engine, block_size=block_size, chunk_blocks=chunk_blocks,
+                       progress=progress, on_daily_outcomes=keep)
+    if len(chunks) == 1:
+        return part, chunks[0]
+    return part, {key: np.concatenate([c[key] for c in chunks]) for key in chunks[0]}
+
+
+def _paired_values(out: Outcomes, probability: str) -> dict[str, np.ndarray]:
     """What the paired differences need of one chunk's outcomes."""
     duration = np.where((out.final_exit_day >= 0) & (out.decision_day >= 0),
                         out.final_exit_day.astype(np.int64) - out.decision_day, -1)

@@ -26,6 +26,7 @@ result)`` pairs as units finish; use them as context managers so they clean up):
 Example
 -------
 >>> import drawdown
+>>> from drawdown.batch import InProcess, make_units, merge_results, summarize
 >>> from drawdown.draws import blocks_for
 >>> s = drawdown.load("doha-2021-05-01")
 >>> units = make_units(s, 1, blocks_for(300, 100), block_size=100, unit_blocks=2)
@@ -33,7 +34,6 @@ Example
 [((0, 100), (1, 100)), ((2, 100),)]
 >>> with InProcess() as ex:
 ...     merged = merge_results(r for _, r in ex.run(units))
->>> from drawdown.batch import summarize
 >>> merged == summarize(s, 300, seed=1, block_size=100)
 True
 """
@@ -43,13 +43,17 @@ from __future__ import annotations
 import math
 import os
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
 
 from ..draws import BLOCK_SIZE
 from ..engines import Outcomes
 from ..errors import DrawdownError
 from ..results import Summary
-from .fold import fold_chunks
+from ..scenario import Scenario
+from .fold import Progress, fold_chunks
 
 __all__ = [
     "Unit",
@@ -71,6 +75,9 @@ CLUSTER_HINT = "pip install 'drawdown[cluster]'"
 #: Most blocks in one unit of work (the numpy engine runs them as one vectorised chunk,
 #: so this is its chunk size, :data:`drawdown.engines.DEFAULT_CHUNK_BLOCKS`).
 MAX_UNIT_BLOCKS = 32
+#: What a message about lost work says to do (``RunBatch(..., resume=True)``; the command
+#: line's ``--resume``).
+_RESUME_HINT = "finished units are kept in a run directory: resume=True runs only the others"
 
 
 # -- the unit of work ------------------------------------------------------------------------
@@ -91,17 +98,25 @@ class Unit:
         Also return the per-replication outcomes (without per-day arrays).
     label : str
         What messages call the unit (``"blocks 0-7"``, ``"point 3"``).
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import Unit
+    >>> u = Unit(drawdown.load("doha-2021-05-01"), 1, ((0, 100), (1, 50)), block_size=100)
+    >>> u.label, u.reps
+    ('blocks 0-1', 150)
     """
 
-    scenario: object
+    scenario: Scenario
     seed: int
-    blocks: tuple
+    blocks: tuple[tuple[int, int], ...]
     engine: str = "numpy"
     block_size: int = BLOCK_SIZE
     keep_outcomes: bool = False
     label: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "blocks", tuple((int(b), int(r)) for b, r in self.blocks))
         object.__setattr__(self, "seed", int(self.seed))
         object.__setattr__(self, "block_size", int(self.block_size))
@@ -112,21 +127,35 @@ class Unit:
 
     @property
     def reps(self) -> int:
+        """Replications of the unit (the rows of its blocks)."""
         return sum(r for _, r in self.blocks)
 
 
 @dataclass
 class UnitResult:
-    """What a unit gives: its summary and, when asked for, its outcomes."""
+    """What a unit gives: its summary and, when asked for, its outcomes.
 
-    summary: object
-    outcomes: object = None
-    pid: int = field(default=0, compare=False)  # the process that ran it (for tests and messages)
+    Attributes
+    ----------
+    summary : Summary
+        Of the unit's blocks, with per-day data.
+    outcomes : Outcomes or None
+        With ``Unit.keep_outcomes``: per replication, without the per-day arrays.
+    pid : int
+        The process that ran it (for tests and messages; not compared).
+    """
+
+    summary: Summary
+    outcomes: Outcomes | None = None
+    pid: int = field(default=0, compare=False)
 
 
-def blocks_label(blocks) -> str:
+def blocks_label(blocks: Iterable[tuple[int, int]]) -> str:
     """``"block 3"`` or ``"blocks 0-7"``.
 
+    Examples
+    --------
+    >>> from drawdown.batch.executors import blocks_label
     >>> blocks_label([(0, 10), (1, 10)]), blocks_label([(4, 5)])
     ('blocks 0-1', 'block 4')
     """
@@ -136,8 +165,11 @@ def blocks_label(blocks) -> str:
     return f"blocks {blocks[0][0]}-{blocks[-1][0]}"
 
 
-def run_unit(unit: Unit, progress=None) -> UnitResult:
+def run_unit(unit: Unit, progress: Progress = None) -> UnitResult:
     """Run one unit of work: a pure function of ``unit``.
+
+    The unit's blocks run as one chunk of the numpy engine (one block at a time with
+    SimPy), through :func:`drawdown.batch.fold_chunks`.
 
     Parameters
     ----------
@@ -150,14 +182,22 @@ def run_unit(unit: Unit, progress=None) -> UnitResult:
     UnitResult
         The summary of ``unit.blocks`` (with per-day data) and, with
         ``unit.keep_outcomes``, their outcomes without per-day arrays.
-    """
 
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import Unit, run_unit
+    >>> s = drawdown.load("doha-2021-05-01")
+    >>> r = run_unit(Unit(s, 1, ((0, 100), (1, 100)), block_size=100, keep_outcomes=True))
+    >>> r.summary.n, len(r.outcomes), r.outcomes.troops_in_country is None
+    (200, 200, True)
+    """
     kept: list[Outcomes] = []
     total = fold_chunks(unit.scenario, unit.blocks, unit.seed, engine=unit.engine, block_size=unit.block_size,
                         chunk_blocks=max(len(unit.blocks), 1), progress=progress,
                         on_outcomes=(lambda chunk, out: kept.append(out)) if unit.keep_outcomes else None)
     outcomes = None
-    if unit.keep_outcomes:
+    if unit.keep_outcomes:  # one chunk with numpy; one a block with SimPy
         outcomes = kept[0] if len(kept) == 1 else Outcomes.concatenate(kept)
     return UnitResult(total, outcomes, os.getpid())
 
@@ -166,24 +206,69 @@ def unit_blocks_for(n_blocks: int, parallelism: int = 1) -> int:
     """Blocks per unit: at most :data:`MAX_UNIT_BLOCKS`, and small enough to give
     every worker about two units.
 
+    Examples
+    --------
+    >>> from drawdown.batch import unit_blocks_for
     >>> unit_blocks_for(1000), unit_blocks_for(100), unit_blocks_for(10, 2), unit_blocks_for(3, 4)
     (32, 32, 3, 1)
     """
     return max(1, min(MAX_UNIT_BLOCKS, math.ceil(n_blocks / (2 * max(1, parallelism)))))
 
 
-def make_units(scenario, seed: int, blocks, *, engine: str = "numpy", block_size: int = BLOCK_SIZE,
-               unit_blocks: int = MAX_UNIT_BLOCKS, keep_outcomes: bool = False) -> list[Unit]:
-    """Split ``blocks`` into units of at most ``unit_blocks`` consecutive blocks."""
+def make_units(scenario: Scenario, seed: int, blocks: Iterable[tuple[int, int]], *, engine: str = "numpy",
+               block_size: int = BLOCK_SIZE, unit_blocks: int = MAX_UNIT_BLOCKS,
+               keep_outcomes: bool = False) -> list[Unit]:
+    """Split ``blocks`` into units of at most ``unit_blocks`` consecutive blocks.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    seed : int
+    blocks : iterable of (int, int)
+        ``(block, rows)`` pairs, in block order.
+    engine, block_size, keep_outcomes
+        As :class:`Unit`.
+    unit_blocks : int, optional
+        Blocks per unit (the last may have fewer).
+
+    Returns
+    -------
+    list of Unit
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import make_units
+    >>> units = make_units(drawdown.load("doha-2021-05-01"), 1, [(0, 10), (1, 10), (2, 5)], unit_blocks=2)
+    >>> [u.label for u in units]
+    ['blocks 0-1', 'block 2']
+    """
     blocks = [(int(b), int(r)) for b, r in blocks]
     n = max(1, int(unit_blocks))
     return [Unit(scenario, seed, tuple(blocks[k:k + n]), engine=engine, block_size=block_size,
                  keep_outcomes=keep_outcomes) for k in range(0, len(blocks), n)]
 
 
-def merge_results(results):
-    """Merge the summaries of unit results (in block order, whatever order they come in)."""
+def merge_results(results: Iterable[UnitResult]) -> Summary:
+    """Merge the summaries of unit results (in block order, whatever order they come in).
 
+    Parameters
+    ----------
+    results : iterable of UnitResult
+
+    Returns
+    -------
+    Summary
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import make_units, merge_results, run_unit, summarize
+    >>> s = drawdown.load("doha-2021-05-01")
+    >>> units = make_units(s, 2, [(0, 50), (1, 50)], block_size=50, unit_blocks=1)
+    >>> merge_results(run_unit(u) for u in reversed(units)) == summarize(s, 100, seed=2, block_size=50)
+    True
+    """
     return Summary.merge_all(r.summary for r in results)
 
 
@@ -197,26 +282,47 @@ class Executor:
         How messages name it (``"in-process"``, ``"2 worker processes"``, ...).
     parallelism : int
         How many units it runs at once (for sizing units).
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import InProcess, make_units
+    >>> units = make_units(drawdown.load("doha-2021-05-01"), 1, [(0, 20), (1, 20)], block_size=20, unit_blocks=1)
+    >>> with InProcess() as ex:
+    ...     [(i, r.summary.blocks) for i, r in ex.run(units)]
+    [(0, ((0, 20),)), (1, ((1, 20),))]
     """
 
     name = "executor"
     parallelism = 1
 
-    def run(self, units, *, progress=None):
+    def run(self, units: Iterable[Unit], *, progress: Progress = None) -> Iterator[tuple[int, UnitResult]]:
         """Run ``units``; yield ``(index, UnitResult)`` as each finishes.
 
-        ``progress``, if given, is called with the replications finished. Closing the
-        generator early cancels the units not yet started.
+        Parameters
+        ----------
+        units : iterable of Unit
+        progress : callable, optional
+            Called with the replications finished.
+
+        Yields
+        ------
+        index : int
+            The unit's position in ``units``.
+        result : UnitResult
+
+        Closing the generator early cancels the units not yet started. A result is
+        the caller's: the executor keeps no reference to it once yielded.
         """
         raise NotImplementedError
 
     def close(self) -> None:
         """Release what the executor started (processes, a local cluster)."""
 
-    def __enter__(self):
+    def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -224,28 +330,37 @@ class Executor:
 
 
 class InProcess(Executor):
-    """Run units one after the other in the calling process."""
+    """Run units one after the other in the calling process.
+
+    Examples
+    --------
+    >>> from drawdown.batch import InProcess
+    >>> InProcess().name, InProcess().parallelism
+    ('in-process', 1)
+    """
 
     name = "in-process"
 
-    def run(self, units, *, progress=None):
+    def run(self, units: Iterable[Unit], *, progress: Progress = None) -> Iterator[tuple[int, UnitResult]]:
+        """Run ``units`` here, in order (see :meth:`Executor.run`)."""
         for i, unit in enumerate(units):
             yield i, run_unit(unit, progress)
 
 
-def _ignore_sigint():  # pool workers leave Ctrl-C to the process that owns the run
+def _ignore_sigint() -> None:  # pool workers leave Ctrl-C to the process that owns the run
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _mp_context():
+def _mp_context() -> Any:
     import multiprocessing as mp
 
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["numpy", "scipy.special", "drawdown.results.summary", "drawdown.engines.numpy_engine"])
+        ctx.set_forkserver_preload(["numpy", "scipy.special", "drawdown.results.summary",
+                                    "drawdown.engines.numpy_engine"])
     return ctx
 
 
@@ -255,25 +370,27 @@ class _DeferredInterrupt:
     an interrupt at the wrong moment leaves held (and the pool's shutdown hanging).
     Only in the main thread, and only over Python's default SIGINT handler."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         import signal
         import threading
 
         self.hit = False
-        self.previous = None
+        self.previous: Any = None
         if threading.current_thread() is threading.main_thread() and \
                 signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             self.previous = signal.signal(signal.SIGINT, self._note)
 
-    def _note(self, signum, frame):
+    def _note(self, signum: int, frame: FrameType | None) -> None:
         self.hit = True
 
-    def check(self):
+    def check(self) -> None:
+        """Raise the KeyboardInterrupt noted since the last check, if any."""
         if self.hit:
             self.hit = False
             raise KeyboardInterrupt
 
-    def restore(self):
+    def restore(self) -> None:
+        """Put back the SIGINT handler this replaced."""
         import signal
 
         if self.previous is not None:
@@ -286,23 +403,48 @@ class ProcessPool(Executor):
 
     Started with ``forkserver`` where available, else ``spawn``. A worker that dies
     (killed, out of memory) stops the run with a :class:`DrawdownError`; a run
-    directory keeps every unit finished before, for ``--resume``.
+    directory keeps every unit finished before, for ``resume=True``.
+
+    Parameters
+    ----------
+    workers : int
+        Processes, at least 1.
+
+    Raises
+    ------
+    DrawdownError
+        When ``workers`` is less than 1.
+
+    Examples
+    --------
+    >>> from drawdown.batch import ProcessPool
+    >>> with ProcessPool(2) as pool:
+    ...     pool.name, pool.parallelism
+    ('2 worker processes', 2)
+    >>> ProcessPool(0)
+    Traceback (most recent call last):
+    ...
+    drawdown.errors.DrawdownError: workers must be at least 1, got 0
     """
 
     def __init__(self, workers: int):
         from concurrent.futures import ProcessPoolExecutor
 
+        self._pool: ProcessPoolExecutor | None = None
         workers = int(workers)
         if workers < 1:
-            raise DrawdownError(f"--workers must be at least 1, got {workers}")
+            raise DrawdownError(f"workers must be at least 1, got {workers}")
         self.parallelism = workers
         self.name = f"{workers} worker process{'es' if workers != 1 else ''}"
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_ignore_sigint)
 
-    def run(self, units, *, progress=None):
+    def run(self, units: Iterable[Unit], *, progress: Progress = None) -> Iterator[tuple[int, UnitResult]]:
+        """Submit every unit to the pool; yield results in the order they finish (see :meth:`Executor.run`)."""
         from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
+        if self._pool is None:
+            raise DrawdownError("the process pool is closed")
         units = list(units)
         pending = {self._pool.submit(run_unit, u): i for i, u in enumerate(units)}
         interrupted = _DeferredInterrupt()
@@ -310,17 +452,21 @@ class ProcessPool(Executor):
             while pending:
                 done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
                 interrupted.check()
-                for f in sorted(done, key=lambda f: pending[f]):
-                    i = pending.pop(f)
+                ready = sorted(done, key=pending.__getitem__)
+                del done
+                while ready:
+                    future = ready.pop(0)
+                    i = pending.pop(future)
                     try:
-                        result = f.result()
+                        result = future.result()
                     except BrokenProcessPool as e:
-                        raise DrawdownError(f"a worker process died while running {units[i].label} "
-                                            f"({e}); finished units are kept in a run directory: "
-                                            "run again with --resume") from e
+                        raise DrawdownError(f"a worker process died while running {units[i].label} ({e}); "
+                                            f"{_RESUME_HINT}") from e
+                    del future  # it holds the result too
                     if progress is not None:
                         progress(units[i].reps)
                     yield i, result
+                    del result  # the caller's now: not held while the next unit runs
                     interrupted.check()
         finally:
             interrupted.restore()
@@ -328,16 +474,18 @@ class ProcessPool(Executor):
                 f.cancel()
 
     def close(self) -> None:
-        pool, self._pool = getattr(self, "_pool", None), None
+        """Stop the workers (running units are abandoned) and wait for them to exit."""
+        pool, self._pool = self._pool, None
         if pool is None:
             return
         pool.shutdown(wait=False, cancel_futures=True)
-        for p in list((getattr(pool, "_processes", None) or {}).values()):  # do not wait for running units
+        processes = getattr(pool, "_processes", None) or {}
+        for p in list(processes.values()):  # do not wait for running units
             try:
                 p.terminate()
             except Exception:
                 pass
-        for p in list((getattr(pool, "_processes", None) or {}).values()):
+        for p in list(processes.values()):
             try:
                 p.join(timeout=10)
             except Exception:
@@ -345,13 +493,35 @@ class ProcessPool(Executor):
         pool.shutdown(wait=True)
 
 
-def import_distributed():
-    """``distributed``, or a :class:`DrawdownError` saying how to install it."""
+def import_distributed() -> Any:
+    """``distributed``, or a :class:`DrawdownError` saying how to install it.
+
+    Returns
+    -------
+    module
+        :mod:`distributed`.
+
+    Raises
+    ------
+    DrawdownError
+        When Dask's distributed scheduler is not installed; the message ends with
+        :data:`CLUSTER_HINT`.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import import_distributed
+    >>> try:
+    ...     import_distributed().Client is not None
+    ... except drawdown.DrawdownError as e:
+    ...     str(e).endswith("pip install 'drawdown[cluster]'")
+    True
+    """
     try:
         import distributed
     except ImportError as e:
-        raise DrawdownError(f"the Dask options (--scheduler, --dask-local) need Dask's distributed scheduler, "
-                            f"which is not installed: {CLUSTER_HINT}") from e
+        raise DrawdownError(f"the Dask executor needs Dask's distributed scheduler, which is not installed: "
+                            f"{CLUSTER_HINT}") from e
     return distributed
 
 
@@ -371,35 +541,36 @@ class DaskExecutor(Executor):
     timeout : float
         Seconds to wait for the scheduler.
 
+    Raises
+    ------
+    ValueError
+        Unless exactly one of ``address`` and ``local_workers`` is given.
+    DrawdownError
+        When Dask is not installed (:func:`import_distributed`), ``local_workers`` is
+        less than 1, or the scheduler cannot be reached.
+
     Each unit is one task, a pure function of its arguments: when a worker dies, the
     scheduler runs its tasks again elsewhere (up to Dask's
     ``distributed.scheduler.allowed-failures`` times per task).
+
+    Examples
+    --------
+    >>> from drawdown.batch import DaskExecutor
+    >>> DaskExecutor()
+    Traceback (most recent call last):
+    ...
+    ValueError: give address or local_workers, not both or neither
     """
 
     def __init__(self, address: str | None = None, local_workers: int | None = None, *, timeout: float = 30):
         if (address is None) == (local_workers is None):
             raise ValueError("give address or local_workers, not both or neither")
         distributed = import_distributed()
-        self.cluster = None
-        self.client = None
+        self.cluster: Any = None
+        self.client: Any = None
         try:
-            if address is None:
-                import logging
-
-                n = int(local_workers)
-                if n < 1:
-                    raise DrawdownError(f"--dask-local must be at least 1, got {n}")
-                import warnings
-
-                with warnings.catch_warnings():
-                    # With no dashboard the scheduler still serves its small HTTP API on the
-                    # loopback address; when port 8787 is taken it says so and takes another.
-                    warnings.filterwarnings("ignore", message="Port 8787 is already in use")
-                    self.cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                                            host="127.0.0.1", dashboard_address=None,
-                                                            silence_logs=logging.ERROR)
-                self.client = distributed.Client(self.cluster, timeout=timeout)
-                self.name = f"local Dask cluster of {n} worker{'s' if n != 1 else ''}"
+            if local_workers is not None:
+                self._start_local(distributed, int(local_workers), timeout)
             else:
                 try:
                     self.client = distributed.Client(address, timeout=timeout)
@@ -411,15 +582,49 @@ class DaskExecutor(Executor):
             raise
         self.parallelism = max(1, sum(self.client.nthreads().values()))
 
-    def worker_pids(self) -> dict:
-        """``{worker address: pid}`` of the workers now connected."""
-        return self.client.run(os.getpid)
+    def _start_local(self, distributed: Any, n: int, timeout: float) -> None:
+        import logging
+        import warnings
 
-    def run(self, units, *, progress=None):
+        if n < 1:
+            raise DrawdownError(f"local_workers must be at least 1, got {n}")
+        with warnings.catch_warnings():
+            # With no dashboard the scheduler still serves its small HTTP API on the
+            # loopback address; when port 8787 is taken it says so and takes another.
+            warnings.filterwarnings("ignore", message="Port 8787 is already in use")
+            self.cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                                    host="127.0.0.1", dashboard_address=None,
+                                                    silence_logs=logging.ERROR)
+        self.client = distributed.Client(self.cluster, timeout=timeout)
+        self.name = f"local Dask cluster of {n} worker{'s' if n != 1 else ''}"
+
+    def _client(self) -> Any:
+        if self.client is None:
+            raise DrawdownError("the Dask executor is closed")
+        return self.client
+
+    def worker_pids(self) -> dict[str, int]:
+        """``{worker address: pid}`` of the workers now connected.
+
+        Returns
+        -------
+        dict of str to int
+        """
+        return self._client().run(os.getpid)
+
+    def run(self, units: Iterable[Unit], *, progress: Progress = None) -> Iterator[tuple[int, UnitResult]]:
+        """Submit every unit as a task; yield results as they finish (see :meth:`Executor.run`).
+
+        Raises
+        ------
+        DrawdownError
+            When workers keep dying on a unit (Dask's ``KilledWorker``) or the cluster is lost.
+        """
         distributed = import_distributed()
+        client = self._client()
         units = list(units)
         tag = uuid.uuid4().hex[:12]
-        futures = [self.client.submit(run_unit, u, key=f"drawdown-unit-{tag}-{i}", pure=False)
+        futures = [client.submit(run_unit, u, key=f"drawdown-unit-{tag}-{i}", pure=False)
                    for i, u in enumerate(units)]
         index = {f.key: i for i, f in enumerate(futures)}
         try:
@@ -429,13 +634,14 @@ class DaskExecutor(Executor):
                     result = f.result()
                 except distributed.KilledWorker as e:
                     raise DrawdownError(f"Dask workers kept dying while running {units[i].label} ({e}); "
-                                        "finished units are kept in a run directory: run again with --resume") from e
+                                        f"{_RESUME_HINT}") from e
                 except (OSError, distributed.client.FutureCancelledError) as e:  # lost the scheduler
                     raise DrawdownError(f"lost the Dask cluster while running {units[i].label}: {e}") from e
                 f.release()
                 if progress is not None:
                     progress(units[i].reps)
                 yield i, result
+                del result  # the caller's now
         finally:
             pending = [f for f in futures if not f.done()]
             if pending and self.client is not None and self.client.status == "running":
@@ -445,6 +651,7 @@ class DaskExecutor(Executor):
                     pass
 
     def close(self) -> None:
+        """Close the client and, for a local cluster, the cluster."""
         client, self.client = getattr(self, "client", None), None
         cluster, self.cluster = getattr(self, "cluster", None), None
         if client is not None:
@@ -461,10 +668,35 @@ def make_executor(*, workers: int | None = None, scheduler: str | None = None,
     """The executor the options ask for: at most one of ``workers``, ``scheduler``,
     ``dask_local``; none gives :class:`InProcess`.
 
+    Parameters
+    ----------
+    workers : int, optional
+        A :class:`ProcessPool` of this many processes.
+    scheduler : str, optional
+        A :class:`DaskExecutor` on the scheduler at this address.
+    dask_local : int, optional
+        A :class:`DaskExecutor` on a local cluster of this many workers.
+
+    Returns
+    -------
+    Executor
+
+    Raises
+    ------
+    DrawdownError
+        When more than one is given, or the executor cannot start.
+
+    Examples
+    --------
+    >>> from drawdown.batch import make_executor
     >>> make_executor().name
     'in-process'
+    >>> make_executor(workers=2, dask_local=2)
+    Traceback (most recent call last):
+    ...
+    drawdown.errors.DrawdownError: give at most one of workers, dask_local
     """
-    given = [k for k, v in (("--workers", workers), ("--scheduler", scheduler), ("--dask-local", dask_local))
+    given = [k for k, v in (("workers", workers), ("scheduler", scheduler), ("dask_local", dask_local))
              if v is not None]
     if len(given) > 1:
         raise DrawdownError(f"give at most one of {', '.join(given)}")

@@ -13,6 +13,8 @@ error of the headline probability is small enough (docs/design.md §3, §6).
 Example
 -------
 >>> import drawdown
+>>> from drawdown.batch import summarize
+>>> from drawdown.results import Summary
 >>> s = drawdown.load("doha-2021-05-01")
 >>> a = summarize(s, 200, seed=3, block_size=100, blocks=[(0, 100)])
 >>> b = summarize(s, 200, seed=3, block_size=100, blocks=[(1, 100)])
@@ -32,6 +34,7 @@ from dataclasses import replace
 from ..draws import BLOCK_SIZE, blocks_for
 from ..engines import DEFAULT_CHUNK_BLOCKS, Outcomes, check_engine, run_blocks
 from ..results import Summary, precision_se
+from ..scenario import Scenario
 
 __all__ = ["DEFAULT_MAX_REPS", "DEFAULT_REPS", "DEFAULT_SIMPY_REPS", "default_reps", "fold_chunks",
            "outcome_rows", "run_to_precision", "summarize", "without_daily"]
@@ -44,13 +47,29 @@ DEFAULT_SIMPY_REPS = 200
 #: Cap of ``--precision`` runs without ``--max-reps`` (200 blocks of :data:`drawdown.draws.BLOCK_SIZE`).
 DEFAULT_MAX_REPS = 200_000
 
+Blocks = list[tuple[int, int]]
+#: ``progress(reps)``: called with the replications finished since the last call.
 Progress = Callable[[int], object] | None
-OnOutcomes = Callable[[list[tuple[int, int]], Outcomes], object] | None
+#: ``on_outcomes(chunk, outcomes)``: sees each chunk's ``(block, rows)`` pairs and outcomes.
+OnOutcomes = Callable[[Blocks, Outcomes], object] | None
 
 
 def default_reps(engine: str = "numpy") -> int:
     """Replications for a stable answer in a few seconds with ``engine``.
 
+    Parameters
+    ----------
+    engine : {"numpy", "simpy"}, optional
+
+    Returns
+    -------
+    int
+        :data:`DEFAULT_SIMPY_REPS` for the SimPy engine, else :data:`DEFAULT_REPS`.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import default_reps
     >>> default_reps("numpy"), default_reps("simpy")
     (4000, 200)
     """
@@ -58,19 +77,67 @@ def default_reps(engine: str = "numpy") -> int:
 
 
 def outcome_rows(outcomes: Outcomes, start: int, stop: int) -> Outcomes:
-    """The replications ``start:stop`` of ``outcomes`` (views, per-day arrays included)."""
+    """The replications ``start:stop`` of ``outcomes`` (views, per-day arrays included).
+
+    Parameters
+    ----------
+    outcomes : Outcomes
+    start, stop : int
+        Row bounds, as a slice.
+
+    Returns
+    -------
+    Outcomes
+        Views of the arrays of ``outcomes``: no copy.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.engines import run_numpy
+    >>> out = run_numpy(drawdown.load("doha-2021-05-01"), 10, seed=1, record_daily=True)
+    >>> from drawdown.batch import outcome_rows
+    >>> part = outcome_rows(out, 2, 5)
+    >>> len(part), part.troops_in_country.shape[0]
+    (3, 3)
+    """
     return outcomes.rows(start, stop)
 
 
 def without_daily(outcomes: Outcomes) -> Outcomes:
-    """``outcomes`` without the per-day arrays (what ``replications.npz`` keeps)."""
+    """``outcomes`` without the per-day arrays (what ``replications.npz`` keeps).
+
+    The other arrays are shared, not copied; once the caller drops ``outcomes``, the
+    per-day arrays (most of a chunk's memory) are freed.
+
+    Parameters
+    ----------
+    outcomes : Outcomes
+
+    Returns
+    -------
+    Outcomes
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.engines import run_numpy
+    >>> out = run_numpy(drawdown.load("doha-2021-05-01"), 10, seed=1, record_daily=True)
+    >>> from drawdown.batch import without_daily
+    >>> kept = without_daily(out)
+    >>> kept.troops_in_country is None, kept.exit_day is out.exit_day
+    (True, True)
+    """
     return replace(outcomes, troops_in_country=None, retrograde_lifted_t=None)
 
 
-def fold_chunks(scenario, blocks: Iterable[tuple[int, int]], seed: int, *, engine: str = "numpy",
+def fold_chunks(scenario: Scenario, blocks: Iterable[tuple[int, int]], seed: int, *, engine: str = "numpy",
                 block_size: int = BLOCK_SIZE, chunk_blocks: int | None = None, progress: Progress = None,
                 on_outcomes: OnOutcomes = None, on_daily_outcomes: OnOutcomes = None) -> Summary:
     """Run ``blocks`` with one engine and fold every chunk into one :class:`Summary`.
+
+    Each chunk is summarised and merged into the running total as soon as the engine
+    yields it, then dropped: nothing of it is held while the next chunk runs, so
+    memory stays at one chunk (its per-day arrays) and two summaries.
 
     Parameters
     ----------
@@ -85,7 +152,7 @@ def fold_chunks(scenario, blocks: Iterable[tuple[int, int]], seed: int, *, engin
         Called with the number of replications finished since the last call.
     on_outcomes, on_daily_outcomes : callable, optional
         ``f(chunk, outcomes)`` for each chunk, in block order: without the per-day
-        arrays (for ``replications.npz``), or with them.
+        arrays (for ``replications.npz``), or with them. What they keep stays alive.
 
     Returns
     -------
@@ -96,12 +163,23 @@ def fold_chunks(scenario, blocks: Iterable[tuple[int, int]], seed: int, *, engin
     ------
     ValueError
         When there is nothing to run, or the engine is unknown.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import fold_chunks
+    >>> s = drawdown.load("doha-2021-05-01")
+    >>> seen = []
+    >>> total = fold_chunks(s, [(0, 100), (1, 100), (2, 50)], 1, block_size=100, chunk_blocks=2,
+    ...                     on_outcomes=lambda chunk, out: seen.append((chunk, len(out))))
+    >>> total.n, seen
+    (250, [([(0, 100), (1, 100)], 200), ([(2, 50)], 50)])
     """
     check_engine(engine)
     blocks = [(int(b), int(r)) for b, r in blocks]
     if not blocks:
         raise ValueError("nothing to run: no replications")
-    total = None
+    total: Summary | None = None
     for chunk, out in run_blocks(scenario, blocks, seed, engine=engine, block_size=block_size,
                                  chunk_blocks=chunk_blocks, progress=progress):
         part = Summary.from_outcomes(scenario, out, blocks=chunk, seed=seed, engine=engine, block_size=block_size)
@@ -111,12 +189,14 @@ def fold_chunks(scenario, blocks: Iterable[tuple[int, int]], seed: int, *, engin
         if on_outcomes is not None:
             on_outcomes(chunk, without_daily(out))
         del out, part  # not held while the next chunk runs
+    if total is None:  # run_blocks yields every block given
+        raise ValueError("nothing to run: no replications")
     return total
 
 
-def summarize(scenario, reps: int, seed: int, *, engine: str = "numpy", block_size: int = BLOCK_SIZE,
-              first_block: int = 0, blocks=None, chunk_blocks: int | None = None, progress: Progress = None,
-              on_outcomes: OnOutcomes = None) -> Summary:
+def summarize(scenario: Scenario, reps: int, seed: int, *, engine: str = "numpy", block_size: int = BLOCK_SIZE,
+              first_block: int = 0, blocks: Iterable[tuple[int, int]] | None = None, chunk_blocks: int | None = None,
+              progress: Progress = None, on_outcomes: OnOutcomes = None) -> Summary:
     """Run ``reps`` replications (blocks ``first_block, ...``) and summarise them chunk by chunk.
 
     Parameters
@@ -147,6 +227,7 @@ def summarize(scenario, reps: int, seed: int, *, engine: str = "numpy", block_si
     Examples
     --------
     >>> import drawdown
+    >>> from drawdown.batch import summarize
     >>> summarize(drawdown.load("doha-2021-05-01"), 2, seed=1, engine="simpy").n
     2
     """
@@ -177,7 +258,7 @@ def _next_batch(merged: Summary | None, precision: float, block_size: int) -> in
     return min(max(1, math.ceil(wanted / block_size)), DEFAULT_CHUNK_BLOCKS)
 
 
-def run_to_precision(scenario, seed: int, precision: float, *, engine: str = "numpy",
+def run_to_precision(scenario: Scenario, seed: int, precision: float, *, engine: str = "numpy",
                      max_blocks: int | None = None, max_reps: int | None = None, block_size: int = BLOCK_SIZE,
                      progress: Progress = None, on_outcomes: OnOutcomes = None) -> Summary:
     """Add blocks of replications, in block order, until :func:`~drawdown.results.precision_se`
@@ -213,6 +294,7 @@ def run_to_precision(scenario, seed: int, precision: float, *, engine: str = "nu
     Examples
     --------
     >>> import drawdown
+    >>> from drawdown.batch import run_to_precision
     >>> s = drawdown.load("announced-2021-09-11")  # out by its deadline in every replication
     >>> run_to_precision(s, 1, 0.01, block_size=500).n
     500
@@ -238,10 +320,14 @@ def run_to_precision(scenario, seed: int, precision: float, *, engine: str = "nu
             if done:
                 return merged
         i += len(todo)
+    if merged is None:  # the plan is never empty
+        raise ValueError("the cap allows no replications")
     return merged
 
 
-def _fold_blocks(scenario, chunk, out, merged, *, seed, engine, block_size, precision, progress, on_outcomes):
+def _fold_blocks(scenario: Scenario, chunk: Blocks, out: Outcomes, merged: Summary | None, *, seed: int,
+                 engine: str, block_size: int, precision: float, progress: Progress,
+                 on_outcomes: OnOutcomes) -> tuple[Summary, bool]:
     """Fold a chunk's blocks one at a time; stop at the first block that meets the precision."""
     row = 0
     for b, rows in chunk:
@@ -256,4 +342,6 @@ def _fold_blocks(scenario, chunk, out, merged, *, seed, engine, block_size, prec
             on_outcomes([(b, rows)], without_daily(part))
         if precision_se(merged) <= precision:
             return merged, True
+    if merged is None:
+        raise ValueError("a chunk without blocks")
     return merged, False

@@ -2,25 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from .rundir import merge_run_shards, shard_kinds
+from .rundir import StrPath, merge_run_shards, shard_kinds
 from .sweep import merge_sweep
 
 __all__ = ["merge_dir"]
 
 
-def merge_dir(directory, *, plots: bool = True, progress=None) -> tuple[str, object, list[Path]]:
+def merge_dir(directory: StrPath, *, plots: bool = True,
+              progress: Callable[[int], None] | None = None) -> tuple[str, Any, list[Path]]:
     """Join the shards in ``directory/shards`` into the results of an unsharded run.
 
-    Works for runs and sweeps (:func:`drawdown.batch.merge_sweep`). Returns ``(kind,
-    result, written)``: ``("run", Summary, paths)`` or ``("sweep", rows, paths)``.
+    Works for runs and sweeps (:func:`drawdown.batch.merge_sweep`).
+
+    Parameters
+    ----------
+    directory : str or Path
+        The directory the shards share.
+    plots : bool, optional
+        Draw a run's plots.
+    progress : callable, optional
+        For a sweep: called as its points are read.
+
+    Returns
+    -------
+    tuple
+        ``(kind, result, written)``: ``("run", Summary, paths)`` or ``("sweep", rows, paths)``.
 
     Raises
     ------
     ResultError
         Naming the shard or file: missing, duplicate, unfinished or corrupt shards,
         shards of different runs or made with different versions.
+
+    Examples
+    --------
+    >>> import drawdown, tempfile
+    >>> from drawdown.batch import merge_dir, run_batch, summarize
+    >>> s, d = drawdown.load("doha-2021-05-01"), tempfile.mkdtemp()
+    >>> for i in (1, 2):
+    ...     _ = run_batch(s, 1, reps=200, block_size=100, out_dir=d, shard=f"{i}/2")
+    >>> kind, summary, written = merge_dir(d, plots=False)
+    >>> kind, summary == summarize(s, 200, seed=1, block_size=100)
+    ('run', True)
     """
     directory = Path(directory)
     kinds = shard_kinds(directory)

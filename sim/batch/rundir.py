@@ -14,13 +14,13 @@
 
 Every file is written to a temporary name in its directory and renamed, so an
 interrupted run (Ctrl-C, a killed process, a lost node) leaves only whole files, and the
-manifest records a unit only after its files are in place. ``--resume`` reads the
-manifest, checks that the scenario, seed, engine, block layout and versions are those
+manifest records a unit only after its files are in place. ``--resume``
+(``resume=True``) reads the manifest, checks that the scenario, seed, engine, block layout and versions are those
 of the run it continues (anything else is an error, never a silent mix), accepts every
 finished unit (its checksum verified) and runs only what is missing: a finished unit is
 never computed or written again.
 
-``--shard I/N`` runs the I-th of N shards, a contiguous share of the blocks (shard
+``--shard I/N`` (``shard="I/N"``) runs the I-th of N shards, a contiguous share of the blocks (shard
 ``I`` of ``N`` holds blocks ``floor((I-1) B / N) .. floor(I B / N) - 1`` of ``B``). Its
 manifest is ``DIR/shards/shard-IIII-of-NNNN.json`` and, when it is complete, its
 summary ``DIR/shards/shard-IIII-of-NNNN.npz`` (checksummed; the manifest records its
@@ -31,15 +31,36 @@ the same results as an unsharded run, with a ``manifest.json`` saying so.
 
 Every JSON record (manifests, shard manifests) carries the sha256 of its own content
 (``"sha256"``), so a damaged record is an error naming the file too.
+
+Memory: units run one at a time in this process (or one a worker) and each unit's
+result is folded, in block order, into one running summary as soon as it can be, then
+dropped; a run holds one chunk of outcomes and a few summaries, whatever its size.
+
+Example
+-------
+>>> import drawdown, tempfile
+>>> from drawdown.batch import RunBatch, summarize
+>>> s = drawdown.load("doha-2021-05-01")
+>>> d = tempfile.mkdtemp()
+>>> batch = RunBatch(s, 1, reps=250, block_size=100, out_dir=d, plots=False)
+>>> [u.label for u in batch.units], batch.todo_reps
+(['blocks 0-1', 'block 2'], 250)
+>>> r = batch.run()
+>>> r.summary == summarize(s, 250, seed=1, block_size=100), sorted(p.name for p in r.written)[:3]
+(True, ['contingents.csv', 'daily.csv', 'replications.npz'])
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
+import os
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
 from ..engines import DEFAULT_CHUNK_BLOCKS, OUTCOME_DTYPES, Outcomes
@@ -56,11 +77,11 @@ from ..results import (
     read_replications,
     write_replications,
 )
-from ..scenario import load
-from .executors import InProcess, Unit, make_units, unit_blocks_for
-from .fold import DEFAULT_MAX_REPS
+from ..scenario import Scenario, load
+from .executors import Executor, InProcess, Unit, UnitResult, make_units, unit_blocks_for
+from .fold import DEFAULT_MAX_REPS, Progress
 
-__all__ = ["merge_run_shards", "shard_kinds", "clean_temporaries", "environment_mismatch", "check_out_dir", "check_environment", 
+__all__ = [
     "MANIFEST",
     "BLOCKS_DIR",
     "SHARDS_DIR",
@@ -69,12 +90,18 @@ __all__ = ["merge_run_shards", "shard_kinds", "clean_temporaries", "environment_
     "RunResult",
     "run_batch",
     "recorded_run",
-    "merge_dir",
     "read_record",
     "write_record",
     "atomic_write",
     "file_sha256",
     "read_shard_records",
+    "check_out_dir",
+    "check_environment",
+    "clean_temporaries",
+    "environment_mismatch",
+    "merge_run_shards",
+    "shard_kinds",
+    "write_results",
 ]
 
 MANIFEST = "manifest.json"
@@ -83,32 +110,87 @@ SHARDS_DIR = "shards"
 RECORD_FORMAT_VERSION = 1
 _RUN = "drawdown-run"
 
+StrPath = str | os.PathLike[str]
+Record = dict[str, Any]
+Blocks = list[tuple[int, int]]
+
 
 # -- small file helpers ------------------------------------------------------------------------
-def file_sha256(path) -> str:
-    """sha256 of a file's bytes (hex)."""
+def file_sha256(path: StrPath) -> str:
+    """sha256 of a file's bytes (hex).
+
+    Examples
+    --------
+    >>> import drawdown, tempfile, os
+    >>> from drawdown.batch import file_sha256
+    >>> p = os.path.join(tempfile.mkdtemp(), "x")
+    >>> _ = open(p, "wb").write(b"abc")
+    >>> file_sha256(p)[:16]
+    'ba7816bf8f01cfea'
+    """
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _canonical(doc: dict) -> bytes:
+def _canonical(doc: Record) -> bytes:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
-def write_record(path, doc: dict) -> Path:
-    """Write a JSON record with the sha256 of its content under ``"sha256"``, atomically."""
+def write_record(path: StrPath, doc: Record) -> Path:
+    """Write a JSON record with the sha256 of its content under ``"sha256"``, atomically.
+
+    Parameters
+    ----------
+    path : str or Path
+    doc : dict
+        Plain JSON data; a ``"sha256"`` key in it is replaced.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import drawdown, tempfile, os
+    >>> from drawdown.batch import read_record, write_record
+    >>> p = write_record(os.path.join(tempfile.mkdtemp(), "r.json"), {"a": 1})
+    >>> read_record(p)
+    {'a': 1}
+    """
     body = {k: v for k, v in doc.items() if k != "sha256"}
     body["sha256"] = hashlib.sha256(_canonical(body)).hexdigest()
     return atomic_write(path, json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n")
 
 
-def read_record(path, what: str = "record") -> dict:
+def read_record(path: StrPath, what: str = "record") -> Record:
     """Read a record written by :func:`write_record`, checking its sha256.
+
+    Parameters
+    ----------
+    path : str or Path
+    what : str, optional
+        What messages call the file (``"run manifest"``).
+
+    Returns
+    -------
+    dict
+        The record without its ``"sha256"``.
 
     Raises
     ------
     ResultError
         Naming the file, when it cannot be read, is not JSON, or its checksum fails.
+
+    Examples
+    --------
+    >>> import drawdown, tempfile, os
+    >>> from drawdown.batch import read_record, write_record
+    >>> p = write_record(os.path.join(tempfile.mkdtemp(), "r.json"), {"a": 1})
+    >>> _ = p.write_text(p.read_text().replace("1", "2"))
+    >>> read_record(p, "manifest")
+    Traceback (most recent call last):
+    ...
+    drawdown.errors.ResultError: ...r.json: checksum mismatch: the manifest is corrupt
     """
     path = Path(path)
     try:
@@ -130,33 +212,80 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def check_out_dir(out: Path, manifest: Path, *, kind: str, sharded: bool, resume: bool,
-                  shards_merged=lambda: False) -> bool:
+                  shards_merged: Callable[[], bool] = lambda: False) -> bool:
     """Refuse an output directory that holds something else than this work can continue.
 
-    ``kind`` names the work ("run", "sweep"). Returns whether ``manifest`` exists (and
-    ``resume`` asks to continue it); raises :class:`DrawdownError` when the directory is
-    a file, holds the other kind of layout (shards or an unsharded manifest), or holds
-    work that ``resume`` was not asked to finish. ``shards_merged`` says whether
-    leftover shards were already merged into this directory.
+    Parameters
+    ----------
+    out : Path
+        The output directory (it need not exist).
+    manifest : Path
+        The manifest this work writes (``out/manifest.json`` or a shard's).
+    kind : str
+        What messages call the work (``"run"``, ``"sweep"``).
+    sharded : bool
+        Whether this work is one shard.
+    resume : bool
+        Whether an existing ``manifest`` may be continued.
+    shards_merged : callable, optional
+        Says whether leftover shards were already merged into this directory.
+
+    Returns
+    -------
+    bool
+        Whether ``manifest`` exists (and ``resume`` asks to continue it).
+
+    Raises
+    ------
+    DrawdownError
+        When ``out`` is a file, holds the other kind of layout (shards or an unsharded
+        manifest), or holds work that ``resume`` was not asked to finish.
+
+    Examples
+    --------
+    >>> import drawdown, tempfile
+    >>> from pathlib import Path
+    >>> from drawdown.batch import check_out_dir
+    >>> out = Path(tempfile.mkdtemp())
+    >>> check_out_dir(out, out / "manifest.json", kind="run", sharded=False, resume=False)
+    False
+    >>> _ = (out / "manifest.json").write_text("{}")
+    >>> check_out_dir(out, out / "manifest.json", kind="run", sharded=False, resume=False)
+    Traceback (most recent call last):
+    ...
+    drawdown.errors.DrawdownError: ...: already holds a run (manifest.json); resume=True finishes it, ...
     """
     if out.exists() and not out.is_dir():
         raise DrawdownError(f"{out}: exists and is not a directory")
     shards = out / SHARDS_DIR
     if not sharded and shards.is_dir() and any(shards.iterdir()) and not shards_merged():
-        raise DrawdownError(f"{out}: holds shards of a {kind}: run the other shards with --shard I/N, "
-                            f"or join them with `drawdown merge {out}`")
+        raise DrawdownError(f"{out}: holds shards of a {kind}: run the other shards (shard='I/N'), "
+                            f"or join them with merge_dir('{out}')")
     if sharded and (out / MANIFEST).exists():
-        raise DrawdownError(f"{out}: holds an unsharded {kind} ({MANIFEST}); give the shards another --out")
+        raise DrawdownError(f"{out}: holds an unsharded {kind} ({MANIFEST}); give the shards another out_dir")
     if not manifest.exists():
         return False
     if not resume:
-        raise DrawdownError(f"{out}: already holds a {kind} ({_relative(manifest, out)}); --resume finishes it, "
-                            "or give another --out")
+        raise DrawdownError(f"{out}: already holds a {kind} ({_relative(manifest, out)}); resume=True finishes it, "
+                            "or give another out_dir")
     return True
 
 
-def clean_temporaries(directory: Path, names) -> None:
-    """Delete temporary files left by an interrupted write of one of ``names``."""
+def clean_temporaries(directory: Path, names: Iterable[str]) -> None:
+    """Delete temporary files (``.NAME.*.tmp``) left by an interrupted write of one of ``names``.
+
+    Examples
+    --------
+    >>> import drawdown, tempfile
+    >>> from pathlib import Path
+    >>> from drawdown.batch import clean_temporaries
+    >>> d = Path(tempfile.mkdtemp())
+    >>> for name in (".a.npz.x1.tmp", ".b.npz.x2.tmp", "a.npz"):
+    ...     _ = (d / name).write_text("")
+    >>> clean_temporaries(d, ["a.npz"])
+    >>> sorted(p.name for p in d.iterdir())
+    ['.b.npz.x2.tmp', 'a.npz']
+    """
     if not directory.is_dir():
         return
     wanted = set(names)
@@ -179,24 +308,44 @@ _SHARD_FILE = re.compile(r"^shard-(\d+)-of-(\d+)\.json$")
 class Shard:
     """Shard ``index`` of ``count`` (1-based, as ``--shard I/N`` and job array ids).
 
+    Raises
+    ------
+    DrawdownError
+        Unless ``1 <= index <= count``.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import Shard
     >>> s = Shard.parse("2/4"); s, s.stem, s.range(10)
     (Shard(index=2, count=4), 'shard-0002-of-0004', (2, 5))
     >>> [Shard(i, 4).range(10) for i in (1, 2, 3, 4)]
     [(0, 2), (2, 5), (5, 7), (7, 10)]
+    >>> Shard.parse("5/4")
+    Traceback (most recent call last):
+    ...
+    drawdown.errors.DrawdownError: shard 5/4: expected I/N with 1 <= I <= N
     """
 
     index: int
     count: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not (isinstance(self.index, int) and isinstance(self.count, int) and 1 <= self.index <= self.count):
-            raise DrawdownError(f"--shard {self.index}/{self.count}: expected I/N with 1 <= I <= N")
+            raise DrawdownError(f"shard {self.index}/{self.count}: expected I/N with 1 <= I <= N")
 
     @classmethod
-    def parse(cls, text: str) -> "Shard":
+    def parse(cls, text: str) -> Shard:
+        """``"I/N"`` (spaces allowed) as a shard.
+
+        Raises
+        ------
+        DrawdownError
+            When ``text`` is not ``I/N`` with ``1 <= I <= N``.
+        """
         m = _SHARD.match(str(text))
         if not m:
-            raise DrawdownError(f"--shard {text!r}: expected I/N, the I-th of N shards (1 <= I <= N), e.g. 3/8")
+            raise DrawdownError(f"shard {text!r}: expected I/N, the I-th of N shards (1 <= I <= N), e.g. 3/8")
         return cls(int(m.group(1)), int(m.group(2)))
 
     def __str__(self) -> str:
@@ -204,6 +353,7 @@ class Shard:
 
     @property
     def stem(self) -> str:
+        """The name of the shard's files, without suffix: ``shard-IIII-of-NNNN``."""
         return f"shard-{self.index:04d}-of-{self.count:04d}"
 
     def range(self, n: int) -> tuple[int, int]:
@@ -211,41 +361,73 @@ class Shard:
         return (self.index - 1) * n // self.count, self.index * n // self.count
 
 
-def read_shard_records(directory, kind: str) -> list[tuple[Shard, Path, dict]]:
+def _shard_file_numbers(path: Path) -> tuple[int, int]:
+    m = _SHARD_FILE.match(path.name)
+    if m is None:
+        raise ResultError(f"{path}: not a shard file (shard-I-of-N.json)")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _read_shard_files(sdir: Path, kind: str) -> list[tuple[int, int, Path, Record]]:
+    """``(i, n, path, record)`` of every shard manifest in ``sdir``, each checked alone."""
+    files = sorted(p for p in sdir.iterdir() if _SHARD_FILE.match(p.name)) if sdir.is_dir() else []
+    if not files:
+        raise ResultError(f"{sdir.parent}: no shard files ({SHARDS_DIR}/shard-I-of-N.json) to merge")
+    records = []
+    for p in files:
+        rec = read_record(p, "shard manifest")
+        if rec.get("kind") != kind:
+            raise ResultError(f"{p}: a {rec.get('kind')!r} shard, not a {kind!r} shard")
+        i, n = _shard_file_numbers(p)
+        sh = rec.get("shard") or {}
+        if (sh.get("index"), sh.get("count")) != (i, n):
+            raise ResultError(f"{p}: the file name says shard {i}/{n} but it holds shard "
+                              f"{sh.get('index')}/{sh.get('count')}")
+        records.append((i, n, p, rec))
+    return records
+
+
+def read_shard_records(directory: StrPath, kind: str) -> list[tuple[Shard, Path, Record]]:
     """The shard manifests of ``directory/shards``, checked as a set.
 
-    Returns ``(shard, path, record)`` for shards 1..N in order.
+    Parameters
+    ----------
+    directory : str or Path
+    kind : {"run", "sweep"}
+
+    Returns
+    -------
+    list of (Shard, Path, dict)
+        ``(shard, path, record)`` for shards 1..N in order.
 
     Raises
     ------
     ResultError
         When there are none, a record is damaged or of another kind, the files do not
         agree on N, a shard is missing or present twice, or one is not complete.
+
+    Examples
+    --------
+    >>> import drawdown, tempfile
+    >>> from drawdown.batch import read_shard_records, run_batch
+    >>> s, d = drawdown.load("doha-2021-05-01"), tempfile.mkdtemp()
+    >>> for i in (1, 2):
+    ...     _ = run_batch(s, 1, reps=200, block_size=100, out_dir=d, shard=f"{i}/2", plots=False)
+    >>> [(str(sh), rec["complete"]) for sh, _, rec in read_shard_records(d, "run")]
+    [('1/2', True), ('2/2', True)]
     """
     directory = Path(directory)
     sdir = directory / SHARDS_DIR
-    files = sorted(p for p in sdir.iterdir() if _SHARD_FILE.match(p.name)) if sdir.is_dir() else []
-    if not files:
-        raise ResultError(f"{directory}: no shard files ({SHARDS_DIR}/shard-I-of-N.json) to merge")
-    records = []
-    counts: dict[int, list] = {}
-    for p in files:
-        rec = read_record(p, "shard manifest")
-        if rec.get("kind") != kind:
-            raise ResultError(f"{p}: a {rec.get('kind')!r} shard, not a {kind!r} shard")
-        i, n = (int(x) for x in _SHARD_FILE.match(p.name).groups())
-        sh = rec.get("shard") or {}
-        if (sh.get("index"), sh.get("count")) != (i, n):
-            raise ResultError(f"{p}: the file name says shard {i}/{n} but it holds shard "
-                              f"{sh.get('index')}/{sh.get('count')}")
+    records = _read_shard_files(sdir, kind)
+    counts: dict[int, list[Path]] = {}
+    for _, n, p, _ in records:
         counts.setdefault(n, []).append(p)
-        records.append((i, n, p, rec))
     if len(counts) > 1:
         odd = sorted(counts.items(), key=lambda kv: (len(kv[1]), kv[0]))[0][1]
         raise ResultError(f"shard files of different shard counts ({', '.join(str(n) for n in sorted(counts))}): "
                           f"{', '.join(str(p) for p in odd)}")
     (n,) = counts
-    found: dict[int, tuple[Shard, Path, dict]] = {}
+    found: dict[int, tuple[Shard, Path, Record]] = {}
     for i, _, p, rec in records:
         if i in found:
             raise ResultError(f"shard {i} is present twice: {found[i][1]} and {p}")
@@ -256,7 +438,8 @@ def read_shard_records(directory, kind: str) -> list[tuple[Shard, Path, dict]]:
     for i in range(1, n + 1):
         _, p, rec = found[i]
         if not rec.get("complete"):
-            raise ResultError(f"{p}: shard {i}/{n} is not finished (run it again with --shard {i}/{n} --resume)")
+            raise ResultError(f"{p}: shard {i}/{n} is not finished (run it again with shard='{i}/{n}', "
+                              "resume=True)")
     first_env = found[1][2]["environment"]
     for i in range(2, n + 1):
         _, p, rec = found[i]
@@ -266,14 +449,40 @@ def read_shard_records(directory, kind: str) -> list[tuple[Shard, Path, dict]]:
     return [found[i] for i in range(1, n + 1)]
 
 
-def environment_mismatch(a: dict, b: dict) -> str:
+def environment_mismatch(a: Record, b: Record) -> str:
+    """How two environments (:func:`drawdown.results.environment`) differ; empty when they do not.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import environment_mismatch
+    >>> environment_mismatch({"numpy_version": "2.1"}, {"numpy_version": "2.2"})
+    "numpy_version '2.1' != '2.2'"
+    """
     keys = sorted(set(a) | set(b))
     return "; ".join(f"{k} {a.get(k)!r} != {b.get(k)!r}" for k in keys if a.get(k) != b.get(k))
 
 
-def check_environment(recorded: dict, where) -> None:
-    """Refuse to continue a run made under other versions (docs/design.md §2)."""
+def check_environment(recorded: Record, where: object) -> None:
+    """Refuse to continue a run made under other versions (docs/design.md §2).
 
+    Raises
+    ------
+    ResultError
+        Naming ``where`` and what differs, when ``recorded`` is not this process's
+        :func:`drawdown.results.environment`.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import check_environment
+    >>> from drawdown.results import environment
+    >>> check_environment(environment(), "manifest.json")
+    >>> check_environment({**environment(), "numpy_version": "0.1"}, "manifest.json")
+    Traceback (most recent call last):
+    ...
+    drawdown.errors.ResultError: manifest.json: made with other versions than this drawdown has (numpy_version ...
+    """
     diff = environment_mismatch(recorded, environment())
     if diff:
         raise ResultError(f"{where}: made with other versions than this drawdown has ({diff}); results made "
@@ -281,9 +490,19 @@ def check_environment(recorded: dict, where) -> None:
 
 
 # -- the run ------------------------------------------------------------------------------------
-def run_identity(scenario, *, seed: int, engine: str, block_size: int, reps: int | None,
-                 precision: float | None, max_reps: int | None) -> dict:
-    """What makes two runs the same run (the manifest's identity fields)."""
+def run_identity(scenario: Scenario, *, seed: int, engine: str, block_size: int, reps: int | None,
+                 precision: float | None, max_reps: int | None) -> Record:
+    """What makes two runs the same run (the manifest's identity fields).
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch.rundir import run_identity
+    >>> ident = run_identity(drawdown.load("doha-2021-05-01"), seed=1, engine="numpy", block_size=1000,
+    ...                      reps=5000, precision=None, max_reps=None)
+    >>> ident["seed"], ident["replications"], ident["precision"]
+    (1, 5000, None)
+    """
     return {
         "scenario": {"name": scenario.name, "file": str(Path(scenario.file).resolve()), "hash": scenario.hash},
         "seed": int(seed),
@@ -291,11 +510,12 @@ def run_identity(scenario, *, seed: int, engine: str, block_size: int, reps: int
         "block_size": int(block_size),
         "layout_version": LAYOUT_VERSION,
         "replications": None if reps is None else int(reps),
-        "precision": None if precision is None else {"target": float(precision), "max_replications": int(max_reps)},
+        "precision": None if precision is None else {
+            "target": float(precision), "max_replications": int(DEFAULT_MAX_REPS if max_reps is None else max_reps)},
     }
 
 
-def _identity_mismatch(recorded: dict, wanted: dict) -> list[str]:
+def _identity_mismatch(recorded: Record, wanted: Record) -> list[str]:
     out = []
     for k, v in wanted.items():
         w = recorded.get(k)
@@ -307,7 +527,7 @@ def _identity_mismatch(recorded: dict, wanted: dict) -> list[str]:
     return out
 
 
-def _plan_blocks(identity: dict) -> list[tuple[int, int]]:
+def _plan_blocks(identity: Record) -> Blocks:
     bs = identity["block_size"]
     if identity["precision"] is not None:
         return blocks_for(identity["precision"]["max_replications"], bs)
@@ -315,20 +535,45 @@ def _plan_blocks(identity: dict) -> list[tuple[int, int]]:
 
 
 def unit_file(first_block: int) -> str:
+    """The summary file of the unit whose first block is ``first_block``, relative to the run directory.
+
+    >>> from drawdown.batch.rundir import unit_file
+    >>> unit_file(32)
+    'blocks/000032.npz'
+    """
     return f"{BLOCKS_DIR}/{first_block:06d}.npz"
 
 
 def replications_file(first_block: int) -> str:
+    """The per-replication outcomes of that unit, relative to the run directory.
+
+    >>> from drawdown.batch.rundir import replications_file
+    >>> replications_file(32)
+    'blocks/000032.replications.npz'
+    """
     return f"{BLOCKS_DIR}/{first_block:06d}.replications.npz"
 
 
 @dataclass
 class RunResult:
-    """What :meth:`RunBatch.run` did."""
+    """What :meth:`RunBatch.run` did.
 
-    summary: object  # the merged Summary (of the shard, for a shard; None for an empty shard)
-    precision: dict | None  # precision_status for --precision runs
-    written: list = field(default_factory=list)
+    Attributes
+    ----------
+    summary : Summary or None
+        The merged summary (of the shard, for a shard; None for a shard without blocks).
+    precision : dict or None
+        :func:`drawdown.results.precision_status` of a precision run.
+    written : list of Path
+        The files written at the end (results, or a shard's summary and manifest).
+    units_total, units_done_before, units_run : int
+        Units planned, found finished, and run now.
+    complete : bool
+    """
+
+    summary: Summary | None
+    precision: Record | None
+    written: list[Path] = field(default_factory=list)
     units_total: int = 0
     units_done_before: int = 0
     units_run: int = 0
@@ -367,27 +612,50 @@ class RunBatch:
     ----------
     total_reps, done_reps, todo_reps : int
         Replications planned, finished before :meth:`run`, and at most still to run.
+
+    Raises
+    ------
+    ValueError
+        Unless exactly one of ``reps`` and ``precision`` is given.
+    DrawdownError
+        When ``shard`` or ``resume`` is given without ``out_dir``, or ``shard`` with
+        ``precision``; when ``out_dir`` holds something this run cannot continue.
+    ResultError
+        When ``resume`` finds another run, other versions or damaged files.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import InProcess, RunBatch, summarize
+    >>> s = drawdown.load("doha-2021-05-01")
+    >>> batch = RunBatch(s, 1, reps=3000)
+    >>> [u.label for u in batch.units]
+    ['blocks 0-1', 'block 2']
+    >>> batch.run(InProcess()).summary == summarize(s, 3000, seed=1)
+    True
+    >>> RunBatch(s, 1, reps=3000, resume=True)
+    Traceback (most recent call last):
+    ...
+    drawdown.errors.DrawdownError: resume needs out_dir: the run directory to finish
     """
 
-    def __init__(self, scenario, seed: int, *, reps: int | None = None, precision: float | None = None,
-                 max_reps: int | None = None, engine: str = "numpy", block_size: int = BLOCK_SIZE, out_dir=None,
-                 resume: bool = False, shard=None, parallelism: int = 1, replications: bool = True,
-                 plots: bool = True):
-
+    def __init__(self, scenario: Scenario, seed: int, *, reps: int | None = None, precision: float | None = None,
+                 max_reps: int | None = None, engine: str = "numpy", block_size: int = BLOCK_SIZE,
+                 out_dir: StrPath | None = None, resume: bool = False, shard: Shard | str | None = None,
+                 parallelism: int = 1, replications: bool = True, plots: bool = True):
         if (reps is None) == (precision is None):
             raise ValueError("give reps or precision")
         if precision is not None and max_reps is None:
-
             max_reps = DEFAULT_MAX_REPS
         if isinstance(shard, str):
             shard = Shard.parse(shard)
         if shard is not None and out_dir is None:
-            raise DrawdownError("--shard needs --out DIR: the directory the shards of the run share")
+            raise DrawdownError("shard needs out_dir: the directory the shards of the run share")
         if resume and out_dir is None:
-            raise DrawdownError("--resume needs --out DIR: the run directory to finish")
+            raise DrawdownError("resume needs out_dir: the run directory to finish")
         if shard is not None and precision is not None:
-            raise DrawdownError("--precision decides block by block in block order: it cannot be split into shards; "
-                                "give --reps")
+            raise DrawdownError("precision decides block by block in block order: it cannot be split into shards; "
+                                "give reps")
         self.scenario = scenario
         self.seed = int(seed)
         self.engine = engine
@@ -404,38 +672,55 @@ class RunBatch:
             start, stop = shard.range(len(blocks))
             blocks = blocks[start:stop]
         self.blocks = blocks
-        self.manifest_path = None
-        self.done: dict[int, dict] = {}  # unit index -> done entry
-        record = None
-        if self.out_dir is not None:
-            self.manifest_path = (self.out_dir / MANIFEST if shard is None
-                                  else self.out_dir / SHARDS_DIR / f"{shard.stem}.json")
-            record = self._existing(resume)
+        self.manifest_path: Path | None = None
+        self.done: dict[int, Record] = {}  # unit index -> done entry
+        self.units = self._plan(blocks, parallelism, resume)
+        self.done_before = len(self.done)
+
+    # -- setting up ----------------------------------------------------------------------------
+    def _plan(self, blocks: Blocks, parallelism: int, resume: bool) -> list[Unit]:
+        """The units: a new plan, or the one recorded in the run directory (``resume``)."""
+        if self.out_dir is None:
+            n = 1 if self.identity["precision"] is not None else unit_blocks_for(len(blocks), parallelism)
+            return make_units(self.scenario, self.seed, blocks, engine=self.engine, block_size=self.block_size,
+                              unit_blocks=n, keep_outcomes=self.keep)
+        out = self.out_dir
+        self.manifest_path = (out / MANIFEST if self.shard is None
+                              else out / SHARDS_DIR / f"{self.shard.stem}.json")
+        record = self._existing(out, self.manifest_path, resume)
         if record is not None:
             self.keep = bool(record.get("keep_replications"))
             plan = [tuple((int(b), int(r)) for b, r in u) for u in record["units"]]
             if sorted(bl for u in plan for bl in u) != sorted(blocks):
                 raise ResultError(f"{self.manifest_path}: its units do not cover the blocks of this run")
-            self.units = [self._unit(u) for u in plan]
+            units = [self._unit(u) for u in plan]
         else:
-            n = 1 if precision is not None else unit_blocks_for(len(blocks), parallelism)
-            self.units = make_units(scenario, seed, blocks, engine=engine, block_size=self.block_size, unit_blocks=n,
-                                    keep_outcomes=self.keep)
-        if self.out_dir is not None:
-            self._collect_done(record)
-            self._write_manifest(complete=False)
-        self.done_before = len(self.done)
+            n = 1 if self.identity["precision"] is not None else unit_blocks_for(len(blocks), parallelism)
+            units = make_units(self.scenario, self.seed, blocks, engine=self.engine, block_size=self.block_size,
+                               unit_blocks=n, keep_outcomes=self.keep)
+        self.units = units
+        self._collect_done(out, record)
+        self._write_manifest(complete=False)
+        return units
 
-    # -- setting up ----------------------------------------------------------------------------
-    def _unit(self, blocks):
-
+    def _unit(self, blocks: tuple[tuple[int, int], ...]) -> Unit:
         return Unit(self.scenario, self.seed, tuple(blocks), engine=self.engine, block_size=self.block_size,
                     keep_outcomes=self.keep)
 
-    def _existing(self, resume: bool):
-        out, path = self.out_dir, self.manifest_path
+    def _dir(self) -> Path:
+        if self.out_dir is None:
+            raise DrawdownError("this run has no out_dir")
+        return self.out_dir
 
-        def merged():
+    def _manifest(self) -> Path:
+        if self.manifest_path is None:
+            raise DrawdownError("this run has no out_dir")
+        return self.manifest_path
+
+    def _existing(self, out: Path, path: Path, resume: bool) -> Record | None:
+        """The manifest of the run in ``out`` that this run continues, checked; None for a new run."""
+
+        def merged() -> bool:
             return path.exists() and bool(read_record(path, "run manifest").get("merged_from_shards"))
 
         if not check_out_dir(out, path, kind="run", sharded=self.shard is not None, resume=resume,
@@ -448,16 +733,16 @@ class RunBatch:
             raise DrawdownError(f"{out}: was merged from shards: nothing to resume")
         diff = _identity_mismatch(record, self.identity)
         if diff:
-            raise ResultError(f"{path}: --resume continues the same run, but this one differs: " + "; ".join(diff))
+            raise ResultError(f"{path}: resume=True continues the same run, but this one differs: "
+                              + "; ".join(diff))
         shard = record.get("shard")
         if shard != (None if self.shard is None else {"index": self.shard.index, "count": self.shard.count}):
             raise ResultError(f"{path}: records shard {shard}, not {self.shard}")
         check_environment(record["environment"], path)
         return record
 
-    def _collect_done(self, record) -> None:
-
-        out = self.out_dir
+    def _collect_done(self, out: Path, record: Record | None) -> None:
+        """Accept every unit whose files are there and verify; clean temporaries of the others."""
         (out / BLOCKS_DIR).mkdir(parents=True, exist_ok=True)
         if self.shard is not None:
             (out / SHARDS_DIR).mkdir(parents=True, exist_ok=True)
@@ -468,36 +753,40 @@ class RunBatch:
         for k, unit in enumerate(self.units):
             first = unit.blocks[0][0]
             names += [Path(unit_file(first)).name, Path(replications_file(first)).name]
-            path = out / unit_file(first)
-            if not path.exists():
-                continue  # not finished (or deleted by hand to be computed again)
-            summary = Summary.from_npz(path)  # checks its checksums: a damaged file is an error
-            self._check_summary(summary, unit, path)
-            entry = recorded.get(unit.blocks)
-            if entry is not None and entry["sha256"] != file_sha256(path):
-                raise ResultError(f"{path}: not the file the manifest recorded (sha256 differs); delete it to have "
-                                  "--resume compute it again")
-            rpath = out / replications_file(first)
-            if unit.keep_outcomes:
-                if not rpath.exists():
-                    raise ResultError(f"{rpath}: missing, but its unit's summary {path.name} is there; delete "
-                                      f"{path} to have --resume compute the unit again")
-                if entry is not None and entry.get("replications_sha256") not in (None, file_sha256(rpath)):
-                    raise ResultError(f"{rpath}: not the file the manifest recorded (sha256 differs)")
-                _read_unit_replications(rpath, unit)  # zip CRCs: a damaged file is an error
-            self.done[k] = entry or self._entry(unit)
+            if (out / unit_file(first)).exists():  # else not finished (or deleted by hand to be computed again)
+                self.done[k] = self._verify_done(out, unit, recorded.get(unit.blocks))
         clean_temporaries(out / BLOCKS_DIR, names)
 
-    def _entry(self, unit) -> dict:
+    def _verify_done(self, out: Path, unit: Unit, entry: Record | None) -> Record:
+        """The done entry of a unit whose summary file is there, once its files verify."""
         first = unit.blocks[0][0]
-        entry = {"blocks": [list(b) for b in unit.blocks], "file": unit_file(first),
-                 "sha256": file_sha256(self.out_dir / unit_file(first))}
+        path = out / unit_file(first)
+        summary = Summary.from_npz(path)  # checks its checksums: a damaged file is an error
+        self._check_summary(summary, unit, path)
+        if entry is not None and entry["sha256"] != file_sha256(path):
+            raise ResultError(f"{path}: not the file the manifest recorded (sha256 differs); delete it and "
+                              "resume=True computes it again")
+        rpath = out / replications_file(first)
+        if unit.keep_outcomes:
+            if not rpath.exists():
+                raise ResultError(f"{rpath}: missing, but its unit's summary {path.name} is there; delete "
+                                  f"{path} and resume=True computes the unit again")
+            if entry is not None and entry.get("replications_sha256") not in (None, file_sha256(rpath)):
+                raise ResultError(f"{rpath}: not the file the manifest recorded (sha256 differs)")
+            _read_unit_replications(rpath, unit)  # zip CRCs: a damaged file is an error
+        return entry or self._entry(unit)
+
+    def _entry(self, unit: Unit) -> Record:
+        out = self._dir()
+        first = unit.blocks[0][0]
+        entry: Record = {"blocks": [list(b) for b in unit.blocks], "file": unit_file(first),
+                         "sha256": file_sha256(out / unit_file(first))}
         if unit.keep_outcomes:
             entry["replications"] = replications_file(first)
-            entry["replications_sha256"] = file_sha256(self.out_dir / replications_file(first))
+            entry["replications_sha256"] = file_sha256(out / replications_file(first))
         return entry
 
-    def _check_summary(self, summary, unit, where) -> None:
+    def _check_summary(self, summary: Summary, unit: Unit, where: object) -> None:
         """A unit's summary must be of this run: blocks, scenario, seed, engine, versions."""
         b = summary.book
         want = {"scenario_hash": self.scenario.hash, "seed": self.seed, "engine": self.engine,
@@ -508,7 +797,7 @@ class RunBatch:
         if diff:
             raise ResultError(f"{where}: not a result of this run ({'; '.join(diff)})")
 
-    def _write_manifest(self, *, complete: bool, extra: dict | None = None) -> None:
+    def _write_manifest(self, *, complete: bool, extra: Record | None = None) -> None:
         doc = {
             "format": _RUN,
             "format_version": RECORD_FORMAT_VERSION,
@@ -524,31 +813,35 @@ class RunBatch:
             "complete": bool(complete),
         }
         doc.update(extra or {})
-        write_record(self.manifest_path, doc)
+        write_record(self._manifest(), doc)
 
     # -- figures -------------------------------------------------------------------------------
     @property
     def total_reps(self) -> int:
+        """Replications planned (of the shard, for a shard)."""
         return sum(u.reps for u in self.units)
 
     @property
     def done_reps(self) -> int:
+        """Replications of the units found finished."""
         return sum(self.units[k].reps for k in self.done)
 
     @property
     def todo_reps(self) -> int:
+        """Replications still to run, at most (a precision run may stop before)."""
         return self.total_reps - self.done_reps
 
     # -- running -------------------------------------------------------------------------------
-    def _store(self, k: int, result) -> None:
+    def _store(self, k: int, result: UnitResult) -> None:
         """Check a fresh unit result and, in a run directory, write it and record it."""
         unit = self.units[k]
         self._check_summary(result.summary, unit, f"{unit.label} (computed by process {result.pid})")
         if self.out_dir is None:
             return
-
         first = unit.blocks[0][0]
         if unit.keep_outcomes:
+            if result.outcomes is None:
+                raise ResultError(f"{unit.label} (computed by process {result.pid}): came without its outcomes")
             write_replications(self.out_dir / replications_file(first), result.outcomes, meta={
                 "scenario_hash": self.scenario.hash, "seed": self.seed, "engine": self.engine,
                 "block_size": self.block_size, "blocks": json.dumps([list(b) for b in unit.blocks])})
@@ -556,73 +849,63 @@ class RunBatch:
         self.done[k] = self._entry(unit)
         self._write_manifest(complete=False)
 
-    def _load(self, k: int):
+    def _load(self, k: int) -> Summary:
+        return Summary.from_npz(self._dir() / unit_file(self.units[k].blocks[0][0]))
 
-        return Summary.from_npz(self.out_dir / unit_file(self.units[k].blocks[0][0]))
-
-    def run(self, executor=None, *, progress=None) -> RunResult:
+    def run(self, executor: Executor | None = None, *, progress: Progress = None) -> RunResult:
         """Run what is missing with ``executor`` (default: in-process) and write the results.
+
+        Each unit's summary is folded into the running total, in unit order, as soon as
+        the units before it are in; nothing else of a unit is kept once it is stored.
+
+        Parameters
+        ----------
+        executor : Executor, optional
+            Where the units run; :class:`InProcess` (closed again) by default.
+        progress : callable, optional
+            Called with the replications finished since the last call.
 
         Returns
         -------
         RunResult
         """
-
         own = executor is None
-        executor = InProcess() if own else executor
+        ex = InProcess() if executor is None else executor
         try:
-            precision = self.identity["precision"]
-            fresh: dict[int, object] = {}  # unit index -> summary, until folded
-            merged, k, stop = None, 0, False
+            folded = _InOrder(self)
             ran = 0
-
-            def fold():
-                nonlocal merged, k, stop
-                while not stop and k < len(self.units) and (k in fresh or k in self.done):
-                    part = fresh.pop(k) if k in fresh else self._load(k)
-                    merged = part if merged is None else Summary.merge_all([merged, part])
-                    k += 1
-                    if precision is not None and _precision_se(merged) <= precision["target"]:
-                        stop = True
-
-            fold()
-            while not stop and k < len(self.units):
-                todo = [i for i in range(k, len(self.units)) if i not in self.done and i not in fresh]
-                if precision is not None:
-                    todo = todo[:self._wave(merged, executor.parallelism)]
-                for j, result in executor.run([self.units[i] for i in todo], progress=progress):
-                    i = todo[j]
-                    self._store(i, result)
-                    fresh[i] = result.summary
+            while not folded.finished:
+                todo = [i for i in range(folded.k, len(self.units)) if i not in self.done and i not in folded.fresh]
+                if self.identity["precision"] is not None:
+                    todo = todo[:self._wave(folded.merged, ex.parallelism)]
+                for j, result in ex.run([self.units[i] for i in todo], progress=progress):
+                    self._store(todo[j], result)
+                    folded.add(todo[j], result.summary)
+                    del result  # not held while the next unit runs
                     ran += 1
-                    fold()
-                    if stop:
+                    if folded.stop:
                         break
-            return self._finish(merged, k, ran)
+            return self._finish(folded.merged, folded.k, ran)
         finally:
             if own:
-                executor.close()
+                ex.close()
 
-    def _wave(self, merged, parallelism: int) -> int:
-        """Blocks to run next in a --precision run (as :func:`drawdown.batch.run_to_precision`)."""
-        import math
-
-
+    def _wave(self, merged: Summary | None, parallelism: int) -> int:
+        """Blocks to run next in a precision run (as :func:`drawdown.batch.run_to_precision`)."""
         if merged is None:
             batch = 1
         else:
-            se = _precision_se(merged)
+            se = precision_se(merged)
             wanted = merged.n * (se / self.identity["precision"]["target"]) ** 2 - merged.n
             batch = min(max(1, math.ceil(wanted / self.block_size)), DEFAULT_CHUNK_BLOCKS)
         return max(batch, parallelism)
 
-    def _finish(self, merged, k: int, ran: int) -> RunResult:
+    def _finish(self, merged: Summary | None, k: int, ran: int) -> RunResult:
         result = RunResult(summary=merged, precision=None, units_total=len(self.units),
                            units_done_before=self.done_before, units_run=ran)
-        if self.identity["precision"] is not None and merged is not None:
-
-            result.precision = precision_status(merged, self.identity["precision"]["target"],
-                                                cap_reps=self.identity["precision"]["max_replications"])
+        precision = self.identity["precision"]
+        if precision is not None and merged is not None:
+            result.precision = precision_status(merged, precision["target"], cap_reps=precision["max_replications"])
         if self.out_dir is None:
             return result
         if self.shard is not None:
@@ -633,8 +916,10 @@ class RunBatch:
                 extra = {"summary": _relative(spath, self.out_dir), "summary_sha256": file_sha256(spath)}
                 result.written.append(spath)
             self._write_manifest(complete=True, extra=extra)
-            result.written.append(self.manifest_path)
+            result.written.append(self._manifest())
             return result
+        if merged is None:
+            raise ValueError("nothing to run: no replications")
         used = [self.done[i] for i in range(k)]
         result.written = write_results(self.out_dir, self.scenario, merged, used if self.keep else None,
                                        precision=result.precision, plots=self.plots)
@@ -642,13 +927,62 @@ class RunBatch:
         return result
 
 
-def _precision_se(summary) -> float:
+class _InOrder:
+    """The units' summaries folded in unit order, each as soon as those before it are in.
 
-    return precision_se(summary)
+    Units finished before (in ``batch.done``) are read from their files when their turn
+    comes; a summary that comes early waits in ``fresh``. For a precision run, folding
+    stops at the first unit after which the standard error meets the target (``stop``).
+    """
+
+    def __init__(self, batch: RunBatch):
+        self.batch = batch
+        precision = batch.identity["precision"]
+        self.target: float | None = None if precision is None else precision["target"]
+        self.merged: Summary | None = None
+        self.k = 0  # units folded: 0 .. k-1
+        self.stop = False
+        self.fresh: dict[int, Summary] = {}  # unit index -> summary, until folded
+        self.fold()
+
+    @property
+    def finished(self) -> bool:
+        return self.stop or self.k >= len(self.batch.units)
+
+    def add(self, k: int, summary: Summary) -> None:
+        self.fresh[k] = summary
+        self.fold()
+
+    def fold(self) -> None:
+        b = self.batch
+        while not self.finished and (self.k in self.fresh or self.k in b.done):
+            part = self.fresh.pop(self.k) if self.k in self.fresh else b._load(self.k)
+            self.merged = part if self.merged is None else Summary.merge_all([self.merged, part])
+            del part
+            self.k += 1
+            if self.target is not None and precision_se(self.merged) <= self.target:
+                self.stop = True
 
 
-def recorded_run(out_dir, shard=None) -> dict | None:
-    """The manifest of the run in ``out_dir`` (of ``shard``), checked; None if there is none."""
+def recorded_run(out_dir: StrPath | None, shard: Shard | str | None = None) -> Record | None:
+    """The manifest of the run in ``out_dir`` (of ``shard``), checked; None if there is none.
+
+    Raises
+    ------
+    ResultError
+        When the manifest is damaged or not a run manifest.
+
+    Examples
+    --------
+    >>> import drawdown, tempfile
+    >>> from drawdown.batch import recorded_run, run_batch
+    >>> d = tempfile.mkdtemp()
+    >>> recorded_run(d) is None
+    True
+    >>> _ = run_batch(drawdown.load("doha-2021-05-01"), 1, reps=100, block_size=100, out_dir=d, plots=False)
+    >>> recorded_run(d)["replications"], recorded_run(d)["complete"]
+    (100, True)
+    """
     if out_dir is None:
         return None
     if isinstance(shard, str):
@@ -662,14 +996,30 @@ def recorded_run(out_dir, shard=None) -> dict | None:
     return record
 
 
-def run_batch(scenario, seed: int, *, executor=None, progress=None, **kw) -> RunResult:
+def run_batch(scenario: Scenario, seed: int, *, executor: Executor | None = None, progress: Progress = None,
+              **kw: Any) -> RunResult:
     """:class:`RunBatch` and :meth:`RunBatch.run` in one call.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    seed : int
+    executor : Executor, optional
+        Where the units run (its parallelism sizes the units); in this process by default.
+    progress : callable, optional
+        Called with the replications finished since the last call.
+    **kw
+        The other parameters of :class:`RunBatch`.
+
+    Returns
+    -------
+    RunResult
 
     Examples
     --------
     >>> import drawdown, tempfile
-    >>> from drawdown.batch import summarize
-    >>> s = load("doha-2021-05-01")
+    >>> from drawdown.batch import run_batch, summarize
+    >>> s = drawdown.load("doha-2021-05-01")
     >>> d = tempfile.mkdtemp()
     >>> r = run_batch(s, 1, reps=250, block_size=100, out_dir=d, plots=False)
     >>> r.summary == summarize(s, 250, seed=1, block_size=100), r.units_run
@@ -683,8 +1033,7 @@ def run_batch(scenario, seed: int, *, executor=None, progress=None, **kw) -> Run
 
 
 # -- results --------------------------------------------------------------------------------------
-def _read_unit_replications(path, unit):
-
+def _read_unit_replications(path: Path, unit: Unit) -> Outcomes:
     try:
         arrays, meta = read_replications(path)
     except Exception as e:  # BadZipFile, a CRC error, EOFError, ValueError: whatever the damage raises
@@ -697,11 +1046,44 @@ def _read_unit_replications(path, unit):
     return out
 
 
-def write_results(out_dir, scenario, summary, units, *, precision=None, plots=True) -> list[Path]:
+def write_results(out_dir: StrPath, scenario: Scenario, summary: Summary, units: list[Record] | None, *,
+                  precision: Record | None = None, plots: bool = True) -> list[Path]:
     """Write a run's results: :func:`drawdown.report.write_run_dir`'s files, with
-    ``replications.npz`` assembled from the units' files (``units``: done entries in
-    block order, or None for no ``replications.npz``), chunk by chunk."""
+    ``replications.npz`` assembled from the units' files, unit by unit.
 
+    Parameters
+    ----------
+    out_dir : str or Path
+        The run directory.
+    scenario : Scenario
+    summary : Summary
+        The run's merged summary.
+    units : list of dict, or None
+        The done entries of the manifest, in block order, whose ``replications.npz``
+        files make the run's; None for no ``replications.npz``.
+    precision : dict, optional
+        :func:`drawdown.results.precision_status` of a precision run.
+    plots : bool, optional
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    ResultError
+        When a unit's replications file changed since it was recorded, or is damaged.
+
+    Examples
+    --------
+    >>> import drawdown, tempfile
+    >>> from drawdown.batch import summarize, write_results
+    >>> s = drawdown.load("doha-2021-05-01")
+    >>> files = write_results(tempfile.mkdtemp(), s, summarize(s, 100, seed=1), None, plots=False)
+    >>> sorted(p.name for p in files)
+    ['contingents.csv', 'daily.csv', 'summary.json', 'summary.npz']
+    """
     out_dir = Path(out_dir)
     written = write_run_dir(out_dir, scenario, summary, outcomes=None, precision=precision, plots=plots)
     if units is not None:
@@ -710,35 +1092,37 @@ def write_results(out_dir, scenario, summary, units, *, precision=None, plots=Tr
                 "engine": summary.engine, "version": b.version, "reps": summary.n, "block_size": b.block_size,
                 "layout_version": b.layout_version, "numpy_version": b.numpy_version,
                 "scipy_version": b.scipy_version}
-
-        def parts():
-            for entry in units:
-                path = out_dir / entry["replications"]
-                if file_sha256(path) != entry["replications_sha256"]:
-                    raise ResultError(f"{path}: changed since it was recorded (sha256 differs): not merged")
-                unit = Unit(scenario, summary.seed, tuple(tuple(x) for x in entry["blocks"]),
-                            block_size=b.block_size)
-                yield _read_unit_replications(path, unit)
-
-        _write_replications_from(out_dir / REPLICATIONS_FILE, scenario, summary.n, parts(), meta)
+        parts = _unit_replications(out_dir, scenario, summary.seed, b.block_size, units)
+        _write_replications_from(out_dir / REPLICATIONS_FILE, scenario, summary.n, parts, meta)
         written.insert(2, out_dir / REPLICATIONS_FILE)
     return written
 
 
-def _write_replications_from(path, scenario, reps: int, parts, meta: dict) -> None:
-    """``replications.npz`` from the units' outcomes, in block order, chunk by chunk
-    (:class:`drawdown.results.ReplicationWriter`: memory bounded by a unit)."""
+def _unit_replications(out_dir: Path, scenario: Scenario, seed: int, block_size: int,
+                       units: list[Record]) -> Iterator[Outcomes]:
+    """Each unit's outcomes in turn, read from its file once its recorded sha256 is checked."""
+    for entry in units:
+        path = out_dir / entry["replications"]
+        if file_sha256(path) != entry["replications_sha256"]:
+            raise ResultError(f"{path}: changed since it was recorded (sha256 differs): not merged")
+        unit = Unit(scenario, seed, tuple((int(b), int(r)) for b, r in entry["blocks"]), block_size=block_size)
+        yield _read_unit_replications(path, unit)
 
+
+def _write_replications_from(path: Path, scenario: Scenario, reps: int, parts: Iterable[Outcomes],
+                             meta: Record) -> None:
+    """``replications.npz`` from the units' outcomes, in block order, unit by unit
+    (:class:`drawdown.results.ReplicationWriter`: memory bounded by a unit)."""
     row = 0
     with ReplicationWriter(path, scenario, reps, meta=meta) as w:
         for out in parts:
             w.add(row, out)
             row += len(out)
+            del out  # not held while the next unit is read
 
 
-def _load_recorded_scenario(record: dict, where):
+def _load_recorded_scenario(record: Record, where: object) -> Scenario:
     """The scenario a record names, checked against its hash."""
-
     info = record["scenario"]
     try:
         s = load(info["file"])
@@ -750,10 +1134,20 @@ def _load_recorded_scenario(record: dict, where):
     return s
 
 
+def shard_kinds(directory: StrPath) -> set[str]:
+    """The kinds (``"run"``, ``"sweep"``) of the shard records in ``directory/shards``.
 
-
-def shard_kinds(directory) -> set:
-    """The kinds (``"run"``, ``"sweep"``) of the shard records in ``directory/shards``."""
+    Examples
+    --------
+    >>> import drawdown, tempfile
+    >>> from drawdown.batch import run_batch, shard_kinds
+    >>> d = tempfile.mkdtemp()
+    >>> shard_kinds(d)
+    set()
+    >>> _ = run_batch(drawdown.load("doha-2021-05-01"), 1, reps=100, block_size=100, out_dir=d, shard="1/2")
+    >>> shard_kinds(d)
+    {'run'}
+    """
     sdir = Path(directory) / SHARDS_DIR
     kinds = set()
     if sdir.is_dir():
@@ -766,8 +1160,43 @@ def shard_kinds(directory) -> set:
     return kinds
 
 
-def merge_run_shards(directory: Path, *, plots: bool = True) -> tuple:
-    """Join the shards of a run in ``directory``: ``(summary, written)`` (see :func:`drawdown.batch.merge_dir`)."""
+def _shard_summary(directory: Path, sh: Shard, p: Path, rec: Record, want: Blocks) -> Summary:
+    """A complete shard's summary, checked against its manifest's sha256 and blocks."""
+    spath = directory / rec["summary"]
+    if not spath.exists():
+        raise ResultError(f"{spath}: shard {sh}'s summary is missing")
+    if file_sha256(spath) != rec["summary_sha256"]:
+        raise ResultError(f"{spath}: shard {sh}'s summary is corrupt (its sha256 is not the one recorded in "
+                          f"{p.name}): not merged")
+    s = Summary.from_npz(spath)
+    if tuple(s.blocks) != tuple(want):
+        raise ResultError(f"{spath}: shard {sh}'s summary covers other blocks than its manifest")
+    return s
+
+
+def merge_run_shards(directory: StrPath, *, plots: bool = True) -> tuple[Summary, list[Path]]:
+    """Join the shards of a run in ``directory``: ``(summary, written)`` (see :func:`drawdown.batch.merge_dir`).
+
+    Raises
+    ------
+    ResultError
+        Naming the shard or file, as :func:`read_shard_records`; also for shards of
+        different runs, a summary that is missing, corrupt or of other blocks, and a
+        scenario file changed since the run.
+
+    Examples
+    --------
+    >>> import drawdown, tempfile
+    >>> from drawdown.batch import run_batch, summarize
+    >>> from drawdown.batch.rundir import merge_run_shards
+    >>> s, d = drawdown.load("doha-2021-05-01"), tempfile.mkdtemp()
+    >>> for i in (1, 2):
+    ...     _ = run_batch(s, 1, reps=200, block_size=100, out_dir=d, shard=f"{i}/2")
+    >>> summary, written = merge_run_shards(d, plots=False)
+    >>> summary == summarize(s, 200, seed=1, block_size=100)
+    True
+    """
+    directory = Path(directory)
     shards = read_shard_records(directory, "run")
     first = shards[0][2]
     ident_keys = ("scenario", "seed", "engine", "block_size", "layout_version", "replications", "precision")
@@ -786,19 +1215,8 @@ def merge_run_shards(directory: Path, *, plots: bool = True) -> tuple:
             raise ResultError(f"{p}: shard {sh} should hold blocks {start}..{stop - 1} but records others")
         if not want:
             continue
-        spath = directory / rec["summary"]
-        if not spath.exists():
-            raise ResultError(f"{spath}: shard {sh}'s summary is missing")
-        if file_sha256(spath) != rec["summary_sha256"]:
-            raise ResultError(f"{spath}: shard {sh}'s summary is corrupt (its sha256 is not the one recorded in "
-                              f"{p.name}): not merged")
-        s = Summary.from_npz(spath)
-        if tuple(s.blocks) != tuple(want):
-            raise ResultError(f"{spath}: shard {sh}'s summary covers other blocks than its manifest")
-        parts.append(s)
-        for e in rec["done"]:
-            if "replications" not in e:
-                keep = False
+        parts.append(_shard_summary(directory, sh, p, rec, want))
+        keep = keep and all("replications" in e for e in rec["done"])
         units.extend(sorted(rec["done"], key=lambda e: e["blocks"][0][0]))
     summary = Summary.merge_all(parts)
     if list(summary.blocks) != plan:
