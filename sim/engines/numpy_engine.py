@@ -2,12 +2,20 @@
 
 It gives the SimPy reference engine's outcomes replication by replication: it reads
 the same draws (:mod:`drawdown.draws`), calls the same shared code for the council, the
-conditions and the threat, and follows the same daily order (docs/design.md §1.7) with array
-operations over replications instead of processes. Nothing runs per replication in
-Python.
+conditions, the ready days and the threat, and follows the same daily order (DESIGN
+§1.7, :class:`drawdown.engines.Moment`) with array operations over replications instead of
+processes. Nothing runs per replication in Python.
 
 Replications run in chunks of whole blocks; a chunk's memory is bounded by its size,
 whatever the number of replications, and results do not depend on the chunk size.
+
+How the code reads: :func:`_run_chunk` computes what depends on no state of the force
+(dawn and council of every day, by the shared :class:`drawdown.draws.StateFree`, and the
+ready days by :func:`drawdown.engines.ready_day`), starts a :class:`~drawdown.engines.numpy_state.ChunkState`
+of the rows given an order, and steps the days. Each step runs one function per moment
+of the day, on the rows still running: :func:`_phases`, :func:`_threat`,
+:func:`_airlift`, :func:`_dusk`; then :func:`_retire_finished` drops the rows that are
+done (:meth:`~drawdown.engines.numpy_state.ChunkState.compact`), writing out their outcomes.
 
 How it goes fast, in the order the savings were measured:
 
@@ -26,40 +34,101 @@ How it goes fast, in the order the savings were measured:
   number of rows, so more rows share them; the whole-horizon draws are made and dropped
   a few blocks at a time, so a chunk's memory is mostly its per-row state.
 - Each block draws its day straight into its rows of the day's buffers.
+- Attack candidates surely zero are screened out before the inverse CDF; rows and
+  (row, base) pairs are gathered with ``np.take`` and flat indices.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
 import numpy as np
 
-from ..draws import (
-    BLOCK_SIZE,
-    BlockDraws,
-    CasualtyTable,
-    HitTable,
-    StateFree,
-    attack_mean,
-    base_factors,
-    blocks_for,
-    poisson_inv,
-)
+from ..draws import BLOCK_SIZE, BlockDraws, blocks_for
+from ..draws import StateFree
+from .moments import ready_day
+from .numpy_state import ChunkOutcomes, ChunkState
 from .outcomes import Outcomes, finish_outcomes
+from ..draws import CasualtyTable, HitTable, attack_mean, base_factors, poisson_inv
+
+if TYPE_CHECKING:
+    from ..scenario import Scenario
 
 __all__ = ["run_numpy", "iter_chunks", "DEFAULT_CHUNK_BLOCKS"]
 
 DEFAULT_CHUNK_BLOCKS = 32
 STATE_FREE_BLOCKS = 4  # blocks whose state-free inputs are computed together
-NEVER = np.iinfo(np.int32).max
+NEVER = np.iinfo(np.int32).max  # a ready day that never comes
+# Finished rows are dropped once they are one in this many of the running ones (or on
+# the horizon's last day): each compaction copies the whole state.
+RETIRE_ONE_IN = 8
+# A margin far above the rounding of a mean and of pdtr(0, mean), far below any
+# probability that matters: a uniform this far below a bound on pdtr(0, mean) means no attack.
+SURELY_NO_ATTACK_MARGIN = 1e-12
+
+
+class _Users(NamedTuple):
+    """One airfield's users: the run of columns ``lo .. hi - 1``, in priority order."""
+
+    base: int
+    airfield: int  # index among the airfields
+    lo: int
+    hi: int
+
+
+class _Columns:
+    """Contingents reordered so each airfield's users are one run of columns, in priority order.
+
+    Attributes
+    ----------
+    contingent_of_column : ndarray (C,)
+        The contingent (scenario order) in each column.
+    column_of_contingent : ndarray (C,)
+        Its inverse.
+    airfield_users : list of _Users
+        The airfields with users, in file order.
+    via_moves : list of (column, home base, base flown from)
+        The contingents that move to another base's airfield on their ready day.
+    enabler_members : list of ndarray
+        Per enabler nation, the columns of its contingents.
+    holds : list of (dependents, others)
+        With ``enablers_last``, per enabler nation whose rear guards wait: the columns
+        of its dependents and of every other contingent (the cheaper set to sum).
+    held_in : list of list of (column, hold)
+        Per airfield of ``airfield_users``, its users whose rear guard waits, and for
+        which hold of ``holds``.
+    """
+
+    def __init__(self, plan: _Plan):
+        order: list[int] = []
+        users = []
+        for b in plan.airfields:
+            lo = len(order)
+            order.extend(plan.users[b].tolist())
+            users.append(_Users(b, plan.air_index[b], lo, len(order)))
+        self.contingent_of_column = np.array(order, dtype=np.int64)
+        self.column_of_contingent = np.argsort(self.contingent_of_column)
+        self.airfield_users = [u for u in users if u.hi > u.lo]
+        column = self.column_of_contingent
+        self.via_moves = [(int(column[c]), int(plan.home[c]), int(plan.flies_from[c])) for c in plan.via_idx]
+        self.enabler_members = [column[m] for m in plan.enabler_members]
+        holders = [(column[m], column[d]) for m, d in plan.holders]
+        C = len(order)
+        self.holds = [(dependents, np.setdiff1d(np.arange(C), dependents)) for _, dependents in holders]
+        self.held_in = [[(int(m), h) for h, (members, _) in enumerate(holders) for m in members if u.lo <= m < u.hi]
+                        for u in self.airfield_users]
 
 
 class _Plan:
     """What the engine derives once from a scenario: index arrays and constants."""
 
-    def __init__(self, s):
-        self.s = s
+    def __init__(self, s: Scenario):
+        self.scenario = s
         C = len(s.contingents)
-        self.C = C
-        self.N = len(s.bases)
+        self.n_contingents = C
+        self.n_bases = len(s.bases)
         self.airfields = [b for b, base in enumerate(s.bases) if base.airfield]
         self.troops = np.array([c.troops for c in s.contingents], dtype=np.int64)
         self.liftable = np.array([c.liftable_t for c in s.contingents], dtype=np.int64)
@@ -67,31 +136,58 @@ class _Plan:
         self.road = np.array([c.road_days for c in s.contingents], dtype=np.int64)
         self.home = np.array([c.base for c in s.contingents])
         self.flies_from = np.array([c.flies_from for c in s.contingents])
-        self.is_via = self.home != self.flies_from
-        self.via_idx = np.flatnonzero(self.is_via)
+        self.via_idx = np.flatnonzero(self.home != self.flies_from)
+        self.troops_at_home = np.zeros(self.n_bases, dtype=np.int64)
+        np.add.at(self.troops_at_home, self.home, self.troops)
         # The most troops that can ever count at each base (its own, and those passing through).
-        self.most_at_base = np.zeros(self.N)
+        self.most_at_base = np.zeros(self.n_bases)
         for c in s.contingents:
             self.most_at_base[c.base] += c.troops
             if c.flies_from != c.base:
                 self.most_at_base[c.flies_from] += c.troops
         self.factors, self.factors_exposed = base_factors(s)
         prio = list(s.priority)
-        self.users = {b: np.array([i for i in prio if s.contingents[i].flies_from == b], dtype=np.int64) for b in self.airfields}
+        self.users = {b: np.array([i for i in prio if s.contingents[i].flies_from == b], dtype=np.int64)
+                      for b in self.airfields}
         self.air_index = {b: k for k, b in enumerate(self.airfields)}
+        self.air_of_base = np.array([self.air_index.get(b, -1) for b in range(self.n_bases)])
         en = s.enablers
         self.enabler_members = [np.array(m, dtype=np.int64) for m in en.members]
         self.enabler_dependents = [np.array(d, dtype=np.int64) for d in en.dependents]
         self.cut_by = {b: [n for n, afs in enumerate(en.cut_airfields) if b in afs] for b in self.airfields}
-        self.exposed_mask = [np.isin(np.arange(self.N), np.array(e, dtype=np.int64)) for e in en.exposed_bases]
+        self.exposed_mask = [np.isin(np.arange(self.n_bases), np.array(e, dtype=np.int64)) for e in en.exposed_bases]
+        # Enablers leaving first can cut airfields and expose bases.
+        self.cut_possible = not s.enablers_last and len(self.enabler_members) > 0
         # enablers_last: which contingents' rear guards wait for which dependents
         self.holders = []  # (member indices, dependent indices)
         if s.enablers_last:
-            for m, d in zip(self.enabler_members, self.enabler_dependents):
+            for m, d in zip(self.enabler_members, self.enabler_dependents, strict=True):
                 if len(d):
                     self.holders.append((m, d))
         self.hits = HitTable(s.threat.p_airfield_hit)
         self.casualties = CasualtyTable(s.threat.casualties_per_attack)
+        self._integer_types()
+        self.columns = _Columns(self)
+
+    def _integer_types(self) -> None:
+        """The narrowest day and count types, and the airfields' capacities in the count type."""
+        s = self.scenario
+        # Days in int16 where the horizon allows: the day arrays are streamed every step.
+        last_day = s.horizon_days + s.threat.closure_days  # a closure's end may pass the horizon
+        self.day_dtype: type[np.integer] = np.int16 if last_day < np.iinfo(np.int16).max - 1 else np.int32
+        # Troops, tons and what airfields hand out, in the narrowest type that holds every
+        # running total of an allocation (all troops, all tons, a day's capacity).
+        fields = [s.bases[b] for b in self.airfields]
+        biggest = max(s.total_troops, int(self.liftable.sum()),
+                      *(max(f.seats_per_day, f.cargo_t_per_day) for f in fields))
+        count = np.int16 if biggest <= np.iinfo(np.int16).max else np.int32
+        self.count_dtype: type[np.integer] = count
+        self.p_closed = np.array([f.p_closed_day for f in fields])
+        self.cargo_t_per_day = np.array([[f.cargo_t_per_day] for f in fields], dtype=count)  # (A, 1)
+        self.seats_per_day = np.array([[f.seats_per_day] for f in fields], dtype=count)
+        # What a cut airfield loses of each, when its enablers have left.
+        self.cargo_t_cut = {b: count(s.bases[b].cargo_t_per_day - s.bases[b].cargo_reduced) for b in self.airfields}
+        self.seats_cut = {b: count(s.bases[b].seats_per_day - s.bases[b].seats_reduced) for b in self.airfields}
 
 
 def _allocate(want: np.ndarray, capacity: np.ndarray, left: np.ndarray) -> np.ndarray:
@@ -119,33 +215,7 @@ def _allocate(want: np.ndarray, capacity: np.ndarray, left: np.ndarray) -> np.nd
     return taken[-1]
 
 
-class _Columns:
-    """Contingents reordered so each airfield's users are one run of columns, in priority order."""
-
-    def __init__(self, plan: _Plan):
-        order, segments = [], []
-        for b in plan.airfields:
-            lo = len(order)
-            order.extend(plan.users[b].tolist())
-            segments.append((b, plan.air_index[b], lo, len(order)))
-        self.perm = np.array(order, dtype=np.int64)
-        self.inverse = np.argsort(self.perm)
-        self.segments = [seg for seg in segments if seg[3] > seg[2]]
-        pos = self.inverse
-        self.rear_guard = plan.rear_guard[self.perm]
-        self.via = pos[plan.via_idx]
-        self.enabler_members = [pos[m] for m in plan.enabler_members]
-        self.holders = [(pos[m], pos[d]) for m, d in plan.holders]
-        # For each holder, the contingents it does not wait for (the cheaper set to sum
-        # when most contingents are dependents).
-        C = len(self.perm)
-        self.holder_others = [np.setdiff1d(np.arange(C), d) for _, d in self.holders]
-        # For each segment, (column, holder) of the rear guards that wait.
-        self.held_in = [[(int(m), h) for h, (members, _) in enumerate(self.holders) for m in members
-                         if lo <= m < hi] for _, _, lo, hi in self.segments]
-
-
-def _screen_thresholds(plan: _Plan, rate: np.ndarray, per_rep_rate: bool, cut_possible: bool) -> np.ndarray:
+def _screen_thresholds(plan: _Plan, rate: np.ndarray, rate_per_row: bool) -> np.ndarray:
     """Per day and base, a uniform at or below which no attack can happen, whatever the state.
 
     The attack mean is at most its value with the most troops that can ever count at the
@@ -155,329 +225,460 @@ def _screen_thresholds(plan: _Plan, rate: np.ndarray, per_rep_rate: bool, cut_po
     """
     from scipy.special import pdtr
 
-    factor = np.maximum(plan.factors, plan.factors_exposed) if cut_possible else plan.factors
-    rate_max = rate.max(axis=1) if per_rep_rate else rate
-    mean_max = attack_mean(rate_max[:, None], factor, plan.most_at_base, plan.s.total_troops)
-    return pdtr(0, mean_max) - 1e-12
+    factor = np.maximum(plan.factors, plan.factors_exposed) if plan.cut_possible else plan.factors
+    rate_max = rate.max(axis=1) if rate_per_row else rate
+    mean_max = attack_mean(rate_max[:, None], factor, plan.most_at_base, plan.scenario.total_troops)
+    return pdtr(0, mean_max) - SURELY_NO_ATTACK_MARGIN
 
 
-def _run_chunk(plan: _Plan, seed: int, blocks, block_size: int, record_daily: bool = True) -> Outcomes:
-    s = plan.s
-    H, C = s.horizon_days, plan.C
-    th = s.threat
-    D = s.deadline_day
-    cols = _Columns(plan)
-    A = len(plan.airfields)
-    # What depends on no state of the force comes from the shared StateFree code, a few
-    # blocks at a time: the same bits per replication as block by block, with fewer
-    # numpy calls per replication (the conditions index is a loop over days).
-    # A group's whole-horizon draws are dropped before the next group is drawn: a
-    # chunk holds one group's, whatever its size.
-    draws = []
+# -- what depends on no state of the force ------------------------------------------------
+
+
+@dataclass(eq=False)
+class _StateFreeInputs:
+    """A chunk's state-free inputs, rows in block order (:class:`drawdown.draws.StateFree`).
+
+    ``rate`` is ``(H,)``, or ``(H, R)`` without a deadline (``rate_per_row``).
+    """
+
+    decision_day: np.ndarray
+    met_day: np.ndarray
+    first_drawn_day: np.ndarray
+    attacks_before: np.ndarray
+    casualties_before: np.ndarray
+    rate: np.ndarray
+    rate_per_row: bool
+    national_delay_days: np.ndarray
+    prep_days: np.ndarray
+
+
+def _state_free_inputs(plan: _Plan, seed: int, blocks: list[tuple[int, int]],
+                       block_size: int) -> tuple[list[BlockDraws], _StateFreeInputs]:
+    """The chunk's draws, and what the shared :class:`StateFree` makes of them, a few blocks at a time.
+
+    A few blocks at a time: the same bits per replication as block by block, with
+    fewer numpy calls per replication (the conditions index is a loop over days). A
+    group's whole-horizon draws are dropped before the next group is drawn: a chunk
+    holds one group's, whatever its size.
+    """
+    s = plan.scenario
+    draws: list[BlockDraws] = []
     parts = []
     for g in range(0, len(blocks), STATE_FREE_BLOCKS):
-        group = [BlockDraws(s, seed, b, rows=rows, block_size=block_size) for b, rows in blocks[g : g + STATE_FREE_BLOCKS]]
+        group = [BlockDraws(s, seed, b, rows=rows, block_size=block_size)
+                 for b, rows in blocks[g : g + STATE_FREE_BLOCKS]]
         draws.extend(group)
         sf = StateFree(s, group)
         parts.append((sf.decision_day, sf.met_day, sf.first_drawn_day, sf.attacks_before, sf.casualties_before,
                       sf.rate))
         for d in group:
-            d.council = d.violence = None  # the day iterator keeps the draws object alive
+            d.council = d.violence = None  # type: ignore[assignment]  # the day's slabs keep the draws alive
         del sf
-    sizes = np.array([d.rows for d in draws])
-    R = int(sizes.sum())
-    offsets = np.concatenate(([0], np.cumsum(sizes)))
-    # Each block draws its day straight into its rows of these (row-major) buffers.
-    closed_buf = np.empty((R, A))
-    attack_buf = np.empty((R, plan.N))
-    casualty_buf = np.empty((R, plan.N))
-    hit_buf = np.empty((R, A))
-    day_iters = [d.days(out=(closed_buf[lo:hi], attack_buf[lo:hi], casualty_buf[lo:hi], hit_buf[lo:hi]))
-                 for d, lo, hi in zip(draws, offsets[:-1], offsets[1:])]
-    block_of_row = np.repeat(np.arange(len(sizes)), sizes)
-    decision, met, first_drawn, attacks_out, casualties_out = (np.concatenate([p[i] for p in parts]) for i in range(5))
-    nd = np.concatenate([d.national_delay_days for d in draws]).astype(np.int64)
-    prep = np.concatenate([d.prep_days for d in draws]).astype(np.int64)
-    per_rep_rate = D is None
-    rate = np.concatenate([p[5] for p in parts], axis=1) if per_rep_rate else parts[0][5]
-    del parts, draws
-    ready = np.maximum(decision[:, None].astype(np.int64) + nd + prep + plan.road, s.decision.start_on_day)
-    ready = np.where((decision[:, None] >= 0) & (ready <= H - 1), ready, NEVER).astype(np.int32)
-    cut_possible = not s.enablers_last and len(plan.enabler_members) > 0
-    screen = _screen_thresholds(plan, rate, per_rep_rate, cut_possible)
-
-    # Working rows: those given an order, each on its own clock from its first drawn
-    # day (day first_drawn + k on step k), ordered by the step their first contingent
-    # is ready, so that the rows with anything to fly form a prefix; finished rows are
-    # dropped now and then. State is contingent-major (C, rows): an airfield's users
-    # are a run of rows, and sums over contingents are vector adds.
-    first_ready = ready.min(axis=1)
-    ordered = np.flatnonzero(first_drawn < H)
-    ready_step = (first_ready.astype(np.int64) - first_drawn)[ordered]
-    rid = ordered[np.argsort(ready_step, kind="stable")]
-    fr = np.sort(ready_step, kind="stable")
-    n0 = rid.size
-    # Days in int16 where the horizon allows: the day arrays are streamed every step.
-    day_t = np.int16 if H + s.threat.closure_days < np.iinfo(np.int16).max - 1 else np.int32
-    never = np.iinfo(day_t).max
-    a0 = first_drawn[rid].astype(day_t)
-    rdy = np.ascontiguousarray(np.where(ready[rid] == NEVER, never, ready[rid])[:, cols.perm].T).astype(day_t)
-    # Troops and tons left, and what airfields hand out, in the narrowest integer type
-    # that holds every running total of an allocation (all troops, all tons, a day's
-    # capacity): less memory to stream through each day, the same integers.
-    biggest = max(s.total_troops, int(plan.liftable.sum()),
-                  *(max(b.seats_per_day, b.cargo_t_per_day) for b in s.bases if b.airfield))
-    small = np.int16 if biggest <= np.iinfo(np.int16).max else np.int32
-    tl = np.repeat(plan.troops[cols.perm].astype(small)[:, None], n0, axis=1)
-    cl = np.repeat(plan.liftable[cols.perm].astype(small)[:, None], n0, axis=1)
-    ex1 = np.zeros((C, n0), dtype=day_t)  # exit day + 1; 0 while in country
-    closed_until = np.full((A, n0), -1, dtype=day_t)
-    gone = np.full((len(cols.enabler_members), n0), -1, dtype=day_t)
-    lifted = np.zeros(n0, dtype=np.int64)
-    attacks_w = np.zeros(n0, dtype=np.int64)
-    casualties_w = np.zeros(n0, dtype=np.int64)
-    # Troops counting at each base at the start of the day, kept up to date: flights
-    # take them off the base they fly from, via contingents move on their ready day.
-    at_home = np.zeros(plan.N, dtype=np.int64)
-    np.add.at(at_home, plan.home, plan.troops)
-    troops_at = np.repeat(at_home.astype(np.int32)[:, None], n0, axis=1)
-    via_moves = [(int(c), int(plan.home[cols.perm[c]]), int(plan.flies_from[cols.perm[c]])) for c in cols.via]
-    # As a full array: np.minimum against a broadcast column is many times slower.
-    rear = np.repeat(cols.rear_guard.astype(small)[:, None], n0, axis=1)
-
-    exit_out = np.full((R, C), -1, dtype=np.int32)
-    # Before its first contingent is ready a replication has every troop in country and
-    # nothing lifted; after its last exit, no troops and everything lifted. The engine
-    # writes the days between (per-day arrays only when asked for) and adds up the
-    # troops in country from the deadline on.
-    if record_daily:
-        before_ready = np.arange(H)[None, :] < first_ready[:, None]
-        troops_daily = np.multiply(before_ready, s.total_troops, dtype=np.int32)
-        lifted_daily = np.multiply(~before_ready, s.liftable_t, dtype=np.int64)
-        del before_ready
-    waiting_days = np.minimum(first_ready.astype(np.int64), H)  # days 0 .. first ready - 1
-    past_out = np.zeros(R, dtype=np.int64)
-    at_deadline_out = np.zeros(R, dtype=np.int64)
-    if D is not None:
-        past_out += s.total_troops * np.maximum(waiting_days - D, 0)
-        at_deadline_out += s.total_troops * (D < waiting_days)
-    past_w = np.zeros(n0, dtype=np.int64)
-    at_w = np.zeros(n0, dtype=np.int64)
-
-    live = np.zeros(len(sizes), dtype=bool)
-    live[np.unique(block_of_row[rid])] = True
-    in_country = np.full(n0, s.total_troops, dtype=np.int64)
-    air_of_base = np.array([plan.air_index.get(b, -1) for b in range(plan.N)])
-    fields = [s.bases[b] for b in plan.airfields]
-    p_closed = np.array([f.p_closed_day for f in fields])
-    cargo_full = np.array([[f.cargo_t_per_day] for f in fields], dtype=small)
-    seats_full = np.array([[f.seats_per_day] for f in fields], dtype=small)
-    N = plan.N
-
-    # How many running replications have each contingent ready, by step, and how many
-    # have seen it exit: an airfield need only hand out over the run of its users that
-    # are ready and not yet out somewhere, the others having nothing to take. Kept from
-    # counts of ready steps and of exits, without a pass over every replication.
-    def readied_by_step(columns):
-        """(C, H): how many of these replications have each contingent ready by step k."""
-        rel = np.minimum(rdy[:, columns].astype(np.int64) - a0[columns].astype(np.int64), H)
-        rel += np.arange(C)[:, None] * (H + 1)
-        counts = np.bincount(rel.ravel(), minlength=C * (H + 1)).reshape(C, H + 1)
-        return np.cumsum(counts, axis=1)[:, :H]
-
-    readied = readied_by_step(slice(None))
-    exited = np.zeros(C, dtype=np.int64)
-
-    def retire(keep):
-        nonlocal rid, fr, a0, rdy, tl, cl, ex1, closed_until, gone, lifted, attacks_w, casualties_w, in_country
-        nonlocal past_w, at_w, troops_at, readied, exited
-        # Integer indices: faster than boolean masks on the (contingent, row) arrays.
-        drop = np.flatnonzero(~keep)
-        keep = np.flatnonzero(keep)
-        readied -= readied_by_step(drop)
-        ex_gone = ex1[:, drop]
-        exited -= (ex_gone > 0).sum(axis=1)
-        gone_rows = rid[drop]
-        exit_out[gone_rows] = ex_gone.T[:, cols.inverse].astype(np.int32) - 1
-        attacks_out[gone_rows] += attacks_w[drop]
-        casualties_out[gone_rows] += casualties_w[drop]
-        past_out[gone_rows] += past_w[drop]
-        at_deadline_out[gone_rows] += at_w[drop]
-        past_w, at_w, troops_at = past_w[keep], at_w[keep], troops_at[:, keep]
-        rid, fr, a0 = rid[keep], fr[keep], a0[keep]
-        rdy, tl, cl, ex1 = rdy[:, keep], tl[:, keep], cl[:, keep], ex1[:, keep]
-        closed_until, gone, lifted = closed_until[:, keep], gone[:, keep], lifted[keep]
-        attacks_w, casualties_w, in_country = attacks_w[keep], casualties_w[keep], in_country[keep]
-        live[:] = False
-        live[np.unique(block_of_row[rid])] = True
-
-    for k in range(H):
-        n = rid.size
-        if n == 0:
-            break
-        # The day's draws, for every block that still has replications running.
-        for b in np.flatnonzero(live):
-            next(day_iters[b])
-        t_row = a0 + day_t(k)  # each row's day
-        nr = int(np.searchsorted(fr, k, side="right"))  # rows with a contingent ready by today
-
-        # step 3: via contingents ready today move to the base they fly from
-        for c, home, to in via_moves:
-            moving = tl[c] * (rdy[c] == t_row)
-            troops_at[home] -= moving
-            troops_at[to] += moving
-
-        # step 4: the threat, on the troops at each base at the start of the day
-        # np.take and flat indices: numpy's fancy indexing of rows, and np.nonzero on
-        # two dimensions, are several times slower on these shapes.
-        u_att = np.take(attack_buf, rid, axis=0)
-        flat = np.flatnonzero(u_att > np.take(screen, t_row, axis=0))
-        cand_r = flat // N
-        cand_b = flat - cand_r * N
-        if cand_r.size:
-            t_c = t_row[cand_r]
-            factor = plan.factors[cand_b]
-            if cut_possible:
-                g = gone[:, cand_r]
-                exposed = np.zeros(cand_r.size, dtype=bool)
-                for e, mask in enumerate(plan.exposed_mask):
-                    exposed |= (g[e] >= 0) & (g[e] < t_c) & mask[cand_b]
-                factor = np.where(exposed, plan.factors_exposed[cand_b], factor)
-            orig = rid[cand_r]
-            rate_t = rate[t_c, orig] if per_rep_rate else rate[t_c]
-            mean = attack_mean(rate_t, factor, np.take(troops_at, cand_b * n + cand_r), s.total_troops)
-            u_c = np.take(u_att, flat)
-            # Surely no attack where u <= 1 - mean (<= exp(-mean) = pdtr(0, mean)), with a
-            # margin far above rounding: most candidates, without an exp.
-            maybe = u_c > 1.0 - mean - 1e-12
-            cand_r, cand_b, orig, mean, u_c = cand_r[maybe], cand_b[maybe], orig[maybe], mean[maybe], u_c[maybe]
-            attacks = poisson_inv(u_c, mean)
-            struck = attacks > 0
-            if struck.any():
-                cand_r, cand_b, orig, attacks = cand_r[struck], cand_b[struck], orig[struck], attacks[struck]
-                casualties = plan.casualties.casualties(np.take(casualty_buf, orig * N + cand_b), attacks)
-                # bincount adds repeated rows far faster than np.add.at (exact: counts
-                # are far below 2**53)
-                attacks_w += np.bincount(cand_r, weights=attacks, minlength=n).astype(np.int64)
-                casualties_w += np.bincount(cand_r, weights=casualties, minlength=n).astype(np.int64)
-                if th.closure_days > 0:
-                    air = air_of_base[cand_b]
-                    on_air = air >= 0
-                    r_h, a_h, o_h = cand_r[on_air], air[on_air], orig[on_air]
-                    hit = np.take(hit_buf, o_h * A + a_h) < plan.hits.threshold(attacks[on_air])
-                    if hit.any():
-                        # Never earlier than a closure already set (set on an earlier day),
-                        # and each (airfield, row) at most once a day: a plain assignment.
-                        closed_until[a_h[hit], r_h[hit]] = t_row[r_h[hit]] + th.closure_days - 1
-
-        ends = t_row == H - 1  # the horizon's last day: these rows stop tonight
-        if nr:
-            # step 5: each airfield hands out cargo, then seats, in priority order
-            t_p = t_row[:nr]
-            rid_p = rid[:nr]
-            # Enablers last: a dependent was in country at the start of the day when it
-            # still has troops (its exit is recorded the evening its last troops fly).
-            waiting = []
-            for (members, dependents), others in zip(cols.holders, cols.holder_others):
-                if len(dependents) <= len(others):
-                    waiting.append(tl[dependents, :nr].sum(axis=0, dtype=np.int64) > 0)
-                else:
-                    waiting.append(in_country[:nr] > tl[others, :nr].sum(axis=0, dtype=np.int64))
-            any_exit = False
-            # Every airfield at once: open when the day's weather allows and no hit has shut it.
-            # Compared before gathered: a byte a value to gather instead of eight.
-            open_ = np.ascontiguousarray(np.take(closed_buf >= p_closed, rid_p, axis=0).T)
-            open_ &= closed_until[:, :nr] < t_p
-            cargo_caps = open_ * cargo_full
-            seat_caps = open_ * seats_full
-            for (b, a, lo, hi), held_in in zip(cols.segments, cols.held_in):
-                alive = np.flatnonzero(readied[lo:hi, k] > exited[lo:hi])
-                if alive.size == 0:
-                    continue
-                lo, hi = lo + int(alive[0]), lo + int(alive[-1]) + 1  # the users with anything to do
-                r_u = rdy[lo:hi, :nr] <= t_p
-                cargo_cap, seat_cap = cargo_caps[a], seat_caps[a]
-                if cut_possible and plan.cut_by[b]:
-                    base = s.bases[b]
-                    g = gone[plan.cut_by[b], :nr]
-                    reduced = ((g >= 0) & (g < t_p)).any(axis=0)
-                    cargo_cap = cargo_cap - reduced * open_[a] * small(base.cargo_t_per_day - base.cargo_reduced)
-                    seat_cap = seat_cap - reduced * open_[a] * small(base.seats_per_day - base.seats_reduced)
-                cl_s = cl[lo:hi, :nr]
-                lifted[:nr] += _allocate(cl_s * r_u, cargo_cap, cl_s)
-                tl_s = tl[lo:hi, :nr]
-                # A ready contingent may fly its main body; its rear guard too once the
-                # cargo is out (and unless it is held for dependents): it may use all its
-                # troops, less the rear guard where that must stay. Products with
-                # booleans stand for np.where, which is many times slower here.
-                holds = cl_s != 0
-                for c, h in held_in:
-                    if lo <= c < hi:
-                        holds[c - lo] |= waiting[h]
-                usable = np.minimum(tl_s, rear[lo:hi, :nr])
-                usable *= holds
-                np.subtract(tl_s, usable, out=usable)
-                usable *= r_u
-                troops_at[b, :nr] -= _allocate(usable, seat_cap, tl_s)
-                # Step 6 for these users: those whose last troops flew today exit today
-                # (no troops left, no exit day yet: both zero).
-                ex_s = ex1[lo:hi, :nr]
-                out_now = np.flatnonzero((tl_s | ex_s) == 0)  # few cells: index them rather than pass over all
-                if out_now.size:
-                    users = out_now // nr
-                    reps_out = out_now - users * nr
-                    ex_s[users, reps_out] = t_p[reps_out] + 1
-                    exited[lo:hi] += np.bincount(users, minlength=hi - lo)
-                    any_exit = True
-
-            # step 6: the day's books
-            in_country[:nr] = troops_at[:, :nr].sum(axis=0)
-            if record_daily:
-                troops_daily[rid_p, t_p] = in_country[:nr]
-                lifted_daily[rid_p, t_p] = lifted[:nr]
-            if D is not None:
-                past_w[:nr] += in_country[:nr] * (t_p >= D)
-                at_w[:nr] += in_country[:nr] * (t_p == D)
-            if any_exit:
-                ex_p = ex1[:, :nr]
-                for e, members in enumerate(cols.enabler_members):
-                    now_gone = (ex_p[members] > 0).all(axis=0) & (gone[e, :nr] < 0)
-                    gone[e, :nr] += now_gone * (t_p + 1)
-            finished = int((in_country[:nr] == 0).sum())
-            if ends.any() or (finished and finished * 8 >= n):
-                retire((in_country > 0) & ~ends)
-        elif ends.any():
-            retire(~ends)
-
-    retire(np.zeros(rid.size, dtype=bool))
-    for b in range(len(day_iters)):
-        day_iters[b] = None
-    ready_out = np.where(ready == NEVER, -1, ready).astype(np.int32)
-    return finish_outcomes(
-        s,
+    decision, met, first_drawn, attacks, casualties = (np.concatenate([p[i] for p in parts]) for i in range(5))
+    rate_per_row = s.deadline_day is None
+    return draws, _StateFreeInputs(
         decision_day=decision,
         met_day=met,
-        ready_day=ready_out,
-        exit_day=exit_out,
-        attacks=attacks_out,
-        casualties=casualties_out,
-        troop_days_past_deadline=past_out,
-        troops_at_deadline=at_deadline_out,
-        troops_in_country=troops_daily if record_daily else None,
-        retrograde_lifted_t=lifted_daily if record_daily else None,
+        first_drawn_day=first_drawn,
+        attacks_before=attacks,
+        casualties_before=casualties,
+        rate=np.concatenate([p[5] for p in parts], axis=1) if rate_per_row else parts[0][5],
+        rate_per_row=rate_per_row,
+        national_delay_days=np.concatenate([d.national_delay_days for d in draws]).astype(np.int64),
+        prep_days=np.concatenate([d.prep_days for d in draws]).astype(np.int64),
     )
 
 
-def _exhausted():
-    return iter(())
+def _ready_days(plan: _Plan, inputs: _StateFreeInputs) -> np.ndarray:
+    """The council's moment: each contingent's ready day, computed when the order is given.
+
+    ``(R, C)`` int32, scenario order, by :func:`drawdown.engines.ready_day`; :data:`NEVER`
+    without an order or past the horizon.
+    """
+    s = plan.scenario
+    order_day = inputs.decision_day[:, None]
+    ready = ready_day(order_day.astype(np.int64), inputs.national_delay_days, inputs.prep_days, plan.road,
+                      s.decision.start_on_day)
+    return np.where((order_day >= 0) & (ready <= s.horizon_days - 1), ready, NEVER).astype(np.int32)
 
 
-def iter_chunks(scenario, reps: int, seed: int, *, first_block: int = 0, chunk_blocks: int = DEFAULT_CHUNK_BLOCKS,
-                block_size: int = BLOCK_SIZE, blocks=None, record_daily: bool = True):
+class _DayDraws:
+    """The chunk's per-day slabs: each block draws its day straight into its rows of shared buffers.
+
+    Attributes
+    ----------
+    closed, attacks, casualties, hits : ndarray (R, A), (R, N), (R, N), (R, A) float64
+        The day's uniforms of every row of the chunk, row-major, each row's own day
+        (slab ``k`` is each row's step ``k``).
+    block_of_row : ndarray (R,)
+    """
+
+    def __init__(self, draws: list[BlockDraws], n_airfields: int, n_bases: int):
+        sizes = np.array([d.rows for d in draws])
+        R = int(sizes.sum())
+        offsets = np.concatenate(([0], np.cumsum(sizes)))
+        self.closed = np.empty((R, n_airfields))
+        self.attacks = np.empty((R, n_bases))
+        self.casualties = np.empty((R, n_bases))
+        self.hits = np.empty((R, n_airfields))
+        self._days: list[Iterator] = [
+            d.days(out=(self.closed[lo:hi], self.attacks[lo:hi], self.casualties[lo:hi], self.hits[lo:hi]))
+            for d, lo, hi in zip(draws, offsets[:-1], offsets[1:], strict=True)
+        ]
+        self.block_of_row = np.repeat(np.arange(len(sizes)), sizes)
+
+    def draw(self, blocks_running: np.ndarray) -> None:
+        """Draw the next day of every block that still has rows running (a boolean per block)."""
+        for b in np.flatnonzero(blocks_running):
+            next(self._days[b])
+
+    def close(self) -> None:
+        """Let go of the blocks' generators (and the draws they keep)."""
+        self._days.clear()
+
+
+@dataclass(eq=False)
+class _Chunk:
+    """What the day's moments read and never change: the plan, the day's draws, the rates."""
+
+    plan: _Plan
+    draws: _DayDraws
+    rate: np.ndarray  # (H,), or (H, R) when rate_per_row
+    rate_per_row: bool
+    no_attack_at_or_below: np.ndarray  # (H, N): :func:`_screen_thresholds`
+
+
+# -- the day's moments, over the rows still running -------------------------------------------
+
+
+def _phases(state: ChunkState, columns: _Columns, day: np.ndarray) -> None:
+    """Moment PHASES: ``via`` contingents ready today move to the base they fly from.
+
+    ``day`` is each running row's day. Readiness itself needs no work: the airlift
+    compares each ready day with the day.
+    """
+    for column, home, to in columns.via_moves:
+        moving = state.troops_left[column] * (state.ready_day[column] == day)
+        state.troops_at_base[home] -= moving
+        state.troops_at_base[to] += moving
+
+
+def _attack_factors(state: ChunkState, plan: _Plan, rows: np.ndarray, bases: np.ndarray,
+                    day: np.ndarray) -> np.ndarray:
+    """The attack multiplier of each (row, base) pair on its day: exposed once the enablers have left."""
+    factor = plan.factors[bases]
+    if plan.cut_possible:
+        left_day = state.enabler_left_day[:, rows]
+        exposed = np.zeros(rows.size, dtype=bool)
+        for e, mask in enumerate(plan.exposed_mask):
+            exposed |= (left_day[e] >= 0) & (left_day[e] < day) & mask[bases]
+        factor = np.where(exposed, plan.factors_exposed[bases], factor)
+    return factor
+
+
+def _attack_candidates(state: ChunkState, chunk: _Chunk, day: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """The (row, base) pairs of the day that may see an attack: rows, bases, chunk rows, uniforms, means.
+
+    Two screens spare most pairs the inverse CDF: a uniform at or below the day's
+    threshold (no attack even with the most troops a base can hold), then one at or
+    below ``1 - mean`` (``<= exp(-mean) = pdtr(0, mean)``) with the pair's own mean,
+    without an ``exp``. None when no pair is left after the first.
+    """
+    plan = chunk.plan
+    n_bases, n_rows = plan.n_bases, state.rows
+    # np.take and flat indices: numpy's fancy indexing of rows, and np.nonzero on two
+    # dimensions, are several times slower on these shapes.
+    u_all = np.take(chunk.draws.attacks, state.row, axis=0)
+    flat = np.flatnonzero(u_all > np.take(chunk.no_attack_at_or_below, day, axis=0))
+    rows = flat // n_bases
+    bases = flat - rows * n_bases
+    if not rows.size:
+        return None
+    pair_day = day[rows]
+    factor = _attack_factors(state, plan, rows, bases, pair_day)
+    chunk_rows = state.row[rows]
+    rate = chunk.rate[pair_day, chunk_rows] if chunk.rate_per_row else chunk.rate[pair_day]
+    troops = np.take(state.troops_at_base, bases * n_rows + rows)
+    mean = attack_mean(rate, factor, troops, plan.scenario.total_troops)
+    u = np.take(u_all, flat)
+    maybe = u > 1.0 - mean - SURELY_NO_ATTACK_MARGIN
+    return rows[maybe], bases[maybe], chunk_rows[maybe], u[maybe], mean[maybe]
+
+
+def _threat(state: ChunkState, chunk: _Chunk, day: np.ndarray) -> None:
+    """Moment THREAT: attacks, casualties and airfield hits, on the troops at each base at the start of the day."""
+    candidates = _attack_candidates(state, chunk, day)
+    if candidates is None:
+        return
+    rows, bases, chunk_rows, u, mean = candidates
+    attacks = poisson_inv(u, mean)
+    struck = attacks > 0
+    if not struck.any():
+        return
+    plan = chunk.plan
+    rows, bases, chunk_rows, attacks = rows[struck], bases[struck], chunk_rows[struck], attacks[struck]
+    u_casualties = np.take(chunk.draws.casualties, chunk_rows * plan.n_bases + bases)
+    casualties = plan.casualties.casualties(u_casualties, attacks)
+    # bincount adds repeated rows far faster than np.add.at (exact: counts are far below 2**53)
+    n = state.rows
+    state.attacks += np.bincount(rows, weights=attacks, minlength=n).astype(np.int64)
+    state.casualties += np.bincount(rows, weights=casualties, minlength=n).astype(np.int64)
+    if plan.scenario.threat.closure_days > 0:
+        _close_airfields(state, chunk, day, rows, bases, chunk_rows, attacks)
+
+
+def _close_airfields(state: ChunkState, chunk: _Chunk, day: np.ndarray, rows: np.ndarray, bases: np.ndarray,
+                     chunk_rows: np.ndarray, attacks: np.ndarray) -> None:
+    """Shut the airfields that the day's attacks hit, from today for ``closure_days`` days."""
+    plan = chunk.plan
+    airfield = plan.air_of_base[bases]
+    on_airfield = airfield >= 0
+    rows, airfield, chunk_rows = rows[on_airfield], airfield[on_airfield], chunk_rows[on_airfield]
+    u_hit = np.take(chunk.draws.hits, chunk_rows * len(plan.airfields) + airfield)
+    hit = u_hit < plan.hits.threshold(attacks[on_airfield])
+    if hit.any():
+        # Never earlier than a closure already set (set on an earlier day), and each
+        # (airfield, row) at most once a day: a plain assignment.
+        rows = rows[hit]
+        state.closed_until[airfield[hit], rows] = day[rows] + plan.scenario.threat.closure_days - 1
+
+
+def _rear_guards_waiting(state: ChunkState, columns: _Columns, n: int) -> list[np.ndarray]:
+    """Enablers last: per hold, whether a dependent was in country at the start of the day (first ``n`` rows).
+
+    A dependent is in country while it has troops: its exit is recorded the evening its
+    last troops fly.
+    """
+    waiting = []
+    for dependents, others in columns.holds:
+        if len(dependents) <= len(others):
+            waiting.append(state.troops_left[dependents, :n].sum(axis=0, dtype=np.int64) > 0)
+        else:
+            waiting.append(state.troops_in_country[:n] > state.troops_left[others, :n].sum(axis=0, dtype=np.int64))
+    return waiting
+
+
+def _capacities(state: ChunkState, chunk: _Chunk, day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every airfield's open day and nominal capacities: ``(A, n)`` open, cargo tonnes, seats.
+
+    Open when the day's weather allows and no hit has shut it. One pass over every
+    airfield; compared before gathered (a byte a value to gather instead of eight).
+    """
+    plan = chunk.plan
+    is_open = np.ascontiguousarray(np.take(chunk.draws.closed >= plan.p_closed, state.row[: day.size], axis=0).T)
+    is_open &= state.closed_until[:, : day.size] < day
+    return is_open, is_open * plan.cargo_t_per_day, is_open * plan.seats_per_day
+
+
+def _cut_capacities(state: ChunkState, plan: _Plan, users: _Users, is_open: np.ndarray, day: np.ndarray,
+                    cargo_t: np.ndarray, seats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An airfield's capacities less what it loses from the day after its enablers have left."""
+    left_day = state.enabler_left_day[plan.cut_by[users.base], : day.size]
+    cut = ((left_day >= 0) & (left_day < day)).any(axis=0) * is_open[users.airfield]
+    return cargo_t - cut * plan.cargo_t_cut[users.base], seats - cut * plan.seats_cut[users.base]
+
+
+def _users_with_work(state: ChunkState, users: _Users, step: int) -> tuple[int, int] | None:
+    """The columns ``lo, hi`` of an airfield's users ready and not yet out in some running row, or None."""
+    alive = np.flatnonzero(state.ready_count[users.lo : users.hi, step] > state.exit_count[users.lo : users.hi])
+    if alive.size == 0:
+        return None
+    return users.lo + int(alive[0]), users.lo + int(alive[-1]) + 1
+
+
+def _serve_airfield(state: ChunkState, base: int, lo: int, hi: int, held_in: list[tuple[int, int]],
+                    waiting: list[np.ndarray], day: np.ndarray, cargo_t: np.ndarray, seats: np.ndarray) -> None:
+    """One airfield's day for its users in columns ``lo .. hi - 1``: cargo, then seats, in priority order."""
+    n = day.size
+    ready = state.ready_day[lo:hi, :n] <= day
+    cargo_left = state.cargo_left_t[lo:hi, :n]
+    state.lifted_t[:n] += _allocate(cargo_left * ready, cargo_t, cargo_left)
+    # A ready contingent may fly its main body; its rear guard too once the cargo is out
+    # (this step's included) and unless it waits for dependents: it may use all its
+    # troops, less the rear guard where that must stay. Products with booleans stand
+    # for np.where, which is many times slower here.
+    troops_left = state.troops_left[lo:hi, :n]
+    rear_guard_stays = cargo_left != 0
+    for column, hold in held_in:
+        if lo <= column < hi:
+            rear_guard_stays[column - lo] |= waiting[hold]
+    may_fly = np.minimum(troops_left, state.rear_guard[lo:hi, :n])
+    may_fly *= rear_guard_stays
+    np.subtract(troops_left, may_fly, out=may_fly)
+    may_fly *= ready
+    state.troops_at_base[base, :n] -= _allocate(may_fly, seats, troops_left)
+
+
+def _airlift(state: ChunkState, chunk: _Chunk, step: int, day: np.ndarray) -> list[tuple[int, int]]:
+    """Moment AIRLIFT for the first ``day.size`` rows (those with a contingent ready).
+
+    Who is ready and whose rear guard waits for dependents are fixed before any
+    airfield hands out. Returns the runs of columns ``(lo, hi)`` served: the only
+    contingents that can exit today.
+    """
+    plan = chunk.plan
+    columns = plan.columns
+    waiting = _rear_guards_waiting(state, columns, day.size)
+    is_open, cargo_caps, seat_caps = _capacities(state, chunk, day)
+    served = []
+    for users, held_in in zip(columns.airfield_users, columns.held_in, strict=True):
+        span = _users_with_work(state, users, step)
+        if span is None:
+            continue
+        lo, hi = span
+        cargo_t, seats = cargo_caps[users.airfield], seat_caps[users.airfield]
+        if plan.cut_possible and plan.cut_by[users.base]:
+            cargo_t, seats = _cut_capacities(state, plan, users, is_open, day, cargo_t, seats)
+        _serve_airfield(state, users.base, lo, hi, held_in, waiting, day, cargo_t, seats)
+        served.append(span)
+    return served
+
+
+def _record_exits(state: ChunkState, day: np.ndarray, served: list[tuple[int, int]]) -> bool:
+    """Contingents whose last troops flew today exit today; whether any did.
+
+    They are the cells with no troops left and no exit day yet (both zero); few, so
+    indexed rather than passed over.
+    """
+    n = day.size
+    any_exit = False
+    for lo, hi in served:
+        exit_day_plus_one = state.exit_day_plus_one[lo:hi, :n]
+        out_now = np.flatnonzero((state.troops_left[lo:hi, :n] | exit_day_plus_one) == 0)
+        if out_now.size:
+            users = out_now // n
+            rows = out_now - users * n
+            exit_day_plus_one[users, rows] = day[rows] + 1
+            state.exit_count[lo:hi] += np.bincount(users, minlength=hi - lo)
+            any_exit = True
+    return any_exit
+
+
+def _dusk(state: ChunkState, chunk: _Chunk, day: np.ndarray, served: list[tuple[int, int]]) -> None:
+    """Moment DUSK for the first ``day.size`` rows: the day's books, the exits, the enablers gone.
+
+    The other rows have flown nothing and stand as the outcomes were started.
+    """
+    n = day.size
+    state.troops_in_country[:n] = state.troops_at_base[:, :n].sum(axis=0)
+    in_country = state.troops_in_country[:n]
+    out = state.outcomes
+    if out.troops_in_country is not None and out.retrograde_lifted_t is not None:
+        rows = state.row[:n]
+        out.troops_in_country[rows, day] = in_country
+        out.retrograde_lifted_t[rows, day] = state.lifted_t[:n]
+    deadline = chunk.plan.scenario.deadline_day
+    if deadline is not None:
+        state.troop_days_past_deadline[:n] += in_country * (day >= deadline)
+        state.troops_at_deadline[:n] += in_country * (day == deadline)
+    if _record_exits(state, day, served):
+        exit_day_plus_one = state.exit_day_plus_one[:, :n]
+        for e, members in enumerate(chunk.plan.columns.enabler_members):
+            now_gone = (exit_day_plus_one[members] > 0).all(axis=0) & (state.enabler_left_day[e, :n] < 0)
+            state.enabler_left_day[e, :n] += now_gone * (day + 1)
+
+
+def _retire_finished(state: ChunkState, day: np.ndarray, n_flying: int, n_rows: int) -> None:
+    """Drop the rows that are done: all out, or at the horizon's last day.
+
+    Rows all out are dropped only once they are one in :data:`RETIRE_ONE_IN` of the
+    ``n_rows`` that ran the day; every row stops on the horizon's last day.
+    """
+    ends = day == state.horizon - 1
+    if n_flying:
+        finished = int((state.troops_in_country[:n_flying] == 0).sum())
+        if ends.any() or (finished and finished * RETIRE_ONE_IN >= n_rows):
+            state.compact((state.troops_in_country > 0) & ~ends)
+    elif ends.any():
+        state.compact(~ends)
+
+
+def _run_days(state: ChunkState, chunk: _Chunk) -> None:
+    """Step the running rows through their days, each moment in turn, until none is left."""
+    columns, day_dtype = chunk.plan.columns, chunk.plan.day_dtype
+    for step in range(state.horizon):
+        n_rows = state.rows
+        if n_rows == 0:
+            break
+        chunk.draws.draw(state.blocks_running)
+        day = state.first_drawn_day + day_dtype(step)  # each row's day
+        n_flying = state.rows_ready_by(step)
+        _phases(state, columns, day)
+        _threat(state, chunk, day)
+        if n_flying:
+            flying_day = day[:n_flying]
+            served = _airlift(state, chunk, step, flying_day)
+            _dusk(state, chunk, flying_day, served)
+        _retire_finished(state, day, n_flying, n_rows)
+    state.compact(np.zeros(state.rows, dtype=bool))
+
+
+def _run_chunk(plan: _Plan, seed: int, blocks: list[tuple[int, int]], block_size: int,
+               record_daily: bool = True) -> Outcomes:
+    """The outcomes of one chunk's blocks, ``(block, rows)`` pairs."""
+    s = plan.scenario
+    draws, inputs = _state_free_inputs(plan, seed, blocks, block_size)
+    ready = _ready_days(plan, inputs)
+    day_draws = _DayDraws(draws, len(plan.airfields), plan.n_bases)
+    del draws  # the day iterators keep what they need
+    outcomes = ChunkOutcomes.start(first_ready_day=ready.min(axis=1), attacks_before=inputs.attacks_before,
+                                   casualties_before=inputs.casualties_before, n_contingents=plan.n_contingents,
+                                   horizon=s.horizon_days, deadline=s.deadline_day, total_troops=s.total_troops,
+                                   liftable_t=s.liftable_t, record_daily=record_daily)
+    columns = plan.columns
+    contingents = columns.contingent_of_column
+    state = ChunkState.start(ready_day=ready, first_drawn_day=inputs.first_drawn_day, column_contingents=contingents,
+                             troops=plan.troops[contingents], liftable_t=plan.liftable[contingents],
+                             rear_guard=plan.rear_guard[contingents], troops_at_home=plan.troops_at_home,
+                             n_airfields=len(plan.airfields), n_enabler_nations=len(columns.enabler_members),
+                             horizon=s.horizon_days, day_dtype=plan.day_dtype, count_dtype=plan.count_dtype,
+                             block_of_row=day_draws.block_of_row, n_blocks=len(blocks), outcomes=outcomes)
+    screen = _screen_thresholds(plan, inputs.rate, inputs.rate_per_row)
+    _run_days(state, _Chunk(plan, day_draws, inputs.rate, inputs.rate_per_row, screen))
+    day_draws.close()
+    return finish_outcomes(
+        s,
+        decision_day=inputs.decision_day,
+        met_day=inputs.met_day,
+        ready_day=np.where(ready == NEVER, -1, ready).astype(np.int32),
+        exit_day=outcomes.exit_day,
+        attacks=outcomes.attacks,
+        casualties=outcomes.casualties,
+        troop_days_past_deadline=outcomes.troop_days_past_deadline,
+        troops_at_deadline=outcomes.troops_at_deadline,
+        troops_in_country=outcomes.troops_in_country,
+        retrograde_lifted_t=outcomes.retrograde_lifted_t,
+    )
+
+
+def iter_chunks(scenario: Scenario, reps: int, seed: int, *, first_block: int = 0,
+                chunk_blocks: int = DEFAULT_CHUNK_BLOCKS, block_size: int = BLOCK_SIZE,
+                blocks: Iterable[tuple[int, int]] | None = None,
+                record_daily: bool = True) -> Iterator[tuple[list[tuple[int, int]], Outcomes]]:
     """Yield the outcomes of ``reps`` replications chunk by chunk, in block order.
 
-    Each item is ``(blocks, outcomes)``: the ``(block, rows)`` pairs of the chunk and
-    their :class:`Outcomes` (with per-day arrays unless ``record_daily`` is false).
+    Parameters
+    ----------
+    scenario : Scenario
+    reps : int
+        Replications (ignored when ``blocks`` is given).
+    seed : int
+    first_block : int, optional
+        Block of the first replication.
+    chunk_blocks : int, optional
+        Blocks run together; bounds memory, never changes results.
+    block_size : int, optional
+    blocks : iterable of (block, rows), optional
+        The blocks to run instead of those covering ``reps``, in this order.
+    record_daily : bool, optional
+        Keep troops in country and tonnes lifted per replication and day.
+
+    Yields
+    ------
+    blocks : list of (block, rows)
+        The chunk's blocks.
+    outcomes : Outcomes
+        Their outcomes (with per-day arrays unless ``record_daily`` is false).
     """
     plan = _Plan(scenario)
     if blocks is None:
@@ -487,13 +688,14 @@ def iter_chunks(scenario, reps: int, seed: int, *, first_block: int = 0, chunk_b
     # (the day loop's numpy calls are spread over fewer of them).
     n_chunks = -(-len(blocks) // max(int(chunk_blocks), 1))
     bounds = [-(-len(blocks) * i // n_chunks) for i in range(n_chunks + 1)] if blocks else [0]
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         chunk = blocks[lo:hi]
         yield chunk, _run_chunk(plan, seed, chunk, block_size, record_daily)
 
 
-def run_numpy(scenario, reps: int, seed: int, *, first_block: int = 0, record_daily: bool = False,
-              chunk_blocks: int = DEFAULT_CHUNK_BLOCKS, block_size: int = BLOCK_SIZE, progress=None) -> Outcomes:
+def run_numpy(scenario: Scenario, reps: int, seed: int, *, first_block: int = 0, record_daily: bool = False,
+              chunk_blocks: int = DEFAULT_CHUNK_BLOCKS, block_size: int = BLOCK_SIZE,
+              progress: Callable[[int], object] | None = None) -> Outcomes:
     """Run ``reps`` replications with the numpy engine and return their outcomes.
 
     Parameters
@@ -501,12 +703,19 @@ def run_numpy(scenario, reps: int, seed: int, *, first_block: int = 0, record_da
     scenario : Scenario
     reps : int
     seed : int
+    first_block : int, optional
+        Block of the first replication.
     record_daily : bool, optional
         Keep troops in country and tonnes lifted per replication and day.
     chunk_blocks : int, optional
         Blocks run together; bounds memory, never changes results.
+    block_size : int, optional
     progress : callable, optional
         Called with the number of replications finished since the last call.
+
+    Returns
+    -------
+    Outcomes
 
     Examples
     --------
