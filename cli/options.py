@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -25,6 +26,30 @@ seed_option = click.option(
     "--seed", type=click.IntRange(min=0), default=None,
     help="Seed of the random streams (default: fresh entropy from the OS, printed and stored).",
 )
+
+
+#: The library names its parameters; the command line says which flag that is.
+FLAG_WORDS = (
+    (re.compile(r"shard='([^']*)', resume=True"), r"--shard \1 --resume"),
+    (re.compile(r"resume=True"), "--resume"),
+    (re.compile(r"shard='([^']*)'"), r"--shard \1"),
+    (re.compile(r"merge_dir\('([^']*)'\)"), r"`drawdown merge \1`"),
+    (re.compile(r"\bout_dir\b"), "--out DIR"),
+    (re.compile(r"\blocal_workers\b"), "--dask-local"),
+    (re.compile(r"\bdask_local\b"), "--dask-local"),
+    (re.compile(r"\bgive reps\b"), "give --reps"),
+)
+
+
+def in_flag_words(message: str) -> str:
+    """A library message with its parameter names as the command line's flags.
+
+    >>> in_flag_words("run it again with shard='2/4', resume=True; or give another out_dir")
+    'run it again with --shard 2/4 --resume; or give another --out DIR'
+    """
+    for pattern, flag in FLAG_WORDS:
+        message = pattern.sub(flag, message)
+    return message
 
 
 def report_errors(func: F) -> F:
@@ -53,7 +78,7 @@ def report_errors(func: F) -> F:
                 click.echo(f"error: {problem}", err=True)
             sys.exit(2)
         except DrawdownError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {in_flag_words(str(exc))}", err=True)
             sys.exit(2)
         except BrokenPipeError:
             raise
