@@ -3,11 +3,14 @@
 
 Measures, for the base force under ``doha-2021-05-01`` (by default) with one seed:
 
-- the SimPy engine's replications per second (``--reps-simpy``, default 200);
+- the SimPy reference engine's replications per second (``--reps-simpy``, default
+  200), and those of the v1 SimPy engine it replaced (``benchmarks/legacy_simpy.py``,
+  kept only for this) on the same replications: the lean engine's speed-up over the
+  legacy one, with a check that both give identical outcomes;
 - the numpy engine's replications per second (``--reps-numpy``, default 20,000), and
-  the ratio of the two;
+  its ratio to the (lean) SimPy reference;
 - the numpy engine's time against the time to draw its random inputs alone: every
-  stream of each block (:class:`sim.draws.BlockDraws`: the council's and the violence
+  stream of each block (:class:`drawdown.draws.BlockDraws`: the council's and the violence
   index's daily draws, the durations by inverse CDF, the draws before the order) plus
   the per-day slabs of the block, as many as the engine draws (a block is drawn while
   any of its replications runs, from its first drawn day to its final exit day or the
@@ -17,14 +20,16 @@ Measures, for the base force under ``doha-2021-05-01`` (by default) with one see
 - for comparison, the engine's time against the draws plus what it computes from them
   without any state of the force (``engine_over_inputs``);
 - the peak resident memory of numpy runs of 10^5 and 10^6 replications, each in a child
-  process running :func:`sim.summary.summarize` (``--memory-reps`` to change the sizes,
+  process running :func:`drawdown.batch.summarize` (``--memory-reps`` to change the sizes,
   ``--skip-memory`` to skip them). The peak is the child's own (``VmHWM`` on Linux, not
   ``ru_maxrss``, which there inherits the parent's peak: see ``CHILD``).
 
-The three timings run in ``--repeats`` interleaved rounds (SimPy, numpy, draws, then
-again), so that other work on a shared machine slows them alike; each figure is the
-best of its rounds, and the ratios of each round are printed and stored too. Both
-engines produce the outcomes without per-day arrays here (``record_daily`` false).
+The timings run in ``--repeats`` interleaved rounds (legacy SimPy, SimPy, numpy, draws,
+then again), so that other work on a shared machine slows them alike. Each round gives
+its own ratios (SimPy over legacy SimPy, numpy over SimPy, engine over draws); the
+ratios quoted are the medians of the rounds, with their minimum and maximum beside
+them, and the rates the best of the rounds. The engines produce the outcomes without
+per-day arrays here (``record_daily`` false).
 
 It prints a table and writes ``benchmarks/results/engines.json`` (``--out``) atomically,
 with the machine (CPU count, numpy and scipy versions and SIMD features), the date, the
@@ -58,12 +63,15 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402
 
-import sim  # noqa: E402
-from sim.draws import BLOCK_SIZE, BlockDraws, blocks_for, first_drawn_days  # noqa: E402
-from sim.inputs import StateFree  # noqa: E402
-from sim.numpy_engine import STATE_FREE_BLOCKS, run_numpy  # noqa: E402
-from sim.simpy_engine import run_simpy  # noqa: E402
-from sim.summary import simd_features  # noqa: E402
+# The v1 SimPy engine, beside this script (its directory is on the path when it runs).
+from legacy_simpy import run_simpy as run_legacy_simpy  # noqa: E402
+
+import drawdown  # noqa: E402
+from drawdown.draws import BLOCK_SIZE, BlockDraws, blocks_for, first_drawn_days  # noqa: E402
+from drawdown.draws import StateFree  # noqa: E402
+from drawdown.engines.numpy_engine import STATE_FREE_BLOCKS, run_numpy  # noqa: E402
+from drawdown.engines.simpy_engine import run_simpy  # noqa: E402
+from drawdown.results import simd_features  # noqa: E402
 
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "engines.json"
 FULL = {"reps_simpy": 200, "reps_numpy": 20_000, "memory_reps": [100_000, 1_000_000]}
@@ -90,9 +98,9 @@ def peak_kib():
     r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return (r // 1024 if sys.platform == "darwin" else r), "ru_maxrss"
 
-import sim
-from sim.summary import summarize
-s = sim.load({scenario!r})
+import drawdown
+from drawdown.batch import summarize
+s = drawdown.load({scenario!r})
 base, _ = peak_kib()
 t = time.perf_counter()
 summary = summarize(s, {reps}, {seed}, block_size={block_size})
@@ -104,10 +112,21 @@ print(json.dumps({{"peak_kib": peak, "peak_kib_before_run": base, "source": sour
 """
 
 
-def time_simpy(s, reps: int, seed: int) -> tuple[float, object]:
+def time_simpy(s, reps: int, seed: int, run=run_simpy) -> tuple[float, object]:
     t = time.perf_counter()
-    out = run_simpy(s, reps, seed)
+    out = run(s, reps, seed)
     return time.perf_counter() - t, out
+
+
+def same_outcomes(a, b, n: int) -> bool:
+    """Whether the first ``n`` replications of two runs have identical outcome arrays."""
+    return all(v.dtype == getattr(b, k).dtype and np.array_equal(v[:n], getattr(b, k)[:n])
+               for k, v in a.arrays().items())
+
+
+def spread(values) -> dict:
+    """Minimum, median and maximum of per-round figures."""
+    return {"min": float(np.min(values)), "median": float(np.median(values)), "max": float(np.max(values))}
 
 
 def time_numpy(s, reps: int, seed: int) -> tuple[float, object]:
@@ -146,11 +165,11 @@ def drawn_days(s, out, blocks) -> list[int]:
 
 
 def time_draws(s, seed: int, blocks, days: list[int], *, state_free: bool = False) -> float:
-    """Time to draw each block's random inputs: its streams (:class:`sim.draws.BlockDraws`,
+    """Time to draw each block's random inputs: its streams (:class:`drawdown.draws.BlockDraws`,
     with the durations' inverse CDF) and its per-day slabs, as many as the engine draws.
 
     With ``state_free``, also what the engine computes from them without any state of
-    the force (:class:`sim.inputs.StateFree`, as many blocks at a time as the engine).
+    the force (:class:`drawdown.draws.StateFree`, as many blocks at a time as the engine).
     """
     n_air = sum(1 for base in s.bases if base.airfield)
     t = time.perf_counter()
@@ -197,7 +216,7 @@ def git_commit() -> dict:
     commit = git("rev-parse", "HEAD")
     dirty = git("status", "--porcelain", "--untracked-files=no", "--", "sim")
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "sim").glob("*.py")):
+    for path in sorted((ROOT / "sim").rglob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     # With uncommitted changes to sim/, the commit alone does not say what was measured.
     return {"commit": commit or None, "sim_modified": bool(dirty), "sim_sources_sha256": digest.hexdigest()}
@@ -218,12 +237,12 @@ def machine() -> dict:
         "numpy_version": np.__version__,
         "scipy_version": scipy.__version__,
         "simd": simd_features(),
-        "drawdown_version": sim.__version__,
+        "drawdown_version": drawdown.__version__,
     }
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    from sim.files import atomic_write
+    from drawdown.results import atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, json.dumps(data, indent=2) + "\n")
@@ -239,7 +258,8 @@ def parse_args(argv=None):
     p.add_argument("--reps-simpy", type=int, default=None, help=f"SimPy replications (default {FULL['reps_simpy']})")
     p.add_argument("--reps-numpy", type=int, default=None, help=f"numpy replications (default {FULL['reps_numpy']})")
     p.add_argument("--repeats", type=int, default=5,
-                   help="interleaved rounds of the SimPy, numpy and draw timings; each figure is the best (default 5)")
+                   help="interleaved rounds of the SimPy, numpy and draw timings; ratios are their medians "
+                        "(default 5)")
     p.add_argument("--skip-memory", action="store_true", help="skip the child-process memory runs")
     p.add_argument("--memory-reps", type=lambda x: [int(float(v)) for v in x.split(",")], default=None,
                    help="comma-separated replication counts of the memory runs (default 1e5,1e6)")
@@ -258,39 +278,46 @@ def parse_args(argv=None):
 def main(argv=None) -> dict:
     args = parse_args(argv)
     command = shlex.join([Path(sys.executable).name, *sys.argv]) if argv is None else shlex.join(["engines.py", *argv])
-    s = sim.load(args.scenario)
+    s = drawdown.load(args.scenario)
     started = dt.datetime.now(dt.timezone.utc)
     print(f"benchmark: {s.name} (hash {s.hash[:12]}), seed {args.seed}, block size {BLOCK_SIZE}, "
           f"{os.cpu_count()} CPUs, numpy {np.__version__}, scipy {scipy.__version__}", flush=True)
 
     # Warm up imports and caches once (scipy.special, the scenario plan) outside the timings.
     run_numpy(s, 10, args.seed + 1)
+    run_simpy(s, 2, args.seed + 1)
+    run_legacy_simpy(s, 2, args.seed + 1)
 
-    # The three timings are interleaved, round by round, so that a machine shared with
-    # other work slows them alike; each figure is the best of its rounds.
+    # The timings are interleaved, round by round, so that a machine shared with other
+    # work slows them alike; each round gives its own ratios, quoted by their median.
     blocks = blocks_for(args.reps_numpy)
-    simpy_t, numpy_t, draws_t, inputs_t = [], [], [], []
-    agree, n_check, days = None, min(args.reps_simpy, args.reps_numpy), None
+    legacy_t, simpy_t, numpy_t, draws_t, inputs_t = [], [], [], [], []
+    agree, legacy_agree, n_check, days = None, True, min(args.reps_simpy, args.reps_numpy), None
     for r in range(args.repeats):
-        print(f"  round {r + 1} of {args.repeats}: simpy {args.reps_simpy} replications, numpy {args.reps_numpy}, "
-              "their draws ...", flush=True)
+        print(f"  round {r + 1} of {args.repeats}: legacy SimPy and SimPy {args.reps_simpy} replications, "
+              f"numpy {args.reps_numpy}, their draws ...", flush=True)
+        seconds, legacy_out = time_simpy(s, args.reps_simpy, args.seed, run_legacy_simpy)
+        legacy_t.append(seconds)
         seconds, simpy_out = time_simpy(s, args.reps_simpy, args.seed)
         simpy_t.append(seconds)
+        legacy_agree &= same_outcomes(legacy_out, simpy_out, args.reps_simpy)
         seconds, numpy_out = time_numpy(s, args.reps_numpy, args.seed)
         numpy_t.append(seconds)
         if days is None:
-            agree = all(np.array_equal(v[:n_check], getattr(numpy_out, k)[:n_check])
-                        for k, v in simpy_out.arrays().items())
+            agree = same_outcomes(simpy_out, numpy_out, n_check)
             days = drawn_days(s, numpy_out, blocks)
-        del simpy_out, numpy_out
+        del legacy_out, simpy_out, numpy_out
         draws_t.append(time_draws(s, args.seed, blocks, days))
         inputs_t.append(time_draws(s, args.seed, blocks, days, state_free=True))
+    legacy = {"reps": args.reps_simpy, "seconds": min(legacy_t), "reps_per_s": args.reps_simpy / min(legacy_t)}
     simpy = {"reps": args.reps_simpy, "seconds": min(simpy_t), "reps_per_s": args.reps_simpy / min(simpy_t)}
     numpy_ = {"reps": args.reps_numpy, "seconds": min(numpy_t), "reps_per_s": args.reps_numpy / min(numpy_t)}
     draws = {"seconds": min(draws_t), "blocks": len(blocks), "block_days": int(sum(days)),
              "mean_days_per_block": float(np.mean(days))}
-    per_round = [{"numpy_over_simpy": (args.reps_numpy / n) / (args.reps_simpy / p), "engine_over_draws": n / d}
-                 for p, n, d in zip(simpy_t, numpy_t, draws_t)]
+    per_round = [{"simpy_over_legacy": q / p, "numpy_over_simpy": (args.reps_numpy / n) / (args.reps_simpy / p),
+                  "engine_over_draws": n / d, "engine_over_inputs": n / i}
+                 for q, p, n, d, i in zip(legacy_t, simpy_t, numpy_t, draws_t, inputs_t, strict=True)]
+    ratios = {k: spread([r[k] for r in per_round]) for k in per_round[0]}
     if args.profile:
         numpy_["profile"] = profile_numpy(s, args.reps_numpy, args.seed, args.profile)
 
@@ -308,24 +335,34 @@ def main(argv=None) -> dict:
         "seed": args.seed,
         "block_size": BLOCK_SIZE,
         "quick": args.quick,
+        "repeats": args.repeats,
         "simpy_reps": simpy["reps"],
         "simpy_seconds": simpy["seconds"],
         "simpy_all_seconds": simpy_t,
         "simpy_reps_per_s": simpy["reps_per_s"],
+        "simpy_legacy_seconds": legacy["seconds"],
+        "simpy_legacy_all_seconds": legacy_t,
+        "simpy_legacy_reps_per_s": legacy["reps_per_s"],
+        "simpy_over_legacy": ratios["simpy_over_legacy"]["median"],
+        "simpy_over_legacy_rounds": ratios["simpy_over_legacy"],
+        "simpy_agrees_with_legacy": args.reps_simpy if legacy_agree else False,
         "numpy_reps": numpy_["reps"],
         "numpy_seconds": numpy_["seconds"],
         "numpy_all_seconds": numpy_t,
         "numpy_reps_per_s": numpy_["reps_per_s"],
-        "numpy_over_simpy": numpy_["reps_per_s"] / simpy["reps_per_s"],
+        "numpy_over_simpy": ratios["numpy_over_simpy"]["median"],
+        "numpy_over_simpy_rounds": ratios["numpy_over_simpy"],
         "engines_agree_on_first_reps": n_check if agree else False,
         "draws_seconds": draws["seconds"],
         "draws_all_seconds": draws_t,
         "draws_block_days": draws["block_days"],
         "draws_mean_days_per_block": draws["mean_days_per_block"],
-        "engine_over_draws": numpy_["seconds"] / draws["seconds"],
+        "engine_over_draws": ratios["engine_over_draws"]["median"],
+        "engine_over_draws_rounds": ratios["engine_over_draws"],
         "inputs_seconds": min(inputs_t),
         "inputs_all_seconds": inputs_t,
-        "engine_over_inputs": numpy_["seconds"] / min(inputs_t),
+        "engine_over_inputs": ratios["engine_over_inputs"]["median"],
+        "engine_over_inputs_rounds": ratios["engine_over_inputs"],
         "rounds": per_round,
         "peak_rss_mb_1e5": by_reps[100_000]["peak_rss_mb"] if 100_000 in by_reps else None,
         "peak_rss_mb_1e6": by_reps[1_000_000]["peak_rss_mb"] if 1_000_000 in by_reps else None,
@@ -339,14 +376,20 @@ def main(argv=None) -> dict:
     write_json_atomic(args.out, result)
 
     def rounds_of(key, fmt):
-        return "rounds: " + ", ".join(fmt.format(r[key]) for r in per_round)
+        r = ratios[key]
+        return f"median of {args.repeats} rounds; min {fmt.format(r['min'])}, max {fmt.format(r['max'])}"
 
     best = f"(best of {args.repeats} interleaved rounds)"
     rows = [
         ("SimPy engine", f"{simpy['reps_per_s']:,.1f} reps/s", f"{simpy['reps']} reps in {simpy['seconds']:.2f} s {best}"),
+        ("legacy SimPy (v1)", f"{legacy['reps_per_s']:,.1f} reps/s",
+         f"{legacy['reps']} reps in {legacy['seconds']:.2f} s {best}"),
+        ("SimPy / legacy", f"{result['simpy_over_legacy']:.2f}x",
+         f"target >= 2.5x; {rounds_of('simpy_over_legacy', '{:.2f}x')}"),
+        ("same as legacy", "yes" if legacy_agree else "NO", f"all {args.reps_simpy} replications, every outcome array"),
         ("numpy engine", f"{numpy_['reps_per_s']:,.0f} reps/s", f"{numpy_['reps']} reps in {numpy_['seconds']:.2f} s {best}"),
         ("numpy / SimPy", f"{result['numpy_over_simpy']:,.0f}x",
-         f"target >= 200x, aim 1,000x; {rounds_of('numpy_over_simpy', '{:.0f}x')}"),
+         f"against the lean SimPy engine; {rounds_of('numpy_over_simpy', '{:.0f}x')}"),
         ("agreement", "yes" if agree else "NO", f"first {n_check} replications, every outcome array"),
         ("draws alone", f"{draws['seconds']:.2f} s",
          f"{draws['blocks']} blocks, {draws['mean_days_per_block']:.0f} days drawn per block on average {best}"),

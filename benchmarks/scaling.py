@@ -5,11 +5,11 @@ In one run, for one scenario (``doha-2021-05-01`` by default) and seed, with the
 engine and the standard block size:
 
 - **workers**: ``--workers-reps`` replications (default 100,000) on a local process pool
-  of 1 worker and of 2 workers (``--workers 1 2``; :class:`sim.executors.ProcessPool`),
+  of 1 worker and of 2 workers (``--workers 1 2``; :class:`drawdown.batch.ProcessPool`),
   and with ``--dask`` on a local Dask cluster of as many workers
-  (:class:`sim.executors.DaskExecutor`). Each pool is started and warmed up (every
+  (:class:`drawdown.batch.DaskExecutor`). Each pool is started and warmed up (every
   worker imports drawdown and runs a block) before the clock starts; the time is that
-  of :meth:`sim.rundir.RunBatch.run`, units sized as ``drawdown run --workers N`` sizes
+  of :meth:`drawdown.batch.RunBatch.run`, units sized as ``drawdown run --workers N`` sizes
   them. It prints the speed-up over 1 worker and the efficiency (speed-up / workers).
 - **replications**: ``--reps`` replications (default 10^4, 10^5, 10^6) in-process, the
   rate of each and its ratio to the rate of the smallest: a flat ratio is linear
@@ -50,11 +50,12 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402
 
-import sim  # noqa: E402
-from sim.draws import BLOCK_SIZE  # noqa: E402
-from sim.executors import DaskExecutor, InProcess, ProcessPool, Unit  # noqa: E402
-from sim.rundir import RunBatch, atomic_write  # noqa: E402
-from sim.summary import simd_features  # noqa: E402
+import drawdown  # noqa: E402
+from drawdown.draws import BLOCK_SIZE  # noqa: E402
+from drawdown.batch import DaskExecutor, InProcess, ProcessPool, Unit  # noqa: E402
+from drawdown.batch import RunBatch  # noqa: E402
+from drawdown.results import atomic_write  # noqa: E402
+from drawdown.results import simd_features  # noqa: E402
 
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "scaling.json"
 FULL = {"reps": [10_000, 100_000, 1_000_000], "workers_reps": 100_000}
@@ -63,7 +64,7 @@ QUICK = {"reps": [1_000, 4_000], "workers_reps": 4_000}
 
 def machine() -> dict:
     return {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-            "numpy": np.__version__, "scipy": scipy.__version__, "simd": simd_features(), "drawdown": sim.__version__}
+            "numpy": np.__version__, "scipy": scipy.__version__, "simd": simd_features(), "drawdown": drawdown.__version__}
 
 
 def git_commit() -> str | None:
@@ -107,7 +108,7 @@ def main(argv=None) -> int:
     sizes = QUICK if args.quick else FULL
     reps_list = sorted(args.reps or sizes["reps"])
     wreps = args.workers_reps or sizes["workers_reps"]
-    s = sim.load(args.scenario)
+    s = drawdown.load(args.scenario)
     bs = args.block_size
 
     print(f"drawdown scaling benchmark: {s.name}, seed {args.seed}, block size {bs}, {os.cpu_count()} CPUs",

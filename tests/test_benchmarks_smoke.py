@@ -20,6 +20,8 @@ SCRIPT = ROOT / "benchmarks" / "engines.py"
 KEYS = {
     "simpy_reps_per_s", "numpy_reps_per_s", "numpy_over_simpy", "engine_over_draws", "peak_rss_mb_1e5",
     "peak_rss_mb_1e6", "machine", "date", "command", "memory_runs", "engines_agree_on_first_reps",
+    "simpy_legacy_reps_per_s", "simpy_over_legacy", "simpy_over_legacy_rounds", "simpy_agrees_with_legacy",
+    "numpy_over_simpy_rounds", "engine_over_draws_rounds", "rounds",
 }
 
 
@@ -36,8 +38,16 @@ def test_engines_benchmark_runs_quickly_and_writes_its_json(tmp_path):
     data = json.loads(out.read_text())
     assert KEYS <= set(data), KEYS - set(data)
     assert data["quick"] is True and data["numpy_reps"] == 300
-    for key in ("simpy_reps_per_s", "numpy_reps_per_s", "numpy_over_simpy", "engine_over_draws"):
+    for key in ("simpy_reps_per_s", "simpy_legacy_reps_per_s", "simpy_over_legacy", "numpy_reps_per_s",
+                "numpy_over_simpy", "engine_over_draws"):
         assert isinstance(data[key], float) and data[key] > 0, key
+    # Ratios are the medians of the per-round ratios, with their spread (one round here).
+    for key in ("simpy_over_legacy", "numpy_over_simpy", "engine_over_draws"):
+        spread = data[f"{key}_rounds"]
+        assert spread["min"] <= spread["median"] == data[key] <= spread["max"], key
+        assert [r[key] for r in data["rounds"]] == [data[key]], key
+    # The lean SimPy engine gives the legacy one's outcomes on every replication both ran.
+    assert data["simpy_agrees_with_legacy"] == 5
     # The quick run measures memory at 200 replications only: the 1e5 and 1e6 figures
     # are absent (null), never made up.
     assert data["peak_rss_mb_1e5"] is None and data["peak_rss_mb_1e6"] is None
@@ -46,5 +56,5 @@ def test_engines_benchmark_runs_quickly_and_writes_its_json(tmp_path):
     assert data["engines_agree_on_first_reps"] == 5
     assert data["machine"]["cpu_count"] >= 1 and data["machine"]["numpy_version"]
     assert "--quick" in data["command"]
-    assert "numpy engine" in proc.stdout and "engine / draws" in proc.stdout
+    assert "numpy engine" in proc.stdout and "engine / draws" in proc.stdout and "SimPy / legacy" in proc.stdout
     assert [p.name for p in tmp_path.iterdir()] == ["engines.json"]  # written atomically, no temporary left

@@ -9,24 +9,47 @@ on chunks of several blocks with a partial last block.
 Then the numpy engine alone: its results do not depend on the chunk size, on how many
 replications run, or on which blocks run together (DESIGN §2, §6).
 
-This file is slow (the SimPy engine runs 4,800 replications): about 3-4 minutes on
-two cores.
+The SimPy engine's council decides meeting by meeting, on its own: the decision days it
+records are checked against the shared, vectorised code (:func:`drawdown.council.decision_days`,
+which the numpy engine and the draw layout use), on every shipped scenario and on random
+valid councils.
+
+This file is slow (the SimPy engine runs 4,800 replications): about 2 minutes on two
+cores.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import drawdown
+from drawdown.draws import conditions_met_day, decision_days, violence_index
+from drawdown.draws import BLOCK_SIZE, BlockDraws, blocks_for
+from drawdown.draws import BlockInputs
 from drawdown.engines import iter_chunks, run_numpy
 from drawdown.engines import Outcomes
-from drawdown.engines import run_simpy
+from drawdown.engines import run_simpy, trace_replication
+from drawdown.engines.simpy_engine import simulate_replication
+
+from engine_cases import date
 
 REPS = 200
 #: (seed, block size): one partial block of the default size; 200 = 3 x 64 + 8 (four
 #: blocks, the last partial, in one numpy chunk); 200 = 128 + 72 and a 128-bit seed.
 SEEDS = [(1, 1000), (20210501, 64), (2**100 + 7, 128)]
+
+
+def shared_decision_days(s, reps: int, seed: int, block_size: int) -> np.ndarray:
+    """Each replication's decision day by the shared code, block by block."""
+    parts = []
+    for block, rows in blocks_for(reps, block_size):
+        draws = BlockDraws(s, seed, block, rows=rows, block_size=block_size)
+        met = conditions_met_day(s.conditions, violence_index(s.conditions, draws.violence))
+        parts.append(decision_days(s.decision, draws.council, met, s.horizon_days))
+    return np.concatenate(parts)
 
 
 def assert_same_outcomes(a: Outcomes, b: Outcomes, label: str = "") -> None:
@@ -54,6 +77,8 @@ def test_engines_agree_replication_by_replication(name, seed, block_size):
     assert len(ref) == len(out) == REPS
     assert ref.troops_in_country.shape == (REPS, s.horizon_days)
     assert_same_outcomes(ref, out, f"{name} seed {seed} B {block_size}")
+    # The SimPy council's own decision days are those of the shared code.
+    assert np.array_equal(ref.decision_day, shared_decision_days(s, REPS, seed, block_size))
 
 
 def test_engines_agree_on_a_force_too_big_for_int16_totals():
@@ -68,6 +93,91 @@ def test_engines_agree_on_a_force_too_big_for_int16_totals():
         out = run_numpy(big, 40, seed, record_daily=True, block_size=16, chunk_blocks=2)
         assert_same_outcomes(ref, out, f"big force seed {seed}")
     assert (out.final_exit_day >= 0).any()
+
+
+# -- the council -----------------------------------------------------------------------------
+
+COUNCIL_CASE = """
+start = 2021-01-01
+horizon_days = {horizon}
+
+[bases.A]
+seats_per_day = 1000
+cargo_t_per_day = 1000
+
+[contingents."X@A"]
+troops = 100
+
+[decision]
+{decision}
+
+[conditions]
+initial = 1.0
+target = {target}
+reversion = 0.1
+volatility = {volatility}
+threshold = 0.6
+hold_days = {hold}
+"""
+
+
+@st.composite
+def councils(draw):
+    """A valid council: a rule, meetings, consensus, special meetings, a latest decision."""
+    horizon = draw(st.integers(10, 120), label="horizon")
+    day = st.integers(0, horizon - 1)
+    rule = draw(st.sampled_from(["fixed", "next_meeting", "conditions"]), label="rule")
+    meetings = draw(st.lists(day, max_size=6), label="meetings")
+    p = draw(st.sampled_from([0.0, 0.2, 0.5, 0.8, 1.0]), label="p_no_consensus")
+    special = draw(st.booleans(), label="allow_special_meetings")
+    latest = draw(st.none() | day, label="latest_decision")
+    # What the validator requires for the order to be possible at all.
+    if latest is None and rule != "fixed" and (p == 1.0 or not (meetings or (special and rule == "conditions"))):
+        latest = draw(day, label="latest_decision (required)")
+    lines = [f'rule = "{rule}"', f"p_no_consensus = {p}", f"allow_special_meetings = {str(special).lower()}",
+             f"special_meeting_delay_days = {draw(st.integers(0, 20), label='delay')}"]
+    if rule == "fixed":
+        lines.append(f"date = {date(draw(day, label='date'))}")
+    if meetings:
+        lines.append(f"meetings = [{', '.join(date(m) for m in meetings)}]")
+    if latest is not None:
+        lines.append(f"latest_decision = {date(latest)}")
+    # The conditions index falls from 1 towards the target; met (or never) on many days.
+    return COUNCIL_CASE.format(horizon=horizon, decision="\n".join(lines),
+                               target=draw(st.sampled_from([0.2, 0.55, 0.9]), label="target"),
+                               volatility=draw(st.sampled_from([0.0, 0.05, 0.2]), label="volatility"),
+                               hold=draw(st.integers(1, 8), label="hold_days"))
+
+
+@pytest.fixture(scope="module")
+def council_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("councils")
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=councils(), seed=st.integers(0, 2**64))
+def test_the_simpy_council_decides_as_the_shared_code_on_random_councils(council_dir, text, seed):
+    path = council_dir / "council.toml"
+    path.write_text(text)
+    s = drawdown.load(path)
+    out = run_simpy(s, 40, seed, block_size=16)
+    assert out.decision_day.tolist() == shared_decision_days(s, 40, seed, 16).tolist()
+    # And the story of replication 0 (blocks of the standard size) tells the order on that day.
+    told = [e["day"] for e in trace_replication(s, seed, 0) if e["kind"] == "decision"]
+    [day] = shared_decision_days(s, 1, seed, BLOCK_SIZE).tolist()
+    assert told == ([day] if day >= 0 else [])
+
+
+def test_the_recorded_decision_day_is_the_simpy_councils():
+    # The engine records the day its council gives the order: it never reads the
+    # shared decision day (only the draw layout's first drawn day, derived from it).
+    s = drawdown.load("no-consensus")
+    inputs = BlockInputs(s, 5, 0, rows=30)
+    expected = inputs.decision_day.copy()
+    assert len(set(expected.tolist())) > 2
+    inputs.decision_day[:] = -7
+    slabs = inputs.draws.slabs()
+    assert [simulate_replication(s, inputs, r, slabs).decision_day for r in range(30)] == expected.tolist()
 
 
 def test_agreement_is_not_vacuous():

@@ -19,8 +19,11 @@ import pytest
 import drawdown
 from drawdown.draws import conditions_met_day, violence_index
 from drawdown.engines import OUTCOME_DTYPES
-from drawdown.engines import trace_replication
-from drawdown.draws import attack_rates
+from drawdown.draws import BlockInputs
+from drawdown.engines import Moment
+from drawdown.engines.simpy_engine import Theatre, surely_no_attack
+from drawdown.engines import run_simpy, trace_replication
+from drawdown.draws import attack_rates, poisson_inv
 
 # The scenario and run fixtures (both engines) come from engine_cases through conftest.py.
 from engine_cases import ENGINES, START, date, one_contingent
@@ -691,3 +694,65 @@ def test_every_shipped_scenario_runs(name, run):
         assert (out.troop_days_past_deadline == 0).all()
     else:
         assert (out.met_deadline == (done & (out.final_exit_day <= s.deadline_day))).all()
+
+
+# -- the SimPy engine itself --------------------------------------------------------------------
+
+
+def test_the_zero_attack_screen_never_hides_an_attack():
+    # surely_no_attack(u, mean) says 0 without an exponential; wherever it does,
+    # the shared poisson_inv says 0 too: random means (small ones, where it screens
+    # most, and large ones), uniforms spread over [0, 1) and packed just below exp(-mean).
+    rng = np.random.default_rng(12)
+    mean = np.concatenate((rng.random(20_000) * 0.05, rng.random(20_000) * 2.0, rng.random(2_000) * 60.0, [0.0]))
+    u = np.concatenate((rng.random(mean.size), np.exp(-mean) * (1.0 - rng.random(mean.size) * 1e-9)))
+    mean = np.concatenate((mean, mean))
+    screened = np.array([surely_no_attack(float(x), float(m)) for x, m in zip(u, mean, strict=True)])
+    assert screened[:20_000].mean() > 0.95  # small means (most days): it spares nearly every call
+    assert screened[mean.size // 2:].any()  # and it screens right up to the edge of some
+    assert (poisson_inv(u[screened], mean[screened]) == 0).all()
+
+
+def test_the_story_is_built_only_when_told(monkeypatch):
+    # Without a trace, no event is added and no text is built: the story's helpers fail
+    # if called, and every shipped scenario still runs; with one, the story is there.
+    def untold(*args, **kwargs):
+        raise AssertionError("story work in a run that tells no story")
+
+    for helper in ("log", "name", "date"):
+        monkeypatch.setattr(Theatre, helper, untold)
+    for name in drawdown.list_scenarios():
+        out = run_simpy(drawdown.load(name), 8, seed=3)
+        assert len(out) == 8
+    monkeypatch.undo()
+    assert events_of(drawdown.load("doha-2021-05-01"), "decision", seed=3)
+
+
+def test_no_day_is_simulated_before_anything_can_happen(monkeypatch):
+    # The adversary starts the day before the first drawn day (with the total of the days
+    # before), the airfields and the day book on the first ready day: no process wakes
+    # on an earlier day, except the council at its meetings (and the day book once at
+    # the order, to read the ready days).
+    import drawdown.engines.simpy_engine as engine
+
+    woken = []
+    real = engine.wait_until
+
+    def recording(env, day, moment):
+        woken.append((day, moment))
+        return real(env, day, moment)
+
+    monkeypatch.setattr(engine, "wait_until", recording)
+    s = drawdown.load("doha-2021-05-01")
+    inputs = BlockInputs(s, 2, 0, rows=5)
+    slabs = inputs.draws.slabs()
+    for r in range(5):
+        woken.clear()
+        th = engine.simulate_replication(s, inputs, r, slabs)
+        first_drawn, first_ready = int(inputs.first_drawn_day[r]), min(th.ready_day)
+        assert th.decision_day > first_drawn > 0 and first_ready > th.decision_day
+        days = {m: sorted(d for d, mm in woken if mm == m) for m in Moment}
+        assert days[Moment.THREAT][:2] == [first_drawn - 1, first_drawn]
+        assert min(days[Moment.AIRLIFT]) == first_ready
+        assert sorted(set(days[Moment.DUSK]))[:2] == [first_ready, first_ready + 1]  # and the horizon's end
+        assert days[Moment.DAWN] == []  # the conditions are told only in a story

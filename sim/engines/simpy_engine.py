@@ -2,7 +2,8 @@
 
 Read this module to learn the model. Each replication is a SimPy environment whose
 clock counts tenths of a day: day ``t`` begins at ``10 * t``, and the actors act at
-fixed moments of the day so that every day follows the order of docs/design.md §1.7:
+the moments of the day named by :class:`sim.moments.Moment`, so that every day follows
+the order of docs/design.md §1.7:
 
 ======= ========================================================================
 moment  what happens
@@ -12,455 +13,822 @@ COUNCIL the council meets; the withdrawal order may be given (:func:`council`)
 PHASES  contingents whose preparation ends become ready; ``via`` contingents move
         (:func:`contingent`)
 THREAT  attacks, casualties and airfield closures on the troops at each base
-        (:func:`threat`)
+        (:func:`adversary`)
 AIRLIFT each airfield allocates the day's cargo, then seats (:func:`airfield`)
-DUSK    the day is recorded; contingents with no troops left exit (:func:`day_book`)
+DUSK    the day is recorded; contingents with no troops left exit (:func:`day_book`;
+        :func:`deadline` counts the troops left on the deadline day)
 ======= ========================================================================
+
+The state of a replication is a :class:`Theatre`: its contingents (each a
+:class:`Contingent`, with its own troops, cargo, ready and exit days and events), its
+airfields (:class:`Airfield`), the troops counting at each base and the running totals
+the outcomes are made of. What every replication of a scenario shares (who flies from
+where and in which order, who depends on whom, the threat's tables) is worked out once,
+in an :class:`OperationPlan`.
 
 SimPy's stock resources do not do partial, prioritised, use-it-or-lose-it allocation,
 so an airfield is a process that hands out each day's capacity itself.
+
+The engine simulates only the days on which the model lets something happen: before a
+replication's first drawn day the adversary's attacks are one total (docs/design.md §2), and the
+day book opens on the first day a contingent is ready (until then every soldier is in
+country and nothing is lifted). The story of a replication (:func:`trace_replication`)
+is told only when it is asked for: without it no text is built.
 """
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Callable, Generator
+from typing import Any
+
 import numpy as np
 import simpy
 
-from ..draws import (
-    BLOCK_SIZE,
-    BlockInputs,
-    CasualtyTable,
-    HitTable,
-    attack_mean,
-    base_factors,
-    blocks_for,
-    poisson_inv,
-)
+from ..draws import BLOCK_SIZE, DaySlabs, blocks_for
+from ..draws import BlockInputs
+from .moments import Moment, ready_day
 from .outcomes import Outcomes, finish_outcomes
+from ..draws import CasualtyTable, HitTable, base_factors, poisson_inv
 
 __all__ = ["run_simpy", "simulate_replication", "trace_replication", "Theatre"]
 
-DAWN, COUNCIL, PHASES, THREAT, AIRLIFT, DUSK = 0, 1, 2, 3, 4, 5
 TICKS_PER_DAY = 10
+NEVER = 2**31  # a day after any horizon: "not yet, perhaps never"
+
+#: What a SimPy process function returns: a generator of the events it waits for.
+Process = Generator[simpy.Event, Any, None]
 
 
-def at(day: int, moment: int) -> int:
+def at(day: int, moment: Moment) -> int:
     """Clock time of a moment of a day."""
     return TICKS_PER_DAY * day + moment
 
 
-def wait_until(env, day: int, moment: int):
+def wait_until(env: simpy.Environment, day: int, moment: Moment) -> simpy.Timeout:
     """An event that fires at ``moment`` of ``day``."""
-    return env.timeout(at(day, moment) - env.now)
+    return env.timeout(TICKS_PER_DAY * day + moment - env.now)
+
+
+def surely_no_attack(u: float, mean: float) -> bool:
+    """Whether the attack count drawn from ``u`` is 0 for sure, without computing it.
+
+    The count is 0 when ``u <= pdtr(0, mean) = exp(-mean)``. The Taylor polynomial
+    ``1 - m + m**2/2 - m**3/6`` is below ``exp(-m)`` for every ``m >= 0`` (its
+    remainder, ``m**4/24`` times some ``exp(-x)``, is positive), and the margin of
+    ``1e-12`` is far above the rounding of either: a ``u`` at or below the bound gives 0
+    in :func:`sim.threat.poisson_inv` too, whatever the last bit of its exponential, and
+    no exponential is computed here. Above the bound it says nothing (``False``): that is
+    nearly only where an attack happens, and the shared helper decides.
+
+    >>> surely_no_attack(0.5, 0.1), surely_no_attack(0.95, 0.1), surely_no_attack(0.0, 0.0)
+    (True, False, True)
+    """
+    return u <= 1.0 - mean + mean * mean / 2.0 - mean * mean * mean / 6.0 - 1e-12
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    n = int(n)
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+class OperationPlan:
+    """What every replication of a scenario shares, worked out once.
+
+    Parameters
+    ----------
+    scenario : Scenario
+
+    Attributes
+    ----------
+    users : dict
+        For each base with an airfield, the indices of the contingents that fly from it,
+        in the scenario's priority order.
+    enabler_of : list of int
+        For each contingent, the index of the enabler nation it belongs to (-1 if none).
+    depends_on : list of list of int
+        For each contingent, the enabler nations it is a dependent of.
+    attack_factor, exposed_factor : list of float
+        Each base's attack multiplier, nominal and with its enablers gone.
+    hits, casualty_table : HitTable, CasualtyTable
+        The threat's shared tables (docs/design.md §1.6).
+    """
+
+    def __init__(self, scenario: Any) -> None:
+        s = scenario
+        self.scenario = s
+        self.horizon: int = s.horizon_days
+        self.total_troops: int = s.total_troops
+        self.liftable_t: int = s.liftable_t
+        self.airfield_bases = [b for b, base in enumerate(s.bases) if base.airfield]
+        self.users = {b: [i for i in s.priority if s.contingents[i].flies_from == b] for b in self.airfield_bases}
+        en = s.enablers
+        self.enabler_of = [-1] * len(s.contingents)
+        for n, members in enumerate(en.members):
+            for i in members:
+                self.enabler_of[i] = n
+        self.depends_on: list[list[int]] = [[] for _ in s.contingents]
+        for n, dependents in enumerate(en.dependents):
+            for i in dependents:
+                self.depends_on[i].append(n)
+        factors, exposed = base_factors(s)
+        self.attack_factor: list[float] = factors.tolist()
+        self.exposed_factor: list[float] = exposed.tolist()
+        self.troops_at_home = [0] * len(s.bases)
+        for c in s.contingents:
+            self.troops_at_home[c.base] += c.troops
+        self.hits = HitTable(s.threat.p_airfield_hit)
+        self.casualty_table = CasualtyTable(s.threat.casualties_per_attack)
+
+
+class Contingent:
+    """One nation's troops at one base (``NATION@BASE``), as a replication follows them.
+
+    Attributes
+    ----------
+    spec : sim.scenario.Contingent
+        What the scenario says of it: troops, rear guard, liftable tons, its bases.
+    index : int
+        Its place in the scenario's order of contingents.
+    troops_left, cargo_left : int
+        Soldiers still in country; tons of liftable equipment still to lift.
+    rear_guard : int
+        The soldiers who stay until the last ton is lifted.
+    counts_at : int
+        The base where its troops count (attacks, base closure): its home base until it
+        is ready, then the base it flies from.
+    ready_day, exit_day : int
+        The day its main body may first fly and the day its last soldier flew; -1 until
+        known.
+    is_ready, cargo_is_done : bool
+    ready : simpy.Event
+        Succeeds on its ready day (its airfield and the day book wait for it).
+    cargo_out : simpy.Event or None
+        Succeeds on the day its last ton is lifted. Only the story waits for it, so it
+        is made only when the story is told.
+    """
+
+    __slots__ = ("spec", "index", "troops_left", "cargo_left", "rear_guard", "counts_at", "ready_day", "exit_day",
+                 "is_ready", "cargo_is_done", "ready", "cargo_out")
+
+    def __init__(self, env: simpy.Environment, spec: Any, index: int, *, telling: bool = False) -> None:
+        self.spec = spec
+        self.index = index
+        self.troops_left: int = spec.troops
+        self.cargo_left: int = spec.liftable_t
+        self.rear_guard: int = spec.rear_guard
+        self.counts_at: int = spec.base
+        self.ready_day = -1
+        self.exit_day = -1
+        self.is_ready = False
+        self.cargo_is_done = False
+        self.ready = env.event()
+        self.cargo_out = env.event() if telling else None
+
+    def equipment_out(self, day: int) -> None:
+        """The last ton is lifted (or there was none): the rear guard may fly from now on."""
+        self.cargo_is_done = True
+        if self.cargo_out is not None:
+            self.cargo_out.succeed(day)
+
+    def seats_wanted(self, rear_guard_held: bool) -> int:
+        """Soldiers who may fly now: the main body, and the rear guard too once the
+        equipment is out, unless it is held for the contingent's dependents."""
+        if self.cargo_is_done and not rear_guard_held:
+            return self.troops_left
+        return self.troops_left - min(self.troops_left, self.rear_guard)
+
+
+class Airfield:
+    """A base's airfield in one replication: its capacity, its users, when it is shut.
+
+    Attributes
+    ----------
+    base : sim.scenario.Base
+    base_index : int
+    column : int
+        Its column in the per-day ``closed`` and ``hits`` draws (airfields in file order).
+    users : list of Contingent
+        The contingents that fly from it, in priority order.
+    flying : list of Contingent
+        Those of its users that are ready and still in country, in priority order: a
+        contingent joins on its ready day and leaves when its last soldier has flown.
+    closed_until : int
+        The last day a hit shuts it (-1: none).
+    cut_from : int
+        The first day it has only its reduced capacity, its enablers gone (``NEVER``).
+    """
+
+    __slots__ = ("base", "base_index", "column", "users", "rank", "flying", "closed_until", "cut_from")
+
+    def __init__(self, base: Any, base_index: int, column: int, users: list[Contingent]) -> None:
+        self.base = base
+        self.base_index = base_index
+        self.column = column
+        self.users = users
+        self.rank = {c.index: k for k, c in enumerate(users)}  # place in the priority order
+        self.flying: list[Contingent] = []
+        self.closed_until = -1
+        self.cut_from = NEVER
+
+    def join(self, c: Contingent) -> None:
+        """A user ready to fly takes its place among those flying, by priority."""
+        bisect.insort(self.flying, c, key=lambda user: self.rank[user.index])
+
+    def capacity(self, day: int) -> tuple[int, int]:
+        """Tons and seats of the day: nominal, or reduced once the enablers are gone."""
+        if day >= self.cut_from:
+            return self.base.cargo_reduced, self.base.seats_reduced
+        return self.base.cargo_t_per_day, self.base.seats_per_day
 
 
 class Theatre:
     """The state of one replication: the force, its airfields and what has happened.
 
-    Processes read and change it; events announce the order, each contingent's
-    readiness, equipment out and exit.
+    Processes read and change it; events announce the order (``order``) and each
+    contingent's readiness and equipment out.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+    plan : OperationPlan
+        The scenario's shared facts.
+    inputs : BlockInputs
+        The block's draws and state-free quantities.
+    row : int
+        The replication's row in the block.
+    slabs : DaySlabs
+        The block's per-day draws; slab ``k`` serves day ``first_drawn_day + k``.
+    trace : bool, optional
+        Tell the story: keep a list of events (``events``); ``None`` otherwise.
+    record_daily : bool, optional
+        Keep troops in country and tons lifted at the end of each day.
+
+    Attributes
+    ----------
+    contingents : list of Contingent
+        In the scenario's order.
+    airfields : list of Airfield
+        In file order; ``airfield_at`` maps a base's index to its airfield.
+    troops_at : list of int
+        The troops counting at each base (file order).
+    exposed_from : list of int
+        The first day each base's attack mean is raised, its enablers gone (``NEVER``).
+    dependents_in_country, members_in_country : list of int
+        Per enabler nation, its dependents and its own contingents not yet out.
+    decision_day : int
+        The day the council gave the order (-1 until then).
+    lifted_t, attacks, casualties, troop_days_past_deadline, troops_at_deadline : int
+        The running totals the outcomes are made of.
+    troops_in_country, lifted_by_day : ndarray or None
+        Per day, with ``record_daily``.
+    events : list of dict or None
+        The story, when it is told.
     """
 
-    def __init__(self, env, scenario, inputs: BlockInputs, row: int, *, trace: bool = False, record_daily: bool = False):
-        s = scenario
+    def __init__(self, env: simpy.Environment, plan: OperationPlan, inputs: BlockInputs, row: int, slabs: DaySlabs,
+                 *, trace: bool = False, record_daily: bool = False) -> None:
+        s = plan.scenario
         self.env = env
+        self.plan = plan
         self.s = s
         self.row = row
+        self.horizon = plan.horizon
         draws = inputs.draws
-        self.nd_days = draws.national_delay_days[row]
-        self.prep_days = draws.prep_days[row]
+        self.national_delay_days: list[int] = draws.national_delay_days[row].tolist()
+        self.prep_days: list[int] = draws.prep_days[row].tolist()
         self.council_u = draws.council[:, row]
-        self.decision_day = int(inputs.decision_day[row])
         self.met_day = int(inputs.met_day[row])
         self.violence = inputs.violence[:, row]
-        self.rate = inputs.rate_of(row)
+        self.rates: list[float] = inputs.rate_of(row).tolist()
+        # Where the per-day draws start: the draw layout's (sim.draws.first_drawn_days).
         self.first_drawn_day = int(inputs.first_drawn_day[row])
         self.attacks_before = int(inputs.attacks_before[row])
         self.casualties_before = int(inputs.casualties_before[row])
-        # Set by the caller: the block's per-day slabs (drawdown.draws.DaySlabs); slab k
-        # serves day first_drawn_day + k.
-        self.slabs = None
-        C = len(s.contingents)
-        self.troops_left = [c.troops for c in s.contingents]
-        self.cargo_left = [c.liftable_t for c in s.contingents]
-        self.counts_at = [c.base for c in s.contingents]
-        self.ready_day = [-1] * C
-        self.exit_day = [-1] * C
-        self.is_ready = [False] * C
-        self.cargo_is_done = [False] * C
+        self.slabs = slabs
+        self.contingents = [Contingent(env, c, i, telling=trace) for i, c in enumerate(s.contingents)]
+        self.airfields = [Airfield(s.bases[b], b, a, [self.contingents[i] for i in plan.users[b]])
+                          for a, b in enumerate(plan.airfield_bases)]
+        self.airfield_at = {field.base_index: field for field in self.airfields}
+        self.troops_at = list(plan.troops_at_home)  # troops counting at each base
+        self.exposed_from = [NEVER] * len(s.bases)  # first day a base is exposed, its enablers gone
+        self.members_in_country = [len(m) for m in s.enablers.members]
+        self.dependents_in_country = [len(d) for d in s.enablers.dependents]
+        self.enabler_gone_day = [-1] * len(s.enablers.nations)
+        self.emptied: list[Contingent] = []  # contingents whose last soldiers flew today
+        self._airlift_day, self._airlift_hour = -1, env.event()  # the day's airlift moment, once made
         self.order = env.event()
-        self.ready = [env.event() for _ in range(C)]
-        self.cargo_done = [env.event() for _ in range(C)]
-        self.exited = [env.event() for _ in range(C)]
-        self.all_out = simpy.AllOf(env, self.exited)
-        self.airfield_of_base = {}
-        for b in s.bases:
-            if b.airfield:
-                self.airfield_of_base[s.bases.index(b)] = len(self.airfield_of_base)
-        self.closed_until = {b: -1 for b in self.airfield_of_base}
-        self.enabler_gone_day = [-1] * len(s.enablers.nations)  # day the nation's last contingent exited
-        self.nation_members = dict(zip(s.enablers.nations, s.enablers.members))
-        self.factors, self.factors_exposed = base_factors(s)
-        self.hits = HitTable(s.threat.p_airfield_hit)
-        self.casualty_table = CasualtyTable(s.threat.casualties_per_attack)
+        self.decision_day = -1  # given by the council
         self.lifted_t = 0
         self.attacks = 0
         self.casualties = 0
         self.troop_days_past_deadline = 0
         self.troops_at_deadline = 0
-        self.record_daily = record_daily
-        H = s.horizon_days
+        H = self.horizon
         self.troops_in_country = np.zeros(H, dtype=np.int32) if record_daily else None
-        self.lifted_by_day = np.full(H, s.liftable_t, dtype=np.int64) if record_daily else None
-        self.events = [] if trace else None
+        self.lifted_by_day = np.full(H, plan.liftable_t, dtype=np.int64) if record_daily else None
+        self.events: list[dict] | None = [] if trace else None
         self.base_closed = [False] * len(s.bases)
 
     # -- telling the story ----------------------------------------------------------
-    def log(self, kind: str, text: str, **data) -> None:
+    def log(self, kind: str, text: str, **data: Any) -> None:
+        """Add an event to the story. Callers ask only when it is told (``events`` is a
+        list), so that no text is built otherwise."""
         if self.events is not None:
-            day = self.env.now // TICKS_PER_DAY
-            self.events.append({"day": int(day), "date": self.s.date_of(day).isoformat(), "kind": kind, "text": text, **data})
+            day = self.today
+            self.events.append({"day": int(day), "date": self.s.date_of(day).isoformat(), "kind": kind, "text": text,
+                                **data})
 
-    def name(self, i: int) -> str:
-        c = self.s.contingents[i]
-        return f"{c.nation} @ {self.s.bases[c.base].name}"
+    def name(self, c: Contingent) -> str:
+        """A contingent as the story names it: ``nation @ base``."""
+        return f"{c.spec.nation} @ {self.s.bases[c.spec.base].name}"
+
+    def date(self, day: int) -> str:
+        """The ISO date of a day."""
+        return self.s.date_of(day).isoformat()
 
     # -- shared facts of the day ------------------------------------------------------
     @property
     def today(self) -> int:
-        return self.env.now // TICKS_PER_DAY
+        """The day the clock is in."""
+        return int(self.env.now // TICKS_PER_DAY)
 
-    def enablers_gone(self, nation_index: int, day: int) -> bool:
-        """Whether the enabler nation left before ``day`` (only when enablers may leave first)."""
-        gone = self.enabler_gone_day[nation_index]
-        return (not self.s.enablers_last) and 0 <= gone < day
+    @property
+    def ready_day(self) -> list[int]:
+        """Each contingent's ready day (-1 without an order), in the scenario's order."""
+        return [c.ready_day for c in self.contingents]
 
-    def troops_at_bases(self) -> np.ndarray:
-        counts = np.zeros(len(self.s.bases), dtype=np.int64)
-        for i, n in enumerate(self.troops_left):
-            counts[self.counts_at[i]] += n
-        return counts
+    @property
+    def exit_day(self) -> list[int]:
+        """Each contingent's exit day (-1 while in country), in the scenario's order."""
+        return [c.exit_day for c in self.contingents]
+
+    def day_draws(self, day: int) -> tuple:
+        """The per-day draws ``(closed, attacks, casualties, hits)`` of ``day``, for the block."""
+        k = day - self.first_drawn_day
+        if k < 0:  # the layout draws nothing before the first drawn day (docs/design.md §2)
+            raise RuntimeError(f"day {day} is before the first drawn day {self.first_drawn_day}")
+        return self.slabs[k]
+
+    def rear_guard_held(self, c: Contingent) -> bool:
+        """Enablers last: an enabler's rear guard stays while a dependent was in country
+        at the start of the day (exits are recorded at dusk, so this holds all day)."""
+        n = self.plan.enabler_of[c.index]
+        return n >= 0 and self.s.enablers_last and self.dependents_in_country[n] > 0
+
+    def airlift_hour(self, day: int) -> simpy.Event:
+        """The airlift moment of ``day``: one event that every airfield waits for.
+
+        Each airfield asks for the next day's as it finishes the day, so they wake in
+        the order they first opened, day after day."""
+        if self._airlift_day != day:
+            self._airlift_day, self._airlift_hour = day, wait_until(self.env, day, Moment.AIRLIFT)
+        return self._airlift_hour
+
+    def give_order(self, day: int, text: str) -> None:
+        """The council's withdrawal order, given on ``day``."""
+        self.decision_day = day
+        if self.events is not None:
+            self.log("decision", text, decision_day=day)
+        self.order.succeed(day)
 
 
-def conditions(env, theatre: Theatre):
+# -- the actors ---------------------------------------------------------------------------
+
+
+def conditions(env: simpy.Environment, theatre: Theatre) -> Process:
     """The security situation: announces the day the conditions index has held below
-    the threshold long enough (computed once, in shared code, for both engines)."""
+    the threshold long enough (computed once, in shared code, for both engines).
+
+    It changes nothing (the council reads the met day itself): it is only started when
+    the story is told."""
     met = theatre.met_day
     if met < 0:
         return
-    yield wait_until(env, met, DAWN)
+    yield wait_until(env, met, Moment.DAWN)
     c = theatre.s.conditions
     theatre.log("conditions", f"conditions met: violence index at or below {c.threshold:g} for {c.hold_days} days "
                 f"(index {theatre.violence[met]:.3f})")
 
 
-def council(env, theatre: Theatre):
-    """The North Atlantic Council: meets on its scheduled dates (and once more, specially,
-    after conditions are met when the rule allows), seeks consensus, and gives the
-    withdrawal order. Whether a meeting reaches consensus comes from the council's
-    uniform of that day; the decision day is computed once, in shared code."""
-    s = theatre.s
-    dec = s.decision
-    d = theatre.decision_day
-    rule = dec.rule
-    if rule == "fixed":
-        yield wait_until(env, d, COUNCIL)
-        theatre.log("decision", "withdrawal ordered (announced date, rule 'fixed')", decision_day=d)
-        theatre.order.succeed(d)
+def special_meeting_day(decision: Any, met_day: int, horizon: int) -> int:
+    """The day of the conditions rule's special meeting, or -1 when none is held.
+
+    Held ``special_meeting_delay_days`` after conditions are first met, within the
+    horizon, unless a scheduled meeting is on that day (docs/design.md §1.1).
+    """
+    if decision.rule != "conditions" or not decision.allow_special_meetings or met_day < 0:
+        return -1
+    day = met_day + decision.special_meeting_delay_days
+    return day if day <= horizon - 1 and day not in decision.meeting_days else -1
+
+
+def council(env: simpy.Environment, theatre: Theatre) -> Process:
+    """The North Atlantic Council: gives the withdrawal order by its rule.
+
+    On an announced date (``fixed``); or at its meetings (the scheduled ones, and once,
+    specially, after conditions are met when the rule allows): a meeting decides when
+    its rule lets it (``conditions``: on or after the day conditions are met) and
+    consensus holds, i.e. the council's uniform of the day is at or above
+    ``p_no_consensus``; if no meeting has decided by ``latest_decision``, the order is
+    given that day. The council finds the decision day itself, meeting by meeting: the
+    engine records it (the shared :func:`sim.council.decision_days` must agree).
+    """
+    dec = theatre.s.decision
+    if dec.rule == "fixed":
+        yield wait_until(env, dec.day, Moment.COUNCIL)
+        theatre.give_order(dec.day, "withdrawal ordered (announced date, rule 'fixed')")
         return
-    meetings = set(dec.meeting_days)
-    special = -1
-    if rule == "conditions" and dec.allow_special_meetings and theatre.met_day >= 0:
-        day = theatre.met_day + dec.special_meeting_delay_days
-        if day <= s.horizon_days - 1 and day not in meetings:
-            special = day
-            meetings.add(day)
-    last = d if d >= 0 else s.horizon_days - 1
-    p = dec.p_no_consensus
-    for m in sorted(meetings):
-        if m > last:
-            break
-        yield wait_until(env, m, COUNCIL)
-        what = "special meeting" if m == special else "council meeting"
-        if rule == "conditions" and (theatre.met_day < 0 or m < theatre.met_day):
-            theatre.log("meeting", f"{what}: conditions not met, no order")
-        elif theatre.council_u[m] < p:
-            theatre.log("meeting", f"{what}: no consensus (an ally holds out), no order")
+    latest = dec.latest_decision_day
+    special = special_meeting_day(dec, theatre.met_day, theatre.horizon)
+    meetings = sorted(set(dec.meeting_days) | ({special} if special >= 0 else set()))
+    telling = theatre.events is not None
+    for day in meetings:
+        if latest is not None and day > latest:
+            break  # the order was given on the latest decision day
+        yield wait_until(env, day, Moment.COUNCIL)
+        what = "special meeting" if day == special else "council meeting"
+        if dec.rule == "conditions" and not 0 <= theatre.met_day <= day:
+            why = "conditions not met"
+        elif theatre.council_u[day] < dec.p_no_consensus:
+            why = "no consensus (an ally holds out)"
         else:
-            # The shared decision day is the first meeting that decides (or earlier).
-            assert m == d, (m, d)
-            theatre.log("decision", f"{what}: consensus, withdrawal ordered", decision_day=d)
-            theatre.order.succeed(d)
+            theatre.give_order(day, f"{what}: consensus, withdrawal ordered" if telling else "")
             return
-    if d >= 0:
-        yield wait_until(env, d, COUNCIL)
-        theatre.log("decision", "latest decision date reached: withdrawal ordered without consensus", decision_day=d)
-        theatre.order.succeed(d)
+        if telling:
+            theatre.log("meeting", f"{what}: {why}, no order")
+    if latest is not None:
+        yield wait_until(env, latest, Moment.COUNCIL)
+        theatre.give_order(latest, "latest decision date reached: withdrawal ordered without consensus")
 
 
-def contingent(env, theatre: Theatre, i: int):
+def contingent(env: simpy.Environment, theatre: Theatre, c: Contingent) -> Process:
     """A national contingent: waits for the council's order and its own government's
-    decision, prepares (and moves by road when its base has no airfield), then its
-    main body, equipment and finally its rear guard leave by air."""
+    decision, prepares (and moves by road when its base has no airfield), becomes
+    ready; from then on its airfield flies its main body, its equipment and finally
+    its rear guard out."""
     s = theatre.s
-    c = s.contingents[i]
-    d = yield theatre.order
-    nd, prep = int(theatre.nd_days[i]), int(theatre.prep_days[i])
-    ready = max(d + nd + prep + c.road_days, s.decision.start_on_day)
-    theatre.ready_day[i] = ready
-    if ready > s.horizon_days - 1:
-        theatre.log("phase", f"{theatre.name(i)}: would be ready on day {ready}, after the horizon", contingent=c.id)
+    spec = c.spec
+    order_day = yield theatre.order
+    national_delay, prep = theatre.national_delay_days[c.index], theatre.prep_days[c.index]
+    c.ready_day = int(ready_day(order_day, national_delay, prep, spec.road_days, s.decision.start_on_day))
+    telling = theatre.events is not None
+    if c.ready_day > theatre.horizon - 1:
+        if telling:
+            theatre.log("phase", f"{theatre.name(c)}: would be ready on day {c.ready_day}, after the horizon",
+                        contingent=spec.id)
         return
-    if nd:
-        yield wait_until(env, d + nd, PHASES)
-        theatre.log("phase", f"{theatre.name(i)}: national decision taken after {nd} days; preparing ({prep} days)", contingent=c.id)
-    yield wait_until(env, ready, PHASES)
-    theatre.is_ready[i] = True
-    if c.flies_from != c.base:
-        theatre.counts_at[i] = c.flies_from
-        theatre.log("move", f"{theatre.name(i)}: moved by road to {s.bases[c.flies_from].name} ({c.road_days} days)", contingent=c.id)
-    how = f"ordered {s.date_of(d).isoformat()}, national decision {nd} d, preparation {prep} d"
-    if c.road_days:
-        how += f", road {c.road_days} d"
-    if ready > d + nd + prep + c.road_days:
-        how += f"; waited for the start date {s.date_of(ready).isoformat()}"
-    theatre.log("ready", f"{theatre.name(i)}: ready ({how}); main body of {c.main_body} may fly, "
-                f"{c.liftable_t} t of equipment to lift", contingent=c.id, ready_day=ready)
-    theatre.ready[i].succeed(ready)
-    if c.liftable_t == 0:
-        theatre.cargo_is_done[i] = True
-        theatre.cargo_done[i].succeed(ready)
-    yield theatre.cargo_done[i]
-    theatre.log("cargo", f"{theatre.name(i)}: equipment out; rear guard of {c.rear_guard} may fly", contingent=c.id)
-    yield theatre.exited[i]  # the day book records the exit
+    if national_delay and telling:  # a step of the story only: nothing changes that day
+        yield wait_until(env, order_day + national_delay, Moment.PHASES)
+        theatre.log("phase", f"{theatre.name(c)}: national decision taken after {national_delay} days; "
+                    f"preparing ({prep} days)", contingent=spec.id)
+    yield wait_until(env, c.ready_day, Moment.PHASES)
+    c.is_ready = True
+    theatre.airfield_at[spec.flies_from].join(c)
+    if spec.flies_from != spec.base:  # the road move: from now on it counts where it flies from
+        theatre.troops_at[spec.base] -= c.troops_left
+        theatre.troops_at[spec.flies_from] += c.troops_left
+        c.counts_at = spec.flies_from
+        if telling:
+            theatre.log("move", f"{theatre.name(c)}: moved by road to {s.bases[spec.flies_from].name} "
+                        f"({spec.road_days} days)", contingent=spec.id)
+    if telling:
+        _tell_ready(theatre, c, order_day, national_delay, prep)
+    c.ready.succeed(c.ready_day)
+    if c.cargo_left == 0:
+        c.equipment_out(c.ready_day)
+    if c.cargo_out is not None:  # the story tells when the equipment is out
+        yield c.cargo_out
+        theatre.log("cargo", f"{theatre.name(c)}: equipment out; rear guard of {spec.rear_guard} may fly",
+                    contingent=spec.id)
 
 
-def threat(env, theatre: Theatre):
+def _tell_ready(theatre: Theatre, c: Contingent, order_day: int, national_delay: int, prep: int) -> None:
+    spec = c.spec
+    how = f"ordered {theatre.date(order_day)}, national decision {national_delay} d, preparation {prep} d"
+    if spec.road_days:
+        how += f", road {spec.road_days} d"
+    if c.ready_day > order_day + national_delay + prep + spec.road_days:
+        how += f"; waited for the start date {theatre.date(c.ready_day)}"
+    theatre.log("ready", f"{theatre.name(c)}: ready ({how}); main body of {spec.main_body} may fly, "
+                f"{spec.liftable_t} t of equipment to lift", contingent=spec.id, ready_day=c.ready_day)
+
+
+def adversary(env: simpy.Environment, theatre: Theatre) -> Process:
     """The adversary: each day, attacks on each base in proportion to the troops there
-    at the start of the day (with the rate that changes at the deadline), casualties,
-    and airfields closed by hits.
+    at the start of the day (with the rate of the day), casualties, and airfields shut
+    by hits.
 
     Until the replication's first drawn day (shortly before the order) the force has
     not moved and no hit can shut an airfield on a day anyone flies, so the attacks of
     those days are one total drawn in shared code, told on the day before."""
-    s = theatre.s
-    H = s.horizon_days
-    th = s.threat
-    exposed = [set(b) for b in s.enablers.exposed_bases]
     first = theatre.first_drawn_day
     if first > 0:
-        yield wait_until(env, first - 1, THREAT)
-        theatre.attacks += theatre.attacks_before
-        theatre.casualties += theatre.casualties_before
-        if theatre.attacks_before:
-            theatre.log("attack", f"since {s.date_of(0).isoformat()}, before the order: "
-                        f"{_plural(theatre.attacks_before, 'attack')}, "
-                        f"{_plural(theatre.casualties_before, 'casualty', 'casualties')} on the whole force (one total)",
-                        base=None, attacks=theatre.attacks_before, casualties=theatre.casualties_before)
-    row = theatre.row
-    for t in range(first, H):
-        yield wait_until(env, t, THREAT)
-        _, attack_u, casualty_u, hit_u = theatre.slabs[t - first]
-        troops = theatre.troops_at_bases()
-        factor = theatre.factors
-        gone = [n for n in range(len(exposed)) if theatre.enablers_gone(n, t)]
-        if gone:
-            hit_bases = set().union(*(exposed[n] for n in gone))
-            factor = np.where([b in hit_bases for b in range(len(s.bases))], theatre.factors_exposed, theatre.factors)
-        mean = attack_mean(theatre.rate[t], factor, troops, s.total_troops)
-        attacks = poisson_inv(attack_u[row], mean)
-        if not attacks.any():
-            continue
-        casualties = theatre.casualty_table.casualties(casualty_u[row], attacks)
-        theatre.attacks += int(attacks.sum())
-        theatre.casualties += int(casualties.sum())
-        thresholds = theatre.hits.threshold(attacks)
-        for b in np.flatnonzero(attacks):
-            base = s.bases[b]
-            theatre.log("attack", f"{base.name}: {_plural(attacks[b], 'attack')}, {_plural(casualties[b], 'casualty', 'casualties')}",
-                        base=base.name, attacks=int(attacks[b]), casualties=int(casualties[b]))
-            if b in theatre.airfield_of_base and th.closure_days > 0:
-                a = theatre.airfield_of_base[b]
-                if hit_u[row, a] < thresholds[b]:
-                    end = t + th.closure_days - 1
-                    theatre.closed_until[b] = max(theatre.closed_until[b], end)
-                    theatre.log("closure", f"{base.name}: airfield hit, shut until {s.date_of(theatre.closed_until[b]).isoformat()}",
-                                base=base.name, until_day=theatre.closed_until[b])
+        yield wait_until(env, first - 1, Moment.THREAT)
+        attacks, casualties = theatre.attacks_before, theatre.casualties_before
+        theatre.attacks += attacks
+        theatre.casualties += casualties
+        if attacks and theatre.events is not None:
+            theatre.log("attack", f"since {theatre.date(0)}, before the order: {_plural(attacks, 'attack')}, "
+                        f"{_plural(casualties, 'casualty', 'casualties')} on the whole force (one total)",
+                        base=None, attacks=attacks, casualties=casualties)
+    for day in range(first, theatre.horizon):
+        yield wait_until(env, day, Moment.THREAT)
+        _attack(theatre, day)
 
 
-def airfield(env, theatre: Theatre, b: int):
-    """An airfield: from the day its first contingent is ready, each day it is open it
-    hands out its cargo capacity, then its seats, to the ready contingents in priority
-    order; each takes what it can use, and what is left is lost."""
+def _attack(theatre: Theatre, day: int) -> None:
+    """The attacks of a day on every base where troops count."""
+    rate = theatre.rates[day]
+    if rate == 0.0:  # a mean of 0: no attack anywhere
+        return
+    plan = theatre.plan
+    u_attacks: list[float] = theatre.day_draws(day)[1][theatre.row].tolist()
+    bases, us, means = [], [], []
+    for b, troops in enumerate(theatre.troops_at):
+        if troops:
+            factor = plan.exposed_factor[b] if day >= theatre.exposed_from[b] else plan.attack_factor[b]
+            mean = rate * factor * troops / plan.total_troops  # as sim.threat.attack_mean computes it
+            if not surely_no_attack(u_attacks[b], mean):
+                bases.append(b)
+                us.append(u_attacks[b])
+                means.append(mean)
+    if not bases:
+        return
+    # The few counts that may not be 0, by the shared helper (with arrays: docs/design.md §1.6).
+    attacks = poisson_inv(np.array(us), np.array(means))
+    struck = np.flatnonzero(attacks)
+    if struck.size:
+        _strike(theatre, day, [bases[k] for k in struck], attacks[struck])
+
+
+def _strike(theatre: Theatre, day: int, bases: list[int], attacks: np.ndarray) -> None:
+    """The casualties and airfield hits of the attacks on ``bases`` (counts ``attacks``)."""
+    plan = theatre.plan
     s = theatre.s
-    base = s.bases[b]
-    a = theatre.airfield_of_base[b]
-    users = [i for i in s.priority if s.contingents[i].flies_from == b]
+    _, _, u_casualties, u_hits = theatre.day_draws(day)
+    casualties = plan.casualty_table.casualties(u_casualties[theatre.row, bases], attacks)
+    theatre.attacks += int(attacks.sum())
+    theatre.casualties += int(casualties.sum())
+    closure_days = s.threat.closure_days
+    shut_by_hit = plan.hits.threshold(attacks)
+    telling = theatre.events is not None
+    for k, b in enumerate(bases):
+        name = s.bases[b].name
+        if telling:
+            theatre.log("attack", f"{name}: {_plural(attacks[k], 'attack')}, "
+                        f"{_plural(casualties[k], 'casualty', 'casualties')}",
+                        base=name, attacks=int(attacks[k]), casualties=int(casualties[k]))
+        field = theatre.airfield_at.get(b)
+        if field is not None and closure_days > 0 and u_hits[theatre.row, field.column] < shut_by_hit[k]:
+            field.closed_until = max(field.closed_until, day + closure_days - 1)
+            if telling:
+                theatre.log("closure", f"{name}: airfield hit, shut until {theatre.date(field.closed_until)}",
+                            base=name, until_day=field.closed_until)
+
+
+def airfield(env: simpy.Environment, theatre: Theatre, field: Airfield) -> Process:
+    """An airfield: from the day its first contingent is ready, each day it is open it
+    hands out its cargo capacity, then its seats, to the ready contingents that fly
+    from it, in priority order; each takes what it can use, and what is left is lost."""
+    users = field.users
     if not users:
         return
-    cut_by = [n for n, airfields in enumerate(s.enablers.cut_airfields) if b in airfields]
-    first_ready = yield simpy.AnyOf(env, [theatre.ready[i] for i in users])
-    t = min(first_ready.values())
-    while t < s.horizon_days:
-        yield wait_until(env, t, AIRLIFT)
-        active = [i for i in users if theatre.is_ready[i] and theatre.troops_left[i] > 0]
-        if not active:
-            if all(theatre.exit_day[i] >= 0 for i in users):
-                return
-            t += 1
-            continue
-        # Nobody is ready before the order, so t - first_drawn_day >= 0.
-        closed_u = theatre.slabs[t - theatre.first_drawn_day][0]
-        weather = closed_u[theatre.row, a] < base.p_closed_day
-        if weather or theatre.closed_until[b] >= t:
-            why = "weather or maintenance" if weather else f"hit, shut until {s.date_of(theatre.closed_until[b]).isoformat()}"
-            theatre.log("shut", f"{base.name}: airfield shut today ({why}), no flights",
-                        base=base.name)
-            t += 1
-            continue
-        reduced = any(theatre.enablers_gone(n, t) for n in cut_by)
-        cargo = base.cargo_reduced if reduced else base.cargo_t_per_day
-        seats = base.seats_reduced if reduced else base.seats_per_day
-        held = {i for i in active if theatre_holds_rear_guard(theatre, i)}
-        lifted = {}
-        for i in active:
-            take = min(theatre.cargo_left[i], cargo)
-            if take:
-                theatre.cargo_left[i] -= take
-                cargo -= take
-                theatre.lifted_t += take
-                lifted[i] = take
-        for i in active:
-            if theatre.cargo_left[i] == 0 and not theatre.cargo_is_done[i]:
-                theatre.cargo_is_done[i] = True
-                theatre.cargo_done[i].succeed(t)
-        flown = {}
-        for i in active:
-            rear_guard = min(theatre.troops_left[i], s.contingents[i].rear_guard)
-            usable = theatre.troops_left[i] - rear_guard
-            if theatre.cargo_is_done[i] and i not in held:
-                usable += rear_guard
-            take = min(usable, seats)
-            if take:
-                theatre.troops_left[i] -= take
-                seats -= take
-                flown[i] = take
-        # Tell of a held rear guard only once it is all that is left to fly.
-        waiting = [i for i in held if theatre.cargo_is_done[i]
-                   and 0 < theatre.troops_left[i] <= s.contingents[i].rear_guard]
-        if theatre.events is not None and (lifted or flown or waiting):
-            bits = []
-            if flown:
-                who = ", ".join(f"{s.contingents[i].nation} {n}" for i, n in flown.items())
-                bits.append(f"{sum(flown.values())} troops flown ({who})")
-            if lifted:
-                still = sum(theatre.cargo_left[i] for i in active)
-                bits.append(f"{sum(lifted.values())} t lifted" + (f" ({still} t still to lift)" if still else ""))
-            text = f"{base.name}: " + (", ".join(bits) if bits else "no flights")
-            if reduced:
-                text += ", at reduced capacity (enablers gone)"
-            if waiting:
-                text += "; rear guard held while dependents remain: " + ", ".join(theatre.name(i) for i in waiting)
-            theatre.log("flights", text, base=base.name, troops=sum(flown.values()), tonnes=sum(lifted.values()))
-        t += 1
+    first_ready = yield env.any_of([c.ready for c in users])
+    day = min(first_ready.values())
+    while day < theatre.horizon:
+        yield theatre.airlift_hour(day)
+        if field.flying:
+            _fly(theatre, field, day, field.flying)
+        elif all(c.exit_day >= 0 for c in users):
+            return  # every user is out: nothing left to serve
+        day += 1
 
 
-def _plural(n, one: str, many: str | None = None) -> str:
-    n = int(n)
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+def _fly(theatre: Theatre, field: Airfield, day: int, active: list[Contingent]) -> None:
+    """One day of an airfield: shut, or its cargo, then its seats, in priority order."""
+    telling = theatre.events is not None
+    weather = theatre.day_draws(day)[0][theatre.row, field.column] < field.base.p_closed_day
+    if weather or field.closed_until >= day:
+        if telling:
+            why = "weather or maintenance" if weather else f"hit, shut until {theatre.date(field.closed_until)}"
+            theatre.log("shut", f"{field.base.name}: airfield shut today ({why}), no flights", base=field.base.name)
+        return
+    cargo, seats = field.capacity(day)
+    # What each took, for the story only.
+    lifted: list[tuple[Contingent, int]] | None = [] if telling else None
+    flown: list[tuple[Contingent, int]] | None = [] if telling else None
+    theatre.lifted_t += _lift_cargo(active, cargo, day, lifted)
+    out_before = len(theatre.emptied)
+    theatre.troops_at[field.base_index] -= _board(theatre, active, seats, flown)
+    if len(theatre.emptied) > out_before:  # some flew their last soldiers: they leave the list
+        field.flying = [c for c in active if c.troops_left]
+    if lifted is not None and flown is not None:
+        _tell_flights(theatre, field, day, active, lifted, flown)
 
 
-def theatre_holds_rear_guard(theatre: Theatre, i: int) -> bool:
-    """Enablers last: an enabler's rear guard stays while a dependent was in country at
-    the start of the day."""
-    s = theatre.s
-    if not s.enablers_last:
-        return False
-    nation = s.contingents[i].nation
-    if nation not in theatre.nation_members:
-        return False
-    n = s.enablers.nations.index(nation)
-    return any(theatre.exit_day[j] < 0 for j in s.enablers.dependents[n])
+def _lift_cargo(active: list[Contingent], tons: int, day: int, story: list | None) -> int:
+    """Hand out the day's tons in priority order; return the tons lifted.
+
+    A contingent whose last ton is lifted has its cargo done: its rear guard may fly
+    the same day, since seats are handed out after cargo."""
+    left = tons
+    for c in active:
+        if not left:
+            break
+        take = min(c.cargo_left, left)
+        if take:
+            c.cargo_left -= take
+            left -= take
+            if story is not None:
+                story.append((c, take))
+            if not c.cargo_left:
+                c.equipment_out(day)
+    return tons - left
 
 
-def day_book(env, theatre: Theatre):
+def _board(theatre: Theatre, active: list[Contingent], seats: int, story: list | None) -> int:
+    """Hand out the day's seats in priority order; return the soldiers flown."""
+    left = seats
+    for c in active:
+        if not left:
+            break
+        take = min(c.seats_wanted(theatre.rear_guard_held(c)), left)
+        if take:
+            c.troops_left -= take
+            left -= take
+            if story is not None:
+                story.append((c, take))
+            if not c.troops_left:
+                theatre.emptied.append(c)  # the day book records its exit tonight
+    return seats - left
+
+
+def _tell_flights(theatre: Theatre, field: Airfield, day: int, active: list[Contingent],
+                  lifted: list[tuple[Contingent, int]], flown: list[tuple[Contingent, int]]) -> None:
+    held = {c.index for c in active if theatre.rear_guard_held(c)}
+    # Tell of a held rear guard only once it is all that is left to fly.
+    waiting = [c for c in (theatre.contingents[i] for i in held)
+               if c.cargo_is_done and 0 < c.troops_left <= c.rear_guard]
+    if not (lifted or flown or waiting):
+        return
+    bits = []
+    if flown:
+        who = ", ".join(f"{c.spec.nation} {n}" for c, n in flown)
+        bits.append(f"{sum(n for _, n in flown)} troops flown ({who})")
+    if lifted:
+        still = sum(c.cargo_left for c in active)
+        bits.append(f"{sum(n for _, n in lifted)} t lifted" + (f" ({still} t still to lift)" if still else ""))
+    text = f"{field.base.name}: " + (", ".join(bits) if bits else "no flights")
+    if day >= field.cut_from:
+        text += ", at reduced capacity (enablers gone)"
+    if waiting:
+        text += "; rear guard held while dependents remain: " + ", ".join(theatre.name(c) for c in waiting)
+    theatre.log("flights", text, base=field.base.name, troops=sum(n for _, n in flown),
+                tonnes=sum(n for _, n in lifted))
+
+
+def deadline(env: simpy.Environment, theatre: Theatre) -> Process:
+    """The deadline: at dusk on the deadline day, the troops still in country are what
+    the force is measured against."""
+    yield wait_until(env, theatre.s.deadline_day, Moment.DUSK)
+    theatre.troops_at_deadline = in_country = sum(theatre.troops_at)
+    if theatre.events is not None:
+        theatre.log("deadline", f"deadline day: {in_country} troops still in country")
+
+
+def day_book(env: simpy.Environment, theatre: Theatre) -> Process:
     """The end of each day: counts the troops in country, records exits and the closing
-    of bases, and keeps the books the outcomes are made of."""
-    s = theatre.s
-    D = s.deadline_day
-    C = len(s.contingents)
-    for t in range(s.horizon_days):
-        yield wait_until(env, t, DUSK)
-        in_country = sum(theatre.troops_left)
-        if theatre.record_daily:
-            theatre.troops_in_country[t] = in_country
-            theatre.lifted_by_day[t] = theatre.lifted_t
-        if D is not None and t >= D:
+    of bases, and keeps the books the outcomes are made of.
+
+    Nothing changes in country before a contingent is ready (every soldier is there,
+    nothing is lifted), so the book opens on the first ready day, or on the horizon's
+    last day when no contingent is ever ready, and writes the days before at once."""
+    H = theatre.horizon
+    first_page = H - 1
+    yield env.any_of([theatre.order, wait_until(env, H - 1, Moment.DUSK)])
+    if theatre.order.triggered:
+        # Each contingent works out its ready day when the order is given.
+        yield wait_until(env, theatre.decision_day, Moment.PHASES)
+        first_page = min([c.ready_day for c in theatre.contingents if c.ready_day <= H - 1], default=H - 1)
+    _book_the_waiting_days(theatre, first_page)
+    for day in range(first_page, H):
+        yield wait_until(env, day, Moment.DUSK)
+        in_country = sum(theatre.troops_at)
+        if theatre.troops_in_country is not None and theatre.lifted_by_day is not None:
+            theatre.troops_in_country[day] = in_country
+            theatre.lifted_by_day[day] = theatre.lifted_t
+        D = theatre.s.deadline_day
+        if D is not None and day >= D:
             theatre.troop_days_past_deadline += in_country
-            if t == D:
-                theatre.troops_at_deadline = in_country
-                theatre.log("deadline", f"deadline day: {in_country} troops still in country")
-        for i in range(C):
-            if theatre.troops_left[i] == 0 and theatre.exit_day[i] < 0:
-                theatre.exit_day[i] = t
-                theatre.exited[i].succeed(t)
-                theatre.log("exit", f"{theatre.name(i)}: last soldier out", contingent=s.contingents[i].id)
-                nation = s.contingents[i].nation
-                if nation in theatre.nation_members:
-                    n = s.enablers.nations.index(nation)
-                    if all(theatre.exit_day[j] >= 0 for j in theatre.nation_members[nation]):
-                        theatre.enabler_gone_day[n] = t
-                        theatre.log("enablers", f"{nation}: last enabler contingent out")
-        for b, base in enumerate(s.bases if theatre.events is not None else ()):
-            # Only the story needs this; outcomes derive base closing from exit days.
-            if theatre.base_closed[b]:
-                continue
-            if not any(theatre.troops_left[i] > 0 and (theatre.counts_at[i] == b or s.contingents[i].flies_from == b)
-                       for i in range(C)):
-                theatre.base_closed[b] = True
-                theatre.log("base", f"{base.name}: base closed, no troops left", base=base.name)
+        if theatre.emptied:
+            _record_exits(theatre, day)
+        if theatre.events is not None:
+            _tell_bases_closed(theatre)
         if in_country == 0:
-            theatre.log("end", f"all troops out: {theatre.attacks} attacks, {theatre.casualties} casualties in all")
+            if theatre.events is not None:
+                theatre.log("end", f"all troops out: {theatre.attacks} attacks, {theatre.casualties} casualties in all")
             return
-        if t == s.horizon_days - 1:
-            waiting = [theatre.name(i) for i in range(C) if theatre.troops_left[i] > 0 and not theatre.is_ready[i]]
-            why = f" ({len(waiting)} contingents never became ready)" if waiting else ""
-            theatre.log("censored", f"horizon ends with {in_country} troops still in country{why}: censored; "
-                        f"{theatre.attacks} attacks, {theatre.casualties} casualties so far")
+    if theatre.events is not None:
+        waiting = [c for c in theatre.contingents if c.troops_left > 0 and not c.is_ready]
+        why = f" ({len(waiting)} contingents never became ready)" if waiting else ""
+        theatre.log("censored", f"horizon ends with {sum(theatre.troops_at)} troops still in country{why}: censored; "
+                    f"{theatre.attacks} attacks, {theatre.casualties} casualties so far")
 
 
-def simulate_replication(scenario, inputs: BlockInputs, row: int, slabs, *, trace: bool = False,
-                         record_daily: bool = False) -> Theatre:
+def _book_the_waiting_days(theatre: Theatre, first_page: int) -> None:
+    """Days ``0 .. first_page - 1``: the whole force in country, nothing lifted."""
+    if theatre.troops_in_country is not None and theatre.lifted_by_day is not None:
+        theatre.troops_in_country[:first_page] = theatre.plan.total_troops
+        theatre.lifted_by_day[:first_page] = 0
+    D = theatre.s.deadline_day
+    if D is not None and first_page > D:
+        theatre.troop_days_past_deadline += theatre.plan.total_troops * (first_page - D)
+
+
+def _record_exits(theatre: Theatre, day: int) -> None:
+    """Contingents with no troops left exit today; an enabler nation whose last
+    contingent exits is gone (and, when enablers may leave first, cuts and exposes)."""
+    plan = theatre.plan
+    theatre.emptied.sort(key=lambda c: c.index)  # told in the scenario's order
+    for c in theatre.emptied:
+        c.exit_day = day
+        if theatre.events is not None:
+            theatre.log("exit", f"{theatre.name(c)}: last soldier out", contingent=c.spec.id)
+        for n in plan.depends_on[c.index]:
+            theatre.dependents_in_country[n] -= 1
+        n = plan.enabler_of[c.index]
+        if n >= 0:
+            theatre.members_in_country[n] -= 1
+            if theatre.members_in_country[n] == 0:
+                _enablers_gone(theatre, n, day)
+    theatre.emptied.clear()
+
+
+def _enablers_gone(theatre: Theatre, n: int, day: int) -> None:
+    """Enabler nation ``n``'s last contingent exited on ``day``: from the next day, when
+    enablers may leave first, its dependents' airfields are cut and their bases exposed."""
+    s = theatre.s
+    theatre.enabler_gone_day[n] = day
+    if theatre.events is not None:
+        theatre.log("enablers", f"{s.enablers.nations[n]}: last enabler contingent out")
+    if s.enablers_last:
+        return
+    for b in s.enablers.cut_airfields[n]:
+        field = theatre.airfield_at[b]
+        field.cut_from = min(field.cut_from, day + 1)
+    for b in s.enablers.exposed_bases[n]:
+        theatre.exposed_from[b] = min(theatre.exposed_from[b], day + 1)
+
+
+def _tell_bases_closed(theatre: Theatre) -> None:
+    # Only the story needs this; outcomes derive base closing from exit days.
+    for b, base in enumerate(theatre.s.bases):
+        if theatre.base_closed[b]:
+            continue
+        if not any(c.troops_left > 0 and (c.counts_at == b or c.spec.flies_from == b) for c in theatre.contingents):
+            theatre.base_closed[b] = True
+            theatre.log("base", f"{base.name}: base closed, no troops left", base=base.name)
+
+
+# -- running replications -------------------------------------------------------------------
+
+
+def simulate_replication(scenario: Any, inputs: BlockInputs, row: int, slabs: DaySlabs, *, trace: bool = False,
+                         record_daily: bool = False, plan: OperationPlan | None = None) -> Theatre:
     """Run one replication (row ``row`` of a block) and return its final state.
 
-    ``slabs`` is the block's :class:`drawdown.draws.DaySlabs` (``inputs.draws.slabs()``),
-    shared by the replications of the block.
+    ``slabs`` is the block's :class:`sim.draws.DaySlabs` (``inputs.draws.slabs()``),
+    shared by the replications of the block; ``plan`` the scenario's
+    :class:`OperationPlan`, made here when not given.
     """
+    plan = plan if plan is not None else OperationPlan(scenario)
     env = simpy.Environment()
-    theatre = Theatre(env, scenario, inputs, row, trace=trace, record_daily=record_daily)
-    theatre.slabs = slabs
-    env.process(conditions(env, theatre))
+    theatre = Theatre(env, plan, inputs, row, slabs, trace=trace, record_daily=record_daily)
+    if trace:
+        env.process(conditions(env, theatre))
     env.process(council(env, theatre))
-    for i in range(len(scenario.contingents)):
-        env.process(contingent(env, theatre, i))
-    env.process(threat(env, theatre))
-    for b, base in enumerate(scenario.bases):
-        if base.airfield:
-            env.process(airfield(env, theatre, b))
+    for c in theatre.contingents:
+        env.process(contingent(env, theatre, c))
+    env.process(adversary(env, theatre))
+    for field in theatre.airfields:
+        env.process(airfield(env, theatre, field))
+    if scenario.deadline_day is not None:
+        env.process(deadline(env, theatre))  # before the day book: told first at dusk
     book = env.process(day_book(env, theatre))
-    env.run(until=simpy.AnyOf(env, [book, env.timeout(at(scenario.horizon_days, DAWN))]))
+    env.run(until=simpy.AnyOf(env, [book, env.timeout(at(scenario.horizon_days, Moment.DAWN))]))
     return theatre
 
 
-def trace_replication(scenario, seed: int, replication: int) -> list[dict]:
+def trace_replication(scenario: Any, seed: int, replication: int) -> list[dict]:
     """The events of one replication, as :func:`run_simpy` would run it.
 
     Replication ``R`` is row ``R % BLOCK_SIZE`` of block ``R // BLOCK_SIZE``; only the
     first rows of that block are drawn. Each event is a dict with ``day``, ``date``
     (ISO), ``kind`` and ``text``, plus details of its kind.
 
-    >>> import drawdown
-    >>> events = trace_replication(drawdown.load("announced-2021-09-11"), seed=1, replication=0)
+    >>> import sim
+    >>> events = trace_replication(sim.load("announced-2021-09-11"), seed=1, replication=0)
     >>> [(e["kind"], e["date"]) for e in events[:2]]
     [('attack', '2021-04-12'), ('decision', '2021-04-14')]
     >>> events[0]["text"]
@@ -472,11 +840,11 @@ def trace_replication(scenario, seed: int, replication: int) -> list[dict]:
     block, row = divmod(replication, BLOCK_SIZE)
     inputs = BlockInputs(scenario, seed, block, rows=row + 1)
     theatre = simulate_replication(scenario, inputs, row, inputs.draws.slabs(), trace=True)
-    return theatre.events
+    return theatre.events if theatre.events is not None else []
 
 
-def run_simpy(scenario, reps: int, seed: int, *, first_block: int = 0, record_daily: bool = False,
-              block_size: int = BLOCK_SIZE, progress=None) -> Outcomes:
+def run_simpy(scenario: Any, reps: int, seed: int, *, first_block: int = 0, record_daily: bool = False,
+              block_size: int = BLOCK_SIZE, progress: Callable[[int], Any] | None = None) -> Outcomes:
     """Run ``reps`` replications with the SimPy engine.
 
     Parameters
@@ -485,60 +853,67 @@ def run_simpy(scenario, reps: int, seed: int, *, first_block: int = 0, record_da
     reps : int
         Replications, the first ``reps`` rows of blocks ``first_block, ...``.
     seed : int
+    first_block : int, optional
+        The block of the first replication.
     record_daily : bool, optional
         Also keep troops in country and tonnes lifted per replication and day.
+    block_size : int, optional
+        Replications per block (part of the draw layout).
     progress : callable, optional
         Called with the number of replications finished since the last call.
 
+    Returns
+    -------
+    Outcomes
+
     Examples
     --------
-    >>> import drawdown
-    >>> from drawdown.engines.simpy_engine import run_simpy
-    >>> out = run_simpy(drawdown.load("doha-2021-05-01"), reps=3, seed=7)
+    >>> import sim
+    >>> from sim.simpy_engine import run_simpy
+    >>> out = run_simpy(sim.load("doha-2021-05-01"), reps=3, seed=7)
     >>> out.final_exit_day.shape, out.exit_day.shape
     ((3,), (3, 40))
     """
+    plan = OperationPlan(scenario)
     parts = []
     for block, rows in blocks_for(reps, block_size):
-        parts.append(_run_block(scenario, seed, first_block + block, rows, record_daily, block_size, progress))
+        parts.append(_run_block(plan, seed, first_block + block, rows, record_daily, block_size, progress))
     return Outcomes.concatenate(parts)
 
 
-def _run_block(scenario, seed, block, rows, record_daily, block_size, progress):
+def _run_block(plan: OperationPlan, seed: int, block: int, rows: int, record_daily: bool, block_size: int,
+               progress: Callable[[int], Any] | None) -> Outcomes:
+    scenario = plan.scenario
     inputs = BlockInputs(scenario, seed, block, rows=rows, block_size=block_size)
     slabs = inputs.draws.slabs()
     C, H = len(scenario.contingents), scenario.horizon_days
+    decision = np.full(rows, -1, dtype=np.int32)
     ready = np.full((rows, C), -1, dtype=np.int32)
     exits = np.full((rows, C), -1, dtype=np.int32)
-    attacks = np.zeros(rows, dtype=np.int64)
-    casualties = np.zeros(rows, dtype=np.int64)
-    past = np.zeros(rows, dtype=np.int64)
-    at_deadline = np.zeros(rows, dtype=np.int64)
+    counts = np.zeros((4, rows), dtype=np.int64)  # attacks, casualties, past deadline, at deadline
     troops = np.zeros((rows, H), dtype=np.int32) if record_daily else None
     lifted = np.zeros((rows, H), dtype=np.int64) if record_daily else None
     for r in range(rows):
-        th = simulate_replication(scenario, inputs, r, slabs, record_daily=record_daily)
+        th = simulate_replication(scenario, inputs, r, slabs, record_daily=record_daily, plan=plan)
+        decision[r] = th.decision_day  # the SimPy council's, not the shared code's
         ready[r] = th.ready_day
         exits[r] = th.exit_day
-        attacks[r] = th.attacks
-        casualties[r] = th.casualties
-        past[r] = th.troop_days_past_deadline
-        at_deadline[r] = th.troops_at_deadline
-        if record_daily:
+        counts[:, r] = th.attacks, th.casualties, th.troop_days_past_deadline, th.troops_at_deadline
+        if troops is not None and lifted is not None:
             troops[r] = th.troops_in_country
             lifted[r] = th.lifted_by_day
         if progress is not None:
             progress(1)
     return finish_outcomes(
         scenario,
-        decision_day=inputs.decision_day,
+        decision_day=decision,
         met_day=inputs.met_day,
         ready_day=ready,
         exit_day=exits,
-        attacks=attacks,
-        casualties=casualties,
-        troop_days_past_deadline=past,
-        troops_at_deadline=at_deadline,
+        attacks=counts[0],
+        casualties=counts[1],
+        troop_days_past_deadline=counts[2],
+        troops_at_deadline=counts[3],
         troops_in_country=troops,
         retrograde_lifted_t=lifted,
     )
