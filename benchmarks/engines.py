@@ -60,18 +60,22 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # measure the checkout, not an installed copy
 
+import drawdown  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402
-
-# The v1 SimPy engine, beside this script (its directory is on the path when it runs).
-from legacy_simpy import run_simpy as run_legacy_simpy  # noqa: E402
-
-import drawdown  # noqa: E402
-from drawdown.draws import BLOCK_SIZE, BlockDraws, blocks_for, first_drawn_days  # noqa: E402
-from drawdown.draws import StateFree  # noqa: E402
+from drawdown.draws import (  # noqa: E402
+    BLOCK_SIZE,
+    BlockDraws,
+    StateFree,  # noqa: E402
+    blocks_for,
+    first_drawn_days,
+)
 from drawdown.engines.numpy_engine import STATE_FREE_BLOCKS, run_numpy  # noqa: E402
 from drawdown.engines.simpy_engine import run_simpy  # noqa: E402
 from drawdown.results import simd_features  # noqa: E402
+
+# The v1 SimPy engine, beside this script (its directory is on the path when it runs).
+from legacy_simpy import run_simpy as run_legacy_simpy  # noqa: E402
 
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "engines.json"
 FULL = {"reps_simpy": 200, "reps_numpy": 20_000, "memory_reps": [100_000, 1_000_000]}
@@ -120,8 +124,9 @@ def time_simpy(s, reps: int, seed: int, run=run_simpy) -> tuple[float, object]:
 
 def same_outcomes(a, b, n: int) -> bool:
     """Whether the first ``n`` replications of two runs have identical outcome arrays."""
-    return all(v.dtype == getattr(b, k).dtype and np.array_equal(v[:n], getattr(b, k)[:n])
-               for k, v in a.arrays().items())
+    return all(
+        v.dtype == getattr(b, k).dtype and np.array_equal(v[:n], getattr(b, k)[:n]) for k, v in a.arrays().items()
+    )
 
 
 def spread(values) -> dict:
@@ -199,9 +204,16 @@ def peak_memory(scenario: str, reps: int, seed: int, block_size: int, timeout: f
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     if r["n"] != reps:
         raise RuntimeError(f"memory run summarised {r['n']} replications, expected {reps}")
-    return {"reps": reps, "peak_rss_mb": r["peak_kib"] / 1024, "rss_mb_before_run": r["peak_kib_before_run"] / 1024,
-            "measured_by": r["source"], "ru_maxrss_raw": r["ru_maxrss"], "run_seconds": r["seconds"],
-            "reps_per_s": reps / r["seconds"], "wall_seconds": wall}
+    return {
+        "reps": reps,
+        "peak_rss_mb": r["peak_kib"] / 1024,
+        "rss_mb_before_run": r["peak_kib_before_run"] / 1024,
+        "measured_by": r["source"],
+        "ru_maxrss_raw": r["ru_maxrss"],
+        "run_seconds": r["seconds"],
+        "reps_per_s": reps / r["seconds"],
+        "wall_seconds": wall,
+    }
 
 
 def git_commit() -> dict:
@@ -249,23 +261,40 @@ def write_json_atomic(path: Path, data: dict) -> None:
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--scenario", default="doha-2021-05-01", help="scenario name or path (default: %(default)s)")
     p.add_argument("--seed", type=int, default=1, help="seed (default: %(default)s)")
-    p.add_argument("--quick", action="store_true",
-                   help=f"tiny sizes for a smoke test: {QUICK['reps_simpy']} SimPy and {QUICK['reps_numpy']} numpy "
-                        f"replications, memory at {QUICK['memory_reps'][0]} (the figures mean little)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"tiny sizes for a smoke test: {QUICK['reps_simpy']} SimPy and {QUICK['reps_numpy']} numpy "
+        f"replications, memory at {QUICK['memory_reps'][0]} (the figures mean little)",
+    )
     p.add_argument("--reps-simpy", type=int, default=None, help=f"SimPy replications (default {FULL['reps_simpy']})")
     p.add_argument("--reps-numpy", type=int, default=None, help=f"numpy replications (default {FULL['reps_numpy']})")
-    p.add_argument("--repeats", type=int, default=5,
-                   help="interleaved rounds of the SimPy, numpy and draw timings; ratios are their medians "
-                        "(default 5)")
+    p.add_argument(
+        "--repeats",
+        type=int,
+        default=5,
+        help="interleaved rounds of the SimPy, numpy and draw timings; ratios are their medians (default 5)",
+    )
     p.add_argument("--skip-memory", action="store_true", help="skip the child-process memory runs")
-    p.add_argument("--memory-reps", type=lambda x: [int(float(v)) for v in x.split(",")], default=None,
-                   help="comma-separated replication counts of the memory runs (default 1e5,1e6)")
+    p.add_argument(
+        "--memory-reps",
+        type=lambda x: [int(float(v)) for v in x.split(",")],
+        default=None,
+        help="comma-separated replication counts of the memory runs (default 1e5,1e6)",
+    )
     p.add_argument("--memory-timeout", type=float, default=None, help="seconds allowed to each memory run")
-    p.add_argument("--profile", type=int, default=0, metavar="N",
-                   help="also profile one numpy run with cProfile and print its N top functions")
+    p.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also profile one numpy run with cProfile and print its N top functions",
+    )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON file to write (default: %(default)s)")
     args = p.parse_args(argv)
     sizes = QUICK if args.quick else FULL
@@ -279,9 +308,12 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     command = shlex.join([Path(sys.executable).name, *sys.argv]) if argv is None else shlex.join(["engines.py", *argv])
     s = drawdown.load(args.scenario)
-    started = dt.datetime.now(dt.timezone.utc)
-    print(f"benchmark: {s.name} (hash {s.hash[:12]}), seed {args.seed}, block size {BLOCK_SIZE}, "
-          f"{os.cpu_count()} CPUs, numpy {np.__version__}, scipy {scipy.__version__}", flush=True)
+    started = dt.datetime.now(dt.UTC)
+    print(
+        f"benchmark: {s.name} (hash {s.hash[:12]}), seed {args.seed}, block size {BLOCK_SIZE}, "
+        f"{os.cpu_count()} CPUs, numpy {np.__version__}, scipy {scipy.__version__}",
+        flush=True,
+    )
 
     # Warm up imports and caches once (scipy.special, the scenario plan) outside the timings.
     run_numpy(s, 10, args.seed + 1)
@@ -294,8 +326,11 @@ def main(argv=None) -> dict:
     legacy_t, simpy_t, numpy_t, draws_t, inputs_t = [], [], [], [], []
     agree, legacy_agree, n_check, days = None, True, min(args.reps_simpy, args.reps_numpy), None
     for r in range(args.repeats):
-        print(f"  round {r + 1} of {args.repeats}: legacy SimPy and SimPy {args.reps_simpy} replications, "
-              f"numpy {args.reps_numpy}, their draws ...", flush=True)
+        print(
+            f"  round {r + 1} of {args.repeats}: legacy SimPy and SimPy {args.reps_simpy} replications, "
+            f"numpy {args.reps_numpy}, their draws ...",
+            flush=True,
+        )
         seconds, legacy_out = time_simpy(s, args.reps_simpy, args.seed, run_legacy_simpy)
         legacy_t.append(seconds)
         seconds, simpy_out = time_simpy(s, args.reps_simpy, args.seed)
@@ -312,11 +347,21 @@ def main(argv=None) -> dict:
     legacy = {"reps": args.reps_simpy, "seconds": min(legacy_t), "reps_per_s": args.reps_simpy / min(legacy_t)}
     simpy = {"reps": args.reps_simpy, "seconds": min(simpy_t), "reps_per_s": args.reps_simpy / min(simpy_t)}
     numpy_ = {"reps": args.reps_numpy, "seconds": min(numpy_t), "reps_per_s": args.reps_numpy / min(numpy_t)}
-    draws = {"seconds": min(draws_t), "blocks": len(blocks), "block_days": int(sum(days)),
-             "mean_days_per_block": float(np.mean(days))}
-    per_round = [{"simpy_over_legacy": q / p, "numpy_over_simpy": (args.reps_numpy / n) / (args.reps_simpy / p),
-                  "engine_over_draws": n / d, "engine_over_inputs": n / i}
-                 for q, p, n, d, i in zip(legacy_t, simpy_t, numpy_t, draws_t, inputs_t, strict=True)]
+    draws = {
+        "seconds": min(draws_t),
+        "blocks": len(blocks),
+        "block_days": int(sum(days)),
+        "mean_days_per_block": float(np.mean(days)),
+    }
+    per_round = [
+        {
+            "simpy_over_legacy": q / p,
+            "numpy_over_simpy": (args.reps_numpy / n) / (args.reps_simpy / p),
+            "engine_over_draws": n / d,
+            "engine_over_inputs": n / i,
+        }
+        for q, p, n, d, i in zip(legacy_t, simpy_t, numpy_t, draws_t, inputs_t, strict=True)
+    ]
     ratios = {k: spread([r[k] for r in per_round]) for k in per_round[0]}
     if args.profile:
         numpy_["profile"] = profile_numpy(s, args.reps_numpy, args.seed, args.profile)
@@ -371,7 +416,7 @@ def main(argv=None) -> dict:
         "git": git_commit(),
         "date": started.isoformat(timespec="seconds"),
         "command": command,
-        "wall_seconds": (dt.datetime.now(dt.timezone.utc) - started).total_seconds(),
+        "wall_seconds": (dt.datetime.now(dt.UTC) - started).total_seconds(),
     }
     write_json_atomic(args.out, result)
 
@@ -381,28 +426,59 @@ def main(argv=None) -> dict:
 
     best = f"(best of {args.repeats} interleaved rounds)"
     rows = [
-        ("SimPy engine", f"{simpy['reps_per_s']:,.1f} reps/s", f"{simpy['reps']} reps in {simpy['seconds']:.2f} s {best}"),
-        ("legacy SimPy (v1)", f"{legacy['reps_per_s']:,.1f} reps/s",
-         f"{legacy['reps']} reps in {legacy['seconds']:.2f} s {best}"),
-        ("SimPy / legacy", f"{result['simpy_over_legacy']:.2f}x",
-         f"target >= 2.5x; {rounds_of('simpy_over_legacy', '{:.2f}x')}"),
+        (
+            "SimPy engine",
+            f"{simpy['reps_per_s']:,.1f} reps/s",
+            f"{simpy['reps']} reps in {simpy['seconds']:.2f} s {best}",
+        ),
+        (
+            "legacy SimPy (v1)",
+            f"{legacy['reps_per_s']:,.1f} reps/s",
+            f"{legacy['reps']} reps in {legacy['seconds']:.2f} s {best}",
+        ),
+        (
+            "SimPy / legacy",
+            f"{result['simpy_over_legacy']:.2f}x",
+            f"target >= 2.5x; {rounds_of('simpy_over_legacy', '{:.2f}x')}",
+        ),
         ("same as legacy", "yes" if legacy_agree else "NO", f"all {args.reps_simpy} replications, every outcome array"),
-        ("numpy engine", f"{numpy_['reps_per_s']:,.0f} reps/s", f"{numpy_['reps']} reps in {numpy_['seconds']:.2f} s {best}"),
-        ("numpy / SimPy", f"{result['numpy_over_simpy']:,.0f}x",
-         f"against the lean SimPy engine; {rounds_of('numpy_over_simpy', '{:.0f}x')}"),
+        (
+            "numpy engine",
+            f"{numpy_['reps_per_s']:,.0f} reps/s",
+            f"{numpy_['reps']} reps in {numpy_['seconds']:.2f} s {best}",
+        ),
+        (
+            "numpy / SimPy",
+            f"{result['numpy_over_simpy']:,.0f}x",
+            f"against the lean SimPy engine; {rounds_of('numpy_over_simpy', '{:.0f}x')}",
+        ),
         ("agreement", "yes" if agree else "NO", f"first {n_check} replications, every outcome array"),
-        ("draws alone", f"{draws['seconds']:.2f} s",
-         f"{draws['blocks']} blocks, {draws['mean_days_per_block']:.0f} days drawn per block on average {best}"),
-        ("engine / draws", f"{result['engine_over_draws']:.2f}x",
-         f"target <= 3x; {rounds_of('engine_over_draws', '{:.2f}x')}"),
-        ("draws + state-free", f"{result['inputs_seconds']:.2f} s",
-         f"engine / that {result['engine_over_inputs']:.2f}x (the conditions index, decision day and "
-         "attacks before the order counted with the draws)"),
+        (
+            "draws alone",
+            f"{draws['seconds']:.2f} s",
+            f"{draws['blocks']} blocks, {draws['mean_days_per_block']:.0f} days drawn per block on average {best}",
+        ),
+        (
+            "engine / draws",
+            f"{result['engine_over_draws']:.2f}x",
+            f"target <= 3x; {rounds_of('engine_over_draws', '{:.2f}x')}",
+        ),
+        (
+            "draws + state-free",
+            f"{result['inputs_seconds']:.2f} s",
+            f"engine / that {result['engine_over_inputs']:.2f}x (the conditions index, decision day and "
+            "attacks before the order counted with the draws)",
+        ),
     ]
     for m in memory:
-        rows.append((f"peak RSS {m['reps']:,}", f"{m['peak_rss_mb']:,.0f} MiB",
-                     f"{m['rss_mb_before_run']:,.0f} MiB before the run; {m['reps_per_s']:,.0f} reps/s, "
-                     f"{m['run_seconds']:.0f} s" + ("  (target < 1 GiB)" if m["reps"] >= 1_000_000 else "")))
+        rows.append(
+            (
+                f"peak RSS {m['reps']:,}",
+                f"{m['peak_rss_mb']:,.0f} MiB",
+                f"{m['rss_mb_before_run']:,.0f} MiB before the run; {m['reps_per_s']:,.0f} reps/s, "
+                f"{m['run_seconds']:.0f} s" + ("  (target < 1 GiB)" if m["reps"] >= 1_000_000 else ""),
+            )
+        )
     if args.skip_memory:
         rows.append(("peak RSS", "skipped", "--skip-memory"))
     width = max(len(r[0]) for r in rows)

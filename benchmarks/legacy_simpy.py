@@ -33,11 +33,17 @@ from __future__ import annotations
 
 import numpy as np
 import simpy
-
-from drawdown.draws import BLOCK_SIZE, blocks_for
-from drawdown.draws import BlockInputs
+from drawdown.draws import (
+    BLOCK_SIZE,
+    BlockInputs,
+    CasualtyTable,
+    HitTable,
+    attack_mean,
+    base_factors,
+    blocks_for,
+    poisson_inv,
+)
 from drawdown.engines import Outcomes, finish_outcomes
-from drawdown.draws import CasualtyTable, HitTable, attack_mean, base_factors, poisson_inv
 
 __all__ = ["run_simpy", "simulate_replication", "trace_replication", "Theatre"]
 
@@ -62,7 +68,9 @@ class Theatre:
     readiness, equipment out and exit.
     """
 
-    def __init__(self, env, scenario, inputs: BlockInputs, row: int, *, trace: bool = False, record_daily: bool = False):
+    def __init__(
+        self, env, scenario, inputs: BlockInputs, row: int, *, trace: bool = False, record_daily: bool = False
+    ):
         s = scenario
         self.env = env
         self.s = s
@@ -120,7 +128,9 @@ class Theatre:
     def log(self, kind: str, text: str, **data) -> None:
         if self.events is not None:
             day = self.env.now // TICKS_PER_DAY
-            self.events.append({"day": int(day), "date": self.s.date_of(day).isoformat(), "kind": kind, "text": text, **data})
+            self.events.append(
+                {"day": int(day), "date": self.s.date_of(day).isoformat(), "kind": kind, "text": text, **data}
+            )
 
     def name(self, i: int) -> str:
         c = self.s.contingents[i]
@@ -151,8 +161,11 @@ def conditions(env, theatre: Theatre):
         return
     yield wait_until(env, met, DAWN)
     c = theatre.s.conditions
-    theatre.log("conditions", f"conditions met: violence index at or below {c.threshold:g} for {c.hold_days} days "
-                f"(index {theatre.violence[met]:.3f})")
+    theatre.log(
+        "conditions",
+        f"conditions met: violence index at or below {c.threshold:g} for {c.hold_days} days "
+        f"(index {theatre.violence[met]:.3f})",
+    )
 
 
 def council(env, theatre: Theatre):
@@ -214,19 +227,31 @@ def contingent(env, theatre: Theatre, i: int):
         return
     if nd:
         yield wait_until(env, d + nd, PHASES)
-        theatre.log("phase", f"{theatre.name(i)}: national decision taken after {nd} days; preparing ({prep} days)", contingent=c.id)
+        theatre.log(
+            "phase",
+            f"{theatre.name(i)}: national decision taken after {nd} days; preparing ({prep} days)",
+            contingent=c.id,
+        )
     yield wait_until(env, ready, PHASES)
     theatre.is_ready[i] = True
     if c.flies_from != c.base:
         theatre.counts_at[i] = c.flies_from
-        theatre.log("move", f"{theatre.name(i)}: moved by road to {s.bases[c.flies_from].name} ({c.road_days} days)", contingent=c.id)
+        theatre.log(
+            "move",
+            f"{theatre.name(i)}: moved by road to {s.bases[c.flies_from].name} ({c.road_days} days)",
+            contingent=c.id,
+        )
     how = f"ordered {s.date_of(d).isoformat()}, national decision {nd} d, preparation {prep} d"
     if c.road_days:
         how += f", road {c.road_days} d"
     if ready > d + nd + prep + c.road_days:
         how += f"; waited for the start date {s.date_of(ready).isoformat()}"
-    theatre.log("ready", f"{theatre.name(i)}: ready ({how}); main body of {c.main_body} may fly, "
-                f"{c.liftable_t} t of equipment to lift", contingent=c.id, ready_day=ready)
+    theatre.log(
+        "ready",
+        f"{theatre.name(i)}: ready ({how}); main body of {c.main_body} may fly, {c.liftable_t} t of equipment to lift",
+        contingent=c.id,
+        ready_day=ready,
+    )
     theatre.ready[i].succeed(ready)
     if c.liftable_t == 0:
         theatre.cargo_is_done[i] = True
@@ -254,10 +279,15 @@ def threat(env, theatre: Theatre):
         theatre.attacks += theatre.attacks_before
         theatre.casualties += theatre.casualties_before
         if theatre.attacks_before:
-            theatre.log("attack", f"since {s.date_of(0).isoformat()}, before the order: "
-                        f"{_plural(theatre.attacks_before, 'attack')}, "
-                        f"{_plural(theatre.casualties_before, 'casualty', 'casualties')} on the whole force (one total)",
-                        base=None, attacks=theatre.attacks_before, casualties=theatre.casualties_before)
+            theatre.log(
+                "attack",
+                f"since {s.date_of(0).isoformat()}, before the order: "
+                f"{_plural(theatre.attacks_before, 'attack')}, "
+                f"{_plural(theatre.casualties_before, 'casualty', 'casualties')} on the whole force (one total)",
+                base=None,
+                attacks=theatre.attacks_before,
+                casualties=theatre.casualties_before,
+            )
     row = theatre.row
     for t in range(first, H):
         yield wait_until(env, t, THREAT)
@@ -278,15 +308,24 @@ def threat(env, theatre: Theatre):
         thresholds = theatre.hits.threshold(attacks)
         for b in np.flatnonzero(attacks):
             base = s.bases[b]
-            theatre.log("attack", f"{base.name}: {_plural(attacks[b], 'attack')}, {_plural(casualties[b], 'casualty', 'casualties')}",
-                        base=base.name, attacks=int(attacks[b]), casualties=int(casualties[b]))
+            theatre.log(
+                "attack",
+                f"{base.name}: {_plural(attacks[b], 'attack')}, {_plural(casualties[b], 'casualty', 'casualties')}",
+                base=base.name,
+                attacks=int(attacks[b]),
+                casualties=int(casualties[b]),
+            )
             if b in theatre.airfield_of_base and th.closure_days > 0:
                 a = theatre.airfield_of_base[b]
                 if hit_u[row, a] < thresholds[b]:
                     end = t + th.closure_days - 1
                     theatre.closed_until[b] = max(theatre.closed_until[b], end)
-                    theatre.log("closure", f"{base.name}: airfield hit, shut until {s.date_of(theatre.closed_until[b]).isoformat()}",
-                                base=base.name, until_day=theatre.closed_until[b])
+                    theatre.log(
+                        "closure",
+                        f"{base.name}: airfield hit, shut until {s.date_of(theatre.closed_until[b]).isoformat()}",
+                        base=base.name,
+                        until_day=theatre.closed_until[b],
+                    )
 
 
 def airfield(env, theatre: Theatre, b: int):
@@ -314,9 +353,12 @@ def airfield(env, theatre: Theatre, b: int):
         closed_u = theatre.slabs[t - theatre.first_drawn_day][0]
         weather = closed_u[theatre.row, a] < base.p_closed_day
         if weather or theatre.closed_until[b] >= t:
-            why = "weather or maintenance" if weather else f"hit, shut until {s.date_of(theatre.closed_until[b]).isoformat()}"
-            theatre.log("shut", f"{base.name}: airfield shut today ({why}), no flights",
-                        base=base.name)
+            why = (
+                "weather or maintenance"
+                if weather
+                else f"hit, shut until {s.date_of(theatre.closed_until[b]).isoformat()}"
+            )
+            theatre.log("shut", f"{base.name}: airfield shut today ({why}), no flights", base=base.name)
             t += 1
             continue
         reduced = any(theatre.enablers_gone(n, t) for n in cut_by)
@@ -347,8 +389,9 @@ def airfield(env, theatre: Theatre, b: int):
                 seats -= take
                 flown[i] = take
         # Tell of a held rear guard only once it is all that is left to fly.
-        waiting = [i for i in held if theatre.cargo_is_done[i]
-                   and 0 < theatre.troops_left[i] <= s.contingents[i].rear_guard]
+        waiting = [
+            i for i in held if theatre.cargo_is_done[i] and 0 < theatre.troops_left[i] <= s.contingents[i].rear_guard
+        ]
         if theatre.events is not None and (lifted or flown or waiting):
             bits = []
             if flown:
@@ -416,8 +459,10 @@ def day_book(env, theatre: Theatre):
             # Only the story needs this; outcomes derive base closing from exit days.
             if theatre.base_closed[b]:
                 continue
-            if not any(theatre.troops_left[i] > 0 and (theatre.counts_at[i] == b or s.contingents[i].flies_from == b)
-                       for i in range(C)):
+            if not any(
+                theatre.troops_left[i] > 0 and (theatre.counts_at[i] == b or s.contingents[i].flies_from == b)
+                for i in range(C)
+            ):
                 theatre.base_closed[b] = True
                 theatre.log("base", f"{base.name}: base closed, no troops left", base=base.name)
         if in_country == 0:
@@ -426,12 +471,16 @@ def day_book(env, theatre: Theatre):
         if t == s.horizon_days - 1:
             waiting = [theatre.name(i) for i in range(C) if theatre.troops_left[i] > 0 and not theatre.is_ready[i]]
             why = f" ({len(waiting)} contingents never became ready)" if waiting else ""
-            theatre.log("censored", f"horizon ends with {in_country} troops still in country{why}: censored; "
-                        f"{theatre.attacks} attacks, {theatre.casualties} casualties so far")
+            theatre.log(
+                "censored",
+                f"horizon ends with {in_country} troops still in country{why}: censored; "
+                f"{theatre.attacks} attacks, {theatre.casualties} casualties so far",
+            )
 
 
-def simulate_replication(scenario, inputs: BlockInputs, row: int, slabs, *, trace: bool = False,
-                         record_daily: bool = False) -> Theatre:
+def simulate_replication(
+    scenario, inputs: BlockInputs, row: int, slabs, *, trace: bool = False, record_daily: bool = False
+) -> Theatre:
     """Run one replication (row ``row`` of a block) and return its final state.
 
     ``slabs`` is the block's :class:`sim.draws.DaySlabs` (``inputs.draws.slabs()``),
@@ -476,8 +525,16 @@ def trace_replication(scenario, seed: int, replication: int) -> list[dict]:
     return theatre.events
 
 
-def run_simpy(scenario, reps: int, seed: int, *, first_block: int = 0, record_daily: bool = False,
-              block_size: int = BLOCK_SIZE, progress=None) -> Outcomes:
+def run_simpy(
+    scenario,
+    reps: int,
+    seed: int,
+    *,
+    first_block: int = 0,
+    record_daily: bool = False,
+    block_size: int = BLOCK_SIZE,
+    progress=None,
+) -> Outcomes:
     """Run ``reps`` replications with the SimPy engine.
 
     Parameters

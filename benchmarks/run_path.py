@@ -223,8 +223,10 @@ def report(rounds: list[dict], figures: dict, memory: dict, reps: int) -> None:
         print(f"{name:<14}{wall:>15.3f}{cpu:>14.3f}{cpu / reps * 1e6:>12.1f}")
     print(f"\n{'ratio (min / median / max over rounds)':<62}{'wall':>22}{'cpu':>22}")
     for path in PATHS:
-        for over, label in (("engine_plus_histograms", "(a) + (b)"), ("engine_daily_plus_histograms",
-                                                                     "engine_daily + (b)")):
+        for over, label in (
+            ("engine_plus_histograms", "(a) + (b)"),
+            ("engine_daily_plus_histograms", "engine_daily + (b)"),
+        ):
             cells = []
             for clock in ("wall", "cpu"):
                 f = figures[f"{path}_over_{over}_{clock}"]
@@ -240,8 +242,10 @@ def report(rounds: list[dict], figures: dict, memory: dict, reps: int) -> None:
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     s = drawdown.load(args.scenario)
-    print(f"run path: {s.name}, seed {args.seed}, {args.reps} replications x {args.rounds} rounds, "
-          f"{os.cpu_count()} CPUs", flush=True)
+    print(
+        f"run path: {s.name}, seed {args.seed}, {args.reps} replications x {args.rounds} rounds, {os.cpu_count()} CPUs",
+        flush=True,
+    )
     summarize(s, 2 * BLOCK_SIZE, args.seed + 1)  # imports and caches outside the clock
     cli_run(s.name, 10, args.seed + 1)
     rounds = []
@@ -258,11 +262,19 @@ def main(argv: list[str] | None = None) -> dict:
         for how in ("cli", "batch"):
             figures[f"peak_{how}_over_summarize"] = memory[how]["peak_mib"] / memory["summarize"]["peak_mib"]
     report(rounds, figures, memory, args.reps)
-    doc = {"scenario": s.name, "seed": args.seed, "reps": args.reps, "quick": args.quick,
-           "rounds": [{k: {"wall": w, "cpu": c} for k, (w, c) in r.items()} for r in rounds], **figures,
-           "memory_reps": None if args.skip_memory else args.memory_reps, "memory": memory,
-           "cpu_count": os.cpu_count(), "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-           "command": shlex.join(["run_path.py", *(sys.argv[1:] if argv is None else argv)])}
+    doc = {
+        "scenario": s.name,
+        "seed": args.seed,
+        "reps": args.reps,
+        "quick": args.quick,
+        "rounds": [{k: {"wall": w, "cpu": c} for k, (w, c) in r.items()} for r in rounds],
+        **figures,
+        "memory_reps": None if args.skip_memory else args.memory_reps,
+        "memory": memory,
+        "cpu_count": os.cpu_count(),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": shlex.join(["run_path.py", *(sys.argv[1:] if argv is None else argv)]),
+    }
     if args.out is not None:
         write_json(args.out, doc)
         print(f"wrote {args.out}")

@@ -47,15 +47,21 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # measure the checkout, not an installed copy
 
+import drawdown  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402
-
-import drawdown  # noqa: E402
+from drawdown.batch import (  # noqa: E402
+    DaskExecutor,
+    InProcess,
+    ProcessPool,
+    RunBatch,  # noqa: E402
+    Unit,
+)
 from drawdown.draws import BLOCK_SIZE  # noqa: E402
-from drawdown.batch import DaskExecutor, InProcess, ProcessPool, Unit  # noqa: E402
-from drawdown.batch import RunBatch  # noqa: E402
-from drawdown.results import atomic_write  # noqa: E402
-from drawdown.results import simd_features  # noqa: E402
+from drawdown.results import (
+    atomic_write,  # noqa: E402
+    simd_features,  # noqa: E402
+)
 
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "scaling.json"
 FULL = {"reps": [10_000, 100_000, 1_000_000], "workers_reps": 100_000}
@@ -63,15 +69,27 @@ QUICK = {"reps": [1_000, 4_000], "workers_reps": 4_000}
 
 
 def machine() -> dict:
-    return {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-            "numpy": np.__version__, "scipy": scipy.__version__, "simd": simd_features(), "drawdown": drawdown.__version__}
+    return {
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "simd": simd_features(),
+        "drawdown": drawdown.__version__,
+    }
 
 
 def git_commit() -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return out.stdout.strip() + ("+dirty" if dirty else "") if out.returncode == 0 else None
     except (OSError, subprocess.SubprocessError):
         return None
@@ -93,8 +111,9 @@ def warm_up(executor, scenario, seed: int, block_size: int) -> None:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--scenario", default="doha-2021-05-01")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--reps", type=int, nargs="+", default=None, help="replications for the replications sweep")
@@ -111,16 +130,16 @@ def main(argv=None) -> int:
     s = drawdown.load(args.scenario)
     bs = args.block_size
 
-    print(f"drawdown scaling benchmark: {s.name}, seed {args.seed}, block size {bs}, {os.cpu_count()} CPUs",
-          flush=True)
+    print(f"drawdown scaling benchmark: {s.name}, seed {args.seed}, block size {bs}, {os.cpu_count()} CPUs", flush=True)
     # -- in-process reference for the workers sweep (also the check of every executor) --
     with InProcess() as ex:
         warm_up(ex, s, args.seed, bs)
         base_t, reference, _ = timed_run(s, wreps, args.seed, ex, bs)
     workers = []
     rows = [("in-process", 1, wreps, base_t)]
-    kinds = [("process pool", ProcessPool)] + ([("dask local", lambda n: DaskExecutor(local_workers=n))]
-                                                if args.dask else [])
+    kinds = [("process pool", ProcessPool)] + (
+        [("dask local", lambda n: DaskExecutor(local_workers=n))] if args.dask else []
+    )
     for kind, make in kinds:
         for n in args.workers:
             with make(n) as ex:
@@ -128,8 +147,9 @@ def main(argv=None) -> int:
                 t, summary, units = timed_run(s, wreps, args.seed, ex, bs)
             if summary != reference:
                 raise SystemExit(f"{kind} of {n} workers gave another result than the in-process run")
-            workers.append({"executor": kind, "workers": n, "reps": wreps, "units": units, "seconds": t,
-                            "reps_per_s": wreps / t})
+            workers.append(
+                {"executor": kind, "workers": n, "reps": wreps, "units": units, "seconds": t, "reps_per_s": wreps / t}
+            )
             rows.append((kind, n, wreps, t))
     for kind, _ in kinds:
         ones = [w for w in workers if w["executor"] == kind and w["workers"] == min(args.workers)]
@@ -152,8 +172,10 @@ def main(argv=None) -> int:
     print(f"{'executor':<14} {'workers':>7} {'reps':>9} {'seconds':>9} {'reps/s':>9} {'speed-up':>9} {'eff.':>6}")
     print(f"{'in-process':<14} {1:>7} {wreps:>9} {base_t:>9.2f} {wreps / base_t:>9.0f}")
     for w in workers:
-        print(f"{w['executor']:<14} {w['workers']:>7} {w['reps']:>9} {w['seconds']:>9.2f} {w['reps_per_s']:>9.0f} "
-              f"{w.get('speedup', float('nan')):>9.2f} {w.get('efficiency', float('nan')):>6.2f}")
+        print(
+            f"{w['executor']:<14} {w['workers']:>7} {w['reps']:>9} {w['seconds']:>9.2f} {w['reps_per_s']:>9.0f} "
+            f"{w.get('speedup', float('nan')):>9.2f} {w.get('efficiency', float('nan')):>6.2f}"
+        )
     print()
     print(f"{'replications':>12} {'seconds':>9} {'reps/s':>9} {'ratio':>7}")
     for r in replications:
@@ -171,7 +193,7 @@ def main(argv=None) -> int:
         "replications": replications,
         "identical_results": True,
         "machine": machine(),
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "git_commit": git_commit(),
         "command": shlex.join([Path(sys.executable).name, *sys.argv]),
     }

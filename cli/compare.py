@@ -20,17 +20,29 @@ from .options import (
 @click.command("compare")
 @click.argument("scenarios", nargs=-1, metavar="A B [C ...]", shell_complete=complete_scenario)
 @engine_option
-@click.option("--reps", type=click.IntRange(min=1), default=None,
-              show_default=f"{DEFAULT_REPS} with numpy, {DEFAULT_SIMPY_REPS} with simpy",
-              help="Replications of each scenario.")
+@click.option(
+    "--reps",
+    type=click.IntRange(min=1),
+    default=None,
+    show_default=f"{DEFAULT_REPS} with numpy, {DEFAULT_SIMPY_REPS} with simpy",
+    help="Replications of each scenario.",
+)
 @seed_option
 @json_option
 @out_option
 @quiet_option
 @click.pass_context
 @report_errors
-def compare(ctx: click.Context, scenarios: tuple[str, ...], engine: str, reps: int | None,
-            seed: int | None, as_json: bool, out_dir: str | None, quiet: bool) -> None:
+def compare(
+    ctx: click.Context,
+    scenarios: tuple[str, ...],
+    engine: str,
+    reps: int | None,
+    seed: int | None,
+    as_json: bool,
+    out_dir: str | None,
+    quiet: bool,
+) -> None:
     """Run scenarios with common random numbers (the same seed, so replication i of
     each sees the same draws) and compare each with the first: the probability of
     meeting the deadline (of being out by the horizon, when a scenario has none), the

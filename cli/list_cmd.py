@@ -35,8 +35,15 @@ def list_cmd(as_json: bool) -> None:
             s = drawdown.load(str(path))
         except drawdown.ScenarioError as exc:
             failed.append(exc)
-            rows.append({"name": path.stem, "deadline": None, "description": "(invalid: see `drawdown validate`)",
-                         "file": str(path), "valid": False})
+            rows.append(
+                {
+                    "name": path.stem,
+                    "deadline": None,
+                    "description": "(invalid: see `drawdown validate`)",
+                    "file": str(path),
+                    "valid": False,
+                }
+            )
             continue
         rows.append(
             {

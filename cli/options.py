@@ -23,7 +23,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of a table.")
 seed_option = click.option(
-    "--seed", type=click.IntRange(min=0), default=None,
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
     help="Seed of the random streams (default: fresh entropy from the OS, printed and stored).",
 )
 
@@ -106,11 +108,18 @@ def complete_scenario(ctx: click.Context, param: click.Parameter, incomplete: st
 
 
 engine_option = click.option(
-    "--engine", type=click.Choice(["numpy", "simpy"]), default="numpy", show_default=True,
+    "--engine",
+    type=click.Choice(["numpy", "simpy"]),
+    default="numpy",
+    show_default=True,
     help="numpy: fast, vectorised; simpy: the reference model, one process per actor (same outcomes, slower).",
 )
 out_option = click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False, dir_okay=True), default=None, metavar="DIR",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, dir_okay=True),
+    default=None,
+    metavar="DIR",
     help="Also write the results' files to DIR (created if needed).",
 )
 
@@ -148,35 +157,55 @@ def executor_options(func: F) -> F:
     :func:`open_executor`.
     """
     func = click.option(
-        "--dask-local", type=click.IntRange(min=1), default=None, metavar="N",
+        "--dask-local",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="N",
         help="Start a local Dask cluster of N worker processes on 127.0.0.1 for this command (to try Dask; "
-             "needs pip install 'drawdown[cluster]').")(func)
+        "needs pip install 'drawdown[cluster]').",
+    )(func)
     func = click.option(
-        "--scheduler", default=None, metavar="ADDRESS",
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
         help="Run on an existing Dask cluster: its scheduler's address, e.g. tcp://10.0.0.5:8786 "
-             "(needs pip install 'drawdown[cluster]' here and on the workers).")(func)
+        "(needs pip install 'drawdown[cluster]' here and on the workers).",
+    )(func)
     func = click.option(
-        "--workers", type=click.IntRange(min=1), default=None, metavar="N",
-        help="Run on N local worker processes (default: in this process).")(func)
+        "--workers",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="N",
+        help="Run on N local worker processes (default: in this process).",
+    )(func)
     return func
 
 
 resume_option = click.option(
-    "--resume", is_flag=True,
+    "--resume",
+    is_flag=True,
     help="Finish the run in --out DIR after an interruption: only what is missing runs; finished work is "
-         "checked, kept and never computed again.")
+    "checked, kept and never computed again.",
+)
 shard_option = click.option(
-    "--shard", default=None, metavar="I/N",
+    "--shard",
+    default=None,
+    metavar="I/N",
     help="Run only the I-th of N shards (1 <= I <= N) into --out DIR, e.g. from a job array; "
-         "`drawdown merge DIR` joins the N shards.")
+    "`drawdown merge DIR` joins the N shards.",
+)
 
 
-def check_executor_options(ctx: click.Context, workers: int | None, scheduler: str | None,
-                           dask_local: int | None) -> None:
+def check_executor_options(
+    ctx: click.Context, workers: int | None, scheduler: str | None, dask_local: int | None
+) -> None:
     """At most one of --workers, --scheduler, --dask-local (a usage error otherwise); and for the
     Dask ones, Dask installed (a usage error saying how to install it otherwise)."""
-    given = [name for name, v in (("--workers", workers), ("--scheduler", scheduler), ("--dask-local", dask_local))
-             if v is not None]
+    given = [
+        name
+        for name, v in (("--workers", workers), ("--scheduler", scheduler), ("--dask-local", dask_local))
+        if v is not None
+    ]
     if len(given) > 1:
         raise click.UsageError(f"give one of {' / '.join(given)}, not several", ctx=ctx)
     if scheduler is not None or dask_local is not None:
@@ -185,12 +214,12 @@ def check_executor_options(ctx: click.Context, workers: int | None, scheduler: s
         try:
             import_distributed()  # before anything is written: without Dask, say how to install it
         except DrawdownError as e:
-            raise click.UsageError(f"{given[0]} needs Dask's distributed scheduler, which is not installed: "
-                                   f"{CLUSTER_HINT}", ctx=ctx) from e
+            raise click.UsageError(
+                f"{given[0]} needs Dask's distributed scheduler, which is not installed: {CLUSTER_HINT}", ctx=ctx
+            ) from e
 
 
-def open_executor(ctx: click.Context, workers: int | None, scheduler: str | None,
-                  dask_local: int | None) -> Executor:
+def open_executor(ctx: click.Context, workers: int | None, scheduler: str | None, dask_local: int | None) -> Executor:
     """The executor the options ask for (in-process without them); a context manager."""
     check_executor_options(ctx, workers, scheduler, dask_local)
     from ..batch import make_executor

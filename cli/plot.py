@@ -9,8 +9,14 @@ from .options import quiet_option, report_errors
 
 @click.command("plot")
 @click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
-              help="Write the plots here instead of into DIR.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="Write the plots here instead of into DIR.",
+)
 @quiet_option
 @report_errors
 def plot(directory: str, out_dir: str | None, quiet: bool) -> None:
@@ -45,8 +51,9 @@ def plot(directory: str, out_dir: str | None, quiet: bool) -> None:
     if (src / COMPARE_JSON).is_file():
         doc, runs = read_compare_dir(src)
         dst.mkdir(parents=True, exist_ok=True)
-        written.append(save_figure(compare_figure([(facts, summary) for facts, summary, _ in runs]),
-                                   dst / COMPARE_PLOT))
+        written.append(
+            save_figure(compare_figure([(facts, summary) for facts, summary, _ in runs]), dst / COMPARE_PLOT)
+        )
         for entry, (facts, summary, _) in zip(doc["scenarios"], runs, strict=False):
             sub = dst / entry["dir"]
             sub.mkdir(parents=True, exist_ok=True)

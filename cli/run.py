@@ -44,28 +44,62 @@ def _given(ctx: click.Context, name: str) -> bool:
 @click.command("run")
 @click.argument("scenario", metavar="[NAME|PATH]", default=DEFAULT_SCENARIO, shell_complete=complete_scenario)
 @engine_option
-@click.option("--reps", type=click.IntRange(min=1), default=None,
-              show_default=f"{DEFAULT_REPS} with numpy, {DEFAULT_SIMPY_REPS} with simpy",
-              help="Replications to run.")
+@click.option(
+    "--reps",
+    type=click.IntRange(min=1),
+    default=None,
+    show_default=f"{DEFAULT_REPS} with numpy, {DEFAULT_SIMPY_REPS} with simpy",
+    help="Replications to run.",
+)
 @seed_option
-@click.option("--precision", type=click.FloatRange(min=0, max=0.5, min_open=True), default=None, metavar="P",
-              help="Instead of --reps: add blocks of 1,000 replications until the standard error of "
-                   "P(out by the deadline) (of P(out by the horizon) without a deadline) is at most P.")
-@click.option("--max-reps", type=click.IntRange(min=1), default=DEFAULT_MAX_REPS, show_default=True,
-              help="With --precision: stop here even if the target is not met (and say so).")
+@click.option(
+    "--precision",
+    type=click.FloatRange(min=0, max=0.5, min_open=True),
+    default=None,
+    metavar="P",
+    help="Instead of --reps: add blocks of 1,000 replications until the standard error of "
+    "P(out by the deadline) (of P(out by the horizon) without a deadline) is at most P.",
+)
+@click.option(
+    "--max-reps",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_REPS,
+    show_default=True,
+    help="With --precision: stop here even if the target is not met (and say so).",
+)
 @json_option
 @out_option
 @executor_options
 @resume_option
 @shard_option
-@click.option("--block-size", type=click.IntRange(min=1), default=None, hidden=True,
-              help="Replications per block (default 1000): part of the draw layout, so it changes the draws.")
+@click.option(
+    "--block-size",
+    type=click.IntRange(min=1),
+    default=None,
+    hidden=True,
+    help="Replications per block (default 1000): part of the draw layout, so it changes the draws.",
+)
 @quiet_option
 @click.pass_context
 @report_errors
-def run(ctx: click.Context, scenario: str, engine: str, reps: int | None, seed: int | None, precision: float | None,
-        max_reps: int, as_json: bool, out_dir: str | None, workers: int | None, scheduler: str | None,
-        dask_local: int | None, resume: bool, shard: str | None, block_size: int | None, quiet: bool) -> None:
+def run(
+    ctx: click.Context,
+    scenario: str,
+    engine: str,
+    reps: int | None,
+    seed: int | None,
+    precision: float | None,
+    max_reps: int,
+    as_json: bool,
+    out_dir: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    dask_local: int | None,
+    resume: bool,
+    shard: str | None,
+    block_size: int | None,
+    quiet: bool,
+) -> None:
     """Run replications of a scenario (default: doha-2021-05-01) and summarise them:
     the decision date, the final exit date (5/50/95%), the probability of being out by
     the deadline with its Monte Carlo standard error, troops in country at the
@@ -113,10 +147,25 @@ def run(ctx: click.Context, scenario: str, engine: str, reps: int | None, seed: 
         warn(w)
     fresh = seed is None
     plan = _Plan(s, new_seed() if seed is None else seed, fresh, engine, reps, precision, max_reps, block_size)
-    if (out_dir is not None or resume or shard is not None or block_size is not None
-            or any(v is not None for v in (workers, scheduler, dask_local))):
-        _run_batch(ctx, plan, as_json=as_json, out_dir=out_dir, workers=workers, scheduler=scheduler,
-                   dask_local=dask_local, resume=resume, shard=shard, quiet=quiet)
+    if (
+        out_dir is not None
+        or resume
+        or shard is not None
+        or block_size is not None
+        or any(v is not None for v in (workers, scheduler, dask_local))
+    ):
+        _run_batch(
+            ctx,
+            plan,
+            as_json=as_json,
+            out_dir=out_dir,
+            workers=workers,
+            scheduler=scheduler,
+            dask_local=dask_local,
+            resume=resume,
+            shard=shard,
+            quiet=quiet,
+        )
     else:
         _run_here(plan, as_json=as_json, quiet=quiet)
 
@@ -164,14 +213,27 @@ def _report(result: Result, precision: float | None, max_reps: int, as_json: boo
     for w in result.stats.warnings():
         warn(w)
     if status is not None and not status["met"]:
-        warn(f"--precision {precision:g} not reached: the standard error is {status['se']:.4g} after "
-             f"{result.reps} replications, the cap (--max-reps {max_reps})")
+        warn(
+            f"--precision {precision:g} not reached: the standard error is {status['se']:.4g} after "
+            f"{result.reps} replications, the cap (--max-reps {max_reps})"
+        )
     click.echo(dumps(result.summary()) if as_json else result.table())
 
 
 # -- executors, run directories, resume and shards (issue 6) ----------------------------------------
-def _run_batch(ctx: click.Context, plan: _Plan, *, as_json: bool, out_dir: str | None, workers: int | None,
-               scheduler: str | None, dask_local: int | None, resume: bool, shard: str | None, quiet: bool) -> None:
+def _run_batch(
+    ctx: click.Context,
+    plan: _Plan,
+    *,
+    as_json: bool,
+    out_dir: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    dask_local: int | None,
+    resume: bool,
+    shard: str | None,
+    quiet: bool,
+) -> None:
     """``run`` through :class:`drawdown.batch.RunBatch`: any executor, a run directory, --resume, --shard."""
     from ..batch import RunBatch, recorded_run
     from ..draws import BLOCK_SIZE
@@ -191,13 +253,28 @@ def _run_batch(ctx: click.Context, plan: _Plan, *, as_json: bool, out_dir: str |
     else:
         kw = {"reps": plan.reps}
     with open_executor(ctx, workers, scheduler, dask_local) as executor:
-        batch = RunBatch(plan.scenario, plan.seed, engine=plan.engine, block_size=plan.block_size or BLOCK_SIZE,
-                         out_dir=out_dir, resume=resume, shard=the_shard, parallelism=executor.parallelism, **kw)
+        batch = RunBatch(
+            plan.scenario,
+            plan.seed,
+            engine=plan.engine,
+            block_size=plan.block_size or BLOCK_SIZE,
+            out_dir=out_dir,
+            resume=resume,
+            shard=the_shard,
+            parallelism=executor.parallelism,
+            **kw,
+        )
         if not quiet and batch.done_before:
-            click.echo(f"resuming: {batch.done_before} of {len(batch.units)} units done "
-                       f"({batch.done_reps} replications), at most {batch.todo_reps} to run", err=True)
-        label = plan.label + (f" shard {the_shard}" if the_shard else "") + \
-            ("" if executor.parallelism == 1 and executor.name == "in-process" else f" on {executor.name}")
+            click.echo(
+                f"resuming: {batch.done_before} of {len(batch.units)} units done "
+                f"({batch.done_reps} replications), at most {batch.todo_reps} to run",
+                err=True,
+            )
+        label = (
+            plan.label
+            + (f" shard {the_shard}" if the_shard else "")
+            + ("" if executor.parallelism == 1 and executor.name == "in-process" else f" on {executor.name}")
+        )
         result = _run_units(batch, executor, label=label, quiet=quiet, out_dir=out_dir, shard=the_shard)
     if the_shard is not None:
         _report_shard(batch, result, the_shard, out_dir, as_json)
@@ -241,12 +318,14 @@ def _check_shard_plan(ctx: click.Context, plan: _Plan, shard: Shard | None) -> N
     if plan.fresh:
         raise click.UsageError("--shard needs --seed: every shard of a run must use the same seed", ctx=ctx)
     if plan.precision is not None:
-        raise click.UsageError("--precision decides block by block in block order: it cannot be split into "
-                               "shards; give --reps", ctx=ctx)
+        raise click.UsageError(
+            "--precision decides block by block in block order: it cannot be split into shards; give --reps", ctx=ctx
+        )
 
 
-def _run_units(batch: RunBatch, executor: Executor, *, label: str, quiet: bool, out_dir: str | None,
-               shard: Shard | None) -> RunResult:
+def _run_units(
+    batch: RunBatch, executor: Executor, *, label: str, quiet: bool, out_dir: str | None, shard: Shard | None
+) -> RunResult:
     """Run the batch's units with a progress bar; on Ctrl-C, say how to finish the run."""
     try:
         with progress_bar(quiet, batch.todo_reps, label) as progress:
@@ -254,8 +333,11 @@ def _run_units(batch: RunBatch, executor: Executor, *, label: str, quiet: bool, 
     except KeyboardInterrupt:
         if out_dir is not None:
             again = f"--shard {shard} " if shard else ""
-            click.echo(f"\ninterrupted: the finished units are kept in {out_dir}; "
-                       f"`drawdown run --out {out_dir} {again}--resume` finishes the run", err=True)
+            click.echo(
+                f"\ninterrupted: the finished units are kept in {out_dir}; "
+                f"`drawdown run --out {out_dir} {again}--resume` finishes the run",
+                err=True,
+            )
         raise click.Abort() from None
 
 
@@ -266,9 +348,16 @@ def _report_shard(batch: RunBatch, result: RunResult, shard: Shard, out_dir: str
     blocks = batch.blocks
     span = f"blocks {blocks[0][0]}..{blocks[-1][0]}" if blocks else "no blocks (more shards than blocks)"
     if as_json:
-        click.echo(dumps({"shard": str(shard), "blocks": [list(b) for b in blocks],
-                          "replications": sum(r for _, r in blocks),
-                          "files": [str(p) for p in result.written]}))
+        click.echo(
+            dumps(
+                {
+                    "shard": str(shard),
+                    "blocks": [list(b) for b in blocks],
+                    "replications": sum(r for _, r in blocks),
+                    "files": [str(p) for p in result.written],
+                }
+            )
+        )
         return
     click.echo(f"shard {shard}: {span}, {sum(r for _, r in blocks)} replications")
     for p in result.written:

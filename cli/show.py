@@ -89,10 +89,19 @@ def render(s: Scenario) -> str:
     True
     """
     mark = _marks(s)
-    sections = (_header(s), _calendar(s, mark), _decision(s, mark), _conditions(s, mark), _threat(s, mark),
-                _enablers(s, mark), _bases(s, mark), _contingents(s, mark),
-                _provenance(s, "source", "Sources (figures from a published source)"),
-                _provenance(s, "assumption", "Assumptions (planning figures, not sourced)"), _warnings(s))
+    sections = (
+        _header(s),
+        _calendar(s, mark),
+        _decision(s, mark),
+        _conditions(s, mark),
+        _threat(s, mark),
+        _enablers(s, mark),
+        _bases(s, mark),
+        _contingents(s, mark),
+        _provenance(s, "source", "Sources (figures from a published source)"),
+        _provenance(s, "assumption", "Assumptions (planning figures, not sourced)"),
+        _warnings(s),
+    )
     return "\n".join(line for lines in sections for line in lines)
 
 
@@ -118,8 +127,7 @@ def _header(s: Scenario) -> list[str]:
     """Name, file, extends chain, hash and notes."""
     from pathlib import Path
 
-    lines = [f"{s.name}: {s.description}" if s.description else s.name,
-             f"  file     {click.format_filename(s.file)}"]
+    lines = [f"{s.name}: {s.description}" if s.description else s.name, f"  file     {click.format_filename(s.file)}"]
     parents = [Path(f).stem for f in reversed(s.chain[:-1])]
     if parents:
         lines.append(f"  extends  {' -> '.join(parents)}")
@@ -132,12 +140,14 @@ def _header(s: Scenario) -> list[str]:
 def _calendar(s: Scenario, mark: Mark) -> list[str]:
     """Start, horizon, deadline and force."""
     last_day = s.date_of(s.horizon_days - 1).isoformat()
-    return ["", f"Calendar [{mark('(scenario)')}]",
-            f"  start            {_when(s, s.start)}",
-            f"  horizon          {s.horizon_days} days (last day simulated {last_day})",
-            f"  deadline         {_when(s, s.deadline) if s.deadline else 'none (conditions-based)'}",
-            f"  force            {s.total_troops} troops from {len(s.nations)} nations, "
-            f"{len(s.contingents)} contingents"]
+    return [
+        "",
+        f"Calendar [{mark('(scenario)')}]",
+        f"  start            {_when(s, s.start)}",
+        f"  horizon          {s.horizon_days} days (last day simulated {last_day})",
+        f"  deadline         {_when(s, s.deadline) if s.deadline else 'none (conditions-based)'}",
+        f"  force            {s.total_troops} troops from {len(s.nations)} nations, {len(s.contingents)} contingents",
+    ]
 
 
 def _decision(s: Scenario, mark: Mark) -> list[str]:
@@ -150,8 +160,9 @@ def _decision(s: Scenario, mark: Mark) -> list[str]:
         lines.append("  meetings         " + ", ".join(s.date_of(m).isoformat() for m in d.meeting_days))
     lines.append(f"  p_no_consensus   {_num(d.p_no_consensus)}")
     if d.rule == "conditions":
-        special = (f"yes, {d.special_meeting_delay_days} days after conditions are met" if d.allow_special_meetings
-                   else "no")
+        special = (
+            f"yes, {d.special_meeting_delay_days} days after conditions are met" if d.allow_special_meetings else "no"
+        )
         lines.append(f"  special meeting  {special}")
     if d.latest_decision_day is not None:
         lines.append(f"  latest decision  {_when(s, s.date_of(d.latest_decision_day))}")
@@ -163,46 +174,61 @@ def _decision(s: Scenario, mark: Mark) -> list[str]:
 def _conditions(s: Scenario, mark: Mark) -> list[str]:
     """The violence index and when the conditions are met."""
     c = s.conditions
-    return ["", f"Conditions [{mark('conditions')}]",
-            f"  violence index from {_num(c.initial)}, reverting {_num(c.reversion)} a day towards "
-            f"{_num(c.target)}, volatility {_num(c.volatility)}",
-            f"  met once at or below {_num(c.threshold)} for {c.hold_days} consecutive days"]
+    return [
+        "",
+        f"Conditions [{mark('conditions')}]",
+        f"  violence index from {_num(c.initial)}, reverting {_num(c.reversion)} a day towards "
+        f"{_num(c.target)}, volatility {_num(c.volatility)}",
+        f"  met once at or below {_num(c.threshold)} for {c.hold_days} consecutive days",
+    ]
 
 
 def _threat(s: Scenario, mark: Mark) -> list[str]:
     """Attacks, casualties and airfield hits."""
     t = s.threat
-    return ["", f"Threat [{mark('threat')}]",
-            f"  attacks/day before deadline  {_num(t.attack_rate_before)}",
-            f"  attacks/day after deadline   {_num(t.attack_rate_after)} "
-            f"(+{_num(t.escalation_per_week)} of it per full week)",
-            f"  violence coupling            {_num(t.violence_coupling)} (used without a deadline)",
-            f"  casualties per attack        {_num(t.casualties_per_attack)}",
-            f"  airfield hit                 p {_num(t.p_airfield_hit)} per attack, shut {t.closure_days} days"]
+    return [
+        "",
+        f"Threat [{mark('threat')}]",
+        f"  attacks/day before deadline  {_num(t.attack_rate_before)}",
+        f"  attacks/day after deadline   {_num(t.attack_rate_after)} "
+        f"(+{_num(t.escalation_per_week)} of it per full week)",
+        f"  violence coupling            {_num(t.violence_coupling)} (used without a deadline)",
+        f"  casualties per attack        {_num(t.casualties_per_attack)}",
+        f"  airfield hit                 p {_num(t.p_airfield_hit)} per attack, shut {t.closure_days} days",
+    ]
 
 
 def _enablers(s: Scenario, mark: Mark) -> list[str]:
     """The enabler nations and what their leaving costs."""
     e = s.enablers
     last = "yes (in together, out together)" if s.enablers_last else "no (enablers may leave first)"
-    return ["", f"Enablers [{mark('enablers')}]",
-            f"  enabler nations  {', '.join(e.nations) or 'none'}",
-            f"  enablers last    {last}",
-            f"  without enablers capacity x{_num(e.capacity_without_enablers)}, "
-            f"attack exposure x{_num(e.exposure_without_enablers)}"]
+    return [
+        "",
+        f"Enablers [{mark('enablers')}]",
+        f"  enabler nations  {', '.join(e.nations) or 'none'}",
+        f"  enablers last    {last}",
+        f"  without enablers capacity x{_num(e.capacity_without_enablers)}, "
+        f"attack exposure x{_num(e.exposure_without_enablers)}",
+    ]
 
 
 def _bases(s: Scenario, mark: Mark) -> list[str]:
     """One row per base: airfield capacity, or the airfield it flies from."""
     from ..scenario import format_key
 
-    lines = ["", "Bases", f"  {'name':<16} {'seats/day':>9} {'cargo t/day':>11} {'shut p/day':>10} "
-                          f"{'attack x':>8}  {'flies from':<18} basis"]
+    lines = [
+        "",
+        "Bases",
+        f"  {'name':<16} {'seats/day':>9} {'cargo t/day':>11} {'shut p/day':>10} "
+        f"{'attack x':>8}  {'flies from':<18} basis",
+    ]
     for b in s.bases:
         key = format_key(("bases", b.name))
         if b.airfield:
-            row = (f"  {b.name:<16} {b.seats_per_day:>9} {b.cargo_t_per_day:>11} {_num(b.p_closed_day):>10} "
-                   f"{_num(b.attack_multiplier):>8}  {'own airfield':<18}")
+            row = (
+                f"  {b.name:<16} {b.seats_per_day:>9} {b.cargo_t_per_day:>11} {_num(b.p_closed_day):>10} "
+                f"{_num(b.attack_multiplier):>8}  {'own airfield':<18}"
+            )
         else:
             via = f"{s.bases[b.via].name} (+{b.road_days} d road)" if b.via >= 0 else "-"
             row = f"  {b.name:<16} {'-':>9} {'-':>11} {'-':>10} {_num(b.attack_multiplier):>8}  {via:<18}"
@@ -215,18 +241,26 @@ def _contingents(s: Scenario, mark: Mark) -> list[str]:
     from ..scenario import format_key
 
     width = max(len(x.id) for x in s.contingents)
-    lines = ["", f"Contingents (in scenario order; days as min/mode/max) [defaults: {mark('contingent_defaults')}]",
-             f"  {'id':<{width}} {'troops':>6} {'equip t':>7} {'lift t':>6} {'rear':>5} {'nat. delay':>10} "
-             f"{'prep':>10}  {'depends on':<10} basis"]
+    lines = [
+        "",
+        f"Contingents (in scenario order; days as min/mode/max) [defaults: {mark('contingent_defaults')}]",
+        f"  {'id':<{width}} {'troops':>6} {'equip t':>7} {'lift t':>6} {'rear':>5} {'nat. delay':>10} "
+        f"{'prep':>10}  {'depends on':<10} basis",
+    ]
     for x in s.contingents:
         key = format_key(("contingents", x.id))
-        lines.append(f"  {x.id:<{width}} {x.troops:>6} {x.equipment_t:>7} {x.liftable_t:>6} {x.rear_guard:>5} "
-                     f"{_days(x.national_delay):>10} {_days(x.prep):>10}  {', '.join(x.depend_on) or '-':<10} "
-                     f"{mark(key)}")
+        lines.append(
+            f"  {x.id:<{width}} {x.troops:>6} {x.equipment_t:>7} {x.liftable_t:>6} {x.rear_guard:>5} "
+            f"{_days(x.national_delay):>10} {_days(x.prep):>10}  {', '.join(x.depend_on) or '-':<10} "
+            f"{mark(key)}"
+        )
     equipment = sum(x.equipment_t for x in s.contingents)
     order = ", ".join(s.contingents[i].id for i in s.priority[:5])
-    return [*lines, f"  {'total':<{width}} {s.total_troops:>6} {equipment:>7} {s.liftable_t:>6}",
-            f"  airfield priority: {order}, ... ({len(s.priority)} in all)"]
+    return [
+        *lines,
+        f"  {'total':<{width}} {s.total_troops:>6} {equipment:>7} {s.liftable_t:>6}",
+        f"  airfield priority: {order}, ... ({len(s.priority)} in all)",
+    ]
 
 
 def _provenance(s: Scenario, kind: str, title: str) -> list[str]:

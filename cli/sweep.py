@@ -16,16 +16,31 @@ from .options import (
 
 @click.command("sweep")
 @click.argument("spec", metavar="SPEC")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, dir_okay=True), required=True, metavar="DIR",
-              help="The sweep directory: results.csv, points/, manifest.json (created if needed).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, dir_okay=True),
+    required=True,
+    metavar="DIR",
+    help="The sweep directory: results.csv, points/, manifest.json (created if needed).",
+)
 @resume_option
 @shard_option
 @executor_options
 @quiet_option
 @click.pass_context
 @report_errors
-def sweep(ctx: click.Context, spec: str, out_dir: str, resume: bool, shard: str | None,
-          workers: int | None, scheduler: str | None, dask_local: int | None, quiet: bool) -> None:
+def sweep(
+    ctx: click.Context,
+    spec: str,
+    out_dir: str,
+    resume: bool,
+    shard: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    dask_local: int | None,
+    quiet: bool,
+) -> None:
     """Run a parameter sweep: every point of the design in SPEC (a TOML file, or the
     name of a shipped spec such as deadline-and-threat), each a variant of the base
     scenario run with the spec's seed and replications.
@@ -56,8 +71,9 @@ def sweep(ctx: click.Context, spec: str, out_dir: str, resume: bool, shard: str 
     for w in batch.base.warnings:
         click.echo(f"warning: {w}", err=True)
     if not quiet and batch.done_before:
-        click.echo(f"resuming: {batch.done_before} of {len(batch.points)} points done, {len(batch.todo)} to run",
-                   err=True)
+        click.echo(
+            f"resuming: {batch.done_before} of {len(batch.points)} points done, {len(batch.todo)} to run", err=True
+        )
     todo = batch.todo
     with open_executor(ctx, workers, scheduler, dask_local) as executor:
         label = f"sweep {the_spec.design}: {len(todo)} points" + (f" (shard {shard})" if shard else "")
@@ -66,8 +82,11 @@ def sweep(ctx: click.Context, spec: str, out_dir: str, resume: bool, shard: str 
                 result = batch.run(executor, progress=progress)
         except KeyboardInterrupt:
             again = f" --shard {shard}" if shard else ""
-            click.echo(f"\ninterrupted: the finished points are kept in {out_dir}; the same command with"
-                       f"{again} --resume finishes the sweep", err=True)
+            click.echo(
+                f"\ninterrupted: the finished points are kept in {out_dir}; the same command with"
+                f"{again} --resume finishes the sweep",
+                err=True,
+            )
             raise click.Abort() from None
     if shard is not None:
         idx = [p.index for p in batch.points]

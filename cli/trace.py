@@ -9,8 +9,14 @@ from .options import json_option, report_errors
 
 @click.command("trace")
 @click.argument("scenario", metavar="NAME|PATH")
-@click.option("--replication", "-r", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Replication number, as in a run with the same seed.")
+@click.option(
+    "--replication",
+    "-r",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Replication number, as in a run with the same seed.",
+)
 @click.option("--seed", type=click.IntRange(min=0), required=True, help="Seed of the run the replication belongs to.")
 @json_option
 @report_errors

@@ -28,13 +28,33 @@ import importlib
 from .errors import DrawdownError, Problem, ResultError, ScenarioError
 from .version import __version__
 
-__all__ = ["DrawdownError", "Problem", "ResultError", "ScenarioError", "Scenario", "load", "list_scenarios", "run",
-           "compare", "trace", "Result", "CompareResult", "__version__"]
+__all__ = [
+    "DrawdownError",
+    "Problem",
+    "ResultError",
+    "ScenarioError",
+    "Scenario",
+    "load",
+    "list_scenarios",
+    "run",
+    "compare",
+    "trace",
+    "Result",
+    "CompareResult",
+    "__version__",
+]
 
 # The API is imported on first use (PEP 562), a deliberate lazy load: the command line
 # lives in this package, and ``drawdown --help`` should not wait for numpy and scipy.
-_LAZY = {"run": "api", "compare": "api", "trace": "api", "Result": "api", "CompareResult": "api",
-         "Scenario": "scenario", "load": "scenario"}
+_LAZY = {
+    "run": "api",
+    "compare": "api",
+    "trace": "api",
+    "Result": "api",
+    "CompareResult": "api",
+    "Scenario": "scenario",
+    "load": "scenario",
+}
 
 
 def __getattr__(name: str):

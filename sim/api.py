@@ -179,9 +179,19 @@ def _counting(progress: Progress | None, quiet: bool, total: int, label: str) ->
 
 
 # -- one scenario ------------------------------------------------------------------------------
-def run(scenario: ScenarioLike, *, reps: int | None = None, seed: int | None = None, engine: str = "numpy",
-        precision: float | None = None, max_reps: int | None = None, workers: int | None = None,
-        out_dir: StrPath | None = None, quiet: bool = True, progress: Progress | None = None) -> Result:
+def run(
+    scenario: ScenarioLike,
+    *,
+    reps: int | None = None,
+    seed: int | None = None,
+    engine: str = "numpy",
+    precision: float | None = None,
+    max_reps: int | None = None,
+    workers: int | None = None,
+    out_dir: StrPath | None = None,
+    quiet: bool = True,
+    progress: Progress | None = None,
+) -> Result:
     """Run replications of a scenario and summarise them (``drawdown run``).
 
     Parameters
@@ -246,8 +256,9 @@ def run(scenario: ScenarioLike, *, reps: int | None = None, seed: int | None = N
     label = plan.label(engine, s.name)
     written: list[Path] = []
     if workers is not None or out_dir is not None:  # the executors and run directories of drawdown.batch.rundir
-        summary, status, written = _run_batch(s, seed, engine, plan, workers=workers, out_dir=out_dir,
-                                              progress=progress, quiet=quiet, label=label)
+        summary, status, written = _run_batch(
+            s, seed, engine, plan, workers=workers, out_dir=out_dir, progress=progress, quiet=quiet, label=label
+        )
     else:
         with _counting(progress, quiet, plan.total, label) as call:
             summary, status = _run_here(s, seed, engine, plan, call)
@@ -301,8 +312,9 @@ def _check_workers(workers: int | None) -> None:
         raise DrawdownError(f"workers must be at least 1, got {int(workers)}")
 
 
-def _run_here(s: Scenario, seed: int, engine: str, plan: _Plan,
-              call: Progress | None) -> tuple[Summary, dict[str, Any] | None]:
+def _run_here(
+    s: Scenario, seed: int, engine: str, plan: _Plan, call: Progress | None
+) -> tuple[Summary, dict[str, Any] | None]:
     """:func:`run` in this process: the summary and, with a precision, what it achieved."""
     if plan.precision is None:
         return summarize(s, plan.total, seed, engine=engine, progress=call), None
@@ -310,13 +322,21 @@ def _run_here(s: Scenario, seed: int, engine: str, plan: _Plan,
     return summary, precision_status(summary, plan.precision, cap_reps=plan.max_reps)
 
 
-def _run_batch(s: Scenario, seed: int, engine: str, plan: _Plan, *, workers: int | None, out_dir: StrPath | None,
-               progress: Progress | None, quiet: bool,
-               label: str) -> tuple[Summary, dict[str, Any] | None, list[Path]]:
+def _run_batch(
+    s: Scenario,
+    seed: int,
+    engine: str,
+    plan: _Plan,
+    *,
+    workers: int | None,
+    out_dir: StrPath | None,
+    progress: Progress | None,
+    quiet: bool,
+    label: str,
+) -> tuple[Summary, dict[str, Any] | None, list[Path]]:
     """:func:`run` through :class:`drawdown.batch.RunBatch`: local worker processes, a run directory."""
     with make_executor(workers=workers) as executor:
-        batch = RunBatch(s, seed, engine=engine, out_dir=out_dir, parallelism=executor.parallelism,
-                         **plan.batch_args())
+        batch = RunBatch(s, seed, engine=engine, out_dir=out_dir, parallelism=executor.parallelism, **plan.batch_args())
         with _counting(progress, quiet, batch.todo_reps, label) as call:
             done = batch.run(executor, progress=call)
     assert isinstance(done.summary, Summary)  # a whole run, not a shard
@@ -343,8 +363,9 @@ def _p(p: dict[str, Any] | None) -> str:
     return f"{p['value']:.3f} ± {p['se']:.3f}"
 
 
-def _html_table(rows: Iterable[Sequence[object]], *, caption: str | None = None,
-                header: Sequence[str] | None = None) -> str:
+def _html_table(
+    rows: Iterable[Sequence[object]], *, caption: str | None = None, header: Sequence[str] | None = None
+) -> str:
     """An HTML table of ``rows`` (the first cell of each a header cell when there is no ``header``)."""
     out = ['<table class="drawdown">']
     if caption:
@@ -353,8 +374,14 @@ def _html_table(rows: Iterable[Sequence[object]], *, caption: str | None = None,
         out.append("<thead><tr>" + "".join(f"<th>{html.escape(str(h))}</th>" for h in header) + "</tr></thead>")
     out.append("<tbody>")
     for row in rows:
-        cells = "".join((f'<th style="text-align:left">{html.escape(str(c))}</th>' if i == 0 and not header
-                         else f'<td style="text-align:left">{html.escape(str(c))}</td>') for i, c in enumerate(row))
+        cells = "".join(
+            (
+                f'<th style="text-align:left">{html.escape(str(c))}</th>'
+                if i == 0 and not header
+                else f'<td style="text-align:left">{html.escape(str(c))}</td>'
+            )
+            for i, c in enumerate(row)
+        )
         out.append(f"<tr>{cells}</tr>")
     out.append("</tbody></table>")
     return "".join(out)
@@ -415,8 +442,9 @@ class Result:
     True
     """
 
-    def __init__(self, scenario: Scenario, stats: Summary, *, precision: dict[str, Any] | None = None,
-                 fresh_seed: bool = False) -> None:
+    def __init__(
+        self, scenario: Scenario, stats: Summary, *, precision: dict[str, Any] | None = None, fresh_seed: bool = False
+    ) -> None:
         if scenario.hash != stats.scenario_hash:
             raise DrawdownError(f"the summary is not of scenario {scenario.name!r}")
         self.scenario = scenario
@@ -498,8 +526,7 @@ class Result:
     def table(self, *, last: int = 5) -> str:
         """The summary as text: what ``drawdown run`` prints (:func:`drawdown.report.summary_table`)."""
 
-        return summary_table(self.scenario, self.stats, fresh_seed=self.fresh_seed, precision=self.precision,
-                             last=last)
+        return summary_table(self.scenario, self.stats, fresh_seed=self.fresh_seed, precision=self.precision, last=last)
 
     def write(self, out_dir: StrPath) -> list[Path]:
         """Write the run's files to ``out_dir`` as ``drawdown run --out`` does
@@ -589,9 +616,16 @@ class Result:
         out: list[dict[str, Any]] = []
         for i, qs in last_out(f, self.stats, count):
             c = f.contingents[i]
-            out.append({"contingent": c.id, "troops": c.troops,
-                        "exit_date": {k: None if d is None else f.date_of(d).isoformat()
-                                      for k, d in zip(("p5", "p50", "p95"), qs, strict=False)}})
+            out.append(
+                {
+                    "contingent": c.id,
+                    "troops": c.troops,
+                    "exit_date": {
+                        k: None if d is None else f.date_of(d).isoformat()
+                        for k, d in zip(("p5", "p50", "p95"), qs, strict=False)
+                    },
+                }
+            )
         return out
 
     def trace(self, replication: int = 0) -> list[dict[str, Any]]:
@@ -631,25 +665,37 @@ class Result:
             p = f"P(out by {d['deadline']}) = {_p(d['p_met_deadline'])}"
         else:
             p = f"no deadline; P(out by the horizon) = {_p(d['p_out_by_horizon'])}"
-        return (f"<Result {self.name}: {self.reps:,} replication{'' if self.reps == 1 else 's'}, seed {self.seed}, "
-                f"{self.engine} engine; {p}; median final exit {_fmt_date(d['final_exit_date']['p50'])}>")
+        return (
+            f"<Result {self.name}: {self.reps:,} replication{'' if self.reps == 1 else 's'}, seed {self.seed}, "
+            f"{self.engine} engine; {p}; median final exit {_fmt_date(d['final_exit_date']['p50'])}>"
+        )
 
     def _rows(self) -> list[tuple[str, str]]:
         """The rows of the HTML table: the key outcomes."""
         d = self.summary()
         dec, fin = d["decision_date"], d["final_exit_date"]
-        rows = [("scenario", f"{d['scenario']} (hash {d['scenario_hash'][:12]})"),
-                ("run", f"{d['replications']:,} replications, {d['engine']} engine, seed {d['seed']}"),
-                ("deadline", d["deadline"] or "none (conditions-based)"),
-                ("decision", "no order within the horizon" if dec["p50"] is None else
-                 f"median {dec['p50']}; 5–95%: {dec['p5'] or 'no order'} .. {dec['p95'] or 'no order'}"),
-                ("final exit", " / ".join(f"{k[1:]}%: {_fmt_date(fin[k])}" for k in ("p5", "p50", "p95")))]
+        rows = [
+            ("scenario", f"{d['scenario']} (hash {d['scenario_hash'][:12]})"),
+            ("run", f"{d['replications']:,} replications, {d['engine']} engine, seed {d['seed']}"),
+            ("deadline", d["deadline"] or "none (conditions-based)"),
+            (
+                "decision",
+                "no order within the horizon"
+                if dec["p50"] is None
+                else f"median {dec['p50']}; 5–95%: {dec['p5'] or 'no order'} .. {dec['p95'] or 'no order'}",
+            ),
+            ("final exit", " / ".join(f"{k[1:]}%: {_fmt_date(fin[k])}" for k in ("p5", "p50", "p95"))),
+        ]
         if d["p_met_deadline"] is not None:
             rows.append((f"P(out by {d['deadline']})", _p(d["p_met_deadline"])))
         rows.append((f"P(out by the horizon, {d['horizon_date']})", _p(d["p_out_by_horizon"])))
         if d["troops_at_deadline"] is not None:
-            rows.append(("troops in country at the deadline", f"mean {_pm(d['troops_at_deadline'], 1)}; "
-                                                              f"95%: {d['troops_at_deadline']['p95']:,}"))
+            rows.append(
+                (
+                    "troops in country at the deadline",
+                    f"mean {_pm(d['troops_at_deadline'], 1)}; 95%: {d['troops_at_deadline']['p95']:,}",
+                )
+            )
             rows.append(("troop-days past the deadline", f"mean {_pm(d['troop_days_past_deadline'], 0)}"))
         rows.append(("casualties", f"mean {_pm(d['casualties'], 2)}; 95%: {d['casualties']['p95']:,}"))
         rows.append(("P(left before the conditions were met)", _p(d["p_left_before_conditions"])))
@@ -657,8 +703,12 @@ class Result:
         rows.append(("not out by the horizon", f"{c['count']:,} ({100 * c['fraction']:.1f}%)"))
         last = self.last_out(3)
         if last:
-            rows.append(("last out (median exit)",
-                         ", ".join(f"{x['contingent']} {_fmt_date(x['exit_date']['p50'])}" for x in last)))
+            rows.append(
+                (
+                    "last out (median exit)",
+                    ", ".join(f"{x['contingent']} {_fmt_date(x['exit_date']['p50'])}" for x in last),
+                )
+            )
         return rows
 
     def _repr_html_(self) -> str:
@@ -668,8 +718,14 @@ class Result:
 
 
 # -- several scenarios ------------------------------------------------------------------------------
-def compare(*scenarios: ScenarioLike | Sequence[ScenarioLike], reps: int | None = None, seed: int | None = None,
-            engine: str = "numpy", quiet: bool = True, progress: Progress | None = None) -> CompareResult:
+def compare(
+    *scenarios: ScenarioLike | Sequence[ScenarioLike],
+    reps: int | None = None,
+    seed: int | None = None,
+    engine: str = "numpy",
+    quiet: bool = True,
+    progress: Progress | None = None,
+) -> CompareResult:
     """Run scenarios with common random numbers and compare each with the first
     (``drawdown compare``).
 
@@ -743,8 +799,10 @@ class CompareResult:
         self.comparison = comparison
         self.fresh_seed = bool(fresh_seed)
         scenarios: list[Any] = list(comparison.scenarios)
-        self.results = [Result(s, summary, fresh_seed=fresh_seed)
-                        for s, summary in zip(scenarios, comparison.summaries, strict=False)]
+        self.results = [
+            Result(s, summary, fresh_seed=fresh_seed)
+            for s, summary in zip(scenarios, comparison.summaries, strict=False)
+        ]
         self._doc: dict[str, Any] | None = None
 
     @property
@@ -828,8 +886,10 @@ class CompareResult:
         return write_compare_dir(out_dir, self.comparison, self.summary())
 
     def __repr__(self) -> str:
-        return (f"<CompareResult {' vs '.join(self.names)}: {self.reps:,} replications each, seed {self.seed}, "
-                f"{self.engine} engine, common random numbers>")
+        return (
+            f"<CompareResult {' vs '.join(self.names)}: {self.reps:,} replications each, seed {self.seed}, "
+            f"{self.engine} engine, common random numbers>"
+        )
 
     def _repr_html_(self) -> str:
         d = self.summary()
@@ -838,15 +898,39 @@ class CompareResult:
         rows: list[tuple[object, ...]] = []
         for s in d["scenarios"]:
             w = s["withdrawal_days"]
-            rows.append((s["scenario"], s["deadline"] or "none", _p(s[key]), _fmt_date(s["final_exit_date"]["p50"]),
-                         _pm(s["casualties"], 2), "n/a" if w["mean"] is None else f"{w['mean']:.1f}",
-                         f"{100 * s['censored']['fraction']:.1f}%"))
-        parts = [_html_table(rows, caption=f"{d['replications']:,} replications each, seed {d['seed']}, "
-                                           f"{d['engine']} engine, common random numbers",
-                             header=("scenario", "deadline", pname, "median final exit", "mean casualties",
-                                     "mean withdrawal (days)", "censored"))]
-        labels = {"probability": pname, "median_final_exit_day": "median final exit (days)",
-                  "casualties": "mean casualties", "withdrawal_days": "mean withdrawal (days)"}
+            rows.append(
+                (
+                    s["scenario"],
+                    s["deadline"] or "none",
+                    _p(s[key]),
+                    _fmt_date(s["final_exit_date"]["p50"]),
+                    _pm(s["casualties"], 2),
+                    "n/a" if w["mean"] is None else f"{w['mean']:.1f}",
+                    f"{100 * s['censored']['fraction']:.1f}%",
+                )
+            )
+        parts = [
+            _html_table(
+                rows,
+                caption=f"{d['replications']:,} replications each, seed {d['seed']}, "
+                f"{d['engine']} engine, common random numbers",
+                header=(
+                    "scenario",
+                    "deadline",
+                    pname,
+                    "median final exit",
+                    "mean casualties",
+                    "mean withdrawal (days)",
+                    "censored",
+                ),
+            )
+        ]
+        labels = {
+            "probability": pname,
+            "median_final_exit_day": "median final exit (days)",
+            "casualties": "mean casualties",
+            "withdrawal_days": "mean withdrawal (days)",
+        }
 
         def num(x: float | None, fmt: str) -> str:
             return "n/a" if x is None else format(x, fmt)
@@ -855,12 +939,22 @@ class CompareResult:
             rows = []
             for m, label in labels.items():
                 x = diff[m]
-                rows.append((label, num(x["difference"], "+.3f"),
-                             f"[{num(x['ci_low'], '+.3f')}, {num(x['ci_high'], '+.3f')}]",
-                             num(x["se_paired"], ".4g"), num(x["se_unpaired"], ".4g")))
-            parts.append(_html_table(rows, caption=f"{diff['scenario']} − {diff['baseline']}",
-                                     header=("measure", "difference", "95% CI (paired)", "s.e. paired",
-                                             "s.e. unpaired")))
+                rows.append(
+                    (
+                        label,
+                        num(x["difference"], "+.3f"),
+                        f"[{num(x['ci_low'], '+.3f')}, {num(x['ci_high'], '+.3f')}]",
+                        num(x["se_paired"], ".4g"),
+                        num(x["se_unpaired"], ".4g"),
+                    )
+                )
+            parts.append(
+                _html_table(
+                    rows,
+                    caption=f"{diff['scenario']} − {diff['baseline']}",
+                    header=("measure", "difference", "95% CI (paired)", "s.e. paired", "s.e. unpaired"),
+                )
+            )
         return "<div>" + "".join(parts) + "</div>"
 
 

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from drawdown.cli.main import main
 from cli_helpers import invoke, make_runner  # noqa: F401  (invoke is re-exported to the batch tests)
+from drawdown.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Files of a run directory compared byte for byte.
@@ -29,8 +29,15 @@ def cli_process(*args, env_extra=None, **kw) -> subprocess.Popen:
     """``drawdown ARGS`` as a separate process (python -m drawdown.cli.main), from the repository root."""
     env = dict(os.environ, **(env_extra or {}))
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return subprocess.Popen([sys.executable, "-m", "drawdown.cli.main", *map(str, args)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "drawdown.cli.main", *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
 
 
 def npz_arrays(path) -> dict:

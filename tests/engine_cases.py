@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
-
 import drawdown
-from drawdown.engines import run_numpy
-from drawdown.engines import run_simpy
+import pytest
+from drawdown.engines import run_numpy, run_simpy
 
 START = "2021-01-01"
 

@@ -11,16 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import drawdown
 import matplotlib.dates as mdates
 import numpy as np
 import pytest
 from click.testing import CliRunner
-
-import drawdown
 from drawdown.cli.main import main
 
-DOHA, ANNOUNCED, CONDITIONS, FIRST = ("doha-2021-05-01", "announced-2021-09-11", "conditions-based",
-                                      "enablers-leave-first")
+DOHA, ANNOUNCED, CONDITIONS, FIRST = (
+    "doha-2021-05-01",
+    "announced-2021-09-11",
+    "conditions-based",
+    "enablers-leave-first",
+)
 REPS = 500
 
 
@@ -49,21 +52,24 @@ def test_replace_returns_a_new_validated_scenario():
     assert later.deadline == dt.date(2021, 9, 11) and later.deadline_day == s.day_of("2021-09-11")
     assert later.threat.attack_rate_after == 0.5
     assert later.hash != s.hash and s.deadline == dt.date(2021, 5, 1)  # the original is unchanged
-    assert s.replace({"contingents.\"US@Bagram\".troops": 1700, "total_troops": 9700}).total_troops == 9700
+    assert s.replace({'contingents."US@Bagram".troops': 1700, "total_troops": 9700}).total_troops == 9700
     with pytest.raises(drawdown.ScenarioError, match="total_troops"):  # the whole scenario is validated again
-        s.replace({"contingents.\"US@Bagram\".troops": 1700})
+        s.replace({'contingents."US@Bagram".troops': 1700})
     assert s.replace(deadline="none").deadline is None
 
 
-@pytest.mark.parametrize("changes, key, words", [
-    ({"threat.attack_rate_after": -1}, "threat.attack_rate_after", "expected >= 0"),
-    ({"decision.p_no_consensus": 1.5}, "decision.p_no_consensus", "expected >= 0 and <= 1"),
-    ({"decision.p_no_consensus": "often"}, "decision.p_no_consensus", "probability"),
-    ({"deadline": "2030-01-01"}, "deadline", "horizon"),
-    ({"threat.attack_rate_aftr": 0.5}, "threat.attack_rate_aftr", "unknown key"),
-    ({'contingents."US@Bagram".troops': 0}, 'contingents."US@Bagram".troops', ">= 1"),
-    ({"threat..x": 1}, "threat..x", "bad key path"),
-])
+@pytest.mark.parametrize(
+    "changes, key, words",
+    [
+        ({"threat.attack_rate_after": -1}, "threat.attack_rate_after", "expected >= 0"),
+        ({"decision.p_no_consensus": 1.5}, "decision.p_no_consensus", "expected >= 0 and <= 1"),
+        ({"decision.p_no_consensus": "often"}, "decision.p_no_consensus", "probability"),
+        ({"deadline": "2030-01-01"}, "deadline", "horizon"),
+        ({"threat.attack_rate_aftr": 0.5}, "threat.attack_rate_aftr", "unknown key"),
+        ({'contingents."US@Bagram".troops': 0}, 'contingents."US@Bagram".troops', ">= 1"),
+        ({"threat..x": 1}, "threat..x", "bad key path"),
+    ],
+)
 def test_replace_rejects_bad_values_naming_the_key_path(changes, key, words):
     with pytest.raises(drawdown.ScenarioError) as info:
         drawdown.load(DOHA).replace(changes)
@@ -81,8 +87,9 @@ def test_replace_errors_are_the_file_loaders_errors(tmp_path):
         drawdown.load(f)
     with pytest.raises(drawdown.ScenarioError) as from_replace:
         drawdown.load(DOHA).replace(**{"threat.attack_rate_after": -1})
-    assert [(p.key, p.message) for p in from_file.value.problems] == \
-           [(p.key, p.message) for p in from_replace.value.problems]
+    assert [(p.key, p.message) for p in from_file.value.problems] == [
+        (p.key, p.message) for p in from_replace.value.problems
+    ]
 
 
 # -- run: the same documents as the command line --------------------------------------------------
@@ -157,15 +164,18 @@ def test_quiet_false_counts_on_stderr(capsys):
     assert "300 of 300 replications" in err
 
 
-@pytest.mark.parametrize("kw, error", [
-    (dict(reps=100, precision=0.01), ValueError),
-    (dict(max_reps=1000), ValueError),
-    (dict(reps=0), ValueError),
-    (dict(engine="fortran"), ValueError),
-    (dict(seed=-1), ValueError),
-    (dict(seed="one"), TypeError),
-    (dict(precision=0.9), ValueError),
-])
+@pytest.mark.parametrize(
+    "kw, error",
+    [
+        (dict(reps=100, precision=0.01), ValueError),
+        (dict(max_reps=1000), ValueError),
+        (dict(reps=0), ValueError),
+        (dict(engine="fortran"), ValueError),
+        (dict(seed=-1), ValueError),
+        (dict(seed="one"), TypeError),
+        (dict(precision=0.9), ValueError),
+    ],
+)
 def test_run_argument_errors(kw, error):
     with pytest.raises(error):
         drawdown.run(ANNOUNCED, **kw)
@@ -241,8 +251,15 @@ def test_repr_html_is_a_table_of_the_key_outcomes(doha):
     h = doha._repr_html_()
     assert h.count("<table") == 1 and "</table>" in h
     d = doha.summary()
-    for text in (DOHA, "seed 7", f"{d['p_met_deadline']['value']:.3f}", d["final_exit_date"]["p50"],
-                 "P(out by 2021-05-01)", "casualties", "troop-days past the deadline"):
+    for text in (
+        DOHA,
+        "seed 7",
+        f"{d['p_met_deadline']['value']:.3f}",
+        d["final_exit_date"]["p50"],
+        "P(out by 2021-05-01)",
+        "casualties",
+        "troop-days past the deadline",
+    ):
         assert text in h, text
 
 
@@ -399,19 +416,25 @@ def test_trace_needs_a_seed():
 
 
 # -- errors in the library's words (issue 12) ----------------------------------------------------
-@pytest.mark.parametrize("kwargs, error, words", [
-    ({"workers": 0}, drawdown.DrawdownError, "workers must be at least 1, got 0"),
-    ({"workers": -3}, drawdown.DrawdownError, "workers must be at least 1, got -3"),
-    ({"reps": 0}, ValueError, "reps must be >= 1"),
-    ({"reps": 10, "precision": 0.01}, ValueError, "give reps or precision, not both"),
-    ({"max_reps": 10}, ValueError, "max_reps goes with precision"),
-    ({"precision": 0.6}, ValueError, "precision must be in (0, 0.5]"),
-    ({"engine": "jax"}, ValueError, "unknown engine 'jax'"),
-    ({"seed": -1}, ValueError, "seed must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"workers": 0}, drawdown.DrawdownError, "workers must be at least 1, got 0"),
+        ({"workers": -3}, drawdown.DrawdownError, "workers must be at least 1, got -3"),
+        ({"reps": 0}, ValueError, "reps must be >= 1"),
+        ({"reps": 10, "precision": 0.01}, ValueError, "give reps or precision, not both"),
+        ({"max_reps": 10}, ValueError, "max_reps goes with precision"),
+        ({"precision": 0.6}, ValueError, "precision must be in (0, 0.5]"),
+        ({"engine": "jax"}, ValueError, "unknown engine 'jax'"),
+        ({"seed": -1}, ValueError, "seed must be >= 0"),
+    ],
+)
 def test_run_errors_name_parameters_not_flags(kwargs, error, words, tmp_path):
-    kwargs = {"seed": 1, "reps": 10, **kwargs} if "precision" not in kwargs and "max_reps" not in kwargs \
+    kwargs = (
+        {"seed": 1, "reps": 10, **kwargs}
+        if "precision" not in kwargs and "max_reps" not in kwargs
         else {"seed": 1, **kwargs}
+    )
     with pytest.raises(error) as e:
         drawdown.run(ANNOUNCED, out_dir=tmp_path / "run" if "workers" in kwargs else None, **kwargs)
     assert words in str(e.value) and "--" not in str(e.value)

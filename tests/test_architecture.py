@@ -23,8 +23,20 @@ FOLDERS = {"drawdown": ROOT / "sim", "drawdown.cli": ROOT / "cli"}
 #: The stages, in pipeline order; a module of a stage may import from its own stage or
 #: an earlier one. ``drawdown`` itself (the package's ``__init__``) sits above the API,
 #: and the command line above everything.
-STAGES = ["drawdown.errors", "drawdown.version", "drawdown.defaults", "drawdown.scenario", "drawdown.draws", "drawdown.engines",
-          "drawdown.results", "drawdown.report", "drawdown.batch", "drawdown.api", "drawdown", "drawdown.cli"]
+STAGES = [
+    "drawdown.errors",
+    "drawdown.version",
+    "drawdown.defaults",
+    "drawdown.scenario",
+    "drawdown.draws",
+    "drawdown.engines",
+    "drawdown.results",
+    "drawdown.report",
+    "drawdown.batch",
+    "drawdown.api",
+    "drawdown",
+    "drawdown.cli",
+]
 LEVEL = {"drawdown.errors": 0, "drawdown.version": 0, "drawdown.defaults": 0}
 LEVEL.update({stage: i for i, stage in enumerate(STAGES[3:], start=1)})
 
@@ -115,7 +127,7 @@ def find_cycle(edges: dict) -> list[str] | None:
             if target == m or target not in edges:
                 continue
             if state.get(target) == 1:
-                return stack[stack.index(target):] + [target]
+                return stack[stack.index(target) :] + [target]
             if target not in state:
                 found = visit(target)
                 if found:
@@ -177,11 +189,15 @@ def test_relative_imports_resolve_to_modules(tmp_path):
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "__init__.py").write_text("")
     src = tmp_path / "x" / "m.py"
-    src.write_text("from ..draws import BLOCK_SIZE\nfrom . import n\n\ndef f():\n    from ..batch.fold import summarize\n")
-    known = {"drawdown.results": tmp_path / "x" / "__init__.py", "drawdown.results.m": src,
-             "drawdown.results.n": src}
+    src.write_text(
+        "from ..draws import BLOCK_SIZE\nfrom . import n\n\ndef f():\n    from ..batch.fold import summarize\n"
+    )
+    known = {"drawdown.results": tmp_path / "x" / "__init__.py", "drawdown.results.m": src, "drawdown.results.n": src}
     assert imports_of("drawdown.results.m", src, known) == [
-        ("drawdown.draws", ("BLOCK_SIZE",)), ("drawdown.results.n", ()), ("drawdown.batch.fold", ("summarize",))]
+        ("drawdown.draws", ("BLOCK_SIZE",)),
+        ("drawdown.results.n", ()),
+        ("drawdown.batch.fold", ("summarize",)),
+    ]
 
 
 MAX_FUNCTION_LINES = 80

@@ -46,8 +46,9 @@ try:
     HAVE_DASK = True
 except ImportError:
     HAVE_DASK = False
-needs_dask = pytest.mark.skipif(not HAVE_DASK, reason="dask[distributed] and psutil are not installed "
-                                                      "(pip install 'drawdown[cluster]' psutil)")
+needs_dask = pytest.mark.skipif(
+    not HAVE_DASK, reason="dask[distributed] and psutil are not installed (pip install 'drawdown[cluster]' psutil)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +86,8 @@ def test_reference_is_the_plain_run(reference, scenario):
     assert m["block_size"] == BLOCK and m["blocks_done"] == m["blocks_planned"] == 4
     assert set(m["environment"]) == {"version", "numpy_version", "scipy_version", "simd"}
     assert sorted(p.name for p in (out / "blocks").iterdir()) == sorted(
-        f"{b:06d}{ext}" for e in m["done"] for b in [e["blocks"][0][0]] for ext in (".npz", ".replications.npz"))
+        f"{b:06d}{ext}" for e in m["done"] for b in [e["blocks"][0][0]] for ext in (".npz", ".replications.npz")
+    )
 
 
 def test_workers_give_the_same_bits(reference, tmp_path):
@@ -153,7 +155,11 @@ def test_interrupted_run_resumes_without_recomputing(reference, scenario, tmp_pa
     assert not m["complete"] and [e["blocks"] for e in m["done"]] == [[[0, 100]], [[1, 100]]]
     assert not (out / "summary.json").exists()
     assert sorted(p.name for p in (out / "blocks").iterdir()) == [
-        "000000.npz", "000000.replications.npz", "000001.npz", "000001.replications.npz"]  # no temporary file
+        "000000.npz",
+        "000000.replications.npz",
+        "000001.npz",
+        "000001.replications.npz",
+    ]  # no temporary file
     # a kill between writing a unit's files and recording them: --resume takes the files as they are
     write_record(out / MANIFEST, {**m, "done": m["done"][:1]})
     stamps = {p.name: (p.stat().st_mtime_ns, p.stat().st_ino) for p in (out / "blocks").iterdir()}
@@ -260,8 +266,9 @@ def test_precision_runs_decide_in_block_order(tmp_path):
     s = drawdown.load("announced-2021-09-11")
     want = run_to_precision(s, SEED, 0.02, block_size=50, max_reps=1000)
     with ProcessPool(2) as ex:
-        got = run_batch(s, SEED, precision=0.02, max_reps=1000, block_size=50, out_dir=tmp_path / "p",
-                        executor=ex, plots=False)
+        got = run_batch(
+            s, SEED, precision=0.02, max_reps=1000, block_size=50, out_dir=tmp_path / "p", executor=ex, plots=False
+        )
     assert got.summary == want and got.precision["met"]
     assert read_record(tmp_path / "p" / MANIFEST)["blocks_merged"] == len(want.blocks)
 
@@ -354,8 +361,21 @@ def test_shards_and_unsharded_runs_do_not_mix(sharded, tmp_path, scenario):
 def test_more_shards_than_blocks(tmp_path, scenario):
     out = tmp_path / "run"
     for i in range(1, 7):
-        invoke("run", SCENARIO, "--reps", 200, "--block-size", BLOCK, "--seed", SEED, "--quiet", "--shard", f"{i}/6",
-               "--out", out)
+        invoke(
+            "run",
+            SCENARIO,
+            "--reps",
+            200,
+            "--block-size",
+            BLOCK,
+            "--seed",
+            SEED,
+            "--quiet",
+            "--shard",
+            f"{i}/6",
+            "--out",
+            out,
+        )
     invoke("merge", out, "--no-plots")
     assert Summary.from_npz(out / "summary.npz") == summarize(scenario, 200, seed=SEED, block_size=BLOCK)
 
@@ -393,8 +413,9 @@ def test_dask_worker_killed_during_a_run(scenario, tmp_path):
         assert ex.cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         pids = ex.worker_pids()
         assert len(pids) == 2 and all(a.startswith("tcp://127.0.0.1:") for a in pids)
-        batch = RunBatch(scenario, SEED, reps=800, block_size=BLOCK, out_dir=tmp_path / "run", parallelism=2,
-                         plots=False)
+        batch = RunBatch(
+            scenario, SEED, reps=800, block_size=BLOCK, out_dir=tmp_path / "run", parallelism=2, plots=False
+        )
         assert len(batch.units) == 4
 
         def kill_a_busy_worker(_):

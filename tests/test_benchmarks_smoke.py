@@ -18,10 +18,24 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "engines.py"
 
 KEYS = {
-    "simpy_reps_per_s", "numpy_reps_per_s", "numpy_over_simpy", "engine_over_draws", "peak_rss_mb_1e5",
-    "peak_rss_mb_1e6", "machine", "date", "command", "memory_runs", "engines_agree_on_first_reps",
-    "simpy_legacy_reps_per_s", "simpy_over_legacy", "simpy_over_legacy_rounds", "simpy_agrees_with_legacy",
-    "numpy_over_simpy_rounds", "engine_over_draws_rounds", "rounds",
+    "simpy_reps_per_s",
+    "numpy_reps_per_s",
+    "numpy_over_simpy",
+    "engine_over_draws",
+    "peak_rss_mb_1e5",
+    "peak_rss_mb_1e6",
+    "machine",
+    "date",
+    "command",
+    "memory_runs",
+    "engines_agree_on_first_reps",
+    "simpy_legacy_reps_per_s",
+    "simpy_over_legacy",
+    "simpy_over_legacy_rounds",
+    "simpy_agrees_with_legacy",
+    "numpy_over_simpy_rounds",
+    "engine_over_draws_rounds",
+    "rounds",
 }
 
 
@@ -30,16 +44,37 @@ def test_engines_benchmark_runs_quickly_and_writes_its_json(tmp_path):
     out = tmp_path / "engines.json"
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--reps-numpy", "300", "--repeats", "1", "--memory-reps", "200",
-         "--out", str(out)],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--quick",
+            "--reps-numpy",
+            "300",
+            "--repeats",
+            "1",
+            "--memory-reps",
+            "200",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(out.read_text())
     assert KEYS <= set(data), KEYS - set(data)
     assert data["quick"] is True and data["numpy_reps"] == 300
-    for key in ("simpy_reps_per_s", "simpy_legacy_reps_per_s", "simpy_over_legacy", "numpy_reps_per_s",
-                "numpy_over_simpy", "engine_over_draws"):
+    for key in (
+        "simpy_reps_per_s",
+        "simpy_legacy_reps_per_s",
+        "simpy_over_legacy",
+        "numpy_reps_per_s",
+        "numpy_over_simpy",
+        "engine_over_draws",
+    ):
         assert isinstance(data[key], float) and data[key] > 0, key
     # Ratios are the medians of the per-round ratios, with their spread (one round here).
     for key in ("simpy_over_legacy", "numpy_over_simpy", "engine_over_draws"):

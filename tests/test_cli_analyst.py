@@ -12,23 +12,30 @@ import datetime as dt
 import json
 import math
 
+import drawdown
 import numpy as np
 import pytest
-from PIL import Image
-
-import drawdown
-from drawdown.cli.main import main
 from cli_helpers import invoke, make_runner
+from drawdown.batch import DEFAULT_REPS, summarize
+from drawdown.cli.main import main
 from drawdown.engines import run_numpy
 from drawdown.report import CONTINGENT_COLUMNS, DAILY_COLUMNS, run_json
-from drawdown.batch import DEFAULT_REPS
-from drawdown.results import precision_se
-from drawdown.results import Summary
-from drawdown.batch import summarize
+from drawdown.results import Summary, precision_se
+from PIL import Image
 
 DOHA, ANNOUNCED, CONDITIONS = "doha-2021-05-01", "announced-2021-09-11", "conditions-based"
-RUN_FILES = ["blocks", "contingents.csv", "contingents.png", "daily.csv", "drawdown.png", "exit-dates.png",
-             "manifest.json", "replications.npz", "summary.json", "summary.npz"]  # blocks/, manifest: issue 6
+RUN_FILES = [
+    "blocks",
+    "contingents.csv",
+    "contingents.png",
+    "daily.csv",
+    "drawdown.png",
+    "exit-dates.png",
+    "manifest.json",
+    "replications.npz",
+    "summary.json",
+    "summary.npz",
+]  # blocks/, manifest: issue 6
 PLOTS = ["drawdown.png", "exit-dates.png", "contingents.png"]
 
 
@@ -57,7 +64,7 @@ def check_quantiles(q: dict, *, start: dt.date | None = None):
     assert known == sorted(known)
     # a null quantile (not out by the horizon) is only ever followed by nulls
     assert all(v is not None for v in values[: len(known)])
-    assert all(v is None for v in values[len(known):])
+    assert all(v is None for v in values[len(known) :])
 
 
 def check_probability(p: dict):
@@ -78,7 +85,7 @@ def check_png(path, *, min_size=(700, 350), ink=()):
     not_white = (rgb.sum(axis=2) < 3 * 245).mean()
     assert 0.03 < not_white < 0.95, f"{path}: {not_white:.3f} of the pixels are drawn"
     for hexcolour in ink:
-        c = np.array([int(hexcolour[i: i + 2], 16) for i in (1, 3, 5)])
+        c = np.array([int(hexcolour[i : i + 2], 16) for i in (1, 3, 5)])
         near = (np.abs(rgb - c).max(axis=2) <= 12).sum()
         assert near > 200, f"{path}: colour {hexcolour} drawn on {near} pixels only"
 
@@ -100,8 +107,20 @@ def test_run_with_no_arguments_is_the_main_job():
     out = r.stdout
     assert out.startswith(f"scenario      {DOHA}  (hash {drawdown.load(DOHA).hash[:12]})")
     assert f"{DEFAULT_REPS} replications, engine numpy, seed 1" in out
-    for label in ("run", "deadline", "decision", "final exit", "out by 2021-05-01", "out by horizon",
-                  "at deadline", "past deadline", "casualties", "left early", "censored", "last out"):
+    for label in (
+        "run",
+        "deadline",
+        "decision",
+        "final exit",
+        "out by 2021-05-01",
+        "out by horizon",
+        "at deadline",
+        "past deadline",
+        "casualties",
+        "left early",
+        "censored",
+        "last out",
+    ):
         assert any(line.startswith(label) for line in out.splitlines()), label
     assert "P = " in out and "s.e." in out and "Wilson 95%" in out
     assert r.stderr == ""  # --quiet, and nothing to warn about
@@ -110,15 +129,38 @@ def test_run_with_no_arguments_is_the_main_job():
 def test_run_json_keys_and_values(doha_run):
     r, out = doha_run
     d = json.loads(r.stdout)
-    for key in ("schema_version", "scenario", "scenario_hash", "seed", "replications", "engine", "version",
-                "p_met_deadline", "final_exit_day", "final_exit_date", "casualties", "decision_date",
-                "troops_at_deadline", "troop_days_past_deadline", "p_left_before_conditions", "censored",
-                "contingents", "precision", "warnings"):
+    for key in (
+        "schema_version",
+        "scenario",
+        "scenario_hash",
+        "seed",
+        "replications",
+        "engine",
+        "version",
+        "p_met_deadline",
+        "final_exit_day",
+        "final_exit_date",
+        "casualties",
+        "decision_date",
+        "troops_at_deadline",
+        "troop_days_past_deadline",
+        "p_left_before_conditions",
+        "censored",
+        "contingents",
+        "precision",
+        "warnings",
+    ):
         assert key in d, key
     s = drawdown.load(DOHA)
     assert d["schema_version"] == 1
-    assert (d["scenario"], d["scenario_hash"], d["seed"], d["replications"], d["engine"], d["version"]) == \
-        (DOHA, s.hash, 11, 2000, "numpy", drawdown.__version__)
+    assert (d["scenario"], d["scenario_hash"], d["seed"], d["replications"], d["engine"], d["version"]) == (
+        DOHA,
+        s.hash,
+        11,
+        2000,
+        "numpy",
+        drawdown.__version__,
+    )
     check_probability(d["p_met_deadline"])
     check_probability(d["p_out_by_horizon"])
     check_probability(d["p_left_before_conditions"])
@@ -184,7 +226,6 @@ def test_run_plots_are_real(doha_run):
 
 def test_plot_figures_have_dates_labels_legend_and_deadline():
     import matplotlib.dates as mdates
-
     from drawdown.report import plots
 
     s = drawdown.load(DOHA)
@@ -199,8 +240,9 @@ def test_plot_figures_have_dates_labels_legend_and_deadline():
         assert isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter)
         ticks = [t.get_text() for t in ax.get_xticklabels()]
         assert any(m in " ".join(ticks) for m in ("Mar", "Apr", "May", "Jun", "Jul", "2021")), ticks
-        assert any(np.allclose(line.get_xdata(), deadline_x) for line in ax.get_lines()
-                   if len(line.get_xdata()) == 2)  # the deadline line, at the end of the deadline day
+        assert any(
+            np.allclose(line.get_xdata(), deadline_x) for line in ax.get_lines() if len(line.get_xdata()) == 2
+        )  # the deadline line, at the end of the deadline day
     fig = plots.drawdown_figure(s, summary)
     assert len(fig.axes) == 2 and "retrograde" in fig.axes[1].get_ylabel()  # second axis
 
@@ -286,19 +328,22 @@ def test_engines_agree_through_the_cli():
     assert a == b
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--engine", "fortran"], "Invalid value for '--engine'"),
-    (["--reps", "0"], "Invalid value for '--reps'"),
-    (["--reps", "many"], "Invalid value for '--reps'"),
-    (["--seed", "-1"], "Invalid value for '--seed'"),
-    (["--precision", "0"], "Invalid value for '--precision'"),
-    (["--precision", "0.7"], "Invalid value for '--precision'"),
-    (["--precision", "0.01", "--reps", "100"], "not both"),
-    (["--max-reps", "100"], "--max-reps goes with --precision"),
-    (["--max-reps", "0", "--precision", "0.1"], "Invalid value for '--max-reps'"),
-    (["--bogus"], "No such option"),
-    ([DOHA, "extra"], "unexpected extra argument"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--engine", "fortran"], "Invalid value for '--engine'"),
+        (["--reps", "0"], "Invalid value for '--reps'"),
+        (["--reps", "many"], "Invalid value for '--reps'"),
+        (["--seed", "-1"], "Invalid value for '--seed'"),
+        (["--precision", "0"], "Invalid value for '--precision'"),
+        (["--precision", "0.7"], "Invalid value for '--precision'"),
+        (["--precision", "0.01", "--reps", "100"], "not both"),
+        (["--max-reps", "100"], "--max-reps goes with --precision"),
+        (["--max-reps", "0", "--precision", "0.1"], "Invalid value for '--max-reps'"),
+        (["--bogus"], "No such option"),
+        ([DOHA, "extra"], "unexpected extra argument"),
+    ],
+)
 def test_run_option_errors_exit_2(args, message):
     rejects("run", *args, message=message)
 
@@ -319,8 +364,15 @@ def test_precision_stops_after_one_block_when_the_answer_is_near_1():
     d = json.loads(invoke("run", ANNOUNCED, "--precision", 0.01, "--seed", 3, "--json", "-q").stdout)
     assert d["replications"] == 1000 and d["p_met_deadline"]["value"] == 1.0
     p = d["precision"]
-    assert p == {"target": 0.01, "probability": "met_deadline", "se": p["se"], "met": True, "blocks": 1,
-                 "replications": 1000, "cap_replications": 200000}
+    assert p == {
+        "target": 0.01,
+        "probability": "met_deadline",
+        "se": p["se"],
+        "met": True,
+        "blocks": 1,
+        "replications": 1000,
+        "cap_replications": 200000,
+    }
     assert 0 < p["se"] <= 0.01
     t = invoke("run", ANNOUNCED, "--precision", 0.01, "--seed", 3, "-q").stdout
     assert "precision     s.e. of P(met deadline)" in t and "after 1 block" in t
@@ -431,8 +483,7 @@ def test_compare_paired_standard_errors(doha_vs_announced):
     paired, unpaired = ses(wa, wb)
     w = diff["withdrawal_days"]
     assert w["count"] == int(both.sum()) <= n
-    assert math.isclose(w["se_paired"], paired, rel_tol=1e-9) and math.isclose(w["se_unpaired"], unpaired,
-                                                                              rel_tol=1e-9)
+    assert math.isclose(w["se_paired"], paired, rel_tol=1e-9) and math.isclose(w["se_unpaired"], unpaired, rel_tol=1e-9)
     # The withdrawal itself (national delays, preparation, airlift) runs on the same
     # draws in both: the paired error is far smaller than the unpaired one.
     assert w["se_paired"] < 0.5 * w["se_unpaired"]
@@ -483,8 +534,7 @@ def test_compare_table_and_three_scenarios():
     for label in ("median final exit", "mean casualties", "mean withdrawal"):
         assert out.count(label) >= 2
     assert "warning:" in r.stderr and "warning:" not in out  # conditions-based is censored
-    d = json.loads(invoke("compare", DOHA, ANNOUNCED, CONDITIONS, "--reps", 500, "--seed", 6, "-q",
-                          "--json").stdout)
+    d = json.loads(invoke("compare", DOHA, ANNOUNCED, CONDITIONS, "--reps", 500, "--seed", 6, "-q", "--json").stdout)
     assert d["probability"] == "out_by_horizon"
     assert [x["scenario"] for x in d["differences"]] == [ANNOUNCED, CONDITIONS]
 
@@ -497,16 +547,19 @@ def test_compare_without_seed_prints_it():
     assert "numpy: " in r.stderr  # the progress bar
     again = invoke("compare", ANNOUNCED, "enablers-leave-first", "--reps", 200, "--seed", seed, "-q").stdout
     assert "to repeat" not in again
-    assert again[again.index("mean withdrawal"):] == r.stdout[r.stdout.index("mean withdrawal"):]
+    assert again[again.index("mean withdrawal") :] == r.stdout[r.stdout.index("mean withdrawal") :]
 
 
-@pytest.mark.parametrize("args, message", [
-    ([], "at least two scenarios"),
-    ([DOHA], "at least two scenarios"),
-    ([DOHA, ANNOUNCED, "--engine", "x"], "Invalid value for '--engine'"),
-    ([DOHA, ANNOUNCED, "--reps", "0"], "Invalid value for '--reps'"),
-    ([DOHA, ANNOUNCED, "--seed", "x"], "Invalid value for '--seed'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "at least two scenarios"),
+        ([DOHA], "at least two scenarios"),
+        ([DOHA, ANNOUNCED, "--engine", "x"], "Invalid value for '--engine'"),
+        ([DOHA, ANNOUNCED, "--reps", "0"], "Invalid value for '--reps'"),
+        ([DOHA, ANNOUNCED, "--seed", "x"], "Invalid value for '--seed'"),
+    ],
+)
 def test_compare_option_errors_exit_2(args, message):
     rejects("compare", *args, message=message)
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 
+import drawdown
 import numpy as np
 import pytest
-from click.testing import CliRunner
-
-import drawdown
-from drawdown.cli.main import main
 from cli_helpers import make_runner
+from click.testing import CliRunner
+from drawdown.cli.main import main
+from drawdown.engines import OUTCOME_DTYPES, run_simpy
 from drawdown.results import read_replications, write_replications
-from drawdown.engines import OUTCOME_DTYPES
-from drawdown.engines import run_simpy
 
 
 @pytest.fixture
@@ -62,15 +60,38 @@ def test_run_unknown_scenario_is_an_error(runner):
 
 def test_run_out_writes_npz(runner, tmp_path):
     out_dir = tmp_path / "results" / "doha"
-    r = invoke(runner, "run", "doha-2021-05-01", "--engine", "simpy", "--reps", "4", "--seed", "7", "--quiet",
-               "--out", str(out_dir))
+    r = invoke(
+        runner,
+        "run",
+        "doha-2021-05-01",
+        "--engine",
+        "simpy",
+        "--reps",
+        "4",
+        "--seed",
+        "7",
+        "--quiet",
+        "--out",
+        str(out_dir),
+    )
     assert r.exit_code == 0, r.output
     path = out_dir / "replications.npz"
     assert path.is_file() and str(path) in r.output
     # issue 5: --out writes the summary, CSV files and plots too; no temporary file left
-    assert sorted(p.name for p in out_dir.iterdir()) == sorted([
-        "replications.npz", "summary.json", "summary.npz", "contingents.csv", "daily.csv", "drawdown.png",
-        "exit-dates.png", "contingents.png", "manifest.json", "blocks"])  # manifest, blocks/: issue 6
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(
+        [
+            "replications.npz",
+            "summary.json",
+            "summary.npz",
+            "contingents.csv",
+            "daily.csv",
+            "drawdown.png",
+            "exit-dates.png",
+            "contingents.png",
+            "manifest.json",
+            "blocks",
+        ]
+    )  # manifest, blocks/: issue 6
     s = drawdown.load("doha-2021-05-01")
     C, N = len(s.contingents), len(s.bases)
     with np.load(path, allow_pickle=False) as data:
@@ -170,8 +191,19 @@ def test_run_flag_errors_name_the_flags(tmp_path):
     assert "'--shard'" in err and "expected I/N with 1 <= I <= N" in err and "--shard 5/4:" not in err
     err = fails(*args, "--shard", "x", "--out", tmp_path / "s")
     assert "'--shard'" in err and "expected I/N" in err and "'x':" not in err
-    err = fails("run", "announced-2021-09-11", "--seed", "1", "--precision", "0.01", "--shard", "1/2",
-                "--out", tmp_path / "p", "--quiet")
+    err = fails(
+        "run",
+        "announced-2021-09-11",
+        "--seed",
+        "1",
+        "--precision",
+        "0.01",
+        "--shard",
+        "1/2",
+        "--out",
+        tmp_path / "p",
+        "--quiet",
+    )
     assert "--precision" in err and "cannot be split into shards; give --reps" in err
     assert "--resume needs --out DIR" in fails(*args, "--resume")
     assert not (tmp_path / "s").exists() and not (tmp_path / "p").exists()
@@ -183,8 +215,11 @@ def test_dask_flags_without_dask_name_the_flag(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     runner = make_runner()
     for flag, value in (("--dask-local", "2"), ("--scheduler", "tcp://127.0.0.1:8786")):
-        r = runner.invoke(main, ["run", "announced-2021-09-11", "--reps", "10", "--seed", "1", "--out",
-                                 str(tmp_path / "run"), flag, value], prog_name="drawdown")
+        r = runner.invoke(
+            main,
+            ["run", "announced-2021-09-11", "--reps", "10", "--seed", "1", "--out", str(tmp_path / "run"), flag, value],
+            prog_name="drawdown",
+        )
         assert r.exit_code == 2, (r.stdout, r.stderr)
         assert f"{flag} needs Dask's distributed scheduler" in r.stderr
         assert "pip install 'drawdown[cluster]'" in r.stderr
@@ -200,14 +235,23 @@ def test_show_prints_every_section():
     assert r.exit_code == 0 and r.stdout == text + "\n"
     heads = [x.split(" [")[0] for x in text.splitlines() if x and not x.startswith(" ")]
     assert heads[:1] == [f"{s.name}: {s.description}"]
-    for head in ("Calendar", "Decision", "Conditions", "Threat", "Enablers", "Bases", "Contingents (in scenario order; "
-                 "days as min/mode/max)", "Sources (figures from a published source)",
-                 "Assumptions (planning figures, not sourced)"):
+    for head in (
+        "Calendar",
+        "Decision",
+        "Conditions",
+        "Threat",
+        "Enablers",
+        "Bases",
+        "Contingents (in scenario order; days as min/mode/max)",
+        "Sources (figures from a published source)",
+        "Assumptions (planning figures, not sourced)",
+    ):
         assert head in heads, heads
     assert "  special meeting  yes, " in text and f"  hash     {s.hash}" in text.splitlines()
     assert "Warnings" not in heads
     doha = drawdown.load("doha-2021-05-01")
-    late = doha.replace({"decision.meetings": [*(doha.date_of(d).isoformat() for d in doha.decision.meeting_days),
-                                               "2030-01-01"]})
+    late = doha.replace(
+        {"decision.meetings": [*(doha.date_of(d).isoformat() for d in doha.decision.meeting_days), "2030-01-01"]}
+    )
     lines = render(late).splitlines()
     assert lines[-2:] == ["Warnings", f"  {late.warnings[0]}"] and "after the horizon" in lines[-1]

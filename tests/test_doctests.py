@@ -10,10 +10,9 @@ import doctest
 import importlib
 import pkgutil
 
-import pytest
-
 import drawdown
 import drawdown.cli
+import pytest
 
 
 def _modules(package) -> set[str]:

@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from drawdown.draws import BLOCK_SIZE, LAYOUT_VERSION, STREAMS, first_drawn_days, stream
-from drawdown.engines import run_numpy
-from drawdown.engines import trace_replication
-from drawdown.draws import poisson_inv
-
+from drawdown.draws import BLOCK_SIZE, LAYOUT_VERSION, STREAMS, first_drawn_days, poisson_inv, stream
+from drawdown.engines import run_numpy, trace_replication
 from engine_cases import one_contingent
 
 
@@ -111,8 +107,9 @@ def test_attacks_before_the_order_are_one_poisson_total(scenario, run):
 def test_the_total_before_the_order_has_the_summed_mean(scenario):
     # The same distribution as twenty daily Poisson(0.5) draws: mean and variance 10.
     out = run_numpy(scenario(BEFORE_ORDER.replace("casualties_per_attack = 2.0", "")), 20_000, 4)
-    day20 = poisson_inv(np.concatenate([stream(4, b, "attacks").random((BLOCK_SIZE, 1))[:, 0] for b in range(20)]),
-                        np.full(20_000, 0.5))
+    day20 = poisson_inv(
+        np.concatenate([stream(4, b, "attacks").random((BLOCK_SIZE, 1))[:, 0] for b in range(20)]), np.full(20_000, 0.5)
+    )
     before = out.attacks - day20
     se = np.sqrt(10.0 / 20_000)
     assert abs(before.mean() - 10.0) < 4 * se
@@ -122,8 +119,10 @@ def test_the_total_before_the_order_has_the_summed_mean(scenario):
 def test_a_replication_without_an_order_draws_no_daily_values(scenario, run):
     # p_no_consensus 0.9 at the only meeting: most replications never get an order and
     # spend the whole horizon at home; their attacks are the one total over 60 days.
-    text = BEFORE_ORDER.replace('rule = "fixed"\ndate = 2021-01-21     # day 20',
-                                'rule = "next_meeting"\nmeetings = [2021-01-21]\np_no_consensus = 0.9')
+    text = BEFORE_ORDER.replace(
+        'rule = "fixed"\ndate = 2021-01-21     # day 20',
+        'rule = "next_meeting"\nmeetings = [2021-01-21]\np_no_consensus = 0.9',
+    )
     s = scenario(text)
     out = run(s, 200, 6)
     never = out.decision_day < 0

@@ -20,21 +20,23 @@ cores.
 
 from __future__ import annotations
 
+import drawdown
 import numpy as np
 import pytest
+from drawdown.draws import (
+    BLOCK_SIZE,
+    BlockDraws,
+    BlockInputs,
+    blocks_for,
+    conditions_met_day,
+    decision_days,
+    violence_index,
+)
+from drawdown.engines import Outcomes, iter_chunks, run_numpy, run_simpy, trace_replication
+from drawdown.engines.simpy_engine import simulate_replication
+from engine_cases import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import drawdown
-from drawdown.draws import conditions_met_day, decision_days, violence_index
-from drawdown.draws import BLOCK_SIZE, BlockDraws, blocks_for
-from drawdown.draws import BlockInputs
-from drawdown.engines import iter_chunks, run_numpy
-from drawdown.engines import Outcomes
-from drawdown.engines import run_simpy, trace_replication
-from drawdown.engines.simpy_engine import simulate_replication
-
-from engine_cases import date
 
 REPS = 200
 #: (seed, block size): one partial block of the default size; 200 = 3 x 64 + 8 (four
@@ -85,8 +87,14 @@ def test_engines_agree_on_a_force_too_big_for_int16_totals():
     # The numpy engine keeps troops and tons in int16 when every total fits and in int32
     # otherwise: 39,600 troops and 71,281 t take the int32 path.
     s = drawdown.load("doha-2021-05-01")
-    big = s.replace({'contingents."US@Bagram".troops': 31600, "total_troops": s.total_troops + 30000,
-                     "bases.Bagram.seats_per_day": 3000, "bases.Bagram.cargo_t_per_day": 2000})
+    big = s.replace(
+        {
+            'contingents."US@Bagram".troops': 31600,
+            "total_troops": s.total_troops + 30000,
+            "bases.Bagram.seats_per_day": 3000,
+            "bases.Bagram.cargo_t_per_day": 2000,
+        }
+    )
     assert big.total_troops > np.iinfo(np.int16).max
     for seed in (3, 4):
         ref = run_simpy(big, 40, seed, record_daily=True, block_size=16)
@@ -134,8 +142,12 @@ def councils(draw):
     # What the validator requires for the order to be possible at all.
     if latest is None and rule != "fixed" and (p == 1.0 or not (meetings or (special and rule == "conditions"))):
         latest = draw(day, label="latest_decision (required)")
-    lines = [f'rule = "{rule}"', f"p_no_consensus = {p}", f"allow_special_meetings = {str(special).lower()}",
-             f"special_meeting_delay_days = {draw(st.integers(0, 20), label='delay')}"]
+    lines = [
+        f'rule = "{rule}"',
+        f"p_no_consensus = {p}",
+        f"allow_special_meetings = {str(special).lower()}",
+        f"special_meeting_delay_days = {draw(st.integers(0, 20), label='delay')}",
+    ]
     if rule == "fixed":
         lines.append(f"date = {date(draw(day, label='date'))}")
     if meetings:
@@ -143,10 +155,13 @@ def councils(draw):
     if latest is not None:
         lines.append(f"latest_decision = {date(latest)}")
     # The conditions index falls from 1 towards the target; met (or never) on many days.
-    return COUNCIL_CASE.format(horizon=horizon, decision="\n".join(lines),
-                               target=draw(st.sampled_from([0.2, 0.55, 0.9]), label="target"),
-                               volatility=draw(st.sampled_from([0.0, 0.05, 0.2]), label="volatility"),
-                               hold=draw(st.integers(1, 8), label="hold_days"))
+    return COUNCIL_CASE.format(
+        horizon=horizon,
+        decision="\n".join(lines),
+        target=draw(st.sampled_from([0.2, 0.55, 0.9]), label="target"),
+        volatility=draw(st.sampled_from([0.0, 0.05, 0.2]), label="volatility"),
+        hold=draw(st.integers(1, 8), label="hold_days"),
+    )
 
 
 @pytest.fixture(scope="module")

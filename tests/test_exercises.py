@@ -24,10 +24,9 @@ import shlex
 import sys
 from pathlib import Path
 
+import drawdown
 import pytest
 from click.testing import CliRunner
-
-import drawdown
 from drawdown.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,8 +101,12 @@ def shared_runs():
 
 # -- the exercises and their notes --------------------------------------------------------------
 def test_four_exercises_each_with_a_note():
-    assert [p.name for p in EXERCISES] == ["01-deadline-dilemma.md", "02-in-together-out-together.md",
-                                           "03-leaving-when-the-time-is-right.md", "04-how-sure-are-we.md"]
+    assert [p.name for p in EXERCISES] == [
+        "01-deadline-dilemma.md",
+        "02-in-together-out-together.md",
+        "03-leaving-when-the-time-is-right.md",
+        "04-how-sure-are-we.md",
+    ]
     assert [p.name for p in NOTES] == [p.name for p in EXERCISES]
 
 
@@ -119,8 +122,7 @@ def test_exercise_has_goals_code_and_questions(path):
     assert set(langs) <= {"python", "console", "toml"}, langs
 
 
-@pytest.mark.parametrize("path", EXERCISES + NOTES + [ROOT / "README.md"],
-                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", EXERCISES + NOTES + [ROOT / "README.md"], ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_code_blocks_run(path, tmp_path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.chdir(tmp_path)  # anything a block writes stays out of the checkout
@@ -164,8 +166,10 @@ def test_quoted_numbers_are_what_a_fresh_run_gives(path):
         fresh = regenerate.evaluate(q.spec, RUNS)
         if fresh != q.value:
             wrong.append(f"{q}: a fresh run gives {fresh!r}")
-    assert not wrong, "quoted numbers differ from fresh runs (after a deliberate model change, run " \
-                      "python docs/exercises/regenerate.py and review the prose):\n" + "\n".join(wrong)
+    assert not wrong, (
+        "quoted numbers differ from fresh runs (after a deliberate model change, run "
+        "python docs/exercises/regenerate.py and review the prose):\n" + "\n".join(wrong)
+    )
 
 
 @pytest.mark.parametrize("path", NOTES, ids=lambda p: p.stem)
@@ -181,7 +185,7 @@ def test_notes_state_seeds_and_replications(path):
 def test_regenerate_rewrites_and_check_finds(tmp_path):
     note = tmp_path / "note.md"
     spec = "run announced-2021-09-11 seed=3 reps=200 key=p_met_deadline.value fmt=.3f"
-    note.write_text(f"P = **0.123**<!-- check: {spec} -->, seed **3**<!-- check: expr \"3\" fmt=d -->.\n")
+    note.write_text(f'P = **0.123**<!-- check: {spec} -->, seed **3**<!-- check: expr "3" fmt=d -->.\n')
     runs = regenerate.Runs()
     [(q, fresh)] = regenerate.check([note], runs)
     assert q.value == "0.123" and fresh == "1.000" and q.line == 1
@@ -196,8 +200,14 @@ def test_regenerate_refuses_bad_markers(tmp_path):
     note.write_text("P = 0.5 <!-- check: run doha-2021-05-01 seed=1 reps=10 key=seed fmt=d -->\n")
     with pytest.raises(regenerate.SpecError, match="bold"):
         regenerate.find_quotes(note)
-    for bad in ("walk doha", "run doha-2021-05-01 seed=1 reps=10 fmt=d", "run a b seed=1 reps=1 key=x fmt=d",
-                "compare a seed=1 reps=1 key=x fmt=d", "run a seed=1 reps=1 key=x", "run a colour=red fmt=d"):
+    for bad in (
+        "walk doha",
+        "run doha-2021-05-01 seed=1 reps=10 fmt=d",
+        "run a b seed=1 reps=1 key=x fmt=d",
+        "compare a seed=1 reps=1 key=x fmt=d",
+        "run a seed=1 reps=1 key=x",
+        "run a colour=red fmt=d",
+    ):
         with pytest.raises(regenerate.SpecError):
             regenerate.parse_spec(bad)
 

@@ -134,8 +134,9 @@ def test_memory_is_bounded_by_the_chunk_not_the_file(tmp_path, doha):
     C, N = len(doha.contingents), len(doha.bases)
     rng = np.random.default_rng(0)
     shapes = {"exit_day": (n, C), "base_closed_day": (n, N)}
-    chunk = Outcomes(**{k: rng.integers(-1, 500, size=shapes.get(k, (n,))).astype(dt)
-                        for k, dt in OUTCOME_DTYPES.items()})
+    chunk = Outcomes(
+        **{k: rng.integers(-1, 500, size=shapes.get(k, (n,))).astype(dt) for k, dt in OUTCOME_DTYPES.items()}
+    )
     path = tmp_path / REPLICATIONS_FILE
     tracemalloc.start()
     try:
@@ -236,7 +237,17 @@ def test_summary_digest_sees_names_dtypes_shapes_and_bytes():
     a = np.arange(6, dtype=np.int64)
     base = summary_digest("{}", {"x": a})
     assert summary_digest("{}", {"x": a.copy()}) == base
-    assert len({base, summary_digest("{} ", {"x": a}), summary_digest("{}", {"y": a}),
-                summary_digest("{}", {"x": a.astype(np.int32)}), summary_digest("{}", {"x": a.reshape(2, 3)}),
-                summary_digest("{}", {"x": a[::-1]})}) == 6
+    assert (
+        len(
+            {
+                base,
+                summary_digest("{} ", {"x": a}),
+                summary_digest("{}", {"y": a}),
+                summary_digest("{}", {"x": a.astype(np.int32)}),
+                summary_digest("{}", {"x": a.reshape(2, 3)}),
+                summary_digest("{}", {"x": a[::-1]}),
+            }
+        )
+        == 6
+    )
     assert summary_digest("{}", {"x": a[::2]}) == summary_digest("{}", {"x": np.ascontiguousarray(a[::2])})

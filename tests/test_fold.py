@@ -98,8 +98,14 @@ def test_the_watch_sees_a_chunk_held_too_long(scenario, watch):
 
 def test_fold_chunks_holds_no_chunk_while_the_next_runs(scenario, watch):
     seen = []
-    total = fold_chunks(scenario, [(b, BLOCK) for b in range(5)], SEED, block_size=BLOCK, chunk_blocks=2,
-                        on_outcomes=lambda chunk, out: seen.append(len(out)))
+    total = fold_chunks(
+        scenario,
+        [(b, BLOCK) for b in range(5)],
+        SEED,
+        block_size=BLOCK,
+        chunk_blocks=2,
+        on_outcomes=lambda chunk, out: seen.append(len(out)),
+    )
     assert watch.chunks == 3 and seen == [100, 100, 50]
     watch.check()
     assert total == summarize(scenario, 250, SEED, block_size=BLOCK, chunk_blocks=5)
@@ -143,8 +149,14 @@ def test_the_fold_does_not_depend_on_chunks_or_units(scenario):
     want = summarize(scenario, 7 * BLOCK - 20, SEED, block_size=BLOCK)
     for k in (1, 3, 32):
         assert summarize(scenario, 7 * BLOCK - 20, SEED, block_size=BLOCK, chunk_blocks=k) == want
-    units = make_units(scenario, SEED, [(b, BLOCK) for b in range(6)] + [(6, BLOCK - 20)], block_size=BLOCK,
-                       unit_blocks=3, keep_outcomes=True)
+    units = make_units(
+        scenario,
+        SEED,
+        [(b, BLOCK) for b in range(6)] + [(6, BLOCK - 20)],
+        block_size=BLOCK,
+        unit_blocks=3,
+        keep_outcomes=True,
+    )
     results = [run_unit(u) for u in reversed(units)]
     assert merge_results(results) == want
     assert [len(r.outcomes) for r in results] == [BLOCK - 20, 3 * BLOCK, 3 * BLOCK]
@@ -176,8 +188,11 @@ def test_library_errors_name_parameters(scenario, tmp_path):
         Shard.parse("x/4")
     out = tmp_path / "run"
     run_batch(scenario, SEED, reps=2 * BLOCK, block_size=BLOCK, out_dir=out, plots=False)
-    with pytest.raises(DrawdownError, match=r"already holds a run \(manifest.json\); resume=True finishes it, "
-                                            "or give another out_dir"):
+    with pytest.raises(
+        DrawdownError,
+        match=r"already holds a run \(manifest.json\); resume=True finishes it, "
+        "or give another out_dir",
+    ):
         RunBatch(scenario, SEED, reps=2 * BLOCK, block_size=BLOCK, out_dir=out)
     with pytest.raises(ResultError, match="resume=True continues the same run, but this one differs: seed"):
         RunBatch(scenario, SEED + 1, reps=2 * BLOCK, block_size=BLOCK, out_dir=out, resume=True)
@@ -188,14 +203,20 @@ def test_library_errors_name_parameters(scenario, tmp_path):
 def test_unfinished_and_stray_shards_say_what_to_call(scenario, tmp_path):
     out = tmp_path / "run"
     run_batch(scenario, SEED, reps=2 * BLOCK, block_size=BLOCK, out_dir=out, shard="1/2", plots=False)
-    with pytest.raises(DrawdownError, match=r"holds shards of a run: run the other shards \(shard='I/N'\), "
-                                            r"or join them with merge_dir\("):
+    with pytest.raises(
+        DrawdownError,
+        match=r"holds shards of a run: run the other shards \(shard='I/N'\), "
+        r"or join them with merge_dir\(",
+    ):
         RunBatch(scenario, SEED, reps=2 * BLOCK, block_size=BLOCK, out_dir=out)
     run_batch(scenario, SEED, reps=2 * BLOCK, block_size=BLOCK, out_dir=out, shard="2/2", plots=False)
     path = out / "shards" / "shard-0002-of-0002.json"
     write_record(path, {**read_record(path), "complete": False})
-    with pytest.raises(ResultError, match=r"shard 2/2 is not finished \(run it again with shard='2/2', "
-                                          r"resume=True\)"):
+    with pytest.raises(
+        ResultError,
+        match=r"shard 2/2 is not finished \(run it again with shard='2/2', "
+        r"resume=True\)",
+    ):
         read_shard_records(out, "run")
 
 
@@ -228,14 +249,32 @@ def test_no_error_message_names_a_flag(module):
 def test_run_path_benchmark_runs_quickly_and_writes_its_json(tmp_path):
     out = tmp_path / "run_path.json"
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run_path.py"), "--quick", "--reps", "300",
-                           "--memory-reps", "300", "--out", str(out)],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run_path.py"),
+            "--quick",
+            "--reps",
+            "300",
+            "--memory-reps",
+            "300",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(out.read_text())
     assert data["quick"] is True and data["reps"] == 300 and len(data["rounds"]) == 1
-    for key in ("api_over_engine_plus_histograms_cpu", "cli_over_engine_daily_plus_histograms_wall",
-                "batch_over_engine_plus_histograms_wall"):
+    for key in (
+        "api_over_engine_plus_histograms_cpu",
+        "cli_over_engine_daily_plus_histograms_wall",
+        "batch_over_engine_plus_histograms_wall",
+    ):
         assert set(data[key]) == {"min", "median", "max"} and data[key]["median"] > 0, key
     assert set(data["memory"]) == {"summarize", "cli", "batch"}
     assert data["peak_cli_over_summarize"] > 0

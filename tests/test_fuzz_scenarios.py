@@ -10,19 +10,17 @@ whose problems each name a file and say what was wrong is a bug.
 from __future__ import annotations
 
 import copy
-import os
 import json
+import os
+import tomllib
 from decimal import Decimal
 
+import drawdown
 import pytest
+from drawdown.errors import Problem
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import drawdown
-from drawdown.errors import Problem
 from scenario_text import MINIMAL, dumps
-
-import tomllib
 
 # DRAWDOWN_FUZZ_EXAMPLES=5000 for a longer hunt; the default keeps the suite fast.
 EXAMPLES = int(os.environ.get("DRAWDOWN_FUZZ_EXAMPLES", "150"))
@@ -36,8 +34,22 @@ BASES = {
 }
 
 WORDS = [
-    "none", "US", "France", "Alpha", "Beta", "Bagram", "Laghman", "fixed", "next_meeting",
-    "conditions", "troops_ascending", "2021-05-01", "2021-01-01", "US@Alpha", "x", "",
+    "none",
+    "US",
+    "France",
+    "Alpha",
+    "Beta",
+    "Bagram",
+    "Laghman",
+    "fixed",
+    "next_meeting",
+    "conditions",
+    "troops_ascending",
+    "2021-05-01",
+    "2021-01-01",
+    "US@Alpha",
+    "x",
+    "",
 ]
 
 scalars = st.one_of(
@@ -93,7 +105,9 @@ def edit(raw, data):
     kind = data.draw(st.sampled_from(["delete", "set", "set", "add", "copy"]), label="edit")
     if kind == "add":
         where = data.draw(st.sampled_from(tables(raw)), label="table")
-        key = data.draw(st.one_of(st.sampled_from(["troop", "deadlin", "source", "via", "x"]), st.text(max_size=6)), label="key")
+        key = data.draw(
+            st.one_of(st.sampled_from(["troop", "deadlin", "source", "via", "x"]), st.text(max_size=6)), label="key"
+        )
         get(raw, where)[key] = data.draw(values, label="value")
         return
     ps = paths(raw)
@@ -115,7 +129,11 @@ def workdir(tmp_path_factory):
     return tmp_path_factory.mktemp("fuzz")
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(base=st.sampled_from(sorted(BASES)), n_edits=st.integers(1, 3), data=st.data())
 def test_random_edits_give_scenario_or_scenario_error(workdir, base, n_edits, data):
     raw = copy.deepcopy(BASES[base])
@@ -144,12 +162,26 @@ def test_random_edits_give_scenario_or_scenario_error(workdir, base, n_edits, da
 
 
 @settings(max_examples=max(60, EXAMPLES // 3), deadline=None)
-@given(key=st.sampled_from([
-    "deadline", "horizon_days", "threat.attack_rate_after", "decision.p_no_consensus",
-    'contingents."US@Bagram".troops', "bases.Bagram.seats_per_day", "decision.meetings[0]",
-    "conditions.hold_days", "enablers.capacity_without_enablers", "contingent_defaults.prep_days",
-    "nope.nothing", "decision.meetings[99]", "bad key path..",
-]), value=values)
+@given(
+    key=st.sampled_from(
+        [
+            "deadline",
+            "horizon_days",
+            "threat.attack_rate_after",
+            "decision.p_no_consensus",
+            'contingents."US@Bagram".troops',
+            "bases.Bagram.seats_per_day",
+            "decision.meetings[0]",
+            "conditions.hold_days",
+            "enablers.capacity_without_enablers",
+            "contingent_defaults.prep_days",
+            "nope.nothing",
+            "decision.meetings[99]",
+            "bad key path..",
+        ]
+    ),
+    value=values,
+)
 def test_replace_gives_scenario_or_scenario_error(key, value):
     base = drawdown.load("doha-2021-05-01")
     try:

@@ -7,10 +7,9 @@ arrays, and that the engine's results do not depend on how often finished rows a
 
 from __future__ import annotations
 
+import drawdown
 import numpy as np
 import pytest
-
-import drawdown
 from drawdown.engines import numpy_engine
 from drawdown.engines.numpy_state import _ROW_ARRAYS, ChunkOutcomes, ChunkState
 
@@ -26,14 +25,34 @@ def small_state(record_daily=True):
     """
     ready = np.array([[8, 9], [5, 4], [NEVER, NEVER], [NEVER, 6]], dtype=np.int32)
     first_drawn = np.array([3, 2, H, 4], dtype=np.int32)
-    outcomes = ChunkOutcomes.start(first_ready_day=ready.min(axis=1), attacks_before=np.array([1, 2, 3, 4]),
-                                   casualties_before=np.zeros(4, dtype=np.int64), n_contingents=2, horizon=H,
-                                   deadline=10, total_troops=30, liftable_t=7, record_daily=record_daily)
-    state = ChunkState.start(ready_day=ready, first_drawn_day=first_drawn, column_contingents=np.array([1, 0]),
-                             troops=np.array([20, 10]), liftable_t=np.array([5, 2]), rear_guard=np.array([2, 1]),
-                             troops_at_home=np.array([30]), n_airfields=1, n_enabler_nations=1, horizon=H,
-                             day_dtype=np.int16, count_dtype=np.int16, block_of_row=np.array([0, 0, 1, 1]),
-                             n_blocks=2, outcomes=outcomes)
+    outcomes = ChunkOutcomes.start(
+        first_ready_day=ready.min(axis=1),
+        attacks_before=np.array([1, 2, 3, 4]),
+        casualties_before=np.zeros(4, dtype=np.int64),
+        n_contingents=2,
+        horizon=H,
+        deadline=10,
+        total_troops=30,
+        liftable_t=7,
+        record_daily=record_daily,
+    )
+    state = ChunkState.start(
+        ready_day=ready,
+        first_drawn_day=first_drawn,
+        column_contingents=np.array([1, 0]),
+        troops=np.array([20, 10]),
+        liftable_t=np.array([5, 2]),
+        rear_guard=np.array([2, 1]),
+        troops_at_home=np.array([30]),
+        n_airfields=1,
+        n_enabler_nations=1,
+        horizon=H,
+        day_dtype=np.int16,
+        count_dtype=np.int16,
+        block_of_row=np.array([0, 0, 1, 1]),
+        n_blocks=2,
+        outcomes=outcomes,
+    )
     return state, outcomes
 
 

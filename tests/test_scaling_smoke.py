@@ -24,9 +24,25 @@ def test_scaling_benchmark_runs_and_writes_its_json(tmp_path):
     out = tmp_path / "scaling.json"
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--reps", "100", "300", "--workers-reps", "400", "--block-size", "100",
-         "--out", str(out)],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env,
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--quick",
+            "--reps",
+            "100",
+            "300",
+            "--workers-reps",
+            "400",
+            "--block-size",
+            "100",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(out.read_text())

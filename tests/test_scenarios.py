@@ -9,10 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import drawdown
 import pytest
 from click.testing import CliRunner
-
-import drawdown
 from drawdown.cli.main import main
 from scenario_text import MINIMAL
 
@@ -155,7 +154,9 @@ def test_extends_by_relative_path_and_shipped_name(write):
 
 def test_contingent_defaults_apply_to_inherited_contingents(write):
     write(MINIMAL, "base.toml")
-    s = drawdown.load(str(write('extends = "base"\n[contingent_defaults]\nprep_days = { min = 1, mode = 2, max = 4 }\n', "c.toml")))
+    s = drawdown.load(
+        str(write('extends = "base"\n[contingent_defaults]\nprep_days = { min = 1, mode = 2, max = 4 }\n', "c.toml"))
+    )
     assert all((c.prep.min, c.prep.mode, c.prep.max) == (1, 2, 4) for c in s.contingents)
 
 
@@ -174,33 +175,144 @@ def test_problem_names_the_file_that_set_the_key(write):
 ERRORS = [
     ("malformed", (), "\nfoo = = 3\n", "", "line"),
     ("unknown-key", (("horizon_days = 100", "horizon_dayz = 100"),), "", "horizon_dayz", "did you mean 'horizon_days'"),
-    ("unknown-contingent-key", (("troops = 50\n", "troops = 50\ndepends_on = []\n"),), "", 'contingents."France@Beta".depends_on', "did you mean 'depend_on'"),
+    (
+        "unknown-contingent-key",
+        (("troops = 50\n", "troops = 50\ndepends_on = []\n"),),
+        "",
+        'contingents."France@Beta".depends_on',
+        "did you mean 'depend_on'",
+    ),
     ("wrong-type", (("horizon_days = 100", 'horizon_days = "100"'),), "", "horizon_days", "expected an integer"),
-    ("wrong-type-bool", (('source = "test figure"\n\n[bases.Beta]', 'source = "test figure"\np_closed_day = true\n\n[bases.Beta]'),), "", "bases.Alpha.p_closed_day", "expected a probability"),
+    (
+        "wrong-type-bool",
+        (('source = "test figure"\n\n[bases.Beta]', 'source = "test figure"\np_closed_day = true\n\n[bases.Beta]'),),
+        "",
+        "bases.Alpha.p_closed_day",
+        "expected a probability",
+    ),
     ("negative-troops", (("troops = 50", "troops = -5"),), "", 'contingents."France@Beta".troops', "out of range"),
-    ("probability-above-1", (("p_no_consensus = 0.5", "p_no_consensus = 1.5"),), "", "decision.p_no_consensus", "out of range"),
+    (
+        "probability-above-1",
+        (("p_no_consensus = 0.5", "p_no_consensus = 1.5"),),
+        "",
+        "decision.p_no_consensus",
+        "out of range",
+    ),
     ("probability-below-0", (), "\n[enablers]\n", None, None),  # placeholder replaced below
-    ("triangular-min-above-mode", (("troops = 50\n", "troops = 50\nprep_days = { min = 5, mode = 3, max = 9 }\n"),), "", 'contingents."France@Beta".prep_days.min', "min 5 is above mode 3"),
-    ("date-before-start", (("meetings = [2021-01-10, 2021-02-10]", "meetings = [2020-12-10, 2021-02-10]"),), "", "decision.meetings[0]", "before start"),
-    ("deadline-before-start", (("horizon_days = 100\n", "horizon_days = 100\ndeadline = 2020-12-31\n"),), "", "deadline", "before start"),
-    ("unknown-base", (('[contingents."France@Beta"]', '[contingents."France@Gamma"]'),), "", 'contingents."France@Gamma"', "unknown base 'Gamma'"),
+    (
+        "triangular-min-above-mode",
+        (("troops = 50\n", "troops = 50\nprep_days = { min = 5, mode = 3, max = 9 }\n"),),
+        "",
+        'contingents."France@Beta".prep_days.min',
+        "min 5 is above mode 3",
+    ),
+    (
+        "date-before-start",
+        (("meetings = [2021-01-10, 2021-02-10]", "meetings = [2020-12-10, 2021-02-10]"),),
+        "",
+        "decision.meetings[0]",
+        "before start",
+    ),
+    (
+        "deadline-before-start",
+        (("horizon_days = 100\n", "horizon_days = 100\ndeadline = 2020-12-31\n"),),
+        "",
+        "deadline",
+        "before start",
+    ),
+    (
+        "unknown-base",
+        (('[contingents."France@Beta"]', '[contingents."France@Gamma"]'),),
+        "",
+        'contingents."France@Gamma"',
+        "unknown base 'Gamma'",
+    ),
     ("troops-do-not-add-up", (("total_troops = 150", "total_troops = 151"),), "", "total_troops", "add up to 150"),
-    ("depend-on-cycle", (("troops = 100\n", 'troops = 100\ndepend_on = ["France"]\n'),), "", 'contingents."US@Alpha".depend_on', "cycle"),
-    ("via-chain", (), '\n[bases.Gamma]\nairfield = false\nvia = "Beta"\n[contingents."US@Gamma"]\ntroops = 1\n', "bases.Gamma.via", "has no airfield"),
-    ("via-base-without-airfield", (('via = "Alpha"', 'via = "Gamma"'),), "\n[bases.Gamma]\nairfield = false\n", "bases.Beta.via", "has no airfield"),
+    (
+        "depend-on-cycle",
+        (("troops = 100\n", 'troops = 100\ndepend_on = ["France"]\n'),),
+        "",
+        'contingents."US@Alpha".depend_on',
+        "cycle",
+    ),
+    (
+        "via-chain",
+        (),
+        '\n[bases.Gamma]\nairfield = false\nvia = "Beta"\n[contingents."US@Gamma"]\ntroops = 1\n',
+        "bases.Gamma.via",
+        "has no airfield",
+    ),
+    (
+        "via-base-without-airfield",
+        (('via = "Alpha"', 'via = "Gamma"'),),
+        "\n[bases.Gamma]\nairfield = false\n",
+        "bases.Beta.via",
+        "has no airfield",
+    ),
     ("zero-seats", (("seats_per_day = 50", "seats_per_day = 0"),), "", "bases.Alpha.seats_per_day", "zero seats"),
     ("zero-cargo", (("cargo_t_per_day = 20", "cargo_t_per_day = 0"),), "", "bases.Alpha.cargo_t_per_day", "zero cargo"),
-    ("capacity-without-enablers-rounds-to-0", (("total_nations = 2", "total_nations = 2\nenablers_last = false"),), "\n[enablers]\ncapacity_without_enablers = 0.001\n", "enablers.capacity_without_enablers", "to 0"),
-    ("capacity-without-enablers-0", (), "\n[enablers]\ncapacity_without_enablers = 0\n", "enablers.capacity_without_enablers", "out of range"),
-    ("no-consensus-ever", (("p_no_consensus = 0.5", "p_no_consensus = 1"),), "", "decision.p_no_consensus", "latest_decision"),
+    (
+        "capacity-without-enablers-rounds-to-0",
+        (("total_nations = 2", "total_nations = 2\nenablers_last = false"),),
+        "\n[enablers]\ncapacity_without_enablers = 0.001\n",
+        "enablers.capacity_without_enablers",
+        "to 0",
+    ),
+    (
+        "capacity-without-enablers-0",
+        (),
+        "\n[enablers]\ncapacity_without_enablers = 0\n",
+        "enablers.capacity_without_enablers",
+        "out of range",
+    ),
+    (
+        "no-consensus-ever",
+        (("p_no_consensus = 0.5", "p_no_consensus = 1"),),
+        "",
+        "decision.p_no_consensus",
+        "latest_decision",
+    ),
     ("hold-days-0", (), "\n[conditions]\nhold_days = 0\n", "conditions.hold_days", "out of range"),
-    ("deadline-after-horizon", (("horizon_days = 100\n", "horizon_days = 100\ndeadline = 2021-04-11\n"),), "", "deadline", "after the horizon"),
-    ("latest-decision-after-horizon", (("p_no_consensus = 0.5", "p_no_consensus = 0.5\nlatest_decision = 2021-06-01"),), "", "decision.latest_decision", "after the horizon"),
-    ("attack-mean-above-1e6", (("horizon_days = 100\n", "horizon_days = 100\ndeadline = 2021-02-01\n"), ("attack_rate_after = 1.0", "attack_rate_after = 100000.0\nescalation_per_week = 100")), "", "threat.attack_rate_after", "attack mean"),
-    ("no-meeting-can-decide", (("meetings = [2021-01-10, 2021-02-10]", "meetings = []"),), "", "decision.meetings", "never be given"),
+    (
+        "deadline-after-horizon",
+        (("horizon_days = 100\n", "horizon_days = 100\ndeadline = 2021-04-11\n"),),
+        "",
+        "deadline",
+        "after the horizon",
+    ),
+    (
+        "latest-decision-after-horizon",
+        (("p_no_consensus = 0.5", "p_no_consensus = 0.5\nlatest_decision = 2021-06-01"),),
+        "",
+        "decision.latest_decision",
+        "after the horizon",
+    ),
+    (
+        "attack-mean-above-1e6",
+        (
+            ("horizon_days = 100\n", "horizon_days = 100\ndeadline = 2021-02-01\n"),
+            ("attack_rate_after = 1.0", "attack_rate_after = 100000.0\nescalation_per_week = 100"),
+        ),
+        "",
+        "threat.attack_rate_after",
+        "attack mean",
+    ),
+    (
+        "no-meeting-can-decide",
+        (("meetings = [2021-01-10, 2021-02-10]", "meetings = []"),),
+        "",
+        "decision.meetings",
+        "never be given",
+    ),
     ("not-utf8", (), "", "", "UTF-8"),  # written as bytes below
 ]
-ERRORS[7] = ("probability-below-0", (), "\n[bases.Gamma]\nseats_per_day = 5\ncargo_t_per_day = 5\np_closed_day = -0.1\n", "bases.Gamma.p_closed_day", "out of range")
+ERRORS[7] = (
+    "probability-below-0",
+    (),
+    "\n[bases.Gamma]\nseats_per_day = 5\ncargo_t_per_day = 5\np_closed_day = -0.1\n",
+    "bases.Gamma.p_closed_day",
+    "out of range",
+)
 
 
 @pytest.mark.parametrize("case", ERRORS, ids=[c[0] for c in ERRORS])
@@ -208,7 +320,7 @@ def test_each_error_kind_names_key_path(write, case):
     name, replacements, append, key, fragment = case
     path = write(broken(*replacements, append=append))
     if name == "not-utf8":
-        path.write_bytes(b"description = \"\xff\"\n" + MINIMAL.encode())
+        path.write_bytes(b'description = "\xff"\n' + MINIMAL.encode())
     found = problems(path)
     matching = [p for p in found if p.key == key]
     assert matching, f"no problem at {key!r}: {[str(p) for p in found]}"
@@ -255,7 +367,9 @@ def test_valid_neighbours_of_the_rules(write):
     ok = [
         broken(("p_no_consensus = 0.5", "p_no_consensus = 1\nlatest_decision = 2021-03-01")),
         broken(append="\n[enablers]\ncapacity_without_enablers = 0.001\n"),  # enablers_last = true: never cut
-        broken(("cargo_t_per_day = 20", "cargo_t_per_day = 0"), ("equipment_t = 40", "equipment_t = 0")),  # nothing to lift
+        broken(
+            ("cargo_t_per_day = 20", "cargo_t_per_day = 0"), ("equipment_t = 40", "equipment_t = 0")
+        ),  # nothing to lift
         broken(("horizon_days = 100\n", "horizon_days = 100\ndeadline = 2021-04-10\n")),  # the horizon's last day
         broken(append="\n[bases.Empty]\nseats_per_day = 0\ncargo_t_per_day = 0\n"),  # an airfield nobody uses
     ]
@@ -409,7 +523,12 @@ def test_hash_is_stable_across_loads_and_processes():
 def test_hash_changes_with_values_not_prose(write):
     h = drawdown.load(str(write(MINIMAL, "a.toml"))).hash
     # a value changes: the hash changes
-    assert drawdown.load(str(write(broken(("troops = 50", "troops = 51"), ("total_troops = 150", "total_troops = 151")), "b.toml"))).hash != h
+    assert (
+        drawdown.load(
+            str(write(broken(("troops = 50", "troops = 51"), ("total_troops = 150", "total_troops = 151")), "b.toml"))
+        ).hash
+        != h
+    )
     assert drawdown.load(str(write(broken(("attack_rate_after = 1.0", "attack_rate_after = 1.5")), "c.toml"))).hash != h
     # notes, description, source, assumption: not model inputs
     prose = broken(
@@ -437,7 +556,7 @@ def test_list():
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     for name in SHIPPED:
-        (line,) = [l for l in lines if l.split()[0] == name]
+        (line,) = [row for row in lines if row.split()[0] == name]
         s = drawdown.load(name)
         assert (s.deadline.isoformat() if s.deadline else "none") in line
         assert s.description in line
@@ -468,8 +587,8 @@ def test_show_readable():
     # a contingent with only a sourced figure is marked S, one with a planning figure A
     sources, assumptions = out.index("\nSources"), out.index("\nAssumptions")
     assert sources < assumptions
-    italy = next(l for l in out.splitlines() if l.strip().startswith("Italy@Herat"))
-    czech = next(l for l in out.splitlines() if l.strip().startswith("Czech Republic@Kabul"))
+    italy = next(row for row in out.splitlines() if row.strip().startswith("Italy@Herat"))
+    czech = next(row for row in out.splitlines() if row.strip().startswith("Czech Republic@Kabul"))
     assert italy.split()[-1] == "S" and czech.split()[-1] == "A"
     assert "2021 figure not found" in out[assumptions:]
     assert "2021 figure not found" not in out[sources:assumptions]
@@ -553,7 +672,8 @@ def test_installed_distribution_ships_the_scenarios():
     from importlib import metadata
 
     installed = [
-        d for d in metadata.distributions(name="drawdown")
+        d
+        for d in metadata.distributions(name="drawdown")
         if Path(str(d.locate_file(""))).resolve() != ROOT  # not a build's egg-info in the checkout
     ]
     files = [str(f) for d in installed for f in (d.files or ())]

@@ -13,17 +13,12 @@ a test checks a numpy run against a trace, it checks the two engines against eac
 
 from __future__ import annotations
 
+import drawdown
 import numpy as np
 import pytest
-
-import drawdown
-from drawdown.draws import conditions_met_day, violence_index
-from drawdown.engines import OUTCOME_DTYPES
-from drawdown.draws import BlockInputs
-from drawdown.engines import Moment
+from drawdown.draws import BlockInputs, attack_rates, conditions_met_day, poisson_inv, violence_index
+from drawdown.engines import OUTCOME_DTYPES, Moment, run_simpy, trace_replication
 from drawdown.engines.simpy_engine import Theatre, surely_no_attack
-from drawdown.engines import run_simpy, trace_replication
-from drawdown.draws import attack_rates, poisson_inv
 
 # The scenario and run fixtures (both engines) come from engine_cases through conftest.py.
 from engine_cases import ENGINES, START, date, one_contingent
@@ -98,7 +93,7 @@ def test_rear_guard_waits_for_the_equipment(scenario, one):
     out = one(s.replace(**{"bases.A.cargo_t_per_day": 300}))
     assert out.exit_day.tolist() == [[10]]
     # No liftable equipment: cargo is done on the ready day.
-    out = one(s.replace(**{"contingents.\"X@A\".handover_fraction": 1}))
+    out = one(s.replace(**{'contingents."X@A".handover_fraction': 1}))
     assert out.exit_day.tolist() == [[10]]
     assert out.retrograde_lifted_t[0].max() == 0
 
@@ -163,7 +158,9 @@ def test_deadline_day_is_inside(scenario, deadline, met, at_deadline, past, one)
 def test_left_before_conditions(scenario, hold, met_day, early, one):
     # Index 0.5 ** t, at or below 0.2 from day 3: met on day 3 + hold - 1. The force
     # exits on day 12: "leaving too early" only when that is before the met day.
-    s = scenario(one_contingent() + f"""
+    s = scenario(
+        one_contingent()
+        + f"""
 [conditions]
 initial = 1.0
 target = 0.0
@@ -171,7 +168,8 @@ reversion = 0.5
 volatility = 0.0
 threshold = 0.2
 hold_days = {hold}
-""")
+"""
+    )
     out = one(s)
     assert (out.final_exit_day[0], out.met_day[0]) == (12, met_day)
     assert out.left_before_conditions.tolist() == [early]
@@ -217,9 +215,14 @@ def test_next_meeting_takes_the_first_meeting(scenario, one):
 def test_no_consensus_orders_at_the_latest_decision(scenario, run):
     # p_no_consensus = 1: meetings on days 3 and 8 fail, the order comes on the latest
     # decision date, day 15; ready 20, exit 22.
-    s = scenario(one_contingent(decision=(
-        'rule = "next_meeting"\nmeetings = [2021-01-04, 2021-01-09]\np_no_consensus = 1\n'
-        'latest_decision = 2021-01-16')))
+    s = scenario(
+        one_contingent(
+            decision=(
+                'rule = "next_meeting"\nmeetings = [2021-01-04, 2021-01-09]\np_no_consensus = 1\n'
+                "latest_decision = 2021-01-16"
+            )
+        )
+    )
     out = run(s, 20, seed=3)
     assert (out.decision_day == 15).all()
     assert (out.exit_day == 22).all()
@@ -239,7 +242,9 @@ def conditions_case(meetings, special="", extra_conditions=""):
     # in binary: 1, 0.5, 0.25, 0.125, 0.0625, ... At or below 0.2 from day 3; held for 3
     # days (3, 4, 5): conditions met on day 5.
     dates = ", ".join(date(m) for m in meetings)
-    return one_contingent(decision=f'rule = "conditions"\nmeetings = [{dates}]\n{special}') + f"""
+    return (
+        one_contingent(decision=f'rule = "conditions"\nmeetings = [{dates}]\n{special}')
+        + f"""
 [conditions]
 initial = 1.0
 target = 0.0
@@ -249,6 +254,7 @@ threshold = 0.2
 hold_days = 3
 {extra_conditions}
 """
+    )
 
 
 def test_conditions_index_by_hand(scenario):
@@ -422,7 +428,11 @@ def test_enablers_leave_first_and_cut_their_dependents_capacity(scenario, one):
         750 - 100 - 100,  # day 0: US 100 at A, Z 100 at B
         550 - 100 - 100,  # day 1: US 50 + Y 50 at A, Z 100
         350 - 50 - 100,  # day 2: Y 50 (cut), Z 100 -> Z out
-        150, 100, 50, 0, 0,
+        150,
+        100,
+        50,
+        0,
+        0,
     ]
     reduced = [e["day"] for e in events_of(s, "flights") if "reduced" in e["text"]]
     assert reduced == [2, 3, 4, 5, 6]
@@ -514,12 +524,15 @@ exposure_without_enablers = 0.0
 
 
 def test_attack_rates_switch_after_the_deadline(scenario):
-    s = scenario(one_contingent(extra="deadline = 2021-01-11") + """
+    s = scenario(
+        one_contingent(extra="deadline = 2021-01-11")
+        + """
 [threat]
 attack_rate_before = 0.1
 attack_rate_after = 2.0
 escalation_per_week = 0.5
-""")
+"""
+    )
     D = s.deadline_day
     assert D == 10
     rate = attack_rates(s)
@@ -542,12 +555,15 @@ def test_attacks_only_after_the_deadline_while_troops_remain(scenario, run):
     # none on or before the deadline, none once the troops are gone. Days 0-14 come
     # before the order (the first drawn day is 15): their attacks, days 11-14 at mean
     # 200 on all 1,000 troops, are one total told on day 14 (a sure attack: mean 800).
-    s = scenario(one_contingent(decision='rule = "fixed"\ndate = 2021-01-16', extra="deadline = 2021-01-11") + """
+    s = scenario(
+        one_contingent(decision='rule = "fixed"\ndate = 2021-01-16', extra="deadline = 2021-01-11")
+        + """
 [threat]
 attack_rate_before = 0.0
 attack_rate_after = 200.0
 casualties_per_attack = 0.5
-""")
+"""
+    )
     out = run(s, 5, seed=11)
     assert (out.exit_day == 22).all()
     for r in range(5):
@@ -709,7 +725,7 @@ def test_the_zero_attack_screen_never_hides_an_attack():
     mean = np.concatenate((mean, mean))
     screened = np.array([surely_no_attack(float(x), float(m)) for x, m in zip(u, mean, strict=True)])
     assert screened[:20_000].mean() > 0.95  # small means (most days): it spares nearly every call
-    assert screened[mean.size // 2:].any()  # and it screens right up to the edge of some
+    assert screened[mean.size // 2 :].any()  # and it screens right up to the edge of some
     assert (poisson_inv(u[screened], mean[screened]) == 0).all()
 
 

@@ -70,8 +70,10 @@ def whole(doha, chunks, raw):
 
 @pytest.fixture(scope="module")
 def per_block(doha, chunks):
-    return [Summary.from_outcomes(doha, out, blocks=chunk, seed=SEED, engine="numpy", block_size=BS)
-            for chunk, out in chunks]
+    return [
+        Summary.from_outcomes(doha, out, blocks=chunk, seed=SEED, engine="numpy", block_size=BS)
+        for chunk, out in chunks
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -140,15 +142,23 @@ def test_growing_histograms_are_padded(doha, raw):
     assert raw.casualties[rest].max() < raw.casualties[big]  # one replication holds the maximum
     # split the same rows two ways: the histograms of the parts differ in length
     one = Outcomes(**{k: v[[big]] if v is not None else None for k, v in vars(raw).items()})
-    assert Summary.from_outcomes(doha, one, blocks=[(9, 1)], seed=1, engine="numpy", block_size=BS) \
-        .hist["casualties"].shape == (raw.casualties[big] + 1,)
+    assert Summary.from_outcomes(doha, one, blocks=[(9, 1)], seed=1, engine="numpy", block_size=BS).hist[
+        "casualties"
+    ].shape == (raw.casualties[big] + 1,)
 
 
 def test_refuses_to_merge_different_runs(doha, per_block):
     a, b = per_block[:2]
-    for field, value in [("seed", SEED + 1), ("engine", "simpy"), ("block_size", 50), ("scenario_hash", "0" * 64),
-                         ("version", "9.9.9"), ("numpy_version", "1.0.0"), ("scipy_version", "0.1"),
-                         ("simd", "baseline:;dispatch:")]:
+    for field, value in [
+        ("seed", SEED + 1),
+        ("engine", "simpy"),
+        ("block_size", 50),
+        ("scenario_hash", "0" * 64),
+        ("version", "9.9.9"),
+        ("numpy_version", "1.0.0"),
+        ("scipy_version", "0.1"),
+        ("simd", "baseline:;dispatch:"),
+    ]:
         other = b.copy()
         other.book = dataclasses.replace(b.book, **{field: value})
         with pytest.raises(ResultError, match=field):
@@ -201,12 +211,14 @@ def test_quantiles_are_exact(run, whole, raw, censored_run):
             assert summary.quantile("exit_day", q, index=i) == numpy_quantile(out.exit_day[:, i], q, never_last=True)
         for b in range(out.base_closed_day.shape[1]):
             assert summary.quantile("base_closed_day", q, index=b) == numpy_quantile(
-                out.base_closed_day[:, b], q, never_last=True)
+                out.base_closed_day[:, b], q, never_last=True
+            )
         for name in COUNT_HISTOGRAMS:
             assert summary.quantile(name, q) == numpy_quantile(getattr(out, name), q), (name, q)
     assert summary.contingent_exit_quantiles((0.05, 0.5)) == [
         [numpy_quantile(out.exit_day[:, i], q, never_last=True) for q in (0.05, 0.5)]
-        for i in range(out.exit_day.shape[1])]
+        for i in range(out.exit_day.shape[1])
+    ]
 
 
 def test_censored_quantile_is_none(censored_run):
@@ -291,8 +303,16 @@ def test_daily_bands(whole, raw, doha):
 
 
 def fake_scenario(total_troops=200, liftable_t=7, horizon=30, deadline_day=10):
-    return types.SimpleNamespace(name="fake", hash="f" * 64, horizon_days=horizon, deadline_day=deadline_day,
-                                 total_troops=total_troops, liftable_t=liftable_t, contingents=(1, 2), bases=(1,))
+    return types.SimpleNamespace(
+        name="fake",
+        hash="f" * 64,
+        horizon_days=horizon,
+        deadline_day=deadline_day,
+        total_troops=total_troops,
+        liftable_t=liftable_t,
+        contingents=(1, 2),
+        bases=(1,),
+    )
 
 
 def fake_outcomes(s, R, rng):
@@ -300,11 +320,18 @@ def fake_outcomes(s, R, rng):
     exit_day = rng.integers(-1, H, size=(R, 2)).astype(np.int32)
     final = np.where((exit_day < 0).any(axis=1), -1, exit_day.max(axis=1)).astype(np.int32)
     return Outcomes(
-        decision_day=rng.integers(-1, H, R).astype(np.int32), met_day=rng.integers(-1, H, R).astype(np.int32),
-        final_exit_day=final, exit_day=exit_day, base_closed_day=rng.integers(-1, H, (R, 1)).astype(np.int32),
-        attacks=rng.integers(0, 50, R), casualties=rng.integers(0, 5, R),
-        troop_days_past_deadline=rng.integers(0, 3000, R), troops_at_deadline=rng.integers(0, s.total_troops + 1, R),
-        met_deadline=rng.random(R) < 0.5, left_before_conditions=rng.random(R) < 0.1, censored=final < 0,
+        decision_day=rng.integers(-1, H, R).astype(np.int32),
+        met_day=rng.integers(-1, H, R).astype(np.int32),
+        final_exit_day=final,
+        exit_day=exit_day,
+        base_closed_day=rng.integers(-1, H, (R, 1)).astype(np.int32),
+        attacks=rng.integers(0, 50, R),
+        casualties=rng.integers(0, 5, R),
+        troop_days_past_deadline=rng.integers(0, 3000, R),
+        troops_at_deadline=rng.integers(0, s.total_troops + 1, R),
+        met_deadline=rng.random(R) < 0.5,
+        left_before_conditions=rng.random(R) < 0.1,
+        censored=final < 0,
         troops_in_country=rng.integers(0, s.total_troops + 1, (R, H)).astype(np.int32),
         retrograde_lifted_t=rng.integers(0, s.liftable_t + 1, (R, H)).astype(np.int64),
     )
@@ -316,8 +343,9 @@ def test_daily_troop_bands_are_exact_for_small_forces():
     summary = Summary.from_outcomes(s, out, blocks=[(0, 501)], seed=1, engine="numpy", block_size=1000)
     assert summary.book.troop_bin_width == 1
     qs = (0.0, 0.05, 0.5, 0.95, 1.0)
-    assert np.array_equal(summary.daily_troops_quantiles(qs),
-                          np.quantile(out.troops_in_country, qs, axis=0, method="inverted_cdf"))
+    assert np.array_equal(
+        summary.daily_troops_quantiles(qs), np.quantile(out.troops_in_country, qs, axis=0, method="inverted_cdf")
+    )
 
 
 def test_nothing_liftable_is_complete():
@@ -404,8 +432,9 @@ def test_truncated_file_raises(tmp_path, whole):
 def test_flipped_byte_raises(tmp_path, whole):
     path = whole.to_npz(tmp_path / "summary.npz")
     data = path.read_bytes()
-    for pos in sorted({0, 5, 40, 300, len(data) // 3, len(data) // 2, len(data) - 200, len(data) - 70,
-                       len(data) - 30, len(data) - 1}):
+    for pos in sorted(
+        {0, 5, 40, 300, len(data) // 3, len(data) // 2, len(data) - 200, len(data) - 70, len(data) - 30, len(data) - 1}
+    ):
         flipped = bytearray(data)
         flipped[pos] ^= 0x01
         bad = tmp_path / f"flip-{pos}.npz"
@@ -430,7 +459,12 @@ def test_json_dict(whole, doha, raw):
     assert json.loads(text) == d
     assert d["schema_version"] == 1
     assert (d["scenario"], d["scenario_hash"], d["seed"], d["replications"], d["engine"]) == (
-        doha.name, doha.hash, SEED, len(raw), "numpy")
+        doha.name,
+        doha.hash,
+        SEED,
+        len(raw),
+        "numpy",
+    )
     assert d["version"] == drawdown.__version__ and d["numpy_version"] == np.__version__
     assert d["deadline"] == "2021-05-01"
     p = d["p_met_deadline"]
@@ -548,18 +582,45 @@ def test_json_dict_is_made_of_the_document_pieces_in_a_fixed_order(whole, doha):
 
     d = whole.to_json_dict(doha)
     assert list(d) == [
-        "schema_version", "scenario", "scenario_hash", "seed", "replications", "engine", "version", "numpy_version",
-        "scipy_version", "block_size", "start", "horizon_days", "horizon_date", "deadline", "deadline_day",
-        "p_met_deadline", "p_out_by_horizon", "decision_day", "decision_date", "final_exit_day", "final_exit_date",
-        "censored", "troops_at_deadline", "troop_days_past_deadline", "casualties", "attacks",
-        "p_left_before_conditions", "contingents"]
+        "schema_version",
+        "scenario",
+        "scenario_hash",
+        "seed",
+        "replications",
+        "engine",
+        "version",
+        "numpy_version",
+        "scipy_version",
+        "block_size",
+        "start",
+        "horizon_days",
+        "horizon_date",
+        "deadline",
+        "deadline_day",
+        "p_met_deadline",
+        "p_out_by_horizon",
+        "decision_day",
+        "decision_date",
+        "final_exit_day",
+        "final_exit_date",
+        "censored",
+        "troops_at_deadline",
+        "troop_days_past_deadline",
+        "casualties",
+        "attacks",
+        "p_left_before_conditions",
+        "contingents",
+    ]
     run = run_entries(whole.book, doha, whole.n)
     assert {k: d[k] for k in run} == run and list(d)[1:15] == list(run)
     for name in ("casualties", "attacks", "troops_at_deadline"):
         assert d[name] == {**estimate_entry(whole.estimate(name)), "p95": whole.quantile(name, 0.95)}
     assert d["troop_days_past_deadline"] == estimate_entry(whole.estimate("troop_days_past_deadline"))
-    for key, event in (("p_met_deadline", "met_deadline"), ("p_out_by_horizon", "out_by_horizon"),
-                       ("p_left_before_conditions", "left_before_conditions")):
+    for key, event in (
+        ("p_met_deadline", "met_deadline"),
+        ("p_out_by_horizon", "out_by_horizon"),
+        ("p_left_before_conditions", "left_before_conditions"),
+    ):
         assert d[key] == probability_entry(whole.probability(event))
     final = whole.quantiles("final_exit_day")
     assert d["final_exit_day"] == quantile_days(final) and d["final_exit_date"] == quantile_dates(doha, final)

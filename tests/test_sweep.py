@@ -12,16 +12,28 @@ import shutil
 import signal
 import time
 
+import drawdown
 import numpy as np
 import pytest
-
-import drawdown
 from batch_helpers import assert_same_sweep, cli_process, fails, invoke
+from drawdown.batch import (
+    MANIFEST,
+    RESULT_COLUMNS,
+    SWEEP_DESIGN_STREAM,
+    SweepBatch,
+    design_points,
+    find_spec,
+    load_spec,
+    parse_spec,
+    plan_points,
+    read_record,
+    read_results,
+    run_sweep,
+    summarize,
+    write_record,
+)
 from drawdown.errors import ResultError, ScenarioError
 from drawdown.report import run_json
-from drawdown.batch import MANIFEST, read_record, write_record
-from drawdown.batch import summarize
-from drawdown.batch import RESULT_COLUMNS, SWEEP_DESIGN_STREAM, SweepBatch, design_points, find_spec, load_spec, parse_spec, plan_points, read_results, run_sweep
 
 SPEC = """\
 base = "doha-2021-05-01"
@@ -61,7 +73,8 @@ def reference(tmp_path_factory, spec_file):
 
 
 def lhs_spec(design="lhs", points=8, extra=""):
-    return parse_spec(f"""
+    return parse_spec(
+        f"""
 base = "doha-2021-05-01"
 seed = 11
 replications = 10
@@ -78,7 +91,9 @@ low = 2021-05-01
 high = 2021-09-11
 [factors.'decision.allow_special_meetings']
 values = [true, false]
-{extra}""", file="lhs.toml")
+{extra}""",
+        file="lhs.toml",
+    )
 
 
 # -- specs and designs --------------------------------------------------------------------------------
@@ -112,16 +127,17 @@ def test_lhs_is_a_latin_hypercube_with_kinds_kept():
 
 def test_design_stream_is_its_own():
     """LHS draws come from SeedSequence(seed, spawn_key=(SWEEP_DESIGN_STREAM,)), no replication's stream."""
-    from scipy.stats import qmc
-
     from drawdown.draws import stream
+    from scipy.stats import qmc
 
     spec = lhs_spec(points=4)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(11, spawn_key=(SWEEP_DESIGN_STREAM,))))
     u = qmc.LatinHypercube(4, rng=rng).random(4)
     assert design_points(spec)[0][0]["threat.attack_rate_after"] == 0.5 + u[0, 0] * 2.0
-    assert stream(11, 0, "council").random() != np.random.Generator(np.random.PCG64(
-        np.random.SeedSequence(11, spawn_key=(SWEEP_DESIGN_STREAM,)))).random()
+    assert (
+        stream(11, 0, "council").random()
+        != np.random.Generator(np.random.PCG64(np.random.SeedSequence(11, spawn_key=(SWEEP_DESIGN_STREAM,)))).random()
+    )
 
 
 def test_sobol_points_and_their_warning():
@@ -159,10 +175,17 @@ steps = 5
     with pytest.raises(ScenarioError) as e:
         load_spec(bad)
     keys = [p.key for p in e.value.problems]
-    assert keys == ["colour", "seed", "replications", "points", "factors.deadline",
-                    "factors.'threat.attack_rate_after'.values[1]",
-                    "factors.'decision.special_meeting_delay_days'.values[0]",
-                    "factors.'decision.rule'", "factors.'threat.closure_days'.steps"], keys
+    assert keys == [
+        "colour",
+        "seed",
+        "replications",
+        "points",
+        "factors.deadline",
+        "factors.'threat.attack_rate_after'.values[1]",
+        "factors.'decision.special_meeting_delay_days'.values[0]",
+        "factors.'decision.rule'",
+        "factors.'threat.closure_days'.steps",
+    ], keys
     assert all(p.file == str(bad) for p in e.value.problems)
     r = fails("sweep", bad, "--out", tmp_path / "out")
     assert f"error: {bad}: colour: unknown key" in r.stderr
@@ -175,13 +198,20 @@ steps = 5
 
 def test_invalid_points_stop_the_sweep_before_anything_runs(tmp_path):
     spec = tmp_path / "s.toml"
-    spec.write_text(SPEC.replace("[factors.deadline]\nvalues = [2021-05-01, \"2021-09-11\"]",
-                                 "[factors.'decision.p_no_consensus']\nvalues = [0.5, 1.5, 2.0]"))
+    spec.write_text(
+        SPEC.replace(
+            '[factors.deadline]\nvalues = [2021-05-01, "2021-09-11"]',
+            "[factors.'decision.p_no_consensus']\nvalues = [0.5, 1.5, 2.0]",
+        )
+    )
     r = fails("sweep", spec, "--out", tmp_path / "out")
     lines = r.stderr.splitlines()
     assert len([x for x in lines if "point " in x]) == 8  # points 4..11: p_no_consensus 1.5 and 2.0, 4 rates each
-    assert any(x.startswith(f"error: {spec}: point 4 (decision.p_no_consensus = 1.5, threat.attack_rate_after = 0.5):")
-               and "decision.p_no_consensus" in x for x in lines), r.stderr
+    assert any(
+        x.startswith(f"error: {spec}: point 4 (decision.p_no_consensus = 1.5, threat.attack_rate_after = 0.5):")
+        and "decision.p_no_consensus" in x
+        for x in lines
+    ), r.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -359,8 +389,10 @@ def test_sweep_flag_errors_name_the_flags(spec_file, tmp_path):
 
 def test_spec_problems_of_every_setting():
     with pytest.raises(ScenarioError) as e:
-        parse_spec('base = 3\nseed = true\nreplications = 1.5\ndesign = "cube"\nengine = "jax"\nblock_size = 0\n'
-                   'factors = 3\n', file="s.toml")
+        parse_spec(
+            'base = 3\nseed = true\nreplications = 1.5\ndesign = "cube"\nengine = "jax"\nblock_size = 0\nfactors = 3\n',
+            file="s.toml",
+        )
     assert [(p.key, p.message) for p in e.value.problems] == [
         ("base", "expected a scenario name or path, found 3"),
         ("seed", "expected a whole number >= 0, found True"),
@@ -371,16 +403,21 @@ def test_spec_problems_of_every_setting():
         ("factors", "expected at least one factor: [factors.KEY] with values = [...] or low/high"),
     ]
     with pytest.raises(ScenarioError) as e:
-        parse_spec('seed = 1\nreplications = 5\ndesign = "sobol"\npoints = 0\n'
-                   "[factors.'threat.attack_rate_after']\nlow = 0.1\nhigh = 0.5\nsteps = 3\n"
-                   "[factors.'decision.special_meeting_delay_days']\nlow = 3\nhigh = 5\n"
-                   "[factors.'decision.special_meeting_delay_days ']\nvalues = [4]\n", file="s.toml")
+        parse_spec(
+            'seed = 1\nreplications = 5\ndesign = "sobol"\npoints = 0\n'
+            "[factors.'threat.attack_rate_after']\nlow = 0.1\nhigh = 0.5\nsteps = 3\n"
+            "[factors.'decision.special_meeting_delay_days']\nlow = 3\nhigh = 5\n"
+            "[factors.'decision.special_meeting_delay_days ']\nvalues = [4]\n",
+            file="s.toml",
+        )
     problems = [(p.key, p.message) for p in e.value.problems]
     assert problems == [
         ("base", "missing: expected a scenario name or path"),
         ("points", "expected a whole number >= 1, found 0"),
-        ("factors.'threat.attack_rate_after'.steps",
-         "steps is for a grid; the sobol design takes `points` values in the range"),
+        (
+            "factors.'threat.attack_rate_after'.steps",
+            "steps is for a grid; the sobol design takes `points` values in the range",
+        ),
         ("factors.'decision.special_meeting_delay_days'", "the same key path is given twice"),
     ], problems
     spec = parse_spec(SPEC.replace('design = "grid"', 'design = "grid"\nengine = "simpy"\ndescription = "d"'))

@@ -7,9 +7,8 @@ ulp beside it, for counts beyond the recurrence's summed terms and for large mea
 
 import numpy as np
 import pytest
-from scipy.special import pdtr
-
 from drawdown.draws import CasualtyTable, poisson_inv
+from scipy.special import pdtr
 
 
 def definition(u, mean):

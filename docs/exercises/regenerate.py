@@ -76,7 +76,7 @@ def _toml_value(text: str):
         return text
 
 
-def parse_spec(spec: str) -> dict:
+def parse_spec(spec: str) -> dict:  # noqa: C901 -- one flat parser of a marker's tokens
     """A marker's spec as a dict: ``kind``, ``names``, ``set``, ``seed``, ``reps``,
     ``engine``, ``key``, ``expr``, ``fmt``.
 
@@ -198,8 +198,16 @@ def find_quotes(path) -> list[Quote]:
     text = path.read_text(encoding="utf-8")
     quotes = []
     for m in MARKER.finditer(text):
-        quotes.append(Quote(path, text.count("\n", 0, m.start()) + 1, m.group("value"), m.group("spec"),
-                            m.start("value"), m.end("value")))
+        quotes.append(
+            Quote(
+                path,
+                text.count("\n", 0, m.start()) + 1,
+                m.group("value"),
+                m.group("spec"),
+                m.start("value"),
+                m.end("value"),
+            )
+        )
     if len(quotes) != len(LOOSE_MARKER.findall(text)):
         raise SpecError(f"{path}: a '<!-- check:' marker that does not directly follow a **bold** value")
     return quotes
@@ -233,7 +241,7 @@ def regenerate(paths=None, runs: Runs | None = None) -> list[tuple[Quote, str]]:
         fresh = [evaluate(q.spec, runs) for q in quotes]
         for q, v in sorted(zip(quotes, fresh), key=lambda x: -x[0].start):
             if v != q.value:
-                text = text[:q.start] + v + text[q.end:]
+                text = text[: q.start] + v + text[q.end :]
                 changed.append((q, v))
         if any(v != q.value for q, v in zip(quotes, fresh)):
             path.write_text(text, encoding="utf-8")

@@ -22,8 +22,16 @@ from .fold import Blocks, Progress, fold_chunks
 __all__ = ["compare"]
 
 
-def compare(scenarios: Iterable[Scenario], reps: int, seed: int, *, engine: str = "numpy",
-            block_size: int = BLOCK_SIZE, group_blocks: int | None = None, progress: Progress = None) -> Comparison:
+def compare(
+    scenarios: Iterable[Scenario],
+    reps: int,
+    seed: int,
+    *,
+    engine: str = "numpy",
+    block_size: int = BLOCK_SIZE,
+    group_blocks: int | None = None,
+    progress: Progress = None,
+) -> Comparison:
     """Run ``scenarios`` over the same blocks with the same seed and compare them.
 
     Blocks run in groups; each group runs every scenario, summarises it and adds the
@@ -77,8 +85,9 @@ def compare(scenarios: Iterable[Scenario], reps: int, seed: int, *, engine: str 
         group = blocks[i : i + g]
         parts, values = [], []
         for s in scenarios:
-            part, v = _run_group(s, group, seed, probability, engine=engine, block_size=block_size,
-                                 chunk_blocks=g, progress=progress)
+            part, v = _run_group(
+                s, group, seed, probability, engine=engine, block_size=block_size, chunk_blocks=g, progress=progress
+            )
             parts.append(part)
             values.append(v)
         totals = parts if not totals else [Summary.merge_all([t, p]) for t, p in zip(totals, parts, strict=True)]
@@ -92,16 +101,33 @@ def compare(scenarios: Iterable[Scenario], reps: int, seed: int, *, engine: str 
     return Comparison(scenarios, totals, pairs, probability, durations)
 
 
-def _run_group(scenario: Scenario, group: Blocks, seed: int, probability: str, *, engine: str, block_size: int,
-               chunk_blocks: int, progress: Progress) -> tuple[Summary, dict[str, np.ndarray]]:
+def _run_group(
+    scenario: Scenario,
+    group: Blocks,
+    seed: int,
+    probability: str,
+    *,
+    engine: str,
+    block_size: int,
+    chunk_blocks: int,
+    progress: Progress,
+) -> tuple[Summary, dict[str, np.ndarray]]:
     """One scenario over one group of blocks: its summary and what the paired differences need."""
     chunks: list[dict[str, np.ndarray]] = []
 
     def keep(chunk: Blocks, out: Outcomes) -> None:
         chunks.append(_paired_values(out, probability))
 
-    part = fold_chunks(scenario, group, seed, engine=engine, block_size=block_size, chunk_blocks=chunk_blocks,
-                       progress=progress, on_daily_outcomes=keep)
+    part = fold_chunks(
+        scenario,
+        group,
+        seed,
+        engine=engine,
+        block_size=block_size,
+        chunk_blocks=chunk_blocks,
+        progress=progress,
+        on_daily_outcomes=keep,
+    )
     if len(chunks) == 1:
         return part, chunks[0]
     return part, {key: np.concatenate([c[key] for c in chunks]) for key in chunks[0]}
@@ -109,7 +135,12 @@ def _run_group(scenario: Scenario, group: Blocks, seed: int, probability: str, *
 
 def _paired_values(out: Outcomes, probability: str) -> dict[str, np.ndarray]:
     """What the paired differences need of one chunk's outcomes."""
-    duration = np.where((out.final_exit_day >= 0) & (out.decision_day >= 0),
-                        out.final_exit_day.astype(np.int64) - out.decision_day, -1)
-    return {"probability": headline_indicator(out, probability), "casualties": out.casualties,
-            "final": out.final_exit_day, "duration": duration}
+    duration = np.where(
+        (out.final_exit_day >= 0) & (out.decision_day >= 0), out.final_exit_day.astype(np.int64) - out.decision_day, -1
+    )
+    return {
+        "probability": headline_indicator(out, probability),
+        "casualties": out.casualties,
+        "final": out.final_exit_day,
+        "duration": duration,
+    }

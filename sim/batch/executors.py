@@ -193,9 +193,16 @@ def run_unit(unit: Unit, progress: Progress = None) -> UnitResult:
     (200, 200, True)
     """
     kept: list[Outcomes] = []
-    total = fold_chunks(unit.scenario, unit.blocks, unit.seed, engine=unit.engine, block_size=unit.block_size,
-                        chunk_blocks=max(len(unit.blocks), 1), progress=progress,
-                        on_outcomes=(lambda chunk, out: kept.append(out)) if unit.keep_outcomes else None)
+    total = fold_chunks(
+        unit.scenario,
+        unit.blocks,
+        unit.seed,
+        engine=unit.engine,
+        block_size=unit.block_size,
+        chunk_blocks=max(len(unit.blocks), 1),
+        progress=progress,
+        on_outcomes=(lambda chunk, out: kept.append(out)) if unit.keep_outcomes else None,
+    )
     outcomes = None
     if unit.keep_outcomes:  # one chunk with numpy; one a block with SimPy
         outcomes = kept[0] if len(kept) == 1 else Outcomes.concatenate(kept)
@@ -215,9 +222,16 @@ def unit_blocks_for(n_blocks: int, parallelism: int = 1) -> int:
     return max(1, min(MAX_UNIT_BLOCKS, math.ceil(n_blocks / (2 * max(1, parallelism)))))
 
 
-def make_units(scenario: Scenario, seed: int, blocks: Iterable[tuple[int, int]], *, engine: str = "numpy",
-               block_size: int = BLOCK_SIZE, unit_blocks: int = MAX_UNIT_BLOCKS,
-               keep_outcomes: bool = False) -> list[Unit]:
+def make_units(
+    scenario: Scenario,
+    seed: int,
+    blocks: Iterable[tuple[int, int]],
+    *,
+    engine: str = "numpy",
+    block_size: int = BLOCK_SIZE,
+    unit_blocks: int = MAX_UNIT_BLOCKS,
+    keep_outcomes: bool = False,
+) -> list[Unit]:
     """Split ``blocks`` into units of at most ``unit_blocks`` consecutive blocks.
 
     Parameters
@@ -245,8 +259,12 @@ def make_units(scenario: Scenario, seed: int, blocks: Iterable[tuple[int, int]],
     """
     blocks = [(int(b), int(r)) for b, r in blocks]
     n = max(1, int(unit_blocks))
-    return [Unit(scenario, seed, tuple(blocks[k:k + n]), engine=engine, block_size=block_size,
-                 keep_outcomes=keep_outcomes) for k in range(0, len(blocks), n)]
+    return [
+        Unit(
+            scenario, seed, tuple(blocks[k : k + n]), engine=engine, block_size=block_size, keep_outcomes=keep_outcomes
+        )
+        for k in range(0, len(blocks), n)
+    ]
 
 
 def merge_results(results: Iterable[UnitResult]) -> Summary:
@@ -359,8 +377,9 @@ def _mp_context() -> Any:
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["numpy", "scipy.special", "drawdown.results.summary",
-                                    "drawdown.engines.numpy_engine"])
+        ctx.set_forkserver_preload(
+            ["numpy", "scipy.special", "drawdown.results.summary", "drawdown.engines.numpy_engine"]
+        )
     return ctx
 
 
@@ -376,8 +395,10 @@ class _DeferredInterrupt:
 
         self.hit = False
         self.previous: Any = None
-        if threading.current_thread() is threading.main_thread() and \
-                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
             self.previous = signal.signal(signal.SIGINT, self._note)
 
     def _note(self, signum: int, frame: FrameType | None) -> None:
@@ -460,8 +481,9 @@ class ProcessPool(Executor):
                     try:
                         result = future.result()
                     except BrokenProcessPool as e:
-                        raise DrawdownError(f"a worker process died while running {units[i].label} ({e}); "
-                                            f"{_RESUME_HINT}") from e
+                        raise DrawdownError(
+                            f"a worker process died while running {units[i].label} ({e}); {_RESUME_HINT}"
+                        ) from e
                     del future  # it holds the result too
                     if progress is not None:
                         progress(units[i].reps)
@@ -520,8 +542,9 @@ def import_distributed() -> Any:
     try:
         import distributed
     except ImportError as e:
-        raise DrawdownError(f"the Dask executor needs Dask's distributed scheduler, which is not installed: "
-                            f"{CLUSTER_HINT}") from e
+        raise DrawdownError(
+            f"the Dask executor needs Dask's distributed scheduler, which is not installed: {CLUSTER_HINT}"
+        ) from e
     return distributed
 
 
@@ -592,9 +615,14 @@ class DaskExecutor(Executor):
             # With no dashboard the scheduler still serves its small HTTP API on the
             # loopback address; when port 8787 is taken it says so and takes another.
             warnings.filterwarnings("ignore", message="Port 8787 is already in use")
-            self.cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                                    host="127.0.0.1", dashboard_address=None,
-                                                    silence_logs=logging.ERROR)
+            self.cluster = distributed.LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
         self.client = distributed.Client(self.cluster, timeout=timeout)
         self.name = f"local Dask cluster of {n} worker{'s' if n != 1 else ''}"
 
@@ -624,8 +652,7 @@ class DaskExecutor(Executor):
         client = self._client()
         units = list(units)
         tag = uuid.uuid4().hex[:12]
-        futures = [client.submit(run_unit, u, key=f"drawdown-unit-{tag}-{i}", pure=False)
-                   for i, u in enumerate(units)]
+        futures = [client.submit(run_unit, u, key=f"drawdown-unit-{tag}-{i}", pure=False) for i, u in enumerate(units)]
         index = {f.key: i for i, f in enumerate(futures)}
         try:
             for f in distributed.as_completed(futures):
@@ -633,8 +660,9 @@ class DaskExecutor(Executor):
                 try:
                     result = f.result()
                 except distributed.KilledWorker as e:
-                    raise DrawdownError(f"Dask workers kept dying while running {units[i].label} ({e}); "
-                                        f"{_RESUME_HINT}") from e
+                    raise DrawdownError(
+                        f"Dask workers kept dying while running {units[i].label} ({e}); {_RESUME_HINT}"
+                    ) from e
                 except (OSError, distributed.client.FutureCancelledError) as e:  # lost the scheduler
                     raise DrawdownError(f"lost the Dask cluster while running {units[i].label}: {e}") from e
                 f.release()
@@ -663,8 +691,9 @@ class DaskExecutor(Executor):
             cluster.close()
 
 
-def make_executor(*, workers: int | None = None, scheduler: str | None = None,
-                  dask_local: int | None = None) -> Executor:
+def make_executor(
+    *, workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None
+) -> Executor:
     """The executor the options ask for: at most one of ``workers``, ``scheduler``,
     ``dask_local``; none gives :class:`InProcess`.
 
@@ -696,8 +725,9 @@ def make_executor(*, workers: int | None = None, scheduler: str | None = None,
     ...
     drawdown.errors.DrawdownError: give at most one of workers, dask_local
     """
-    given = [k for k, v in (("workers", workers), ("scheduler", scheduler), ("dask_local", dask_local))
-             if v is not None]
+    given = [
+        k for k, v in (("workers", workers), ("scheduler", scheduler), ("dask_local", dask_local)) if v is not None
+    ]
     if len(given) > 1:
         raise DrawdownError(f"give at most one of {', '.join(given)}")
     if workers is not None:

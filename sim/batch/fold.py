@@ -36,8 +36,17 @@ from ..engines import DEFAULT_CHUNK_BLOCKS, Outcomes, check_engine, run_blocks
 from ..results import Summary, precision_se
 from ..scenario import Scenario
 
-__all__ = ["DEFAULT_MAX_REPS", "DEFAULT_REPS", "DEFAULT_SIMPY_REPS", "default_reps", "fold_chunks",
-           "outcome_rows", "run_to_precision", "summarize", "without_daily"]
+__all__ = [
+    "DEFAULT_MAX_REPS",
+    "DEFAULT_REPS",
+    "DEFAULT_SIMPY_REPS",
+    "default_reps",
+    "fold_chunks",
+    "outcome_rows",
+    "run_to_precision",
+    "summarize",
+    "without_daily",
+]
 
 #: Replications of ``drawdown run`` without ``--reps``: a stable answer in a few seconds
 #: (numpy engine; see :func:`default_reps`).
@@ -130,9 +139,18 @@ def without_daily(outcomes: Outcomes) -> Outcomes:
     return replace(outcomes, troops_in_country=None, retrograde_lifted_t=None)
 
 
-def fold_chunks(scenario: Scenario, blocks: Iterable[tuple[int, int]], seed: int, *, engine: str = "numpy",
-                block_size: int = BLOCK_SIZE, chunk_blocks: int | None = None, progress: Progress = None,
-                on_outcomes: OnOutcomes = None, on_daily_outcomes: OnOutcomes = None) -> Summary:
+def fold_chunks(
+    scenario: Scenario,
+    blocks: Iterable[tuple[int, int]],
+    seed: int,
+    *,
+    engine: str = "numpy",
+    block_size: int = BLOCK_SIZE,
+    chunk_blocks: int | None = None,
+    progress: Progress = None,
+    on_outcomes: OnOutcomes = None,
+    on_daily_outcomes: OnOutcomes = None,
+) -> Summary:
     """Run ``blocks`` with one engine and fold every chunk into one :class:`Summary`.
 
     Each chunk is summarised and merged into the running total as soon as the engine
@@ -180,8 +198,9 @@ def fold_chunks(scenario: Scenario, blocks: Iterable[tuple[int, int]], seed: int
     if not blocks:
         raise ValueError("nothing to run: no replications")
     total: Summary | None = None
-    for chunk, out in run_blocks(scenario, blocks, seed, engine=engine, block_size=block_size,
-                                 chunk_blocks=chunk_blocks, progress=progress):
+    for chunk, out in run_blocks(
+        scenario, blocks, seed, engine=engine, block_size=block_size, chunk_blocks=chunk_blocks, progress=progress
+    ):
         part = Summary.from_outcomes(scenario, out, blocks=chunk, seed=seed, engine=engine, block_size=block_size)
         total = part if total is None else Summary.merge_all([total, part])
         if on_daily_outcomes is not None:
@@ -194,9 +213,19 @@ def fold_chunks(scenario: Scenario, blocks: Iterable[tuple[int, int]], seed: int
     return total
 
 
-def summarize(scenario: Scenario, reps: int, seed: int, *, engine: str = "numpy", block_size: int = BLOCK_SIZE,
-              first_block: int = 0, blocks: Iterable[tuple[int, int]] | None = None, chunk_blocks: int | None = None,
-              progress: Progress = None, on_outcomes: OnOutcomes = None) -> Summary:
+def summarize(
+    scenario: Scenario,
+    reps: int,
+    seed: int,
+    *,
+    engine: str = "numpy",
+    block_size: int = BLOCK_SIZE,
+    first_block: int = 0,
+    blocks: Iterable[tuple[int, int]] | None = None,
+    chunk_blocks: int | None = None,
+    progress: Progress = None,
+    on_outcomes: OnOutcomes = None,
+) -> Summary:
     """Run ``reps`` replications (blocks ``first_block, ...``) and summarise them chunk by chunk.
 
     Parameters
@@ -233,8 +262,16 @@ def summarize(scenario: Scenario, reps: int, seed: int, *, engine: str = "numpy"
     """
     if blocks is None:
         blocks = [(first_block + b, rows) for b, rows in blocks_for(reps, block_size)]
-    return fold_chunks(scenario, blocks, seed, engine=engine, block_size=block_size, chunk_blocks=chunk_blocks,
-                       progress=progress, on_outcomes=on_outcomes)
+    return fold_chunks(
+        scenario,
+        blocks,
+        seed,
+        engine=engine,
+        block_size=block_size,
+        chunk_blocks=chunk_blocks,
+        progress=progress,
+        on_outcomes=on_outcomes,
+    )
 
 
 def _precision_plan(block_size: int, max_blocks: int | None, max_reps: int | None) -> list[tuple[int, int]]:
@@ -258,9 +295,18 @@ def _next_batch(merged: Summary | None, precision: float, block_size: int) -> in
     return min(max(1, math.ceil(wanted / block_size)), DEFAULT_CHUNK_BLOCKS)
 
 
-def run_to_precision(scenario: Scenario, seed: int, precision: float, *, engine: str = "numpy",
-                     max_blocks: int | None = None, max_reps: int | None = None, block_size: int = BLOCK_SIZE,
-                     progress: Progress = None, on_outcomes: OnOutcomes = None) -> Summary:
+def run_to_precision(
+    scenario: Scenario,
+    seed: int,
+    precision: float,
+    *,
+    engine: str = "numpy",
+    max_blocks: int | None = None,
+    max_reps: int | None = None,
+    block_size: int = BLOCK_SIZE,
+    progress: Progress = None,
+    on_outcomes: OnOutcomes = None,
+) -> Summary:
     """Add blocks of replications, in block order, until :func:`~drawdown.results.precision_se`
     is at most ``precision`` or the cap is reached.
 
@@ -313,9 +359,18 @@ def run_to_precision(scenario: Scenario, seed: int, precision: float, *, engine:
         # for it; the numpy engine runs a batch at once and is reported block by block.
         inner = progress if engine == "simpy" else None
         for chunk, out in run_blocks(scenario, todo, seed, engine=engine, block_size=block_size, progress=inner):
-            merged, done = _fold_blocks(scenario, chunk, out, merged, seed=seed, engine=engine,
-                                        block_size=block_size, precision=precision,
-                                        progress=progress if inner is None else None, on_outcomes=on_outcomes)
+            merged, done = _fold_blocks(
+                scenario,
+                chunk,
+                out,
+                merged,
+                seed=seed,
+                engine=engine,
+                block_size=block_size,
+                precision=precision,
+                progress=progress if inner is None else None,
+                on_outcomes=on_outcomes,
+            )
             del out
             if done:
                 return merged
@@ -325,16 +380,25 @@ def run_to_precision(scenario: Scenario, seed: int, precision: float, *, engine:
     return merged
 
 
-def _fold_blocks(scenario: Scenario, chunk: Blocks, out: Outcomes, merged: Summary | None, *, seed: int,
-                 engine: str, block_size: int, precision: float, progress: Progress,
-                 on_outcomes: OnOutcomes) -> tuple[Summary, bool]:
+def _fold_blocks(
+    scenario: Scenario,
+    chunk: Blocks,
+    out: Outcomes,
+    merged: Summary | None,
+    *,
+    seed: int,
+    engine: str,
+    block_size: int,
+    precision: float,
+    progress: Progress,
+    on_outcomes: OnOutcomes,
+) -> tuple[Summary, bool]:
     """Fold a chunk's blocks one at a time; stop at the first block that meets the precision."""
     row = 0
     for b, rows in chunk:
         part = outcome_rows(out, row, row + rows)
         row += rows
-        s_b = Summary.from_outcomes(scenario, part, blocks=[(b, rows)], seed=seed, engine=engine,
-                                    block_size=block_size)
+        s_b = Summary.from_outcomes(scenario, part, blocks=[(b, rows)], seed=seed, engine=engine, block_size=block_size)
         merged = s_b if merged is None else Summary.merge_all([merged, s_b])
         if progress is not None:
             progress(rows)

@@ -12,8 +12,9 @@ from .sweep import merge_sweep
 __all__ = ["merge_dir"]
 
 
-def merge_dir(directory: StrPath, *, plots: bool = True,
-              progress: Callable[[int], None] | None = None) -> tuple[str, Any, list[Path]]:
+def merge_dir(
+    directory: StrPath, *, plots: bool = True, progress: Callable[[int], None] | None = None
+) -> tuple[str, Any, list[Path]]:
     """Join the shards in ``directory/shards`` into the results of an unsharded run.
 
     Works for runs and sweeps (:func:`drawdown.batch.merge_sweep`).

@@ -211,8 +211,15 @@ def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def check_out_dir(out: Path, manifest: Path, *, kind: str, sharded: bool, resume: bool,
-                  shards_merged: Callable[[], bool] = lambda: False) -> bool:
+def check_out_dir(
+    out: Path,
+    manifest: Path,
+    *,
+    kind: str,
+    sharded: bool,
+    resume: bool,
+    shards_merged: Callable[[], bool] = lambda: False,
+) -> bool:
     """Refuse an output directory that holds something else than this work can continue.
 
     Parameters
@@ -259,15 +266,18 @@ def check_out_dir(out: Path, manifest: Path, *, kind: str, sharded: bool, resume
         raise DrawdownError(f"{out}: exists and is not a directory")
     shards = out / SHARDS_DIR
     if not sharded and shards.is_dir() and any(shards.iterdir()) and not shards_merged():
-        raise DrawdownError(f"{out}: holds shards of a {kind}: run the other shards (shard='I/N'), "
-                            f"or join them with merge_dir('{out}')")
+        raise DrawdownError(
+            f"{out}: holds shards of a {kind}: run the other shards (shard='I/N'), or join them with merge_dir('{out}')"
+        )
     if sharded and (out / MANIFEST).exists():
         raise DrawdownError(f"{out}: holds an unsharded {kind} ({MANIFEST}); give the shards another out_dir")
     if not manifest.exists():
         return False
     if not resume:
-        raise DrawdownError(f"{out}: already holds a {kind} ({_relative(manifest, out)}); resume=True finishes it, "
-                            "or give another out_dir")
+        raise DrawdownError(
+            f"{out}: already holds a {kind} ({_relative(manifest, out)}); resume=True finishes it, "
+            "or give another out_dir"
+        )
     return True
 
 
@@ -381,8 +391,9 @@ def _read_shard_files(sdir: Path, kind: str) -> list[tuple[int, int, Path, Recor
         i, n = _shard_file_numbers(p)
         sh = rec.get("shard") or {}
         if (sh.get("index"), sh.get("count")) != (i, n):
-            raise ResultError(f"{p}: the file name says shard {i}/{n} but it holds shard "
-                              f"{sh.get('index')}/{sh.get('count')}")
+            raise ResultError(
+                f"{p}: the file name says shard {i}/{n} but it holds shard {sh.get('index')}/{sh.get('count')}"
+            )
         records.append((i, n, p, rec))
     return records
 
@@ -424,8 +435,10 @@ def read_shard_records(directory: StrPath, kind: str) -> list[tuple[Shard, Path,
         counts.setdefault(n, []).append(p)
     if len(counts) > 1:
         odd = sorted(counts.items(), key=lambda kv: (len(kv[1]), kv[0]))[0][1]
-        raise ResultError(f"shard files of different shard counts ({', '.join(str(n) for n in sorted(counts))}): "
-                          f"{', '.join(str(p) for p in odd)}")
+        raise ResultError(
+            f"shard files of different shard counts ({', '.join(str(n) for n in sorted(counts))}): "
+            f"{', '.join(str(p) for p in odd)}"
+        )
     (n,) = counts
     found: dict[int, tuple[Shard, Path, Record]] = {}
     for i, _, p, rec in records:
@@ -438,8 +451,7 @@ def read_shard_records(directory: StrPath, kind: str) -> list[tuple[Shard, Path,
     for i in range(1, n + 1):
         _, p, rec = found[i]
         if not rec.get("complete"):
-            raise ResultError(f"{p}: shard {i}/{n} is not finished (run it again with shard='{i}/{n}', "
-                              "resume=True)")
+            raise ResultError(f"{p}: shard {i}/{n} is not finished (run it again with shard='{i}/{n}', resume=True)")
     first_env = found[1][2]["environment"]
     for i in range(2, n + 1):
         _, p, rec = found[i]
@@ -485,13 +497,23 @@ def check_environment(recorded: Record, where: object) -> None:
     """
     diff = environment_mismatch(recorded, environment())
     if diff:
-        raise ResultError(f"{where}: made with other versions than this drawdown has ({diff}); results made "
-                          "under different numpy, scipy, SIMD features or drawdown versions are never mixed")
+        raise ResultError(
+            f"{where}: made with other versions than this drawdown has ({diff}); results made "
+            "under different numpy, scipy, SIMD features or drawdown versions are never mixed"
+        )
 
 
 # -- the run ------------------------------------------------------------------------------------
-def run_identity(scenario: Scenario, *, seed: int, engine: str, block_size: int, reps: int | None,
-                 precision: float | None, max_reps: int | None) -> Record:
+def run_identity(
+    scenario: Scenario,
+    *,
+    seed: int,
+    engine: str,
+    block_size: int,
+    reps: int | None,
+    precision: float | None,
+    max_reps: int | None,
+) -> Record:
     """What makes two runs the same run (the manifest's identity fields).
 
     Examples
@@ -510,8 +532,9 @@ def run_identity(scenario: Scenario, *, seed: int, engine: str, block_size: int,
         "block_size": int(block_size),
         "layout_version": LAYOUT_VERSION,
         "replications": None if reps is None else int(reps),
-        "precision": None if precision is None else {
-            "target": float(precision), "max_replications": int(DEFAULT_MAX_REPS if max_reps is None else max_reps)},
+        "precision": None
+        if precision is None
+        else {"target": float(precision), "max_replications": int(DEFAULT_MAX_REPS if max_reps is None else max_reps)},
     }
 
 
@@ -639,10 +662,23 @@ class RunBatch:
     drawdown.errors.DrawdownError: resume needs out_dir: the run directory to finish
     """
 
-    def __init__(self, scenario: Scenario, seed: int, *, reps: int | None = None, precision: float | None = None,
-                 max_reps: int | None = None, engine: str = "numpy", block_size: int = BLOCK_SIZE,
-                 out_dir: StrPath | None = None, resume: bool = False, shard: Shard | str | None = None,
-                 parallelism: int = 1, replications: bool = True, plots: bool = True):
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        *,
+        reps: int | None = None,
+        precision: float | None = None,
+        max_reps: int | None = None,
+        engine: str = "numpy",
+        block_size: int = BLOCK_SIZE,
+        out_dir: StrPath | None = None,
+        resume: bool = False,
+        shard: Shard | str | None = None,
+        parallelism: int = 1,
+        replications: bool = True,
+        plots: bool = True,
+    ):
         if (reps is None) == (precision is None):
             raise ValueError("give reps or precision")
         if precision is not None and max_reps is None:
@@ -654,8 +690,9 @@ class RunBatch:
         if resume and out_dir is None:
             raise DrawdownError("resume needs out_dir: the run directory to finish")
         if shard is not None and precision is not None:
-            raise DrawdownError("precision decides block by block in block order: it cannot be split into shards; "
-                                "give reps")
+            raise DrawdownError(
+                "precision decides block by block in block order: it cannot be split into shards; give reps"
+            )
         self.scenario = scenario
         self.seed = int(seed)
         self.engine = engine
@@ -664,8 +701,9 @@ class RunBatch:
         self.out_dir = None if out_dir is None else Path(out_dir)
         self.keep = bool(replications) and self.out_dir is not None
         self.plots = plots
-        self.identity = run_identity(scenario, seed=seed, engine=engine, block_size=block_size, reps=reps,
-                                     precision=precision, max_reps=max_reps)
+        self.identity = run_identity(
+            scenario, seed=seed, engine=engine, block_size=block_size, reps=reps, precision=precision, max_reps=max_reps
+        )
         self.environment = environment()
         blocks = _plan_blocks(self.identity)
         if shard is not None:
@@ -682,11 +720,17 @@ class RunBatch:
         """The units: a new plan, or the one recorded in the run directory (``resume``)."""
         if self.out_dir is None:
             n = 1 if self.identity["precision"] is not None else unit_blocks_for(len(blocks), parallelism)
-            return make_units(self.scenario, self.seed, blocks, engine=self.engine, block_size=self.block_size,
-                              unit_blocks=n, keep_outcomes=self.keep)
+            return make_units(
+                self.scenario,
+                self.seed,
+                blocks,
+                engine=self.engine,
+                block_size=self.block_size,
+                unit_blocks=n,
+                keep_outcomes=self.keep,
+            )
         out = self.out_dir
-        self.manifest_path = (out / MANIFEST if self.shard is None
-                              else out / SHARDS_DIR / f"{self.shard.stem}.json")
+        self.manifest_path = out / MANIFEST if self.shard is None else out / SHARDS_DIR / f"{self.shard.stem}.json"
         record = self._existing(out, self.manifest_path, resume)
         if record is not None:
             self.keep = bool(record.get("keep_replications"))
@@ -696,16 +740,29 @@ class RunBatch:
             units = [self._unit(u) for u in plan]
         else:
             n = 1 if self.identity["precision"] is not None else unit_blocks_for(len(blocks), parallelism)
-            units = make_units(self.scenario, self.seed, blocks, engine=self.engine, block_size=self.block_size,
-                               unit_blocks=n, keep_outcomes=self.keep)
+            units = make_units(
+                self.scenario,
+                self.seed,
+                blocks,
+                engine=self.engine,
+                block_size=self.block_size,
+                unit_blocks=n,
+                keep_outcomes=self.keep,
+            )
         self.units = units
         self._collect_done(out, record)
         self._write_manifest(complete=False)
         return units
 
     def _unit(self, blocks: tuple[tuple[int, int], ...]) -> Unit:
-        return Unit(self.scenario, self.seed, tuple(blocks), engine=self.engine, block_size=self.block_size,
-                    keep_outcomes=self.keep)
+        return Unit(
+            self.scenario,
+            self.seed,
+            tuple(blocks),
+            engine=self.engine,
+            block_size=self.block_size,
+            keep_outcomes=self.keep,
+        )
 
     def _dir(self) -> Path:
         if self.out_dir is None:
@@ -723,8 +780,9 @@ class RunBatch:
         def merged() -> bool:
             return path.exists() and bool(read_record(path, "run manifest").get("merged_from_shards"))
 
-        if not check_out_dir(out, path, kind="run", sharded=self.shard is not None, resume=resume,
-                             shards_merged=merged):
+        if not check_out_dir(
+            out, path, kind="run", sharded=self.shard is not None, resume=resume, shards_merged=merged
+        ):
             return None
         record = read_record(path, "run manifest")
         if record.get("format") != _RUN or record.get("format_version") != RECORD_FORMAT_VERSION:
@@ -733,8 +791,7 @@ class RunBatch:
             raise DrawdownError(f"{out}: was merged from shards: nothing to resume")
         diff = _identity_mismatch(record, self.identity)
         if diff:
-            raise ResultError(f"{path}: resume=True continues the same run, but this one differs: "
-                              + "; ".join(diff))
+            raise ResultError(f"{path}: resume=True continues the same run, but this one differs: " + "; ".join(diff))
         shard = record.get("shard")
         if shard != (None if self.shard is None else {"index": self.shard.index, "count": self.shard.count}):
             raise ResultError(f"{path}: records shard {shard}, not {self.shard}")
@@ -764,13 +821,17 @@ class RunBatch:
         summary = Summary.from_npz(path)  # checks its checksums: a damaged file is an error
         self._check_summary(summary, unit, path)
         if entry is not None and entry["sha256"] != file_sha256(path):
-            raise ResultError(f"{path}: not the file the manifest recorded (sha256 differs); delete it and "
-                              "resume=True computes it again")
+            raise ResultError(
+                f"{path}: not the file the manifest recorded (sha256 differs); delete it and "
+                "resume=True computes it again"
+            )
         rpath = out / replications_file(first)
         if unit.keep_outcomes:
             if not rpath.exists():
-                raise ResultError(f"{rpath}: missing, but its unit's summary {path.name} is there; delete "
-                                  f"{path} and resume=True computes the unit again")
+                raise ResultError(
+                    f"{rpath}: missing, but its unit's summary {path.name} is there; delete "
+                    f"{path} and resume=True computes the unit again"
+                )
             if entry is not None and entry.get("replications_sha256") not in (None, file_sha256(rpath)):
                 raise ResultError(f"{rpath}: not the file the manifest recorded (sha256 differs)")
             _read_unit_replications(rpath, unit)  # zip CRCs: a damaged file is an error
@@ -779,8 +840,11 @@ class RunBatch:
     def _entry(self, unit: Unit) -> Record:
         out = self._dir()
         first = unit.blocks[0][0]
-        entry: Record = {"blocks": [list(b) for b in unit.blocks], "file": unit_file(first),
-                         "sha256": file_sha256(out / unit_file(first))}
+        entry: Record = {
+            "blocks": [list(b) for b in unit.blocks],
+            "file": unit_file(first),
+            "sha256": file_sha256(out / unit_file(first)),
+        }
         if unit.keep_outcomes:
             entry["replications"] = replications_file(first)
             entry["replications_sha256"] = file_sha256(out / replications_file(first))
@@ -789,8 +853,14 @@ class RunBatch:
     def _check_summary(self, summary: Summary, unit: Unit, where: object) -> None:
         """A unit's summary must be of this run: blocks, scenario, seed, engine, versions."""
         b = summary.book
-        want = {"scenario_hash": self.scenario.hash, "seed": self.seed, "engine": self.engine,
-                "block_size": self.block_size, "layout_version": LAYOUT_VERSION, **self.environment}
+        want = {
+            "scenario_hash": self.scenario.hash,
+            "seed": self.seed,
+            "engine": self.engine,
+            "block_size": self.block_size,
+            "layout_version": LAYOUT_VERSION,
+            **self.environment,
+        }
         diff = [f"{k} {getattr(b, k)!r} != {v!r}" for k, v in want.items() if getattr(b, k) != v]
         if tuple(summary.blocks) != unit.blocks:
             diff.insert(0, f"blocks {list(summary.blocks)} != {list(unit.blocks)}")
@@ -842,9 +912,17 @@ class RunBatch:
         if unit.keep_outcomes:
             if result.outcomes is None:
                 raise ResultError(f"{unit.label} (computed by process {result.pid}): came without its outcomes")
-            write_replications(self.out_dir / replications_file(first), result.outcomes, meta={
-                "scenario_hash": self.scenario.hash, "seed": self.seed, "engine": self.engine,
-                "block_size": self.block_size, "blocks": json.dumps([list(b) for b in unit.blocks])})
+            write_replications(
+                self.out_dir / replications_file(first),
+                result.outcomes,
+                meta={
+                    "scenario_hash": self.scenario.hash,
+                    "seed": self.seed,
+                    "engine": self.engine,
+                    "block_size": self.block_size,
+                    "blocks": json.dumps([list(b) for b in unit.blocks]),
+                },
+            )
         result.summary.to_npz(self.out_dir / unit_file(first))  # the unit is done once this file is there
         self.done[k] = self._entry(unit)
         self._write_manifest(complete=False)
@@ -877,7 +955,7 @@ class RunBatch:
             while not folded.finished:
                 todo = [i for i in range(folded.k, len(self.units)) if i not in self.done and i not in folded.fresh]
                 if self.identity["precision"] is not None:
-                    todo = todo[:self._wave(folded.merged, ex.parallelism)]
+                    todo = todo[: self._wave(folded.merged, ex.parallelism)]
                 for j, result in ex.run([self.units[i] for i in todo], progress=progress):
                     self._store(todo[j], result)
                     folded.add(todo[j], result.summary)
@@ -901,8 +979,13 @@ class RunBatch:
         return max(batch, parallelism)
 
     def _finish(self, merged: Summary | None, k: int, ran: int) -> RunResult:
-        result = RunResult(summary=merged, precision=None, units_total=len(self.units),
-                           units_done_before=self.done_before, units_run=ran)
+        result = RunResult(
+            summary=merged,
+            precision=None,
+            units_total=len(self.units),
+            units_done_before=self.done_before,
+            units_run=ran,
+        )
         precision = self.identity["precision"]
         if precision is not None and merged is not None:
             result.precision = precision_status(merged, precision["target"], cap_reps=precision["max_replications"])
@@ -921,8 +1004,14 @@ class RunBatch:
         if merged is None:
             raise ValueError("nothing to run: no replications")
         used = [self.done[i] for i in range(k)]
-        result.written = write_results(self.out_dir, self.scenario, merged, used if self.keep else None,
-                                       precision=result.precision, plots=self.plots)
+        result.written = write_results(
+            self.out_dir,
+            self.scenario,
+            merged,
+            used if self.keep else None,
+            precision=result.precision,
+            plots=self.plots,
+        )
         self._write_manifest(complete=True, extra={"units_merged": k, "blocks_merged": len(merged.blocks)})
         return result
 
@@ -996,8 +1085,9 @@ def recorded_run(out_dir: StrPath | None, shard: Shard | str | None = None) -> R
     return record
 
 
-def run_batch(scenario: Scenario, seed: int, *, executor: Executor | None = None, progress: Progress = None,
-              **kw: Any) -> RunResult:
+def run_batch(
+    scenario: Scenario, seed: int, *, executor: Executor | None = None, progress: Progress = None, **kw: Any
+) -> RunResult:
     """:class:`RunBatch` and :meth:`RunBatch.run` in one call.
 
     Parameters
@@ -1046,8 +1136,15 @@ def _read_unit_replications(path: Path, unit: Unit) -> Outcomes:
     return out
 
 
-def write_results(out_dir: StrPath, scenario: Scenario, summary: Summary, units: list[Record] | None, *,
-                  precision: Record | None = None, plots: bool = True) -> list[Path]:
+def write_results(
+    out_dir: StrPath,
+    scenario: Scenario,
+    summary: Summary,
+    units: list[Record] | None,
+    *,
+    precision: Record | None = None,
+    plots: bool = True,
+) -> list[Path]:
     """Write a run's results: :func:`drawdown.report.write_run_dir`'s files, with
     ``replications.npz`` assembled from the units' files, unit by unit.
 
@@ -1088,18 +1185,27 @@ def write_results(out_dir: StrPath, scenario: Scenario, summary: Summary, units:
     written = write_run_dir(out_dir, scenario, summary, outcomes=None, precision=precision, plots=plots)
     if units is not None:
         b = summary.book
-        meta = {"scenario": summary.scenario_name, "scenario_hash": summary.scenario_hash, "seed": summary.seed,
-                "engine": summary.engine, "version": b.version, "reps": summary.n, "block_size": b.block_size,
-                "layout_version": b.layout_version, "numpy_version": b.numpy_version,
-                "scipy_version": b.scipy_version}
+        meta = {
+            "scenario": summary.scenario_name,
+            "scenario_hash": summary.scenario_hash,
+            "seed": summary.seed,
+            "engine": summary.engine,
+            "version": b.version,
+            "reps": summary.n,
+            "block_size": b.block_size,
+            "layout_version": b.layout_version,
+            "numpy_version": b.numpy_version,
+            "scipy_version": b.scipy_version,
+        }
         parts = _unit_replications(out_dir, scenario, summary.seed, b.block_size, units)
         _write_replications_from(out_dir / REPLICATIONS_FILE, scenario, summary.n, parts, meta)
         written.insert(2, out_dir / REPLICATIONS_FILE)
     return written
 
 
-def _unit_replications(out_dir: Path, scenario: Scenario, seed: int, block_size: int,
-                       units: list[Record]) -> Iterator[Outcomes]:
+def _unit_replications(
+    out_dir: Path, scenario: Scenario, seed: int, block_size: int, units: list[Record]
+) -> Iterator[Outcomes]:
     """Each unit's outcomes in turn, read from its file once its recorded sha256 is checked."""
     for entry in units:
         path = out_dir / entry["replications"]
@@ -1109,8 +1215,9 @@ def _unit_replications(out_dir: Path, scenario: Scenario, seed: int, block_size:
         yield _read_unit_replications(path, unit)
 
 
-def _write_replications_from(path: Path, scenario: Scenario, reps: int, parts: Iterable[Outcomes],
-                             meta: Record) -> None:
+def _write_replications_from(
+    path: Path, scenario: Scenario, reps: int, parts: Iterable[Outcomes], meta: Record
+) -> None:
     """``replications.npz`` from the units' outcomes, in block order, unit by unit
     (:class:`drawdown.results.ReplicationWriter`: memory bounded by a unit)."""
     row = 0
@@ -1129,8 +1236,10 @@ def _load_recorded_scenario(record: Record, where: object) -> Scenario:
     except DrawdownError as e:
         raise ResultError(f"{where}: cannot load the run's scenario {info['file']} ({e})") from e
     if s.hash != info["hash"]:
-        raise ResultError(f"{where}: the scenario file {info['file']} changed since the run (hash {s.hash[:12]}, "
-                          f"the run used {info['hash'][:12]})")
+        raise ResultError(
+            f"{where}: the scenario file {info['file']} changed since the run (hash {s.hash[:12]}, "
+            f"the run used {info['hash'][:12]})"
+        )
     return s
 
 
@@ -1166,8 +1275,9 @@ def _shard_summary(directory: Path, sh: Shard, p: Path, rec: Record, want: Block
     if not spath.exists():
         raise ResultError(f"{spath}: shard {sh}'s summary is missing")
     if file_sha256(spath) != rec["summary_sha256"]:
-        raise ResultError(f"{spath}: shard {sh}'s summary is corrupt (its sha256 is not the one recorded in "
-                          f"{p.name}): not merged")
+        raise ResultError(
+            f"{spath}: shard {sh}'s summary is corrupt (its sha256 is not the one recorded in {p.name}): not merged"
+        )
     s = Summary.from_npz(spath)
     if tuple(s.blocks) != tuple(want):
         raise ResultError(f"{spath}: shard {sh}'s summary covers other blocks than its manifest")
@@ -1222,11 +1332,21 @@ def merge_run_shards(directory: StrPath, *, plots: bool = True) -> tuple[Summary
     if list(summary.blocks) != plan:
         raise ResultError(f"{directory}: the shards do not cover the run's blocks")
     written = write_results(directory, scenario, summary, units if keep else None, plots=plots)
-    doc = {"format": _RUN, "format_version": RECORD_FORMAT_VERSION, "kind": "run",
-           **{k: first[k] for k in ident_keys}, "environment": first["environment"], "shard": None,
-           "keep_replications": keep,
-           "blocks_planned": len(plan), "blocks_done": len(plan), "units": [e["blocks"] for e in units],
-           "done": units, "complete": True, "merged_from_shards": len(shards)}
+    doc = {
+        "format": _RUN,
+        "format_version": RECORD_FORMAT_VERSION,
+        "kind": "run",
+        **{k: first[k] for k in ident_keys},
+        "environment": first["environment"],
+        "shard": None,
+        "keep_replications": keep,
+        "blocks_planned": len(plan),
+        "blocks_done": len(plan),
+        "units": [e["blocks"] for e in units],
+        "done": units,
+        "complete": True,
+        "merged_from_shards": len(shards),
+    }
     write_record(directory / MANIFEST, doc)
     written.append(directory / MANIFEST)
     return summary, written

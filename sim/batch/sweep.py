@@ -147,12 +147,18 @@ Progress = Callable[[int], None]
 
 #: Columns of ``results.csv`` after ``point`` and the factors.
 RESULT_COLUMNS = (
-    "scenario_hash", "replications",
-    "p_met_deadline", "p_met_deadline_se",
-    "p_out_by_horizon", "p_out_by_horizon_se",
-    "final_exit_p50", "final_exit_day_p50",
-    "casualties_mean", "casualties_se",
-    "troop_days_past_deadline_mean", "troop_days_past_deadline_se",
+    "scenario_hash",
+    "replications",
+    "p_met_deadline",
+    "p_met_deadline_se",
+    "p_out_by_horizon",
+    "p_out_by_horizon_se",
+    "final_exit_p50",
+    "final_exit_day_p50",
+    "casualties_mean",
+    "casualties_se",
+    "troop_days_past_deadline_mean",
+    "troop_days_past_deadline_se",
     "censored_fraction",
 )
 
@@ -296,9 +302,16 @@ class SweepSpec:
 
     def to_json(self) -> dict[str, Any]:
         """The spec as plain data (what the spec hash is of)."""
-        return {"base": self.base, "seed": self.seed, "replications": self.replications, "design": self.design,
-                "points": self.points, "engine": self.engine, "block_size": self.block_size,
-                "factors": [f.to_json() for f in self.factors]}
+        return {
+            "base": self.base,
+            "seed": self.seed,
+            "replications": self.replications,
+            "design": self.design,
+            "points": self.points,
+            "engine": self.engine,
+            "block_size": self.block_size,
+            "factors": [f.to_json() for f in self.factors],
+        }
 
     @classmethod
     def from_json(cls, d: dict[str, Any], *, file: str, text: str = "") -> SweepSpec:
@@ -312,9 +325,18 @@ class SweepSpec:
         True
         """
         factors = tuple(_factor_from_json(f) for f in d["factors"])
-        return cls(file=file, base=d["base"], seed=d["seed"], replications=d["replications"], design=d["design"],
-                   points=d["points"], engine=d["engine"], block_size=d["block_size"], factors=factors,
-                   text=text)
+        return cls(
+            file=file,
+            base=d["base"],
+            seed=d["seed"],
+            replications=d["replications"],
+            design=d["design"],
+            points=d["points"],
+            engine=d["engine"],
+            block_size=d["block_size"],
+            factors=factors,
+            text=text,
+        )
 
     @property
     def hash(self) -> str:
@@ -330,6 +352,7 @@ class SweepSpec:
 
 def _factor_from_json(f: dict[str, Any]) -> Factor:
     """The factor :meth:`Factor.to_json` gave (dates back from ISO strings)."""
+
     def conv(v: Any) -> Any:
         if f["kind"] == "date" and isinstance(v, str) and v.lower() != "none":
             return _dt.date.fromisoformat(v)
@@ -522,8 +545,16 @@ def _spec_settings(raw: dict[str, Any], bad: _Bad) -> dict[str, Any]:
     block_size = raw.get("block_size", BLOCK_SIZE)
     if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
         bad("block_size", f"expected a whole number >= 1, found {block_size!r}")
-    return {"base": base, "seed": seed, "replications": reps, "design": design, "points": points,
-            "engine": engine, "block_size": block_size, "description": raw.get("description", "")}
+    return {
+        "base": base,
+        "seed": seed,
+        "replications": reps,
+        "design": design,
+        "points": points,
+        "engine": engine,
+        "block_size": block_size,
+        "description": raw.get("description", ""),
+    }
 
 
 def _spec_points(raw: dict[str, Any], design: str | None, bad: _Bad) -> Any:
@@ -597,8 +628,9 @@ def _values_factor(key: str, kind: str, body: dict[str, Any], where: str, bad: _
     return Factor(key, kind, values=tuple(out))
 
 
-def _range_factor(key: str, kind: str, body: dict[str, Any], design: str | None, where: str,
-                  bad: _Bad) -> Factor | None:
+def _range_factor(
+    key: str, kind: str, body: dict[str, Any], design: str | None, where: str, bad: _Bad
+) -> Factor | None:
     """A factor given by ``low`` and ``high`` (and, in a grid, ``steps``)."""
     if "low" not in body or "high" not in body:
         bad(where, "a range needs both low and high")
@@ -732,8 +764,10 @@ def design_points(spec: SweepSpec) -> tuple[list[dict[str, Any]], list[str]]:
     else:
         sampler = _sampler(qmc.Sobol, d, rng)
         if n & (n - 1):
-            notes.append(f"sobol: {n} points is not a power of 2; Sobol' points are balanced only in "
-                         "sets of a power of 2 (8, 16, 32, ...)")
+            notes.append(
+                f"sobol: {n} points is not a power of 2; Sobol' points are balanced only in "
+                "sets of a power of 2 (8, 16, 32, ...)"
+            )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             u = sampler.random(n)
@@ -877,21 +911,23 @@ def result_row(point: SweepPoint, summary: Summary) -> dict[str, Any]:
     cas = summary.estimate("casualties")
     has_deadline = summary.deadline_day is not None
     tdp = summary.estimate("troop_days_past_deadline") if has_deadline else None
-    row.update({
-        "scenario_hash": summary.scenario_hash,
-        "replications": summary.n,
-        "p_met_deadline": None if met is None else _num(met.value),
-        "p_met_deadline_se": None if met is None else _num(met.se),
-        "p_out_by_horizon": _num(out.value),
-        "p_out_by_horizon_se": _num(out.se),
-        "final_exit_p50": None if p50 is None else point.scenario.date_of(p50).isoformat(),
-        "final_exit_day_p50": p50,
-        "casualties_mean": _num(cas.mean),
-        "casualties_se": _num(cas.se),
-        "troop_days_past_deadline_mean": None if tdp is None else _num(tdp.mean),
-        "troop_days_past_deadline_se": None if tdp is None else _num(tdp.se),
-        "censored_fraction": _num(summary.censored_fraction),
-    })
+    row.update(
+        {
+            "scenario_hash": summary.scenario_hash,
+            "replications": summary.n,
+            "p_met_deadline": None if met is None else _num(met.value),
+            "p_met_deadline_se": None if met is None else _num(met.se),
+            "p_out_by_horizon": _num(out.value),
+            "p_out_by_horizon_se": _num(out.se),
+            "final_exit_p50": None if p50 is None else point.scenario.date_of(p50).isoformat(),
+            "final_exit_day_p50": p50,
+            "casualties_mean": _num(cas.mean),
+            "casualties_se": _num(cas.se),
+            "troop_days_past_deadline_mean": None if tdp is None else _num(tdp.mean),
+            "troop_days_past_deadline_se": None if tdp is None else _num(tdp.se),
+            "censored_fraction": _num(summary.censored_fraction),
+        }
+    )
     return row
 
 
@@ -924,15 +960,25 @@ def results_table(spec: SweepSpec, rows: Iterable[dict[str, Any]]) -> str:
     >>> print(drawdown.batch.results_table(spec, [row]).splitlines()[0])
     point  deadline    threat.attack_rate_after  P(met deadline)  final exit p50  casualties  censored
     """
-    heads = ["point", *(f.key for f in spec.factors), "P(met deadline)", "final exit p50", "casualties",
-             "censored"]
+    heads = ["point", *(f.key for f in spec.factors), "P(met deadline)", "final exit p50", "casualties", "censored"]
     body = []
     for r in rows:
-        met = "n/a" if r["p_met_deadline"] is None else \
-            f"{float(r['p_met_deadline']):.3f} ± {float(r['p_met_deadline_se']):.3f}"
+        met = (
+            "n/a"
+            if r["p_met_deadline"] is None
+            else f"{float(r['p_met_deadline']):.3f} ± {float(r['p_met_deadline_se']):.3f}"
+        )
         cas = f"{float(r['casualties_mean']):.1f} ± {float(r['casualties_se'] or 'nan'):.1f}"
-        body.append([str(r["point"]), *(str(r[f.key]) for f in spec.factors), met,
-                     r["final_exit_p50"] or "not out", cas, f"{100 * float(r['censored_fraction']):.1f}%"])
+        body.append(
+            [
+                str(r["point"]),
+                *(str(r[f.key]) for f in spec.factors),
+                met,
+                r["final_exit_p50"] or "not out",
+                cas,
+                f"{100 * float(r['censored_fraction']):.1f}%",
+            ]
+        )
     widths = [max(len(x) for x in col) for col in zip(heads, *body, strict=True)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip()]
     lines += ["  ".join(x.ljust(w) for x, w in zip(row, widths, strict=True)).rstrip() for row in body]
@@ -1028,16 +1074,16 @@ class SweepBatch:
     ['0.46', '0.94']
     """
 
-    def __init__(self, spec: SweepSpec | StrPath, out_dir: StrPath, *, resume: bool = False,
-                 shard: Shard | str | None = None) -> None:
+    def __init__(
+        self, spec: SweepSpec | StrPath, out_dir: StrPath, *, resume: bool = False, shard: Shard | str | None = None
+    ) -> None:
         if not isinstance(spec, SweepSpec):
             spec = load_spec(spec)
         if isinstance(shard, str):
             shard = Shard.parse(shard)
         self.spec, self.shard, self.out_dir = spec, shard, Path(out_dir)
         self.environment = environment()
-        record_path = (self.out_dir / MANIFEST if shard is None
-                       else self.out_dir / SHARDS_DIR / f"{shard.stem}.json")
+        record_path = self.out_dir / MANIFEST if shard is None else self.out_dir / SHARDS_DIR / f"{shard.stem}.json"
         self.manifest_path = record_path
         record = self._existing(resume)
         base_file = None if record is None else record["base"]["file"]
@@ -1045,8 +1091,10 @@ class SweepBatch:
         self.all_points = all_points
         if record is not None:
             if record["base"]["hash"] != self.base.hash:
-                raise ResultError(f"{record_path}: the base scenario changed since the sweep started "
-                                  f"(hash {self.base.hash[:12]}, the sweep used {record['base']['hash'][:12]})")
+                raise ResultError(
+                    f"{record_path}: the base scenario changed since the sweep started "
+                    f"(hash {self.base.hash[:12]}, the sweep used {record['base']['hash'][:12]})"
+                )
             planned = [p["scenario_hash"] for p in record["points"]]
             if planned != [p.scenario.hash for p in all_points]:
                 raise ResultError(f"{record_path}: the points' scenarios differ from those of the sweep it records")
@@ -1066,8 +1114,10 @@ class SweepBatch:
         if record.get("format") != _SWEEP or record.get("format_version") != _FORMAT_VERSION:
             raise ResultError(f"{path}: not a drawdown sweep manifest of format {_FORMAT_VERSION}")
         if record["spec_hash"] != self.spec.hash:
-            raise ResultError(f"{path}: resuming continues the same sweep, but the spec differs (spec hash "
-                              f"{self.spec.hash[:12]}, the sweep's is {record['spec_hash'][:12]})")
+            raise ResultError(
+                f"{path}: resuming continues the same sweep, but the spec differs (spec hash "
+                f"{self.spec.hash[:12]}, the sweep's is {record['spec_hash'][:12]})"
+            )
         want_shard = None if self.shard is None else {"index": self.shard.index, "count": self.shard.count}
         if record.get("shard") != want_shard:
             raise ResultError(f"{path}: records shard {record.get('shard')}, not {self.shard}")
@@ -1090,8 +1140,10 @@ class SweepBatch:
             self._check_summary(summary, p, path)
             entry = recorded.get(p.index)
             if entry is not None and entry["sha256"] != file_sha256(path):
-                raise ResultError(f"{path}: not the file the manifest recorded (sha256 differs); delete it to have "
-                                  "the resumed sweep compute the point again")
+                raise ResultError(
+                    f"{path}: not the file the manifest recorded (sha256 differs); delete it to have "
+                    "the resumed sweep compute the point again"
+                )
             jpath = self.out_dir / _json_name(p.index)
             if not jpath.exists() or jpath.read_text() != point_json(p, summary):
                 atomic_write(jpath, point_json(p, summary))  # derived from the summary: no recomputation
@@ -1101,8 +1153,14 @@ class SweepBatch:
     def _check_summary(self, summary: Summary, point: SweepPoint, where: object) -> None:
         """A :class:`ResultError` unless ``summary`` is of ``point`` of this sweep, made here."""
         b = summary.book
-        want = {"scenario_hash": point.scenario.hash, "seed": self.spec.seed, "engine": self.spec.engine,
-                "block_size": self.spec.block_size, "layout_version": LAYOUT_VERSION, **self.environment}
+        want = {
+            "scenario_hash": point.scenario.hash,
+            "seed": self.spec.seed,
+            "engine": self.spec.engine,
+            "block_size": self.spec.block_size,
+            "layout_version": LAYOUT_VERSION,
+            **self.environment,
+        }
         diff = [f"{k} {getattr(b, k)!r} != {v!r}" for k, v in want.items() if getattr(b, k) != v]
         if list(summary.blocks) != blocks_for(self.spec.replications, self.spec.block_size):
             diff.insert(0, "blocks differ")
@@ -1111,8 +1169,12 @@ class SweepBatch:
 
     def _entry(self, p: SweepPoint) -> dict[str, Any]:
         """The manifest's entry of a done point."""
-        return {"point": p.index, "summary": _npz_name(p.index),
-                "sha256": file_sha256(self.out_dir / _npz_name(p.index)), "json": _json_name(p.index)}
+        return {
+            "point": p.index,
+            "summary": _npz_name(p.index),
+            "sha256": file_sha256(self.out_dir / _npz_name(p.index)),
+            "json": _json_name(p.index),
+        }
 
     def _write_manifest(self, *, complete: bool, extra: dict[str, Any] | None = None) -> None:
         """Write the manifest (or the shard's record) as things stand."""
@@ -1135,8 +1197,10 @@ class SweepBatch:
             "environment": self.environment,
             "shard": None if self.shard is None else {"index": self.shard.index, "count": self.shard.count},
             "points_planned": len(self.all_points),
-            "points": [{"point": p.index, "factors": p.factors_json(), "scenario_hash": p.scenario.hash}
-                       for p in self.all_points],
+            "points": [
+                {"point": p.index, "factors": p.factors_json(), "scenario_hash": p.scenario.hash}
+                for p in self.all_points
+            ],
             "shard_points": [p.index for p in self.points],
             "points_done": len(self.done),
             "done": [self.done[i] for i in sorted(self.done)],
@@ -1158,8 +1222,17 @@ class SweepBatch:
     def units(self, points: Iterable[SweepPoint]) -> list[Unit]:
         """One unit of work a point: its scenario, the spec's seed and every block of its replications."""
         s = self.spec
-        return [Unit(p.scenario, s.seed, tuple(blocks_for(s.replications, s.block_size)), engine=s.engine,
-                     block_size=s.block_size, label=f"point {p.index} ({p.label})") for p in points]
+        return [
+            Unit(
+                p.scenario,
+                s.seed,
+                tuple(blocks_for(s.replications, s.block_size)),
+                engine=s.engine,
+                block_size=s.block_size,
+                label=f"point {p.index} ({p.label})",
+            )
+            for p in points
+        ]
 
     def run(self, executor: Executor | None = None, *, progress: Progress | None = None) -> SweepResult:
         """Run the points not done yet and write the results (or the shard's manifest).
@@ -1199,8 +1272,9 @@ class SweepBatch:
         return SweepResult(rows, [*written, self.manifest_path], len(self.points), self.done_before, ran)
 
 
-def _write_sweep_results(out_dir: Path, spec: SweepSpec, points: list[SweepPoint],
-                         done: dict[int, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Path]]:
+def _write_sweep_results(
+    out_dir: Path, spec: SweepSpec, points: list[SweepPoint], done: dict[int, dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[Path]]:
     """Read every point's summary (checked against its recorded sha256) and write results.csv."""
 
     rows = []
@@ -1217,8 +1291,15 @@ def _write_sweep_results(out_dir: Path, spec: SweepSpec, points: list[SweepPoint
     return rows, [path]
 
 
-def run_sweep(spec: SweepSpec | StrPath, out_dir: StrPath, *, executor: Executor | None = None, resume: bool = False,
-              shard: Shard | str | None = None, progress: Progress | None = None) -> SweepResult:
+def run_sweep(
+    spec: SweepSpec | StrPath,
+    out_dir: StrPath,
+    *,
+    executor: Executor | None = None,
+    resume: bool = False,
+    shard: Shard | str | None = None,
+    progress: Progress | None = None,
+) -> SweepResult:
     """:class:`SweepBatch` and :meth:`SweepBatch.run` in one call.
 
     Examples
@@ -1238,8 +1319,7 @@ def run_sweep(spec: SweepSpec | StrPath, out_dir: StrPath, *, executor: Executor
     return SweepBatch(spec, out_dir, resume=resume, shard=shard).run(executor, progress=progress)
 
 
-def merge_sweep(directory: StrPath, *,
-                progress: Progress | None = None) -> tuple[list[dict[str, Any]], list[Path]]:
+def merge_sweep(directory: StrPath, *, progress: Progress | None = None) -> tuple[list[dict[str, Any]], list[Path]]:
     """Join the shards of a sweep into ``results.csv`` and ``manifest.json``.
 
     Parameters
@@ -1280,9 +1360,17 @@ def merge_sweep(directory: StrPath, *,
                 progress(1)
     rows, written = _write_sweep_results(directory, spec, points, done)
     doc = {k: v for k, v in first.items() if k not in ("shard", "shard_points", "done", "points_done", "complete")}
-    doc.update({"shard": None, "shard_points": [p.index for p in points], "points_done": len(done),
-                "done": [done[i] for i in sorted(done)], "complete": True, "results": RESULTS_CSV,
-                "merged_from_shards": len(shards)})
+    doc.update(
+        {
+            "shard": None,
+            "shard_points": [p.index for p in points],
+            "points_done": len(done),
+            "done": [done[i] for i in sorted(done)],
+            "complete": True,
+            "results": RESULTS_CSV,
+            "merged_from_shards": len(shards),
+        }
+    )
     write_record(directory / MANIFEST, doc)
     return rows, [*written, directory / MANIFEST]
 
@@ -1299,21 +1387,32 @@ def _merged_plan(shards: list[tuple[Shard, Path, dict[str, Any]]]) -> tuple[Swee
         raise ResultError(f"{first_path}: its spec text does not match its spec hash")
     base, points, _ = plan_points(spec, load_base(spec, first["base"]["file"]))
     if base.hash != first["base"]["hash"]:
-        raise ResultError(f"{first_path}: the base scenario {first['base']['file']} changed since the sweep "
-                          f"(hash {base.hash[:12]}, the sweep used {first['base']['hash'][:12]})")
+        raise ResultError(
+            f"{first_path}: the base scenario {first['base']['file']} changed since the sweep "
+            f"(hash {base.hash[:12]}, the sweep used {first['base']['hash'][:12]})"
+        )
     return spec, points
 
 
-def _merge_point(directory: Path, entry: dict[str, Any], point: SweepPoint, spec: SweepSpec, shard: str,
-                 record_path: Path, environment: dict[str, Any]) -> None:
+def _merge_point(
+    directory: Path,
+    entry: dict[str, Any],
+    point: SweepPoint,
+    spec: SweepSpec,
+    shard: str,
+    record_path: Path,
+    environment: dict[str, Any],
+) -> None:
     """Check a shard's done point (there, intact, of the point, made with the recorded versions) and
     write its JSON if it is not what its summary gives."""
     path = directory / entry["summary"]
     if not path.exists():
         raise ResultError(f"{path}: point {entry['point']} of {shard} is missing")
     if file_sha256(path) != entry["sha256"]:
-        raise ResultError(f"{path}: point {entry['point']} of {shard} is corrupt (its sha256 is not the one "
-                          f"recorded in {record_path.name}): not merged")
+        raise ResultError(
+            f"{path}: point {entry['point']} of {shard} is corrupt (its sha256 is not the one "
+            f"recorded in {record_path.name}): not merged"
+        )
     summary = Summary.from_npz(path)
     if summary.scenario_hash != point.scenario.hash or summary.seed != spec.seed:
         raise ResultError(f"{path}: not the summary of point {point.index}")

@@ -53,12 +53,18 @@ class StateFree:
         self.met_day = conditions_met_day(scenario.conditions, self.violence)
         # Block by block: the council's draws are read on meeting days only, not joined.
         cols = np.cumsum([0] + [d.rows for d in draws])
-        self.decision_day = _joined([decision_days(scenario.decision, d.council, self.met_day[lo:hi], H)
-                                     for d, lo, hi in zip(draws, cols[:-1], cols[1:])], 0)
+        self.decision_day = _joined(
+            [
+                decision_days(scenario.decision, d.council, self.met_day[lo:hi], H)
+                for d, lo, hi in zip(draws, cols[:-1], cols[1:])
+            ],
+            0,
+        )
         self.rate = attack_rates(scenario, self.violence if scenario.deadline_day is None else None)
         self.first_drawn_day = first_drawn_days(self.decision_day, scenario.threat.closure_days, H)
         self.attacks_before, self.casualties_before = attacks_before_order(
-            scenario, self.rate, self.first_drawn_day, _joined([d.before_order for d in draws], 0))
+            scenario, self.rate, self.first_drawn_day, _joined([d.before_order for d in draws], 0)
+        )
 
 
 class BlockInputs(StateFree):
@@ -72,8 +78,9 @@ class BlockInputs(StateFree):
         As in :class:`StateFree`.
     """
 
-    def __init__(self, scenario: Scenario, seed: int, block: int, *, rows: int | None = None,
-                 block_size: int = BLOCK_SIZE) -> None:
+    def __init__(
+        self, scenario: Scenario, seed: int, block: int, *, rows: int | None = None, block_size: int = BLOCK_SIZE
+    ) -> None:
         self.scenario = scenario
         self.draws = BlockDraws(scenario, seed, block, rows=rows, block_size=block_size)
         self.rows = self.draws.rows

@@ -169,8 +169,9 @@ class BlockDraws:
     ((540, 10), (10, 40))
     """
 
-    def __init__(self, scenario: Scenario, seed: int, block: int, *, rows: int | None = None,
-                 block_size: int = BLOCK_SIZE) -> None:
+    def __init__(
+        self, scenario: Scenario, seed: int, block: int, *, rows: int | None = None, block_size: int = BLOCK_SIZE
+    ) -> None:
         self.scenario = scenario
         self.seed = int(seed)
         self.block = int(block)
@@ -216,8 +217,10 @@ class BlockDraws:
         out = tuple(out)
         for o, w in zip(out, widths):
             if o.shape != (n, w) or o.dtype != np.float64 or not o.flags.c_contiguous:
-                raise ValueError(f"out arrays must be C-contiguous float64 of shapes (rows, width) = ({n}, {w}), "
-                                 f"got {o.dtype} {o.shape}")
+                raise ValueError(
+                    f"out arrays must be C-contiguous float64 of shapes (rows, width) = ({n}, {w}), "
+                    f"got {o.dtype} {o.shape}"
+                )
         # A partial block draws its whole block (its rows are the first ones) into scratch.
         scratch = None if n == B else tuple(np.empty((B, w)) for w in widths)
         for _ in range(s.horizon_days):
@@ -230,7 +233,7 @@ class BlockDraws:
                     o[...] = tmp[:n]
             yield out
 
-    def slabs(self) -> "DaySlabs":
+    def slabs(self) -> DaySlabs:
         """The per-day slabs, drawn as far as they are asked for (:class:`DaySlabs`)."""
         return DaySlabs(self)
 

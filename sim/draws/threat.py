@@ -13,7 +13,15 @@ from scipy.special import ndtri, pdtr
 
 from ..scenario import Scenario
 
-__all__ = ["CasualtyTable", "HitTable", "attack_mean", "attack_rates", "attacks_before_order", "base_factors", "poisson_inv"]
+__all__ = [
+    "CasualtyTable",
+    "HitTable",
+    "attack_mean",
+    "attack_rates",
+    "attacks_before_order",
+    "base_factors",
+    "poisson_inv",
+]
 
 
 def attack_rates(scenario: Scenario, V: np.ndarray | None = None) -> np.ndarray:
@@ -43,14 +51,16 @@ def base_factors(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     return mult, mult * scenario.enablers.exposure_without_enablers
 
 
-def attack_mean(rate: float | np.ndarray, factor: float | np.ndarray, troops: float | np.ndarray,
-                total: int) -> np.ndarray:
+def attack_mean(
+    rate: float | np.ndarray, factor: float | np.ndarray, troops: float | np.ndarray, total: int
+) -> np.ndarray:
     """Mean attacks on a base in a day: ``rate * factor * troops / total``."""
     return rate * factor * np.asarray(troops, dtype=np.float64) / float(total)
 
 
-def attacks_before_order(scenario: Scenario, rate: np.ndarray, first_drawn: np.ndarray,
-                         u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def attacks_before_order(
+    scenario: Scenario, rate: np.ndarray, first_drawn: np.ndarray, u: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Attacks and casualties of the days before each replication's first drawn day.
 
     Before that day every contingent is at its home base with all its troops, so the

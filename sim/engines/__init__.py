@@ -19,8 +19,21 @@ from .moments import Moment, ready_day
 from .numpy_engine import DEFAULT_CHUNK_BLOCKS, iter_chunks, run_numpy
 from .outcomes import OUTCOME_DTYPES, Outcomes, finish_outcomes
 
-__all__ = ["DEFAULT_CHUNK_BLOCKS", "ENGINES", "check_engine", "OUTCOME_DTYPES", "Moment", "Outcomes", "finish_outcomes",
-           "iter_chunks", "ready_day", "run_blocks", "run_numpy", "run_simpy", "trace_replication"]
+__all__ = [
+    "DEFAULT_CHUNK_BLOCKS",
+    "ENGINES",
+    "check_engine",
+    "OUTCOME_DTYPES",
+    "Moment",
+    "Outcomes",
+    "finish_outcomes",
+    "iter_chunks",
+    "ready_day",
+    "run_blocks",
+    "run_numpy",
+    "run_simpy",
+    "trace_replication",
+]
 
 #: The engines, by the name results record.
 ENGINES = ("numpy", "simpy")
@@ -53,9 +66,16 @@ def check_engine(engine: str) -> str:
     return engine
 
 
-def run_blocks(scenario: Scenario, blocks: Iterable[tuple[int, int]], seed: int, *, engine: str = "numpy",
-               block_size: int = BLOCK_SIZE, chunk_blocks: int | None = None,
-               progress: Callable[[int], object] | None = None) -> Iterator[tuple[Blocks, Outcomes]]:
+def run_blocks(
+    scenario: Scenario,
+    blocks: Iterable[tuple[int, int]],
+    seed: int,
+    *,
+    engine: str = "numpy",
+    block_size: int = BLOCK_SIZE,
+    chunk_blocks: int | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> Iterator[tuple[Blocks, Outcomes]]:
     """Run ``blocks`` of replications with one engine; yield ``(chunk, outcomes)`` in block order.
 
     Parameters
@@ -110,5 +130,7 @@ def _simpy_chunks(scenario, blocks, seed, block_size, progress):
     from .simpy_engine import run_simpy as run
 
     for b, rows in blocks:
-        yield [(b, rows)], run(scenario, rows, seed, first_block=b, record_daily=True, block_size=block_size,
-                               progress=progress)
+        yield (
+            [(b, rows)],
+            run(scenario, rows, seed, first_block=b, record_daily=True, block_size=block_size, progress=progress),
+        )

@@ -37,8 +37,9 @@ class Moment(IntEnum):
     DUSK = 5
 
 
-def ready_day(order_day: Days, national_delay_days: Days, prep_days: Days, road_days: Days,
-              start_on_day: Days) -> np.ndarray:
+def ready_day(
+    order_day: Days, national_delay_days: Days, prep_days: Days, road_days: Days, start_on_day: Days
+) -> np.ndarray:
     """The day a contingent's main body may first fly (docs/design.md §1.2).
 
     ``max(order + national delay + preparation + road, start_on)``: whole days, as

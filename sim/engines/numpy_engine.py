@@ -46,12 +46,20 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from ..draws import BLOCK_SIZE, BlockDraws, blocks_for
-from ..draws import StateFree
+from ..draws import (
+    BLOCK_SIZE,
+    BlockDraws,
+    CasualtyTable,
+    HitTable,
+    StateFree,
+    attack_mean,
+    base_factors,
+    blocks_for,
+    poisson_inv,
+)
 from .moments import ready_day
 from .numpy_state import ChunkOutcomes, ChunkState
 from .outcomes import Outcomes, finish_outcomes
-from ..draws import CasualtyTable, HitTable, attack_mean, base_factors, poisson_inv
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
@@ -117,8 +125,10 @@ class _Columns:
         holders = [(column[m], column[d]) for m, d in plan.holders]
         C = len(order)
         self.holds = [(dependents, np.setdiff1d(np.arange(C), dependents)) for _, dependents in holders]
-        self.held_in = [[(int(m), h) for h, (members, _) in enumerate(holders) for m in members if u.lo <= m < u.hi]
-                        for u in self.airfield_users]
+        self.held_in = [
+            [(int(m), h) for h, (members, _) in enumerate(holders) for m in members if u.lo <= m < u.hi]
+            for u in self.airfield_users
+        ]
 
 
 class _Plan:
@@ -147,8 +157,9 @@ class _Plan:
                 self.most_at_base[c.flies_from] += c.troops
         self.factors, self.factors_exposed = base_factors(s)
         prio = list(s.priority)
-        self.users = {b: np.array([i for i in prio if s.contingents[i].flies_from == b], dtype=np.int64)
-                      for b in self.airfields}
+        self.users = {
+            b: np.array([i for i in prio if s.contingents[i].flies_from == b], dtype=np.int64) for b in self.airfields
+        }
         self.air_index = {b: k for k, b in enumerate(self.airfields)}
         self.air_of_base = np.array([self.air_index.get(b, -1) for b in range(self.n_bases)])
         en = s.enablers
@@ -178,8 +189,9 @@ class _Plan:
         # Troops, tons and what airfields hand out, in the narrowest type that holds every
         # running total of an allocation (all troops, all tons, a day's capacity).
         fields = [s.bases[b] for b in self.airfields]
-        biggest = max(s.total_troops, int(self.liftable.sum()),
-                      *(max(f.seats_per_day, f.cargo_t_per_day) for f in fields))
+        biggest = max(
+            s.total_troops, int(self.liftable.sum()), *(max(f.seats_per_day, f.cargo_t_per_day) for f in fields)
+        )
         count = np.int16 if biggest <= np.iinfo(np.int16).max else np.int32
         self.count_dtype: type[np.integer] = count
         self.p_closed = np.array([f.p_closed_day for f in fields])
@@ -252,8 +264,9 @@ class _StateFreeInputs:
     prep_days: np.ndarray
 
 
-def _state_free_inputs(plan: _Plan, seed: int, blocks: list[tuple[int, int]],
-                       block_size: int) -> tuple[list[BlockDraws], _StateFreeInputs]:
+def _state_free_inputs(
+    plan: _Plan, seed: int, blocks: list[tuple[int, int]], block_size: int
+) -> tuple[list[BlockDraws], _StateFreeInputs]:
     """The chunk's draws, and what the shared :class:`StateFree` makes of them, a few blocks at a time.
 
     A few blocks at a time: the same bits per replication as block by block, with
@@ -265,12 +278,14 @@ def _state_free_inputs(plan: _Plan, seed: int, blocks: list[tuple[int, int]],
     draws: list[BlockDraws] = []
     parts = []
     for g in range(0, len(blocks), STATE_FREE_BLOCKS):
-        group = [BlockDraws(s, seed, b, rows=rows, block_size=block_size)
-                 for b, rows in blocks[g : g + STATE_FREE_BLOCKS]]
+        group = [
+            BlockDraws(s, seed, b, rows=rows, block_size=block_size) for b, rows in blocks[g : g + STATE_FREE_BLOCKS]
+        ]
         draws.extend(group)
         sf = StateFree(s, group)
-        parts.append((sf.decision_day, sf.met_day, sf.first_drawn_day, sf.attacks_before, sf.casualties_before,
-                      sf.rate))
+        parts.append(
+            (sf.decision_day, sf.met_day, sf.first_drawn_day, sf.attacks_before, sf.casualties_before, sf.rate)
+        )
         for d in group:
             d.council = d.violence = None  # type: ignore[assignment]  # the day's slabs keep the draws alive
         del sf
@@ -297,8 +312,9 @@ def _ready_days(plan: _Plan, inputs: _StateFreeInputs) -> np.ndarray:
     """
     s = plan.scenario
     order_day = inputs.decision_day[:, None]
-    ready = ready_day(order_day.astype(np.int64), inputs.national_delay_days, inputs.prep_days, plan.road,
-                      s.decision.start_on_day)
+    ready = ready_day(
+        order_day.astype(np.int64), inputs.national_delay_days, inputs.prep_days, plan.road, s.decision.start_on_day
+    )
     return np.where((order_day >= 0) & (ready <= s.horizon_days - 1), ready, NEVER).astype(np.int32)
 
 
@@ -363,8 +379,7 @@ def _phases(state: ChunkState, columns: _Columns, day: np.ndarray) -> None:
         state.troops_at_base[to] += moving
 
 
-def _attack_factors(state: ChunkState, plan: _Plan, rows: np.ndarray, bases: np.ndarray,
-                    day: np.ndarray) -> np.ndarray:
+def _attack_factors(state: ChunkState, plan: _Plan, rows: np.ndarray, bases: np.ndarray, day: np.ndarray) -> np.ndarray:
     """The attack multiplier of each (row, base) pair on its day: exposed once the enablers have left."""
     factor = plan.factors[bases]
     if plan.cut_possible:
@@ -427,8 +442,15 @@ def _threat(state: ChunkState, chunk: _Chunk, day: np.ndarray) -> None:
         _close_airfields(state, chunk, day, rows, bases, chunk_rows, attacks)
 
 
-def _close_airfields(state: ChunkState, chunk: _Chunk, day: np.ndarray, rows: np.ndarray, bases: np.ndarray,
-                     chunk_rows: np.ndarray, attacks: np.ndarray) -> None:
+def _close_airfields(
+    state: ChunkState,
+    chunk: _Chunk,
+    day: np.ndarray,
+    rows: np.ndarray,
+    bases: np.ndarray,
+    chunk_rows: np.ndarray,
+    attacks: np.ndarray,
+) -> None:
     """Shut the airfields that the day's attacks hit, from today for ``closure_days`` days."""
     plan = chunk.plan
     airfield = plan.air_of_base[bases]
@@ -470,8 +492,15 @@ def _capacities(state: ChunkState, chunk: _Chunk, day: np.ndarray) -> tuple[np.n
     return is_open, is_open * plan.cargo_t_per_day, is_open * plan.seats_per_day
 
 
-def _cut_capacities(state: ChunkState, plan: _Plan, users: _Users, is_open: np.ndarray, day: np.ndarray,
-                    cargo_t: np.ndarray, seats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _cut_capacities(
+    state: ChunkState,
+    plan: _Plan,
+    users: _Users,
+    is_open: np.ndarray,
+    day: np.ndarray,
+    cargo_t: np.ndarray,
+    seats: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """An airfield's capacities less what it loses from the day after its enablers have left."""
     left_day = state.enabler_left_day[plan.cut_by[users.base], : day.size]
     cut = ((left_day >= 0) & (left_day < day)).any(axis=0) * is_open[users.airfield]
@@ -486,8 +515,17 @@ def _users_with_work(state: ChunkState, users: _Users, step: int) -> tuple[int, 
     return users.lo + int(alive[0]), users.lo + int(alive[-1]) + 1
 
 
-def _serve_airfield(state: ChunkState, base: int, lo: int, hi: int, held_in: list[tuple[int, int]],
-                    waiting: list[np.ndarray], day: np.ndarray, cargo_t: np.ndarray, seats: np.ndarray) -> None:
+def _serve_airfield(
+    state: ChunkState,
+    base: int,
+    lo: int,
+    hi: int,
+    held_in: list[tuple[int, int]],
+    waiting: list[np.ndarray],
+    day: np.ndarray,
+    cargo_t: np.ndarray,
+    seats: np.ndarray,
+) -> None:
     """One airfield's day for its users in columns ``lo .. hi - 1``: cargo, then seats, in priority order."""
     n = day.size
     ready = state.ready_day[lo:hi, :n] <= day
@@ -613,26 +651,45 @@ def _run_days(state: ChunkState, chunk: _Chunk) -> None:
     state.compact(np.zeros(state.rows, dtype=bool))
 
 
-def _run_chunk(plan: _Plan, seed: int, blocks: list[tuple[int, int]], block_size: int,
-               record_daily: bool = True) -> Outcomes:
+def _run_chunk(
+    plan: _Plan, seed: int, blocks: list[tuple[int, int]], block_size: int, record_daily: bool = True
+) -> Outcomes:
     """The outcomes of one chunk's blocks, ``(block, rows)`` pairs."""
     s = plan.scenario
     draws, inputs = _state_free_inputs(plan, seed, blocks, block_size)
     ready = _ready_days(plan, inputs)
     day_draws = _DayDraws(draws, len(plan.airfields), plan.n_bases)
     del draws  # the day iterators keep what they need
-    outcomes = ChunkOutcomes.start(first_ready_day=ready.min(axis=1), attacks_before=inputs.attacks_before,
-                                   casualties_before=inputs.casualties_before, n_contingents=plan.n_contingents,
-                                   horizon=s.horizon_days, deadline=s.deadline_day, total_troops=s.total_troops,
-                                   liftable_t=s.liftable_t, record_daily=record_daily)
+    outcomes = ChunkOutcomes.start(
+        first_ready_day=ready.min(axis=1),
+        attacks_before=inputs.attacks_before,
+        casualties_before=inputs.casualties_before,
+        n_contingents=plan.n_contingents,
+        horizon=s.horizon_days,
+        deadline=s.deadline_day,
+        total_troops=s.total_troops,
+        liftable_t=s.liftable_t,
+        record_daily=record_daily,
+    )
     columns = plan.columns
     contingents = columns.contingent_of_column
-    state = ChunkState.start(ready_day=ready, first_drawn_day=inputs.first_drawn_day, column_contingents=contingents,
-                             troops=plan.troops[contingents], liftable_t=plan.liftable[contingents],
-                             rear_guard=plan.rear_guard[contingents], troops_at_home=plan.troops_at_home,
-                             n_airfields=len(plan.airfields), n_enabler_nations=len(columns.enabler_members),
-                             horizon=s.horizon_days, day_dtype=plan.day_dtype, count_dtype=plan.count_dtype,
-                             block_of_row=day_draws.block_of_row, n_blocks=len(blocks), outcomes=outcomes)
+    state = ChunkState.start(
+        ready_day=ready,
+        first_drawn_day=inputs.first_drawn_day,
+        column_contingents=contingents,
+        troops=plan.troops[contingents],
+        liftable_t=plan.liftable[contingents],
+        rear_guard=plan.rear_guard[contingents],
+        troops_at_home=plan.troops_at_home,
+        n_airfields=len(plan.airfields),
+        n_enabler_nations=len(columns.enabler_members),
+        horizon=s.horizon_days,
+        day_dtype=plan.day_dtype,
+        count_dtype=plan.count_dtype,
+        block_of_row=day_draws.block_of_row,
+        n_blocks=len(blocks),
+        outcomes=outcomes,
+    )
     screen = _screen_thresholds(plan, inputs.rate, inputs.rate_per_row)
     _run_days(state, _Chunk(plan, day_draws, inputs.rate, inputs.rate_per_row, screen))
     day_draws.close()
@@ -651,10 +708,17 @@ def _run_chunk(plan: _Plan, seed: int, blocks: list[tuple[int, int]], block_size
     )
 
 
-def iter_chunks(scenario: Scenario, reps: int, seed: int, *, first_block: int = 0,
-                chunk_blocks: int = DEFAULT_CHUNK_BLOCKS, block_size: int = BLOCK_SIZE,
-                blocks: Iterable[tuple[int, int]] | None = None,
-                record_daily: bool = True) -> Iterator[tuple[list[tuple[int, int]], Outcomes]]:
+def iter_chunks(
+    scenario: Scenario,
+    reps: int,
+    seed: int,
+    *,
+    first_block: int = 0,
+    chunk_blocks: int = DEFAULT_CHUNK_BLOCKS,
+    block_size: int = BLOCK_SIZE,
+    blocks: Iterable[tuple[int, int]] | None = None,
+    record_daily: bool = True,
+) -> Iterator[tuple[list[tuple[int, int]], Outcomes]]:
     """Yield the outcomes of ``reps`` replications chunk by chunk, in block order.
 
     Parameters
@@ -693,9 +757,17 @@ def iter_chunks(scenario: Scenario, reps: int, seed: int, *, first_block: int = 
         yield chunk, _run_chunk(plan, seed, chunk, block_size, record_daily)
 
 
-def run_numpy(scenario: Scenario, reps: int, seed: int, *, first_block: int = 0, record_daily: bool = False,
-              chunk_blocks: int = DEFAULT_CHUNK_BLOCKS, block_size: int = BLOCK_SIZE,
-              progress: Callable[[int], object] | None = None) -> Outcomes:
+def run_numpy(
+    scenario: Scenario,
+    reps: int,
+    seed: int,
+    *,
+    first_block: int = 0,
+    record_daily: bool = False,
+    chunk_blocks: int = DEFAULT_CHUNK_BLOCKS,
+    block_size: int = BLOCK_SIZE,
+    progress: Callable[[int], object] | None = None,
+) -> Outcomes:
     """Run ``reps`` replications with the numpy engine and return their outcomes.
 
     Parameters
@@ -726,8 +798,15 @@ def run_numpy(scenario: Scenario, reps: int, seed: int, *, first_block: int = 0,
     (500, 40)
     """
     parts = []
-    for chunk, out in iter_chunks(scenario, reps, seed, first_block=first_block, chunk_blocks=chunk_blocks,
-                                  block_size=block_size, record_daily=record_daily):
+    for chunk, out in iter_chunks(
+        scenario,
+        reps,
+        seed,
+        first_block=first_block,
+        chunk_blocks=chunk_blocks,
+        block_size=block_size,
+        record_daily=record_daily,
+    ):
         parts.append(out)
         if progress is not None:
             progress(sum(rows for _, rows in chunk))

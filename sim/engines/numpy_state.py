@@ -70,9 +70,19 @@ class ChunkOutcomes:
     retrograde_lifted_t: np.ndarray | None
 
     @classmethod
-    def start(cls, *, first_ready_day: np.ndarray, attacks_before: np.ndarray, casualties_before: np.ndarray,
-              n_contingents: int, horizon: int, deadline: int | None, total_troops: int, liftable_t: int,
-              record_daily: bool) -> ChunkOutcomes:
+    def start(
+        cls,
+        *,
+        first_ready_day: np.ndarray,
+        attacks_before: np.ndarray,
+        casualties_before: np.ndarray,
+        n_contingents: int,
+        horizon: int,
+        deadline: int | None,
+        total_troops: int,
+        liftable_t: int,
+        record_daily: bool,
+    ) -> ChunkOutcomes:
         """The outcomes as known before the first step: the days before each row's first ready day.
 
         Before its first contingent is ready (day ``first_ready_day``, int32, past the
@@ -107,9 +117,15 @@ class ChunkOutcomes:
         if deadline is not None:
             past += total_troops * np.maximum(waiting_days - deadline, 0)
             at_deadline += total_troops * (deadline < waiting_days)
-        return cls(exit_day=np.full((rows, n_contingents), -1, dtype=np.int32), attacks=attacks_before,
-                   casualties=casualties_before, troop_days_past_deadline=past, troops_at_deadline=at_deadline,
-                   troops_in_country=troops_daily, retrograde_lifted_t=lifted_daily)
+        return cls(
+            exit_day=np.full((rows, n_contingents), -1, dtype=np.int32),
+            attacks=attacks_before,
+            casualties=casualties_before,
+            troop_days_past_deadline=past,
+            troops_at_deadline=at_deadline,
+            troops_in_country=troops_daily,
+            retrograde_lifted_t=lifted_daily,
+        )
 
 
 @dataclass(eq=False)
@@ -195,11 +211,25 @@ class ChunkState:
     outcomes: ChunkOutcomes
 
     @classmethod
-    def start(cls, *, ready_day: np.ndarray, first_drawn_day: np.ndarray, column_contingents: np.ndarray,
-              troops: np.ndarray, liftable_t: np.ndarray, rear_guard: np.ndarray, troops_at_home: np.ndarray,
-              n_airfields: int, n_enabler_nations: int, horizon: int, day_dtype: type[np.integer],
-              count_dtype: type[np.integer], block_of_row: np.ndarray, n_blocks: int,
-              outcomes: ChunkOutcomes) -> ChunkState:
+    def start(
+        cls,
+        *,
+        ready_day: np.ndarray,
+        first_drawn_day: np.ndarray,
+        column_contingents: np.ndarray,
+        troops: np.ndarray,
+        liftable_t: np.ndarray,
+        rear_guard: np.ndarray,
+        troops_at_home: np.ndarray,
+        n_airfields: int,
+        n_enabler_nations: int,
+        horizon: int,
+        day_dtype: type[np.integer],
+        count_dtype: type[np.integer],
+        block_of_row: np.ndarray,
+        n_blocks: int,
+        outcomes: ChunkOutcomes,
+    ) -> ChunkState:
         """The state on step 0 of the chunk's rows given an order.
 
         Parameters

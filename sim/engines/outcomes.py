@@ -115,11 +115,20 @@ def base_closed_days(scenario: Scenario, ready_day: np.ndarray, exit_day: np.nda
     return np.where(never, -1, out).astype(np.int32)
 
 
-def finish_outcomes(scenario: Scenario, *, decision_day: np.ndarray, met_day: np.ndarray, ready_day: np.ndarray,
-                    exit_day: np.ndarray, attacks: np.ndarray, casualties: np.ndarray,
-                    troop_days_past_deadline: np.ndarray, troops_at_deadline: np.ndarray,
-                    troops_in_country: np.ndarray | None = None,
-                    retrograde_lifted_t: np.ndarray | None = None) -> Outcomes:
+def finish_outcomes(
+    scenario: Scenario,
+    *,
+    decision_day: np.ndarray,
+    met_day: np.ndarray,
+    ready_day: np.ndarray,
+    exit_day: np.ndarray,
+    attacks: np.ndarray,
+    casualties: np.ndarray,
+    troop_days_past_deadline: np.ndarray,
+    troops_at_deadline: np.ndarray,
+    troops_in_country: np.ndarray | None = None,
+    retrograde_lifted_t: np.ndarray | None = None,
+) -> Outcomes:
     """Derive the summary outcomes of each replication from what an engine recorded."""
     exit_day = np.asarray(exit_day, dtype=np.int32)
     ready_day = np.asarray(ready_day)

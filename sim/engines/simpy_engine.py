@@ -45,11 +45,9 @@ from typing import Any
 import numpy as np
 import simpy
 
-from ..draws import BLOCK_SIZE, DaySlabs, blocks_for
-from ..draws import BlockInputs
+from ..draws import BLOCK_SIZE, BlockInputs, CasualtyTable, DaySlabs, HitTable, base_factors, blocks_for, poisson_inv
 from .moments import Moment, ready_day
 from .outcomes import Outcomes, finish_outcomes
-from ..draws import CasualtyTable, HitTable, base_factors, poisson_inv
 
 __all__ = ["run_simpy", "simulate_replication", "trace_replication", "Theatre"]
 
@@ -168,8 +166,20 @@ class Contingent:
         is made only when the story is told.
     """
 
-    __slots__ = ("spec", "index", "troops_left", "cargo_left", "rear_guard", "counts_at", "ready_day", "exit_day",
-                 "is_ready", "cargo_is_done", "ready", "cargo_out")
+    __slots__ = (
+        "spec",
+        "index",
+        "troops_left",
+        "cargo_left",
+        "rear_guard",
+        "counts_at",
+        "ready_day",
+        "exit_day",
+        "is_ready",
+        "cargo_is_done",
+        "ready",
+        "cargo_out",
+    )
 
     def __init__(self, env: simpy.Environment, spec: Any, index: int, *, telling: bool = False) -> None:
         self.spec = spec
@@ -286,8 +296,17 @@ class Theatre:
         The story, when it is told.
     """
 
-    def __init__(self, env: simpy.Environment, plan: OperationPlan, inputs: BlockInputs, row: int, slabs: DaySlabs,
-                 *, trace: bool = False, record_daily: bool = False) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        plan: OperationPlan,
+        inputs: BlockInputs,
+        row: int,
+        slabs: DaySlabs,
+        *,
+        trace: bool = False,
+        record_daily: bool = False,
+    ) -> None:
         s = plan.scenario
         self.env = env
         self.plan = plan
@@ -307,8 +326,10 @@ class Theatre:
         self.casualties_before = int(inputs.casualties_before[row])
         self.slabs = slabs
         self.contingents = [Contingent(env, c, i, telling=trace) for i, c in enumerate(s.contingents)]
-        self.airfields = [Airfield(s.bases[b], b, a, [self.contingents[i] for i in plan.users[b]])
-                          for a, b in enumerate(plan.airfield_bases)]
+        self.airfields = [
+            Airfield(s.bases[b], b, a, [self.contingents[i] for i in plan.users[b]])
+            for a, b in enumerate(plan.airfield_bases)
+        ]
         self.airfield_at = {field.base_index: field for field in self.airfields}
         self.troops_at = list(plan.troops_at_home)  # troops counting at each base
         self.exposed_from = [NEVER] * len(s.bases)  # first day a base is exposed, its enablers gone
@@ -336,8 +357,9 @@ class Theatre:
         list), so that no text is built otherwise."""
         if self.events is not None:
             day = self.today
-            self.events.append({"day": int(day), "date": self.s.date_of(day).isoformat(), "kind": kind, "text": text,
-                                **data})
+            self.events.append(
+                {"day": int(day), "date": self.s.date_of(day).isoformat(), "kind": kind, "text": text, **data}
+            )
 
     def name(self, c: Contingent) -> str:
         """A contingent as the story names it: ``nation @ base``."""
@@ -407,8 +429,11 @@ def conditions(env: simpy.Environment, theatre: Theatre) -> Process:
         return
     yield wait_until(env, met, Moment.DAWN)
     c = theatre.s.conditions
-    theatre.log("conditions", f"conditions met: violence index at or below {c.threshold:g} for {c.hold_days} days "
-                f"(index {theatre.violence[met]:.3f})")
+    theatre.log(
+        "conditions",
+        f"conditions met: violence index at or below {c.threshold:g} for {c.hold_days} days "
+        f"(index {theatre.violence[met]:.3f})",
+    )
 
 
 def special_meeting_day(decision: Any, met_day: int, horizon: int) -> int:
@@ -475,13 +500,19 @@ def contingent(env: simpy.Environment, theatre: Theatre, c: Contingent) -> Proce
     telling = theatre.events is not None
     if c.ready_day > theatre.horizon - 1:
         if telling:
-            theatre.log("phase", f"{theatre.name(c)}: would be ready on day {c.ready_day}, after the horizon",
-                        contingent=spec.id)
+            theatre.log(
+                "phase",
+                f"{theatre.name(c)}: would be ready on day {c.ready_day}, after the horizon",
+                contingent=spec.id,
+            )
         return
     if national_delay and telling:  # a step of the story only: nothing changes that day
         yield wait_until(env, order_day + national_delay, Moment.PHASES)
-        theatre.log("phase", f"{theatre.name(c)}: national decision taken after {national_delay} days; "
-                    f"preparing ({prep} days)", contingent=spec.id)
+        theatre.log(
+            "phase",
+            f"{theatre.name(c)}: national decision taken after {national_delay} days; preparing ({prep} days)",
+            contingent=spec.id,
+        )
     yield wait_until(env, c.ready_day, Moment.PHASES)
     c.is_ready = True
     theatre.airfield_at[spec.flies_from].join(c)
@@ -490,8 +521,11 @@ def contingent(env: simpy.Environment, theatre: Theatre, c: Contingent) -> Proce
         theatre.troops_at[spec.flies_from] += c.troops_left
         c.counts_at = spec.flies_from
         if telling:
-            theatre.log("move", f"{theatre.name(c)}: moved by road to {s.bases[spec.flies_from].name} "
-                        f"({spec.road_days} days)", contingent=spec.id)
+            theatre.log(
+                "move",
+                f"{theatre.name(c)}: moved by road to {s.bases[spec.flies_from].name} ({spec.road_days} days)",
+                contingent=spec.id,
+            )
     if telling:
         _tell_ready(theatre, c, order_day, national_delay, prep)
     c.ready.succeed(c.ready_day)
@@ -499,8 +533,9 @@ def contingent(env: simpy.Environment, theatre: Theatre, c: Contingent) -> Proce
         c.equipment_out(c.ready_day)
     if c.cargo_out is not None:  # the story tells when the equipment is out
         yield c.cargo_out
-        theatre.log("cargo", f"{theatre.name(c)}: equipment out; rear guard of {spec.rear_guard} may fly",
-                    contingent=spec.id)
+        theatre.log(
+            "cargo", f"{theatre.name(c)}: equipment out; rear guard of {spec.rear_guard} may fly", contingent=spec.id
+        )
 
 
 def _tell_ready(theatre: Theatre, c: Contingent, order_day: int, national_delay: int, prep: int) -> None:
@@ -510,8 +545,13 @@ def _tell_ready(theatre: Theatre, c: Contingent, order_day: int, national_delay:
         how += f", road {spec.road_days} d"
     if c.ready_day > order_day + national_delay + prep + spec.road_days:
         how += f"; waited for the start date {theatre.date(c.ready_day)}"
-    theatre.log("ready", f"{theatre.name(c)}: ready ({how}); main body of {spec.main_body} may fly, "
-                f"{spec.liftable_t} t of equipment to lift", contingent=spec.id, ready_day=c.ready_day)
+    theatre.log(
+        "ready",
+        f"{theatre.name(c)}: ready ({how}); main body of {spec.main_body} may fly, "
+        f"{spec.liftable_t} t of equipment to lift",
+        contingent=spec.id,
+        ready_day=c.ready_day,
+    )
 
 
 def adversary(env: simpy.Environment, theatre: Theatre) -> Process:
@@ -529,9 +569,14 @@ def adversary(env: simpy.Environment, theatre: Theatre) -> Process:
         theatre.attacks += attacks
         theatre.casualties += casualties
         if attacks and theatre.events is not None:
-            theatre.log("attack", f"since {theatre.date(0)}, before the order: {_plural(attacks, 'attack')}, "
-                        f"{_plural(casualties, 'casualty', 'casualties')} on the whole force (one total)",
-                        base=None, attacks=attacks, casualties=casualties)
+            theatre.log(
+                "attack",
+                f"since {theatre.date(0)}, before the order: {_plural(attacks, 'attack')}, "
+                f"{_plural(casualties, 'casualty', 'casualties')} on the whole force (one total)",
+                base=None,
+                attacks=attacks,
+                casualties=casualties,
+            )
     for day in range(first, theatre.horizon):
         yield wait_until(env, day, Moment.THREAT)
         _attack(theatre, day)
@@ -576,15 +621,23 @@ def _strike(theatre: Theatre, day: int, bases: list[int], attacks: np.ndarray) -
     for k, b in enumerate(bases):
         name = s.bases[b].name
         if telling:
-            theatre.log("attack", f"{name}: {_plural(attacks[k], 'attack')}, "
-                        f"{_plural(casualties[k], 'casualty', 'casualties')}",
-                        base=name, attacks=int(attacks[k]), casualties=int(casualties[k]))
+            theatre.log(
+                "attack",
+                f"{name}: {_plural(attacks[k], 'attack')}, {_plural(casualties[k], 'casualty', 'casualties')}",
+                base=name,
+                attacks=int(attacks[k]),
+                casualties=int(casualties[k]),
+            )
         field = theatre.airfield_at.get(b)
         if field is not None and closure_days > 0 and u_hits[theatre.row, field.column] < shut_by_hit[k]:
             field.closed_until = max(field.closed_until, day + closure_days - 1)
             if telling:
-                theatre.log("closure", f"{name}: airfield hit, shut until {theatre.date(field.closed_until)}",
-                            base=name, until_day=field.closed_until)
+                theatre.log(
+                    "closure",
+                    f"{name}: airfield hit, shut until {theatre.date(field.closed_until)}",
+                    base=name,
+                    until_day=field.closed_until,
+                )
 
 
 def airfield(env: simpy.Environment, theatre: Theatre, field: Airfield) -> Process:
@@ -664,12 +717,19 @@ def _board(theatre: Theatre, active: list[Contingent], seats: int, story: list |
     return seats - left
 
 
-def _tell_flights(theatre: Theatre, field: Airfield, day: int, active: list[Contingent],
-                  lifted: list[tuple[Contingent, int]], flown: list[tuple[Contingent, int]]) -> None:
+def _tell_flights(
+    theatre: Theatre,
+    field: Airfield,
+    day: int,
+    active: list[Contingent],
+    lifted: list[tuple[Contingent, int]],
+    flown: list[tuple[Contingent, int]],
+) -> None:
     held = {c.index for c in active if theatre.rear_guard_held(c)}
     # Tell of a held rear guard only once it is all that is left to fly.
-    waiting = [c for c in (theatre.contingents[i] for i in held)
-               if c.cargo_is_done and 0 < c.troops_left <= c.rear_guard]
+    waiting = [
+        c for c in (theatre.contingents[i] for i in held) if c.cargo_is_done and 0 < c.troops_left <= c.rear_guard
+    ]
     if not (lifted or flown or waiting):
         return
     bits = []
@@ -684,8 +744,9 @@ def _tell_flights(theatre: Theatre, field: Airfield, day: int, active: list[Cont
         text += ", at reduced capacity (enablers gone)"
     if waiting:
         text += "; rear guard held while dependents remain: " + ", ".join(theatre.name(c) for c in waiting)
-    theatre.log("flights", text, base=field.base.name, troops=sum(n for _, n in flown),
-                tonnes=sum(n for _, n in lifted))
+    theatre.log(
+        "flights", text, base=field.base.name, troops=sum(n for _, n in flown), tonnes=sum(n for _, n in lifted)
+    )
 
 
 def deadline(env: simpy.Environment, theatre: Theatre) -> Process:
@@ -732,8 +793,11 @@ def day_book(env: simpy.Environment, theatre: Theatre) -> Process:
     if theatre.events is not None:
         waiting = [c for c in theatre.contingents if c.troops_left > 0 and not c.is_ready]
         why = f" ({len(waiting)} contingents never became ready)" if waiting else ""
-        theatre.log("censored", f"horizon ends with {sum(theatre.troops_at)} troops still in country{why}: censored; "
-                    f"{theatre.attacks} attacks, {theatre.casualties} casualties so far")
+        theatre.log(
+            "censored",
+            f"horizon ends with {sum(theatre.troops_at)} troops still in country{why}: censored; "
+            f"{theatre.attacks} attacks, {theatre.casualties} casualties so far",
+        )
 
 
 def _book_the_waiting_days(theatre: Theatre, first_page: int) -> None:
@@ -794,8 +858,16 @@ def _tell_bases_closed(theatre: Theatre) -> None:
 # -- running replications -------------------------------------------------------------------
 
 
-def simulate_replication(scenario: Any, inputs: BlockInputs, row: int, slabs: DaySlabs, *, trace: bool = False,
-                         record_daily: bool = False, plan: OperationPlan | None = None) -> Theatre:
+def simulate_replication(
+    scenario: Any,
+    inputs: BlockInputs,
+    row: int,
+    slabs: DaySlabs,
+    *,
+    trace: bool = False,
+    record_daily: bool = False,
+    plan: OperationPlan | None = None,
+) -> Theatre:
     """Run one replication (row ``row`` of a block) and return its final state.
 
     ``slabs`` is the block's :class:`sim.draws.DaySlabs` (``inputs.draws.slabs()``),
@@ -843,8 +915,16 @@ def trace_replication(scenario: Any, seed: int, replication: int) -> list[dict]:
     return theatre.events if theatre.events is not None else []
 
 
-def run_simpy(scenario: Any, reps: int, seed: int, *, first_block: int = 0, record_daily: bool = False,
-              block_size: int = BLOCK_SIZE, progress: Callable[[int], Any] | None = None) -> Outcomes:
+def run_simpy(
+    scenario: Any,
+    reps: int,
+    seed: int,
+    *,
+    first_block: int = 0,
+    record_daily: bool = False,
+    block_size: int = BLOCK_SIZE,
+    progress: Callable[[int], Any] | None = None,
+) -> Outcomes:
     """Run ``reps`` replications with the SimPy engine.
 
     Parameters
@@ -881,8 +961,15 @@ def run_simpy(scenario: Any, reps: int, seed: int, *, first_block: int = 0, reco
     return Outcomes.concatenate(parts)
 
 
-def _run_block(plan: OperationPlan, seed: int, block: int, rows: int, record_daily: bool, block_size: int,
-               progress: Callable[[int], Any] | None) -> Outcomes:
+def _run_block(
+    plan: OperationPlan,
+    seed: int,
+    block: int,
+    rows: int,
+    record_daily: bool,
+    block_size: int,
+    progress: Callable[[int], Any] | None,
+) -> Outcomes:
     scenario = plan.scenario
     inputs = BlockInputs(scenario, seed, block, rows=rows, block_size=block_size)
     slabs = inputs.draws.slabs()

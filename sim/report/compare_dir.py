@@ -20,8 +20,9 @@ __all__ = ["COMPARE_JSON", "read_compare_dir", "write_compare_dir"]
 COMPARE_JSON = "compare.json"
 
 
-def write_compare_dir(out_dir: str | os.PathLike[str], comparison: Comparison, doc: dict | None = None, *,
-                      plots: bool = True) -> list[Path]:
+def write_compare_dir(
+    out_dir: str | os.PathLike[str], comparison: Comparison, doc: dict | None = None, *, plots: bool = True
+) -> list[Path]:
     """Write a comparison to ``out_dir``: ``compare.json`` (``doc``, by default
     :meth:`Comparison.to_json_dict`), ``compare.png`` (:func:`drawdown.report.compare_figure`)
     and, per scenario, a folder with ``summary.json``, ``summary.npz``,

@@ -30,8 +30,17 @@ from .text import (
     run_json,
 )
 
-__all__ = ["CONTINGENTS_CSV", "DAILY_CSV", "SUMMARY_JSON", "SUMMARY_NPZ", "read_run_dir", "write_contingents_csv",
-           "write_daily_csv", "write_json", "write_run_dir"]
+__all__ = [
+    "CONTINGENTS_CSV",
+    "DAILY_CSV",
+    "SUMMARY_JSON",
+    "SUMMARY_NPZ",
+    "read_run_dir",
+    "write_contingents_csv",
+    "write_daily_csv",
+    "write_json",
+    "write_run_dir",
+]
 
 
 #: The files of a run directory.
@@ -68,8 +77,15 @@ def write_json(path: PathLike, data: dict) -> Path:
     return atomic_write(path, dumps(data) + "\n")
 
 
-def write_run_dir(out_dir: PathLike, scenario: Scenario, summary: Summary, *, outcomes: Outcomes | None = None,
-                  precision: dict | None = None, plots: bool = True) -> list[Path]:
+def write_run_dir(
+    out_dir: PathLike,
+    scenario: Scenario,
+    summary: Summary,
+    *,
+    outcomes: Outcomes | None = None,
+    precision: dict | None = None,
+    plots: bool = True,
+) -> list[Path]:
     """Write a run's files to ``out_dir`` (created if needed) and return their paths.
 
     ``summary.json`` (:func:`run_json`), ``summary.npz`` (:meth:`Summary.to_npz`, for
@@ -80,15 +96,30 @@ def write_run_dir(out_dir: PathLike, scenario: Scenario, summary: Summary, *, ou
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [write_json(out_dir / SUMMARY_JSON, run_json(scenario, summary, precision=precision)),
-             summary.to_npz(out_dir / SUMMARY_NPZ)]
+    paths = [
+        write_json(out_dir / SUMMARY_JSON, run_json(scenario, summary, precision=precision)),
+        summary.to_npz(out_dir / SUMMARY_NPZ),
+    ]
     if outcomes is not None:
         b = summary.book
-        paths.append(write_replications(out_dir / REPLICATIONS_FILE, outcomes, meta={
-            "scenario": summary.scenario_name, "scenario_hash": summary.scenario_hash, "seed": summary.seed,
-            "engine": summary.engine, "version": b.version, "reps": summary.n, "block_size": b.block_size,
-            "layout_version": b.layout_version, "numpy_version": b.numpy_version, "scipy_version": b.scipy_version,
-        }))
+        paths.append(
+            write_replications(
+                out_dir / REPLICATIONS_FILE,
+                outcomes,
+                meta={
+                    "scenario": summary.scenario_name,
+                    "scenario_hash": summary.scenario_hash,
+                    "seed": summary.seed,
+                    "engine": summary.engine,
+                    "version": b.version,
+                    "reps": summary.n,
+                    "block_size": b.block_size,
+                    "layout_version": b.layout_version,
+                    "numpy_version": b.numpy_version,
+                    "scipy_version": b.scipy_version,
+                },
+            )
+        )
     paths.append(write_contingents_csv(out_dir / CONTINGENTS_CSV, scenario, summary))
     paths.append(write_daily_csv(out_dir / DAILY_CSV, scenario, summary))
     if plots:

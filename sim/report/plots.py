@@ -154,8 +154,9 @@ def _deadline_probability(facts: ScenarioFacts, summary: Summary) -> tuple[_dt.d
 def _deadline_line(ax, facts, label=None):
     if facts.deadline_day is not None:
         # the deadline is met when out by the end of the deadline day
-        ax.axvline(_num(facts, facts.deadline_day + 1), label=label or f"deadline {facts.deadline.isoformat()}",
-                   **_DEADLINE)
+        ax.axvline(
+            _num(facts, facts.deadline_day + 1), label=label or f"deadline {facts.deadline.isoformat()}", **_DEADLINE
+        )
 
 
 def drawdown_figure(scenario: ScenarioLike, summary: Summary) -> Figure:
@@ -180,11 +181,24 @@ def drawdown_figure(scenario: ScenarioLike, summary: Summary) -> Figure:
     if d5 is not None:
         hi = t1 + 1 if d95 is None else d95 + 1
         ax.axvspan(_num(f, d5), _num(f, hi), color="#fdb863", alpha=0.12, linewidth=0, zorder=0)
-        ax.axvspan(_num(f, d5), _num(f, hi), ymin=0.97, ymax=1.0, color="#e08214", alpha=0.7, linewidth=0,
-                   label="decision window (5–95%)" if d95 is not None else "decision window (5% – no order)")
+        ax.axvspan(
+            _num(f, d5),
+            _num(f, hi),
+            ymin=0.97,
+            ymax=1.0,
+            color="#e08214",
+            alpha=0.7,
+            linewidth=0,
+            label="decision window (5–95%)" if d95 is not None else "decision window (5% – no order)",
+        )
     if d50 is not None:
-        ax.axvline(_num(f, d50), color="#e08214", linewidth=1.2, linestyle=":",
-                   label=f"median decision {f.date_of(d50).isoformat()}")
+        ax.axvline(
+            _num(f, d50),
+            color="#e08214",
+            linewidth=1.2,
+            linestyle=":",
+            label=f"median decision {f.date_of(d50).isoformat()}",
+        )
     ax.fill_between(x, q[0], q[4], step="post", color=_BLUE, alpha=0.18, linewidth=0, label="troops 5–95%")
     ax.fill_between(x, q[1], q[3], step="post", color=_BLUE, alpha=0.35, linewidth=0, label="troops 25–75%")
     ax.step(x, q[2], where="post", color=_BLUE, linewidth=2, label="troops, median")
@@ -229,8 +243,9 @@ def exit_dates_figure(scenario: ScenarioLike, summary: Summary) -> Figure:
     x = _dates(f, days + 1)
     fig = _figure(10, 5)
     ax = fig.add_subplot()
-    ax.fill_between(x, lo[days], hi[days], step="post", color=_BLUE, alpha=0.2, linewidth=0,
-                    label="Wilson 95% interval")
+    ax.fill_between(
+        x, lo[days], hi[days], step="post", color=_BLUE, alpha=0.2, linewidth=0, label="Wilson 95% interval"
+    )
     ax.step(x, p[days], where="post", color=_BLUE, linewidth=2, label="P(all out by date)")
     met = _deadline_probability(f, summary)
     if met is not None:
@@ -257,8 +272,9 @@ def contingents_figure(scenario: ScenarioLike, summary: Summary) -> Figure:
     qs = summary.contingent_exit_quantiles(QUANTILES)
     H = summary.horizon_days
     big = H + 1
-    order = sorted(range(len(qs)), key=lambda i: tuple(big if v is None else v for v in (qs[i][1], qs[i][0], qs[i][2]))
-                   + (i,))
+    order = sorted(
+        range(len(qs)), key=lambda i: tuple(big if v is None else v for v in (qs[i][1], qs[i][0], qs[i][2])) + (i,)
+    )
     C = len(order)
     fig = _figure(10, max(4.0, 1.6 + 0.23 * C))
     ax = fig.add_subplot()
@@ -276,15 +292,31 @@ def contingents_figure(scenario: ScenarioLike, summary: Summary) -> Figure:
         if p95 is None:
             label = "window past the horizon" if first_censored else None
             first_censored = False
-            ax.barh(y, _num(f, end) - _num(f, start), left=_num(f, start), height=0.6, color="#d6604d", alpha=0.5,
-                    hatch="//", label=label)
+            ax.barh(
+                y,
+                _num(f, end) - _num(f, start),
+                left=_num(f, start),
+                height=0.6,
+                color="#d6604d",
+                alpha=0.5,
+                hatch="//",
+                label=label,
+            )
         else:
-            ax.barh(y, _num(f, end) - _num(f, start), left=_num(f, start), height=0.6, color=_BLUE, alpha=0.45,
-                    label="exit window 5–95%" if first_window else None)
+            ax.barh(
+                y,
+                _num(f, end) - _num(f, start),
+                left=_num(f, start),
+                height=0.6,
+                color=_BLUE,
+                alpha=0.45,
+                label="exit window 5–95%" if first_window else None,
+            )
             first_window = False
         if p50 is not None:
-            ax.plot([_num(f, p50 + 0.5)], [y], "o", color="#053061", markersize=4,
-                    label="median exit" if y == 0 else None)
+            ax.plot(
+                [_num(f, p50 + 0.5)], [y], "o", color="#053061", markersize=4, label="median exit" if y == 0 else None
+            )
     ax.set_yticks(range(C))
     ax.set_yticklabels([f"{f.contingents[i].id} ({f.contingents[i].troops:,})" for i in order], fontsize=7)
     ax.invert_yaxis()
@@ -336,8 +368,15 @@ def compare_figure(items: Sequence[tuple[ScenarioLike, Summary]], *, title: str 
         else:
             _, out = headline_probability(summary)
             label += f": no deadline; P(out by the horizon) = {out.value:.3f}"
-        ax.step(_dates(f, days + 1), p[days], where="post", color=c, linewidth=3.0 if k == 0 else 2.0,
-                linestyle=styles[(k // len(colours)) % len(styles)] if k else "-", label=label)
+        ax.step(
+            _dates(f, days + 1),
+            p[days],
+            where="post",
+            color=c,
+            linewidth=3.0 if k == 0 else 2.0,
+            linestyle=styles[(k // len(colours)) % len(styles)] if k else "-",
+            label=label,
+        )
     for date, (c, names) in deadlines.items():
         x = _num(facts[0][0], 0) + (date - facts[0][0].start).days + 1
         ax.axvline(x, color=c, linestyle="--", linewidth=1.2, label=f"deadline {date.isoformat()} ({', '.join(names)})")

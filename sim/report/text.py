@@ -37,18 +37,47 @@ from ..results.document import QUANTILE_KEYS
 from ..results.document import QUANTILES as _DOCUMENT_QUANTILES
 from ..scenario import Scenario
 
-__all__ = ["CONTINGENT_COLUMNS", "DAILY_COLUMNS", "NOT_OUT", "QUANTILES", "contingent_rows", "daily_rows", "dumps",
-           "last_out", "run_json", "summary_table"]
+__all__ = [
+    "CONTINGENT_COLUMNS",
+    "DAILY_COLUMNS",
+    "NOT_OUT",
+    "QUANTILES",
+    "contingent_rows",
+    "daily_rows",
+    "dumps",
+    "last_out",
+    "run_json",
+    "summary_table",
+]
 
 #: The quantiles reported everywhere (those of the JSON document).
 QUANTILES = _DOCUMENT_QUANTILES
 #: What a quantile among replications not out by the horizon reads as in tables.
 NOT_OUT = "not out by the horizon"
 
-CONTINGENT_COLUMNS = ("contingent", "nation", "base", "troops", "exit_date_p5", "exit_date_p50", "exit_date_p95",
-                      "exit_day_p5", "exit_day_p50", "exit_day_p95")
-DAILY_COLUMNS = ("date", "day", "troops_p5", "troops_p50", "troops_p95", "troops_mean", "retrograde_p5",
-                 "retrograde_p50", "retrograde_p95")
+CONTINGENT_COLUMNS = (
+    "contingent",
+    "nation",
+    "base",
+    "troops",
+    "exit_date_p5",
+    "exit_date_p50",
+    "exit_date_p95",
+    "exit_day_p5",
+    "exit_day_p50",
+    "exit_day_p95",
+)
+DAILY_COLUMNS = (
+    "date",
+    "day",
+    "troops_p5",
+    "troops_p50",
+    "troops_p95",
+    "troops_mean",
+    "retrograde_p5",
+    "retrograde_p50",
+    "retrograde_p95",
+)
 
 
 # -- text ---------------------------------------------------------------------------------------
@@ -88,8 +117,9 @@ def last_out(facts: ScenarioFacts, summary: Summary, count: int = 5) -> list[tup
     return [(i, qs[i]) for i in order[:count]]
 
 
-def summary_table(scenario: ScenarioLike, summary: Summary, *, fresh_seed: bool = False,
-                  precision: dict | None = None, last: int = 5) -> str:
+def summary_table(
+    scenario: ScenarioLike, summary: Summary, *, fresh_seed: bool = False, precision: dict | None = None, last: int = 5
+) -> str:
     """The summary of a run as text (what ``drawdown run`` prints).
 
     Parameters
@@ -142,11 +172,15 @@ def _precision_line(precision: dict) -> str:
     """What a ``--precision`` run achieved."""
     what = "P(met deadline)" if precision["probability"] == "met_deadline" else "P(out by horizon)"
     if precision["met"]:
-        return (f"precision     s.e. of {what} {precision['se']:.4f} <= {precision['target']:g} after "
-                f"{_plural(precision['blocks'], 'block')}")
-    return (f"precision     target s.e. {precision['target']:g} NOT reached: s.e. of {what} "
-            f"{precision['se']:.4f} at the cap of {precision['replications']} replications "
-            "(raise --max-reps)")
+        return (
+            f"precision     s.e. of {what} {precision['se']:.4f} <= {precision['target']:g} after "
+            f"{_plural(precision['blocks'], 'block')}"
+        )
+    return (
+        f"precision     target s.e. {precision['target']:g} NOT reached: s.e. of {what} "
+        f"{precision['se']:.4f} at the cap of {precision['replications']} replications "
+        "(raise --max-reps)"
+    )
 
 
 def _deadline_text(f: ScenarioFacts) -> str:
@@ -165,7 +199,7 @@ def _decision_line(f: ScenarioFacts, summary: Summary) -> str:
         text = "median: no order within the horizon"
     else:
         text = f"median {_date(f, d50)}"
-    text += (f"; 5–95%: {_short_date(f, d5, 'no order')} .. {_short_date(f, d95, 'no order')}")
+    text += f"; 5–95%: {_short_date(f, d5, 'no order')} .. {_short_date(f, d95, 'no order')}"
     if never:
         text += f"; no order in {_plural(never, 'replication')}"
     return f"decision      {text}"
@@ -174,25 +208,30 @@ def _decision_line(f: ScenarioFacts, summary: Summary) -> str:
 def _outcome_lines(f: ScenarioFacts, summary: Summary) -> list[str]:
     """Final exit, the probabilities, the deadline's counts, casualties, censoring."""
     final = summary.quantiles("final_exit_day", QUANTILES)
-    lines = ["final exit    " + "   ".join(f"{int(q * 100)}%: {_date(f, d)}"
-                                          for q, d in zip(QUANTILES, final, strict=True))]
+    lines = [
+        "final exit    " + "   ".join(f"{int(q * 100)}%: {_date(f, d)}" for q, d in zip(QUANTILES, final, strict=True))
+    ]
     if f.deadline_day is not None and f.deadline is not None:
         lines.append(f"out by {f.deadline.isoformat()}  {_prob(summary.probability('met_deadline'))}")
     lines.append(f"out by horizon  {_prob(summary.probability('out_by_horizon'))}")
     if f.deadline_day is not None:
         e = summary.estimate("troops_at_deadline")
-        lines.append(f"at deadline   troops in country: mean {_pm(e, 1)}; "
-                     f"95%: {summary.quantile('troops_at_deadline', 0.95):,}")
+        lines.append(
+            f"at deadline   troops in country: mean {_pm(e, 1)}; 95%: {summary.quantile('troops_at_deadline', 0.95):,}"
+        )
         e = summary.estimate("troop_days_past_deadline")
         lines.append(f"past deadline troop-days: mean {_pm(e, 0)}")
     e = summary.estimate("casualties")
     a = summary.estimate("attacks")
-    lines.append(f"casualties    mean {_pm(e)}; 95%: {summary.quantile('casualties', 0.95):,}; "
-                 f"attacks mean {a.mean:,.2f}")
+    lines.append(
+        f"casualties    mean {_pm(e)}; 95%: {summary.quantile('casualties', 0.95):,}; attacks mean {a.mean:,.2f}"
+    )
     early = summary.probability("left_before_conditions")
     lines.append(f"left early    before the conditions were met: {_prob(early)}")
-    lines.append(f"censored      {summary.censored} of {summary.n} ({summary.censored_fraction:.1%}) {NOT_OUT} "
-                 f"({f.date_of(f.horizon_days - 1).isoformat()})")
+    lines.append(
+        f"censored      {summary.censored} of {summary.n} ({summary.censored_fraction:.1%}) {NOT_OUT} "
+        f"({f.date_of(f.horizon_days - 1).isoformat()})"
+    )
     return lines
 
 
@@ -252,25 +291,21 @@ def daily_rows(scenario: ScenarioLike, summary: Summary) -> list[dict]:
     retro = summary.daily_retrograde_quantiles(QUANTILES)
     out: list[dict[str, Any]] = []
     for t in range(summary.horizon_days):
-        out.append({"date": f.date_of(t).isoformat(), "day": t,
-                    "troops_p5": troops[0, t], "troops_p50": troops[1, t], "troops_p95": troops[2, t],
-                    "troops_mean": round(float(mean[t]), 3),
-                    "retrograde_p5": round(float(retro[0, t]), 4), "retrograde_p50": round(float(retro[1, t]), 4),
-                    "retrograde_p95": round(float(retro[2, t]), 4)})
+        out.append(
+            {
+                "date": f.date_of(t).isoformat(),
+                "day": t,
+                "troops_p5": troops[0, t],
+                "troops_p50": troops[1, t],
+                "troops_p95": troops[2, t],
+                "troops_mean": round(float(mean[t]), 3),
+                "retrograde_p5": round(float(retro[0, t]), 4),
+                "retrograde_p50": round(float(retro[1, t]), 4),
+                "retrograde_p95": round(float(retro[2, t]), 4),
+            }
+        )
     for row in out:
         for k in ("troops_p5", "troops_p50", "troops_p95"):
             v = float(row[k])
             row[k] = int(v) if v == int(v) else v
     return out
-
-
-
-
-
-
-
-
-
-
-
-

@@ -64,8 +64,16 @@ from .stats import (
 )
 from .summary import Summary
 
-__all__ = ["BOOTSTRAP_RESAMPLES", "MEASURES", "Comparison", "Difference", "PairedSums", "folder_names",
-           "headline_indicator", "probability_name"]
+__all__ = [
+    "BOOTSTRAP_RESAMPLES",
+    "MEASURES",
+    "Comparison",
+    "Difference",
+    "PairedSums",
+    "folder_names",
+    "headline_indicator",
+    "probability_name",
+]
 
 
 #: Bootstrap resamples for the median's standard errors and interval.
@@ -146,7 +154,6 @@ def _count_var(summary: Summary, name: str) -> float:
     return sample_variance(summary.n, summary.sums[name], summary.sumsq[name])
 
 
-
 def _present(summary: Summary | None) -> Summary:
     """A scenario's summary; an error where a scenario has none (nothing was run)."""
     if summary is None:
@@ -161,8 +168,9 @@ def _medians(counts: np.ndarray, bins: np.ndarray, k: int) -> np.ndarray:
     return bins[np.argmax(cum >= k, axis=1)]
 
 
-def _bootstrap_median_difference(joint: np.ndarray, n: int, point: int | None, rng: np.random.Generator,
-                                  resamples: int) -> Difference:
+def _bootstrap_median_difference(
+    joint: np.ndarray, n: int, point: int | None, rng: np.random.Generator, resamples: int
+) -> Difference:
     H0, H1 = joint.shape[0] - 1, joint.shape[1] - 1
     if point is None:
         return Difference(None, None, None, None, None, n)
@@ -182,8 +190,14 @@ def _bootstrap_median_difference(joint: np.ndarray, n: int, point: int | None, r
     unpaired = _differences(ma, ub, H0, H1)
     s = np.sort(paired)
     lo, hi = s[int(math.floor(0.025 * (resamples - 1)))], s[int(math.ceil(0.975 * (resamples - 1)))]
-    return Difference(point, float(lo) if np.isfinite(lo) else None, float(hi) if np.isfinite(hi) else None,
-                      bootstrap_se(paired), bootstrap_se(unpaired), n)
+    return Difference(
+        point,
+        float(lo) if np.isfinite(lo) else None,
+        float(hi) if np.isfinite(hi) else None,
+        bootstrap_se(paired),
+        bootstrap_se(unpaired),
+        n,
+    )
 
 
 def _differences(a: np.ndarray, b: np.ndarray, H0: int, H1: int) -> np.ndarray:
@@ -210,8 +224,14 @@ class Comparison:
         ``"met_deadline"`` when every scenario has a deadline, else ``"out_by_horizon"``.
     """
 
-    def __init__(self, scenarios: Iterable[ScenarioLike], summaries: Iterable[Summary | None],
-                 pairs: Iterable[PairedSums], probability: str, durations: Iterable[Sequence[int]]) -> None:
+    def __init__(
+        self,
+        scenarios: Iterable[ScenarioLike],
+        summaries: Iterable[Summary | None],
+        pairs: Iterable[PairedSums],
+        probability: str,
+        durations: Iterable[Sequence[int]],
+    ) -> None:
         self.scenarios = list(scenarios)
         self.summaries = [_present(s) for s in summaries]
         self._pairs = list(pairs)
@@ -240,8 +260,9 @@ class Comparison:
             raise ResultError("cannot merge comparisons of different scenarios")
         summaries = [a.merge(b) for a, b in zip(self.summaries, other.summaries, strict=False)]
         pairs = [a.merged(b) for a, b in zip(self._pairs, other._pairs, strict=False)]
-        durations = [[u + v for u, v in zip(a, b, strict=False)]
-                     for a, b in zip(self._durations, other._durations, strict=False)]
+        durations = [
+            [u + v for u, v in zip(a, b, strict=False)] for a, b in zip(self._durations, other._durations, strict=False)
+        ]
         return Comparison(self.scenarios, summaries, pairs, self.probability, durations)
 
     def withdrawal_days(self, k: int) -> Estimate:
@@ -298,9 +319,23 @@ class Comparison:
         scen = []
         for s, summary, folder in zip(self.scenarios, self.summaries, folder_names(self.names), strict=False):
             d = summary.to_json_dict(cast(Scenario, s))  # a stored comparison's facts cannot make one
-            scen.append({k: d[k] for k in ("scenario", "scenario_hash", "deadline", "p_met_deadline",
-                                            "p_out_by_horizon", "decision_date", "final_exit_day",
-                                            "final_exit_date", "casualties", "censored")})
+            scen.append(
+                {
+                    k: d[k]
+                    for k in (
+                        "scenario",
+                        "scenario_hash",
+                        "deadline",
+                        "p_met_deadline",
+                        "p_out_by_horizon",
+                        "decision_date",
+                        "final_exit_day",
+                        "final_exit_date",
+                        "casualties",
+                        "censored",
+                    )
+                }
+            )
             scen[-1]["dir"] = folder
             w = self.withdrawal_days(len(scen) - 1)
             scen[-1]["withdrawal_days"] = {"mean": json_number(w.mean), "se": json_number(w.se), "count": w.n}
@@ -310,9 +345,13 @@ class Comparison:
             row: dict[str, Any] = {"scenario": self.names[j], "baseline": self.names[0]}
             for m in MEASURES:
                 diff = self.difference(j, m)
-                row[m] = {"difference": json_number(diff.estimate), "ci_low": json_number(diff.low),
-                          "ci_high": json_number(diff.high), "se_paired": json_number(diff.se_paired),
-                          "se_unpaired": json_number(diff.se_unpaired)}
+                row[m] = {
+                    "difference": json_number(diff.estimate),
+                    "ci_low": json_number(diff.low),
+                    "ci_high": json_number(diff.high),
+                    "se_paired": json_number(diff.se_paired),
+                    "se_unpaired": json_number(diff.se_unpaired),
+                }
             row["withdrawal_days"]["count"] = self.difference(j, "withdrawal_days").n
             row["probability"]["name"] = self.probability
             row["median_final_exit_day"]["method"] = f"bootstrap, {BOOTSTRAP_RESAMPLES} resamples"
@@ -336,13 +375,18 @@ class Comparison:
         first = self.summaries[0]
         pname = "P(met deadline)" if self.probability == "met_deadline" else "P(out by horizon)"
         reps = f"{first.n} replication{'' if first.n == 1 else 's'}"
-        lines = [f"compare       {len(self.summaries)} scenarios, {reps} each, engine {first.engine}, "
-                 f"seed {first.seed}  (common random numbers)"
-                 + (f"\n              fresh seed: pass --seed {first.seed} to repeat" if fresh_seed else ""), ""]
+        lines = [
+            f"compare       {len(self.summaries)} scenarios, {reps} each, engine {first.engine}, "
+            f"seed {first.seed}  (common random numbers)"
+            + (f"\n              fresh seed: pass --seed {first.seed} to repeat" if fresh_seed else ""),
+            "",
+        ]
         width = max(len("scenario"), *(len(x) for x in self.names))
         lines.append("mean withdrawal: days from the order to the last troops out, where both happen")
-        lines.append(f"{'scenario':<{width}}  {'deadline':<10}  {pname:<17}  {'median final exit':<21}  "
-                     f"{'mean casualties':<16}  {'mean withdrawal':<15}  censored")
+        lines.append(
+            f"{'scenario':<{width}}  {'deadline':<10}  {pname:<17}  {'median final exit':<21}  "
+            f"{'mean casualties':<16}  {'mean withdrawal':<15}  censored"
+        )
         for k, (s, summary) in enumerate(zip(self.scenarios, self.summaries, strict=False)):
             f = facts_of(s)
             p = self._p(summary)
@@ -352,23 +396,32 @@ class Comparison:
             dl = f.deadline.isoformat() if f.deadline else "none"
             w = self.withdrawal_days(k)
             w_text = "n/a" if w.n == 0 else f"{w.mean:.1f} days"
-            lines.append(f"{f.name:<{width}}  {dl:<10}  {p.value:.3f} ± {p.se:.3f}      {med_text:<21}  "
-                         f"{cas.mean:>7.2f} ± {_fmt(cas.se, '{:.2f}', 'n/a'):<6}  {w_text:<15}  "
-                         f"{100 * summary.censored_fraction:.1f}%")
+            lines.append(
+                f"{f.name:<{width}}  {dl:<10}  {p.value:.3f} ± {p.se:.3f}      {med_text:<21}  "
+                f"{cas.mean:>7.2f} ± {_fmt(cas.se, '{:.2f}', 'n/a'):<6}  {w_text:<15}  "
+                f"{100 * summary.censored_fraction:.1f}%"
+            )
         if len(self.summaries) > 1:
-            lines += ["", f"difference from {self.names[0]}: estimate [95% CI from the paired replications]; "
-                          "s.e. paired / unpaired"]
+            lines += [
+                "",
+                f"difference from {self.names[0]}: estimate [95% CI from the paired replications]; "
+                "s.e. paired / unpaired",
+            ]
             for j in range(1, len(self.summaries)):
                 lines.append(self.names[j])
-                for m, label, fmt, unit in (("probability", pname, "{:+.3f}", ""),
-                                            ("median_final_exit_day", "median final exit", "{:+.0f}", " days"),
-                                            ("casualties", "mean casualties", "{:+.2f}", ""),
-                                            ("withdrawal_days", "mean withdrawal", "{:+.2f}", " days")):
+                for m, label, fmt, unit in (
+                    ("probability", pname, "{:+.3f}", ""),
+                    ("median_final_exit_day", "median final exit", "{:+.0f}", " days"),
+                    ("casualties", "mean casualties", "{:+.2f}", ""),
+                    ("withdrawal_days", "mean withdrawal", "{:+.2f}", " days"),
+                ):
                     d = self.difference(j, m)
                     est = _fmt(d.estimate, fmt, "n/a") + ("" if d.estimate is None else unit)
                     ci = f"[{_fmt(d.low, fmt, '?')}, {_fmt(d.high, fmt, '?')}]"
-                    lines.append(f"  {label:<19}  {est:<12}  {ci:<18}  "
-                                 f"s.e. {_fmt(d.se_paired, '{:.4g}', 'n/a')} / {_fmt(d.se_unpaired, '{:.4g}', 'n/a')}")
+                    lines.append(
+                        f"  {label:<19}  {est:<12}  {ci:<18}  "
+                        f"s.e. {_fmt(d.se_paired, '{:.4g}', 'n/a')} / {_fmt(d.se_unpaired, '{:.4g}', 'n/a')}"
+                    )
         return "\n".join(lines)
 
 

@@ -25,8 +25,18 @@ from ..scenario import Scenario
 from .book import Book
 from .stats import Estimate, Probability
 
-__all__ = ["QUANTILES", "QUANTILE_KEYS", "SCHEMA_VERSION", "contingent_entries", "estimate_entry", "json_number",
-           "probability_entry", "quantile_dates", "quantile_days", "run_entries"]
+__all__ = [
+    "QUANTILES",
+    "QUANTILE_KEYS",
+    "SCHEMA_VERSION",
+    "contingent_entries",
+    "estimate_entry",
+    "json_number",
+    "probability_entry",
+    "quantile_dates",
+    "quantile_days",
+    "run_entries",
+]
 
 #: Version of the ``--json`` document made by :meth:`drawdown.results.Summary.to_json_dict`.
 SCHEMA_VERSION = 1
@@ -56,8 +66,9 @@ def quantile_dates(scenario: Scenario, values: Sequence[int | None]) -> dict[str
     >>> quantile_dates(drawdown.load("doha-2021-05-01"), [0, 1, None])
     {'p5': '2021-02-15', 'p50': '2021-02-16', 'p95': None}
     """
-    return {k: None if v is None else scenario.date_of(v).isoformat()
-            for k, v in zip(QUANTILE_KEYS, values, strict=True)}
+    return {
+        k: None if v is None else scenario.date_of(v).isoformat() for k, v in zip(QUANTILE_KEYS, values, strict=True)
+    }
 
 
 def probability_entry(p: Probability | None) -> dict | None:
@@ -72,8 +83,13 @@ def probability_entry(p: Probability | None) -> dict | None:
     """
     if p is None:
         return None
-    return {"value": json_number(p.value), "se": json_number(p.se), "wilson_low": json_number(p.low),
-            "wilson_high": json_number(p.high), "count": p.k}
+    return {
+        "value": json_number(p.value),
+        "se": json_number(p.se),
+        "wilson_low": json_number(p.low),
+        "wilson_high": json_number(p.high),
+        "count": p.k,
+    }
 
 
 def estimate_entry(e: Estimate) -> dict:
@@ -154,6 +170,14 @@ def contingent_entries(scenario: Scenario, exit_quantiles: Sequence[Sequence[int
     >>> first["id"], first["exit_day"], first["exit_date"]["p50"]
     ('US@Bagram', {'p5': 10, 'p50': 20, 'p95': None}, '2021-03-07')
     """
-    return [{"id": c.id, "nation": c.nation, "base": scenario.bases[c.base].name, "troops": int(c.troops),
-             "exit_day": quantile_days(ex), "exit_date": quantile_dates(scenario, ex)}
-            for c, ex in zip(scenario.contingents, exit_quantiles, strict=False)]
+    return [
+        {
+            "id": c.id,
+            "nation": c.nation,
+            "base": scenario.bases[c.base].name,
+            "troops": int(c.troops),
+            "exit_day": quantile_days(ex),
+            "exit_date": quantile_dates(scenario, ex),
+        }
+        for c, ex in zip(scenario.contingents, exit_quantiles, strict=False)
+    ]

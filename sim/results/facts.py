@@ -46,22 +46,34 @@ class ScenarioFacts:
 
     @classmethod
     def from_scenario(cls, s: Scenario) -> ScenarioFacts:
-        return cls(name=s.name, hash=s.hash, start=s.start, horizon_days=int(s.horizon_days), deadline=s.deadline,
-                   deadline_day=s.deadline_day,
-                   contingents=tuple(ContingentFacts(c.id, c.nation, s.bases[c.base].name, int(c.troops))
-                                     for c in s.contingents))
+        return cls(
+            name=s.name,
+            hash=s.hash,
+            start=s.start,
+            horizon_days=int(s.horizon_days),
+            deadline=s.deadline,
+            deadline_day=s.deadline_day,
+            contingents=tuple(
+                ContingentFacts(c.id, c.nation, s.bases[c.base].name, int(c.troops)) for c in s.contingents
+            ),
+        )
 
     @classmethod
     def from_json(cls, d: dict) -> ScenarioFacts:
         """From a ``summary.json`` document (:func:`run_json`)."""
         try:
             deadline = d.get("deadline")
-            return cls(name=d["scenario"], hash=d["scenario_hash"], start=_dt.date.fromisoformat(d["start"]),
-                       horizon_days=int(d["horizon_days"]),
-                       deadline=None if deadline is None else _dt.date.fromisoformat(deadline),
-                       deadline_day=d.get("deadline_day"),
-                       contingents=tuple(ContingentFacts(c["id"], c["nation"], c["base"], int(c["troops"]))
-                                         for c in d["contingents"]))
+            return cls(
+                name=d["scenario"],
+                hash=d["scenario_hash"],
+                start=_dt.date.fromisoformat(d["start"]),
+                horizon_days=int(d["horizon_days"]),
+                deadline=None if deadline is None else _dt.date.fromisoformat(deadline),
+                deadline_day=d.get("deadline_day"),
+                contingents=tuple(
+                    ContingentFacts(c["id"], c["nation"], c["base"], int(c["troops"])) for c in d["contingents"]
+                ),
+            )
         except (KeyError, TypeError, ValueError) as e:
             raise ResultError(f"not a drawdown summary document ({type(e).__name__}: {e})") from e
 
@@ -82,5 +94,6 @@ def facts_of(scenario: ScenarioLike) -> ScenarioFacts:
 def check_facts(facts: ScenarioFacts, summary: Summary) -> None:
     """An error unless ``summary`` is of the scenario of ``facts`` (same hash)."""
     if facts.hash != summary.scenario_hash:
-        raise ResultError(f"summary is of scenario hash {summary.scenario_hash[:12]}, "
-                          f"not of {facts.name!r} ({facts.hash[:12]})")
+        raise ResultError(
+            f"summary is of scenario hash {summary.scenario_hash[:12]}, not of {facts.name!r} ({facts.hash[:12]})"
+        )

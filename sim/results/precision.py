@@ -55,6 +55,12 @@ def precision_status(summary: Summary, precision: float, *, cap_reps: int | None
     """
     name, _ = headline_probability(summary)
     se = precision_se(summary)
-    return {"target": float(precision), "probability": name, "se": se, "met": bool(se <= precision),
-            "blocks": len(summary.blocks), "replications": summary.n,
-            "cap_replications": None if cap_reps is None else int(cap_reps)}
+    return {
+        "target": float(precision),
+        "probability": name,
+        "se": se,
+        "met": bool(se <= precision),
+        "blocks": len(summary.blocks),
+        "replications": summary.n,
+        "cap_replications": None if cap_reps is None else int(cap_reps),
+    }

@@ -13,8 +13,22 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["Z95", "Estimate", "Probability", "bootstrap_se", "exact_sums", "histogram_quantile", "mean_estimate",
-           "proportion", "quantile_bins", "quantile_rank", "sample_variance", "standard_error", "wilson", "wilson_se"]
+__all__ = [
+    "Z95",
+    "Estimate",
+    "Probability",
+    "bootstrap_se",
+    "exact_sums",
+    "histogram_quantile",
+    "mean_estimate",
+    "proportion",
+    "quantile_bins",
+    "quantile_rank",
+    "sample_variance",
+    "standard_error",
+    "wilson",
+    "wilson_se",
+]
 
 _INT63 = 2**63
 #: The normal quantile of a two-sided 95% interval.

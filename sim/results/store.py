@@ -41,8 +41,18 @@ from ..engines import OUTCOME_DTYPES, Outcomes
 from ..errors import ResultError
 from ..scenario import Scenario
 
-__all__ = ["write_replications", "read_replications", "ReplicationWriter", "REPLICATIONS_FILE", "SUMMARY_FORMAT",
-           "SUMMARY_FORMAT_VERSION", "atomic_write", "read_summary_file", "summary_digest", "write_summary_file"]
+__all__ = [
+    "write_replications",
+    "read_replications",
+    "ReplicationWriter",
+    "REPLICATIONS_FILE",
+    "SUMMARY_FORMAT",
+    "SUMMARY_FORMAT_VERSION",
+    "atomic_write",
+    "read_summary_file",
+    "summary_digest",
+    "write_summary_file",
+]
 
 REPLICATIONS_FILE = "replications.npz"
 
@@ -70,8 +80,7 @@ def write_replications(path: str | os.PathLike[str], outcomes: Outcomes, *, meta
         If a metadata name is also an outcome's name.
     """
     path = Path(path)
-    arrays: dict[str, Any] = {k: np.ascontiguousarray(v, dtype=OUTCOME_DTYPES[k])
-                              for k, v in outcomes.arrays().items()}
+    arrays: dict[str, Any] = {k: np.ascontiguousarray(v, dtype=OUTCOME_DTYPES[k]) for k, v in outcomes.arrays().items()}
     arrays.update(_meta_arrays(meta))
     return atomic_write(path, lambda fh: np.savez(fh, **arrays))
 
@@ -137,8 +146,9 @@ class ReplicationWriter:
         self._arrays = {}
         try:
             for k, dtype in OUTCOME_DTYPES.items():
-                self._arrays[k] = np.lib.format.open_memmap(self._dir / f"{k}.npy", mode="w+", dtype=dtype,
-                                                            shape=self._shapes[k])
+                self._arrays[k] = np.lib.format.open_memmap(
+                    self._dir / f"{k}.npy", mode="w+", dtype=dtype, shape=self._shapes[k]
+                )
         except BaseException:
             self.abort()
             raise
@@ -413,8 +423,10 @@ def read_summary_file(path: str | os.PathLike[str], build: Callable[[dict, dict[
         if meta.get("format") != SUMMARY_FORMAT:
             raise ResultError(f"{path}: not a drawdown summary")
         if meta.get("format_version") != SUMMARY_FORMAT_VERSION:
-            raise ResultError(f"{path}: summary format version {meta.get('format_version')}, "
-                              f"this drawdown reads {SUMMARY_FORMAT_VERSION}")
+            raise ResultError(
+                f"{path}: summary format version {meta.get('format_version')}, "
+                f"this drawdown reads {SUMMARY_FORMAT_VERSION}"
+            )
         return build(meta, arrays)
     except ResultError:
         raise
@@ -428,7 +440,7 @@ def _checked_bytes(path: Path) -> bytes:
         data = path.read_bytes()
     except OSError as e:
         raise ResultError(f"{path}: cannot read summary: {e.strerror or e}") from e
-    if len(data) < _HEX + len(_TRAILER) or data[-_HEX - len(_TRAILER):-_HEX] != _TRAILER:
+    if len(data) < _HEX + len(_TRAILER) or data[-_HEX - len(_TRAILER) : -_HEX] != _TRAILER:
         raise ResultError(f"{path}: truncated or not a drawdown summary file (no checksum at its end)")
     if hashlib.sha256(data[:-_HEX]).hexdigest().encode() != data[-_HEX:]:
         raise ResultError(f"{path}: checksum mismatch: the summary file is corrupt")

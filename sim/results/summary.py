@@ -103,8 +103,18 @@ RETRO_BINS = 200
 #: More censored replications than this fraction deserve a loud warning (docs/design.md §3).
 CENSORED_WARNING_FRACTION = 0.01
 
-_DAILY = ("troops_hist", "troops_sum", "troops_min", "troops_max", "troops_zero", "troops_full", "retro_hist",
-          "retro_min", "retro_max", "retro_zero")
+_DAILY = (
+    "troops_hist",
+    "troops_sum",
+    "troops_min",
+    "troops_max",
+    "troops_zero",
+    "troops_full",
+    "retro_hist",
+    "retro_min",
+    "retro_max",
+    "retro_zero",
+)
 _INT63 = 2**63
 _DAILY_ROWS = 4096  # rows of per-day arrays summarised at a time
 
@@ -152,8 +162,19 @@ class Summary:
         (H,) replications with nothing lifted yet.
     """
 
-    def __init__(self, *, book: Book, scenario_name: str, n: int, blocks: Iterable[Sequence[int]], hist: Arrays,
-                 sums: dict[str, int], sumsq: dict[str, int], events: dict[str, int], daily: Arrays | None) -> None:
+    def __init__(
+        self,
+        *,
+        book: Book,
+        scenario_name: str,
+        n: int,
+        blocks: Iterable[Sequence[int]],
+        hist: Arrays,
+        sums: dict[str, int],
+        sumsq: dict[str, int],
+        events: dict[str, int],
+        daily: Arrays | None,
+    ) -> None:
         self.book = book
         self.scenario_name = str(scenario_name)
         self.n = int(n)
@@ -208,13 +229,23 @@ class Summary:
         return self.daily is not None
 
     def __repr__(self) -> str:
-        return (f"<Summary {self.scenario_name!r} hash {self.scenario_hash[:12]} seed {self.seed} "
-                f"{self.engine}: {self.n} replications in {len(self.blocks)} blocks>")
+        return (
+            f"<Summary {self.scenario_name!r} hash {self.scenario_hash[:12]} seed {self.seed} "
+            f"{self.engine}: {self.n} replications in {len(self.blocks)} blocks>"
+        )
 
     # -- building -----------------------------------------------------------------------
     @classmethod
-    def from_outcomes(cls, scenario: Scenario, outcomes: Outcomes, *, blocks: Iterable[Sequence[int]], seed: int,
-                      engine: str, block_size: int = BLOCK_SIZE) -> Summary:
+    def from_outcomes(
+        cls,
+        scenario: Scenario,
+        outcomes: Outcomes,
+        *,
+        blocks: Iterable[Sequence[int]],
+        seed: int,
+        engine: str,
+        block_size: int = BLOCK_SIZE,
+    ) -> Summary:
         """Summarise one chunk of an engine's outcomes.
 
         Parameters
@@ -260,8 +291,17 @@ class Summary:
         _check_outcome_shapes(scenario.name, outcomes, book)
         hist = _histograms(outcomes, book.horizon_days)
         sums, sumsq = _moments(outcomes)
-        return cls(book=book, scenario_name=scenario.name, n=n, blocks=checked, hist=hist, sums=sums, sumsq=sumsq,
-                   events=_events(outcomes), daily=_daily_of(outcomes, book))
+        return cls(
+            book=book,
+            scenario_name=scenario.name,
+            n=n,
+            blocks=checked,
+            hist=hist,
+            sums=sums,
+            sumsq=sumsq,
+            events=_events(outcomes),
+            daily=_daily_of(outcomes, book),
+        )
 
     # -- merging --------------------------------------------------------------------------
     def merge(self, other: Summary) -> Summary:
@@ -324,18 +364,31 @@ class Summary:
         if len(parts) == 1:
             return first.copy()
         n = sum(p.n for p in parts)
-        return Summary(book=first.book, scenario_name=first.scenario_name, n=n,
-                       blocks=sorted(bl for p in parts for bl in p.blocks), hist=_merged_histograms(parts),
-                       sums=_added([p.sums for p in parts], MOMENTS), sumsq=_added([p.sumsq for p in parts], MOMENTS),
-                       events=_added([p.events for p in parts], EVENTS),
-                       daily=_merged_daily(parts, n) if first.has_daily else None)
+        return Summary(
+            book=first.book,
+            scenario_name=first.scenario_name,
+            n=n,
+            blocks=sorted(bl for p in parts for bl in p.blocks),
+            hist=_merged_histograms(parts),
+            sums=_added([p.sums for p in parts], MOMENTS),
+            sumsq=_added([p.sumsq for p in parts], MOMENTS),
+            events=_added([p.events for p in parts], EVENTS),
+            daily=_merged_daily(parts, n) if first.has_daily else None,
+        )
 
     def copy(self) -> Summary:
         """A copy that shares no array with this summary."""
-        return Summary(book=self.book, scenario_name=self.scenario_name, n=self.n, blocks=self.blocks,
-                       hist={k: v.copy() for k, v in self.hist.items()}, sums=dict(self.sums),
-                       sumsq=dict(self.sumsq), events=dict(self.events),
-                       daily=None if self.daily is None else {k: v.copy() for k, v in self.daily.items()})
+        return Summary(
+            book=self.book,
+            scenario_name=self.scenario_name,
+            n=self.n,
+            blocks=self.blocks,
+            hist={k: v.copy() for k, v in self.hist.items()},
+            sums=dict(self.sums),
+            sumsq=dict(self.sumsq),
+            events=dict(self.events),
+            daily=None if self.daily is None else {k: v.copy() for k, v in self.daily.items()},
+        )
 
     # -- identity ----------------------------------------------------------------------------
     def _meta(self) -> dict:
@@ -374,7 +427,8 @@ class Summary:
             return False
         a, b = self._arrays(), other._arrays()
         return a.keys() == b.keys() and all(
-            a[k].dtype == b[k].dtype and a[k].shape == b[k].shape and np.array_equal(a[k], b[k]) for k in a)
+            a[k].dtype == b[k].dtype and a[k].shape == b[k].shape and np.array_equal(a[k], b[k]) for k in a
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -430,8 +484,17 @@ class Summary:
         daily = None
         if meta["daily"]:
             daily = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("daily.")}
-        summary = cls(book=book, scenario_name=meta["scenario_name"], n=meta["n"], blocks=meta["blocks"],
-                      hist=hist, sums=meta["sums"], sumsq=meta["sumsq"], events=meta["events"], daily=daily)
+        summary = cls(
+            book=book,
+            scenario_name=meta["scenario_name"],
+            n=meta["n"],
+            blocks=meta["blocks"],
+            hist=hist,
+            sums=meta["sums"],
+            sumsq=meta["sumsq"],
+            events=meta["events"],
+            daily=daily,
+        )
         summary._check_shapes()
         return summary
 
@@ -455,8 +518,9 @@ class Summary:
         h = self.hist[name]
         if h.ndim == 2:
             if index is None:
-                raise ValueError(f"{name} has one histogram per {'contingent' if name == 'exit_day' else 'base'}: "
-                                 "give index")
+                raise ValueError(
+                    f"{name} has one histogram per {'contingent' if name == 'exit_day' else 'base'}: give index"
+                )
             h = h[int(index)]
         elif index is not None:
             raise ValueError(f"{name} takes no index")
@@ -674,9 +738,11 @@ class Summary:
         """Messages an analyst must see (on stderr): more than 1% censored replications."""
         out = []
         if self.n and self.censored > CENSORED_WARNING_FRACTION * self.n:
-            out.append(f"{self.censored} of {self.n} replications ({100 * self.censored_fraction:.1f}%) are not out "
-                       f"by the horizon (day {self.horizon_days - 1}): exit quantiles among them are unknown; "
-                       "a longer horizon would resolve them")
+            out.append(
+                f"{self.censored} of {self.n} replications ({100 * self.censored_fraction:.1f}%) are not out "
+                f"by the horizon (day {self.horizon_days - 1}): exit quantiles among them are unknown; "
+                "a longer horizon would resolve them"
+            )
         return out
 
     # -- JSON ---------------------------------------------------------------------------------
@@ -713,11 +779,16 @@ class Summary:
         >>> _ = json.dumps(d, allow_nan=False)
         """
         if scenario.hash != self.scenario_hash:
-            raise ResultError(f"summary is of scenario hash {self.scenario_hash[:12]}, "
-                              f"not of {scenario.name!r} ({scenario.hash[:12]})")
+            raise ResultError(
+                f"summary is of scenario hash {self.scenario_hash[:12]}, "
+                f"not of {scenario.name!r} ({scenario.hash[:12]})"
+            )
         self._need_reps()
-        return {"schema_version": SCHEMA_VERSION, **run_entries(self.book, scenario, self.n),
-                **self._json_outcomes(scenario)}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            **run_entries(self.book, scenario, self.n),
+            **self._json_outcomes(scenario),
+        }
 
     def _json_outcomes(self, scenario: Scenario) -> dict:
         """The document's outcomes, from ``p_met_deadline`` to ``contingents``."""
@@ -733,8 +804,9 @@ class Summary:
             "final_exit_date": quantile_dates(scenario, final),
             "censored": {"count": self.censored, "fraction": json_number(self.censored_fraction)},
             "troops_at_deadline": self._json_estimate("troops_at_deadline") if has_deadline else None,
-            "troop_days_past_deadline": (estimate_entry(self.estimate("troop_days_past_deadline"))
-                                         if has_deadline else None),
+            "troop_days_past_deadline": (
+                estimate_entry(self.estimate("troop_days_past_deadline")) if has_deadline else None
+            ),
             "casualties": self._json_estimate("casualties"),
             "attacks": self._json_estimate("attacks"),
             "p_left_before_conditions": probability_entry(self.probability("left_before_conditions")),
@@ -767,8 +839,10 @@ def _check_outcome_shapes(name: str, outcomes: Outcomes, book: Book) -> None:
     """The per-contingent and per-base arrays fit the scenario of ``book``."""
     n, C, N = len(outcomes), book.n_contingents, book.n_bases
     if outcomes.exit_day.shape != (n, C) or outcomes.base_closed_day.shape != (n, N):
-        raise ValueError(f"outcomes do not fit scenario {name!r}: exit_day {outcomes.exit_day.shape}, "
-                         f"base_closed_day {outcomes.base_closed_day.shape}, expected ({n}, {C}) and ({n}, {N})")
+        raise ValueError(
+            f"outcomes do not fit scenario {name!r}: exit_day {outcomes.exit_day.shape}, "
+            f"base_closed_day {outcomes.base_closed_day.shape}, expected ({n}, {C}) and ({n}, {N})"
+        )
 
 
 def _day_hist(days: np.ndarray, H: int, name: str) -> np.ndarray:
@@ -966,8 +1040,12 @@ def _check_histograms(hist: Arrays, book: Book) -> None:
     """Every histogram there, int64, of its shape (count histograms: any length)."""
     H = book.horizon_days
     want: dict[str, tuple[int, ...] | None] = {
-        "decision_day": (H + 1,), "met_day": (H + 1,), "final_exit_day": (H + 1,),
-        "exit_day": (book.n_contingents, H + 1), "base_closed_day": (book.n_bases, H + 1)}
+        "decision_day": (H + 1,),
+        "met_day": (H + 1,),
+        "final_exit_day": (H + 1,),
+        "exit_day": (book.n_contingents, H + 1),
+        "base_closed_day": (book.n_bases, H + 1),
+    }
     for k in COUNT_HISTOGRAMS:
         want[k] = None
     if set(hist) != set(want):

@@ -185,9 +185,7 @@ def via_base(problems: Problems, path: tuple, via: str | None, bases: Mapping[st
 def total_troops_match(problems: Problems, expected: int | None, total: int) -> None:
     """Rule: the contingents add up to ``total_troops`` (checked only when nothing else is wrong)."""
     if expected is not None and not problems and total != expected:
-        problems.add(
-            ("total_troops",), f"the contingents add up to {total} troops, expected total_troops = {expected}"
-        )
+        problems.add(("total_troops",), f"the contingents add up to {total} troops, expected total_troops = {expected}")
 
 
 def total_nations_match(problems: Problems, expected: int | None, nations: int, every_contingent: bool) -> None:
@@ -267,9 +265,7 @@ def known_decision_rule(problems: Problems, rule: str) -> None:
     if rule not in DECISION_RULES:
         close = difflib.get_close_matches(rule, DECISION_RULES, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        problems.add(
-            ("decision", "rule"), f"unknown rule {rule!r}, expected one of {', '.join(DECISION_RULES)}{hint}"
-        )
+        problems.add(("decision", "rule"), f"unknown rule {rule!r}, expected one of {', '.join(DECISION_RULES)}{hint}")
 
 
 def fixed_rule_has_date(problems: Problems, rule: str, date: _dt.date | None) -> None:

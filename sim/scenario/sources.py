@@ -65,9 +65,7 @@ def find_scenario(name_or_path: str | Path, *, relative_to: Path | None = None) 
         if c.is_file():
             return c
     known = ", ".join(p.stem for p in list_scenario_files())
-    raise ScenarioError(
-        [Problem(str(candidates[0]), "", f"no such scenario file (shipped scenarios: {known})")]
-    )
+    raise ScenarioError([Problem(str(candidates[0]), "", f"no such scenario file (shipped scenarios: {known})")])
 
 
 def _normalise(value: Any) -> Any:

@@ -78,8 +78,13 @@ def versions() -> dict:
     import matplotlib
     import scipy
 
-    return {"numpy": np.__version__, "scipy": scipy.__version__, "matplotlib": matplotlib.__version__,
-            "python": platform.python_version(), "machine": platform.machine()}
+    return {
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "matplotlib": matplotlib.__version__,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
 
 
 def digest(data: bytes) -> str:
@@ -161,7 +166,6 @@ def engine_digests() -> dict:
 
 def _cli(args: list[str]) -> None:
     from click.testing import CliRunner
-
     from drawdown.cli.main import main as cli
 
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
