@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..batch import DEFAULT_REPS, DEFAULT_SIMPY_REPS
+from ..defaults import DEFAULT_REPS, DEFAULT_SIMPY_REPS
 from .options import (
     complete_scenario,
     engine_option,

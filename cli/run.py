@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..batch import DEFAULT_MAX_REPS, DEFAULT_REPS, DEFAULT_SIMPY_REPS
+from ..defaults import DEFAULT_MAX_REPS, DEFAULT_REPS, DEFAULT_SIMPY_REPS
 from .options import (
     complete_scenario,
     engine_option,

@@ -586,8 +586,9 @@ def test_simpy_default_reps_and_precision(monkeypatch):
     """The SimPy engine's default is smaller (it runs one replication at a time), and
     --precision with it decides block by block like the numpy engine."""
     import drawdown.batch.fold as report
+    import drawdown.defaults
 
-    monkeypatch.setattr(report, "DEFAULT_SIMPY_REPS", 3)
+    monkeypatch.setattr(drawdown.defaults, "DEFAULT_SIMPY_REPS", 3)
     d = json.loads(invoke("run", ANNOUNCED, "--engine", "simpy", "--seed", 2, "--json", "-q").stdout)
     assert d["replications"] == 3 and d["engine"] == "simpy"
     s = drawdown.load(ANNOUNCED)

@@ -31,6 +31,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
+from ..defaults import DEFAULT_MAX_REPS, DEFAULT_REPS, DEFAULT_SIMPY_REPS, default_reps
 from ..draws import BLOCK_SIZE, blocks_for
 from ..engines import DEFAULT_CHUNK_BLOCKS, Outcomes, check_engine, run_blocks
 from ..results import Summary, precision_se
@@ -48,41 +49,11 @@ __all__ = [
     "without_daily",
 ]
 
-#: Replications of ``drawdown run`` without ``--reps``: a stable answer in a few seconds
-#: (numpy engine; see :func:`default_reps`).
-DEFAULT_REPS = 4000
-#: The same for the SimPy engine, one replication at a time (milliseconds each).
-DEFAULT_SIMPY_REPS = 200
-#: Cap of ``--precision`` runs without ``--max-reps`` (200 blocks of :data:`drawdown.draws.BLOCK_SIZE`).
-DEFAULT_MAX_REPS = 200_000
-
 Blocks = list[tuple[int, int]]
 #: ``progress(reps)``: called with the replications finished since the last call.
 Progress = Callable[[int], object] | None
 #: ``on_outcomes(chunk, outcomes)``: sees each chunk's ``(block, rows)`` pairs and outcomes.
 OnOutcomes = Callable[[Blocks, Outcomes], object] | None
-
-
-def default_reps(engine: str = "numpy") -> int:
-    """Replications for a stable answer in a few seconds with ``engine``.
-
-    Parameters
-    ----------
-    engine : {"numpy", "simpy"}, optional
-
-    Returns
-    -------
-    int
-        :data:`DEFAULT_SIMPY_REPS` for the SimPy engine, else :data:`DEFAULT_REPS`.
-
-    Examples
-    --------
-    >>> import drawdown
-    >>> from drawdown.batch import default_reps
-    >>> default_reps("numpy"), default_reps("simpy")
-    (4000, 200)
-    """
-    return DEFAULT_SIMPY_REPS if engine == "simpy" else DEFAULT_REPS
 
 
 def outcome_rows(outcomes: Outcomes, start: int, stop: int) -> Outcomes:
