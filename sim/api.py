@@ -254,17 +254,31 @@ def run(
     plan = _Plan.of(reps, precision, max_reps, engine)
     _check_workers(workers)
     label = plan.label(engine, s.name)
-    written: list[Path] = []
-    if workers is not None or out_dir is not None:  # the executors and run directories of drawdown.batch.rundir
-        summary, status, written = _run_batch(
-            s, seed, engine, plan, workers=workers, out_dir=out_dir, progress=progress, quiet=quiet, label=label
-        )
-    else:
-        with _counting(progress, quiet, plan.total, label) as call:
-            summary, status = _run_here(s, seed, engine, plan, call)
+    summary, status, written = _summarise(s, seed, engine, plan, workers, out_dir, progress, quiet, label)
     result = Result(s, summary, precision=status, fresh_seed=fresh)
     result.written = written
     return result
+
+
+def _summarise(
+    s: Scenario,
+    seed: int,
+    engine: str,
+    plan: _Plan,
+    workers: int | None,
+    out_dir: StrPath | None,
+    progress: Progress | None,
+    quiet: bool,
+    label: str,
+) -> tuple[Summary, dict[str, Any] | None, list[Path]]:
+    """Run here, or on executors and a run directory (drawdown.batch.rundir) when asked for either."""
+    if workers is not None or out_dir is not None:
+        return _run_batch(
+            s, seed, engine, plan, workers=workers, out_dir=out_dir, progress=progress, quiet=quiet, label=label
+        )
+    with _counting(progress, quiet, plan.total, label) as call:
+        summary, status = _run_here(s, seed, engine, plan, call)
+    return summary, status, []
 
 
 @dataclass(frozen=True)

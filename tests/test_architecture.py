@@ -225,3 +225,34 @@ def test_long_functions_are_seen(tmp_path):
     src = tmp_path / "m.py"
     src.write_text("def f():\n" + "    x = 1\n" * 80 + "\n\ndef g():\n    pass\n")
     assert [s.split()[1] for s in long_functions(src)] == ["f"]
+
+
+def unannotated(path: Path) -> list[str]:
+    """Public functions and methods of public classes in ``path`` missing an annotation."""
+    found = []
+
+    def visit(body: list, prefix: str = "") -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                visit(node.body, f"{prefix}{node.name}.")
+            elif isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                args = [a for a in node.args.args + node.args.kwonlyargs if a.arg not in ("self", "cls")]
+                if node.returns is None or any(a.annotation is None for a in args):
+                    found.append(f"{path.name}: {prefix}{node.name}")
+
+    visit(ast.parse(path.read_text(), str(path)).body)
+    return found
+
+
+def test_public_functions_are_annotated():
+    paths = sorted((ROOT / "sim").rglob("*.py")) + sorted((ROOT / "cli").rglob("*.py"))
+    assert [f for path in paths for f in unannotated(path)] == []
+
+
+def test_missing_annotations_are_seen(tmp_path):
+    src = tmp_path / "m.py"
+    src.write_text(
+        "def f(x) -> int:\n    return x\n\n\n"
+        "class C:\n    def g(self, y: int):\n        pass\n\n    def _h(self, z):\n        pass\n"
+    )
+    assert unannotated(src) == ["m.py: f", "m.py: C.g"]

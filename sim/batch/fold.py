@@ -27,6 +27,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -318,30 +319,20 @@ def run_to_precision(
     """
     check_engine(engine)
     block_size = BLOCK_SIZE if block_size is None else int(block_size)
-    precision = float(precision)
-    if not precision > 0:
+    if not (precision := float(precision)) > 0:
         raise ValueError(f"precision must be > 0, got {precision}")
     plan = _precision_plan(block_size, max_blocks, max_reps)
+    # The SimPy engine reports each replication and runs a block only when asked for it;
+    # the numpy engine runs a batch at once and is reported block by block.
+    inner, outer = (progress, None) if engine == "simpy" else (None, progress)
+    fold = functools.partial(_fold_blocks, scenario, seed=seed, engine=engine, block_size=block_size,
+                             precision=precision, progress=outer, on_outcomes=on_outcomes)  # fmt: skip
     merged: Summary | None = None
     i = 0
     while i < len(plan):
         todo = plan[i : i + _next_batch(merged, precision, block_size)]
-        # The SimPy engine reports each replication and runs a block only when asked
-        # for it; the numpy engine runs a batch at once and is reported block by block.
-        inner = progress if engine == "simpy" else None
         for chunk, out in run_blocks(scenario, todo, seed, engine=engine, block_size=block_size, progress=inner):
-            merged, done = _fold_blocks(
-                scenario,
-                chunk,
-                out,
-                merged,
-                seed=seed,
-                engine=engine,
-                block_size=block_size,
-                precision=precision,
-                progress=progress if inner is None else None,
-                on_outcomes=on_outcomes,
-            )
+            merged, done = fold(chunk, out, merged)
             del out
             if done:
                 return merged

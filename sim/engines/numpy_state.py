@@ -244,12 +244,10 @@ class ChunkState:
             Per contingent, in column order.
         troops_at_home : ndarray (N,)
             Troops counting at each base before anyone moves.
-        n_airfields, n_enabler_nations, horizon : int
+        n_airfields, n_enabler_nations, horizon, n_blocks : int
         day_dtype, count_dtype : numpy integer types
             For days, and for troops, tonnes and capacities.
-        block_of_row : ndarray (R,)
-        n_blocks : int
-        outcomes : ChunkOutcomes
+        block_of_row : ndarray (R,); outcomes : ChunkOutcomes
         """
         first_ready = ready_day.min(axis=1)
         ordered = np.flatnonzero(first_drawn_day < horizon)
