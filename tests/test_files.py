@@ -251,3 +251,28 @@ def test_summary_digest_sees_names_dtypes_shapes_and_bytes():
         == 6
     )
     assert summary_digest("{}", {"x": a[::2]}) == summary_digest("{}", {"x": np.ascontiguousarray(a[::2])})
+
+
+def test_a_summary_read_back_writes_the_same_bytes_whatever_the_hash_seed(tmp_path):
+    """Member order comes from the file, not from a set: no PYTHONHASHSEED changes it."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, drawdown\n"
+        "from drawdown.batch import summarize\n"
+        "from drawdown.results import Summary\n"
+        "src, dst = sys.argv[1], sys.argv[2]\n"
+        "if src == '-':\n"
+        "    summarize(drawdown.load('doha-2021-05-01'), 200, seed=1).to_npz(dst)\n"
+        "else:\n"
+        "    Summary.from_npz(src).to_npz(dst)\n"
+    )
+    first = tmp_path / "first.npz"
+    subprocess.run([sys.executable, "-c", code, "-", str(first)], check=True, env=dict(os.environ, PYTHONHASHSEED="1"))
+    for seed in ("2", "3"):
+        again = tmp_path / f"again-{seed}.npz"
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        subprocess.run([sys.executable, "-c", code, str(first), str(again)], check=True, env=env)
+        assert again.read_bytes() == first.read_bytes()

@@ -457,7 +457,8 @@ def _summary_members(path: Path, data: bytes) -> tuple[str, dict[str, np.ndarray
                 raise ResultError(f"{path}: not a drawdown summary (no metadata or checksum)")
             meta_json = str(z[_META][()])
             checksum = str(z[_CHECKSUM][()])
-            arrays = {k: z[k] for k in names - {_META, _CHECKSUM}}
+            # in the file's order, not a set's: a summary read back writes the same bytes
+            arrays = {k: z[k] for k in z.files if k not in (_META, _CHECKSUM)}
     except ResultError:
         raise
     except Exception as e:  # BadZipFile, zlib.error, EOFError, ValueError...: whatever the damage raises
