@@ -38,6 +38,7 @@ Example
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as _dt
 import html
 import os
@@ -46,6 +47,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
+
+import numpy as np
 
 from .batch import (
     DEFAULT_MAX_REPS,
@@ -511,7 +514,6 @@ class Result:
         >>> round(d["troops_at_deadline"]["mean"])
         2470
         """
-        import copy
 
         return copy.deepcopy(self._document())
 
@@ -533,7 +535,6 @@ class Result:
         >>> r.get("final_exit_date.p50"), r.get("contingents.US@Kabul.exit_date.p50")
         ('2021-06-12', '2021-06-12')
         """
-        import copy
 
         return copy.deepcopy(_get(self._document(), path))
 
@@ -571,15 +572,12 @@ class Result:
         ('2021-02-15', True)
         """
         if date is None:
-            import numpy as np
-
             return self.dates(), np.asarray(self.stats.p_out_by())
         return float(self.stats.p_out_by(self._day(date)))
 
     def dates(self) -> np.ndarray:
         """The date of each day of the horizon, ``numpy.datetime64[D]`` of length
         ``horizon_days`` (the x of the per-day arrays)."""
-        import numpy as np
 
         return np.datetime64(self.scenario.start.isoformat(), "D") + np.arange(self.scenario.horizon_days)
 
@@ -861,7 +859,6 @@ class CompareResult:
     def summary(self) -> dict[str, Any]:
         """The comparison as plain data: the document ``drawdown compare --json`` prints
         (:meth:`drawdown.results.Comparison.to_json_dict`). A new dict each time."""
-        import copy
 
         return copy.deepcopy(self._document())
 
@@ -874,7 +871,6 @@ class CompareResult:
     def get(self, path: str) -> Any:
         """One value of :meth:`summary` by a dotted path, as :meth:`Result.get`:
         ``"differences.0.casualties.se_paired"``."""
-        import copy
 
         return copy.deepcopy(_get(self._document(), path))
 

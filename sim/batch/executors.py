@@ -40,10 +40,17 @@ True
 
 from __future__ import annotations
 
+import logging
 import math
+import multiprocessing as mp
 import os
+import signal
+import threading
 import uuid
+import warnings
 from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
@@ -366,13 +373,11 @@ class InProcess(Executor):
 
 
 def _ignore_sigint() -> None:  # pool workers leave Ctrl-C to the process that owns the run
-    import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _mp_context() -> Any:
-    import multiprocessing as mp
 
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
@@ -390,8 +395,6 @@ class _DeferredInterrupt:
     Only in the main thread, and only over Python's default SIGINT handler."""
 
     def __init__(self) -> None:
-        import signal
-        import threading
 
         self.hit = False
         self.previous: Any = None
@@ -412,7 +415,6 @@ class _DeferredInterrupt:
 
     def restore(self) -> None:
         """Put back the SIGINT handler this replaced."""
-        import signal
 
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
@@ -449,7 +451,6 @@ class ProcessPool(Executor):
     """
 
     def __init__(self, workers: int):
-        from concurrent.futures import ProcessPoolExecutor
 
         self._pool: ProcessPoolExecutor | None = None
         workers = int(workers)
@@ -461,8 +462,6 @@ class ProcessPool(Executor):
 
     def run(self, units: Iterable[Unit], *, progress: Progress = None) -> Iterator[tuple[int, UnitResult]]:
         """Submit every unit to the pool; yield results in the order they finish (see :meth:`Executor.run`)."""
-        from concurrent.futures import FIRST_COMPLETED, wait
-        from concurrent.futures.process import BrokenProcessPool
 
         if self._pool is None:
             raise DrawdownError("the process pool is closed")
@@ -606,8 +605,6 @@ class DaskExecutor(Executor):
         self.parallelism = max(1, sum(self.client.nthreads().values()))
 
     def _start_local(self, distributed: Any, n: int, timeout: float) -> None:
-        import logging
-        import warnings
 
         if n < 1:
             raise DrawdownError(f"local_workers must be at least 1, got {n}")

@@ -76,6 +76,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+from scipy.stats import qmc
+
 from ..draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
 from ..errors import Problem, ResultError, ScenarioError
 from ..results import Summary, atomic_write, environment
@@ -709,7 +712,6 @@ def design_rng(seed: int) -> np.random.Generator:
     >>> rng.random() == drawdown.batch.sweep.design_rng(1).random()
     True
     """
-    import numpy as np
 
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(SWEEP_DESIGN_STREAM,))))
 
@@ -753,7 +755,6 @@ def design_points(spec: SweepSpec) -> tuple[list[dict[str, Any]], list[str]]:
     if spec.design == "grid":
         combos = itertools.product(*(f.grid_values() for f in spec.factors))
         return [dict(zip(keys, c, strict=True)) for c in combos], notes
-    from scipy.stats import qmc
 
     d, n, rng = len(spec.factors), spec.points, design_rng(spec.seed)
     if n is None:

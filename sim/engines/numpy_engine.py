@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from scipy.special import pdtr
 
 from ..draws import (
     BLOCK_SIZE,
@@ -235,7 +236,6 @@ def _screen_thresholds(plan: _Plan, rate: np.ndarray, rate_per_row: bool) -> np.
     mean grows, and the margin absorbs any last-bit wobble, so ``u`` at or below the
     threshold means zero attacks, as :func:`poisson_inv` would say.
     """
-    from scipy.special import pdtr
 
     factor = np.maximum(plan.factors, plan.factors_exposed) if plan.cut_possible else plan.factors
     rate_max = rate.max(axis=1) if rate_per_row else rate

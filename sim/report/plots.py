@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,7 +89,6 @@ def _figure_class():
         notebook's inline backend) was never imported."""
 
         def _repr_png_(self):
-            import io
 
             buf = io.BytesIO()
             self.savefig(buf, format="png", dpi=90)
