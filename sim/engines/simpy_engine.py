@@ -2,7 +2,7 @@
 
 Read this module to learn the model. Each replication is a SimPy environment whose
 clock counts tenths of a day: day ``t`` begins at ``10 * t``, and the actors act at
-the moments of the day named by :class:`sim.moments.Moment`, so that every day follows
+the moments of the day named by :class:`drawdown.engines.Moment`, so that every day follows
 the order of docs/design.md §1.7:
 
 ======= ========================================================================
@@ -75,7 +75,7 @@ def surely_no_attack(u: float, mean: float) -> bool:
     ``1 - m + m**2/2 - m**3/6`` is below ``exp(-m)`` for every ``m >= 0`` (its
     remainder, ``m**4/24`` times some ``exp(-x)``, is positive), and the margin of
     ``1e-12`` is far above the rounding of either: a ``u`` at or below the bound gives 0
-    in :func:`sim.threat.poisson_inv` too, whatever the last bit of its exponential, and
+    in :func:`drawdown.draws.poisson_inv` too, whatever the last bit of its exponential, and
     no exponential is computed here. Above the bound it says nothing (``False``): that is
     nearly only where an attack happens, and the shared helper decides.
 
@@ -144,7 +144,7 @@ class Contingent:
 
     Attributes
     ----------
-    spec : sim.scenario.Contingent
+    spec : drawdown.scenario.Contingent
         What the scenario says of it: troops, rear guard, liftable tons, its bases.
     index : int
         Its place in the scenario's order of contingents.
@@ -214,7 +214,7 @@ class Airfield:
 
     Attributes
     ----------
-    base : sim.scenario.Base
+    base : drawdown.scenario.Base
     base_index : int
     column : int
         Its column in the per-day ``closed`` and ``hits`` draws (airfields in file order).
@@ -320,7 +320,7 @@ class Theatre:
         self.met_day = int(inputs.met_day[row])
         self.violence = inputs.violence[:, row]
         self.rates: list[float] = inputs.rate_of(row).tolist()
-        # Where the per-day draws start: the draw layout's (sim.draws.first_drawn_days).
+        # Where the per-day draws start: the draw layout's (drawdown.draws.first_drawn_days).
         self.first_drawn_day = int(inputs.first_drawn_day[row])
         self.attacks_before = int(inputs.attacks_before[row])
         self.casualties_before = int(inputs.casualties_before[row])
@@ -457,7 +457,7 @@ def council(env: simpy.Environment, theatre: Theatre) -> Process:
     consensus holds, i.e. the council's uniform of the day is at or above
     ``p_no_consensus``; if no meeting has decided by ``latest_decision``, the order is
     given that day. The council finds the decision day itself, meeting by meeting: the
-    engine records it (the shared :func:`sim.council.decision_days` must agree).
+    engine records it (the shared :func:`drawdown.draws.decision_days` must agree).
     """
     dec = theatre.s.decision
     if dec.rule == "fixed":
@@ -593,7 +593,7 @@ def _attack(theatre: Theatre, day: int) -> None:
     for b, troops in enumerate(theatre.troops_at):
         if troops:
             factor = plan.exposed_factor[b] if day >= theatre.exposed_from[b] else plan.attack_factor[b]
-            mean = rate * factor * troops / plan.total_troops  # as sim.threat.attack_mean computes it
+            mean = rate * factor * troops / plan.total_troops  # as drawdown.draws.attack_mean computes it
             if not surely_no_attack(u_attacks[b], mean):
                 bases.append(b)
                 us.append(u_attacks[b])
@@ -870,7 +870,7 @@ def simulate_replication(
 ) -> Theatre:
     """Run one replication (row ``row`` of a block) and return its final state.
 
-    ``slabs`` is the block's :class:`sim.draws.DaySlabs` (``inputs.draws.slabs()``),
+    ``slabs`` is the block's :class:`drawdown.draws.DaySlabs` (``inputs.draws.slabs()``),
     shared by the replications of the block; ``plan`` the scenario's
     :class:`OperationPlan`, made here when not given.
     """
@@ -899,8 +899,8 @@ def trace_replication(scenario: Any, seed: int, replication: int) -> list[dict]:
     first rows of that block are drawn. Each event is a dict with ``day``, ``date``
     (ISO), ``kind`` and ``text``, plus details of its kind.
 
-    >>> import sim
-    >>> events = trace_replication(sim.load("announced-2021-09-11"), seed=1, replication=0)
+    >>> import drawdown
+    >>> events = trace_replication(drawdown.load("announced-2021-09-11"), seed=1, replication=0)
     >>> [(e["kind"], e["date"]) for e in events[:2]]
     [('attack', '2021-04-12'), ('decision', '2021-04-14')]
     >>> events[0]["text"]
@@ -948,9 +948,9 @@ def run_simpy(
 
     Examples
     --------
-    >>> import sim
-    >>> from sim.simpy_engine import run_simpy
-    >>> out = run_simpy(sim.load("doha-2021-05-01"), reps=3, seed=7)
+    >>> import drawdown
+    >>> from drawdown.engines.simpy_engine import run_simpy
+    >>> out = run_simpy(drawdown.load("doha-2021-05-01"), reps=3, seed=7)
     >>> out.final_exit_day.shape, out.exit_day.shape
     ((3,), (3, 40))
     """
