@@ -57,7 +57,12 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
+_STAGES = ("scenario", "draws", "engines", "results", "report", "batch", "api", "cli")
+
+
+def __getattr__(name: str) -> object:
+    if name in _STAGES:  # ``drawdown.api.Result`` after a bare ``import drawdown``
+        return importlib.import_module(f".{name}", __name__)
     if name in _LAZY:
         value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
@@ -66,7 +71,7 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_STAGES))
 
 
 def list_scenarios() -> list[str]:

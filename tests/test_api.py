@@ -463,3 +463,17 @@ def test_compare_errors_name_parameters():
     assert "--" not in str(e.value)
     with pytest.raises(ValueError, match="at least two scenarios"):
         drawdown.compare([ANNOUNCED], reps=10, seed=1)
+
+
+def test_import_drawdown_is_light_and_the_api_loads_on_first_use():
+    """``drawdown --help`` imports the package: it must not wait for numpy."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, drawdown, drawdown.cli.main\n"
+        "light = 'numpy' not in sys.modules\n"
+        "print(light, drawdown.api.Result.__name__, drawdown.run.__module__, 'numpy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "Result", "drawdown.api", "True"]
