@@ -24,9 +24,14 @@ statistics, comparisons, files), :mod:`~drawdown.report` (tables, JSON, CSV, plo
 """
 
 import importlib
+from typing import TYPE_CHECKING, Any
 
 from .errors import DrawdownError, Problem, ResultError, ScenarioError
 from .version import __version__
+
+if TYPE_CHECKING:  # what the lazy names below are, for type checkers
+    from .api import CompareResult, Result, compare, run, trace
+    from .scenario import Scenario, load
 
 __all__ = [
     "DrawdownError",
@@ -60,7 +65,7 @@ _LAZY = {
 _STAGES = ("scenario", "draws", "engines", "results", "report", "batch", "api", "cli")
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     if name in _STAGES:  # ``drawdown.api.Result`` after a bare ``import drawdown``
         return importlib.import_module(f".{name}", __name__)
     if name in _LAZY:
