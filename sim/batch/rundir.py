@@ -716,19 +716,17 @@ class RunBatch:
         self.done_before = len(self.done)
 
     # -- setting up ----------------------------------------------------------------------------
+    def _new_units(self, blocks: Blocks, parallelism: int) -> list[Unit]:
+        """A new plan: one block a unit for a precision run (it decides block by block), else
+        units sized for the executor's parallelism."""
+        n = 1 if self.identity["precision"] is not None else unit_blocks_for(len(blocks), parallelism)
+        return make_units(self.scenario, self.seed, blocks, engine=self.engine, block_size=self.block_size,
+                          unit_blocks=n, keep_outcomes=self.keep)  # fmt: skip
+
     def _plan(self, blocks: Blocks, parallelism: int, resume: bool) -> list[Unit]:
         """The units: a new plan, or the one recorded in the run directory (``resume``)."""
         if self.out_dir is None:
-            n = 1 if self.identity["precision"] is not None else unit_blocks_for(len(blocks), parallelism)
-            return make_units(
-                self.scenario,
-                self.seed,
-                blocks,
-                engine=self.engine,
-                block_size=self.block_size,
-                unit_blocks=n,
-                keep_outcomes=self.keep,
-            )
+            return self._new_units(blocks, parallelism)
         out = self.out_dir
         self.manifest_path = out / MANIFEST if self.shard is None else out / SHARDS_DIR / f"{self.shard.stem}.json"
         record = self._existing(out, self.manifest_path, resume)
@@ -739,16 +737,7 @@ class RunBatch:
                 raise ResultError(f"{self.manifest_path}: its units do not cover the blocks of this run")
             units = [self._unit(u) for u in plan]
         else:
-            n = 1 if self.identity["precision"] is not None else unit_blocks_for(len(blocks), parallelism)
-            units = make_units(
-                self.scenario,
-                self.seed,
-                blocks,
-                engine=self.engine,
-                block_size=self.block_size,
-                unit_blocks=n,
-                keep_outcomes=self.keep,
-            )
+            units = self._new_units(blocks, parallelism)
         self.units = units
         self._collect_done(out, record)
         self._write_manifest(complete=False)
@@ -1184,20 +1173,8 @@ def write_results(
     out_dir = Path(out_dir)
     written = write_run_dir(out_dir, scenario, summary, outcomes=None, precision=precision, plots=plots)
     if units is not None:
-        b = summary.book
-        meta = {
-            "scenario": summary.scenario_name,
-            "scenario_hash": summary.scenario_hash,
-            "seed": summary.seed,
-            "engine": summary.engine,
-            "version": b.version,
-            "reps": summary.n,
-            "block_size": b.block_size,
-            "layout_version": b.layout_version,
-            "numpy_version": b.numpy_version,
-            "scipy_version": b.scipy_version,
-        }
-        parts = _unit_replications(out_dir, scenario, summary.seed, b.block_size, units)
+        meta = summary.replications_meta()
+        parts = _unit_replications(out_dir, scenario, summary.seed, summary.book.block_size, units)
         _write_replications_from(out_dir / REPLICATIONS_FILE, scenario, summary.n, parts, meta)
         written.insert(2, out_dir / REPLICATIONS_FILE)
     return written

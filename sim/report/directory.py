@@ -101,23 +101,11 @@ def write_run_dir(
         summary.to_npz(out_dir / SUMMARY_NPZ),
     ]
     if outcomes is not None:
-        b = summary.book
         paths.append(
             write_replications(
                 out_dir / REPLICATIONS_FILE,
                 outcomes,
-                meta={
-                    "scenario": summary.scenario_name,
-                    "scenario_hash": summary.scenario_hash,
-                    "seed": summary.seed,
-                    "engine": summary.engine,
-                    "version": b.version,
-                    "reps": summary.n,
-                    "block_size": b.block_size,
-                    "layout_version": b.layout_version,
-                    "numpy_version": b.numpy_version,
-                    "scipy_version": b.scipy_version,
-                },
+                meta=summary.replications_meta(),
             )
         )
     paths.append(write_contingents_csv(out_dir / CONTINGENTS_CSV, scenario, summary))

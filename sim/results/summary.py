@@ -413,6 +413,22 @@ class Summary:
             out.update({f"daily.{k}": v for k, v in self.daily.items()})
         return out
 
+    def replications_meta(self) -> dict[str, object]:
+        """What ``replications.npz`` records beside the outcomes: the run's identity and versions."""
+        b = self.book
+        return {
+            "scenario": self.scenario_name,
+            "scenario_hash": self.scenario_hash,
+            "seed": self.seed,
+            "engine": self.engine,
+            "version": b.version,
+            "reps": self.n,
+            "block_size": b.block_size,
+            "layout_version": b.layout_version,
+            "numpy_version": b.numpy_version,
+            "scipy_version": b.scipy_version,
+        }
+
     def fingerprint(self) -> str:
         """sha256 of the whole summary (book, counts, sums and every array's bytes).
 
