@@ -30,11 +30,36 @@ seed_option = click.option(
 )
 
 
+class FiniteFloatRange(click.FloatRange):
+    """click's ``FloatRange`` that also refuses ``nan`` (which no comparison with a bound catches).
+
+    Examples
+    --------
+    >>> import click
+    >>> from drawdown.cli.options import FiniteFloatRange
+    >>> FiniteFloatRange(min=0, max=0.5).convert("0.25", None, None)
+    0.25
+    >>> FiniteFloatRange(min=0, max=0.5).convert("nan", None, None)
+    Traceback (most recent call last):
+    ...
+    click.exceptions.BadParameter: 'nan' is not a number.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The number, or a usage error for nan (and, as click says, one outside the range)."""
+        number = super().convert(value, param, ctx)
+        if number != number:
+            self.fail(f"{value!r} is not a number.", param, ctx)
+        return number
+
+
 #: The library names its parameters; the command line says which flag that is.
 FLAG_WORDS = (
     (re.compile(r"shard='([^']*)', resume=True"), r"--shard \1 --resume"),
     (re.compile(r"resume=True"), "--resume"),
     (re.compile(r"shard='([^']*)'"), r"--shard \1"),
+    (re.compile(r"\bscheduler=''"), "--scheduler ''"),
+    (re.compile(r"\bscheduler='([^']*)'"), r"--scheduler \1"),
     (re.compile(r"merge_dir\('([^']*)'\)"), r"`drawdown merge \1`"),
     (re.compile(r"\bout_dir\b"), "--out DIR"),
     (re.compile(r"\blocal_workers\b"), "--dask-local"),
@@ -48,6 +73,8 @@ def in_flag_words(message: str) -> str:
 
     >>> in_flag_words("run it again with shard='2/4', resume=True; or give another out_dir")
     'run it again with --shard 2/4 --resume; or give another --out DIR'
+    >>> in_flag_words("scheduler='localhost': no port")
+    '--scheduler localhost: no port'
     """
     for pattern, flag in FLAG_WORDS:
         message = pattern.sub(flag, message)
@@ -217,6 +244,10 @@ def check_executor_options(
             raise click.UsageError(
                 f"{given[0]} needs Dask's distributed scheduler, which is not installed: {CLUSTER_HINT}", ctx=ctx
             ) from e
+    if scheduler is not None:
+        from ..batch.executors import check_scheduler_address
+
+        check_scheduler_address(scheduler)  # a DrawdownError naming --scheduler, before anything is written
 
 
 def open_executor(ctx: click.Context, workers: int | None, scheduler: str | None, dask_local: int | None) -> Executor:

@@ -9,6 +9,7 @@ import click
 
 from ..defaults import DEFAULT_MAX_REPS, DEFAULT_REPS, DEFAULT_SIMPY_REPS
 from .options import (
+    FiniteFloatRange,
     complete_scenario,
     engine_option,
     executor_options,
@@ -54,7 +55,7 @@ def _given(ctx: click.Context, name: str) -> bool:
 @seed_option
 @click.option(
     "--precision",
-    type=click.FloatRange(min=0, max=0.5, min_open=True),
+    type=FiniteFloatRange(min=0, max=0.5, min_open=True),
     default=None,
     metavar="P",
     help="Instead of --reps: add blocks of 1,000 replications until the standard error of "

@@ -569,7 +569,8 @@ class DaskExecutor(Executor):
         Unless exactly one of ``address`` and ``local_workers`` is given.
     DrawdownError
         When Dask is not installed (:func:`import_distributed`), ``local_workers`` is
-        less than 1, or the scheduler cannot be reached.
+        less than 1, ``address`` is malformed (:func:`check_scheduler_address`), or the
+        scheduler cannot be reached.
 
     Each unit is one task, a pure function of its arguments: when a worker dies, the
     scheduler runs its tasks again elsewhere (up to Dask's
@@ -587,6 +588,8 @@ class DaskExecutor(Executor):
     def __init__(self, address: str | None = None, local_workers: int | None = None, *, timeout: float = 30):
         if (address is None) == (local_workers is None):
             raise ValueError("give address or local_workers, not both or neither")
+        if address is not None:
+            address = check_scheduler_address(address)
         distributed = import_distributed()
         self.cluster: Any = None
         self.client: Any = None
@@ -734,3 +737,86 @@ def make_executor(
     if dask_local is not None:
         return DaskExecutor(local_workers=dask_local)
     return InProcess()
+
+
+#: Address schemes of Dask's comms whose location is ``HOST:PORT``.
+_HOST_PORT_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+
+def check_scheduler_address(address: str) -> str:
+    """A Dask scheduler's address, checked before anything connects: ``[SCHEME://]HOST:PORT``.
+
+    The scheme is one of tcp (the default), tls, ws, wss, ucx (``inproc://`` and schemes
+    that an installed Dask comms plugin registers are passed on as they are).
+
+    Returns
+    -------
+    str
+        ``address``, unchanged.
+
+    Raises
+    ------
+    DrawdownError
+        Naming ``scheduler='ADDRESS'`` (the command line's ``--scheduler``) and what is
+        wrong: no host, no port, a port that is not a number from 1 to 65535, an
+        unknown scheme.
+
+    Examples
+    --------
+    >>> from drawdown.batch.executors import check_scheduler_address
+    >>> check_scheduler_address("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    >>> check_scheduler_address("localhost")
+    Traceback (most recent call last):
+    ...
+    drawdown.errors.DrawdownError: scheduler='localhost': no port; expected HOST:PORT, e.g. tcp://localhost:8786
+    """
+    if not isinstance(address, str) or not address.strip():
+        raise DrawdownError(f"scheduler={address!r}: expected a Dask scheduler's address, e.g. tcp://10.0.0.5:8786")
+    scheme, sep, location = address.strip().rpartition("://")
+    scheme = scheme.lower() if sep else "tcp"
+    if scheme not in _HOST_PORT_SCHEMES:
+        if scheme == "inproc" or _registered_scheme(scheme):
+            return address
+        known = ", ".join(_HOST_PORT_SCHEMES + ("inproc",))
+        raise DrawdownError(f"scheduler={address!r}: unknown scheme {scheme!r}; expected one of {known}")
+    problem = _host_port_problem(location)
+    if problem is not None:
+        example = f"{scheme}://{location}:8786" if problem == "no port" else f"{scheme}://10.0.0.5:8786"
+        raise DrawdownError(f"scheduler={address!r}: {problem}; expected HOST:PORT, e.g. {example}")
+    return address
+
+
+def _host_port_problem(location: str) -> str | None:
+    """What is wrong with ``HOST:PORT`` (``[V6]:PORT``), or None."""
+    if location.startswith("["):
+        host, sep, tail = location[1:].partition("]")
+        if not sep:
+            return "an IPv6 host without its closing ]"
+        if not tail:
+            return "no port"
+        if not tail.startswith(":"):
+            return f"{tail!r} after the IPv6 host"
+        port = tail[1:]
+    else:
+        host, sep, port = location.rpartition(":")
+        if not sep:
+            return "no port"
+        if ":" in host:
+            return "an IPv6 host without brackets (write [::1]:8786)"
+    if not host:
+        return "no host"
+    if not (port.isascii() and port.isdigit()) or not 1 <= int(port) <= 65535:
+        return f"port {port!r} is not a number from 1 to 65535"
+    return None
+
+
+def _registered_scheme(scheme: str) -> bool:
+    """Whether an installed Dask comms backend serves ``scheme``."""
+    try:
+        from distributed.comm.registry import get_backend
+
+        get_backend(scheme)
+    except Exception:  # no Dask, or no such backend
+        return False
+    return True

@@ -68,7 +68,6 @@ import itertools
 import json
 import math
 import os
-import tomllib
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -84,7 +83,6 @@ from ..errors import Problem, ResultError, ScenarioError
 from ..results import Summary, atomic_write, environment
 from ..scenario import (
     Scenario,
-    find_scenario,
     format_key,
     key_kind,
     load,
@@ -92,6 +90,7 @@ from ..scenario import (
     scenario_dir,
     to_date,
 )
+from ..scenario.sources import find_referenced, parse_toml, read_text_file
 from .executors import Executor, InProcess, Unit
 from .rundir import (
     MANIFEST,
@@ -400,8 +399,11 @@ def find_spec(name_or_path: StrPath) -> Path:
     'deadline-and-threat.toml'
     """
     text = str(name_or_path)
-    p = Path(text).expanduser()
-    if p.is_file() or text.endswith(".toml") or "/" in text or "\\" in text:
+    try:
+        p = Path(text).expanduser()
+    except RuntimeError:  # ~user of no such user: the path as it is (load_spec says it is missing)
+        p = Path(text)
+    if os.path.isfile(p) or text.endswith(".toml") or "/" in text or "\\" in text:
         return p
     shipped = scenario_dir() / "sweeps" / f"{text}.toml"
     return shipped if shipped.is_file() else p
@@ -444,12 +446,10 @@ def load_spec(path: StrPath) -> SweepSpec:
     ('grid', ['deadline', 'threat.attack_rate_after'])
     """
     path = find_spec(path)
-    try:
-        text = path.read_text()
-    except OSError as e:
-        hint = f" (shipped specs: {', '.join(shipped_specs())})" if not path.exists() else ""
-        raise ScenarioError([Problem(str(path), "", f"cannot read the sweep spec: {e.strerror or e}{hint}")]) from e
-    return parse_spec(text, file=str(path))
+    if not os.path.lexists(path):  # False too for a name the system refuses (too long, a NUL)
+        message = f"no such sweep spec file (shipped specs: {', '.join(shipped_specs())})"
+        raise ScenarioError([Problem(str(path), "", message)])
+    return parse_spec(read_text_file(path, "sweep spec"), file=str(path))
 
 
 def parse_spec(text: str, *, file: str = "<sweep>") -> SweepSpec:
@@ -506,11 +506,8 @@ def parse_spec(text: str, *, file: str = "<sweep>") -> SweepSpec:
 
 
 def _read_toml(text: str, file: str) -> dict[str, Any]:
-    """The TOML table of a spec, or a :class:`ScenarioError` naming the file."""
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError([Problem(file, "", f"not valid TOML: {e}")]) from e
+    """The TOML table of a spec, or a :class:`ScenarioError` naming the file (too deep a nesting too)."""
+    return parse_toml(text.removeprefix("\ufeff"), file, prefix="not valid TOML")
 
 
 def _need(raw: dict[str, Any], key: str, types: type | tuple[type, ...], what: str, bad: _Bad) -> Any:
@@ -556,8 +553,17 @@ def _spec_settings(raw: dict[str, Any], bad: _Bad) -> dict[str, Any]:
         "points": points,
         "engine": engine,
         "block_size": block_size,
-        "description": raw.get("description", ""),
+        "description": _description(raw, bad),
     }
+
+
+def _description(raw: dict[str, Any], bad: _Bad) -> str:
+    """The spec's ``description``: a string (empty when not given)."""
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        bad("description", f"expected a string, found {description!r}")
+        return ""
+    return description
 
 
 def _spec_points(raw: dict[str, Any], design: str | None, bad: _Bad) -> Any:
@@ -832,9 +838,10 @@ def load_base(spec: SweepSpec, base_file: str | None = None) -> Scenario:
     >>> drawdown.batch.sweep.load_base(drawdown.batch.load_spec("deadline-and-threat")).name
     'doha-2021-05-01'
     """
+    referrer = (spec.file, "base")
     if base_file is not None:
-        return load(base_file)
-    return load(find_scenario(spec.base, relative_to=spec.base_dir))
+        return load(base_file, referrer=referrer)
+    return load(find_referenced(spec.base, relative_to=spec.base_dir, file=spec.file, key="base"), referrer=referrer)
 
 
 def plan_points(spec: SweepSpec, base: Scenario | None = None) -> tuple[Scenario, list[SweepPoint], list[str]]:

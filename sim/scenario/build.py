@@ -44,13 +44,17 @@ from .sources import find_scenario, read_chain
 __all__ = ["load", "build"]
 
 
-def load(name_or_path: str | Path) -> Scenario:
+def load(name_or_path: str | Path, *, referrer: tuple[str, str] | None = None) -> Scenario:
     """Load, resolve, validate and freeze a scenario.
 
     Parameters
     ----------
     name_or_path : str or Path
         A shipped scenario's name (``"doha-2021-05-01"``) or a path to a TOML file.
+    referrer : (str, str), optional
+        The file and key that named this scenario (a sweep spec and ``"base"``): then
+        a file that is not a drawdown scenario is refused without echoing its content,
+        as a file reached through ``extends`` always is.
 
     Raises
     ------
@@ -64,7 +68,7 @@ def load(name_or_path: str | Path) -> Scenario:
     'fixed'
     """
     path = find_scenario(name_or_path)
-    merged, origin, chain = read_chain(path)
+    merged, origin, chain = read_chain(path, referrer=referrer)
     return build(merged, origin, str(path), Path(path).stem, tuple(chain))
 
 

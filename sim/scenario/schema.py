@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import Problem
 from .problems import Problems
 
-__all__ = ["check", "key_kind", "TOP", "TABLES", "CONTINGENT", "BASE", "REQUIRED"]
+__all__ = ["check", "key_kind", "TOP", "TABLES", "CONTINGENT", "BASE", "REQUIRED", "TOP_KEYS"]
 
 REQUIRED = object()
 
@@ -337,7 +337,7 @@ _VALUE_CHECKS: dict[str, Callable[[_Checker, Any, Key, tuple], Any]] = {
 
 def _show(v: Any) -> str:
     if isinstance(v, dict):
-        return "a table"
+        return "a table" if v else "an empty table"
     if isinstance(v, list):
         return f"a list {v!r}" if len(repr(v)) < 60 else "a list"
     if isinstance(v, bool):
@@ -353,6 +353,24 @@ def _show(v: Any) -> str:
     return repr(v)
 
 
+#: Every key a scenario may have at its top level (``extends`` is read before the schema).
+TOP_KEYS = frozenset(TOP) | frozenset(TABLES) | {"bases", "contingents", "contingent_defaults"}
+
+
+def _collection(c: _Checker, merged: dict, key: str, header: str) -> dict:
+    """The table of ``bases`` or ``contingents``, or ``{}`` after saying what was found instead."""
+    if key not in merged:
+        c.problem((key,), f"missing: expected a table of {key} ({header})")
+        return {}
+    raw = merged[key]
+    if not isinstance(raw, dict):
+        c.problem((key,), f"expected a table of {key} ({header}), found {_show(raw)}")
+        return {}
+    if not raw:
+        c.problem((key,), f"expected at least one {key[:-1]} ({header}), found an empty table")
+    return raw
+
+
 def check(merged: dict, origin: dict, main_file: str) -> tuple[dict, list[Problem]]:
     """Check a merged scenario against the schema.
 
@@ -366,7 +384,7 @@ def check(merged: dict, origin: dict, main_file: str) -> tuple[dict, list[Proble
     """
     c = _Checker(origin, main_file)
     spec_top = dict(TOP)
-    known = set(spec_top) | set(TABLES) | {"bases", "contingents", "contingent_defaults"}
+    known = TOP_KEYS
     top_raw = {k: v for k, v in merged.items() if k in TOP}
     for key in merged:
         if key not in known:
@@ -375,20 +393,12 @@ def check(merged: dict, origin: dict, main_file: str) -> tuple[dict, list[Proble
     for name, spec in TABLES.items():
         clean[name] = c.table(merged.get(name, {}), spec, (name,))
 
-    bases_raw = merged.get("bases", {})
-    if not isinstance(bases_raw, dict) or not bases_raw:
-        c.problem(("bases",), f"expected a table of bases ([bases.NAME]), found {_show(bases_raw)}")
-        bases_raw = {}
+    bases_raw = _collection(c, merged, "bases", "[bases.NAME]")
     clean["bases"] = {name: c.table(v, BASE, ("bases", name)) for name, v in bases_raw.items()}
 
     defaults_raw = merged.get("contingent_defaults", {})
     defaults = c.table(defaults_raw, CONTINGENT_DEFAULTS, ("contingent_defaults",), fill=False)
-    cont_raw = merged.get("contingents", {})
-    if not isinstance(cont_raw, dict) or not cont_raw:
-        c.problem(
-            ("contingents",), f'expected a table of contingents ([contingents."NATION@BASE"]), found {_show(cont_raw)}'
-        )
-        cont_raw = {}
+    cont_raw = _collection(c, merged, "contingents", '[contingents."NATION@BASE"]')
     contingents = {}
     for cid, v in cont_raw.items():
         given = c.table(v, CONTINGENT, ("contingents", cid), fill=False)
