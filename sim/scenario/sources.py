@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, ScenarioError
+from .keypath import format_key
 from .schema import PROSE, TOP_KEYS
 
 __all__ = [
@@ -328,18 +329,9 @@ def _too_deep(data: dict[str, Any]) -> str | None:
             for child in children:
                 if isinstance(child, (dict, list)):
                     if depth + 1 > MAX_DEPTH:
-                        return _bare(key)
+                        return format_key((key,))
                     stack.append((child, depth + 1))
     return None
-
-
-def _bare(key: str) -> str:
-    """A top-level key as a key path (quoted when it is not a bare key)."""
-    return (
-        key
-        if key and all(c.isalnum() or c in "_-" for c in key) and key.isascii()
-        else '"' + key.replace('"', '\\"') + '"'
-    )
 
 
 def _normalise(value: Any) -> Any:
