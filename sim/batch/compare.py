@@ -11,7 +11,7 @@ import numpy as np
 from ..draws import BLOCK_SIZE, blocks_for
 from ..engines import DEFAULT_CHUNK_BLOCKS, Outcomes
 from ..errors import DrawdownError
-from ..report import COMPARE_JSON, COMPARE_PLOT, PLOT_FILES, SUMMARY_JSON
+from ..report import COMPARE_JSON, COMPARE_PLOT
 from ..results import (
     Comparison,
     DirectoryLock,
@@ -25,7 +25,7 @@ from ..results import (
 )
 from ..scenario import Scenario
 from .fold import Blocks, Progress, fold_chunks
-from .rundir import RUN_FILES, check_dir_kind
+from .rundir import check_dir_kind
 
 __all__ = ["claim_compare_dir", "compare"]
 
@@ -157,10 +157,10 @@ def _paired_values(out: Outcomes, probability: str) -> dict[str, np.ndarray]:
 def claim_compare_dir(out_dir: str | os.PathLike[str]) -> DirectoryLock:
     """Check a comparison's output directory, make it and take its lock (``compare --out``).
 
-    A new or empty directory is taken (leftovers of an interrupted start count as
+    A new or empty directory is taken (temporaries of an interrupted start count as
     nothing, and are removed under the lock); one that holds anything else is refused
     before anything is written (:func:`drawdown.batch.check_dir_kind`), a comparison
-    too: a comparison has nothing to resume.
+    too: a comparison has nothing to resume (remove it, or give another directory).
 
     Raises
     ------
@@ -192,10 +192,6 @@ def claim_compare_dir(out_dir: str | os.PathLike[str]) -> DirectoryLock:
     lock = claim_directory(out_dir, check, what="comparison")
     try:
         remove_temporaries(out, [COMPARE_JSON, COMPARE_PLOT])
-        for sub in sorted(p for p in out.iterdir() if p.is_dir() and not p.is_symlink()):
-            remove_temporaries(sub, [*RUN_FILES, *PLOT_FILES, SUMMARY_JSON])
-            if not any(sub.iterdir()):
-                sub.rmdir()  # an interrupted start's folder, empty: the folders come from the names run now
     except BaseException:
         lock.release()
         raise

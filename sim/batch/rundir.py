@@ -301,7 +301,7 @@ def dir_contents(out: StrPath) -> DirContents:
         return DirContents("missing")
     if not out.is_dir():
         raise DrawdownError(f"{out}: exists and is not a directory")
-    entries = sorted(p for p in out.iterdir() if not is_leftover(p))
+    entries = sorted(p for p in out.iterdir() if not is_leftover(p, (BLOCKS_DIR, SHARDS_DIR, _POINTS_DIR)))
     if not entries:
         return DirContents("empty")
     names = {p.name for p in entries}
@@ -362,9 +362,10 @@ def check_dir_kind(out: StrPath, kind: str) -> DirContents:
     if found.kind in ("missing", "empty", kind):
         return found
     if found.kind == "other":
+        finish = f" (or one holding a {kind} to finish)" if kind in ("run", "sweep") else ""
         raise DrawdownError(
-            f"{out}: holds {found.describe()}: a {kind} goes into a new or empty directory "
-            f"(or one holding a {kind} to finish); give another out_dir"
+            f"{out}: holds {found.describe()}: a {kind} goes into a new or empty directory{finish}; "
+            "give another out_dir"
         )
     raise DrawdownError(f"{out}: holds {found.describe()}, not a {kind}: give another out_dir")
 

@@ -584,21 +584,19 @@ def is_temporary(name: str, names: Iterable[str] | None = None) -> bool:
     return m is not None and (names is None or m.group("target") in set(names))
 
 
-def is_leftover(path: Path) -> bool:
-    """Whether ``path`` is only drawdown's leftover of an interrupted start: a lock file,
-    a temporary (:func:`is_temporary`), or a folder holding nothing else.
+def is_leftover(path: Path, folders: Iterable[str] = ()) -> bool:
+    """Whether ``path`` is only drawdown's leftover of an interrupted start: a lock file, a
+    temporary (:func:`is_temporary`), or one of ``folders`` holding nothing else.
 
     Examples
     --------
     >>> import os, tempfile
     >>> from pathlib import Path
     >>> from drawdown.results import is_leftover
-    >>> d = Path(tempfile.mkdtemp()); (d / "blocks").mkdir()
+    >>> d = Path(tempfile.mkdtemp()); (d / "blocks").mkdir(); (d / "mine").mkdir()
     >>> _ = (d / "blocks" / ".000000.npz.abcdefgh.tmp").write_text("")
-    >>> is_leftover(d / "blocks"), is_leftover(d)
-    (True, True)
-    >>> _ = (d / "notes.txt").write_text("mine"); is_leftover(d)
-    False
+    >>> is_leftover(d / "blocks", ["blocks"]), is_leftover(d / "mine", ["blocks"])
+    (True, False)
     """
     name = path.name
     if path.is_symlink():
@@ -606,6 +604,8 @@ def is_leftover(path: Path) -> bool:
     if path.is_dir():
         if _TEMPORARY.match(name) and name.endswith(".parts"):
             return True
+        if name not in set(folders):
+            return False
         try:
             return all(is_leftover(p) for p in path.iterdir())
         except OSError:
