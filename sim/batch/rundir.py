@@ -30,7 +30,17 @@ shard 1..N is there once, complete, intact and made with the same versions, and 
 the same results as an unsharded run, with a ``manifest.json`` saying so.
 
 Every JSON record (manifests, shard manifests) carries the sha256 of its own content
-(``"sha256"``), so a damaged record is an error naming the file too.
+(``"sha256"``), so a damaged record is an error naming the file too. A checksum anyone
+can recompute proves nothing against a crafted record, so no name read from a record
+becomes a path: every file is named from what it is (a unit's from its first block,
+a shard's from its index and count), and a record naming another is refused.
+
+One command at a time: a run directory is checked (:func:`check_dir_kind`: new, empty,
+or a run's; never someone's files, a sweep or a comparison) before anything is written
+in it, then made and locked (:func:`claim_out_dir`,
+:func:`drawdown.results.lock_directory`) for as long as the batch works there (a shard
+shares the directory with the other shards); the manifest is read, and the leftovers of
+interrupted writes removed, only under the lock.
 
 Memory: units run one at a time in this process (or one a worker) and each unit's
 result is folded, in block order, into one running summary as soon as it can be, then
@@ -924,7 +934,10 @@ class RunBatch:
         Unless exactly one of ``reps`` and ``precision`` is given.
     DrawdownError
         When ``shard`` or ``resume`` is given without ``out_dir``, or ``shard`` with
-        ``precision``; when ``out_dir`` holds something this run cannot continue.
+        ``precision``; when ``out_dir`` holds something this run cannot continue
+        (nothing is written then); :class:`drawdown.results.DirectoryInUse` when
+        another process works in ``out_dir``: the batch holds the directory's lock from
+        its creation until :meth:`run` ends (or :meth:`close`).
     ResultError
         When ``resume`` finds another run, other versions or damaged files.
 

@@ -1057,7 +1057,13 @@ class SweepBatch:
     ScenarioError
         When the spec or any of its points is invalid (nothing has run).
     ResultError
-        When ``out_dir`` holds another sweep, or damaged points.
+        When ``out_dir`` holds another sweep, or damaged points, or a manifest naming
+        other files than the points'.
+    DrawdownError
+        When ``out_dir`` holds anything but a sweep (nothing is written then);
+        :class:`drawdown.results.DirectoryInUse` when another process works there: the
+        batch holds the directory's lock from its creation until :meth:`run` ends (or
+        :meth:`close`).
 
     Examples
     --------

@@ -5,7 +5,9 @@ replications into integers that merge exactly (its :class:`Book` says of what);
 :mod:`.stats` computes every estimate and interval from them; :mod:`.document` makes
 the pieces of a run's JSON document; a :class:`Comparison` holds the paired differences
 of scenarios run with common random numbers; :mod:`.store` reads and writes the files
-(atomically), the summary file's format included.
+(atomically), the summary file's format included; :mod:`.lock` keeps a directory to one
+command at a time (an OS file lock), checks names read from files before they become
+paths and removes the leftovers of interrupted writes.
 """
 
 from .book import TROOP_BINS, Book, book_of

@@ -141,6 +141,11 @@ def _os_lock(fd: int, exclusive: bool) -> bool:
             fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
+        except OSError as e:  # ENOLCK, EOPNOTSUPP: a file system without locks
+            raise DrawdownError(
+                f"cannot lock a file in this directory ({e.strerror or e}): the file system does not "
+                "support file locks; give an out_dir on a local or lock-capable file system"
+            ) from e
         return True
     import msvcrt  # pragma: no cover - Windows
 
@@ -382,7 +387,8 @@ def _hold(path: Path, directory: Path, exclusive: bool, what: str) -> str | None
     held = _registry.get(key)
     if held is not None:
         if exclusive and not held.exclusive:
-            if not _os_lock(held.fd, True):
+            if not _os_lock(held.fd, True):  # flock converts a lock by dropping it first: take it back
+                _os_lock(held.fd, False)
                 raise _in_use(directory, path)
             held.exclusive = True
             _write_note(held.fd, what)
