@@ -57,6 +57,7 @@ def compare(
     --out DIR writes compare.json (the --json document), compare.png (the exit-date
     curves on one chart) and, in a folder per scenario, its summary.json,
     summary.npz, contingents.csv and daily.csv (`drawdown plot DIR` draws their plots).
+    DIR must be new or empty; it is checked, and locked, before anything runs.
 
     \b
     Examples:
@@ -66,7 +67,7 @@ def compare(
     """
     import drawdown
 
-    from ..batch import default_reps
+    from ..batch import claim_compare_dir, default_reps
     from ..draws import new_seed
     from ..report import dumps
 
@@ -82,15 +83,22 @@ def compare(
     if fresh:
         seed = new_seed()
 
-    names = ", ".join(s.name for s in loaded)
-    with progress_bar(quiet, reps * len(loaded), f"{engine}: {names}") as progress:
-        result = drawdown.compare(loaded, reps=reps, seed=seed, engine=engine, progress=progress)
-    result.fresh_seed = fresh
-    for r in result.results:
-        for w in r.stats.warnings():
-            click.echo(f"warning: {r.name}: {w}", err=True)
-
-    written = result.write(out_dir) if out_dir is not None else []
+    lock = None if out_dir is None else claim_compare_dir(out_dir)  # checked and held before anything runs
+    try:
+        names = ", ".join(s.name for s in loaded)
+        with progress_bar(quiet, reps * len(loaded), f"{engine}: {names}") as progress:
+            result = drawdown.compare(loaded, reps=reps, seed=seed, engine=engine, progress=progress)
+        result.fresh_seed = fresh
+        for r in result.results:
+            for w in r.stats.warnings():
+                click.echo(f"warning: {r.name}: {w}", err=True)
+        written = result.write(out_dir) if out_dir is not None else []
+    except BaseException:
+        if lock is not None:
+            lock.abandon()  # refused or interrupted before it wrote anything: nothing left behind
+        raise
+    if lock is not None:
+        lock.release()
     if as_json:
         click.echo(dumps(result.summary()))
         if not quiet:

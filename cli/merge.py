@@ -20,7 +20,8 @@ def merge(directory: str, no_plots: bool, quiet: bool) -> None:
 
     Every shard 1..N must be there once, finished, intact (checksums) and made with the
     same drawdown, numpy, scipy and SIMD features; otherwise the error names the shard
-    and nothing is merged.
+    and nothing is merged. DIR is locked while merging: a shard still running there
+    makes the merge stop at once, naming its process.
 
     \b
     Example (a SLURM job array of 10 shards, then):

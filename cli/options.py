@@ -141,13 +141,29 @@ engine_option = click.option(
     show_default=True,
     help="numpy: fast, vectorised; simpy: the reference model, one process per actor (same outcomes, slower).",
 )
+
+
+def non_empty_dir(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--out DIR`` as given, refusing ``--out ''`` (a usage error: it is not the current directory).
+
+    >>> from drawdown.cli.options import non_empty_dir
+    >>> non_empty_dir(None, None, "results")
+    'results'
+    """
+    if value is not None and value == "":
+        raise click.BadParameter("an empty path; give a directory ('.' for the current one)", ctx=ctx, param=param)
+    return value
+
+
 out_option = click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, dir_okay=True),
     default=None,
     metavar="DIR",
-    help="Also write the results' files to DIR (created if needed).",
+    callback=non_empty_dir,
+    help="Also write the results' files to DIR (created if needed; a new or empty directory, "
+    "or one of the same kind's to finish with --resume).",
 )
 
 

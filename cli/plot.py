@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import quiet_option, report_errors
+from .options import non_empty_dir, quiet_option, report_errors
 
 
 @click.command("plot")
@@ -15,6 +15,7 @@ from .options import quiet_option, report_errors
     type=click.Path(file_okay=False),
     default=None,
     metavar="DIR",
+    callback=non_empty_dir,
     help="Write the plots here instead of into DIR.",
 )
 @quiet_option
@@ -33,34 +34,7 @@ def plot(directory: str, out_dir: str | None, quiet: bool) -> None:
       drawdown plot results/doha
       drawdown plot results/cmp --out figures/cmp
     """
-    from pathlib import Path
+    from ..report import redraw_plots
 
-    from ..report import (
-        COMPARE_JSON,
-        COMPARE_PLOT,
-        compare_figure,
-        read_compare_dir,
-        read_run_dir,
-        save_figure,
-        write_plots,
-    )
-
-    src = Path(directory)
-    dst = Path(out_dir) if out_dir is not None else src
-    written: list[Path] = []
-    if (src / COMPARE_JSON).is_file():
-        doc, runs = read_compare_dir(src)
-        dst.mkdir(parents=True, exist_ok=True)
-        written.append(
-            save_figure(compare_figure([(facts, summary) for facts, summary, _ in runs]), dst / COMPARE_PLOT)
-        )
-        for entry, (facts, summary, _) in zip(doc["scenarios"], runs, strict=False):
-            sub = dst / entry["dir"]
-            sub.mkdir(parents=True, exist_ok=True)
-            written.extend(write_plots(sub, facts, summary))
-    else:
-        facts, summary, _ = read_run_dir(src)
-        dst.mkdir(parents=True, exist_ok=True)
-        written.extend(write_plots(dst, facts, summary))
-    for p in written:
+    for p in redraw_plots(directory, out_dir):
         click.echo(f"wrote {p}")

@@ -235,16 +235,52 @@ def _run_batch(
     shard: str | None,
     quiet: bool,
 ) -> None:
-    """``run`` through :class:`drawdown.batch.RunBatch`: any executor, a run directory, --resume, --shard."""
-    from ..batch import RunBatch, recorded_run
-    from ..draws import BLOCK_SIZE
-    from .options import check_executor_options, open_executor, parse_shard
+    """``run`` through :class:`drawdown.batch.RunBatch`: any executor, a run directory, --resume, --shard.
+
+    The run directory is checked and locked before anything else (its manifest is read
+    under the lock), and stays locked until the run ends."""
+    from ..batch import claim_out_dir
+    from .options import check_executor_options, parse_shard
 
     the_shard = parse_shard(ctx, shard)
     check_executor_options(ctx, workers, scheduler, dask_local)
     for flag, v in (("--resume", resume), ("--shard", the_shard)):
         if v and out_dir is None:
             raise click.UsageError(f"{flag} needs --out DIR", ctx=ctx)
+    if not resume:
+        _check_shard_plan(ctx, plan, the_shard)  # before anything is written (with --resume: once the manifest is read)
+    lock = None if out_dir is None else claim_out_dir(out_dir, kind="run", shard=the_shard)
+    try:
+        _run_in_dir(
+            ctx, plan, the_shard, as_json=as_json, out_dir=out_dir, workers=workers, scheduler=scheduler,
+            dask_local=dask_local, resume=resume, quiet=quiet,
+        )  # fmt: skip
+    except BaseException:
+        if lock is not None:
+            lock.abandon()  # a run refused before it wrote anything leaves nothing behind
+        raise
+    if lock is not None:
+        lock.release()
+
+
+def _run_in_dir(
+    ctx: click.Context,
+    plan: _Plan,
+    the_shard: Shard | None,
+    *,
+    as_json: bool,
+    out_dir: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    dask_local: int | None,
+    resume: bool,
+    quiet: bool,
+) -> None:
+    """:func:`_run_batch` once the run directory (if any) is locked."""
+    from ..batch import RunBatch, recorded_run
+    from ..draws import BLOCK_SIZE
+    from .options import open_executor
+
     record = recorded_run(out_dir, the_shard) if resume else None
     if record is not None:  # --resume: what the command line does not say comes from the manifest
         _take_from_record(ctx, plan, record)

@@ -6,6 +6,7 @@ import click
 
 from .options import (
     executor_options,
+    non_empty_dir,
     progress_bar,
     quiet_option,
     report_errors,
@@ -22,7 +23,9 @@ from .options import (
     type=click.Path(file_okay=False, dir_okay=True),
     required=True,
     metavar="DIR",
-    help="The sweep directory: results.csv, points/, manifest.json (created if needed).",
+    callback=non_empty_dir,
+    help="The sweep directory: results.csv, points/, manifest.json (created if needed; a new or empty "
+    "directory, or a sweep's to finish with --resume).",
 )
 @resume_option
 @shard_option

@@ -53,12 +53,15 @@ import numpy as np
 from .batch import (
     DEFAULT_MAX_REPS,
     RunBatch,
+    claim_compare_dir,
     default_reps,
+    dir_contents,
     make_executor,
     run_to_precision,
     summarize,
 )
 from .batch import compare as run_compare
+from .batch.rundir import RUN_FILES
 from .draws import new_seed
 from .engines import trace_replication
 from .errors import DrawdownError
@@ -74,7 +77,7 @@ from .report import (
     write_compare_dir,
     write_run_dir,
 )
-from .results import Summary, facts_of, precision_status
+from .results import Summary, claim_directory, facts_of, precision_status, remove_temporaries
 from .scenario import Scenario, load
 
 if TYPE_CHECKING:
@@ -546,9 +549,26 @@ class Result:
     def write(self, out_dir: StrPath) -> list[Path]:
         """Write the run's files to ``out_dir`` as ``drawdown run --out`` does
         (``summary.json``, ``summary.npz``, the CSV files and the plots, but no
-        ``replications.npz``); ``drawdown plot DIR`` redraws them. Returns the paths."""
+        ``replications.npz``); ``drawdown plot DIR`` redraws them. Returns the paths.
 
-        return write_run_dir(out_dir, self.scenario, self.stats, precision=self.precision)
+        The directory's lock is held while the files are written; a directory that holds
+        a run, a sweep or a comparison is refused (this result would mix with theirs).
+
+        Raises
+        ------
+        DrawdownError
+            For such a directory, ``out_dir=""``, or one another process holds
+            (:class:`drawdown.results.DirectoryInUse`).
+        """
+
+        def check() -> None:
+            found = dir_contents(out_dir)
+            if found.kind in ("run", "sweep", "comparison"):
+                raise DrawdownError(f"{out_dir}: holds {found.describe()}: write the result into another out_dir")
+
+        with claim_directory(out_dir, check, what="results"):
+            remove_temporaries(out_dir, RUN_FILES)
+            return write_run_dir(out_dir, self.scenario, self.stats, precision=self.precision)
 
     # -- numbers ------------------------------------------------------------------------------------
     def _day(self, date: _dt.date | str | int) -> int:
@@ -891,9 +911,14 @@ class CompareResult:
         return compare_figure(list(zip(self.comparison.scenarios, self.comparison.summaries, strict=False)))
 
     def write(self, out_dir: StrPath) -> list[Path]:
-        """Write the comparison's files as ``drawdown compare --out`` does."""
+        """Write the comparison's files as ``drawdown compare --out`` does.
 
-        return write_compare_dir(out_dir, self.comparison, self.summary())
+        ``out_dir`` must be new or empty (:func:`drawdown.batch.claim_compare_dir`: a
+        directory holding anything else, another comparison included, is refused before
+        anything is written); its lock is held while the files are written."""
+
+        with claim_compare_dir(out_dir):
+            return write_compare_dir(out_dir, self.comparison, self.summary())
 
     def __repr__(self) -> str:
         return (

@@ -6,7 +6,7 @@ bit-identical results; :class:`RunBatch` and :class:`SweepBatch` keep run direct
 that an interrupted batch resumes; :func:`merge_dir` joins the shards of a job array.
 """
 
-from .compare import compare
+from .compare import claim_compare_dir, compare
 from .executors import (
     CLUSTER_HINT,
     MAX_UNIT_BLOCKS,
@@ -39,12 +39,17 @@ from .rundir import (
     BLOCKS_DIR,
     MANIFEST,
     SHARDS_DIR,
+    DirContents,
     RunBatch,
     RunResult,
     Shard,
+    check_dir_kind,
     check_environment,
     check_out_dir,
+    claim_merge_dir,
+    claim_out_dir,
     clean_temporaries,
+    dir_contents,
     environment_mismatch,
     file_sha256,
     read_record,
@@ -84,6 +89,7 @@ __all__ = [
     "DEFAULT_SIMPY_REPS",
     "DESIGNS",
     "DaskExecutor",
+    "DirContents",
     "Executor",
     "Factor",
     "InProcess",
@@ -102,12 +108,17 @@ __all__ = [
     "SweepSpec",
     "Unit",
     "UnitResult",
+    "check_dir_kind",
+    "claim_compare_dir",
     "check_environment",
     "check_out_dir",
+    "claim_merge_dir",
+    "claim_out_dir",
     "clean_temporaries",
     "compare",
     "default_reps",
     "design_points",
+    "dir_contents",
     "environment_mismatch",
     "file_sha256",
     "find_spec",

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
 from ..draws import BLOCK_SIZE, blocks_for
 from ..engines import DEFAULT_CHUNK_BLOCKS, Outcomes
+from ..errors import DrawdownError
+from ..report import COMPARE_JSON, COMPARE_PLOT
 from ..results import (
     Comparison,
+    DirectoryLock,
     PairedSums,
     Summary,
+    claim_directory,
     exact_sums,
     headline_indicator,
     probability_name,
+    remove_temporaries,
 )
 from ..scenario import Scenario
 from .fold import Blocks, Progress, fold_chunks
+from .rundir import check_dir_kind
 
-__all__ = ["compare"]
+__all__ = ["claim_compare_dir", "compare"]
 
 
 def compare(
@@ -144,3 +152,47 @@ def _paired_values(out: Outcomes, probability: str) -> dict[str, np.ndarray]:
         "final": out.final_exit_day,
         "duration": duration,
     }
+
+
+def claim_compare_dir(out_dir: str | os.PathLike[str]) -> DirectoryLock:
+    """Check a comparison's output directory, make it and take its lock (``compare --out``).
+
+    A new or empty directory is taken (temporaries of an interrupted start count as
+    nothing, and are removed under the lock); one that holds anything else is refused
+    before anything is written (:func:`drawdown.batch.check_dir_kind`), a comparison
+    too: a comparison has nothing to resume (remove it, or give another directory).
+
+    Raises
+    ------
+    DrawdownError
+        Naming what the directory holds; for ``out_dir=""``;
+        :class:`drawdown.results.DirectoryInUse`.
+
+    Examples
+    --------
+    >>> import drawdown, os, tempfile
+    >>> from drawdown.batch import claim_compare_dir
+    >>> d = os.path.join(tempfile.mkdtemp(), "cmp")
+    >>> with claim_compare_dir(d):
+    ...     _ = drawdown.compare("doha-2021-05-01", "announced-2021-09-11", reps=100, seed=1).write(d)
+    >>> claim_compare_dir(d)
+    Traceback (most recent call last):
+    ...
+    drawdown.errors.DrawdownError: ...cmp: already holds a comparison (compare.json): give another out_dir, ...
+    """
+    out = Path(out_dir)
+
+    def check() -> None:
+        found = check_dir_kind(out, "comparison")
+        if found.kind == "comparison":
+            raise DrawdownError(
+                f"{out}: already holds a comparison ({found.evidence}): give another out_dir, or remove it first"
+            )
+
+    lock = claim_directory(out_dir, check, what="comparison")
+    try:
+        remove_temporaries(out, [COMPARE_JSON, COMPARE_PLOT])
+    except BaseException:
+        lock.release()
+        raise
+    return lock

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .rundir import StrPath, merge_run_shards, shard_kinds
-from .sweep import merge_sweep
+from .rundir import RUN_FILES, StrPath, claim_merge_dir, merge_run_shards, shard_kinds
+from .sweep import RESULTS_CSV, merge_sweep
 
 __all__ = ["merge_dir"]
 
@@ -33,11 +33,18 @@ def merge_dir(
     tuple
         ``(kind, result, written)``: ``("run", Summary, paths)`` or ``("sweep", rows, paths)``.
 
+    The directory's lock is held exclusively while merging (:func:`drawdown.batch.claim_merge_dir`):
+    a shard still running there, or another command, makes it an error; the leftovers of
+    interrupted writes are removed under the lock.
+
     Raises
     ------
     ResultError
         Naming the shard or file: missing, duplicate, unfinished or corrupt shards,
-        shards of different runs or made with different versions.
+        shards of different runs or made with different versions, records naming other
+        files than drawdown writes for them.
+    DrawdownError
+        :class:`drawdown.results.DirectoryInUse` when another process works in ``directory``.
 
     Examples
     --------
@@ -51,9 +58,10 @@ def merge_dir(
     ('run', True)
     """
     directory = Path(directory)
-    kinds = shard_kinds(directory)
-    if "sweep" in kinds and "run" not in kinds:
-        rows, written = merge_sweep(directory, progress=progress)
-        return "sweep", rows, written
-    summary, written = merge_run_shards(directory, plots=plots)
-    return "run", summary, written
+    with claim_merge_dir(directory, [*RUN_FILES, RESULTS_CSV]):  # the kinds are read under the lock too
+        kinds = shard_kinds(directory)
+        if "sweep" in kinds and "run" not in kinds:
+            rows, written = merge_sweep(directory, progress=progress)
+            return "sweep", rows, written
+        summary, written = merge_run_shards(directory, plots=plots)
+        return "run", summary, written

@@ -30,7 +30,17 @@ shard 1..N is there once, complete, intact and made with the same versions, and 
 the same results as an unsharded run, with a ``manifest.json`` saying so.
 
 Every JSON record (manifests, shard manifests) carries the sha256 of its own content
-(``"sha256"``), so a damaged record is an error naming the file too.
+(``"sha256"``), so a damaged record is an error naming the file too. A checksum anyone
+can recompute proves nothing against a crafted record, so no name read from a record
+becomes a path: every file is named from what it is (a unit's from its first block,
+a shard's from its index and count), and a record naming another is refused.
+
+One command at a time: a run directory is checked (:func:`check_dir_kind`: new, empty,
+or a run's; never someone's files, a sweep or a comparison) before anything is written
+in it, then made and locked (:func:`claim_out_dir`,
+:func:`drawdown.results.lock_directory`) for as long as the batch works there (a shard
+shares the directory with the other shards); the manifest is read, and the leftovers of
+interrupted writes removed, only under the lock.
 
 Memory: units run one at a time in this process (or one a worker) and each unit's
 result is folded, in block order, into one running summary as soon as it can be, then
@@ -65,16 +75,29 @@ from typing import Any
 from ..draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
 from ..engines import DEFAULT_CHUNK_BLOCKS, OUTCOME_DTYPES, Outcomes
 from ..errors import DrawdownError, ResultError
-from ..report import write_run_dir
+from ..report import (
+    COMPARE_JSON,
+    CONTINGENTS_CSV,
+    DAILY_CSV,
+    PLOT_FILES,
+    SUMMARY_JSON,
+    SUMMARY_NPZ,
+    write_run_dir,
+)
 from ..results import (
     REPLICATIONS_FILE,
+    DirectoryLock,
     ReplicationWriter,
     Summary,
     atomic_write,
+    claim_directory,
     environment,
+    is_leftover,
+    lock_directory,
     precision_se,
     precision_status,
     read_replications,
+    remove_temporaries,
     write_replications,
 )
 from ..scenario import Scenario, load
@@ -95,7 +118,12 @@ __all__ = [
     "atomic_write",
     "file_sha256",
     "read_shard_records",
+    "DirContents",
+    "dir_contents",
+    "check_dir_kind",
     "check_out_dir",
+    "claim_out_dir",
+    "claim_merge_dir",
     "check_environment",
     "clean_temporaries",
     "environment_mismatch",
@@ -109,6 +137,11 @@ BLOCKS_DIR = "blocks"
 SHARDS_DIR = "shards"
 RECORD_FORMAT_VERSION = 1
 _RUN = "drawdown-run"
+_FORMATS = {"drawdown-run": "run", "drawdown-sweep": "sweep"}
+#: A sweep's folder of points (drawdown.batch.sweep.POINTS_DIR), which this module cannot import.
+_POINTS_DIR = "points"
+#: The files a run writes at the top of its directory.
+RUN_FILES = (MANIFEST, SUMMARY_JSON, SUMMARY_NPZ, REPLICATIONS_FILE, CONTINGENTS_CSV, DAILY_CSV, *PLOT_FILES)
 
 StrPath = str | os.PathLike[str]
 Record = dict[str, Any]
@@ -211,6 +244,142 @@ def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
+@dataclass(frozen=True)
+class DirContents:
+    """What a directory holds, as drawdown sees it (:func:`dir_contents`).
+
+    Attributes
+    ----------
+    kind : str
+        ``"missing"``, ``"empty"`` (nothing, or only drawdown's leftovers of an
+        interrupted start: a lock file, empty ``blocks/``, ``shards/`` or ``points/``,
+        temporaries), ``"run"``, ``"sweep"``, ``"comparison"``, or ``"other"`` (files
+        drawdown did not write).
+    evidence : str
+        The names that say so, relative to the directory (``"manifest.json"``).
+    sharded : bool
+        A run or sweep seen by its shards (``shards/shard-I-of-N.json``), not by a manifest.
+    """
+
+    kind: str
+    evidence: str = ""
+    sharded: bool = False
+
+    def describe(self) -> str:
+        """``"a run (manifest.json)"``, ``"shards of a sweep (shards/...)"``, ``"files ... (notes.txt)"``."""
+        if self.kind == "other":
+            return f"files that drawdown did not write ({self.evidence})"
+        if self.kind in ("missing", "empty"):
+            return "nothing"
+        return f"{'shards of ' if self.sharded else ''}a {self.kind} ({self.evidence})"
+
+
+def _peek_json(path: Path) -> Any:
+    """The JSON document in ``path`` (checksum unchecked), or None."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def dir_contents(out: StrPath) -> DirContents:
+    """What ``out`` holds: a run, a sweep, a comparison, nothing, or files of someone else's.
+
+    Reads names and the format of a manifest, writes nothing.
+
+    Raises
+    ------
+    DrawdownError
+        When ``out`` exists and is not a directory.
+
+    Examples
+    --------
+    >>> import drawdown, tempfile
+    >>> from pathlib import Path
+    >>> from drawdown.batch import dir_contents, run_batch
+    >>> d = Path(tempfile.mkdtemp())
+    >>> dir_contents(d / "new").kind, dir_contents(d).kind
+    ('missing', 'empty')
+    >>> _ = run_batch(drawdown.load("doha-2021-05-01"), 1, reps=100, block_size=100, out_dir=d / "run", plots=False)
+    >>> dir_contents(d / "run").describe()
+    'a run (manifest.json)'
+    >>> _ = (d / "notes.txt").write_text("mine"); dir_contents(d).describe()
+    'files that drawdown did not write (notes.txt, run/)'
+    """
+    out = Path(out)
+    if not out.exists() and not out.is_symlink():
+        return DirContents("missing")
+    if not out.is_dir():
+        raise DrawdownError(f"{out}: exists and is not a directory")
+    entries = sorted(p for p in out.iterdir() if not is_leftover(p, (BLOCKS_DIR, SHARDS_DIR, _POINTS_DIR)))
+    if not entries:
+        return DirContents("empty")
+    names = {p.name for p in entries}
+    if MANIFEST in names:
+        doc = _peek_json(out / MANIFEST)
+        kind = _FORMATS.get(str(doc.get("format"))) if isinstance(doc, dict) else None
+        if kind is not None:
+            return DirContents(kind, MANIFEST)
+        if doc is None and names & {BLOCKS_DIR, _POINTS_DIR}:  # ours, damaged: read_record says how
+            return DirContents("run" if BLOCKS_DIR in names else "sweep", f"{MANIFEST}, damaged")
+    shard_files = sorted(p for p in (out / SHARDS_DIR).glob("shard-*.json") if _SHARD_FILE.match(p.name))
+    kinds = {str(doc.get("kind")) if isinstance(doc := _peek_json(p), dict) else "" for p in shard_files}
+    if len(kinds) == 1 and kinds <= {"run", "sweep"}:
+        return DirContents(kinds.pop(), _relative(shard_files[0], out), sharded=True)
+    if COMPARE_JSON in names:
+        return DirContents("comparison", COMPARE_JSON)
+    for folder, kind in ((BLOCKS_DIR, "run"), (_POINTS_DIR, "sweep")):
+        if folder in names and (out / folder).is_dir():
+            return DirContents(kind, f"{folder}/")
+    shown = [p.name + ("/" if p.is_dir() else "") for p in entries[:3]]
+    return DirContents("other", ", ".join(shown) + (", ..." if len(entries) > 3 else ""))
+
+
+def check_dir_kind(out: StrPath, kind: str) -> DirContents:
+    """Refuse an output directory that holds something else than ``kind``'s work.
+
+    Parameters
+    ----------
+    out : str or Path
+    kind : {"run", "sweep", "comparison"}
+
+    Returns
+    -------
+    DirContents
+        What ``out`` holds: nothing, or work of ``kind``.
+
+    Raises
+    ------
+    DrawdownError
+        When ``out`` is a file, or holds files drawdown did not write, or another kind
+        of work (naming what it holds).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from drawdown.batch import check_dir_kind
+    >>> d = Path(tempfile.mkdtemp())
+    >>> check_dir_kind(d, "run").kind
+    'empty'
+    >>> _ = (d / "summary.json").write_text("mine")
+    >>> check_dir_kind(d, "run")
+    Traceback (most recent call last):
+    ...
+    drawdown.errors.DrawdownError: ...: holds files that drawdown did not write (summary.json): a run goes ...
+    """
+    found = dir_contents(out)
+    if found.kind in ("missing", "empty", kind):
+        return found
+    if found.kind == "other":
+        finish = f" (or one holding a {kind} to finish)" if kind in ("run", "sweep") else ""
+        raise DrawdownError(
+            f"{out}: holds {found.describe()}: a {kind} goes into a new or empty directory{finish}; "
+            "give another out_dir"
+        )
+    raise DrawdownError(f"{out}: holds {found.describe()}, not a {kind}: give another out_dir")
+
+
 def check_out_dir(
     out: Path,
     manifest: Path,
@@ -245,27 +414,32 @@ def check_out_dir(
     Raises
     ------
     DrawdownError
-        When ``out`` is a file, holds the other kind of layout (shards or an unsharded
+        When ``out`` is a file, holds files drawdown did not write or another kind of
+        work (:func:`check_dir_kind`), holds the other layout (shards or an unsharded
         manifest), or holds work that ``resume`` was not asked to finish.
 
     Examples
     --------
     >>> import drawdown, tempfile
     >>> from pathlib import Path
-    >>> from drawdown.batch import check_out_dir
+    >>> from drawdown.batch import check_out_dir, write_record
     >>> out = Path(tempfile.mkdtemp())
     >>> check_out_dir(out, out / "manifest.json", kind="run", sharded=False, resume=False)
     False
-    >>> _ = (out / "manifest.json").write_text("{}")
+    >>> _ = write_record(out / "manifest.json", {"format": "drawdown-run"})
     >>> check_out_dir(out, out / "manifest.json", kind="run", sharded=False, resume=False)
     Traceback (most recent call last):
     ...
     drawdown.errors.DrawdownError: ...: already holds a run (manifest.json); resume=True finishes it, ...
+    >>> check_out_dir(out, out / "manifest.json", kind="sweep", sharded=False, resume=True)
+    Traceback (most recent call last):
+    ...
+    drawdown.errors.DrawdownError: ...: holds a run (manifest.json), not a sweep: give another out_dir
     """
-    if out.exists() and not out.is_dir():
-        raise DrawdownError(f"{out}: exists and is not a directory")
+    if check_dir_kind(out, kind).kind in ("missing", "empty"):
+        return False
     shards = out / SHARDS_DIR
-    if not sharded and shards.is_dir() and any(shards.iterdir()) and not shards_merged():
+    if not sharded and any(_SHARD_FILE.match(p.name) for p in _listing(shards)) and not shards_merged():
         raise DrawdownError(
             f"{out}: holds shards of a {kind}: run the other shards (shard='I/N'), or join them with merge_dir('{out}')"
         )
@@ -281,8 +455,97 @@ def check_out_dir(
     return True
 
 
-def clean_temporaries(directory: Path, names: Iterable[str]) -> None:
-    """Delete temporary files (``.NAME.*.tmp``) left by an interrupted write of one of ``names``.
+def _listing(folder: Path) -> list[Path]:
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def claim_out_dir(out_dir: StrPath, *, kind: str, shard: Shard | None = None) -> DirectoryLock:
+    """Check a run's or sweep's output directory, make it and take its lock.
+
+    :func:`check_dir_kind` first, before anything is made (a refused directory gets
+    nothing written, not even a lock file); then the directory is made and locked
+    (:func:`drawdown.results.lock_directory`: exclusively, or for a shard, the
+    directory shared and the shard's own lock ``shards/.shard-IIII-of-NNNN.lock``) and
+    checked again. The caller runs :func:`check_out_dir` under the lock.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Not ``""``.
+    kind : {"run", "sweep"}
+    shard : Shard, optional
+
+    Returns
+    -------
+    DirectoryLock
+
+    Raises
+    ------
+    DrawdownError
+        As :func:`check_dir_kind`; for ``out_dir=""``;
+        :class:`drawdown.results.DirectoryInUse` when another process holds the lock.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from drawdown.batch import claim_out_dir
+    >>> d = os.path.join(tempfile.mkdtemp(), "run")
+    >>> with claim_out_dir(d, kind="run") as lock:
+    ...     lock.held, os.listdir(d)
+    (True, ['.drawdown.lock'])
+    >>> os.listdir(d)
+    []
+    >>> claim_out_dir("", kind="run")
+    Traceback (most recent call last):
+    ...
+    drawdown.errors.DrawdownError: out_dir is empty: give a directory ('.' for the current one)
+    """
+    out = Path(out_dir)
+    part = None if shard is None else f"{SHARDS_DIR}/{shard.stem}"
+    what = kind if shard is None else f"{kind} shard {shard}"
+    folders = [] if shard is None else [SHARDS_DIR]
+    return claim_directory(out_dir, lambda: check_dir_kind(out, kind), what=what, part=part, folders=folders)
+
+
+def claim_merge_dir(directory: StrPath, names: Iterable[str]) -> DirectoryLock:
+    """Lock the directory of shards to merge (exclusively: no shard runs meanwhile) and
+    remove the leftovers of interrupted writes: temporaries of ``names`` at its top,
+    every temporary in ``blocks/``, ``points/`` and ``shards/``.
+
+    Raises
+    ------
+    ResultError
+        When ``directory`` is not a directory.
+    DrawdownError
+        :class:`drawdown.results.DirectoryInUse` when another process works there.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from drawdown.batch import claim_merge_dir
+    >>> d = tempfile.mkdtemp()
+    >>> _ = open(os.path.join(d, ".summary.json.abcd1234.tmp"), "w").close()
+    >>> with claim_merge_dir(d, ["summary.json"]):
+    ...     os.listdir(d)
+    ['.drawdown.lock']
+    """
+    if os.fspath(directory) == "" or not Path(directory).is_dir():
+        raise ResultError(f"{directory!s}: no such directory (the directory of the shards to merge)")
+    directory = Path(directory)
+    lock = lock_directory(directory, what="merge")
+    try:
+        clean_temporaries(directory, names)
+        for folder in (BLOCKS_DIR, _POINTS_DIR, SHARDS_DIR):
+            clean_temporaries(directory / folder)
+    except BaseException:
+        lock.release()
+        raise
+    return lock
+
+
+def clean_temporaries(directory: Path, names: Iterable[str] | None = None) -> None:
+    """Delete the leftovers of interrupted writes (``.NAME.*.tmp`` files, ``.NAME.*.parts``
+    folders) in ``directory``, of ``names`` if given; only holding its lock.
 
     Examples
     --------
@@ -290,23 +553,15 @@ def clean_temporaries(directory: Path, names: Iterable[str]) -> None:
     >>> from pathlib import Path
     >>> from drawdown.batch import clean_temporaries
     >>> d = Path(tempfile.mkdtemp())
-    >>> for name in (".a.npz.x1.tmp", ".b.npz.x2.tmp", "a.npz"):
+    >>> for name in (".a.npz.x1abcdef.tmp", ".b.npz.x2abcdef.tmp", "a.npz"):
     ...     _ = (d / name).write_text("")
     >>> clean_temporaries(d, ["a.npz"])
     >>> sorted(p.name for p in d.iterdir())
-    ['.b.npz.x2.tmp', 'a.npz']
+    ['.b.npz.x2abcdef.tmp', 'a.npz']
+    >>> clean_temporaries(d); sorted(p.name for p in d.iterdir())
+    ['a.npz']
     """
-    if not directory.is_dir():
-        return
-    wanted = set(names)
-    for p in directory.iterdir():
-        if p.name.startswith(".") and p.name.endswith(".tmp"):
-            target = p.name[1:].rsplit(".", 2)[0]
-            if target in wanted:
-                try:
-                    p.unlink()
-                except FileNotFoundError:
-                    pass
+    remove_temporaries(directory, names)
 
 
 # -- shards ------------------------------------------------------------------------------------
@@ -577,6 +832,43 @@ def replications_file(first_block: int) -> str:
     return f"{BLOCKS_DIR}/{first_block:06d}.replications.npz"
 
 
+def _field(entry: object, key: str, where: object) -> Any:
+    """``entry[key]`` of a record read from ``where``; a :class:`ResultError` naming both if it is not there."""
+    if not isinstance(entry, dict) or key not in entry:
+        raise ResultError(f"{where}: a record without {key!r} where drawdown writes one: the record was altered")
+    return entry[key]
+
+
+def _list_of(record: Record, key: str, where: object) -> list[Any]:
+    value = _field(record, key, where)
+    if not isinstance(value, list):
+        raise ResultError(f"{where}: {key} is not a list: the record was altered")
+    return value
+
+
+def _blocks_of(value: object, where: object, field: str) -> tuple[tuple[int, int], ...]:
+    """A unit's blocks as a record lists them (``[[block, reps], ...]``), checked."""
+    if not (
+        isinstance(value, list)
+        and value
+        and all(isinstance(b, list) and len(b) == 2 and all(type(x) is int and x >= 0 for x in b) for b in value)
+    ):
+        raise ResultError(f"{where}: {field}: {value!r} is not a list of [block, replications]")
+    return tuple((int(b), int(r)) for b, r in value)
+
+
+def _check_done_names(entry: Record, first: int, where: object) -> None:
+    """A done entry's file names must be those drawdown gives its unit (they are never taken from the record)."""
+    want = {"file": unit_file(first), "replications": replications_file(first)}
+    for key, name in want.items():
+        got = entry.get(key, name if key == "replications" else None)
+        if got != name:
+            raise ResultError(
+                f"{where}: {key} {got!r} of the unit of block {first}: drawdown writes it as {name!r}; "
+                "the record was altered: not used"
+            )
+
+
 @dataclass
 class RunResult:
     """What :meth:`RunBatch.run` did.
@@ -642,7 +934,10 @@ class RunBatch:
         Unless exactly one of ``reps`` and ``precision`` is given.
     DrawdownError
         When ``shard`` or ``resume`` is given without ``out_dir``, or ``shard`` with
-        ``precision``; when ``out_dir`` holds something this run cannot continue.
+        ``precision``; when ``out_dir`` holds something this run cannot continue
+        (nothing is written then); :class:`drawdown.results.DirectoryInUse` when
+        another process works in ``out_dir``: the batch holds the directory's lock from
+        its creation until :meth:`run` ends (or :meth:`close`).
     ResultError
         When ``resume`` finds another run, other versions or damaged files.
 
@@ -712,7 +1007,15 @@ class RunBatch:
         self.blocks = blocks
         self.manifest_path: Path | None = None
         self.done: dict[int, Record] = {}  # unit index -> done entry
-        self.units = self._plan(blocks, parallelism, resume)
+        self._lock: DirectoryLock | None = None
+        if out_dir is not None:
+            self._lock = claim_out_dir(out_dir, kind="run", shard=shard)  # held until run() ends
+        try:
+            self.units = self._plan(blocks, parallelism, resume)
+        except BaseException:
+            if self._lock is not None:
+                self._lock.abandon()  # a refused run leaves nothing behind
+            raise
         self.done_before = len(self.done)
 
     # -- setting up ----------------------------------------------------------------------------
@@ -732,7 +1035,7 @@ class RunBatch:
         record = self._existing(out, self.manifest_path, resume)
         if record is not None:
             self.keep = bool(record.get("keep_replications"))
-            plan = [tuple((int(b), int(r)) for b, r in u) for u in record["units"]]
+            plan = [_blocks_of(u, self.manifest_path, "units") for u in _list_of(record, "units", self.manifest_path)]
             if sorted(bl for u in plan for bl in u) != sorted(blocks):
                 raise ResultError(f"{self.manifest_path}: its units do not cover the blocks of this run")
             units = [self._unit(u) for u in plan]
@@ -752,6 +1055,17 @@ class RunBatch:
             block_size=self.block_size,
             keep_outcomes=self.keep,
         )
+
+    def close(self) -> None:
+        """Let go of the run directory's lock (:meth:`run` does when it ends); again: nothing."""
+        if self._lock is not None:
+            self._lock.release()
+
+    def __enter__(self) -> RunBatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _dir(self) -> Path:
         if self.out_dir is None:
@@ -788,25 +1102,35 @@ class RunBatch:
         return record
 
     def _collect_done(self, out: Path, record: Record | None) -> None:
-        """Accept every unit whose files are there and verify; clean temporaries of the others."""
+        """Accept every unit whose files are there and verify; clean the leftovers of interrupted writes.
+
+        Under the directory's lock: an unsharded run owns the whole directory and removes
+        every temporary in it and in ``blocks/``; a shard only those of its own files."""
         (out / BLOCKS_DIR).mkdir(parents=True, exist_ok=True)
         if self.shard is not None:
             (out / SHARDS_DIR).mkdir(parents=True, exist_ok=True)
         recorded = {}
-        for entry in (record or {}).get("done", []):
-            recorded[tuple(tuple(x) for x in entry["blocks"])] = entry
+        for entry in _list_of(record or {"done": []}, "done", self._manifest()):
+            recorded[_blocks_of(_field(entry, "blocks", self._manifest()), self._manifest(), "done")] = entry
         names = []
         for k, unit in enumerate(self.units):
             first = unit.blocks[0][0]
             names += [Path(unit_file(first)).name, Path(replications_file(first)).name]
             if (out / unit_file(first)).exists():  # else not finished (or deleted by hand to be computed again)
                 self.done[k] = self._verify_done(out, unit, recorded.get(unit.blocks))
-        clean_temporaries(out / BLOCKS_DIR, names)
+        if self.shard is None:
+            clean_temporaries(out, RUN_FILES)
+            clean_temporaries(out / BLOCKS_DIR)
+        else:
+            clean_temporaries(out / BLOCKS_DIR, names)
+            clean_temporaries(out / SHARDS_DIR, [f"{self.shard.stem}.json", f"{self.shard.stem}.npz"])
 
     def _verify_done(self, out: Path, unit: Unit, entry: Record | None) -> Record:
         """The done entry of a unit whose summary file is there, once its files verify."""
         first = unit.blocks[0][0]
         path = out / unit_file(first)
+        if entry is not None:
+            _check_done_names(entry, first, self._manifest())
         summary = Summary.from_npz(path)  # checks its checksums: a damaged file is an error
         self._check_summary(summary, unit, path)
         if entry is not None and entry["sha256"] != file_sha256(path):
@@ -924,6 +1248,8 @@ class RunBatch:
 
         Each unit's summary is folded into the running total, in unit order, as soon as
         the units before it are in; nothing else of a unit is kept once it is stored.
+        The run directory's lock, taken when the batch was made, is let go at the end
+        (a second call takes it again).
 
         Parameters
         ----------
@@ -936,6 +1262,8 @@ class RunBatch:
         -------
         RunResult
         """
+        if self.out_dir is not None and (self._lock is None or not self._lock.held):
+            self._lock = claim_out_dir(self.out_dir, kind="run", shard=self.shard)
         own = executor is None
         ex = InProcess() if executor is None else executor
         try:
@@ -956,6 +1284,7 @@ class RunBatch:
         finally:
             if own:
                 ex.close()
+            self.close()
 
     def _wave(self, merged: Summary | None, parallelism: int) -> int:
         """Blocks to run next in a precision run (as :func:`drawdown.batch.run_to_precision`)."""
@@ -1185,10 +1514,11 @@ def _unit_replications(
 ) -> Iterator[Outcomes]:
     """Each unit's outcomes in turn, read from its file once its recorded sha256 is checked."""
     for entry in units:
-        path = out_dir / entry["replications"]
+        blocks = _blocks_of(entry["blocks"], out_dir / MANIFEST, "done")
+        path = out_dir / replications_file(blocks[0][0])  # computed: never a name read from a record
         if file_sha256(path) != entry["replications_sha256"]:
             raise ResultError(f"{path}: changed since it was recorded (sha256 differs): not merged")
-        unit = Unit(scenario, seed, tuple((int(b), int(r)) for b, r in entry["blocks"]), block_size=block_size)
+        unit = Unit(scenario, seed, blocks, block_size=block_size)
         yield _read_unit_replications(path, unit)
 
 
@@ -1248,7 +1578,13 @@ def shard_kinds(directory: StrPath) -> set[str]:
 
 def _shard_summary(directory: Path, sh: Shard, p: Path, rec: Record, want: Blocks) -> Summary:
     """A complete shard's summary, checked against its manifest's sha256 and blocks."""
-    spath = directory / rec["summary"]
+    name = f"{SHARDS_DIR}/{sh.stem}.npz"  # computed: never a name read from a record
+    if rec.get("summary") != name:
+        raise ResultError(
+            f"{p}: summary {rec.get('summary')!r}: drawdown writes shard {sh}'s summary as {name!r}; "
+            "the record was altered: not merged"
+        )
+    spath = directory / name
     if not spath.exists():
         raise ResultError(f"{spath}: shard {sh}'s summary is missing")
     if file_sha256(spath) != rec["summary_sha256"]:
@@ -1284,6 +1620,12 @@ def merge_run_shards(directory: StrPath, *, plots: bool = True) -> tuple[Summary
     True
     """
     directory = Path(directory)
+    with claim_merge_dir(directory, RUN_FILES):
+        return _merge_run_shards(directory, plots)
+
+
+def _merge_run_shards(directory: Path, plots: bool) -> tuple[Summary, list[Path]]:
+    """:func:`merge_run_shards` under the directory's lock."""
     shards = read_shard_records(directory, "run")
     first = shards[0][2]
     ident_keys = ("scenario", "seed", "engine", "block_size", "layout_version", "replications", "precision")
@@ -1297,14 +1639,17 @@ def merge_run_shards(directory: StrPath, *, plots: bool = True) -> tuple[Summary
     for sh, p, rec in shards:
         start, stop = sh.range(len(plan))
         want = plan[start:stop]
-        got = sorted(tuple(b) for e in rec["done"] for b in e["blocks"])
+        done = sorted(_list_of(rec, "done", p), key=lambda e: _blocks_of(_field(e, "blocks", p), p, "done"))
+        got = sorted(b for e in done for b in _blocks_of(e["blocks"], p, "done"))
         if got != want:
             raise ResultError(f"{p}: shard {sh} should hold blocks {start}..{stop - 1} but records others")
         if not want:
             continue
+        for e in done:
+            _check_done_names(e, e["blocks"][0][0], p)
         parts.append(_shard_summary(directory, sh, p, rec, want))
-        keep = keep and all("replications" in e for e in rec["done"])
-        units.extend(sorted(rec["done"], key=lambda e: e["blocks"][0][0]))
+        keep = keep and all("replications" in e for e in done)
+        units.extend(done)
     summary = Summary.merge_all(parts)
     if list(summary.blocks) != plan:
         raise ResultError(f"{directory}: the shards do not cover the run's blocks")

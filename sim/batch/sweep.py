@@ -80,7 +80,7 @@ from scipy.stats import qmc
 
 from ..draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
 from ..errors import Problem, ResultError, ScenarioError
-from ..results import Summary, atomic_write, environment
+from ..results import DirectoryLock, Summary, atomic_write, environment
 from ..scenario import (
     Scenario,
     format_key,
@@ -98,6 +98,8 @@ from .rundir import (
     Shard,
     check_environment,
     check_out_dir,
+    claim_merge_dir,
+    claim_out_dir,
     clean_temporaries,
     environment_mismatch,
     file_sha256,
@@ -1062,7 +1064,13 @@ class SweepBatch:
     ScenarioError
         When the spec or any of its points is invalid (nothing has run).
     ResultError
-        When ``out_dir`` holds another sweep, or damaged points.
+        When ``out_dir`` holds another sweep, or damaged points, or a manifest naming
+        other files than the points'.
+    DrawdownError
+        When ``out_dir`` holds anything but a sweep (nothing is written then);
+        :class:`drawdown.results.DirectoryInUse` when another process works there: the
+        batch holds the directory's lock from its creation until :meth:`run` ends (or
+        :meth:`close`).
 
     Examples
     --------
@@ -1093,6 +1101,16 @@ class SweepBatch:
         self.environment = environment()
         record_path = self.out_dir / MANIFEST if shard is None else self.out_dir / SHARDS_DIR / f"{shard.stem}.json"
         self.manifest_path = record_path
+        self._lock: DirectoryLock | None = claim_out_dir(out_dir, kind="sweep", shard=shard)  # until run() ends
+        try:
+            self._start(resume)
+        except BaseException:
+            self._lock.abandon()  # a refused sweep (invalid points, another sweep) leaves nothing behind
+            raise
+
+    def _start(self, resume: bool) -> None:
+        """Plan the points (checking the sweep the directory holds) and take the done ones, under the lock."""
+        spec, shard, record_path = self.spec, self.shard, self.manifest_path
         record = self._existing(resume)
         base_file = None if record is None else record["base"]["file"]
         self.base, all_points, self.notes = plan_points(spec, load_base(spec, base_file) if base_file else None)
@@ -1137,16 +1155,18 @@ class SweepBatch:
         (self.out_dir / POINTS_DIR).mkdir(parents=True, exist_ok=True)
         if self.shard is not None:
             (self.out_dir / SHARDS_DIR).mkdir(parents=True, exist_ok=True)
-        recorded = {e["point"]: e for e in (record or {}).get("done", [])}
+        recorded = _done_points(record or {"done": []}, self.manifest_path)
         names = []
         for p in self.points:
             names += [Path(_npz_name(p.index)).name, Path(_json_name(p.index)).name]
             path = self.out_dir / _npz_name(p.index)
             if not path.exists():
                 continue
+            entry = recorded.get(p.index)
+            if entry is not None:
+                _check_point_names(entry, p.index, self.manifest_path)
             summary = Summary.from_npz(path)  # a damaged file is an error
             self._check_summary(summary, p, path)
-            entry = recorded.get(p.index)
             if entry is not None and entry["sha256"] != file_sha256(path):
                 raise ResultError(
                     f"{path}: not the file the manifest recorded (sha256 differs); delete it to have "
@@ -1156,7 +1176,12 @@ class SweepBatch:
             if not jpath.exists() or jpath.read_text() != point_json(p, summary):
                 atomic_write(jpath, point_json(p, summary))  # derived from the summary: no recomputation
             self.done[p.index] = entry or self._entry(p)
-        clean_temporaries(self.out_dir / POINTS_DIR, names)
+        if self.shard is None:  # the whole directory is this sweep's: every leftover goes
+            clean_temporaries(self.out_dir, [MANIFEST, RESULTS_CSV])
+            clean_temporaries(self.out_dir / POINTS_DIR)
+        else:  # shards share the directory: only this shard's own
+            clean_temporaries(self.out_dir / POINTS_DIR, names)
+            clean_temporaries(self.out_dir / SHARDS_DIR, [f"{self.shard.stem}.json"])
 
     def _check_summary(self, summary: Summary, point: SweepPoint, where: object) -> None:
         """A :class:`ResultError` unless ``summary`` is of ``point`` of this sweep, made here."""
@@ -1256,6 +1281,26 @@ class SweepBatch:
         -------
         SweepResult
         """
+        if self._lock is None or not self._lock.held:
+            self._lock = claim_out_dir(self.out_dir, kind="sweep", shard=self.shard)
+        try:
+            return self._run(executor, progress)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Let go of the sweep directory's lock (:meth:`run` does when it ends); again: nothing."""
+        if self._lock is not None:
+            self._lock.release()
+
+    def __enter__(self) -> SweepBatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self, executor: Executor | None, progress: Progress | None) -> SweepResult:
+        """:meth:`run` under the directory's lock."""
         own = executor is None
         ex: Executor = InProcess() if executor is None else executor
         todo = self.todo
@@ -1288,7 +1333,7 @@ def _write_sweep_results(
     rows = []
     for p in points:
         entry = done[p.index]
-        path = out_dir / entry["summary"]
+        path = out_dir / _npz_name(p.index)  # computed: never a name read from a record
         if file_sha256(path) != entry["sha256"]:
             raise ResultError(f"{path}: changed since it was recorded (sha256 differs): not merged")
         summary = Summary.from_npz(path)
@@ -1351,16 +1396,23 @@ def merge_sweep(directory: StrPath, *, progress: Progress | None = None) -> tupl
     """
 
     directory = Path(directory)
+    with claim_merge_dir(directory, [MANIFEST, RESULTS_CSV]):
+        return _merge_sweep(directory, progress)
+
+
+def _merge_sweep(directory: Path, progress: Progress | None) -> tuple[list[dict[str, Any]], list[Path]]:
+    """:func:`merge_sweep` under the directory's lock."""
     shards = read_shard_records(directory, "sweep")
     first = shards[0][2]
     spec, points = _merged_plan(shards)
     done: dict[int, dict[str, Any]] = {}
     for sh, p, rec in shards:
         start, stop = sh.range(len(points))
-        got = sorted(e["point"] for e in rec["done"])
+        recorded = _done_points(rec, p)
+        got = sorted(recorded)
         if got != list(range(start, stop)):
             raise ResultError(f"{p}: shard {sh} should hold points {start}..{stop - 1} but records {got}")
-        for e in rec["done"]:
+        for e in recorded.values():
             pt = points[e["point"]]
             _merge_point(directory, e, pt, spec, f"shard {sh}", p, first["environment"])
             done[pt.index] = e
@@ -1413,7 +1465,8 @@ def _merge_point(
 ) -> None:
     """Check a shard's done point (there, intact, of the point, made with the recorded versions) and
     write its JSON if it is not what its summary gives."""
-    path = directory / entry["summary"]
+    _check_point_names(entry, point.index, record_path)
+    path = directory / _npz_name(point.index)  # computed: never a name read from a record
     if not path.exists():
         raise ResultError(f"{path}: point {entry['point']} of {shard} is missing")
     if file_sha256(path) != entry["sha256"]:
@@ -1427,7 +1480,31 @@ def _merge_point(
     diff = environment_mismatch(environment, {k: getattr(summary.book, k) for k in environment})
     if diff:
         raise ResultError(f"{path}: made with other versions than the shards record ({diff})")
-    jpath = directory / entry["json"]
+    jpath = directory / _json_name(point.index)
     text = point_json(point, summary)
     if not jpath.exists() or jpath.read_text() != text:
         atomic_write(jpath, text)
+
+
+def _done_points(record: dict[str, Any], where: Path) -> dict[int, dict[str, Any]]:
+    """A sweep record's done entries by point index, each a record with a whole-number ``point``, once."""
+    done = record.get("done")
+    if not isinstance(done, list):
+        raise ResultError(f"{where}: done is not a list: the record was altered")
+    out: dict[int, dict[str, Any]] = {}
+    for e in done:
+        i = e.get("point") if isinstance(e, dict) else None
+        if type(i) is not int or i < 0 or i in out:
+            raise ResultError(f"{where}: done: {e!r} is not the entry of a point (or the point is there twice)")
+        out[i] = e
+    return dict(sorted(out.items()))
+
+
+def _check_point_names(entry: dict[str, Any], index: int, where: Path) -> None:
+    """A done point's file names must be those drawdown gives the point (they are never taken from the record)."""
+    for key, name in (("summary", _npz_name(index)), ("json", _json_name(index))):
+        if entry.get(key) != name:
+            raise ResultError(
+                f"{where}: {key} {entry.get(key)!r} of point {index}: drawdown writes it as {name!r}; "
+                "the record was altered: not used"
+            )

@@ -6,7 +6,7 @@ facts of the scenario it summarises, so the command line, the Python API and
 ``drawdown plot`` share it. Nothing here runs an engine.
 """
 
-from .compare_dir import COMPARE_JSON, read_compare_dir, write_compare_dir
+from .compare_dir import COMPARE_JSON, read_compare_dir, redraw_plots, write_compare_dir
 from .directory import (
     CONTINGENTS_CSV,
     DAILY_CSV,
@@ -63,6 +63,7 @@ __all__ = [
     "last_out",
     "read_compare_dir",
     "read_run_dir",
+    "redraw_plots",
     "run_json",
     "save_figure",
     "summary_table",

@@ -1,23 +1,48 @@
-"""Comparison directories: the files of ``drawdown compare --out``."""
+"""Comparison directories: the files of ``drawdown compare --out``, and ``drawdown plot``.
+
+Every path written is computed here, inside the directory: a scenario's folder is
+:func:`drawdown.results.folder_names` of the scenarios' names, and a folder named in a
+``compare.json`` that is read back must be that name (a plain name, checked by
+:func:`drawdown.results.plain_name`), so a crafted file cannot send a write elsewhere.
+Writers hold the directory's lock (:func:`drawdown.results.lock_directory`).
+"""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
-from ..errors import ResultError
-from ..results import Comparison, ScenarioFacts, Summary
+from ..errors import DrawdownError, ResultError
+from ..results import (
+    Comparison,
+    ScenarioFacts,
+    Summary,
+    claim_directory,
+    folder_names,
+    lock_directory,
+    plain_name,
+    remove_temporaries,
+)
 from ..scenario import Scenario
 from .directory import read_run_dir, write_json, write_run_dir
-from .plots import COMPARE_PLOT, compare_figure, save_figure
+from .plots import COMPARE_PLOT, PLOT_FILES, compare_figure, save_figure, write_plots
 
-__all__ = ["COMPARE_JSON", "read_compare_dir", "write_compare_dir"]
+__all__ = ["COMPARE_JSON", "read_compare_dir", "redraw_plots", "write_compare_dir"]
 
 
 #: The comparison document in a ``drawdown compare --out`` directory.
 COMPARE_JSON = "compare.json"
+
+
+def _folders(names: list[str]) -> list[str]:
+    """The scenarios' folders (:func:`drawdown.results.folder_names`), none a file of the comparison."""
+    folders = folder_names(names)
+    for name, folder in zip(names, folders, strict=True):
+        if folder in (COMPARE_JSON, COMPARE_PLOT):
+            raise DrawdownError(f"scenario {name!r}: its folder would be {folder!r}, a file of the comparison")
+    return folders
 
 
 def write_compare_dir(
@@ -27,32 +52,127 @@ def write_compare_dir(
     :meth:`Comparison.to_json_dict`), ``compare.png`` (:func:`drawdown.report.compare_figure`)
     and, per scenario, a folder with ``summary.json``, ``summary.npz``,
     ``contingents.csv`` and ``daily.csv`` (:func:`drawdown.report.write_run_dir` without
-    plots). Returns the paths written."""
+    plots). Returns the paths written.
 
+    The folders are :func:`drawdown.results.folder_names` of the scenarios' names (a
+    ``doc`` naming others is refused); the directory's lock is held while writing.
+
+    Raises
+    ------
+    DrawdownError
+        When ``doc`` names other folders, or another process holds the directory
+        (:class:`drawdown.results.DirectoryInUse`).
+    """
+
+    if os.fspath(out_dir) == "":
+        raise DrawdownError("out_dir is empty: give a directory ('.' for the current one)")
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     doc = comparison.to_json_dict() if doc is None else doc
+    folders = _folders(comparison.names)
+    given = [entry.get("dir") for entry in doc["scenarios"]]
+    if given != folders[: len(given)]:
+        raise DrawdownError(f"doc['scenarios'] names the folders {given}; the comparison's are {folders}")
+    out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for s, summary, entry in zip(comparison.scenarios, comparison.summaries, doc["scenarios"], strict=False):
-        # a comparison that was run has its scenarios (a stored one has only their facts)
-        paths.extend(write_run_dir(out_dir / entry["dir"], cast(Scenario, s), summary, plots=False))
-    paths.append(write_json(out_dir / COMPARE_JSON, doc))
-    if plots:
-        fig = compare_figure(list(zip(comparison.scenarios, comparison.summaries, strict=False)))
-        paths.append(save_figure(fig, out_dir / COMPARE_PLOT))
+    with lock_directory(out_dir, what="comparison"):
+        for s, summary, folder in zip(comparison.scenarios, comparison.summaries, folders, strict=False):
+            # a comparison that was run has its scenarios (a stored one has only their facts)
+            paths.extend(write_run_dir(out_dir / folder, cast(Scenario, s), summary, plots=False))
+        paths.append(write_json(out_dir / COMPARE_JSON, doc))
+        if plots:
+            fig = compare_figure(list(zip(comparison.scenarios, comparison.summaries, strict=False)))
+            paths.append(save_figure(fig, out_dir / COMPARE_PLOT))
     return paths
+
+
+def _compare_folders(path: Path, doc: Any) -> list[str]:
+    """The folders a ``compare.json`` names, each checked to be the one drawdown writes for its scenario."""
+    try:
+        entries = doc["scenarios"]
+        names = [entry["scenario"] for entry in entries]
+        given = [entry["dir"] for entry in entries]
+    except (KeyError, TypeError) as e:
+        raise ResultError(f"{path}: cannot read the comparison ({type(e).__name__}: {e})") from e
+    if not all(isinstance(n, str) for n in names):
+        raise ResultError(f"{path}: scenarios[].scenario: expected the scenarios' names")
+    for i, (folder, want) in enumerate(zip(given, folder_names(names), strict=True)):
+        plain_name(folder, where=path, field=f"scenarios[{i}].dir")
+        if folder != want:
+            raise ResultError(
+                f"{path}: scenarios[{i}].dir {folder!r} is not the folder drawdown writes for scenario "
+                f"{names[i]!r} ({want!r}): the file was altered"
+            )
+    return given
 
 
 def read_compare_dir(directory: str | os.PathLike[str]) -> tuple[dict, list[tuple[ScenarioFacts, Summary, dict]]]:
     """Read a directory written by :func:`write_compare_dir`: ``(doc, runs)`` with
-    ``runs`` the ``(facts, summary, summary_json)`` of each scenario, baseline first."""
+    ``runs`` the ``(facts, summary, summary_json)`` of each scenario, baseline first.
+
+    Raises
+    ------
+    ResultError
+        When ``compare.json`` cannot be read, names a folder that is not the one
+        drawdown writes for its scenario (a crafted path), or a folder's files are
+        missing or damaged.
+    """
 
     directory = Path(directory)
     path = directory / COMPARE_JSON
     try:
         doc = json.loads(path.read_text())
-        folders = [entry["dir"] for entry in doc["scenarios"]]
-    except (OSError, ValueError, KeyError, TypeError) as e:
+    except (OSError, ValueError) as e:
         raise ResultError(f"{path}: cannot read the comparison ({type(e).__name__}: {e})") from e
+    folders = _compare_folders(path, doc)
     runs = [read_run_dir(directory / f) for f in folders]
     return doc, runs
+
+
+def redraw_plots(directory: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Redraw the plots of a run or comparison directory from its files (``drawdown plot``).
+
+    A run directory (``summary.json``, ``summary.npz``) gets ``drawdown.png``,
+    ``exit-dates.png`` and ``contingents.png``; a comparison directory
+    (``compare.json``) gets ``compare.png`` and each scenario's three plots in its
+    folder. The plots go into ``out_dir`` (made if need be) or ``directory``, whose
+    lock is held while they are written; leftovers of interrupted plots there go.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    ResultError
+        When the files are missing, damaged or name folders drawdown does not write.
+    DrawdownError
+        For ``out_dir=""``; :class:`drawdown.results.DirectoryInUse`.
+
+    Examples
+    --------
+    >>> import drawdown, tempfile
+    >>> from drawdown.report import redraw_plots
+    >>> d = tempfile.mkdtemp()
+    >>> _ = drawdown.run("doha-2021-05-01", reps=200, seed=1).write(d)
+    >>> [p.name for p in redraw_plots(d)]
+    ['drawdown.png', 'exit-dates.png', 'contingents.png']
+    """
+    src = Path(directory)
+    dst = src if out_dir is None else Path(out_dir)
+    if (src / COMPARE_JSON).is_file():
+        doc, runs = read_compare_dir(src)
+        folders = [entry["dir"] for entry in doc["scenarios"]]
+        with claim_directory(dst if out_dir is None else out_dir, lambda: None, what="plots"):
+            remove_temporaries(dst, [COMPARE_PLOT])
+            fig = compare_figure([(facts, summary) for facts, summary, _ in runs])
+            written = [save_figure(fig, dst / COMPARE_PLOT)]
+            for folder, (facts, summary, _) in zip(folders, runs, strict=False):
+                (dst / folder).mkdir(exist_ok=True)
+                remove_temporaries(dst / folder, PLOT_FILES)
+                written.extend(write_plots(dst / folder, facts, summary))
+        return written
+    facts, summary, _ = read_run_dir(src)
+    with claim_directory(dst if out_dir is None else out_dir, lambda: None, what="plots"):
+        remove_temporaries(dst, PLOT_FILES)
+        return write_plots(dst, facts, summary)

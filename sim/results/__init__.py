@@ -5,7 +5,9 @@ replications into integers that merge exactly (its :class:`Book` says of what);
 :mod:`.stats` computes every estimate and interval from them; :mod:`.document` makes
 the pieces of a run's JSON document; a :class:`Comparison` holds the paired differences
 of scenarios run with common random numbers; :mod:`.store` reads and writes the files
-(atomically), the summary file's format included.
+(atomically), the summary file's format included; :mod:`.lock` keeps a directory to one
+command at a time (an OS file lock), checks names read from files before they become
+paths and removes the leftovers of interrupted writes.
 """
 
 from .book import TROOP_BINS, Book, book_of
@@ -33,6 +35,18 @@ from .document import (
 )
 from .environment import environment, simd_features
 from .facts import ContingentFacts, ScenarioFacts, ScenarioLike, check_facts, facts_of
+from .lock import (
+    LOCK_FILE,
+    DirectoryInUse,
+    DirectoryLock,
+    claim_directory,
+    is_leftover,
+    is_temporary,
+    lock_directory,
+    lock_holder,
+    plain_name,
+    remove_temporaries,
+)
 from .precision import headline_probability, precision_se, precision_status
 from .stats import (
     Z95,
@@ -80,6 +94,7 @@ __all__ = [
     "DAY_HISTOGRAMS",
     "EVENTS",
     "FORMAT_VERSION",
+    "LOCK_FILE",
     "MEASURES",
     "MOMENTS",
     "QUANTILE_KEYS",
@@ -96,10 +111,13 @@ __all__ = [
     "book_of",
     "bootstrap_se",
     "check_facts",
+    "claim_directory",
     "Comparison",
     "contingent_entries",
     "ContingentFacts",
     "Difference",
+    "DirectoryInUse",
+    "DirectoryLock",
     "environment",
     "Estimate",
     "estimate_entry",
@@ -109,9 +127,14 @@ __all__ = [
     "headline_indicator",
     "headline_probability",
     "histogram_quantile",
+    "is_leftover",
+    "is_temporary",
     "json_number",
+    "lock_directory",
+    "lock_holder",
     "mean_estimate",
     "PairedSums",
+    "plain_name",
     "precision_se",
     "precision_status",
     "Probability",
@@ -124,6 +147,7 @@ __all__ = [
     "quantile_rank",
     "read_replications",
     "read_summary_file",
+    "remove_temporaries",
     "ReplicationWriter",
     "run_entries",
     "sample_variance",
