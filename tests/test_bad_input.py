@@ -621,7 +621,6 @@ CASES: list[Case] = [
         ["run", "min.toml", "--reps", "1", "--seed", "1", "--out", ""],
         MIN,
         names=("--out",),
-        marks=(pending("dirs"),),
     ),
     Case(
         "out-holds-a-users-file",
@@ -629,7 +628,6 @@ CASES: list[Case] = [
         {**MIN, "d/summary.json": "mine\n"},
         names=("d",),
         unchanged={"d/summary.json": b"mine\n"},
-        marks=(pending("dirs"),),
     ),
     Case(
         "contingents-total-2.2e9-troops-at-one-base",
