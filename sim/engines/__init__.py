@@ -122,8 +122,9 @@ def _numpy_chunks(scenario, blocks, seed, block_size, chunk_blocks, progress):
     for chunk, out in chunks:
         if progress is not None:
             progress(sum(r for _, r in chunk))
-        yield list(chunk), out
-        del out  # not held while the next chunk runs
+        handed = [out]
+        del out  # held by the caller alone: it can free the chunk (its per-day arrays) at once
+        yield list(chunk), handed.pop()
 
 
 def _simpy_chunks(scenario, blocks, seed, block_size, progress):
