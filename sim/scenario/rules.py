@@ -201,7 +201,7 @@ def total_troops_fit_engines(problems: Problems, total: int) -> None:
     >>> from drawdown.scenario.problems import Problems
     >>> found = Problems({}, "s.toml")
     >>> total_troops_fit_engines(found, 2_200_000_000)
-    >>> print(found.items[0].key, "|", found.items[0].message[:70])
+    >>> print(found.items[0].key, "|", found.items[0].message[:71])
     contingents | total troops across contingents 2200000000 exceeds 2147483647, the most
     """
     if total > MAX_TOTAL_TROOPS:
