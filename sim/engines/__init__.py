@@ -88,7 +88,8 @@ def run_blocks(
     block_size : int, optional
         Replications per block of the draw layout (recorded with results).
     chunk_blocks : int, optional
-        Blocks the numpy engine runs at once (memory only, never the result); the SimPy
+        Blocks the numpy engine runs at once, at most (memory only, never the result;
+        fewer over a long horizon, :func:`.numpy_engine.chunk_blocks_for`); the SimPy
         engine runs one block at a time.
     progress : callable, optional
         Called with the number of replications finished since the last call.

@@ -30,9 +30,10 @@ How it goes fast, in the order the savings were measured:
   times slower on these arrays.
 - Troops and tons are int16 and days int16 where every total fits; troops per base are
   kept up to date instead of recomputed; per-day arrays are built only when asked for.
-- Chunks are large (32 blocks): each day costs a few hundred numpy calls whatever the
-  number of rows, so more rows share them; the whole-horizon draws are made and dropped
-  a few blocks at a time, so a chunk's memory is mostly its per-row state.
+- Chunks are large (32 blocks, fewer over a long horizon: :func:`chunk_blocks_for`):
+  each day costs a few hundred numpy calls whatever the number of rows, so more rows
+  share them; the whole-horizon draws are made and dropped a few blocks at a time, so a
+  chunk's memory is mostly its per-row state.
 - Each block draws its day straight into its rows of the day's buffers.
 - Attack candidates surely zero are screened out before the inverse CDF; rows and
   (row, base) pairs are gathered with ``np.take`` and flat indices.
@@ -839,7 +840,8 @@ def iter_chunks(
     first_block : int, optional
         Block of the first replication.
     chunk_blocks : int, optional
-        Blocks run together; bounds memory, never changes results.
+        Blocks run together, at most: fewer where the horizon is long
+        (:func:`chunk_blocks_for`); bounds memory, never changes results.
     block_size : int, optional
     blocks : iterable of (block, rows), optional
         The blocks to run instead of those covering ``reps``, in this order.
@@ -890,7 +892,8 @@ def run_numpy(
     record_daily : bool, optional
         Keep troops in country and tonnes lifted per replication and day.
     chunk_blocks : int, optional
-        Blocks run together; bounds memory, never changes results.
+        Blocks run together, at most: fewer where the horizon is long
+        (:func:`chunk_blocks_for`); bounds memory, never changes results.
     block_size : int, optional
     progress : callable, optional
         Called with the number of replications finished since the last call.
