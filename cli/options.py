@@ -65,6 +65,9 @@ FLAG_WORDS = (
     (re.compile(r"\blocal_workers\b"), "--dask-local"),
     (re.compile(r"\bdask_local\b"), "--dask-local"),
     (re.compile(r"\bgive reps\b"), "give --reps"),
+    (re.compile(r"\bmax_reps=(\d+)"), r"--max-reps \1"),
+    (re.compile(r"\breps=(\d+)"), r"--reps \1"),
+    (re.compile(r"\bblock_size=(\d+)"), r"--block-size \1"),
 )
 
 

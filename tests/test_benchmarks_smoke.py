@@ -93,3 +93,25 @@ def test_engines_benchmark_runs_quickly_and_writes_its_json(tmp_path):
     assert "--quick" in data["command"]
     assert "numpy engine" in proc.stdout and "engine / draws" in proc.stdout and "SimPy / legacy" in proc.stdout
     assert [p.name for p in tmp_path.iterdir()] == ["engines.json"]  # written atomically, no temporary left
+
+
+MEMORY = ROOT / "benchmarks" / "memory.py"
+
+
+@pytest.mark.skipif(not MEMORY.exists(), reason="benchmarks/ is not part of an installed copy")
+def test_memory_benchmark_runs_quickly_and_writes_its_json(tmp_path):
+    out = tmp_path / "memory.json"
+    proc = subprocess.run(
+        [sys.executable, str(MEMORY), "--quick", "--cases", "default_4000", "attack_cap", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text())
+    assert data["quick"] is True and set(data["cases"]) == {"default_4000", "attack_cap"}
+    cap = data["cases"]["attack_cap"]
+    assert cap["reps"] == 2 and 10 < cap["peak_mib"] < 2048
+    assert cap["attacks_hist_shape"] == [2, 2]  # sparse: two replications, two distinct counts
+    assert "peak MiB" in proc.stdout

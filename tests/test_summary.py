@@ -107,7 +107,7 @@ def test_per_day_part_is_the_same_whatever_rows_are_summarised_at_a_time(doha, c
     blocks = [b for chunk, _ in chunks for b in chunk]
     troops, lifted = raw.troops_in_country.astype(np.int64), raw.retrograde_lifted_t.astype(np.int64)
     for rows in (1, 7, raw.exit_day.shape[0] - 1, 4096):
-        monkeypatch.setattr(summary_module, "_DAILY_ROWS", rows)
+        monkeypatch.setattr(summary_module, "_DAILY_CELLS", rows * doha.horizon_days)
         part = Summary.from_outcomes(doha, raw, blocks=blocks, seed=SEED, engine="numpy", block_size=BS)
         assert_same(part, whole)
         # and each merged quantity is the whole's, computed directly

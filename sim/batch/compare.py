@@ -24,7 +24,7 @@ from ..results import (
     remove_temporaries,
 )
 from ..scenario import Scenario
-from .fold import Blocks, Progress, fold_chunks
+from .fold import Blocks, Progress, check_reps, fold_chunks
 from .rundir import check_dir_kind
 
 __all__ = ["claim_compare_dir", "compare"]
@@ -81,7 +81,7 @@ def compare(
     scenarios = list(scenarios)
     if not scenarios:
         raise ValueError("nothing to compare")
-    blocks = blocks_for(reps, block_size)
+    blocks = blocks_for(check_reps(reps, block_size), block_size)
     if not blocks:
         raise ValueError("nothing to run: no replications")
     probability = probability_name(scenarios)

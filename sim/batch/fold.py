@@ -32,9 +32,18 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from ..defaults import DEFAULT_MAX_REPS, DEFAULT_REPS, DEFAULT_SIMPY_REPS, default_reps
+from ..defaults import (
+    DEFAULT_MAX_REPS,
+    DEFAULT_REPS,
+    DEFAULT_SIMPY_REPS,
+    MAX_BLOCK_SIZE,
+    MAX_BLOCKS,
+    MAX_REPS,
+    default_reps,
+)
 from ..draws import BLOCK_SIZE, blocks_for
 from ..engines import DEFAULT_CHUNK_BLOCKS, Outcomes, check_engine, run_blocks
+from ..errors import DrawdownError
 from ..results import Summary, precision_se
 from ..scenario import Scenario
 
@@ -42,6 +51,10 @@ __all__ = [
     "DEFAULT_MAX_REPS",
     "DEFAULT_REPS",
     "DEFAULT_SIMPY_REPS",
+    "MAX_BLOCKS",
+    "MAX_BLOCK_SIZE",
+    "MAX_REPS",
+    "check_reps",
     "default_reps",
     "fold_chunks",
     "outcome_rows",
@@ -55,6 +68,45 @@ Blocks = list[tuple[int, int]]
 Progress = Callable[[int], object] | None
 #: ``on_outcomes(chunk, outcomes)``: sees each chunk's ``(block, rows)`` pairs and outcomes.
 OnOutcomes = Callable[[Blocks, Outcomes], object] | None
+
+
+def check_reps(reps: int, block_size: int = BLOCK_SIZE, *, name: str = "reps") -> int:
+    """``reps`` if a run can hold that many replications in blocks of ``block_size``.
+
+    Checked before any work is planned: at most :data:`MAX_REPS` replications, in at
+    most :data:`MAX_BLOCKS` blocks of at most :data:`MAX_BLOCK_SIZE` replications
+    (docs/design.md §6 says why). ``name`` is the parameter the caller took ``reps`` from
+    (``"reps"``, ``"max_reps"``), for the message.
+
+    Raises
+    ------
+    DrawdownError
+        Naming the parameter, the value found and the most allowed.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import check_reps
+    >>> check_reps(2500)
+    2500
+    >>> try:
+    ...     check_reps(10**12)
+    ... except drawdown.DrawdownError as e:
+    ...     print(e)
+    reps=1000000000000 is more replications than a run can hold: expected at most 100000000
+    """
+    reps, block_size = int(reps), int(block_size)
+    if not 1 <= block_size <= MAX_BLOCK_SIZE:
+        raise DrawdownError(f"block_size={block_size} is not a block size: expected 1 to {MAX_BLOCK_SIZE}")
+    if reps > MAX_REPS:
+        raise DrawdownError(f"{name}={reps} is more replications than a run can hold: expected at most {MAX_REPS}")
+    blocks = -(-reps // block_size)
+    if blocks > MAX_BLOCKS:
+        raise DrawdownError(
+            f"{name}={reps} in blocks of block_size={block_size} make {blocks} blocks, more than a run can hold: "
+            f"expected at most {MAX_BLOCKS} blocks (a larger block size, or fewer replications)"
+        )
+    return reps
 
 
 def outcome_rows(outcomes: Outcomes, start: int, stop: int) -> Outcomes:
@@ -174,12 +226,13 @@ def fold_chunks(
         scenario, blocks, seed, engine=engine, block_size=block_size, chunk_blocks=chunk_blocks, progress=progress
     ):
         part = Summary.from_outcomes(scenario, out, blocks=chunk, seed=seed, engine=engine, block_size=block_size)
-        total = part if total is None else Summary.merge_all([total, part])
         if on_daily_outcomes is not None:
             on_daily_outcomes(chunk, out)
         if on_outcomes is not None:
             on_outcomes(chunk, without_daily(out))
-        del out, part  # not held while the next chunk runs
+        del out  # the per-day arrays go before the merge, and are not held while the next chunk runs
+        total = part if total is None else Summary.merge_all([total, part])
+        del part
     if total is None:  # run_blocks yields every block given
         raise ValueError("nothing to run: no replications")
     return total
@@ -233,6 +286,7 @@ def summarize(
     2
     """
     if blocks is None:
+        check_reps(reps, block_size)
         blocks = [(first_block + b, rows) for b, rows in blocks_for(reps, block_size)]
     return fold_chunks(
         scenario,
@@ -250,9 +304,11 @@ def _precision_plan(block_size: int, max_blocks: int | None, max_reps: int | Non
     if max_blocks is not None and max_reps is not None:
         raise ValueError("give max_blocks or max_reps, not both")
     if max_blocks is not None:
+        check_reps(int(max_blocks) * block_size, block_size, name="max_reps")
         plan = [(b, block_size) for b in range(int(max_blocks))]
     else:
-        plan = blocks_for(DEFAULT_MAX_REPS if max_reps is None else int(max_reps), block_size)
+        cap = check_reps(DEFAULT_MAX_REPS if max_reps is None else int(max_reps), block_size, name="max_reps")
+        plan = blocks_for(cap, block_size)
     if not plan:
         raise ValueError("the cap allows no replications")
     return plan

@@ -102,7 +102,7 @@ from ..results import (
 )
 from ..scenario import Scenario, load
 from .executors import Executor, InProcess, Unit, UnitResult, make_units, unit_blocks_for
-from .fold import DEFAULT_MAX_REPS, Progress
+from .fold import DEFAULT_MAX_REPS, Progress, check_reps
 
 __all__ = [
     "MANIFEST",
@@ -978,6 +978,8 @@ class RunBatch:
             raise ValueError("give reps or precision")
         if precision is not None and max_reps is None:
             max_reps = DEFAULT_MAX_REPS
+        planned = max_reps if reps is None else reps  # a precision run's cap is set just above
+        check_reps(planned or 0, block_size, name="reps" if precision is None else "max_reps")
         if isinstance(shard, str):
             shard = Shard.parse(shard)
         if shard is not None and out_dir is None:

@@ -78,8 +78,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.stats import qmc
 
+from ..defaults import MAX_SWEEP_POINTS
 from ..draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
-from ..errors import Problem, ResultError, ScenarioError
+from ..errors import DrawdownError, Problem, ResultError, ScenarioError
 from ..results import DirectoryLock, Summary, atomic_write, environment
 from ..scenario import (
     Scenario,
@@ -92,6 +93,7 @@ from ..scenario import (
 )
 from ..scenario.sources import find_referenced, parse_toml, read_text_file
 from .executors import Executor, InProcess, Unit
+from .fold import check_reps
 from .rundir import (
     MANIFEST,
     SHARDS_DIR,
@@ -571,7 +573,10 @@ def _description(raw: dict[str, Any], bad: _Bad) -> str:
 def _spec_points(raw: dict[str, Any], design: str | None, bad: _Bad) -> Any:
     """``points``: required by the lhs and sobol designs, refused by a grid."""
     if design in ("lhs", "sobol"):
-        return _need_whole(raw, "points", 1, f"a whole number >= 1 (points of the {design} design)", bad)
+        n = _need_whole(raw, "points", 1, f"a whole number >= 1 (points of the {design} design)", bad)
+        if n is not None and n > MAX_SWEEP_POINTS:
+            bad("points", f"{n} points are more than a sweep can hold: expected at most {MAX_SWEEP_POINTS}")
+        return n
     if "points" in raw and design == "grid":
         bad("points", "a grid has one point per combination of the factors' values: give no points")
         return None
@@ -758,6 +763,7 @@ def design_points(spec: SweepSpec) -> tuple[list[dict[str, Any]], list[str]]:
     [('2021-05-01', 0.1), ('2021-05-01', 0.2), ('2021-05-01', 0.3),
      ('2021-09-11', 0.1), ('2021-09-11', 0.2), ('2021-09-11', 0.3)]
     """
+    _check_size(spec)
     keys = [f.key for f in spec.factors]
     notes: list[str] = []
     if spec.design == "grid":
@@ -781,6 +787,40 @@ def design_points(spec: SweepSpec) -> tuple[list[dict[str, Any]], list[str]]:
             warnings.simplefilter("ignore", UserWarning)
             u = sampler.random(n)
     return [{f.key: f.at(float(x)) for f, x in zip(spec.factors, row, strict=True)} for row in u], notes
+
+
+def _check_size(spec: SweepSpec) -> None:
+    """A :class:`ScenarioError` naming the spec's key unless its points (a grid's product of
+    values) and its replications per point are within what a sweep can hold; nothing is built."""
+    problems = []
+    if spec.design == "grid":
+        counts = [len(f.values) if f.values is not None else int(f.steps or 0) for f in spec.factors]
+        n = math.prod(counts)
+        if n > MAX_SWEEP_POINTS:
+            grid = " x ".join(str(c) for c in counts)
+            problems.append(
+                Problem(
+                    spec.file,
+                    "factors",
+                    f"a grid of {grid} = {n} points is more than a sweep can hold: "
+                    f"expected at most {MAX_SWEEP_POINTS} points",
+                )
+            )
+    elif spec.points is not None and spec.points > MAX_SWEEP_POINTS:
+        problems.append(
+            Problem(
+                spec.file,
+                "points",
+                f"{spec.points} points are more than a sweep can hold: expected at most {MAX_SWEEP_POINTS}",
+            )
+        )
+    try:
+        check_reps(spec.replications, spec.block_size, name="replications")
+    except DrawdownError as e:
+        key = "block_size" if str(e).startswith("block_size=") else "replications"
+        problems.append(Problem(spec.file, key, str(e)))
+    if problems:
+        raise ScenarioError(problems)
 
 
 def _sampler(cls: Any, d: int, rng: np.random.Generator) -> Any:

@@ -231,6 +231,11 @@ class CasualtyTable:
     array([ 0,  1, 10])
     """
 
+    #: Attack counts with a row in the table, at most (``rows * terms`` float64: 384 KiB);
+    #: larger counts (a mean of attacks far above what the table's terms can answer
+    #: for) go to :func:`poisson_inv` directly, so the table never grows with the counts.
+    rows = 4096
+
     def __init__(self, casualties_per_attack: float, terms: int = 12) -> None:
         self.c = float(casualties_per_attack)
         self.terms = int(terms)
@@ -239,14 +244,14 @@ class CasualtyTable:
     def casualties(self, u: np.ndarray, attacks: np.ndarray) -> np.ndarray:
         u = np.asarray(u, dtype=np.float64)
         attacks = np.asarray(attacks, dtype=np.int64)
-        top = int(attacks.max(initial=0))
+        top = min(int(attacks.max(initial=0)), self.rows - 1)
         if top >= len(self.cdf):
-            a = np.arange(len(self.cdf), max(top + 1, 2 * len(self.cdf)))
+            a = np.arange(len(self.cdf), min(max(top + 1, 2 * len(self.cdf)), self.rows))
             rows = pdtr(np.arange(self.terms)[None, :], self.c * a.astype(np.float64)[:, None])
             self.cdf = np.concatenate((self.cdf, rows))
-        at_or_above = np.take(self.cdf, attacks, axis=0) >= u[..., None]
+        at_or_above = np.take(self.cdf, np.minimum(attacks, self.rows - 1), axis=0) >= u[..., None]
         out = at_or_above.argmax(axis=-1)
-        beyond = ~at_or_above[..., -1]
+        beyond = ~at_or_above[..., -1] | (attacks >= self.rows)
         if beyond.any():
             out[beyond] = poisson_inv(u[beyond], self.c * attacks[beyond])
         return out.astype(np.int64, copy=False)

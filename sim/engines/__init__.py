@@ -88,7 +88,8 @@ def run_blocks(
     block_size : int, optional
         Replications per block of the draw layout (recorded with results).
     chunk_blocks : int, optional
-        Blocks the numpy engine runs at once (memory only, never the result); the SimPy
+        Blocks the numpy engine runs at once, at most (memory only, never the result;
+        fewer over a long horizon, :func:`.numpy_engine.chunk_blocks_for`); the SimPy
         engine runs one block at a time.
     progress : callable, optional
         Called with the number of replications finished since the last call.
@@ -122,8 +123,9 @@ def _numpy_chunks(scenario, blocks, seed, block_size, chunk_blocks, progress):
     for chunk, out in chunks:
         if progress is not None:
             progress(sum(r for _, r in chunk))
-        yield list(chunk), out
-        del out  # not held while the next chunk runs
+        handed = [out]
+        del out  # held by the caller alone: it can free the chunk (its per-day arrays) at once
+        yield list(chunk), handed.pop()
 
 
 def _simpy_chunks(scenario, blocks, seed, block_size, progress):

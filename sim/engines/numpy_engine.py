@@ -30,9 +30,10 @@ How it goes fast, in the order the savings were measured:
   times slower on these arrays.
 - Troops and tons are int16 and days int16 where every total fits; troops per base are
   kept up to date instead of recomputed; per-day arrays are built only when asked for.
-- Chunks are large (32 blocks): each day costs a few hundred numpy calls whatever the
-  number of rows, so more rows share them; the whole-horizon draws are made and dropped
-  a few blocks at a time, so a chunk's memory is mostly its per-row state.
+- Chunks are large (32 blocks, fewer over a long horizon: :func:`chunk_blocks_for`):
+  each day costs a few hundred numpy calls whatever the number of rows, so more rows
+  share them; the whole-horizon draws are made and dropped a few blocks at a time, so a
+  chunk's memory is mostly its per-row state.
 - Each block draws its day straight into its rows of the day's buffers.
 - Attack candidates surely zero are screened out before the inverse CDF; rows and
   (row, base) pairs are gathered with ``np.take`` and flat indices.
@@ -42,7 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 import numpy as np
 from scipy.special import pdtr
@@ -60,15 +61,34 @@ from ..draws import (
 )
 from .moments import ready_day
 from .numpy_state import ChunkOutcomes, ChunkState
-from .outcomes import Outcomes, finish_outcomes
+from .outcomes import DAY, TONNES, TROOPS, Outcomes, finish_outcomes
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
 
-__all__ = ["run_numpy", "iter_chunks", "DEFAULT_CHUNK_BLOCKS"]
+__all__ = [
+    "CHUNK_DAY_BYTES",
+    "DEFAULT_CHUNK_BLOCKS",
+    "chunk_blocks_for",
+    "count_type",
+    "day_bytes",
+    "iter_chunks",
+    "run_numpy",
+    "state_free_blocks_for",
+]
 
 DEFAULT_CHUNK_BLOCKS = 32
-STATE_FREE_BLOCKS = 4  # blocks whose state-free inputs are computed together
+STATE_FREE_BLOCKS = 4  # blocks whose state-free inputs are computed together, at most
+#: The horizon the memory bounds are set at: the default horizon (``horizon_days``).
+BOUND_HORIZON = 540
+#: Bytes of a chunk's per-day arrays, at most: those of a default chunk over the default
+#: horizon (32 blocks of 1,000 replications, 540 days, 12 bytes a replication-day: troops
+#: in country int32, tonnes lifted int64), about 207 MB. A longer horizon or a larger
+#: block runs fewer blocks at once (:func:`chunk_blocks_for`), never fewer than one.
+CHUNK_DAY_BYTES = DEFAULT_CHUNK_BLOCKS * BLOCK_SIZE * BOUND_HORIZON * 12
+#: Replication-days of the conditions index computed at a time over a long horizon (that of
+#: ten blocks over the default horizon): one block's columns a few at a time beyond.
+STATE_FREE_CELLS = 10 * BLOCK_SIZE * BOUND_HORIZON
 NEVER = np.iinfo(np.int32).max  # a ready day that never comes
 # Finished rows are dropped once they are one in this many of the running ones (or on
 # the horizon's last day): each compaction copies the whole state.
@@ -186,14 +206,14 @@ class _Plan:
         s = self.scenario
         # Days in int16 where the horizon allows: the day arrays are streamed every step.
         last_day = s.horizon_days + s.threat.closure_days  # a closure's end may pass the horizon
-        self.day_dtype: type[np.integer] = np.int16 if last_day < np.iinfo(np.int16).max - 1 else np.int32
+        self.day_dtype: type[np.integer] = np.int16 if last_day < np.iinfo(np.int16).max - 1 else DAY
         # Troops, tons and what airfields hand out, in the narrowest type that holds every
         # running total of an allocation (all troops, all tons, a day's capacity).
         fields = [s.bases[b] for b in self.airfields]
         biggest = max(
             s.total_troops, int(self.liftable.sum()), *(max(f.seats_per_day, f.cargo_t_per_day) for f in fields)
         )
-        count = np.int16 if biggest <= np.iinfo(np.int16).max else np.int32
+        count = count_type(biggest)
         self.count_dtype: type[np.integer] = count
         self.p_closed = np.array([f.p_closed_day for f in fields])
         self.cargo_t_per_day = np.array([[f.cargo_t_per_day] for f in fields], dtype=count)  # (A, 1)
@@ -201,6 +221,69 @@ class _Plan:
         # What a cut airfield loses of each, when its enablers have left.
         self.cargo_t_cut = {b: count(s.bases[b].cargo_t_per_day - s.bases[b].cargo_reduced) for b in self.airfields}
         self.seats_cut = {b: count(s.bases[b].seats_per_day - s.bases[b].seats_reduced) for b in self.airfields}
+
+
+def count_type(biggest: int) -> type[np.integer]:
+    """The narrowest integer type the numpy engine keeps troops, tonnes and capacities in.
+
+    ``biggest`` is the largest running total of an allocation (every troop, every tonne,
+    a day's capacity): ``int16`` or ``int32`` where it fits, else the tonnes type
+    (:data:`drawdown.limits.TONNES_DTYPE`, ``int64``), which holds every total the
+    validator allows (troops at most ``int32``'s largest value, tonnes at most 2**53).
+
+    >>> [count_type(n).__name__ for n in (9600, 40_000, 3 * 10**9)]
+    ['int16', 'int32', 'int64']
+    """
+    for narrow in (np.int16, np.int32):
+        if biggest <= np.iinfo(narrow).max:
+            return narrow
+    if biggest > np.iinfo(TONNES).max:
+        raise ValueError(f"a total of {biggest} passes the widest count type, {TONNES.__name__}")
+    return TONNES
+
+
+def day_bytes(scenario: Scenario, record_daily: bool = True) -> int:
+    """Bytes a chunk holds per replication and day: the per-day outcomes (12 with
+    ``record_daily``) and, without a deadline, each replication's attack rate (8, float64).
+
+    >>> import drawdown
+    >>> day_bytes(drawdown.load("doha-2021-05-01")), day_bytes(drawdown.load("conditions-based"))
+    (12, 20)
+    """
+    daily = np.dtype(TROOPS).itemsize + np.dtype(TONNES).itemsize if record_daily else 0
+    return daily + (8 if scenario.deadline_day is None else 0)
+
+
+def chunk_blocks_for(
+    scenario: Scenario, block_size: int = BLOCK_SIZE, requested: int = DEFAULT_CHUNK_BLOCKS, record_daily: bool = True
+) -> int:
+    """Blocks the numpy engine runs at once: ``requested``, fewer where the horizon is long.
+
+    A chunk's per-day arrays (:func:`day_bytes` a replication-day) stay within
+    :data:`CHUNK_DAY_BYTES`, the default chunk's over the default horizon; a chunk is at
+    least one block. Chunking never changes a result.
+
+    >>> import drawdown
+    >>> doha = drawdown.load("doha-2021-05-01")
+    >>> chunk_blocks_for(doha), chunk_blocks_for(doha.replace({"horizon_days": 20000}))
+    (32, 1)
+    """
+    per_block = max(day_bytes(scenario, record_daily), 1) * int(block_size) * scenario.horizon_days
+    return max(1, min(int(requested), CHUNK_DAY_BYTES // per_block))
+
+
+def state_free_blocks_for(scenario: Scenario, block_size: int = BLOCK_SIZE) -> int:
+    """Blocks whose state-free inputs are computed together: :data:`STATE_FREE_BLOCKS`
+    over the default horizon, fewer (at least one) as the horizon grows, so that their
+    whole-horizon draws (a few float64 arrays of days by replications) stay as small.
+
+    >>> import drawdown
+    >>> doha = drawdown.load("doha-2021-05-01")
+    >>> state_free_blocks_for(doha), state_free_blocks_for(doha.replace({"horizon_days": 2000}))
+    (4, 1)
+    """
+    cells = STATE_FREE_BLOCKS * BLOCK_SIZE * BOUND_HORIZON
+    return max(1, min(STATE_FREE_BLOCKS, cells // (int(block_size) * scenario.horizon_days)))
 
 
 def _allocate(want: np.ndarray, capacity: np.ndarray, left: np.ndarray) -> np.ndarray:
@@ -277,18 +360,17 @@ def _state_free_inputs(
     s = plan.scenario
     draws: list[BlockDraws] = []
     parts = []
-    for g in range(0, len(blocks), STATE_FREE_BLOCKS):
-        group = [
-            BlockDraws(s, seed, b, rows=rows, block_size=block_size) for b, rows in blocks[g : g + STATE_FREE_BLOCKS]
-        ]
+    step = state_free_blocks_for(s, block_size)
+    for g in range(0, len(blocks), step):
+        group = [BlockDraws(s, seed, b, rows=rows, block_size=block_size) for b, rows in blocks[g : g + step]]
         draws.extend(group)
-        sf = StateFree(s, group)
-        parts.append(
-            (sf.decision_day, sf.met_day, sf.first_drawn_day, sf.attacks_before, sf.casualties_before, sf.rate)
-        )
+        for sf in _state_free_parts(s, group):
+            parts.append(
+                (sf.decision_day, sf.met_day, sf.first_drawn_day, sf.attacks_before, sf.casualties_before, sf.rate)
+            )
+            del sf
         for d in group:
             d.council = d.violence = None  # type: ignore[assignment]  # the day's slabs keep the draws alive
-        del sf
     decision, met, first_drawn, attacks, casualties = (np.concatenate([p[i] for p in parts]) for i in range(5))
     rate_per_row = s.deadline_day is None
     return draws, _StateFreeInputs(
@@ -302,6 +384,34 @@ def _state_free_inputs(
         national_delay_days=np.concatenate([d.national_delay_days for d in draws]).astype(np.int64),
         prep_days=np.concatenate([d.prep_days for d in draws]).astype(np.int64),
     )
+
+
+class _DrawColumns(NamedTuple):
+    """Some columns (replications) of a block's whole-horizon draws: what :class:`StateFree` reads."""
+
+    violence: np.ndarray
+    council: np.ndarray
+    before_order: np.ndarray
+    rows: int
+
+
+def _state_free_parts(s: Scenario, group: list[BlockDraws]) -> Iterator[StateFree]:
+    """:class:`StateFree` of a group of blocks; of one block's columns a few at a time over a long horizon.
+
+    Every state-free quantity is computed column by column (replication by
+    replication), so columns computed apart give the same bits; the index and its
+    working arrays then hold :data:`STATE_FREE_CELLS` replication-days, whatever the
+    horizon.
+    """
+    cols = max(1, STATE_FREE_CELLS // s.horizon_days)
+    if len(group) > 1 or group[0].rows <= cols:
+        yield StateFree(s, group)
+        return
+    d = group[0]
+    for lo in range(0, d.rows, cols):
+        hi = min(lo + cols, d.rows)
+        part = _DrawColumns(d.violence[:, lo:hi], d.council[:, lo:hi], d.before_order[lo:hi], hi - lo)
+        yield StateFree(s, [cast(BlockDraws, part)])
 
 
 def _ready_days(plan: _Plan, inputs: _StateFreeInputs) -> np.ndarray:
@@ -730,7 +840,8 @@ def iter_chunks(
     first_block : int, optional
         Block of the first replication.
     chunk_blocks : int, optional
-        Blocks run together; bounds memory, never changes results.
+        Blocks run together, at most: fewer where the horizon is long
+        (:func:`chunk_blocks_for`); bounds memory, never changes results.
     block_size : int, optional
     blocks : iterable of (block, rows), optional
         The blocks to run instead of those covering ``reps``, in this order.
@@ -748,6 +859,7 @@ def iter_chunks(
     if blocks is None:
         blocks = [(first_block + b, rows) for b, rows in blocks_for(reps, block_size)]
     blocks = list(blocks)
+    chunk_blocks = chunk_blocks_for(scenario, block_size, chunk_blocks, record_daily)
     # As even as the chunk size allows: a small last chunk costs more per replication
     # (the day loop's numpy calls are spread over fewer of them).
     n_chunks = -(-len(blocks) // max(int(chunk_blocks), 1))
@@ -780,7 +892,8 @@ def run_numpy(
     record_daily : bool, optional
         Keep troops in country and tonnes lifted per replication and day.
     chunk_blocks : int, optional
-        Blocks run together; bounds memory, never changes results.
+        Blocks run together, at most: fewer where the horizon is long
+        (:func:`chunk_blocks_for`); bounds memory, never changes results.
     block_size : int, optional
     progress : callable, optional
         Called with the number of replications finished since the last call.

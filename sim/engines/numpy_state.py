@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .outcomes import TONNES, TROOPS
+
 __all__ = ["ChunkOutcomes", "ChunkState"]
 
 # The per-row arrays of ChunkState: compact() keeps the same rows of each (last axis).
@@ -108,8 +110,8 @@ class ChunkOutcomes:
         troops_daily = lifted_daily = None
         if record_daily:
             before_ready = np.arange(horizon)[None, :] < first_ready_day[:, None]
-            troops_daily = np.multiply(before_ready, total_troops, dtype=np.int32)
-            lifted_daily = np.multiply(~before_ready, liftable_t, dtype=np.int64)
+            troops_daily = np.multiply(before_ready, total_troops, dtype=TROOPS)
+            lifted_daily = np.multiply(~before_ready, liftable_t, dtype=TONNES)
             del before_ready
         waiting_days = np.minimum(first_ready_day.astype(np.int64), horizon)  # days 0 .. first ready - 1
         past = np.zeros(rows, dtype=np.int64)
@@ -278,7 +280,7 @@ class ChunkState:
             casualties=np.zeros(n, dtype=np.int64),
             troop_days_past_deadline=np.zeros(n, dtype=np.int64),
             troops_at_deadline=np.zeros(n, dtype=np.int64),
-            troops_at_base=per_row(troops_at_home, np.int32),
+            troops_at_base=per_row(troops_at_home, TROOPS),
             troops_in_country=np.full(n, int(troops.sum()), dtype=np.int64),
             ready_count=np.zeros((C, horizon), dtype=np.int64),
             exit_count=np.zeros(C, dtype=np.int64),

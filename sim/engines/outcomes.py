@@ -8,20 +8,28 @@ from typing import Any
 
 import numpy as np
 
+from ..limits import COUNT_DTYPE, DAY_DTYPE, TONNES_DTYPE, TROOPS_DTYPE
 from ..scenario import Scenario
 
-__all__ = ["Outcomes", "OUTCOME_DTYPES", "finish_outcomes"]
+__all__ = ["Outcomes", "OUTCOME_DTYPES", "finish_outcomes", "DAY", "TROOPS", "TONNES", "COUNT"]
+
+#: The integer types of the outcomes, as :mod:`drawdown.limits` names them (the
+#: validator's bounds are derived from the same names).
+DAY: type[np.integer] = np.dtype(DAY_DTYPE).type
+TROOPS: type[np.integer] = np.dtype(TROOPS_DTYPE).type
+TONNES: type[np.integer] = np.dtype(TONNES_DTYPE).type
+COUNT: type[np.integer] = np.dtype(COUNT_DTYPE).type
 
 OUTCOME_DTYPES = {
-    "decision_day": np.int32,
-    "met_day": np.int32,
-    "final_exit_day": np.int32,
-    "exit_day": np.int32,
-    "base_closed_day": np.int32,
-    "attacks": np.int64,
-    "casualties": np.int64,
-    "troop_days_past_deadline": np.int64,
-    "troops_at_deadline": np.int64,
+    "decision_day": DAY,
+    "met_day": DAY,
+    "final_exit_day": DAY,
+    "exit_day": DAY,
+    "base_closed_day": DAY,
+    "attacks": COUNT,
+    "casualties": COUNT,
+    "troop_days_past_deadline": COUNT,
+    "troops_at_deadline": COUNT,
     "met_deadline": np.bool_,
     "left_before_conditions": np.bool_,
     "censored": np.bool_,

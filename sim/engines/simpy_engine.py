@@ -47,7 +47,7 @@ import simpy
 
 from ..draws import BLOCK_SIZE, BlockInputs, CasualtyTable, DaySlabs, HitTable, base_factors, blocks_for, poisson_inv
 from .moments import Moment, ready_day
-from .outcomes import Outcomes, finish_outcomes
+from .outcomes import TONNES, TROOPS, Outcomes, finish_outcomes
 
 __all__ = ["run_simpy", "simulate_replication", "trace_replication", "Theatre"]
 
@@ -346,8 +346,8 @@ class Theatre:
         self.troop_days_past_deadline = 0
         self.troops_at_deadline = 0
         H = self.horizon
-        self.troops_in_country = np.zeros(H, dtype=np.int32) if record_daily else None
-        self.lifted_by_day = np.full(H, plan.liftable_t, dtype=np.int64) if record_daily else None
+        self.troops_in_country = np.zeros(H, dtype=TROOPS) if record_daily else None
+        self.lifted_by_day = np.full(H, plan.liftable_t, dtype=TONNES) if record_daily else None
         self.events: list[dict] | None = [] if trace else None
         self.base_closed = [False] * len(s.bases)
 
@@ -978,8 +978,8 @@ def _run_block(
     ready = np.full((rows, C), -1, dtype=np.int32)
     exits = np.full((rows, C), -1, dtype=np.int32)
     counts = np.zeros((4, rows), dtype=np.int64)  # attacks, casualties, past deadline, at deadline
-    troops = np.zeros((rows, H), dtype=np.int32) if record_daily else None
-    lifted = np.zeros((rows, H), dtype=np.int64) if record_daily else None
+    troops = np.zeros((rows, H), dtype=TROOPS) if record_daily else None
+    lifted = np.zeros((rows, H), dtype=TONNES) if record_daily else None
     for r in range(rows):
         th = simulate_replication(scenario, inputs, r, slabs, record_daily=record_daily, plan=plan)
         decision[r] = th.decision_day  # the SimPy council's, not the shared code's

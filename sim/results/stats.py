@@ -14,10 +14,16 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = [
+    "DENSE_COUNT_BINS",
     "Z95",
     "Estimate",
     "Probability",
     "bootstrap_se",
+    "check_count_histogram",
+    "count_histogram",
+    "count_histogram_pairs",
+    "count_histogram_quantile",
+    "merge_count_histograms",
     "exact_sums",
     "histogram_quantile",
     "mean_estimate",
@@ -31,6 +37,10 @@ __all__ = [
 ]
 
 _INT63 = 2**63
+#: A histogram of counts is dense (``bincount``: bin ``i`` holds the value ``i``) while its
+#: largest count is below this, at most 512 KiB; from there on it is sparse, the values
+#: that occur and how often (:func:`count_histogram`), at most 16 bytes a replication.
+DENSE_COUNT_BINS = 1 << 16
 #: The normal quantile of a two-sided 95% interval.
 Z95 = 1.96
 
@@ -262,3 +272,118 @@ def wilson_se(k: int, n: int) -> float:
     """
     low, high = wilson(k, n)
     return (high - low) / (2 * Z95)
+
+
+# -- histograms of counts: dense or sparse, exactly mergeable ---------------------------------------
+
+
+def count_histogram(x: np.ndarray) -> np.ndarray:
+    """The histogram of counts ``>= 0``, int64, in its one canonical form.
+
+    Dense, ``np.bincount(x)`` (1-D, as long as the largest count plus one), while the
+    largest count is below :data:`DENSE_COUNT_BINS`; otherwise sparse, the ``(2, K)``
+    array of the distinct values (ascending) over how many times each occurs. The form
+    follows from the values alone, so histograms of the same counts are equal however
+    they were merged, and memory stays bounded whatever the counts' size: 512 KiB dense,
+    16 bytes a distinct value sparse.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> count_histogram(np.array([2, 0, 2])).tolist()
+    [1, 0, 2]
+    >>> count_histogram(np.array([10**9, 3, 10**9])).tolist()
+    [[3, 1000000000], [1, 2]]
+    """
+    x = np.asarray(x)
+    if x.size and x.min() < 0:
+        raise ValueError(f"counts must be >= 0, got {x.min()}")
+    x = x.astype(np.int64, copy=False)
+    if not x.size or int(x.max()) < DENSE_COUNT_BINS:
+        return np.bincount(x, minlength=0).astype(np.int64)
+    values, counts = np.unique(x, return_counts=True)
+    return np.stack([values, counts.astype(np.int64)])
+
+
+def count_histogram_pairs(hist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The values that occur in a count histogram (ascending) and how often, either form.
+
+    >>> import numpy as np
+    >>> [a.tolist() for a in count_histogram_pairs(np.array([1, 0, 2]))]
+    [[0, 2], [1, 2]]
+    """
+    if hist.ndim == 2:
+        return hist[0], hist[1]
+    values = np.flatnonzero(hist).astype(np.int64)
+    return values, hist[values]
+
+
+def merge_count_histograms(hists: Sequence[np.ndarray]) -> np.ndarray:
+    """The histogram of the counts of all of ``hists`` (exact integer sums), in its canonical form.
+
+    Dense histograms are padded to the longest and added, as always; a sparse one among
+    them makes the result sparse (its largest count is at least :data:`DENSE_COUNT_BINS`).
+
+    >>> import numpy as np
+    >>> a, b = count_histogram(np.array([1, 1])), count_histogram(np.array([70_000, 1]))
+    >>> merge_count_histograms([a, b]).tolist()
+    [[1, 70000], [3, 1]]
+    >>> merge_count_histograms([a, count_histogram(np.array([3]))]).tolist()
+    [0, 2, 0, 1]
+    """
+    if all(h.ndim == 1 for h in hists):
+        out = np.zeros(max((len(h) for h in hists), default=0), dtype=np.int64)
+        for h in hists:
+            out[: len(h)] += h
+        return out
+    pairs = [count_histogram_pairs(h) for h in hists]
+    values = np.concatenate([v for v, _ in pairs])
+    counts = np.concatenate([c for _, c in pairs])
+    order = np.argsort(values, kind="stable")
+    values, counts = values[order], counts[order]
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    return np.stack([values[starts], np.add.reduceat(counts, starts)]).astype(np.int64)
+
+
+def count_histogram_quantile(hist: np.ndarray, n: int, q: float) -> int:
+    """The ``q`` quantile of the ``n`` counts of a histogram of either form, exactly.
+
+    The value that :func:`histogram_quantile` gives for the dense form.
+
+    >>> import numpy as np
+    >>> x = np.array([5, 0, 10**8, 5, 7])
+    >>> [count_histogram_quantile(count_histogram(x), 5, q) for q in (0.0, 0.5, 0.95)]
+    [0, 5, 100000000]
+    >>> [count_histogram_quantile(count_histogram(x % 100), 5, q) for q in (0.0, 0.5, 0.95)]
+    [0, 5, 7]
+    """
+    if hist.ndim == 1:
+        return histogram_quantile(hist, n, q)
+    i = int(np.searchsorted(np.cumsum(hist[1]), quantile_rank(n, q), side="left"))
+    return int(hist[0][min(i, hist.shape[1] - 1)])
+
+
+def check_count_histogram(hist: np.ndarray, n: int) -> None:
+    """A histogram of ``n`` counts in its canonical form (:func:`count_histogram`), or a ValueError.
+
+    >>> import numpy as np
+    >>> check_count_histogram(np.array([[1, 70_000], [3, 1]]), 4)
+    >>> check_count_histogram(np.array([[1, 7], [3, 1]]), 4)
+    Traceback (most recent call last):
+    ...
+    ValueError: a sparse count histogram's largest value is 7, expected at least 65536
+    """
+    if hist.dtype != np.int64 or hist.ndim not in (1, 2) or (hist.ndim == 2 and hist.shape[0] != 2):
+        raise ValueError(f"expected a count histogram (int64, (bins,) or (2, values)), got {hist.dtype} {hist.shape}")
+    values, counts = count_histogram_pairs(hist)
+    if int(counts.sum()) != n or (counts.size and int(counts.min()) <= 0):
+        raise ValueError(f"a count histogram must hold {n} counts, each value at least once")
+    if hist.ndim == 1:
+        if len(hist) > DENSE_COUNT_BINS or (len(hist) and hist[-1] == 0):
+            raise ValueError(f"a dense count histogram has {len(hist)} bins, the last empty or over {DENSE_COUNT_BINS}")
+        return
+    if values.size and (values.min() < 0 or (values.size > 1 and not (np.diff(values) > 0).all())):
+        raise ValueError("a sparse count histogram's values must be distinct counts >= 0, ascending")
+    top = int(values.max()) if values.size else -1
+    if top < DENSE_COUNT_BINS:
+        raise ValueError(f"a sparse count histogram's largest value is {top}, expected at least {DENSE_COUNT_BINS}")

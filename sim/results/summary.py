@@ -2,7 +2,8 @@
 
 A :class:`Summary` holds everything the reports need about a set of replications,
 in integers only: count histograms of the day outcomes (with a last bin for "never"
-or "not out by the horizon"), growing histograms of counts, integer sums and sums of
+or "not out by the horizon"), histograms of counts (dense while the counts are small,
+sparse beyond), integer sums and sums of
 squares, event counts, and per-day histograms of troops in country and of retrograde
 completion. Floats are computed only by the report methods, with the formulas of
 :mod:`.stats`.
@@ -63,9 +64,13 @@ from .document import (
 from .stats import (
     Estimate,
     Probability,
+    check_count_histogram,
+    count_histogram,
+    count_histogram_quantile,
     exact_sums,
     histogram_quantile,
     mean_estimate,
+    merge_count_histograms,
     proportion,
     quantile_bins,
 )
@@ -92,7 +97,9 @@ FORMAT_VERSION = SUMMARY_FORMAT_VERSION
 #: Day outcomes kept as histograms of ``H + 1`` bins, the last one "never".
 #: ``exit_day`` is (contingents, H + 1), ``base_closed_day`` (bases, H + 1).
 DAY_HISTOGRAMS = ("decision_day", "met_day", "final_exit_day", "exit_day", "base_closed_day")
-#: Count outcomes kept as growing histograms (``bincount``, padded on merge).
+#: Count outcomes kept as histograms: dense (``bincount``, padded on merge) while the largest
+#: count is below :data:`~drawdown.results.stats.DENSE_COUNT_BINS`, sparse ``(2, K)``
+#: (values, how often) beyond (:func:`~drawdown.results.stats.count_histogram`).
 COUNT_HISTOGRAMS = ("attacks", "casualties", "troops_at_deadline")
 #: Count outcomes kept as exact integer sums and sums of squares.
 MOMENTS = ("attacks", "casualties", "troop_days_past_deadline", "troops_at_deadline")
@@ -116,7 +123,9 @@ _DAILY = (
     "retro_zero",
 )
 _INT63 = 2**63
-_DAILY_ROWS = 4096  # rows of per-day arrays summarised at a time
+#: Replication-days of per-day arrays summarised at a time (about 1,900 rows of the default
+#: 540 days): each int64 working copy stays at 8 MiB whatever the horizon.
+_DAILY_CELLS = 1 << 20
 
 Arrays = dict[str, np.ndarray]
 
@@ -145,9 +154,11 @@ class Summary:
         ``(block, rows)`` covered, in block order.
     hist : dict of str to ndarray (int64)
         Day histograms (:data:`DAY_HISTOGRAMS`; last bin "never", for
-        ``final_exit_day`` and ``exit_day`` "not out by the horizon") and growing
-        count histograms under ``"attacks"``, ``"casualties"``,
-        ``"troops_at_deadline"`` (:data:`COUNT_HISTOGRAMS`).
+        ``final_exit_day`` and ``exit_day`` "not out by the horizon") and count
+        histograms under ``"attacks"``, ``"casualties"``, ``"troops_at_deadline"``
+        (:data:`COUNT_HISTOGRAMS`): ``bincount`` while the largest count is below
+        ``DENSE_COUNT_BINS``, else the ``(2, K)`` array of values and how often each
+        occurs.
     sums, sumsq : dict of str to int
         Exact sums and sums of squares of :data:`MOMENTS`.
     events : dict of str to int
@@ -515,7 +526,7 @@ class Summary:
         return summary
 
     def _check_shapes(self) -> None:
-        _check_histograms(self.hist, self.book)
+        _check_histograms(self.hist, self.book, self.n)
         if self.daily is not None:
             _check_daily_shapes(self.daily, self.book)
         if set(self.sums) != set(MOMENTS) or set(self.sumsq) != set(MOMENTS) or set(self.events) != set(EVENTS):
@@ -532,7 +543,10 @@ class Summary:
         if name not in self.hist:
             raise KeyError(f"no histogram {name!r}; have {sorted(self.hist)}")
         h = self.hist[name]
-        if h.ndim == 2:
+        if name in COUNT_HISTOGRAMS:
+            if index is not None:
+                raise ValueError(f"{name} takes no index")
+        elif h.ndim == 2:
             if index is None:
                 raise ValueError(
                     f"{name} has one histogram per {'contingent' if name == 'exit_day' else 'base'}: give index"
@@ -579,6 +593,8 @@ class Summary:
         """
         self._need_reps()
         h, has_never = self._histogram(name, index)
+        if not has_never:  # a count: dense or sparse
+            return count_histogram_quantile(h, self.n, q)
         i = histogram_quantile(h, self.n, q)
         if has_never and i == len(h) - 1:
             return None
@@ -876,11 +892,11 @@ def _day_hist(days: np.ndarray, H: int, name: str) -> np.ndarray:
 
 
 def _count_hist(x: np.ndarray, name: str) -> np.ndarray:
-    """Growing histogram of counts ``>= 0``: ``bincount``, as long as the largest count."""
-    x = np.asarray(x)
-    if x.size and x.min() < 0:
-        raise ValueError(f"{name}: counts must be >= 0, got {x.min()}")
-    return np.bincount(x.astype(np.int64), minlength=0).astype(np.int64)
+    """Histogram of counts ``>= 0``: dense while small, sparse beyond (:func:`.stats.count_histogram`)."""
+    try:
+        return count_histogram(x)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def _histograms(outcomes: Outcomes, H: int) -> Arrays:
@@ -905,17 +921,26 @@ def _events(outcomes: Outcomes) -> dict[str, int]:
 
 
 def _daily_of(outcomes: Outcomes, book: Book) -> Arrays | None:
-    """The per-day part of the outcomes (None without per-day arrays), summarised
-    :data:`_DAILY_ROWS` rows at a time: the int64 working copies of a whole chunk's
-    per-day arrays would take several times the chunk's own memory."""
+    """The per-day part of the outcomes (None without per-day arrays), summarised a few
+    days at a time (:data:`_DAILY_CELLS` replication-days): the int64 working copies of a
+    whole chunk's per-day arrays would take several times the chunk's own memory. Each
+    day's histograms and extremes depend on that day alone, so the windows are written
+    side by side into the whole horizon's arrays."""
     if outcomes.troops_in_country is None or outcomes.retrograde_lifted_t is None:
         return None
     troops, lifted = np.asarray(outcomes.troops_in_country), np.asarray(outcomes.retrograde_lifted_t)
     n, H = len(outcomes), book.horizon_days
     _check_daily_values(troops, lifted, book, n)
-    daily = _daily_part(troops[:0], lifted[:0], book, H)
-    for lo in range(0, n, _DAILY_ROWS):
-        _fold_daily(daily, _daily_part(troops[lo : lo + _DAILY_ROWS], lifted[lo : lo + _DAILY_ROWS], book, H))
+    if n == 0:
+        return _daily_part(troops, lifted, book, H)
+    days = max(1, _DAILY_CELLS // n)
+    daily: Arrays = {}
+    for lo in range(0, H, days):
+        part = _daily_part(troops[:, lo : lo + days], lifted[:, lo : lo + days], book, min(days, H - lo))
+        for key, value in part.items():
+            if key not in daily:
+                daily[key] = np.empty((H,) + value.shape[1:], dtype=np.int64)
+            daily[key][lo : lo + days] = value
     return daily
 
 
@@ -966,17 +991,6 @@ def _daily_part(troops: np.ndarray, lifted: np.ndarray, book: Book, H: int) -> A
     }
 
 
-def _fold_daily(acc: Arrays, part: Arrays) -> None:
-    """Add ``part`` into ``acc`` in place: minima, maxima, and sums of the rest."""
-    for key, value in part.items():
-        if key.endswith("_min"):
-            np.minimum(acc[key], value, out=acc[key])
-        elif key.endswith("_max"):
-            np.maximum(acc[key], value, out=acc[key])
-        else:
-            acc[key] += value
-
-
 # -- merging: the parts of a merged summary -----------------------------------------------------
 def _in_block_order(summaries: Iterable[object]) -> list[Summary]:
     """The summaries as a list sorted by first block; at least one, summaries only."""
@@ -1008,24 +1022,13 @@ def _check_mergeable(parts: list[Summary]) -> None:
             seen.add(b)
 
 
-def _pad_add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    n = max(len(a), len(b))
-    out = np.zeros(n, dtype=np.int64)
-    out[: len(a)] += a
-    out[: len(b)] += b
-    return out
-
-
 def _merged_histograms(parts: list[Summary]) -> Arrays:
-    """Day histograms added, count histograms padded to the longest and added."""
+    """Day histograms added; count histograms merged (dense ones padded to the longest and added)."""
     hist: Arrays = {}
     for name in DAY_HISTOGRAMS:
         hist[name] = np.asarray(np.sum([p.hist[name] for p in parts], axis=0, dtype=np.int64))
     for name in COUNT_HISTOGRAMS:
-        acc = np.zeros(0, dtype=np.int64)
-        for p in parts:
-            acc = _pad_add(acc, p.hist[name])
-        hist[name] = acc
+        hist[name] = merge_count_histograms([p.hist[name] for p in parts])
     return hist
 
 
@@ -1037,23 +1040,28 @@ def _added(counts: list[dict[str, int]], keys: Sequence[str]) -> dict[str, int]:
 def _merged_daily(parts: list[Summary], n: int) -> Arrays:
     """Per-day minima, maxima and sums over the parts (``n`` replications in all)."""
     book = parts[0].book
-    if book.total_troops * n >= _INT63 or max(book.liftable_t, 1) * n >= _INT63:
-        raise ResultError("too many replications for exact per-day sums")
+    if book.total_troops * n >= _INT63:  # troops_sum; no sum of tonnes is kept
+        raise ResultError(f"{n} replications of {book.total_troops} troops are too many for exact per-day sums")
     daily: Arrays = {}
     for k in _DAILY:
-        stack = [p.daily[k] for p in parts if p.daily is not None]
-        if k.endswith("_min"):
-            daily[k] = np.min(stack, axis=0).astype(np.int64)
-        elif k.endswith("_max"):
-            daily[k] = np.max(stack, axis=0).astype(np.int64)
-        else:
-            daily[k] = np.asarray(np.sum(stack, axis=0, dtype=np.int64))
+        # part by part into one new array: stacking the parts first would copy them all
+        arrays = [p.daily[k] for p in parts if p.daily is not None]
+        acc = arrays[0].astype(np.int64, copy=True)
+        for a in arrays[1:]:
+            if k.endswith("_min"):
+                np.minimum(acc, a, out=acc)
+            elif k.endswith("_max"):
+                np.maximum(acc, a, out=acc)
+            else:
+                acc += a
+        daily[k] = acc
     return daily
 
 
 # -- reading a file: the shapes --------------------------------------------------------------
-def _check_histograms(hist: Arrays, book: Book) -> None:
-    """Every histogram there, int64, of its shape (count histograms: any length)."""
+def _check_histograms(hist: Arrays, book: Book, n: int) -> None:
+    """Every histogram there, int64, of its shape; count histograms of ``n`` counts, each in
+    its canonical form (:func:`.stats.check_count_histogram`)."""
     H = book.horizon_days
     want: dict[str, tuple[int, ...] | None] = {
         "decision_day": (H + 1,),
@@ -1068,7 +1076,12 @@ def _check_histograms(hist: Arrays, book: Book) -> None:
         raise ValueError(f"histograms {sorted(hist)}, expected {sorted(want)}")
     for k, shape in want.items():
         a = hist[k]
-        if a.dtype != np.int64 or (shape is not None and a.shape != shape) or (shape is None and a.ndim != 1):
+        if shape is None:
+            try:
+                check_count_histogram(a, n)
+            except ValueError as exc:
+                raise ValueError(f"histogram {k}: {exc}") from None
+        elif a.dtype != np.int64 or a.shape != shape:
             raise ValueError(f"histogram {k}: {a.dtype} {a.shape}")
 
 

@@ -224,6 +224,8 @@ def _via(problems: Problems, path: tuple, table: dict, bases: dict, used: bool) 
 def _forces(problems: Problems, clean: dict, rows: list[Row]) -> tuple[int, list[str]]:
     """The force's troops and its enabler nations (those some contingent depends on)."""
     total = sum(row.table["troops"] for row in rows)
+    rules.total_troops_fit_engines(problems, total)
+    rules.total_tonnes_fit_engines(problems, sum(_liftable(row.table) for row in rows))
     rules.total_troops_match(problems, clean.get("total_troops"), total)
     nations = list(dict.fromkeys(row.nation for row in rows))
     every_contingent = len(rows) == len(clean["contingents"])

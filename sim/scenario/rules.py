@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from ..limits import MAX_TOTAL_TONNES, MAX_TOTAL_TROOPS
 from .model import Base, Contingent
 from .problems import Problems
 
@@ -41,6 +42,8 @@ __all__ = [
     "airfield_has_capacities",
     "via_base",
     "total_troops_match",
+    "total_troops_fit_engines",
+    "total_tonnes_fit_engines",
     "total_nations_match",
     "known_dependencies",
     "no_dependency_cycle",
@@ -186,6 +189,47 @@ def total_troops_match(problems: Problems, expected: int | None, total: int) -> 
     """Rule: the contingents add up to ``total_troops`` (checked only when nothing else is wrong)."""
     if expected is not None and not problems and total != expected:
         problems.add(("total_troops",), f"the contingents add up to {total} troops, expected total_troops = {expected}")
+
+
+def total_troops_fit_engines(problems: Problems, total: int) -> None:
+    """Rule: the contingents' troops add up to at most :data:`drawdown.limits.MAX_TOTAL_TROOPS`.
+
+    The engines hold troops in country, and at each base, as ``int32``
+    (:data:`drawdown.limits.TROOPS_DTYPE`); no base ever holds more than the whole force,
+    so the total bounds them all.
+
+    >>> from drawdown.scenario.problems import Problems
+    >>> found = Problems({}, "s.toml")
+    >>> total_troops_fit_engines(found, 2_200_000_000)
+    >>> print(found.items[0].key, "|", found.items[0].message[:71])
+    contingents | total troops across contingents 2200000000 exceeds 2147483647, the most
+    """
+    if total > MAX_TOTAL_TROOPS:
+        problems.add(
+            ("contingents",),
+            f"total troops across contingents {total} exceeds {MAX_TOTAL_TROOPS}, the most the engines hold "
+            "(int32); expected a smaller force",
+        )
+
+
+def total_tonnes_fit_engines(problems: Problems, liftable: int) -> None:
+    """Rule: the contingents' liftable tonnes add up to at most :data:`drawdown.limits.MAX_TOTAL_TONNES`.
+
+    Tonnes lifted are ``int64`` (:data:`drawdown.limits.TONNES_DTYPE`) and read as
+    float64 fractions of the liftable total, exact up to 2**53.
+
+    >>> from drawdown.scenario.problems import Problems
+    >>> found = Problems({}, "s.toml")
+    >>> total_tonnes_fit_engines(found, 2**53 + 1)
+    >>> print(found.items[0].message[:90])
+    total liftable equipment across contingents 9007199254740993 t exceeds 9007199254740992 t,
+    """
+    if liftable > MAX_TOTAL_TONNES:
+        problems.add(
+            ("contingents",),
+            f"total liftable equipment across contingents {liftable} t exceeds {MAX_TOTAL_TONNES} t, "
+            "the most the engines hold exactly (2**53); expected less equipment",
+        )
 
 
 def total_nations_match(problems: Problems, expected: int | None, nations: int, every_contingent: bool) -> None:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import Problem
+from ..limits import MAX_TOTAL_TROOPS
 from .problems import Problems
 
 __all__ = ["check", "key_kind", "TOP", "TABLES", "CONTINGENT", "BASE", "REQUIRED", "TOP_KEYS"]
@@ -39,9 +40,12 @@ def _d(x: object) -> Decimal:
     return Decimal(str(x))
 
 
-# Upper bounds that keep every integer the engines see well inside int32 (days) and
-# int64 (troops, tonnes), and every number finite as a float.
+# Upper bounds of single keys. With the totals the cross-key rules check against
+# ``drawdown.limits`` (troops and tonnes summed over the contingents), they keep every
+# integer the engines see inside the types they hold it in, and every number finite as
+# a float.
 MAX_DAYS = 100_000
+MAX_HORIZON = 20_000
 MAX_TROOPS = 10_000_000
 MAX_TONNES = Decimal(10**9)
 MAX_NUMBER = Decimal(10**15)
@@ -53,9 +57,9 @@ TOP = {
     "description": Key("str", ""),
     "notes": Key("str", ""),
     "start": Key("date"),
-    "horizon_days": Key("int", 540, lo=1, hi=20000),
+    "horizon_days": Key("int", 540, lo=1, hi=MAX_HORIZON),
     "deadline": Key("date_or_none", None),
-    "total_troops": Key("int", None, lo=1, hi=MAX_TROOPS * 100),
+    "total_troops": Key("int", None, lo=1, hi=MAX_TOTAL_TROOPS),
     "total_nations": Key("int", None, lo=1, hi=MAX_TROOPS),
     "enablers_last": Key("bool", True),
     "priority": Key("priority", "troops_ascending"),
