@@ -12,7 +12,8 @@ machine, and identical runs that must give identical bytes.
   ``drawdown sweep`` (worker processes, a local Dask cluster, or none) ends every child
   process, lets a parent reading the pipes to their end return, exits 143 or 130 with one
   line on stderr, and leaves a directory that ``--resume`` finishes with the files of an
-  uninterrupted run.
+  uninterrupted run. SIGKILL leaves no time to clean up: a pool's workers exit by
+  themselves once their owner is gone.
 * Defect 10, the local Dask cluster: TLS with a credential of its own (a plain TCP client,
   or one with another credential, cannot connect), no HTTP route served, nothing on 8787.
 * Reproducible bytes: two identical runs (or sweeps) give directories identical file by
@@ -68,6 +69,24 @@ def assert_same_results(reference: Path, out: Path, *, runs_alike: bool) -> None
     assert sorted(got) == sorted(want)
     differ = [name for name in want if want[name] != got[name]]
     assert not differ, f"{differ} differ between {reference} and {out}"
+
+
+def survivors(processes: list, timeout: float) -> list:
+    """Those of ``processes`` still running after ``timeout`` seconds (a zombie, dead but
+    not yet reaped by whoever inherited it, holds nothing and does not count)."""
+
+    def dead(p) -> bool:
+        try:
+            return p.status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = [p for p in processes if not dead(p)]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.05)
 
 
 # -- disk full (defect 5) ------------------------------------------------------------------------------
@@ -278,7 +297,7 @@ def test_a_signal_ends_the_workers_and_leaves_a_resumable_directory(
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("interrupted: ") and "--resume" in lines[0], err
     assert "Traceback" not in err + stdout
-    gone, alive = psutil.wait_procs(children, timeout=5)
+    alive = survivors(children, timeout=5)
     assert not alive, f"processes outlived the command: {alive}"
     assert leftovers(out) == []
     invoke(*args, "--out", out, "--resume")
@@ -296,6 +315,42 @@ def test_a_signal_to_a_command_without_a_directory_says_what_stopped_it():
     assert label.startswith("numpy: doha-2021-05-01"), label + err
     assert proc.returncode == 143, err
     assert err.strip() == "terminated (SIGTERM)" and stdout == ""
+
+
+OWNER_SCRIPT = """
+import drawdown
+from drawdown.batch import ProcessPool, make_units
+
+if __name__ == "__main__":
+    s = drawdown.load("doha-2021-05-01")
+    pool = ProcessPool(2)
+    units = make_units(s, 1, [(0, 20), (1, 20), (2, 20), (3, 20)], block_size=20, unit_blocks=1)
+    for _ in pool.run(units):
+        pass
+    print("ready", flush=True)
+    import time
+    time.sleep(600)
+"""
+
+
+def test_pool_workers_exit_when_their_owner_is_killed(tmp_path):
+    """SIGKILL leaves no time to clean up: the workers notice that their owner is gone."""
+    script = tmp_path / "owner.py"
+    script.write_text(OWNER_SCRIPT)
+    proc = subprocess.Popen([sys.executable, script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline() == "ready\n", proc.stderr.read()
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert len(children) >= 2  # the workers (and the forkserver)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        alive = survivors(children, timeout=10)
+        for p in alive:
+            p.kill()
+        assert not alive, f"workers outlived their owner: {alive}"
+        assert proc.stdout.read() == ""  # and nobody holds the pipes
+    finally:
+        proc.kill()
 
 
 # -- the local Dask cluster (defect 10) ----------------------------------------------------------------
