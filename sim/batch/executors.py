@@ -429,21 +429,30 @@ class _DeferredSignals:
     default SIGINT handler, which raises KeyboardInterrupt, or the application's own,
     e.g. the command line's, which makes SIGTERM a KeyboardInterrupt too); a signal left
     to the system (``SIG_DFL``, ``SIG_IGN``) is left alone. A pool's workers exit by
-    themselves when their owner is gone (:func:`_worker_init`)."""
+    themselves when their owner is gone (:func:`_worker_init`).
+
+    The caller's code between two results runs under its own handlers (:meth:`pause`
+    before a result is yielded, :meth:`resume` after): a signal it gets is its own, and
+    an executor's generator closed at a ``yield`` has nothing noted to hand on."""
 
     def __init__(self) -> None:
 
         self.noted: list[int] = []
-        self.previous: dict[int, Any] = {}
-        if threading.current_thread() is not threading.main_thread():
-            return
-        for signum in _DEFERRED_SIGNALS:
-            handler = signal.getsignal(signum)
-            if callable(handler):
-                self.previous[signum] = signal.signal(signum, self._note)
+        self.handlers: dict[int, Any] = {}  # the handlers deferred to, by signal
+        if threading.current_thread() is threading.main_thread():
+            for signum in _DEFERRED_SIGNALS:
+                handler = signal.getsignal(signum)
+                if callable(handler):
+                    self.handlers[signum] = handler
+        self.resume()
 
     def _note(self, signum: int, frame: FrameType | None) -> None:
         self.noted.append(signum)
+
+    def resume(self) -> None:
+        """Defer the signals (again)."""
+        for signum in self.handlers:
+            signal.signal(signum, self._note)
 
     def check(self) -> None:
         """Hand the first signal noted since the last check to its handler (which raises,
@@ -451,19 +460,18 @@ class _DeferredSignals:
         if self.noted:
             signum = self.noted[0]
             self.noted.clear()
-            self.previous[signum](signum, None)
+            self.handlers[signum](signum, None)
+
+    def pause(self) -> None:
+        """Put the handlers back until :meth:`resume`, handing them what was noted."""
+        for signum, handler in self.handlers.items():
+            signal.signal(signum, handler)
+        self.check()
 
     def restore(self) -> None:
-        """Put back the handlers this replaced; a signal noted since the last check is
-        raised again, for them."""
-
-        previous, self.previous = self.previous, {}
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        if self.noted:
-            signum = self.noted[0]
-            self.noted.clear()
-            signal.raise_signal(signum)
+        """Put the handlers back for good, handing them what was noted."""
+        self.pause()
+        self.handlers = {}
 
 
 class ProcessPool(Executor):
@@ -541,9 +549,10 @@ class ProcessPool(Executor):
                     del future  # it holds the result too
                     if progress is not None:
                         progress(units[i].reps)
+                    interrupted.pause()
                     yield i, result
+                    interrupted.resume()
                     del result  # the caller's now: not held while the next unit runs
-                    interrupted.check()
         finally:
             for f in pending:
                 f.cancel()
@@ -554,23 +563,35 @@ class ProcessPool(Executor):
         pool, self._pool = self._pool, None
         if pool is None:
             return
+        # What shutdown() lets go of, kept to finish the job: the workers, the pool's
+        # manager thread and the pipe the workers send their results on.
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        manager = getattr(pool, "_executor_manager_thread", None)
+        results = getattr(pool, "_result_queue", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for end in (self._alive_w, self._alive_r):  # every worker now exits (_worker_init)
             if end is not None:
                 end.close()
         self._alive_w = self._alive_r = None
-        processes = getattr(pool, "_processes", None) or {}
-        for p in list(processes.values()):  # do not wait for running units
+        for p in workers:  # and is told to, in case it is stuck in C code
             try:
                 p.terminate()
             except Exception:
                 pass
-        for p in list(processes.values()):
+        for p in workers:
             try:
                 p.join(timeout=10)
             except Exception:
                 pass
-        pool.shutdown(wait=True)
+        # A worker stopped while sending a result leaves half a message in the result
+        # pipe, on which the manager thread would wait for ever (and the interpreter's
+        # exit with it). With every worker gone the last write end is this process's:
+        # closing it ends that wait (the pool is then broken, as it should be).
+        writer = getattr(results, "_writer", None)
+        if writer is not None:
+            writer.close()
+        if manager is not None:
+            manager.join(timeout=10)
 
 
 def import_distributed() -> Any:
@@ -731,7 +752,7 @@ class DaskExecutor(Executor):
         routes: dict[str, list[str]] = {}
         if not dashboard:
             routes = {"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}
-        deferred = _DeferredSignals()  # a cluster half started is not a cluster to close
+        deferred = _DeferredSignals()  # a cluster half started is not a cluster one can close
         try:
             with dask.config.set(routes), warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="Port 8787 is already in use")
@@ -803,9 +824,10 @@ class DaskExecutor(Executor):
                     f.release()
                     if progress is not None:
                         progress(units[i].reps)
+                    interrupted.pause()
                     yield i, result
+                    interrupted.resume()
                     del result  # the caller's now
-                    interrupted.check()
         finally:
             pending = [f for f in futures if not f.done()]
             if pending and self.client is not None and self.client.status == "running":
