@@ -1,7 +1,9 @@
 """The ``drawdown`` command group.
 
 Subcommands live one per module and are imported only when used, so ``drawdown --help``
-and shell completion stay fast.
+and shell completion stay fast. Every subcommand runs under
+:func:`drawdown.cli.signals.stopping_on_signals`: SIGINT and SIGTERM stop it cleanly,
+with exit status 130 and 143.
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ class LazyGroup(click.Group):
         module, attr = target.split(":")
         # A subcommand that fails to import is a bug to see, not "No such command".
         return getattr(importlib.import_module(module, __package__), attr)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the subcommand; SIGINT and SIGTERM stop it cleanly, exit status 130 and 143
+        (:func:`drawdown.cli.signals.stopping_on_signals`)."""
+        from .signals import stopping_on_signals
+
+        with stopping_on_signals():
+            return super().invoke(ctx)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

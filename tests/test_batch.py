@@ -203,7 +203,7 @@ def test_ctrl_c_then_resume(reference, tmp_path):
     m = read_record(out / MANIFEST)
     if m["complete"]:
         pytest.skip("the run finished before the interrupt arrived")
-    assert proc.returncode == 1, err
+    assert proc.returncode == 130, err  # 128 + SIGINT
     assert "interrupted: the finished units are kept in" in err and "--resume" in err
     assert "Traceback" not in err
     assert not [p.name for p in (out / "blocks").iterdir() if p.name.startswith(".")]  # no temporary file
@@ -410,9 +410,9 @@ def test_dask_worker_killed_during_a_run(scenario, tmp_path):
     whole = summarize(scenario, 800, seed=SEED, block_size=BLOCK)
     killed = []
     with DaskExecutor(local_workers=2) as ex:
-        assert ex.cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        assert ex.cluster.scheduler_address.startswith("tls://127.0.0.1:")  # TLS: tests/test_runtime.py
         pids = ex.worker_pids()
-        assert len(pids) == 2 and all(a.startswith("tcp://127.0.0.1:") for a in pids)
+        assert len(pids) == 2 and all(a.startswith("tls://127.0.0.1:") for a in pids)
         batch = RunBatch(
             scenario, SEED, reps=800, block_size=BLOCK, out_dir=tmp_path / "run", parallelism=2, plots=False
         )

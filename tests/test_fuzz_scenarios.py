@@ -1,29 +1,50 @@
-"""Random edits of valid scenarios load as a Scenario or fail with a ScenarioError.
+"""Random edits of valid scenarios load as a Scenario or fail with a ScenarioError, and
+the valid ones run alike in both engines.
 
 Each example takes the resolved raw table of a valid scenario, makes a few random
 edits at random key paths (deletes a key, puts a value of a random type, adds an
 unknown key, copies another value of the scenario), writes it as a TOML file and
 loads it. Anything but a valid :class:`drawdown.Scenario` or a :class:`drawdown.ScenarioError`
-whose problems each name a file and say what was wrong is a bug.
+whose problems each name a file and say what was wrong is a bug. A valid edited
+scenario then runs a few replications in the SimPy engine and in the numpy engine:
+their outcomes must agree replication by replication, per-day arrays included
+(DESIGN §2), and nothing may raise.
+
+How many examples each test tries comes from the Hypothesis profile (tests/conftest.py):
+``ci``, the default, keeps the suite fast; ``nightly`` hunts for much longer::
+
+    HYPOTHESIS_PROFILE=nightly python -m pytest tests/test_fuzz_scenarios.py
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import os
 import tomllib
 from decimal import Decimal
 
 import drawdown
 import pytest
+from drawdown.engines import run_numpy, run_simpy
 from drawdown.errors import Problem
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from scenario_text import MINIMAL, dumps
+from test_engine_agreement import assert_same_outcomes
 
-# DRAWDOWN_FUZZ_EXAMPLES=5000 for a longer hunt; the default keeps the suite fast.
-EXAMPLES = int(os.environ.get("DRAWDOWN_FUZZ_EXAMPLES", "150"))
+
+def examples(ci: int) -> int:
+    """Examples for a test that tries ``ci`` of them under the ``ci`` profile, scaled to the
+    profile loaded (``max_examples`` 100 for ``ci``; tests/conftest.py)."""
+    return max(1, ci * settings.default.max_examples // 100)
+
+
+#: Replications each engine runs of a valid edited scenario, in blocks of ENGINE_BLOCK
+#: (two blocks, the second partial: the numpy engine runs them as one chunk).
+ENGINE_REPS, ENGINE_BLOCK = 5, 3
+#: Longest horizon run in both engines: the SimPy engine's time grows with it, and an
+#: edit that copies a large number into ``horizon_days`` is rare and tells little more.
+ENGINE_MAX_DAYS = 1500
 
 BASES = {
     "minimal": tomllib.loads(MINIMAL, parse_float=Decimal),
@@ -101,8 +122,14 @@ def get(raw, path):
     return raw
 
 
-def edit(raw, data):
-    kind = data.draw(st.sampled_from(["delete", "set", "set", "add", "copy"]), label="edit")
+#: How often each kind of edit is drawn: by the loader's test, and by the engines' test
+#: (fewer values of a random type, which are seldom valid: more scenarios to run).
+LOAD_EDITS = ["delete", "set", "set", "add", "copy"]
+RUN_EDITS = ["delete", "set", "copy", "copy"]
+
+
+def edit(raw, data, kinds=LOAD_EDITS):
+    kind = data.draw(st.sampled_from(kinds), label="edit")
     if kind == "add":
         where = data.draw(st.sampled_from(tables(raw)), label="table")
         key = data.draw(
@@ -129,26 +156,33 @@ def workdir(tmp_path_factory):
     return tmp_path_factory.mktemp("fuzz")
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(base=st.sampled_from(sorted(BASES)), n_edits=st.integers(1, 3), data=st.data())
-def test_random_edits_give_scenario_or_scenario_error(workdir, base, n_edits, data):
+def edited(workdir, base: str, n_edits: int, data, kinds=LOAD_EDITS) -> drawdown.Scenario | drawdown.ScenarioError:
+    """``n_edits`` random edits of scenario ``base``, written to a TOML file and loaded:
+    the scenario, or the ScenarioError (whose problems are checked here)."""
     raw = copy.deepcopy(BASES[base])
     for _ in range(n_edits):
-        edit(raw, data)
+        edit(raw, data, kinds)
     path = workdir / "edited.toml"
     path.write_text(dumps(raw), encoding="utf-8")
     try:
-        scenario = drawdown.load(str(path))
+        return drawdown.load(str(path))
     except drawdown.ScenarioError as exc:
         assert exc.problems
         for p in exc.problems:
             assert isinstance(p, Problem)
             assert p.file and p.message
             assert "Traceback" not in str(p)
+        return exc
+
+
+@settings(
+    max_examples=examples(150),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(base=st.sampled_from(sorted(BASES)), n_edits=st.integers(1, 3), data=st.data())
+def test_random_edits_give_scenario_or_scenario_error(workdir, base, n_edits, data):
+    scenario = edited(workdir, base, n_edits, data)
+    if isinstance(scenario, drawdown.ScenarioError):
         return
     # a valid scenario is a usable one
     assert scenario.total_troops == sum(c.troops for c in scenario.contingents) > 0
@@ -161,7 +195,29 @@ def test_random_edits_give_scenario_or_scenario_error(workdir, base, n_edits, da
     assert len(scenario.hash) == 64
 
 
-@settings(max_examples=max(60, EXAMPLES // 3), deadline=None)
+@settings(
+    max_examples=examples(30),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(
+    base=st.sampled_from(sorted(BASES)),
+    n_edits=st.integers(1, 2),
+    seed=st.integers(min_value=0, max_value=2**128 - 1),
+    data=st.data(),
+)
+def test_valid_edits_run_alike_in_both_engines(workdir, base, n_edits, seed, data):
+    scenario = edited(workdir, base, n_edits, data, RUN_EDITS)
+    assume(not isinstance(scenario, drawdown.ScenarioError))
+    assert isinstance(scenario, drawdown.Scenario)
+    assume(scenario.horizon_days <= ENGINE_MAX_DAYS)
+    options = {"record_daily": True, "block_size": ENGINE_BLOCK}
+    reference = run_simpy(scenario, ENGINE_REPS, seed, **options)
+    out = run_numpy(scenario, ENGINE_REPS, seed, **options)
+    assert len(reference) == len(out) == ENGINE_REPS
+    assert_same_outcomes(reference, out, f"{base} edited, seed {seed}")
+
+
+@settings(max_examples=examples(60))
 @given(
     key=st.sampled_from(
         [

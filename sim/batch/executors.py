@@ -18,10 +18,17 @@ result)`` pairs as units finish; use them as context managers so they clean up):
   else ``spawn``: never ``fork``, which does not mix with threads);
 * :class:`DaskExecutor`: a Dask cluster, either an existing one (``address`` of its
   scheduler) or a local one started for the run (``local_workers`` worker processes,
-  one thread each, bound to the loopback interface), closed again by :meth:`close`.
-  Dask is an optional extra: ``pip install 'drawdown[cluster]'``. When a worker dies,
-  Dask runs its tasks again on another worker; units are pure, so the result does not
-  change.
+  one thread each, bound to the loopback interface, TLS with a credential of its own:
+  :func:`local_security`), closed again by :meth:`close`. Dask is an optional extra:
+  ``pip install 'drawdown[cluster]'``. When a worker dies, Dask runs its tasks again
+  on another worker; units are pure, so the result does not change.
+
+Stopping: while an executor waits on its workers, SIGINT and SIGTERM are deferred to
+the next safe point and handed to the handlers they had (:class:`_DeferredSignals`);
+the run's generator then cancels what is pending and :meth:`Executor.close` stops the
+workers. A pool's workers also exit by themselves as soon as the process that owns the
+pool is gone, however it went (SIGKILL included), so none outlives a run or holds its
+pipes open.
 
 Example
 -------
@@ -46,6 +53,7 @@ import multiprocessing as mp
 import os
 import signal
 import threading
+import time
 import uuid
 import warnings
 from collections.abc import Iterable, Iterator
@@ -73,6 +81,7 @@ __all__ = [
     "ProcessPool",
     "DaskExecutor",
     "make_executor",
+    "local_security",
     "CLUSTER_HINT",
     "MAX_UNIT_BLOCKS",
 ]
@@ -85,6 +94,8 @@ MAX_UNIT_BLOCKS = 32
 #: What a message about lost work says to do (``RunBatch(..., resume=True)``; the command
 #: line's ``--resume``).
 _RESUME_HINT = "finished units are kept in a run directory: resume=True runs only the others"
+#: Seconds between two looks at a Dask cluster's finished tasks (and at signals noted).
+_POLL_S = 0.05
 
 
 # -- the unit of work ------------------------------------------------------------------------
@@ -372,9 +383,24 @@ class InProcess(Executor):
             yield i, run_unit(unit, progress)
 
 
-def _ignore_sigint() -> None:  # pool workers leave Ctrl-C to the process that owns the run
+def _worker_init(alive: Any) -> None:
+    """Set up a pool worker: Ctrl-C is left to the process that owns the run, and the
+    worker exits as soon as that process is gone (however it went: an exception, a
+    signal, SIGKILL): a worker never outlives the run, nor keeps its pipes open.
 
+    ``alive`` is the read end of a pipe whose only write end the owner holds; nothing is
+    ever sent on it, so reading it returns only at end of file, when the owner is gone
+    (or closed the pool)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_owner, args=(alive,), name="drawdown-owner-watch", daemon=True).start()
+
+
+def _exit_with_owner(alive: Any) -> None:
+    try:
+        alive.recv_bytes()
+    except (EOFError, OSError):
+        pass
+    os._exit(1)
 
 
 def _mp_context() -> Any:
@@ -388,37 +414,64 @@ def _mp_context() -> Any:
     return ctx
 
 
-class _DeferredInterrupt:
-    """While a pool runs, Ctrl-C (SIGINT) is noted and raised as KeyboardInterrupt at the
-    next safe point (:meth:`check`), never inside :mod:`concurrent.futures`, whose locks
-    an interrupt at the wrong moment leaves held (and the pool's shutdown hanging).
-    Only in the main thread, and only over Python's default SIGINT handler."""
+#: The signals an executor defers while it waits on its workers (Ctrl-C, and what
+#: ``kill``, ``timeout``, batch schedulers and service managers send).
+_DEFERRED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _DeferredSignals:
+    """While an executor waits on its workers, SIGINT and SIGTERM are noted and handed to
+    the handlers they had at the next safe point (:meth:`check`): never inside
+    :mod:`concurrent.futures` or Dask's client, whose locks a KeyboardInterrupt at the
+    wrong moment leaves held (and the shutdown hanging).
+
+    Only in the main thread, and only over a handler that is a Python function (Python's
+    default SIGINT handler, which raises KeyboardInterrupt, or the application's own,
+    e.g. the command line's, which makes SIGTERM a KeyboardInterrupt too); a signal left
+    to the system (``SIG_DFL``, ``SIG_IGN``) is left alone. A pool's workers exit by
+    themselves when their owner is gone (:func:`_worker_init`).
+
+    The caller's code between two results runs under its own handlers (:meth:`pause`
+    before a result is yielded, :meth:`resume` after): a signal it gets is its own, and
+    an executor's generator closed at a ``yield`` has nothing noted to hand on."""
 
     def __init__(self) -> None:
 
-        self.hit = False
-        self.previous: Any = None
-        if (
-            threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
-        ):
-            self.previous = signal.signal(signal.SIGINT, self._note)
+        self.noted: list[int] = []
+        self.handlers: dict[int, Any] = {}  # the handlers deferred to, by signal
+        if threading.current_thread() is threading.main_thread():
+            for signum in _DEFERRED_SIGNALS:
+                handler = signal.getsignal(signum)
+                if callable(handler):
+                    self.handlers[signum] = handler
+        self.resume()
 
     def _note(self, signum: int, frame: FrameType | None) -> None:
-        self.hit = True
+        self.noted.append(signum)
+
+    def resume(self) -> None:
+        """Defer the signals (again)."""
+        for signum in self.handlers:
+            signal.signal(signum, self._note)
 
     def check(self) -> None:
-        """Raise the KeyboardInterrupt noted since the last check, if any."""
-        if self.hit:
-            self.hit = False
-            raise KeyboardInterrupt
+        """Hand the first signal noted since the last check to its handler (which raises,
+        as a rule: KeyboardInterrupt)."""
+        if self.noted:
+            signum = self.noted[0]
+            self.noted.clear()
+            self.handlers[signum](signum, None)
+
+    def pause(self) -> None:
+        """Put the handlers back until :meth:`resume`, handing them what was noted."""
+        for signum, handler in self.handlers.items():
+            signal.signal(signum, handler)
+        self.check()
 
     def restore(self) -> None:
-        """Put back the SIGINT handler this replaced."""
-
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-            self.previous = None
+        """Put the handlers back for good, handing them what was noted."""
+        self.pause()
+        self.handlers = {}
 
 
 class ProcessPool(Executor):
@@ -453,12 +506,20 @@ class ProcessPool(Executor):
     def __init__(self, workers: int):
 
         self._pool: ProcessPoolExecutor | None = None
+        self._alive_r: Any = None
+        self._alive_w: Any = None
         workers = int(workers)
         if workers < 1:
             raise DrawdownError(f"workers must be at least 1, got {workers}")
         self.parallelism = workers
         self.name = f"{workers} worker process{'es' if workers != 1 else ''}"
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_ignore_sigint)
+        ctx = _mp_context()
+        # The workers' way to know the pool's owner is gone (_worker_init): they hold the
+        # read end, only this process the write end.
+        self._alive_r, self._alive_w = ctx.Pipe(duplex=False)
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(self._alive_r,)
+        )
 
     def run(self, units: Iterable[Unit], *, progress: Progress = None) -> Iterator[tuple[int, UnitResult]]:
         """Submit every unit to the pool; yield results in the order they finish (see :meth:`Executor.run`)."""
@@ -466,9 +527,11 @@ class ProcessPool(Executor):
         if self._pool is None:
             raise DrawdownError("the process pool is closed")
         units = list(units)
-        pending = {self._pool.submit(run_unit, u): i for i, u in enumerate(units)}
-        interrupted = _DeferredInterrupt()
+        interrupted = _DeferredSignals()
+        pending: dict[Any, int] = {}
         try:
+            for i, u in enumerate(units):
+                pending[self._pool.submit(run_unit, u)] = i
             while pending:
                 done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
                 interrupted.check()
@@ -486,32 +549,49 @@ class ProcessPool(Executor):
                     del future  # it holds the result too
                     if progress is not None:
                         progress(units[i].reps)
+                    interrupted.pause()
                     yield i, result
+                    interrupted.resume()
                     del result  # the caller's now: not held while the next unit runs
-                    interrupted.check()
         finally:
-            interrupted.restore()
             for f in pending:
                 f.cancel()
+            interrupted.restore()
 
     def close(self) -> None:
         """Stop the workers (running units are abandoned) and wait for them to exit."""
         pool, self._pool = self._pool, None
         if pool is None:
             return
+        # What shutdown() lets go of, kept to finish the job: the workers, the pool's
+        # manager thread and the pipe the workers send their results on.
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        manager = getattr(pool, "_executor_manager_thread", None)
+        results = getattr(pool, "_result_queue", None)
         pool.shutdown(wait=False, cancel_futures=True)
-        processes = getattr(pool, "_processes", None) or {}
-        for p in list(processes.values()):  # do not wait for running units
+        for end in (self._alive_w, self._alive_r):  # every worker now exits (_worker_init)
+            if end is not None:
+                end.close()
+        self._alive_w = self._alive_r = None
+        for p in workers:  # and is told to, in case it is stuck in C code
             try:
                 p.terminate()
             except Exception:
                 pass
-        for p in list(processes.values()):
+        for p in workers:
             try:
                 p.join(timeout=10)
             except Exception:
                 pass
-        pool.shutdown(wait=True)
+        # A worker stopped while sending a result leaves half a message in the result
+        # pipe, on which the manager thread would wait for ever (and the interpreter's
+        # exit with it). With every worker gone the last write end is this process's:
+        # closing it ends that wait (the pool is then broken, as it should be).
+        writer = getattr(results, "_writer", None)
+        if writer is not None:
+            writer.close()
+        if manager is not None:
+            manager.join(timeout=10)
 
 
 def import_distributed() -> Any:
@@ -547,6 +627,47 @@ def import_distributed() -> Any:
     return distributed
 
 
+def local_security() -> Any:
+    """A TLS credential for one local Dask cluster: ``distributed.Security.temporary()``.
+
+    A self-signed key and certificate made now, kept in this process's memory (and
+    handed to the cluster's worker processes when they start), never written where
+    another process could read them. Every connection of the cluster is TLS with mutual
+    authentication: the scheduler, its workers and the client each present the
+    certificate and accept only peers that present it, so a process that does not hold
+    it, of this user or another, can neither join the cluster nor submit work to it.
+
+    Returns
+    -------
+    distributed.Security
+        With ``require_encryption=True``.
+
+    Raises
+    ------
+    DrawdownError
+        When Dask or the ``cryptography`` package (which makes the credential) is not
+        installed; the message ends with :data:`CLUSTER_HINT`.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch.executors import local_security
+    >>> try:
+    ...     local_security().require_encryption
+    ... except drawdown.DrawdownError as e:
+    ...     str(e).endswith("pip install 'drawdown[cluster]'")
+    True
+    """
+    distributed = import_distributed()
+    try:
+        return distributed.Security.temporary()
+    except ImportError as e:
+        raise DrawdownError(
+            "the local Dask cluster's TLS credential needs the cryptography package, which is not installed: "
+            f"{CLUSTER_HINT}"
+        ) from e
+
+
 class DaskExecutor(Executor):
     """Run units on a Dask cluster.
 
@@ -558,10 +679,16 @@ class DaskExecutor(Executor):
         (results made under different ones are refused when merged).
     local_workers : int, optional
         Instead: start a local cluster of this many worker processes (one thread
-        each), scheduler and workers bound to 127.0.0.1, no dashboard. :meth:`close`
-        shuts it down.
+        each), scheduler and workers bound to 127.0.0.1 and speaking TLS with a
+        credential made for this cluster alone (:func:`local_security`): no other
+        process, of this user or another, can join it or submit work to it. No
+        dashboard, and no other HTTP routes. :meth:`close` shuts it down.
     timeout : float
         Seconds to wait for the scheduler.
+    dashboard : bool
+        With ``local_workers``: serve the scheduler's dashboard on a free port of
+        127.0.0.1 (:attr:`dashboard_link`; it needs ``bokeh``, and has no
+        authentication: anyone on this machine can read it).
 
     Raises
     ------
@@ -585,7 +712,14 @@ class DaskExecutor(Executor):
     ValueError: give address or local_workers, not both or neither
     """
 
-    def __init__(self, address: str | None = None, local_workers: int | None = None, *, timeout: float = 30):
+    def __init__(
+        self,
+        address: str | None = None,
+        local_workers: int | None = None,
+        *,
+        timeout: float = 30,
+        dashboard: bool = False,
+    ):
         if (address is None) == (local_workers is None):
             raise ValueError("give address or local_workers, not both or neither")
         if address is not None:
@@ -593,9 +727,10 @@ class DaskExecutor(Executor):
         distributed = import_distributed()
         self.cluster: Any = None
         self.client: Any = None
+        self._dashboard = bool(dashboard and local_workers is not None)
         try:
             if local_workers is not None:
-                self._start_local(distributed, int(local_workers), timeout)
+                self._start_local(distributed, int(local_workers), timeout, dashboard)
             else:
                 try:
                     self.client = distributed.Client(address, timeout=timeout)
@@ -607,24 +742,44 @@ class DaskExecutor(Executor):
             raise
         self.parallelism = max(1, sum(self.client.nthreads().values()))
 
-    def _start_local(self, distributed: Any, n: int, timeout: float) -> None:
+    def _start_local(self, distributed: Any, n: int, timeout: float, dashboard: bool) -> None:
 
         if n < 1:
             raise DrawdownError(f"local_workers must be at least 1, got {n}")
-        with warnings.catch_warnings():
-            # With no dashboard the scheduler still serves its small HTTP API on the
-            # loopback address; when port 8787 is taken it says so and takes another.
-            warnings.filterwarnings("ignore", message="Port 8787 is already in use")
-            self.cluster = distributed.LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-        self.client = distributed.Client(self.cluster, timeout=timeout)
+        import dask
+
+        security = local_security()
+        # Without the dashboard, the scheduler and workers still start their HTTP servers:
+        # on a free loopback port, serving nothing (no routes), not on 8787.
+        http = "127.0.0.1:0"
+        routes: dict[str, list[str]] = {}
+        if not dashboard:
+            routes = {"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}
+        deferred = _DeferredSignals()  # a cluster half started is not a cluster one can close
+        try:
+            with dask.config.set(routes), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Port 8787 is already in use")
+                self.cluster = distributed.LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    security=security,
+                    dashboard_address=http if dashboard else None,
+                    scheduler_kwargs={"dashboard": dashboard, "dashboard_address": http},
+                    silence_logs=logging.ERROR,
+                )
+            self.client = distributed.Client(self.cluster, timeout=timeout)
+        finally:
+            deferred.restore()
         self.name = f"local Dask cluster of {n} worker{'s' if n != 1 else ''}"
+
+    @property
+    def dashboard_link(self) -> str | None:
+        """The dashboard's address (a local cluster started with ``dashboard=True``), or None."""
+        if self.cluster is None or not self._dashboard:
+            return None
+        return str(self.cluster.dashboard_link)
 
     def _client(self) -> Any:
         if self.client is None:
@@ -652,24 +807,30 @@ class DaskExecutor(Executor):
         client = self._client()
         units = list(units)
         tag = uuid.uuid4().hex[:12]
-        futures = [client.submit(run_unit, u, key=f"drawdown-unit-{tag}-{i}", pure=False) for i, u in enumerate(units)]
-        index = {f.key: i for i, f in enumerate(futures)}
+        interrupted = _DeferredSignals()
+        futures: list[Any] = []
         try:
-            for f in distributed.as_completed(futures):
-                i = index[f.key]
-                try:
-                    result = f.result()
-                except distributed.KilledWorker as e:
-                    raise DrawdownError(
-                        f"Dask workers kept dying while running {units[i].label} ({e}); {_RESUME_HINT}"
-                    ) from e
-                except (OSError, distributed.client.FutureCancelledError) as e:  # lost the scheduler
-                    raise DrawdownError(f"lost the Dask cluster while running {units[i].label}: {e}") from e
-                f.release()
-                if progress is not None:
-                    progress(units[i].reps)
-                yield i, result
-                del result  # the caller's now
+            futures = [
+                client.submit(run_unit, u, key=f"drawdown-unit-{tag}-{i}", pure=False) for i, u in enumerate(units)
+            ]
+            index = {f.key: i for i, f in enumerate(futures)}
+            finished = distributed.as_completed(futures)
+            while not finished.is_empty():
+                interrupted.check()
+                ready = finished.next_batch(block=False)
+                if not ready:
+                    time.sleep(_POLL_S)
+                    continue
+                for f in sorted(ready, key=lambda f: index[f.key]):
+                    i = index[f.key]
+                    result = self._result(distributed, f, units[i])
+                    f.release()
+                    if progress is not None:
+                        progress(units[i].reps)
+                    interrupted.pause()
+                    yield i, result
+                    interrupted.resume()
+                    del result  # the caller's now
         finally:
             pending = [f for f in futures if not f.done()]
             if pending and self.client is not None and self.client.status == "running":
@@ -677,6 +838,17 @@ class DaskExecutor(Executor):
                     self.client.cancel(pending)
                 except Exception:
                     pass
+            interrupted.restore()
+
+    @staticmethod
+    def _result(distributed: Any, future: Any, unit: Unit) -> UnitResult:
+        """A finished task's result, or the error that says what went wrong."""
+        try:
+            return future.result()
+        except distributed.KilledWorker as e:
+            raise DrawdownError(f"Dask workers kept dying while running {unit.label} ({e}); {_RESUME_HINT}") from e
+        except (OSError, distributed.client.FutureCancelledError) as e:  # lost the scheduler
+            raise DrawdownError(f"lost the Dask cluster while running {unit.label}: {e}") from e
 
     def close(self) -> None:
         """Close the client and, for a local cluster, the cluster."""

@@ -6,13 +6,18 @@ row per replication, dtypes as in :data:`drawdown.engines.OUTCOME_DTYPES`, ``-1`
 Nothing in it needs pickle: read it with ``numpy.load(path, allow_pickle=False)``.
 
 The file is written to a temporary name in the same directory and renamed, so a reader
-never sees a half-written file.
+never sees a half-written file. Its bytes depend on its contents only: every zip entry
+carries the fixed date :data:`ZIP_DATE_TIME`, so identical runs give identical files.
 
-Two writers make the same file. :func:`write_replications` takes all the outcomes at
-once. :class:`ReplicationWriter` takes them chunk by chunk, as the numpy engine yields
-them, into disk-backed ``.npy`` files (``numpy.lib.format.open_memmap``) beside the
-target, and zips those into the ``.npz`` when closed: the memory it needs is bounded by
-a chunk, not by the number of replications.
+Two writers make the same file, byte for byte. :func:`write_replications` takes all the
+outcomes at once. :class:`ReplicationWriter` takes them chunk by chunk, as the numpy
+engine yields them, into ``.npy`` files beside the target (their space reserved when
+they are made, then written with ordinary writes, never through a memory map: a full
+disk is an ``OSError``, not a ``SIGBUS``), and zips those into the ``.npz`` when
+closed: the memory it needs is bounded by a chunk, not by the number of replications.
+
+Every write names the file it was writing when it fails (``OSError.filename``), and
+leaves no temporary file behind.
 
 The summary file (``summary.npz`` and every unit's ``blocks/NNNNNN.npz``) is also made
 and read here: :func:`write_summary_file` and :func:`read_summary_file` keep its format
@@ -24,6 +29,8 @@ and ``__sha256__`` members, the trailing checksum of the file's bytes) is this m
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import io
 import json
@@ -31,7 +38,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -46,6 +53,7 @@ __all__ = [
     "read_replications",
     "ReplicationWriter",
     "REPLICATIONS_FILE",
+    "ZIP_DATE_TIME",
     "SUMMARY_FORMAT",
     "SUMMARY_FORMAT_VERSION",
     "atomic_write",
@@ -55,6 +63,31 @@ __all__ = [
 ]
 
 REPLICATIONS_FILE = "replications.npz"
+#: The date and time of every entry of the ``.npz`` files drawdown writes (the earliest
+#: a zip file can hold): the files' bytes do not depend on when they were written.
+ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
+#: Bytes copied at a time from a part file into ``replications.npz``.
+_COPY_BYTES = 1 << 20
+
+
+def _zip_entry(name: str, compression: int = zipfile.ZIP_STORED) -> zipfile.ZipInfo:
+    """A zip entry of ``name`` dated :data:`ZIP_DATE_TIME`, with a plain file's mode."""
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
+    info.compress_type = compression
+    info.external_attr = 0o600 << 16
+    return info
+
+
+def _write_npz(fh: IO[bytes], arrays: Mapping[str, np.ndarray], compression: int = zipfile.ZIP_STORED) -> None:
+    """``arrays`` as an ``.npz`` archive (``NAME.npy`` entries, in order, no pickles) on ``fh``.
+
+    The bytes are those of :func:`numpy.savez` (:func:`numpy.savez_compressed` with
+    ``ZIP_DEFLATED``), every entry dated :data:`ZIP_DATE_TIME`.
+    """
+    with zipfile.ZipFile(fh, mode="w", compression=compression, allowZip64=True) as zf:
+        for name, array in arrays.items():
+            with zf.open(_zip_entry(f"{name}.npy", compression), mode="w", force_zip64=True) as entry:
+                np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
 
 
 def write_replications(path: str | os.PathLike[str], outcomes: Outcomes, *, meta: dict) -> Path:
@@ -82,7 +115,7 @@ def write_replications(path: str | os.PathLike[str], outcomes: Outcomes, *, meta
     path = Path(path)
     arrays: dict[str, Any] = {k: np.ascontiguousarray(v, dtype=OUTCOME_DTYPES[k]) for k, v in outcomes.arrays().items()}
     arrays.update(_meta_arrays(meta))
-    return atomic_write(path, lambda fh: np.savez(fh, **arrays))
+    return atomic_write(path, lambda fh: _write_npz(fh, arrays))
 
 
 def _meta_arrays(meta: dict) -> dict[str, np.ndarray]:
@@ -96,15 +129,18 @@ def _meta_arrays(meta: dict) -> dict[str, np.ndarray]:
 
 
 class ReplicationWriter:
-    """Write ``replications.npz`` chunk by chunk, from disk-backed arrays.
+    """Write ``replications.npz`` chunk by chunk, from files on disk.
 
     The file is the one :func:`write_replications` writes for the same outcomes and
-    metadata (same arrays, names, shapes and dtypes). Each outcome array is a ``.npy``
-    file in a hidden temporary folder beside ``path``, mapped into memory
-    (``numpy.lib.format.open_memmap``) and filled row range by row range;
-    :meth:`close` zips them (stored, not compressed) into a temporary file, renames it
-    to ``path`` and deletes the folder. Until then ``path`` is untouched; on an error,
-    or :meth:`abort`, nothing is left behind.
+    metadata, byte for byte. Each outcome array is a ``.npy`` file in a hidden temporary
+    folder beside ``path`` (``.replications.npz.XXXX.parts``), its space reserved when
+    the writer is made (``os.posix_fallocate`` where the platform and file system have
+    it), and filled row range by row range with ordinary writes (``os.pwrite``), never
+    through a memory map: a disk that fills up is an ``OSError`` naming ``path``
+    (``ENOSPC``, or ``EFBIG`` past a file size limit), never a ``SIGBUS``. :meth:`close`
+    zips the files (stored, not compressed) into a temporary file, renames it to
+    ``path`` and deletes the folder. Until then ``path`` is untouched; on an error, or
+    :meth:`abort`, nothing is left behind.
 
     Parameters
     ----------
@@ -116,6 +152,11 @@ class ReplicationWriter:
         Rows of every array; each must be written once before :meth:`close`.
     meta : dict
         Metadata, as in :func:`write_replications`.
+
+    Raises
+    ------
+    OSError
+        When the folder cannot be made or its space reserved (``filename`` is ``path``).
 
     Examples
     --------
@@ -129,11 +170,13 @@ class ReplicationWriter:
     >>> arrays, meta = read_replications(os.path.join(d, REPLICATIONS_FILE))
     >>> arrays["exit_day"].shape, meta["seed"]
     ((120, 40), '1')
+    >>> os.listdir(d)
+    ['replications.npz']
     """
 
     def __init__(self, path: str | os.PathLike[str], scenario: Scenario, reps: int, *, meta: dict) -> None:
         self._dir: Path | None = None
-        self._arrays: dict[str, np.memmap] | None = None
+        self._parts: dict[str, _NpyPart] | None = None
         self.path = Path(path)
         self.reps = int(reps)
         if self.reps < 0:
@@ -142,20 +185,20 @@ class ReplicationWriter:
         widths = {"exit_day": len(scenario.contingents), "base_closed_day": len(scenario.bases)}
         self._shapes = {k: (self.reps, widths[k]) if k in widths else (self.reps,) for k in OUTCOME_DTYPES}
         self._done = np.zeros(self.reps, dtype=bool)
-        self._dir = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".parts", dir=self.path.parent))
-        self._arrays = {}
+        with _naming(self.path):
+            self._dir = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".parts", dir=self.path.parent))
+        self._parts = {}
         try:
-            for k, dtype in OUTCOME_DTYPES.items():
-                self._arrays[k] = np.lib.format.open_memmap(
-                    self._dir / f"{k}.npy", mode="w+", dtype=dtype, shape=self._shapes[k]
-                )
+            with _naming(self.path):
+                for k, dtype in OUTCOME_DTYPES.items():
+                    self._parts[k] = _NpyPart(self._dir / f"{k}.npy", np.dtype(dtype), self._shapes[k])
         except BaseException:
             self.abort()
             raise
 
     @property
     def closed(self) -> bool:
-        return self._arrays is None
+        return self._parts is None
 
     @property
     def rows_written(self) -> int:
@@ -169,8 +212,11 @@ class ReplicationWriter:
         ValueError
             If the rows fall outside ``0 .. reps - 1`` or were written before, or an
             array does not have the shape of those rows.
+        OSError
+            When a write fails (a full disk: ``ENOSPC``); ``filename`` is ``path``. The
+            writer is then aborted: nothing is left behind.
         """
-        if self._arrays is None:
+        if self._parts is None:
             raise ValueError("the writer is closed")
         start, n = int(start_row), len(outcomes)
         stop = start + n
@@ -179,11 +225,19 @@ class ReplicationWriter:
         if self._done[start:stop].any():
             raise ValueError(f"rows {start}..{stop - 1}: some were written already")
         arrays = outcomes.arrays()
-        for k, mm in self._arrays.items():
+        rows = {}
+        for k in self._parts:
             v = np.asarray(arrays[k])
             if v.shape != (n,) + self._shapes[k][1:]:
                 raise ValueError(f"{k}: shape {v.shape}, expected {(n,) + self._shapes[k][1:]}")
-            mm[start:stop] = v.astype(OUTCOME_DTYPES[k], copy=False)
+            rows[k] = v
+        try:
+            with _naming(self.path):
+                for k, part in self._parts.items():
+                    part.write_rows(start, rows[k])
+        except BaseException:
+            self.abort()
+            raise
         self._done[start:stop] = True
 
     def close(self) -> Path:
@@ -193,28 +247,28 @@ class ReplicationWriter:
         ------
         ValueError
             If some rows were never written (the writer is aborted: nothing is written).
+        OSError
+            When writing ``path`` fails (``filename`` is ``path``); nothing is left behind.
         """
-        if self._arrays is None or self._dir is None:
+        if self._parts is None or self._dir is None:
             raise ValueError("the writer is closed")
         missing = self.reps - self.rows_written
         if missing:
             first = int(np.flatnonzero(~self._done)[0])
             self.abort()
             raise ValueError(f"{missing} of {self.reps} rows never written (first: row {first})")
+        parts = self._parts
+
+        def write_zip(f: IO[bytes]) -> None:
+            with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+                for k, part in parts.items():
+                    with zf.open(_zip_entry(f"{k}.npy"), mode="w", force_zip64=True) as entry:
+                        part.copy_to(entry)
+                for k, v in self._meta.items():
+                    with zf.open(_zip_entry(f"{k}.npy"), mode="w", force_zip64=True) as entry:
+                        np.lib.format.write_array(entry, v, allow_pickle=False)
+
         try:
-            for mm in self._arrays.values():
-                mm.flush()
-            self._arrays = None  # drop the maps before reading the files back
-            parts = self._dir
-
-            def write_zip(f: IO[bytes]) -> None:
-                with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
-                    for k in OUTCOME_DTYPES:
-                        zf.write(parts / f"{k}.npy", arcname=f"{k}.npy")
-                    for k, v in self._meta.items():
-                        with zf.open(f"{k}.npy", mode="w", force_zip64=True) as entry:
-                            np.lib.format.write_array(entry, v, allow_pickle=False)
-
             atomic_write(self.path, write_zip)
         finally:
             self.abort()
@@ -222,7 +276,9 @@ class ReplicationWriter:
 
     def abort(self) -> None:
         """Forget everything written; delete the temporary files. ``path`` is untouched."""
-        self._arrays = None
+        parts, self._parts = self._parts, None
+        for part in (parts or {}).values():
+            part.close()
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
@@ -243,6 +299,86 @@ class ReplicationWriter:
             pass
 
 
+class _NpyPart:
+    """One ``.npy`` file of a :class:`ReplicationWriter`: the header of an array of
+    ``dtype`` and ``shape`` (C order), then its rows, written with ``os.pwrite``."""
+
+    def __init__(self, path: Path, dtype: np.dtype, shape: tuple[int, ...]) -> None:
+        self.dtype, self.shape = dtype, shape
+        self.row_bytes = int(np.prod(shape[1:], dtype=np.int64)) * dtype.itemsize
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+        try:
+            header = io.BytesIO()
+            header_data = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": shape}
+            np.lib.format.write_array_header_1_0(header, header_data)
+            self.offset = len(header.getvalue())
+            self.size = self.offset + shape[0] * self.row_bytes
+            _reserve(self.fd, self.size)
+            _pwrite_all(self.fd, header.getvalue(), 0)
+        except BaseException:
+            self.close()
+            raise
+
+    def write_rows(self, start: int, rows: np.ndarray) -> None:
+        """Rows ``start ..`` of the array (``rows`` converted to the file's dtype)."""
+        data = np.ascontiguousarray(rows, dtype=self.dtype).reshape(-1).view(np.uint8)
+        _pwrite_all(self.fd, data.data, self.offset + start * self.row_bytes)
+
+    def copy_to(self, out: IO[bytes]) -> None:
+        """The whole file, header and rows, to ``out``."""
+        done = 0
+        while done < self.size:
+            chunk = os.pread(self.fd, min(_COPY_BYTES, self.size - done), done)
+            if not chunk:
+                raise OSError(errno.EIO, f"unexpected end of a temporary file at byte {done} of {self.size}")
+            out.write(chunk)
+            done += len(chunk)
+
+    def close(self) -> None:
+        fd, self.fd = getattr(self, "fd", -1), -1
+        if fd >= 0:
+            os.close(fd)
+
+
+def _reserve(fd: int, size: int) -> None:
+    """Allocate ``size`` bytes of the file now, so that a full disk is an ``OSError`` here,
+    before any work; where the file system cannot (``EOPNOTSUPP``, ``EINVAL``) or the
+    platform has no ``posix_fallocate``, only set the size: the writes still raise."""
+    if size <= 0:
+        return
+    fallocate = getattr(os, "posix_fallocate", None)
+    if fallocate is not None:
+        try:
+            fallocate(fd, 0, size)
+            return
+        except OSError as e:
+            if e.errno not in (errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL, errno.ENOSYS):
+                raise
+    os.ftruncate(fd, size)
+
+
+def _pwrite_all(fd: int, data: bytes | memoryview, offset: int) -> None:
+    """All of ``data`` at ``offset`` (a short write is continued; an error raises)."""
+    view = memoryview(data)
+    while view.nbytes:
+        n = os.pwrite(fd, view, offset)
+        if n <= 0:
+            raise OSError(errno.EIO, "write made no progress")
+        view, offset = view[n:], offset + n
+
+
+@contextlib.contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Give an ``OSError`` raised inside without a file name the name ``path`` (what a
+    message about a full disk should name: the file being written), same class and errno."""
+    try:
+        yield
+    except OSError as e:
+        if e.filename is None:
+            raise OSError(e.errno, e.strerror or str(e), str(path)) from e
+        raise
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -254,20 +390,58 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes | Callable[[IO[
 
     ``data`` (str, bytes, or a callable that writes to a binary file) goes to a
     temporary file in the same directory, which is flushed to disk and renamed over
-    ``path``; on any error the temporary file is removed and ``path`` is untouched.
+    ``path``; on any error or interrupt the temporary file is removed and ``path`` is
+    untouched.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (its directory must exist).
+    data : str, bytes or callable
+        What to write; a callable is given the binary file to write to.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OSError
+        When a write fails (a full disk: ``ENOSPC``; past a file size limit: ``EFBIG``);
+        an error that names no file names ``path``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from drawdown.results import atomic_write
+    >>> d = tempfile.mkdtemp()
+    >>> atomic_write(os.path.join(d, "a.txt"), "hello\\n").read_text()
+    'hello\\n'
+    >>> def fails(fh):
+    ...     fh.write(b"half")
+    ...     raise OSError(28, "No space left on device")
+    >>> atomic_write(os.path.join(d, "b.txt"), fails)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    OSError: [Errno 28] No space left on device: '...b.txt'
+    >>> os.listdir(d)
+    ['a.txt']
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with _naming(path):
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
-        with os.fdopen(fd, "wb") as fh:
-            if callable(data):
-                data(fh)
-            else:
-                fh.write(data.encode() if isinstance(data, str) else data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        with _naming(path):
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
+            with os.fdopen(fd, "wb") as fh:
+                if callable(data):
+                    data(fh)
+                else:
+                    fh.write(data.encode() if isinstance(data, str) else data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -341,8 +515,9 @@ def write_summary_file(path: str | os.PathLike[str], meta: dict, arrays: Mapping
 
     The members are the arrays (in the order given), ``__meta__`` (the 0-d string
     of ``meta`` as JSON, sorted keys) and ``__sha256__`` (:func:`summary_digest` of
-    both); the zip comment ends the file with ``drawdown-summary-sha256:`` and the hex
-    sha256 of every byte before those 64 characters.
+    both), deflated and dated :data:`ZIP_DATE_TIME`; the zip comment ends the file with
+    ``drawdown-summary-sha256:`` and the hex sha256 of every byte before those 64
+    characters.
 
     Parameters
     ----------
@@ -373,7 +548,7 @@ def write_summary_file(path: str | os.PathLike[str], meta: dict, arrays: Mapping
     payload[_META] = np.array(meta_json)
     payload[_CHECKSUM] = np.array(summary_digest(meta_json, arrays))
     buf = io.BytesIO()
-    np.savez_compressed(buf, **payload)
+    _write_npz(buf, payload, zipfile.ZIP_DEFLATED)
     with zipfile.ZipFile(buf, "a") as zf:
         zf.comment = _TRAILER + b"0" * _HEX
     body = buf.getvalue()[:-_HEX]
