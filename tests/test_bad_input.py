@@ -608,6 +608,28 @@ CASES: list[Case] = [
     Case("reps-not-a-number", ["run", "--reps", "many"], names=("--reps",)),
     Case("precision-nan", ["run", "--precision", "nan"], names=("--precision",)),
     Case("compare-one-scenario", ["compare", "min.toml"], MIN, names=("at least two",)),
+    # -- records drawdown reads back: merge and plot --------------------------------------------
+    Case(
+        "merge-shard-record-nested-deep",
+        ["merge", "d"],
+        {"d/shards/shard-0001-of-0001.json": "[" * 100_000 + "]" * 100_000},
+        names=("shard-0001-of-0001.json",),
+    ),
+    Case(
+        "merge-shard-record-not-json",
+        ["merge", "d"],
+        {"d/shards/shard-0001-of-0001.json": "{not json"},
+        names=("shard-0001-of-0001.json",),
+    ),
+    Case("merge-no-shards", ["merge", "d"], {"d/notes.txt": "mine\n"}, names=("d",)),
+    Case(
+        "plot-compare-record-nested-deep",
+        ["plot", "d"],
+        {"d/compare.json": "[" * 100_000 + "]" * 100_000},
+        names=("compare.json",),
+    ),
+    Case("plot-summary-json-not-json", ["plot", "d"], {"d/summary.json": "{", "d/summary.npz": b"PK"}, names=("d",)),
+    Case("plot-not-a-run", ["plot", "d"], {"d/notes.txt": "mine\n"}, names=("d",)),
     # -- output directories and totals the engines hold ----------------------------------------------
     Case(
         "out-empty",

@@ -230,7 +230,7 @@ def read_record(path: StrPath, what: str = "record") -> Record:
         doc = json.loads(path.read_text())
     except OSError as e:
         raise ResultError(f"{path}: cannot read the {what}: {e.strerror or e}") from e
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:  # RecursionError: nested beyond what json reads
         raise ResultError(f"{path}: the {what} is truncated or corrupt (not JSON: {e})") from e
     if not isinstance(doc, dict) or "sha256" not in doc:
         raise ResultError(f"{path}: not a drawdown {what} (no checksum)")
@@ -278,7 +278,7 @@ def _peek_json(path: Path) -> Any:
     """The JSON document in ``path`` (checksum unchecked), or None."""
     try:
         return json.loads(path.read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
 
 
@@ -1573,7 +1573,7 @@ def shard_kinds(directory: StrPath) -> set[str]:
             if _SHARD_FILE.match(p.name):
                 try:
                     kinds.add(json.loads(p.read_text()).get("kind"))
-                except (OSError, ValueError, AttributeError):
+                except (OSError, ValueError, RecursionError, AttributeError):
                     pass
     return kinds
 

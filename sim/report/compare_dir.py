@@ -121,7 +121,7 @@ def read_compare_dir(directory: str | os.PathLike[str]) -> tuple[dict, list[tupl
     path = directory / COMPARE_JSON
     try:
         doc = json.loads(path.read_text())
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, RecursionError) as e:
         raise ResultError(f"{path}: cannot read the comparison ({type(e).__name__}: {e})") from e
     folders = _compare_folders(path, doc)
     runs = [read_run_dir(directory / f) for f in folders]

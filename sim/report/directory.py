@@ -131,7 +131,7 @@ def read_run_dir(directory: PathLike) -> tuple[ScenarioFacts, Summary, dict]:
             raise ResultError(f"{p}: no such file (is {directory} a directory written by `drawdown run --out`?)")
     try:
         doc = json.loads(jpath.read_text())
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, RecursionError) as e:
         raise ResultError(f"{jpath}: cannot read it as JSON ({e})") from e
     try:
         facts = ScenarioFacts.from_json(doc)

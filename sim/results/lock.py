@@ -252,7 +252,7 @@ def _read_note(path: Path) -> dict[str, Any] | None:
         return None
     try:
         doc = json.loads(data.decode())
-    except (UnicodeDecodeError, ValueError):
+    except (ValueError, RecursionError):
         return None
     return doc if isinstance(doc, dict) and "pid" in doc else None
 

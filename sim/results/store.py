@@ -605,7 +605,7 @@ def read_summary_file(path: str | os.PathLike[str], build: Callable[[dict, dict[
         return build(meta, arrays)
     except ResultError:
         raise
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, RecursionError) as e:
         raise ResultError(f"{path}: malformed summary ({type(e).__name__}: {e})") from e
 
 
