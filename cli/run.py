@@ -370,8 +370,9 @@ def _run_units(
     except KeyboardInterrupt:
         if out_dir is not None:
             again = f"--shard {shard} " if shard else ""
+            lead = "" if quiet else "\n"  # end the progress bar's line first
             click.echo(
-                f"\ninterrupted: the finished units are kept in {out_dir}; "
+                f"{lead}interrupted: the finished units are kept in {out_dir}; "
                 f"`drawdown run --out {out_dir} {again}--resume` finishes the run",
                 err=True,
             )

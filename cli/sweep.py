@@ -85,8 +85,9 @@ def sweep(
                 result = batch.run(executor, progress=progress)
         except KeyboardInterrupt:
             again = f" --shard {shard}" if shard else ""
+            lead = "" if quiet else "\n"  # end the progress bar's line first
             click.echo(
-                f"\ninterrupted: the finished points are kept in {out_dir}; the same command with"
+                f"{lead}interrupted: the finished points are kept in {out_dir}; the same command with"
                 f"{again} --resume finishes the sweep",
                 err=True,
             )
