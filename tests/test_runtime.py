@@ -297,7 +297,7 @@ def test_a_signal_ends_the_workers_and_leaves_a_resumable_directory(
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("interrupted: ") and "--resume" in lines[0], err
     assert "Traceback" not in err + stdout
-    alive = survivors(children, timeout=5)
+    alive = survivors(children, timeout=15)
     assert not alive, f"processes outlived the command: {alive}"
     assert leftovers(out) == []
     invoke(*args, "--out", out, "--resume")
