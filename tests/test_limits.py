@@ -467,7 +467,7 @@ def test_folding_a_chunk_into_the_total_makes_no_second_copy_of_its_per_day_hist
 
     from drawdown.results import summary as summary_module
 
-    # Windows of 650 days for these 100 replications (those of 1,000 are 1,048 days wide).
+    # Windows of 650 days for these 100 replications (those of 1,000 are 262 days wide).
     monkeypatch.setattr(summary_module, "_DAILY_CELLS", 1 << 16)
     longest = drawdown.load("doha-2021-05-01").replace({"horizon_days": MAX_HORIZON})
     (b0, o0), (b1, o1) = iter_chunks(longest, 200, 3, block_size=100, chunk_blocks=1)

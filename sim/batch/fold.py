@@ -5,7 +5,8 @@ replications through :func:`fold_chunks`: it asks :func:`drawdown.engines.run_bl
 for chunks of outcomes, in block order, and folds each into a running
 :class:`~drawdown.results.Summary` at once. Merging is exact integer arithmetic, so the
 bits do not depend on how chunks are grouped, and memory holds one chunk's outcomes and
-two summaries, whatever the number of replications.
+one summary (the chunk's per-day arrays are summarised into the total's in place),
+whatever the number of replications.
 
 :func:`run_to_precision` adds blocks, in block order, until the Monte Carlo standard
 error of the headline probability is small enough (docs/design.md §3, §6).

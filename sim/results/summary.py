@@ -123,9 +123,9 @@ _DAILY = (
     "retro_zero",
 )
 _INT63 = 2**63
-#: Replication-days of per-day arrays summarised at a time (about 1,900 rows of the default
-#: 540 days): each int64 working copy stays at 8 MiB whatever the horizon.
-_DAILY_CELLS = 1 << 20
+#: Replication-days of per-day arrays summarised at a time (262 days of a block of 1,000
+#: replications): each int64 working copy stays at 2 MiB whatever the horizon.
+_DAILY_CELLS = 1 << 18
 
 Arrays = dict[str, np.ndarray]
 
