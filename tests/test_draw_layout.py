@@ -148,3 +148,55 @@ def test_slabs_drawn_into_buffers_are_the_same_numbers(rows):
     assert fresh[0][1].shape == (rows, N) and not np.array_equal(fresh[0][1], fresh[1][1])
     with pytest.raises(ValueError, match=r"C-contiguous float64 of shapes \(rows, width\)"):
         next(BlockDraws(s, 5, 2, rows=rows).days(out=[np.empty((rows, w + 1)) for w in (A, N, N, A)]))
+
+
+# -- whole-horizon streams drawn a window of days at a time ------------------------------------
+
+
+@pytest.mark.parametrize("name", ["council", "violence"])
+def test_a_stream_drawn_in_day_windows_gives_the_numbers_of_one_call(name):
+    draw = (lambda g, shape: g.random(shape)) if name == "council" else (lambda g, shape: g.standard_normal(shape))
+    whole = draw(stream(3, 1, name), (1000, 70))
+    g = stream(3, 1, name)
+    windows = [draw(g, (h, 70)) for h in (1, 333, 7, 659)]
+    assert np.array_equal(np.concatenate(windows), whole)  # every bit
+
+
+@pytest.mark.parametrize(
+    "scenario, horizon",
+    [
+        ("doha-2021-05-01", 3000),  # next meeting, a deadline
+        ("conditions-based", 2500),  # conditions rule, special meetings, no deadline: a rate per replication
+        ("announced-2021-09-11", 800),  # fixed rule: the council's stream is not read
+        ("no-consensus", 1500),
+    ],
+)
+@pytest.mark.parametrize("rows", [37, 50])
+def test_state_free_by_day_windows_is_the_bits_of_the_whole_horizon(scenario, horizon, rows):
+    import drawdown
+    from drawdown.draws import BlockDraws, StateFree
+
+    s = drawdown.load(scenario).replace({"horizon_days": horizon})
+    whole = StateFree(s, [BlockDraws(s, 9, 4, rows=rows, block_size=50)])
+    lazy = BlockDraws(s, 9, 4, rows=rows, block_size=50, whole_horizon=False)
+    assert lazy.council.shape == lazy.violence.shape == (0, rows)  # not drawn
+    for cells in (50, 50 * 173, 10**7):  # a day at a time, windows that do not divide the horizon, one window
+        by_days = StateFree.by_days(s, lazy, cells=cells)
+        for k in ("met_day", "decision_day", "first_drawn_day", "attacks_before", "casualties_before", "rate"):
+            a, b = getattr(whole, k), getattr(by_days, k)
+            assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b), k
+    assert (whole.met_day >= 0).any() or scenario == "announced-2021-09-11"
+
+
+def test_met_days_by_windows_are_conditions_met_day():
+    from drawdown.draws import MetDays, conditions_met_day
+    from drawdown.scenario import Conditions
+
+    rng = np.random.default_rng(1)
+    V = rng.random((300, 40))
+    for hold in (1, 3, 17, 300, 301):
+        c = Conditions(initial=1.0, target=0.0, reversion=0.5, volatility=0.0, threshold=0.7, hold_days=hold)
+        met = MetDays(c, 40)
+        for lo in range(0, 300, 41):
+            met.add(V[lo : lo + 41], lo)
+        assert np.array_equal(met.met_day, conditions_met_day(c, V)), hold

@@ -20,6 +20,7 @@ import textwrap
 import drawdown
 import numpy as np
 import pytest
+from drawdown.draws import inputs as inputs_module
 from drawdown.engines import OUTCOME_DTYPES, iter_chunks, run_numpy, run_simpy
 from drawdown.engines import numpy_engine as ne
 from drawdown.limits import (
@@ -401,11 +402,84 @@ def test_chunks_of_a_long_horizon_hold_no_more_per_day_arrays_than_a_default_chu
     assert sum(sizes) == 20 and max(sizes) <= ne.chunk_blocks_for(longest, 50) == 17
 
 
-def test_chunking_and_column_slices_change_no_result(monkeypatch):
+def test_chunking_and_day_windows_change_no_result(monkeypatch):
     s = drawdown.load("conditions-based").replace({"horizon_days": 900})
     whole = run_numpy(s, 300, 5, record_daily=True, block_size=100)
     monkeypatch.setattr(ne, "CHUNK_DAY_BYTES", 20 * 100 * 900)  # one block a chunk
-    monkeypatch.setattr(ne, "STATE_FREE_CELLS", 7 * 900)  # the index seven columns at a time
+    monkeypatch.setattr(ne, "STATE_FREE_CELLS", 7 * 900)  # whole-horizon streams by day windows
+    monkeypatch.setattr(inputs_module, "DAY_WINDOW_CELLS", 100 * 37)  # of 37 days
     assert ne.chunk_blocks_for(s, 100) == 1
     sliced = run_numpy(s, 300, 5, record_daily=True, block_size=100)
     assert_same_outcomes(whole, sliced, "sliced")
+
+
+def test_a_block_of_the_longest_horizon_never_holds_its_whole_horizon_draws():
+    """The council's and the violence's draws of a block (2 x 160 MB at 20,000 days) are
+    drawn a window of days at a time: the state-free inputs' largest simultaneous
+    allocation is a few windows (8 MiB each) and the block's per-replication results."""
+    import tracemalloc
+
+    from drawdown.draws import DAY_WINDOW_CELLS, BlockDraws, StateFree
+
+    longest = drawdown.load("doha-2021-05-01").replace({"horizon_days": MAX_HORIZON})
+    assert ne.STATE_FREE_CELLS < MAX_HORIZON * 1000  # the engine takes this path (below)
+    tracemalloc.start()
+    try:
+        draws = BlockDraws(longest, 1, 0, whole_horizon=False)
+        sf = StateFree.by_days(longest, draws)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    whole_horizon = 2 * MAX_HORIZON * 1000 * 8  # what drawing the two streams whole would hold
+    assert draws.council.size == draws.violence.size == 0
+    assert peak <= 4 * DAY_WINDOW_CELLS * 8 < whole_horizon // 9
+    assert sf.decision_day.shape == (1000,) and sf.rate.shape == (MAX_HORIZON,)
+
+
+def test_the_engine_draws_a_long_horizon_by_day_windows_and_a_default_one_whole(monkeypatch):
+    from drawdown.draws import StateFree
+
+    calls = []
+    by_days = StateFree.by_days.__func__  # type: ignore[attr-defined]
+
+    def counted(cls, *args, **kwargs):
+        calls.append(1)
+        return by_days(cls, *args, **kwargs)
+
+    monkeypatch.setattr(StateFree, "by_days", classmethod(counted))
+    assert ne.STATE_FREE_CELLS == 10 * 1000 * 540  # by day windows past 5,400 days of blocks of 1,000
+    monkeypatch.setattr(ne, "STATE_FREE_CELLS", 20 * 600)  # past 600 days of blocks of 20
+    s = drawdown.load("conditions-based").replace({"horizon_days": 601})
+    run_numpy(s.replace({"horizon_days": 600}), 20, 1, block_size=20)
+    assert calls == []
+    windows = run_numpy(s, 40, 1, block_size=20, record_daily=True)
+    assert calls == [1, 1]  # one per block
+    monkeypatch.setattr(ne, "STATE_FREE_CELLS", 10**9)
+    whole = run_numpy(s, 40, 1, block_size=20, record_daily=True)
+    assert calls == [1, 1]
+    assert_same_outcomes(whole, windows, "by day windows")
+
+
+def test_folding_a_chunk_into_the_total_makes_no_second_copy_of_its_per_day_histograms(monkeypatch):
+    """The running total's per-day histograms (73 MB at 20,000 days) are merged into in
+    place: folding a chunk allocates the chunk's few-day windows, not another total."""
+    import tracemalloc
+
+    from drawdown.results import summary as summary_module
+
+    # Windows of 650 days for these 100 replications (those of 1,000 are 262 days wide).
+    monkeypatch.setattr(summary_module, "_DAILY_CELLS", 1 << 16)
+    longest = drawdown.load("doha-2021-05-01").replace({"horizon_days": MAX_HORIZON})
+    (b0, o0), (b1, o1) = iter_chunks(longest, 200, 3, block_size=100, chunk_blocks=1)
+    kw = dict(seed=3, engine="numpy", block_size=100)
+    total = Summary.from_outcomes(longest, o0, blocks=b0, **kw)
+    expected = total.copy().merge(Summary.from_outcomes(longest, o1, blocks=b1, **kw))
+    daily_bytes = sum(a.nbytes for a in total.daily.values())
+    tracemalloc.start()
+    try:
+        merged = total.add_outcomes(longest, o1, blocks=b1, **kw)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert merged == expected and merged.daily is not None and total.daily is None
+    assert peak < daily_bytes // 2  # a copy would be all of it; this is windows and the day histograms

@@ -5,7 +5,8 @@ replications through :func:`fold_chunks`: it asks :func:`drawdown.engines.run_bl
 for chunks of outcomes, in block order, and folds each into a running
 :class:`~drawdown.results.Summary` at once. Merging is exact integer arithmetic, so the
 bits do not depend on how chunks are grouped, and memory holds one chunk's outcomes and
-two summaries, whatever the number of replications.
+one summary (the chunk's per-day arrays are summarised into the total's in place),
+whatever the number of replications.
 
 :func:`run_to_precision` adds blocks, in block order, until the Monte Carlo standard
 error of the headline probability is small enough (docs/design.md §3, §6).
@@ -179,7 +180,8 @@ def fold_chunks(
 
     Each chunk is summarised and merged into the running total as soon as the engine
     yields it, then dropped: nothing of it is held while the next chunk runs, so
-    memory stays at one chunk (its per-day arrays) and two summaries.
+    memory stays at one chunk (its per-day arrays) and one summary (the chunk's per-day
+    arrays are summarised into the total's in place, :meth:`Summary.add_outcomes`).
 
     Parameters
     ----------
@@ -225,14 +227,16 @@ def fold_chunks(
     for chunk, out in run_blocks(
         scenario, blocks, seed, engine=engine, block_size=block_size, chunk_blocks=chunk_blocks, progress=progress
     ):
-        part = Summary.from_outcomes(scenario, out, blocks=chunk, seed=seed, engine=engine, block_size=block_size)
+        # Merged into the running total in place: no second copy of its per-day histograms.
+        if total is None:
+            total = Summary.from_outcomes(scenario, out, blocks=chunk, seed=seed, engine=engine, block_size=block_size)
+        else:
+            total = total.add_outcomes(scenario, out, blocks=chunk, seed=seed, engine=engine, block_size=block_size)
         if on_daily_outcomes is not None:
             on_daily_outcomes(chunk, out)
         if on_outcomes is not None:
             on_outcomes(chunk, without_daily(out))
-        del out  # the per-day arrays go before the merge, and are not held while the next chunk runs
-        total = part if total is None else Summary.merge_all([total, part])
-        del part
+        del out  # the per-day arrays are not held while the next chunk runs
     if total is None:  # run_blocks yields every block given
         raise ValueError("nothing to run: no replications")
     return total

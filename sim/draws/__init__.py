@@ -7,8 +7,16 @@ them before any engine runs: the security-conditions index and the council's dec
 :mod:`.inputs`.
 """
 
-from .council import conditions_met_day, decision_days, meeting_schedule, violence_index
-from .inputs import BlockInputs, StateFree
+from .council import (
+    MetDays,
+    conditions_met_day,
+    decision_days,
+    decision_days_from,
+    meeting_schedule,
+    violence_index,
+    violence_index_days,
+)
+from .inputs import DAY_WINDOW_CELLS, BlockInputs, StateFree
 from .layout import (
     BLOCK_SIZE,
     LAYOUT_VERSION,
@@ -33,7 +41,9 @@ from .threat import (
 
 __all__ = [
     "BLOCK_SIZE",
+    "DAY_WINDOW_CELLS",
     "LAYOUT_VERSION",
+    "MetDays",
     "STREAMS",
     "BlockDraws",
     "BlockInputs",
@@ -48,6 +58,7 @@ __all__ = [
     "blocks_for",
     "conditions_met_day",
     "decision_days",
+    "decision_days_from",
     "first_drawn_days",
     "meeting_schedule",
     "new_seed",
@@ -55,4 +66,5 @@ __all__ = [
     "stream",
     "triangular_days",
     "violence_index",
+    "violence_index_days",
 ]

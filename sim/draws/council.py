@@ -10,7 +10,15 @@ import numpy as np
 
 from ..scenario import Conditions, Decision
 
-__all__ = ["violence_index", "conditions_met_day", "decision_days", "meeting_schedule"]
+__all__ = [
+    "violence_index",
+    "violence_index_days",
+    "conditions_met_day",
+    "MetDays",
+    "decision_days",
+    "decision_days_from",
+    "meeting_schedule",
+]
 
 
 def violence_index(conditions: Conditions, eps: np.ndarray | list[np.ndarray]) -> np.ndarray:
@@ -73,6 +81,76 @@ def conditions_met_day(conditions: Conditions, V: np.ndarray) -> np.ndarray:
     return np.where(held[first, np.arange(R)], first + hold - 1, -1).astype(np.int32)
 
 
+def violence_index_days(conditions: Conditions, eps: np.ndarray, first_day: int, prev: np.ndarray | None) -> np.ndarray:
+    """The violence index of days ``first_day .. first_day + h - 1``, computed in place in ``eps``.
+
+    The recursion of :func:`violence_index`, operation by operation, over a window of
+    days: ``eps`` is the ``(h, R)`` float64 window of shocks (overwritten with the index
+    and returned), ``prev`` the index of day ``first_day - 1`` (None when ``first_day``
+    is 0). Windows computed in turn give the bits of :func:`violence_index`.
+
+    Examples
+    --------
+    >>> from drawdown.scenario import Conditions
+    >>> c = Conditions(initial=1.0, target=0.0, reversion=0.5, volatility=0.0, threshold=0.3, hold_days=2)
+    >>> first = violence_index_days(c, np.zeros((2, 1)), 0, None)
+    >>> violence_index_days(c, np.zeros((2, 1)), 2, first[-1])[:, 0]
+    array([0.25 , 0.125])
+    """
+    r, target, vol = conditions.reversion, conditions.target, conditions.volatility
+    V = eps
+    np.multiply(V, vol, out=V)
+    start = 0
+    if prev is None:
+        if first_day != 0:
+            raise ValueError("the index of the day before first_day is needed")
+        V[0] = conditions.initial
+        start, prev = 1, V[0]
+    step = np.empty_like(V[0])
+    for t in range(start, V.shape[0]):
+        np.subtract(target, prev, out=step)
+        step *= r
+        step += prev
+        np.add(step, V[t], out=V[t])
+        prev = V[t]
+    return V
+
+
+class MetDays:
+    """:func:`conditions_met_day` of an index handed over a window of days at a time.
+
+    A replication's conditions are met on the first day ``t`` that ends ``hold_days``
+    days in a row at or below the threshold: the length of the run of such days is kept
+    from window to window, so the days are the ones :func:`conditions_met_day` finds.
+
+    Examples
+    --------
+    >>> from drawdown.scenario import Conditions
+    >>> c = Conditions(initial=1.0, target=0.0, reversion=0.5, volatility=0.0, threshold=0.3, hold_days=2)
+    >>> V = violence_index(c, np.zeros((5, 1)))
+    >>> met = MetDays(c, 1)
+    >>> met.add(V[:2], 0); met.add(V[2:], 2)
+    >>> met.met_day, conditions_met_day(c, V)
+    (array([3], dtype=int32), array([3], dtype=int32))
+    """
+
+    def __init__(self, conditions: Conditions, rows: int) -> None:
+        self.threshold = conditions.threshold
+        self.hold = conditions.hold_days
+        self.run = np.zeros(rows, dtype=np.int64)
+        self.met_day = np.full(rows, -1, dtype=np.int32)
+
+    def add(self, V: np.ndarray, first_day: int) -> None:
+        """Take the index ``V`` (h, R) of days ``first_day .. first_day + h - 1``, the next window."""
+        below = V <= self.threshold
+        for t in range(below.shape[0]):
+            self.run += 1
+            self.run *= below[t]
+            found = (self.run >= self.hold) & (self.met_day < 0)
+            if found.any():
+                self.met_day[found] = first_day + t
+
+
 def meeting_schedule(decision: Decision, met_day: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     """Scheduled meetings and each replication's special meeting (-1 if none).
 
@@ -102,24 +180,65 @@ def decision_days(decision: Decision, council_u: np.ndarray, met_day: np.ndarray
     met_day : ndarray, shape (R,)
         Day the conditions are met (-1 never); used by the ``conditions`` rule.
     horizon : int
+
+    Returns
+    -------
+    ndarray (R,) int32
+        :func:`decision_days_from` of the council's uniforms on the meeting days.
     """
     R = council_u.shape[1]
+    if decision.rule == "fixed":
+        return np.full(R, decision.day, dtype=np.int32)
+    meetings, special = meeting_schedule(decision, met_day, horizon)
+    special_u = council_u[np.where(special >= 0, special, 0), np.arange(R)]
+    return decision_days_from(decision, council_u[meetings], special_u, met_day, horizon)
+
+
+def decision_days_from(
+    decision: Decision, meeting_u: np.ndarray, special_u: np.ndarray, met_day: np.ndarray, horizon: int
+) -> np.ndarray:
+    """The day the order is given, from the council's uniforms on the meeting days only.
+
+    Parameters
+    ----------
+    decision : Decision
+    meeting_u : ndarray, shape (M, R)
+        The council's uniform on each scheduled meeting day, in the order of
+        :func:`meeting_schedule` (row ``i`` is day ``meeting_days[i]``).
+    special_u : ndarray, shape (R,)
+        Its uniform on each replication's special meeting day (any value where there is none).
+    met_day : ndarray, shape (R,)
+    horizon : int
+
+    Returns
+    -------
+    ndarray (R,) int32
+        The day the order is given; -1 if never.
+
+    Examples
+    --------
+    >>> from drawdown.scenario import Decision
+    >>> d = Decision(rule="next_meeting", day=None, meeting_days=(3, 9), p_no_consensus=0.5,
+    ...              allow_special_meetings=False, special_meeting_delay_days=0,
+    ...              latest_decision_day=None, start_on_day=0)
+    >>> decision_days_from(d, np.array([[0.1, 0.9], [0.8, 0.2]]), np.zeros(2), np.full(2, -1), 540)
+    array([9, 3], dtype=int32)
+    """
+    R = met_day.shape[0]
     never = np.int32(-1)
     if decision.rule == "fixed":
         return np.full(R, decision.day, dtype=np.int32)
     p = decision.p_no_consensus
     meetings, special = meeting_schedule(decision, met_day, horizon)
     best = np.full(R, np.iinfo(np.int32).max, dtype=np.int64)
-    rows = np.arange(R)
-    for m in meetings:
-        ok = council_u[m] >= p
+    for i, m in enumerate(meetings):
+        ok = meeting_u[i] >= p
         if decision.rule == "conditions":
             ok &= (met_day >= 0) & (m >= met_day)
         best = np.where(ok & (m < best), m, best)
     has_special = special >= 0
     if has_special.any():
-        u = council_u[np.where(has_special, special, 0), rows]
-        ok = has_special & (u >= p)
+        ok = has_special & (special_u >= p)
         best = np.where(ok & (special < best), special, best)
     if decision.latest_decision_day is not None:
         best = np.minimum(best, decision.latest_decision_day)

@@ -8,11 +8,23 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario import Scenario
-from .council import conditions_met_day, decision_days, violence_index
-from .layout import BLOCK_SIZE, BlockDraws, first_drawn_days
+from .council import (
+    MetDays,
+    conditions_met_day,
+    decision_days,
+    decision_days_from,
+    meeting_schedule,
+    violence_index,
+    violence_index_days,
+)
+from .layout import BLOCK_SIZE, BlockDraws, first_drawn_days, stream
 from .threat import attack_rates, attacks_before_order
 
-__all__ = ["BlockInputs", "StateFree"]
+__all__ = ["BlockInputs", "DAY_WINDOW_CELLS", "StateFree"]
+
+#: Cells (days by the block's rows) of a whole-horizon stream drawn at a time by
+#: :meth:`StateFree.by_days`: 8 MiB of float64.
+DAY_WINDOW_CELLS = 2**20
 
 
 def _joined(parts: list[np.ndarray], axis: int) -> np.ndarray:
@@ -36,7 +48,7 @@ class StateFree:
     Attributes
     ----------
     violence : ndarray (H, R)
-        The conditions index.
+        The conditions index (empty, ``(0, R)``, from :meth:`by_days`).
     met_day, decision_day : ndarray (R,) int32
         Day conditions are met and day the order is given (-1 never).
     rate : ndarray (H,) or (H, R)
@@ -65,6 +77,84 @@ class StateFree:
         self.attacks_before, self.casualties_before = attacks_before_order(
             scenario, self.rate, self.first_drawn_day, _joined([d.before_order for d in draws], 0)
         )
+
+    @classmethod
+    def by_days(cls, scenario: Scenario, draws: BlockDraws, cells: int | None = None) -> StateFree:
+        """The same quantities for one block, its whole-horizon streams drawn a window of days at a time.
+
+        A generator's numbers are the same whether drawn in one call or window by window,
+        and every quantity here is computed day by day (the index's recursion, the run of
+        days that meets the conditions) or read on given days (the council's uniforms
+        on meeting days), so each value is the bits of ``StateFree(scenario, [draws])``
+        while the block never holds more than a window (``cells`` values) of the council's
+        and the violence's draws. The index itself is not kept (``violence`` is empty);
+        the rate per replication and day, without a deadline, is.
+
+        Parameters
+        ----------
+        scenario : Scenario
+        draws : BlockDraws
+            The block (its whole-horizon streams need not be drawn: ``whole_horizon=False``).
+        cells : int, optional
+            Values of a stream drawn at a time (days by the block's size); default
+            :data:`DAY_WINDOW_CELLS`.
+
+        Returns
+        -------
+        StateFree
+
+        Examples
+        --------
+        >>> import drawdown
+        >>> s = drawdown.load("conditions-based")
+        >>> d = BlockDraws(s, seed=1, block=0, rows=20, block_size=50, whole_horizon=False)
+        >>> a = StateFree.by_days(s, d, cells=5000)
+        >>> b = StateFree(s, [BlockDraws(s, seed=1, block=0, rows=20, block_size=50)])
+        >>> bool((a.decision_day == b.decision_day).all() and (a.rate == b.rate).all())
+        True
+        """
+        H, B, n = scenario.horizon_days, draws.block_size, draws.rows
+        days = max(1, int(DAY_WINDOW_CELLS if cells is None else cells) // B)
+        self = cls.__new__(cls)
+        self.violence = np.empty((0, n))
+        per_row = scenario.deadline_day is None
+        self.rate = np.empty((H, n)) if per_row else attack_rates(scenario)
+        met = MetDays(scenario.conditions, n)
+        gen, prev = stream(draws.seed, draws.block, "violence"), None
+        for lo in range(0, H, days):
+            V = violence_index_days(scenario.conditions, gen.standard_normal((min(days, H - lo), B))[:, :n], lo, prev)
+            met.add(V, lo)
+            if per_row:
+                self.rate[lo : lo + len(V)] = attack_rates(scenario, V)
+            prev = V[-1].copy()
+            del V
+        self.met_day = met.met_day
+        self.decision_day = _decision_by_days(scenario, draws, self.met_day, days)
+        self.first_drawn_day = first_drawn_days(self.decision_day, scenario.threat.closure_days, H)
+        self.attacks_before, self.casualties_before = attacks_before_order(
+            scenario, self.rate, self.first_drawn_day, draws.before_order
+        )
+        return self
+
+
+def _decision_by_days(scenario: Scenario, draws: BlockDraws, met_day: np.ndarray, days: int) -> np.ndarray:
+    """:func:`decision_days` of a block, its council's uniforms drawn ``days`` days at a time
+    and read on the meeting days only."""
+    H, B, n, decision = scenario.horizon_days, draws.block_size, draws.rows, scenario.decision
+    if decision.rule == "fixed":  # the council's stream is not read
+        return decision_days_from(decision, np.empty((0, n)), np.empty(n), met_day, H)
+    meetings, special = meeting_schedule(decision, met_day, H)
+    meeting_u, special_u = np.empty((len(meetings), n)), np.zeros(n)
+    gen = stream(draws.seed, draws.block, "council")
+    for lo in range(0, H, days):
+        u = gen.random((min(days, H - lo), B))[:, :n]
+        hi = lo + len(u)
+        for i, m in enumerate(meetings):
+            if lo <= m < hi:
+                meeting_u[i] = u[m - lo]
+        rows = np.flatnonzero((special >= lo) & (special < hi))
+        special_u[rows] = u[special[rows] - lo, rows]
+    return decision_days_from(decision, meeting_u, special_u, met_day, H)
 
 
 class BlockInputs(StateFree):

@@ -146,8 +146,8 @@ def triangular_days(u: ArrayLike, lo: ArrayLike, mode: ArrayLike, hi: ArrayLike)
 class BlockDraws:
     """The random inputs of one block of replications.
 
-    The small streams (council, violence, national delays, preparation) are drawn
-    when the block is made; the per-day streams are drawn day by day from
+    The whole-horizon streams (council, violence) and the small ones (national delays,
+    preparation, before the order) are drawn when the block is made; the per-day streams are drawn day by day from
     :meth:`days`, in day order.
 
     Parameters
@@ -159,6 +159,10 @@ class BlockDraws:
     rows : int, optional
         Rows used (a partial last block uses the first ``rows`` of the block).
     block_size : int, optional
+    whole_horizon : bool, optional
+        Draw the whole-horizon streams (council, violence) now; without, ``council``
+        and ``violence`` are empty, shape ``(0, rows)``, and :meth:`drawdown.draws.StateFree.by_days` draws
+        them a window of days at a time (the same numbers).
 
     Examples
     --------
@@ -170,7 +174,14 @@ class BlockDraws:
     """
 
     def __init__(
-        self, scenario: Scenario, seed: int, block: int, *, rows: int | None = None, block_size: int = BLOCK_SIZE
+        self,
+        scenario: Scenario,
+        seed: int,
+        block: int,
+        *,
+        rows: int | None = None,
+        block_size: int = BLOCK_SIZE,
+        whole_horizon: bool = True,
     ) -> None:
         self.scenario = scenario
         self.seed = int(seed)
@@ -180,8 +191,11 @@ class BlockDraws:
         if not 0 < self.rows <= self.block_size:
             raise ValueError(f"rows must be in 1..{self.block_size}, got {rows}")
         H, B, n = scenario.horizon_days, self.block_size, self.rows
-        self.council = stream(seed, block, "council").random((H, B))[:, :n]
-        self.violence = stream(seed, block, "violence").standard_normal((H, B))[:, :n]
+        # Not drawn: empty, days by rows (0, n).
+        self.council = self.violence = np.empty((0, n))
+        if whole_horizon:
+            self.council = stream(seed, block, "council").random((H, B))[:, :n]
+            self.violence = stream(seed, block, "violence").standard_normal((H, B))[:, :n]
         cs = scenario.contingents
         self.national_delay_days = self._durations("national_delay", [c.national_delay for c in cs])
         self.prep_days = self._durations("prep", [c.prep for c in cs])

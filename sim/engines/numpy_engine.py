@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple, cast
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from scipy.special import pdtr
@@ -86,8 +86,9 @@ BOUND_HORIZON = 540
 #: in country int32, tonnes lifted int64), about 207 MB. A longer horizon or a larger
 #: block runs fewer blocks at once (:func:`chunk_blocks_for`), never fewer than one.
 CHUNK_DAY_BYTES = DEFAULT_CHUNK_BLOCKS * BLOCK_SIZE * BOUND_HORIZON * 12
-#: Replication-days of the conditions index computed at a time over a long horizon (that of
-#: ten blocks over the default horizon): one block's columns a few at a time beyond.
+#: Values of a block's whole-horizon stream (days by the block's size) drawn at once, at
+#: most (those of ten blocks over the default horizon): beyond, a block draws its council
+#: and violence streams a window of days at a time (:meth:`StateFree.by_days`).
 STATE_FREE_CELLS = 10 * BLOCK_SIZE * BOUND_HORIZON
 NEVER = np.iinfo(np.int32).max  # a ready day that never comes
 # Finished rows are dropped once they are one in this many of the running ones (or on
@@ -355,22 +356,29 @@ def _state_free_inputs(
     A few blocks at a time: the same bits per replication as block by block, with
     fewer numpy calls per replication (the conditions index is a loop over days). A
     group's whole-horizon draws are dropped before the next group is drawn: a chunk
-    holds one group's, whatever its size.
+    holds one group's, whatever its size. Over a long horizon (a block's whole-horizon
+    stream past :data:`STATE_FREE_CELLS` values) a block draws them a window of days at
+    a time instead (:meth:`StateFree.by_days`, the same bits): it never holds them whole.
     """
     s = plan.scenario
     draws: list[BlockDraws] = []
     parts = []
     step = state_free_blocks_for(s, block_size)
+    by_days = s.horizon_days * int(block_size) > STATE_FREE_CELLS
     for g in range(0, len(blocks), step):
-        group = [BlockDraws(s, seed, b, rows=rows, block_size=block_size) for b, rows in blocks[g : g + step]]
+        group = [
+            BlockDraws(s, seed, b, rows=rows, block_size=block_size, whole_horizon=not by_days)
+            for b, rows in blocks[g : g + step]
+        ]
         draws.extend(group)
-        for sf in _state_free_parts(s, group):
+        sfs = [StateFree.by_days(s, d) for d in group] if by_days else [StateFree(s, group)]
+        for d in group:
+            d.council = d.violence = None  # type: ignore[assignment]  # the day's slabs keep the draws alive
+        for sf in sfs:
             parts.append(
                 (sf.decision_day, sf.met_day, sf.first_drawn_day, sf.attacks_before, sf.casualties_before, sf.rate)
             )
-            del sf
-        for d in group:
-            d.council = d.violence = None  # type: ignore[assignment]  # the day's slabs keep the draws alive
+        del sfs
     decision, met, first_drawn, attacks, casualties = (np.concatenate([p[i] for p in parts]) for i in range(5))
     rate_per_row = s.deadline_day is None
     return draws, _StateFreeInputs(
@@ -384,34 +392,6 @@ def _state_free_inputs(
         national_delay_days=np.concatenate([d.national_delay_days for d in draws]).astype(np.int64),
         prep_days=np.concatenate([d.prep_days for d in draws]).astype(np.int64),
     )
-
-
-class _DrawColumns(NamedTuple):
-    """Some columns (replications) of a block's whole-horizon draws: what :class:`StateFree` reads."""
-
-    violence: np.ndarray
-    council: np.ndarray
-    before_order: np.ndarray
-    rows: int
-
-
-def _state_free_parts(s: Scenario, group: list[BlockDraws]) -> Iterator[StateFree]:
-    """:class:`StateFree` of a group of blocks; of one block's columns a few at a time over a long horizon.
-
-    Every state-free quantity is computed column by column (replication by
-    replication), so columns computed apart give the same bits; the index and its
-    working arrays then hold :data:`STATE_FREE_CELLS` replication-days, whatever the
-    horizon.
-    """
-    cols = max(1, STATE_FREE_CELLS // s.horizon_days)
-    if len(group) > 1 or group[0].rows <= cols:
-        yield StateFree(s, group)
-        return
-    d = group[0]
-    for lo in range(0, d.rows, cols):
-        hi = min(lo + cols, d.rows)
-        part = _DrawColumns(d.violence[:, lo:hi], d.council[:, lo:hi], d.before_order[lo:hi], hi - lo)
-        yield StateFree(s, [cast(BlockDraws, part)])
 
 
 def _ready_days(plan: _Plan, inputs: _StateFreeInputs) -> np.ndarray:

@@ -24,6 +24,8 @@ from .outcomes import TONNES, TROOPS
 __all__ = ["ChunkOutcomes", "ChunkState"]
 
 # The per-row arrays of ChunkState: compact() keeps the same rows of each (last axis).
+#: Replication-days of the masks that start a chunk's per-day arrays, at a time.
+_START_CELLS = 1 << 20
 _ROW_ARRAYS = (
     "row",
     "ready_step",
@@ -109,10 +111,15 @@ class ChunkOutcomes:
         rows = first_ready_day.size
         troops_daily = lifted_daily = None
         if record_daily:
-            before_ready = np.arange(horizon)[None, :] < first_ready_day[:, None]
-            troops_daily = np.multiply(before_ready, total_troops, dtype=TROOPS)
-            lifted_daily = np.multiply(~before_ready, liftable_t, dtype=TONNES)
-            del before_ready
+            # A few rows at a time: a whole chunk's (R, H) masks would cost a fifth of the arrays.
+            troops_daily = np.empty((rows, horizon), dtype=TROOPS)
+            lifted_daily = np.empty((rows, horizon), dtype=TONNES)
+            step = max(1, _START_CELLS // max(horizon, 1))
+            days = np.arange(horizon)[None, :]
+            for lo in range(0, rows, step):
+                before_ready = days < first_ready_day[lo : lo + step, None]
+                np.multiply(before_ready, total_troops, out=troops_daily[lo : lo + step], dtype=TROOPS)
+                np.multiply(~before_ready, liftable_t, out=lifted_daily[lo : lo + step], dtype=TONNES)
         waiting_days = np.minimum(first_ready_day.astype(np.int64), horizon)  # days 0 .. first ready - 1
         past = np.zeros(rows, dtype=np.int64)
         at_deadline = np.zeros(rows, dtype=np.int64)

@@ -40,7 +40,7 @@ import json
 import math
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -123,9 +123,9 @@ _DAILY = (
     "retro_zero",
 )
 _INT63 = 2**63
-#: Replication-days of per-day arrays summarised at a time (about 1,900 rows of the default
-#: 540 days): each int64 working copy stays at 8 MiB whatever the horizon.
-_DAILY_CELLS = 1 << 20
+#: Replication-days of per-day arrays summarised at a time (262 days of a block of 1,000
+#: replications): each int64 working copy stays at 2 MiB whatever the horizon.
+_DAILY_CELLS = 1 << 18
 
 Arrays = dict[str, np.ndarray]
 
@@ -338,6 +338,84 @@ class Summary:
         True
         """
         return Summary.merge_all([self, other])
+
+    def add_outcomes(
+        self,
+        scenario: Scenario,
+        outcomes: Outcomes,
+        *,
+        blocks: Iterable[Sequence[int]],
+        seed: int,
+        engine: str,
+        block_size: int = BLOCK_SIZE,
+    ) -> Summary:
+        """This summary merged with the summary of a chunk's outcomes, per-day arrays in place.
+
+        ``self.merge(Summary.from_outcomes(scenario, outcomes, ...))``, the same summary,
+        without a second copy of the whole horizon's per-day histograms: the chunk's
+        per-day arrays are summarised a few days at a time straight into this summary's,
+        which the result takes over. This summary must not be used afterwards.
+
+        Parameters
+        ----------
+        scenario, outcomes, blocks, seed, engine, block_size
+            As in :meth:`from_outcomes`.
+
+        Returns
+        -------
+        Summary
+
+        Raises
+        ------
+        ValueError, ResultError
+            As :meth:`from_outcomes` and :meth:`merge`.
+
+        Examples
+        --------
+        >>> import drawdown
+        >>> from drawdown.engines import iter_chunks
+        >>> s = drawdown.load("doha-2021-05-01")
+        >>> (b0, o0), (b1, o1) = iter_chunks(s, 100, 1, block_size=50, chunk_blocks=1)
+        >>> kw = dict(seed=1, engine="numpy", block_size=50)
+        >>> merged = Summary.from_outcomes(s, o0, blocks=b0, **kw).merge(Summary.from_outcomes(s, o1, blocks=b1, **kw))
+        >>> Summary.from_outcomes(s, o0, blocks=b0, **kw).add_outcomes(s, o1, blocks=b1, **kw) == merged
+        True
+        """
+        plain = replace(outcomes, troops_in_country=None, retrograde_lifted_t=None)
+        part = Summary.from_outcomes(scenario, plain, blocks=blocks, seed=seed, engine=engine, block_size=block_size)
+        has_daily = outcomes.troops_in_country is not None and outcomes.retrograde_lifted_t is not None
+        if self.has_daily != has_daily:
+            raise ResultError("cannot merge a summary with per-day data and one without")
+        merged = Summary.merge_all([self.without_daily(), part])
+        if self.daily is None:
+            return merged
+        if self.book.total_troops * merged.n >= _INT63:  # troops_sum, as in a merge
+            raise ResultError(
+                f"{merged.n} replications of {self.book.total_troops} troops are too many for exact per-day sums"
+            )
+        _daily_of(outcomes, self.book, into=self.daily)
+        merged.daily, self.daily = self.daily, None
+        return merged
+
+    def without_daily(self) -> Summary:
+        """This summary without its per-day part (the other arrays shared, not copied).
+
+        >>> import drawdown
+        >>> from drawdown.batch import summarize
+        >>> summarize(drawdown.load("doha-2021-05-01"), 10, seed=1).without_daily().has_daily
+        False
+        """
+        return Summary(
+            book=self.book,
+            scenario_name=self.scenario_name,
+            n=self.n,
+            blocks=self.blocks,
+            hist=self.hist,
+            sums=self.sums,
+            sumsq=self.sumsq,
+            events=self.events,
+            daily=None,
+        )
 
     @staticmethod
     def merge_all(summaries: Iterable[object]) -> Summary:
@@ -920,28 +998,42 @@ def _events(outcomes: Outcomes) -> dict[str, int]:
     return {name: int(np.count_nonzero(getattr(outcomes, name))) for name in EVENTS}
 
 
-def _daily_of(outcomes: Outcomes, book: Book) -> Arrays | None:
+def _daily_of(outcomes: Outcomes, book: Book, into: Arrays | None = None) -> Arrays | None:
     """The per-day part of the outcomes (None without per-day arrays), summarised a few
     days at a time (:data:`_DAILY_CELLS` replication-days): the int64 working copies of a
     whole chunk's per-day arrays would take several times the chunk's own memory. Each
     day's histograms and extremes depend on that day alone, so the windows are written
-    side by side into the whole horizon's arrays."""
+    side by side into the whole horizon's arrays; with ``into`` (another summary's
+    per-day part), merged into them in place (minima, maxima, sums) and ``into`` returned."""
     if outcomes.troops_in_country is None or outcomes.retrograde_lifted_t is None:
         return None
     troops, lifted = np.asarray(outcomes.troops_in_country), np.asarray(outcomes.retrograde_lifted_t)
     n, H = len(outcomes), book.horizon_days
     _check_daily_values(troops, lifted, book, n)
-    if n == 0:
+    if n == 0 and into is None:
         return _daily_part(troops, lifted, book, H)
-    days = max(1, _DAILY_CELLS // n)
-    daily: Arrays = {}
+    days = max(1, _DAILY_CELLS // max(n, 1))
+    daily: Arrays = {} if into is None else into
     for lo in range(0, H, days):
         part = _daily_part(troops[:, lo : lo + days], lifted[:, lo : lo + days], book, min(days, H - lo))
         for key, value in part.items():
+            if into is not None:
+                _merge_into(key, daily[key][lo : lo + days], value)
+                continue
             if key not in daily:
                 daily[key] = np.empty((H,) + value.shape[1:], dtype=np.int64)
             daily[key][lo : lo + days] = value
     return daily
+
+
+def _merge_into(key: str, acc: np.ndarray, value: np.ndarray) -> None:
+    """Merge one per-day array's ``value`` into ``acc`` in place, as :func:`_merged_daily` does."""
+    if key.endswith("_min"):
+        np.minimum(acc, value, out=acc)
+    elif key.endswith("_max"):
+        np.maximum(acc, value, out=acc)
+    else:
+        acc += value
 
 
 def _check_daily_values(troops: np.ndarray, lifted: np.ndarray, book: Book, n: int) -> None:
