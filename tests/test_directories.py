@@ -362,6 +362,31 @@ def test_leftovers_of_an_interrupted_start_count_as_nothing_and_go(tmp_path):
     assert (out / "summary.json").is_file()
 
 
+@pytest.mark.parametrize(
+    "planted",
+    [
+        "blocks/.thesis.backup01.parts/ch1.tex",  # a folder named like a part folder, of a name we never write
+        ".replications.npz.backup01.parts/ch1.tex",  # of a name we write, but holding a user's file
+        "blocks/.notes.txt.draft_v2.tmp",  # a file named like a temporary, of a name we never write
+        ".env.lock",  # a hidden lock file of someone else's at the top
+        "points/.thesis.backup01.parts/ch1.tex",
+    ],
+)
+def test_a_users_files_named_like_leftovers_are_neither_nothing_nor_removed(tmp_path, planted):
+    out = tmp_path / "d"
+    path = out / planted
+    path.parent.mkdir(parents=True)
+    path.write_text("mine")
+    assert dir_contents(out).kind != "empty"
+    fails("merge", out)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [planted]
+    if planted.startswith("blocks/"):  # taken for a run's folder: the run goes on beside the file
+        invoke("run", DOHA, "--seed", 1, "--reps", 100, "--out", out, "-q")
+    else:
+        fails("run", DOHA, "--seed", 1, "--reps", 100, "--out", out, "-q")
+    assert path.read_text() == "mine"
+
+
 # -- defect 9: a directory's kind is named as it is ----------------------------------------------------------
 def test_a_directory_of_another_kind_is_named_for_what_it_holds(tmp_path):
     run_dir, sweep_dir, sharded, cmp = (tmp_path / n for n in ("run", "sweep", "sharded", "cmp"))

@@ -77,6 +77,7 @@ from ..engines import DEFAULT_CHUNK_BLOCKS, OUTCOME_DTYPES, Outcomes
 from ..errors import DrawdownError, ResultError
 from ..report import (
     COMPARE_JSON,
+    COMPARE_PLOT,
     CONTINGENTS_CSV,
     DAILY_CSV,
     PLOT_FILES,
@@ -89,6 +90,7 @@ from ..results import (
     DirectoryLock,
     ReplicationWriter,
     Summary,
+    Targets,
     atomic_write,
     claim_directory,
     environment,
@@ -126,6 +128,8 @@ __all__ = [
     "claim_merge_dir",
     "check_environment",
     "clean_temporaries",
+    "LEFTOVER_FOLDERS",
+    "TOP_TARGETS",
     "environment_mismatch",
     "merge_run_shards",
     "shard_kinds",
@@ -142,6 +146,15 @@ _FORMATS = {"drawdown-run": "run", "drawdown-sweep": "sweep"}
 _POINTS_DIR = "points"
 #: The files a run writes at the top of its directory.
 RUN_FILES = (MANIFEST, SUMMARY_JSON, SUMMARY_NPZ, REPLICATIONS_FILE, CONTINGENTS_CSV, DAILY_CSV, *PLOT_FILES)
+#: The names drawdown writes at the top of a run, sweep or comparison directory, and in
+#: its folders: only their temporaries, part folders and part locks are leftovers (that
+#: count as nothing and are removed under the lock); a name of someone else's never is.
+TOP_TARGETS = frozenset((*RUN_FILES, "results.csv", COMPARE_JSON, COMPARE_PLOT))
+LEFTOVER_FOLDERS: dict[str, Targets] = {
+    BLOCKS_DIR: re.compile(r"\d{6,}(\.replications)?\.npz"),
+    _POINTS_DIR: re.compile(r"\d{4,}\.(npz|json)"),
+    SHARDS_DIR: re.compile(r"shard-\d{4,}-of-\d{4,}(\.json|\.npz)?"),
+}
 
 StrPath = str | os.PathLike[str]
 Record = dict[str, Any]
@@ -311,7 +324,7 @@ def dir_contents(out: StrPath) -> DirContents:
         return DirContents("missing")
     if not out.is_dir():
         raise DrawdownError(f"{out}: exists and is not a directory")
-    entries = sorted(p for p in out.iterdir() if not is_leftover(p, (BLOCKS_DIR, SHARDS_DIR, _POINTS_DIR)))
+    entries = sorted(p for p in out.iterdir() if not is_leftover(p, TOP_TARGETS, LEFTOVER_FOLDERS))
     if not entries:
         return DirContents("empty")
     names = {p.name for p in entries}
@@ -535,21 +548,22 @@ def claim_merge_dir(directory: StrPath, names: Iterable[str]) -> DirectoryLock:
     lock = lock_directory(directory, what="merge")
     try:
         clean_temporaries(directory, names)
-        for folder in (BLOCKS_DIR, _POINTS_DIR, SHARDS_DIR):
-            clean_temporaries(directory / folder)
+        for folder, targets in LEFTOVER_FOLDERS.items():
+            clean_temporaries(directory / folder, targets)
     except BaseException:
         lock.release()
         raise
     return lock
 
 
-def clean_temporaries(directory: Path, names: Iterable[str] | None = None) -> None:
-    """Delete the leftovers of interrupted writes (``.NAME.*.tmp`` files, ``.NAME.*.parts``
-    folders) in ``directory``, of ``names`` if given; only holding its lock.
+def clean_temporaries(directory: Path, names: Targets) -> None:
+    r"""Delete the leftovers of interrupted writes (``.NAME.*.tmp`` files, ``.NAME.*.parts``
+    folders) in ``directory`` of ``names`` (exact names, or a pattern such as
+    ``LEFTOVER_FOLDERS["blocks"]``); only holding its lock.
 
     Examples
     --------
-    >>> import drawdown, tempfile
+    >>> import drawdown, re, tempfile
     >>> from pathlib import Path
     >>> from drawdown.batch import clean_temporaries
     >>> d = Path(tempfile.mkdtemp())
@@ -558,7 +572,7 @@ def clean_temporaries(directory: Path, names: Iterable[str] | None = None) -> No
     >>> clean_temporaries(d, ["a.npz"])
     >>> sorted(p.name for p in d.iterdir())
     ['.b.npz.x2abcdef.tmp', 'a.npz']
-    >>> clean_temporaries(d); sorted(p.name for p in d.iterdir())
+    >>> clean_temporaries(d, re.compile(r"[ab]\.npz")); sorted(p.name for p in d.iterdir())
     ['a.npz']
     """
     remove_temporaries(directory, names)
@@ -1122,7 +1136,7 @@ class RunBatch:
                 self.done[k] = self._verify_done(out, unit, recorded.get(unit.blocks))
         if self.shard is None:
             clean_temporaries(out, RUN_FILES)
-            clean_temporaries(out / BLOCKS_DIR)
+            clean_temporaries(out / BLOCKS_DIR, LEFTOVER_FOLDERS[BLOCKS_DIR])
         else:
             clean_temporaries(out / BLOCKS_DIR, names)
             clean_temporaries(out / SHARDS_DIR, [f"{self.shard.stem}.json", f"{self.shard.stem}.npz"])

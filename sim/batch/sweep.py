@@ -95,6 +95,7 @@ from ..scenario.sources import find_referenced, parse_toml, read_text_file
 from .executors import Executor, InProcess, Unit
 from .fold import check_reps
 from .rundir import (
+    LEFTOVER_FOLDERS,
     MANIFEST,
     SHARDS_DIR,
     Shard,
@@ -1218,7 +1219,7 @@ class SweepBatch:
             self.done[p.index] = entry or self._entry(p)
         if self.shard is None:  # the whole directory is this sweep's: every leftover goes
             clean_temporaries(self.out_dir, [MANIFEST, RESULTS_CSV])
-            clean_temporaries(self.out_dir / POINTS_DIR)
+            clean_temporaries(self.out_dir / POINTS_DIR, LEFTOVER_FOLDERS[POINTS_DIR])
         else:  # shards share the directory: only this shard's own
             clean_temporaries(self.out_dir / POINTS_DIR, names)
             clean_temporaries(self.out_dir / SHARDS_DIR, [f"{self.shard.stem}.json"])

@@ -53,7 +53,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -574,54 +574,94 @@ def plain_name(name: object, *, where: object, field: str) -> str:
     return str(name)
 
 
-def is_temporary(name: str, names: Iterable[str] | None = None) -> bool:
-    """Whether ``name`` is a leftover of an interrupted write (``.NAME.XXXXXXXX.tmp`` or
-    ``.NAME.XXXXXXXX.parts``), of one of ``names`` if given.
+#: What a leftover may be of: the exact names, a pattern their names match in full, or
+#: (None) any name.
+Targets = Iterable[str] | re.Pattern[str] | None
+
+
+def _of_targets(target: str, names: Targets) -> bool:
+    if names is None:
+        return True
+    if isinstance(names, re.Pattern):
+        return names.fullmatch(target) is not None
+    return target in set(names)
+
+
+def is_temporary(name: str, names: Targets = None) -> bool:
+    r"""Whether ``name`` is a leftover of an interrupted write (``.NAME.XXXXXXXX.tmp`` or
+    ``.NAME.XXXXXXXX.parts``), of one of ``names`` (exact names, or a pattern the name
+    matches in full) if given.
 
     Examples
     --------
+    >>> import re
     >>> from drawdown.results import is_temporary
     >>> is_temporary(".summary.json.k2j_0xq1.tmp"), is_temporary(".summary.json.k2j_0xq1.tmp", ["a.csv"])
     (True, False)
     >>> is_temporary(".replications.npz.abcdefgh.parts"), is_temporary("notes.tmp")
     (True, False)
+    >>> is_temporary(".000003.npz.abcdefgh.tmp", re.compile(r"\d{6}\.npz"))
+    True
     """
     m = _TEMPORARY.match(name)
-    return m is not None and (names is None or m.group("target") in set(names))
+    return m is not None and _of_targets(m.group("target"), names)
 
 
-def is_leftover(path: Path, folders: Iterable[str] = ()) -> bool:
-    """Whether ``path`` is only drawdown's leftover of an interrupted start: a lock file, a
-    temporary (:func:`is_temporary`), or one of ``folders`` holding nothing else.
+def _holds_only_parts(folder: Path) -> bool:
+    """Whether ``folder`` holds nothing but the ``.npy`` part files a :class:`ReplicationWriter` makes."""
+    try:
+        return all(p.name.endswith(".npy") and p.is_file() and not p.is_symlink() for p in folder.iterdir())
+    except OSError:
+        return False
+
+
+def _is_part_lock(name: str, names: Targets) -> bool:
+    """A part lock (``.NAME.lock``) of one of ``names``: never at a directory's top (``names`` None)."""
+    return names is not None and bool(_PART_LOCK.match(name)) and _of_targets(name[1 : -len(".lock")], names)
+
+
+def is_leftover(path: Path, names: Targets = None, folders: Mapping[str, Targets] | None = None) -> bool:
+    r"""Whether ``path`` is only drawdown's leftover of an interrupted start.
+
+    That is: the lock file; a temporary file of one of ``names`` (:func:`is_temporary`);
+    a part folder of one of ``names`` holding only part files; or one of ``folders``
+    (a name and what may be written in it) holding nothing but leftovers of its own
+    names (their temporaries, part folders and part locks).
 
     Examples
     --------
-    >>> import os, tempfile
+    >>> import os, re, tempfile
     >>> from pathlib import Path
     >>> from drawdown.results import is_leftover
     >>> d = Path(tempfile.mkdtemp()); (d / "blocks").mkdir(); (d / "mine").mkdir()
     >>> _ = (d / "blocks" / ".000000.npz.abcdefgh.tmp").write_text("")
-    >>> is_leftover(d / "blocks", ["blocks"]), is_leftover(d / "mine", ["blocks"])
+    >>> blocks = {"blocks": re.compile(r"\d{6}\.npz")}
+    >>> is_leftover(d / "blocks", [], blocks), is_leftover(d / "mine", [], blocks)
     (True, False)
+    >>> _ = (d / "blocks" / ".thesis.backup01.tmp").write_text("mine")
+    >>> is_leftover(d / "blocks", [], blocks)
+    False
     """
     name = path.name
     if path.is_symlink():
         return False
     if path.is_dir():
-        if _TEMPORARY.match(name) and name.endswith(".parts"):
-            return True
-        if name not in set(folders):
+        if is_temporary(name, names) and name.endswith(".parts"):
+            return _holds_only_parts(path)
+        if folders is None or name not in folders:
             return False
         try:
-            return all(is_leftover(p) for p in path.iterdir())
+            return all(is_leftover(p, folders[name]) for p in path.iterdir())
         except OSError:
             return False
-    return name == LOCK_FILE or bool(_PART_LOCK.match(name)) or (is_temporary(name) and name.endswith(".tmp"))
+    return name == LOCK_FILE or _is_part_lock(name, names) or (is_temporary(name, names) and name.endswith(".tmp"))
 
 
-def remove_temporaries(directory: StrPath, names: Iterable[str] | None = None) -> list[Path]:
+def remove_temporaries(directory: StrPath, names: Targets) -> list[Path]:
     """Remove the leftovers of interrupted writes in ``directory`` (not in its folders):
-    temporary files and part folders (:func:`is_temporary`), of ``names`` if given.
+    temporary files and part folders (:func:`is_temporary`) of ``names`` (exact names or
+    a pattern; None: of any name). A part folder goes only if it holds nothing but part
+    files: a folder of someone else's that happens to be named like one stays.
 
     Call it only holding the directory's lock (:func:`lock_directory`): another
     command's temporaries are files it is writing.
@@ -648,13 +688,15 @@ def remove_temporaries(directory: StrPath, names: Iterable[str] | None = None) -
     directory = Path(directory)
     if not directory.is_dir():
         return []
-    wanted = None if names is None else set(names)
+    wanted = names if names is None or isinstance(names, re.Pattern) else set(names)
     removed = []
     for p in sorted(directory.iterdir()):
         if not is_temporary(p.name, wanted):
             continue
         try:
             if p.is_dir() and not p.is_symlink():
+                if not (p.name.endswith(".parts") and _holds_only_parts(p)):
+                    continue
                 shutil.rmtree(p)
             else:
                 p.unlink()
