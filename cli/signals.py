@@ -100,6 +100,12 @@ def stopping_on_signals() -> Iterator[None]:
         if signum is not None and exc.code not in (0, None):
             sys.exit(exit_status(signum))
         raise
+    except Exception as exc:  # an error met while stopping is part of stopping: one line, 128 + the signal
+        signum = received()
+        if signum is None:
+            raise
+        click.echo(f"{STOP_SIGNALS[signal.Signals(signum)]}; while stopping: {exc}", err=True)
+        sys.exit(exit_status(signum))
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)

@@ -567,3 +567,51 @@ def test_two_identical_runs_leave_the_same_files(tmp_path):
         invoke("run", DOHA, "--seed", 5, "--reps", 300, "--out", d, "-q")
     assert sorted(tree(a)) == sorted(tree(b))  # hidden files too: no lock file, no temporary
     assert_same_run(a, b)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+def test_a_lock_inherited_by_a_forked_child_does_not_release_the_childs_own(tmp_path):
+    from drawdown.results import lock as lock_module
+
+    (tmp_path / "shards").mkdir()
+    inherited = lock_directory(tmp_path, part="shards/shard-0001-of-0002")
+    pid = os.fork()
+    if pid == 0:  # the child: its own shard, then the parent's copy let go of
+        status = 1
+        try:
+            mine = lock_directory(tmp_path, part="shards/shard-0002-of-0002")
+            inherited.release()
+            key = str((tmp_path / LOCK_FILE).resolve())
+            status = 0 if mine.held and key in lock_module._registry else 3
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    inherited.release()
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_an_error_met_while_stopping_still_exits_with_the_signal(capsys):
+    from drawdown.cli.signals import stopping_on_signals
+
+    with pytest.raises(SystemExit) as stopped, stopping_on_signals():
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            raise RuntimeError("clean-up failed") from None
+    assert stopped.value.code == 143
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "terminated (SIGTERM)" in err and "clean-up failed" in err
+
+
+def test_a_shared_lock_lost_while_converting_it_is_forgotten(tmp_path, monkeypatch):
+    from drawdown.results import lock as lock_module
+
+    (tmp_path / "shards").mkdir()
+    shard = lock_directory(tmp_path, part="shards/shard-0001-of-0002")
+    monkeypatch.setattr(lock_module, "_os_lock", lambda fd, exclusive: False)  # flock dropped it, and lost it
+    with pytest.raises(DirectoryInUse):
+        lock_directory(tmp_path)
+    monkeypatch.undo()
+    assert str((tmp_path / LOCK_FILE).resolve()) not in lock_module._registry  # not "held" while holding nothing
+    shard.release()

@@ -327,6 +327,7 @@ class DirectoryLock:
         self.directory = directory
         self.what = what
         self._keys = keys
+        self._pid = os.getpid()  # a copy inherited by a forked child holds nothing of the child's
         self.made: list[Path] = []  # folders claim_directory made, for abandon()
 
     @property
@@ -338,6 +339,8 @@ class DirectoryLock:
         """Give this hold back (again: nothing)."""
         with _guard:
             keys, self._keys = self._keys, []
+            if self._pid != os.getpid():
+                return
             for key in reversed(keys):
                 held = _registry.get(key)
                 if held is None:
@@ -388,7 +391,9 @@ def _hold(path: Path, directory: Path, exclusive: bool, what: str) -> str | None
     if held is not None:
         if exclusive and not held.exclusive:
             if not _os_lock(held.fd, True):  # flock converts a lock by dropping it first: take it back
-                _os_lock(held.fd, False)
+                if not _os_lock(held.fd, False):  # lost meanwhile: this process holds nothing there now
+                    del _registry[key]
+                    os.close(held.fd)
                 raise _in_use(directory, path)
             held.exclusive = True
             _write_note(held.fd, what)
