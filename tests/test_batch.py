@@ -451,3 +451,20 @@ def test_dask_local_listens_on_loopback_only_and_is_closed_after_an_error(scenar
     assert ex.client is None and ex.cluster is None
     _, alive = psutil.wait_procs(workers, timeout=30)
     assert not alive
+
+
+def _distributed_log_level() -> int:
+    import logging
+
+    return logging.getLogger("distributed").getEffectiveLevel()
+
+
+@needs_dask
+def test_dask_local_workers_keep_their_logs_to_themselves():
+    """A worker racing the closing scheduler logs its heartbeat traceback at ERROR level, after
+    the command's last line (seen once in CI on SIGTERM); the workers log nothing below CRITICAL."""
+    import logging
+
+    with DaskExecutor(local_workers=1) as ex:
+        levels = ex.client.run(_distributed_log_level)
+    assert levels and set(levels.values()) == {logging.CRITICAL}, levels

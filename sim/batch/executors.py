@@ -68,6 +68,7 @@ from ..engines import Outcomes
 from ..errors import DrawdownError
 from ..results import Summary
 from ..scenario import Scenario
+from . import quiet_worker
 from .fold import Progress, fold_chunks
 
 __all__ = [
@@ -767,7 +768,8 @@ class DaskExecutor(Executor):
                     security=security,
                     dashboard_address=http if dashboard else None,
                     scheduler_kwargs={"dashboard": dashboard, "dashboard_address": http},
-                    silence_logs=logging.ERROR,
+                    silence_logs=logging.CRITICAL,  # our errors say what failed, in our words
+                    preload=[quiet_worker.__name__],  # and the worker processes' logs too
                 )
             self.client = distributed.Client(self.cluster, timeout=timeout)
         finally:
