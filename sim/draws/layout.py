@@ -65,6 +65,9 @@ __all__ = [
     "stream",
     "triangular_days",
     "new_seed",
+    "MAX_SEED",
+    "read_seed",
+    "seed_text",
 ]
 
 BLOCK_SIZE = 1000
@@ -85,6 +88,56 @@ STREAMS = {
 def new_seed() -> int:
     """A fresh seed from the operating system's entropy (a 128-bit integer)."""
     return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]  # entropy is an int when drawn
+
+
+#: Seeds are whole numbers in ``0..MAX_SEED``: what :func:`new_seed` draws, 128 bits.
+MAX_SEED = 2**128 - 1
+
+
+def seed_text(seed: int) -> str:
+    """A seed as files record it: its decimal digits, a string.
+
+    A 128-bit seed is no JSON number most readers keep exactly (``jq`` and pandas read
+    floats or give up), so JSON and CSV files carry it as a string; :func:`read_seed`
+    reads either form back.
+
+    Examples
+    --------
+    >>> seed_text(322317756165976151290113232113617463342)
+    '322317756165976151290113232113617463342'
+    """
+    return str(int(seed))
+
+
+def read_seed(value: object, where: str = "seed") -> int:
+    """The seed a file or an option gives: a whole number or its decimal digits, in ``0..MAX_SEED``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``where`` and what was expected, for anything else (a float, a sign, a
+        bool, an empty string, a number out of range).
+
+    Examples
+    --------
+    >>> read_seed("322317756165976151290113232113617463342"), read_seed(7)
+    (322317756165976151290113232113617463342, 7)
+    >>> read_seed(1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be a whole number in 0..2**128-1 (or its decimal digits as a string), got 1.5
+    """
+    seed: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        seed = value
+    elif isinstance(value, str) and 0 < len(value) <= 39 and value.isascii() and value.isdigit():
+        seed = int(value)
+    if seed is None or not 0 <= seed <= MAX_SEED:
+        shown = repr(value) if isinstance(value, str) else str(value)
+        raise ValueError(
+            f"{where} must be a whole number in 0..2**128-1 (or its decimal digits as a string), got {shown[:60]}"
+        )
+    return seed
 
 
 def stream(seed: int, block: int, name: str) -> np.random.Generator:
