@@ -896,9 +896,10 @@ class CompareResult:
 
     def difference(self, scenario: int | str, measure: str) -> Difference:
         """Difference of ``scenario`` (index 1, 2, ... or name) from the baseline in
-        ``measure`` (``"probability"``, ``"median_final_exit_day"``, ``"casualties"``,
-        ``"withdrawal_days"``): a :class:`drawdown.results.Difference` (``estimate``, ``low``,
-        ``high``, ``se_paired``, ``se_unpaired``, ``n``)."""
+        ``measure`` (``"p_met_deadline"``, ``None`` fields where either has no deadline;
+        ``"p_out_by_horizon"``, ``"median_final_exit_day"``, ``"casualties"``,
+        ``"withdrawal_days"``): a :class:`drawdown.results.Difference` (``estimate``,
+        ``low``, ``high``, ``se_paired``, ``se_unpaired``, ``n``)."""
         return self.comparison.difference(self._index(scenario), measure)
 
     def table(self) -> str:
@@ -928,8 +929,6 @@ class CompareResult:
 
     def _repr_html_(self) -> str:
         d = self.summary()
-        pname = "P(out by deadline)" if d["probability"] == "met_deadline" else "P(out by horizon)"
-        key = "p_met_deadline" if d["probability"] == "met_deadline" else "p_out_by_horizon"
         rows: list[tuple[object, ...]] = []
         for s in d["scenarios"]:
             w = s["withdrawal_days"]
@@ -937,7 +936,8 @@ class CompareResult:
                 (
                     s["scenario"],
                     s["deadline"] or "none",
-                    _p(s[key]),
+                    "—" if s["p_met_deadline"] is None else _p(s["p_met_deadline"]),
+                    _p(s["p_out_by_horizon"]),
                     _fmt_date(s["final_exit_date"]["p50"]),
                     _pm(s["casualties"], 2),
                     "n/a" if w["mean"] is None else f"{w['mean']:.1f}",
@@ -952,7 +952,8 @@ class CompareResult:
                 header=(
                     "scenario",
                     "deadline",
-                    pname,
+                    "P(out by deadline)",
+                    "P(out by horizon)",
                     "median final exit",
                     "mean casualties",
                     "mean withdrawal (days)",
@@ -961,7 +962,8 @@ class CompareResult:
             )
         ]
         labels = {
-            "probability": pname,
+            "p_met_deadline": "P(out by deadline)",
+            "p_out_by_horizon": "P(out by horizon)",
             "median_final_exit_day": "median final exit (days)",
             "casualties": "mean casualties",
             "withdrawal_days": "mean withdrawal (days)",

@@ -18,6 +18,7 @@ import pytest
 from cli_helpers import invoke, make_runner
 from drawdown.batch import DEFAULT_REPS, summarize
 from drawdown.cli.main import main
+from drawdown.draws import read_seed
 from drawdown.engines import run_numpy
 from drawdown.report import CONTINGENT_COLUMNS, DAILY_COLUMNS, run_json
 from drawdown.results import Summary, precision_se
@@ -432,8 +433,8 @@ def doha_vs_announced(tmp_path_factory):
 def test_compare_json(doha_vs_announced):
     d, out, _ = doha_vs_announced
     assert d["schema_version"] == 1 and d["kind"] == "comparison"
-    assert (d["seed"], d["replications"], d["engine"], d["baseline"]) == (8, 1500, "numpy", DOHA)
-    assert d["probability"] == "met_deadline"
+    assert (d["seed"], d["replications"], d["engine"], d["baseline"]) == ("8", 1500, "numpy", DOHA)
+    assert "probability" not in d  # no headline for all rows: a column per measure
     assert [x["scenario"] for x in d["scenarios"]] == [DOHA, ANNOUNCED]
     for x in d["scenarios"]:
         check_probability(x["p_met_deadline"])
@@ -441,13 +442,14 @@ def test_compare_json(doha_vs_announced):
         check_quantiles(x["final_exit_date"], start=drawdown.load(x["scenario"]).start)
     [diff] = d["differences"]
     assert diff["scenario"] == ANNOUNCED and diff["baseline"] == DOHA
-    for m in ("probability", "median_final_exit_day", "casualties", "withdrawal_days"):
+    for m in ("p_met_deadline", "p_out_by_horizon", "median_final_exit_day", "casualties", "withdrawal_days"):
         x = diff[m]
         assert x["ci_low"] <= x["difference"] <= x["ci_high"], m
         assert x["se_paired"] >= 0 and x["se_unpaired"] > 0, m
     # the differences are the differences of the scenarios' own numbers
     a, b = d["scenarios"]
-    assert math.isclose(diff["probability"]["difference"], b["p_met_deadline"]["value"] - a["p_met_deadline"]["value"])
+    for m in ("p_met_deadline", "p_out_by_horizon"):
+        assert math.isclose(diff[m]["difference"], b[m]["value"] - a[m]["value"], abs_tol=1e-12), m
     assert diff["median_final_exit_day"]["difference"] == b["final_exit_day"]["p50"] - a["final_exit_day"]["p50"]
     assert math.isclose(diff["casualties"]["difference"], b["casualties"]["mean"] - a["casualties"]["mean"])
 
@@ -472,7 +474,11 @@ def test_compare_paired_standard_errors(doha_vs_announced):
         x, y = x.astype(float), y.astype(float)
         return np.std(y - x, ddof=1) / math.sqrt(len(x)), math.sqrt((np.var(x, ddof=1) + np.var(y, ddof=1)) / len(x))
 
-    for m, x, y in (("probability", a.met_deadline, b.met_deadline), ("casualties", a.casualties, b.casualties)):
+    for m, x, y in (
+        ("p_met_deadline", a.met_deadline, b.met_deadline),
+        ("p_out_by_horizon", ~a.censored, ~b.censored),
+        ("casualties", a.casualties, b.casualties),
+    ):
         paired, unpaired = ses(x, y)
         assert math.isclose(diff[m]["se_paired"], paired, rel_tol=1e-9), m
         assert math.isclose(diff[m]["se_unpaired"], unpaired, rel_tol=1e-9), m
@@ -490,28 +496,29 @@ def test_compare_paired_standard_errors(doha_vs_announced):
     # announced-2021-09-11 meets its deadline in every replication: pairing can neither
     # help nor hurt the difference in P(met deadline), exactly.
     assert b.met_deadline.all()
-    assert math.isclose(diff["probability"]["se_paired"], diff["probability"]["se_unpaired"], rel_tol=1e-12)
+    assert math.isclose(diff["p_met_deadline"]["se_paired"], diff["p_met_deadline"]["se_unpaired"], rel_tol=1e-12)
 
 
 def test_compare_pairing_gains_where_the_randomness_is_shared():
     """study-group-delay shares doha's council and threat draws: every paired error is smaller."""
     d = json.loads(invoke("compare", DOHA, "study-group-delay", "--reps", 1000, "--seed", 2, "--json", "-q").stdout)
     diff = d["differences"][0]
-    for m in ("probability", "median_final_exit_day", "casualties"):
+    for m in ("p_met_deadline", "median_final_exit_day", "casualties"):
         assert diff[m]["se_paired"] < diff[m]["se_unpaired"], m
     assert diff["median_final_exit_day"]["method"].startswith("bootstrap")
 
 
 def test_compare_out_and_plot(doha_vs_announced, tmp_path):
     d, out, r = doha_vs_announced
-    assert sorted(p.name for p in out.iterdir()) == sorted(["compare.json", "compare.png", DOHA, ANNOUNCED])
+    listing = ["compare.csv", "compare.json", "compare.png", "units", DOHA, ANNOUNCED]  # units/: --resume
+    assert sorted(p.name for p in out.iterdir()) == sorted(listing)
     assert json.loads((out / "compare.json").read_text()) == d
     check_png(out / "compare.png", ink=(BLUE, RED))
     for x in d["scenarios"]:
         sub = out / x["dir"]
         assert sorted(p.name for p in sub.iterdir()) == ["contingents.csv", "daily.csv", "summary.json", "summary.npz"]
         s = json.loads((sub / "summary.json").read_text())
-        assert s["scenario"] == x["scenario"] and s["seed"] == 8 and s["replications"] == 1500
+        assert s["scenario"] == x["scenario"] and read_seed(s["seed"]) == 8 and s["replications"] == 1500
         assert s["p_met_deadline"] == x["p_met_deadline"]
     assert f"wrote {out / 'compare.png'}" in r.stderr  # --json: the file list goes to stderr
     figures = tmp_path / "figures"
@@ -527,7 +534,7 @@ def test_compare_table_and_three_scenarios():
     r = invoke("compare", DOHA, ANNOUNCED, CONDITIONS, "--reps", 500, "--seed", 6, "-q")
     out = r.stdout
     assert "3 scenarios, 500 replications each, engine numpy, seed 6" in out
-    assert "P(out by horizon)" in out  # conditions-based has no deadline
+    assert "P(out by deadline)" in out and "P(out by horizon)" in out  # a column each, whatever the deadlines
     assert f"difference from {DOHA}" in out and "paired / unpaired" in out
     for name in (ANNOUNCED, CONDITIONS):
         assert f"\n{name}\n" in out
@@ -535,8 +542,9 @@ def test_compare_table_and_three_scenarios():
         assert out.count(label) >= 2
     assert "warning:" in r.stderr and "warning:" not in out  # conditions-based is censored
     d = json.loads(invoke("compare", DOHA, ANNOUNCED, CONDITIONS, "--reps", 500, "--seed", 6, "-q", "--json").stdout)
-    assert d["probability"] == "out_by_horizon"
     assert [x["scenario"] for x in d["differences"]] == [ANNOUNCED, CONDITIONS]
+    assert d["differences"][0]["p_met_deadline"]["difference"] is not None  # both have a deadline
+    assert set(d["differences"][1]["p_met_deadline"].values()) == {None}  # conditions-based has none
 
 
 def test_compare_without_seed_prints_it():

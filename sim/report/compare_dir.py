@@ -9,6 +9,8 @@ Writers hold the directory's lock (:func:`drawdown.results.lock_directory`).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 from pathlib import Path
@@ -19,28 +21,55 @@ from ..results import (
     Comparison,
     ScenarioFacts,
     Summary,
+    atomic_write,
     claim_directory,
     folder_names,
     lock_directory,
     plain_name,
     remove_temporaries,
 )
+from ..results.comparison import COMPARE_COLUMNS
 from ..scenario import Scenario
 from .directory import read_run_dir, write_json, write_run_dir
 from .plots import COMPARE_PLOT, PLOT_FILES, compare_figure, save_figure, write_plots
 
-__all__ = ["COMPARE_JSON", "read_compare_dir", "redraw_plots", "write_compare_dir"]
+__all__ = ["COMPARE_CSV", "COMPARE_JSON", "compare_csv_text", "read_compare_dir", "redraw_plots", "write_compare_dir"]
 
 
 #: The comparison document in a ``drawdown compare --out`` directory.
 COMPARE_JSON = "compare.json"
+#: The comparison as a table, one row a scenario, a column a measure (for pandas).
+COMPARE_CSV = "compare.csv"
+
+
+def compare_csv_text(comparison: Comparison) -> str:
+    """``compare.csv``: :meth:`drawdown.results.Comparison.csv_rows` under the header
+    :data:`drawdown.results.COMPARE_COLUMNS`; an empty cell where a measure is undefined
+    (P(out by deadline) without a deadline, the baseline's differences); the seed as
+    its decimal digits.
+
+    Examples
+    --------
+    >>> import drawdown, io, csv
+    >>> from drawdown.report.compare_dir import compare_csv_text
+    >>> c = drawdown.compare("doha-2021-05-01", "conditions-based", reps=100, seed=1).comparison
+    >>> rows = list(csv.DictReader(io.StringIO(compare_csv_text(c))))
+    >>> [r["p_met_deadline"] == "" for r in rows], rows[1]["diff_p_met_deadline_difference"], rows[0]["seed"]
+    ([False, True], '', '1')
+    """
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(COMPARE_COLUMNS), lineterminator="\n")
+    w.writeheader()
+    for row in comparison.csv_rows():
+        w.writerow({k: "" if row[k] is None else row[k] for k in COMPARE_COLUMNS})
+    return buf.getvalue()
 
 
 def _folders(names: list[str]) -> list[str]:
     """The scenarios' folders (:func:`drawdown.results.folder_names`), none a file of the comparison."""
     folders = folder_names(names)
     for name, folder in zip(names, folders, strict=True):
-        if folder in (COMPARE_JSON, COMPARE_PLOT):
+        if folder in (COMPARE_JSON, COMPARE_PLOT, COMPARE_CSV, "units"):
             raise DrawdownError(f"scenario {name!r}: its folder would be {folder!r}, a file of the comparison")
     return folders
 
@@ -49,7 +78,8 @@ def write_compare_dir(
     out_dir: str | os.PathLike[str], comparison: Comparison, doc: dict | None = None, *, plots: bool = True
 ) -> list[Path]:
     """Write a comparison to ``out_dir``: ``compare.json`` (``doc``, by default
-    :meth:`Comparison.to_json_dict`), ``compare.png`` (:func:`drawdown.report.compare_figure`)
+    :meth:`Comparison.to_json_dict`), ``compare.csv`` (:func:`compare_csv_text`),
+    ``compare.png`` (:func:`drawdown.report.compare_figure`)
     and, per scenario, a folder with ``summary.json``, ``summary.npz``,
     ``contingents.csv`` and ``daily.csv`` (:func:`drawdown.report.write_run_dir` without
     plots). Returns the paths written.
@@ -78,6 +108,7 @@ def write_compare_dir(
         for s, summary, folder in zip(comparison.scenarios, comparison.summaries, folders, strict=False):
             # a comparison that was run has its scenarios (a stored one has only their facts)
             paths.extend(write_run_dir(out_dir / folder, cast(Scenario, s), summary, plots=False))
+        paths.append(atomic_write(out_dir / COMPARE_CSV, compare_csv_text(comparison)))
         paths.append(write_json(out_dir / COMPARE_JSON, doc))
         if plots:
             fig = compare_figure(list(zip(comparison.scenarios, comparison.summaries, strict=False)))
@@ -87,6 +118,11 @@ def write_compare_dir(
 
 def _compare_folders(path: Path, doc: Any) -> list[str]:
     """The folders a ``compare.json`` names, each checked to be the one drawdown writes for its scenario."""
+    if isinstance(doc, dict) and doc.get("complete") is False:
+        raise ResultError(
+            f"{path}: an unfinished comparison: run the same `drawdown compare` with --out {path.parent} --resume "
+            "to finish it"
+        )
     try:
         entries = doc["scenarios"]
         names = [entry["scenario"] for entry in entries]
