@@ -723,7 +723,7 @@ class Result:
         >>> r = drawdown.run("doha-2021-05-01", reps=1000, seed=2021)
         >>> out = r.replications
         >>> len(out), out.exit_day.shape
-        (1000, 1000, 40)
+        (1000, (1000, 40))
         >>> float(out.met_deadline.mean()) == r.summary()["p_met_deadline"]["value"]
         True
         """
