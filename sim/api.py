@@ -288,38 +288,30 @@ def run(
         Replications to run; by default 4,000 with the numpy engine and 200 with the
         SimPy engine (:func:`drawdown.batch.default_reps`). Not with ``precision``.
     seed : int, optional
-        Seed of the random streams; ``None`` draws a fresh one from the operating
-        system, stored as :attr:`Result.seed`.
+        Seed of the random streams; ``None`` draws a fresh one (:attr:`Result.seed`).
     engine : {"numpy", "simpy"}, optional
-        Both give the same outcomes for the same seed, replication by replication; the
-        numpy engine is the fast one.
+        The same outcomes for the same seed, replication by replication; numpy is fast.
     precision : float, optional
         Instead of ``reps``: add blocks of 1,000 replications until the standard error
         of P(out by the deadline) (of P(out by the horizon) without a deadline) is at
         most ``precision`` (``drawdown run --precision``).
     max_reps : int, optional
-        With ``precision``: stop at this many replications even if the target is not
-        met (default 200,000); :attr:`Result.precision` says whether it was.
+        With ``precision``: at most this many (200,000); :attr:`Result.precision` says if it sufficed.
     workers : int, optional
-        Run the blocks of replications in this many local processes, at least 1
-        (``drawdown run --workers``); the result is the same bits.
+        Run in this many local processes (``drawdown run --workers``): the same bits.
     out_dir : str or Path, optional
-        Also write a run directory, as ``drawdown run --out DIR`` (the summary, CSV
-        files, plots, manifest and blocks; :attr:`Result.written` lists the files).
+        Also write a run directory, as ``drawdown run --out DIR`` (:attr:`Result.written`).
     quiet : bool, optional
-        ``True``: no progress. ``False``: progress, as a ``tqdm.auto`` bar in a Jupyter
-        notebook that has tqdm (``pip install 'drawdown[notebook]'``), else a replication
-        counter on stderr. By default (``None``) the bar in such a notebook, nothing elsewhere.
+        ``True``: no progress; ``False``: a ``tqdm.auto`` bar in a Jupyter notebook with
+        tqdm (``drawdown[notebook]``), else a counter on stderr; ``None``: the bar in such
+        a notebook, nothing elsewhere.
     progress : callable or bool, optional
-        A callable is called with the number of replications finished since the last
-        call (for your own progress bar); ``True`` or ``False`` is ``quiet=False`` or
-        ``quiet=True``. Overrides ``quiet``.
+        Called with the replications finished since the last call (your own bar); a
+        bool is ``quiet=not progress``. Overrides ``quiet``.
     keep_replications : bool, optional
-        Keep the per-replication outcomes for :attr:`Result.replications`. ``True``
-        keeps them in memory; ``False`` does not; by default (``None``) they are kept
-        when they take at most :data:`KEEP_REPLICATIONS_BYTES` (64 MiB, about 250,000
-        replications of the base force). With ``out_dir`` they are read from the run
-        directory's ``replications.npz`` when asked for, whatever this says.
+        Keep the outcomes of :attr:`Result.replications` in memory; by default when
+        they take at most :data:`KEEP_REPLICATIONS_BYTES` (64 MiB). With ``out_dir``
+        they are read from its ``replications.npz`` instead.
 
     Returns
     -------
@@ -329,13 +321,10 @@ def run(
     ------
     ScenarioError
         When the scenario named cannot be loaded.
-    ValueError
-        When ``reps``, ``precision``, ``max_reps`` or ``engine`` is not one it takes.
-    TypeError
-        When ``progress`` is neither a callable nor a bool.
+    ValueError, TypeError
+        When ``reps``, ``precision``, ``max_reps``, ``engine`` or ``progress`` is not one it takes.
     DrawdownError
-        When ``workers`` is below 1, or ``keep_replications=True`` goes with ``workers``
-        but no ``out_dir`` (the workers' outcomes are gathered in a run directory).
+        When ``workers`` is below 1, or ``keep_replications=True`` has ``workers`` but no ``out_dir``.
 
     Examples
     --------
@@ -352,19 +341,34 @@ def run(
     plan = _Plan.of(reps, precision, max_reps, engine)
     _check_workers(workers)
     keep = _keeps_replications(keep_replications, s, plan, workers, out_dir)
+    result = _result_of(s, seed, engine, plan, workers, out_dir, progress, quiet, keep)
+    result.fresh_seed = fresh  # the table says how to repeat a run of a fresh seed
+    return result
+
+
+def _result_of(
+    s: Scenario,
+    seed: int,
+    engine: str,
+    plan: _Plan,
+    workers: int | None,
+    out_dir: StrPath | None,
+    progress: ProgressArg,
+    quiet: bool | None,
+    keep: bool,
+) -> Result:
+    """Run here, or on executors and a run directory (drawdown.batch.rundir) when asked for either."""
     label = plan.label(engine, s.name)
     if workers is not None or out_dir is not None:
         summary, status, written = _run_batch(
             s, seed, engine, plan, workers=workers, out_dir=out_dir, progress=progress, quiet=quiet, label=label
         )
-        kept = None
-    else:
-        with _counting(progress, quiet, plan.total, label) as call:
-            summary, status, kept = _run_here(s, seed, engine, plan, call, keep=keep)
-        written = []
-    result = Result(s, summary, precision=status, fresh_seed=fresh, replications=kept, run_dir=out_dir)
-    result.written = written
-    return result
+        result = Result(s, summary, precision=status, run_dir=out_dir)
+        result.written = written
+        return result
+    with _counting(progress, quiet, plan.total, label) as call:
+        summary, status, kept = _run_here(s, seed, engine, plan, call, keep=keep)
+    return Result(s, summary, precision=status, replications=kept)
 
 
 def _replication_bytes(s: Scenario) -> int:
