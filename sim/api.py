@@ -52,41 +52,57 @@ import numpy as np
 
 from .batch import (
     DEFAULT_MAX_REPS,
+    MANIFEST,
     RunBatch,
     claim_compare_dir,
     default_reps,
     dir_contents,
     make_executor,
+    recorded_run,
     run_to_precision,
     summarize,
 )
 from .batch import compare as run_compare
 from .batch.rundir import RUN_FILES
-from .draws import new_seed
-from .engines import trace_replication
-from .errors import DrawdownError
+from .draws import new_seed, read_seed, seed_text
+from .engines import OUTCOME_DTYPES, Outcomes, trace_replication
+from .errors import DrawdownError, ResultError
 from .report import (
+    CONTINGENT_COLUMNS,
+    DAILY_COLUMNS,
     compare_figure,
     contingent_rows,
     contingents_figure,
+    daily_rows,
     drawdown_figure,
     exit_dates_figure,
     last_out,
+    read_run_dir,
     run_json,
     summary_table,
     write_compare_dir,
     write_run_dir,
 )
-from .results import Summary, claim_directory, facts_of, precision_status, remove_temporaries
-from .scenario import Scenario, load
+from .results import (
+    QUANTILE_KEYS,
+    REPLICATIONS_FILE,
+    Summary,
+    claim_directory,
+    facts_of,
+    precision_status,
+    read_replications,
+    remove_temporaries,
+)
+from .scenario import Scenario, list_scenario_files, load
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
     from matplotlib.figure import Figure
 
     from .results import Comparison, Difference
 
-__all__ = ["run", "compare", "trace", "Result", "CompareResult", "as_scenario"]
+__all__ = ["run", "compare", "trace", "open_run", "Result", "CompareResult", "as_scenario", "FRAME_KINDS"]
 
 _QS = (0.05, 0.5, 0.95)
 
@@ -96,6 +112,13 @@ StrPath: TypeAlias = "str | os.PathLike[str]"
 ScenarioLike: TypeAlias = "Scenario | Result | str | Path"
 #: Called with the replications finished since the last call.
 Progress: TypeAlias = Callable[[int], None]
+#: What ``progress=`` takes: a callable, or True / False for a bar or none.
+ProgressArg: TypeAlias = "Progress | bool | None"
+#: The tables :meth:`Result.to_dataframe` makes, one frame each.
+FRAME_KINDS = ("contingents", "daily", "replications")
+#: ``run(keep_replications=None)`` keeps the per-replication outcomes in memory when they take at
+#: most this many bytes (about 250,000 replications of the base force: 40 contingents, 10 bases).
+KEEP_REPLICATIONS_BYTES = 64 << 20
 
 
 def as_scenario(scenario: ScenarioLike) -> Scenario:
@@ -170,14 +193,70 @@ class _StderrProgress:
         self._write("\n")
 
 
+class _NotebookProgress:
+    """A ``tqdm.auto`` bar of ``total`` replications (a widget in Jupyter with ipywidgets)."""
+
+    def __init__(self, tqdm: Any, total: int, label: str) -> None:
+        self.bar = tqdm(total=int(total), desc=label, unit=" replications", unit_scale=True, leave=True)
+
+    def __call__(self, n: int) -> None:
+        self.bar.update(int(n))
+
+    def close(self) -> None:
+        # A precision run stops before its cap: the bar ends full at what was run.
+        self.bar.total = self.bar.n
+        self.bar.refresh()
+        self.bar.close()
+
+
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (IPython's ZMQ shell), where a bar beats a counter on stderr."""
+    ipython = sys.modules.get("IPython")  # never imported here: a kernel has it already
+    if ipython is None or "ipykernel" not in sys.modules:
+        return False
+    try:
+        shell = ipython.get_ipython()
+    except Exception:  # an IPython too old or too new to ask: no bar, the old behaviour
+        return False
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _tqdm_auto() -> Any | None:
+    """``tqdm.auto.tqdm``, or None when tqdm is not installed (it is optional: ``drawdown[notebook]``)."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm
+
+
+def _shows_progress(progress: ProgressArg, quiet: bool | None) -> bool:
+    """Whether :func:`run` shows progress: as ``progress`` or ``quiet`` says, by default only
+    in a notebook that has tqdm."""
+    if progress is not None:
+        return bool(progress)
+    if quiet is None:
+        return _in_notebook() and _tqdm_auto() is not None
+    return not quiet
+
+
 @contextlib.contextmanager
-def _counting(progress: Progress | None, quiet: bool, total: int, label: str) -> Iterator[Progress | None]:
-    """The callable to give an engine while the block runs: ``progress``, none when ``quiet``, else
-    a counter on stderr of ``total`` replications (closed at the end)."""
-    if progress is not None or quiet:
+def _counting(progress: ProgressArg, quiet: bool | None, total: int, label: str) -> Iterator[Progress | None]:
+    """The callable to give an engine while the block runs: ``progress`` when it is one; else, when
+    progress is shown (:func:`_shows_progress`), a ``tqdm.auto`` bar in a notebook with tqdm or a
+    counter on stderr, of ``total`` replications (closed at the end); else None."""
+    if callable(progress):
         yield progress
         return
-    bar = _StderrProgress(total, label)
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(f"progress must be a callable, True or False, got {type(progress).__name__}")
+    if not _shows_progress(progress, quiet):
+        yield None
+        return
+    tqdm = _tqdm_auto() if _in_notebook() else None
+    bar: _NotebookProgress | _StderrProgress = (
+        _StderrProgress(total, label) if tqdm is None else _NotebookProgress(tqdm, total, label)
+    )
     try:
         yield bar
     finally:
@@ -195,8 +274,9 @@ def run(
     max_reps: int | None = None,
     workers: int | None = None,
     out_dir: StrPath | None = None,
-    quiet: bool = True,
-    progress: Progress | None = None,
+    quiet: bool | None = None,
+    progress: ProgressArg = None,
+    keep_replications: bool | None = None,
 ) -> Result:
     """Run replications of a scenario and summarise them (``drawdown run``).
 
@@ -208,29 +288,30 @@ def run(
         Replications to run; by default 4,000 with the numpy engine and 200 with the
         SimPy engine (:func:`drawdown.batch.default_reps`). Not with ``precision``.
     seed : int, optional
-        Seed of the random streams; ``None`` draws a fresh one from the operating
-        system, stored as :attr:`Result.seed`.
+        Seed of the random streams; ``None`` draws a fresh one (:attr:`Result.seed`).
     engine : {"numpy", "simpy"}, optional
-        Both give the same outcomes for the same seed, replication by replication; the
-        numpy engine is the fast one.
+        The same outcomes for the same seed, replication by replication; numpy is fast.
     precision : float, optional
         Instead of ``reps``: add blocks of 1,000 replications until the standard error
         of P(out by the deadline) (of P(out by the horizon) without a deadline) is at
         most ``precision`` (``drawdown run --precision``).
     max_reps : int, optional
-        With ``precision``: stop at this many replications even if the target is not
-        met (default 200,000); :attr:`Result.precision` says whether it was.
+        With ``precision``: at most this many (200,000); :attr:`Result.precision` says if it sufficed.
     workers : int, optional
-        Run the blocks of replications in this many local processes, at least 1
-        (``drawdown run --workers``); the result is the same bits.
+        Run in this many local processes (``drawdown run --workers``): the same bits.
     out_dir : str or Path, optional
-        Also write a run directory, as ``drawdown run --out DIR`` (the summary, CSV
-        files, plots, manifest and blocks; :attr:`Result.written` lists the files).
+        Also write a run directory, as ``drawdown run --out DIR`` (:attr:`Result.written`).
     quiet : bool, optional
-        ``False`` shows a replication counter on stderr.
-    progress : callable, optional
-        Called with the number of replications finished since the last call (for your
-        own progress bar); overrides ``quiet``.
+        ``True``: no progress; ``False``: a ``tqdm.auto`` bar in a Jupyter notebook with
+        tqdm (``drawdown[notebook]``), else a counter on stderr; ``None``: the bar in such
+        a notebook, nothing elsewhere.
+    progress : callable or bool, optional
+        Called with the replications finished since the last call (your own bar); a
+        bool is ``quiet=not progress``. Overrides ``quiet``.
+    keep_replications : bool, optional
+        Keep the outcomes of :attr:`Result.replications` in memory; by default when
+        they take at most :data:`KEEP_REPLICATIONS_BYTES` (64 MiB). With ``out_dir``
+        they are read from its ``replications.npz`` instead.
 
     Returns
     -------
@@ -240,10 +321,10 @@ def run(
     ------
     ScenarioError
         When the scenario named cannot be loaded.
-    ValueError
-        When ``reps``, ``precision``, ``max_reps`` or ``engine`` is not one it takes.
+    ValueError, TypeError
+        When ``reps``, ``precision``, ``max_reps``, ``engine`` or ``progress`` is not one it takes.
     DrawdownError
-        When ``workers`` is below 1.
+        When ``workers`` is below 1, or ``keep_replications=True`` has ``workers`` but no ``out_dir``.
 
     Examples
     --------
@@ -259,32 +340,59 @@ def run(
     seed, fresh = _seed(seed)
     plan = _Plan.of(reps, precision, max_reps, engine)
     _check_workers(workers)
-    label = plan.label(engine, s.name)
-    summary, status, written = _summarise(s, seed, engine, plan, workers, out_dir, progress, quiet, label)
-    result = Result(s, summary, precision=status, fresh_seed=fresh)
-    result.written = written
+    keep = _keeps_replications(keep_replications, s, plan, workers, out_dir)
+    result = _result_of(s, seed, engine, plan, workers, out_dir, progress, quiet, keep)
+    result.fresh_seed = fresh  # the table says how to repeat a run of a fresh seed
     return result
 
 
-def _summarise(
+def _result_of(
     s: Scenario,
     seed: int,
     engine: str,
     plan: _Plan,
     workers: int | None,
     out_dir: StrPath | None,
-    progress: Progress | None,
-    quiet: bool,
-    label: str,
-) -> tuple[Summary, dict[str, Any] | None, list[Path]]:
+    progress: ProgressArg,
+    quiet: bool | None,
+    keep: bool,
+) -> Result:
     """Run here, or on executors and a run directory (drawdown.batch.rundir) when asked for either."""
+    label = plan.label(engine, s.name)
     if workers is not None or out_dir is not None:
-        return _run_batch(
+        summary, status, written = _run_batch(
             s, seed, engine, plan, workers=workers, out_dir=out_dir, progress=progress, quiet=quiet, label=label
         )
+        result = Result(s, summary, precision=status, run_dir=out_dir)
+        result.written = written
+        return result
     with _counting(progress, quiet, plan.total, label) as call:
-        summary, status = _run_here(s, seed, engine, plan, call)
-    return summary, status, []
+        summary, status, kept = _run_here(s, seed, engine, plan, call, keep=keep)
+    return Result(s, summary, precision=status, replications=kept)
+
+
+def _replication_bytes(s: Scenario) -> int:
+    """Bytes of one replication's outcomes in memory (every outcome array, no per-day ones)."""
+    per_row = {"exit_day": len(s.contingents), "base_closed_day": len(s.bases)}
+    return sum(np.dtype(t).itemsize * per_row.get(k, 1) for k, t in OUTCOME_DTYPES.items())
+
+
+def _keeps_replications(
+    keep: bool | None, s: Scenario, plan: _Plan, workers: int | None, out_dir: StrPath | None
+) -> bool:
+    """Whether :func:`run` keeps the outcomes in memory (only ever when it runs in this process)."""
+    if out_dir is not None:
+        return False  # in the run directory's replications.npz, read when asked for
+    if workers is not None:
+        if keep:
+            raise DrawdownError(
+                "keep_replications=True with workers needs out_dir: the workers' outcomes are gathered "
+                "in a run directory (or run without workers)"
+            )
+        return False
+    if keep is None:
+        return plan.total * _replication_bytes(s) <= KEEP_REPLICATIONS_BYTES
+    return bool(keep)
 
 
 @dataclass(frozen=True)
@@ -333,13 +441,22 @@ def _check_workers(workers: int | None) -> None:
 
 
 def _run_here(
-    s: Scenario, seed: int, engine: str, plan: _Plan, call: Progress | None
-) -> tuple[Summary, dict[str, Any] | None]:
-    """:func:`run` in this process: the summary and, with a precision, what it achieved."""
+    s: Scenario, seed: int, engine: str, plan: _Plan, call: Progress | None, *, keep: bool
+) -> tuple[Summary, dict[str, Any] | None, Outcomes | None]:
+    """:func:`run` in this process: the summary, with a precision what it achieved, and with
+    ``keep`` the outcomes (of the blocks kept, in block order)."""
+    parts: list[Outcomes] = []
+    on_outcomes = (lambda chunk, out: parts.append(out)) if keep else None
+    status = None
     if plan.precision is None:
-        return summarize(s, plan.total, seed, engine=engine, progress=call), None
-    summary = run_to_precision(s, seed, plan.precision, engine=engine, max_reps=plan.max_reps, progress=call)
-    return summary, precision_status(summary, plan.precision, cap_reps=plan.max_reps)
+        summary = summarize(s, plan.total, seed, engine=engine, progress=call, on_outcomes=on_outcomes)
+    else:
+        summary = run_to_precision(
+            s, seed, plan.precision, engine=engine, max_reps=plan.max_reps, progress=call, on_outcomes=on_outcomes
+        )
+        status = precision_status(summary, plan.precision, cap_reps=plan.max_reps)
+    kept = (parts[0] if len(parts) == 1 else Outcomes.concatenate(parts)) if keep else None
+    return summary, status, kept
 
 
 def _run_batch(
@@ -350,8 +467,8 @@ def _run_batch(
     *,
     workers: int | None,
     out_dir: StrPath | None,
-    progress: Progress | None,
-    quiet: bool,
+    progress: ProgressArg,
+    quiet: bool | None,
     label: str,
 ) -> tuple[Summary, dict[str, Any] | None, list[Path]]:
     """:func:`run` through :class:`drawdown.batch.RunBatch`: local worker processes, a run directory."""
@@ -449,6 +566,9 @@ class Result:
         Whether the seed was drawn for this run (the table then says how to repeat it).
     written : list of Path
         Files written by ``run(..., out_dir=...)`` (empty otherwise).
+    run_dir : Path or None
+        The run directory the result was written to (``run(..., out_dir=...)``) or read
+        from (:func:`open_run`); :attr:`replications` reads its ``replications.npz``.
 
     Examples
     --------
@@ -463,15 +583,26 @@ class Result:
     """
 
     def __init__(
-        self, scenario: Scenario, stats: Summary, *, precision: dict[str, Any] | None = None, fresh_seed: bool = False
+        self,
+        scenario: Scenario,
+        stats: Summary,
+        *,
+        precision: dict[str, Any] | None = None,
+        fresh_seed: bool = False,
+        replications: Outcomes | None = None,
+        run_dir: StrPath | None = None,
     ) -> None:
         if scenario.hash != stats.scenario_hash:
             raise DrawdownError(f"the summary is not of scenario {scenario.name!r}")
+        if replications is not None and len(replications) != stats.n:
+            raise DrawdownError(f"{len(replications):,} replications' outcomes for a summary of {stats.n:,}")
         self.scenario = scenario
         self.stats = stats
         self.precision = precision
         self.fresh_seed = bool(fresh_seed)
         self.written: list[Path] = []
+        self.run_dir = None if run_dir is None else Path(run_dir)
+        self._replications = replications
         self._doc: dict[str, Any] | None = None
 
     # -- facts of the run -----------------------------------------------------------------------
@@ -569,6 +700,109 @@ class Result:
         with claim_directory(out_dir, check, what="results"):
             remove_temporaries(out_dir, RUN_FILES)
             return write_run_dir(out_dir, self.scenario, self.stats, precision=self.precision)
+
+    # -- per replication, and data frames ------------------------------------------------------------
+    @property
+    def replications(self) -> Outcomes:
+        """The per-replication outcomes, in replication order: an :class:`drawdown.engines.Outcomes`
+        (``decision_day``, ``met_day``, ``final_exit_day``, ``exit_day`` (replications ×
+        contingents, scenario order), ``base_closed_day`` (× bases), ``attacks``,
+        ``casualties``, ``troop_days_past_deadline``, ``troops_at_deadline``, ``met_deadline``,
+        ``left_before_conditions``, ``censored``; days from the start, -1 for never).
+
+        Kept in memory by :func:`run` (see its ``keep_replications``), or read once from
+        the run directory's ``replications.npz`` (:func:`drawdown.results.read_replications`)
+        and kept.
+
+        Raises
+        ------
+        ResultError
+            When the run kept none (``keep_replications=False``, a run too large to keep,
+            workers without a run directory, a result of :func:`compare`), or the run
+            directory's file is missing, damaged or of another run.
+
+        Examples
+        --------
+        >>> import drawdown
+        >>> r = drawdown.run("doha-2021-05-01", reps=1000, seed=2021)
+        >>> out = r.replications
+        >>> len(out), out.exit_day.shape
+        (1000, (1000, 40))
+        >>> float(out.met_deadline.mean()) == r.summary()["p_met_deadline"]["value"]
+        True
+        """
+        if self._replications is None:
+            if self.run_dir is None:
+                raise ResultError(
+                    f"the run of {self.name} kept no per-replication outcomes: run it with "
+                    "keep_replications=True, or with out_dir=DIR to keep them in DIR/replications.npz"
+                )
+            self._replications = _read_run_replications(self.run_dir, self.stats)
+        return self._replications
+
+    def to_dataframe(self, kind: str = "contingents") -> pd.DataFrame:
+        """A table of the run as a :class:`pandas.DataFrame` (pandas is optional:
+        ``pip install 'drawdown[pandas]'``).
+
+        Parameters
+        ----------
+        kind : {"contingents", "daily", "replications"}, optional
+            ``"contingents"`` (the default): one row per contingent, the columns of
+            ``contingents.csv`` (exit dates as datetimes, NaT where not out by the horizon;
+            exit days as nullable integers). ``"daily"``: one row per day of the horizon,
+            the columns of ``daily.csv`` (``date`` a datetime). ``"replications"``: one row
+            per replication (indexed by its number, which :meth:`trace` takes) with every
+            outcome of :attr:`replications`: the days (-1 for never) and their dates (NaT),
+            the counts and flags (NA in the three deadline columns without a deadline),
+            and one ``exit_day.ID`` column per contingent and ``base_closed_day.BASE`` per base.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Its ``attrs`` hold ``kind``, ``scenario``, ``scenario_hash``, ``seed`` (a
+            string: a 128-bit seed is no float), ``engine`` and ``replications``.
+
+        Raises
+        ------
+        DrawdownError
+            Without pandas (naming the extra to install).
+        ValueError
+            For another ``kind``.
+        ResultError
+            For ``"replications"``, as :attr:`replications`.
+
+        Examples
+        --------
+        >>> import drawdown
+        >>> r = drawdown.run("doha-2021-05-01", reps=1000, seed=2021)
+        >>> first = r.to_dataframe().iloc[0]
+        >>> first["contingent"], int(first["troops"]), int(first["exit_day_p50"])
+        ('US@Bagram', 1600, 68)
+        >>> daily = r.to_dataframe("daily")
+        >>> daily.shape, daily.attrs["seed"]
+        ((540, 9), '2021')
+        >>> frame = r.to_dataframe("replications")
+        >>> float(frame["met_deadline"].mean()), str(frame.loc[0, "decision_date"].date())
+        (0.526, '2021-02-18')
+        """
+        if kind not in FRAME_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(map(repr, FRAME_KINDS))}, got {kind!r}")
+        pd = _pandas()
+        if kind == "contingents":
+            frame = _contingents_frame(pd, self.contingents())
+        elif kind == "daily":
+            frame = _daily_frame(pd, daily_rows(self.scenario, self.stats))
+        else:
+            frame = _replications_frame(pd, self.scenario, self.stats, self.replications)
+        frame.attrs.update(
+            kind=kind,
+            scenario=self.name,
+            scenario_hash=self.stats.scenario_hash,
+            seed=seed_text(self.seed),
+            engine=self.engine,
+            replications=self.reps,
+        )
+        return frame
 
     # -- numbers ------------------------------------------------------------------------------------
     def _day(self, date: _dt.date | str | int) -> int:
@@ -749,14 +983,224 @@ class Result:
         return f"<div>{body}{warnings}</div>"
 
 
+# -- data frames ------------------------------------------------------------------------------------
+def _pandas() -> Any:
+    """pandas, imported when a frame is asked for (it is optional: the ``pandas`` extra)."""
+    try:
+        import pandas
+    except ImportError as e:
+        raise DrawdownError(
+            f"data frames need pandas, which is not installed ({e}): pip install 'drawdown[pandas]'"
+        ) from e
+    return pandas
+
+
+def _contingents_frame(pd: Any, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """``contingents.csv`` as a frame: dates as datetimes (NaT: not out), days as nullable integers."""
+    frame = pd.DataFrame(rows, columns=list(CONTINGENT_COLUMNS))
+    for k in QUANTILE_KEYS:
+        frame[f"exit_date_{k}"] = pd.to_datetime(frame[f"exit_date_{k}"])
+        frame[f"exit_day_{k}"] = pd.array(frame[f"exit_day_{k}"].tolist(), dtype="Int64")
+    return frame
+
+
+def _daily_frame(pd: Any, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """``daily.csv`` as a frame, its ``date`` a datetime."""
+    frame = pd.DataFrame(rows, columns=list(DAILY_COLUMNS))
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def _dates_of(start: _dt.date, days: np.ndarray) -> np.ndarray:
+    """The dates of day numbers from ``start`` (``datetime64[D]``), NaT for -1 (never)."""
+    dates = np.datetime64(start.isoformat(), "D") + days.astype("timedelta64[D]")
+    return np.where(days >= 0, dates, np.datetime64("NaT", "D"))
+
+
+def _replication_numbers(stats: Summary) -> np.ndarray:
+    """Each row's replication number ``R`` (row ``R % B`` of block ``R // B``), in the summary's block order."""
+    size = stats.book.block_size
+    return np.concatenate([b * size + np.arange(rows, dtype=np.int64) for b, rows in stats.blocks])
+
+
+def _replications_frame(pd: Any, s: Scenario, stats: Summary, out: Outcomes) -> pd.DataFrame:
+    """One row per replication, every outcome a column (see :meth:`Result.to_dataframe`)."""
+    columns: dict[str, Any] = {}
+    for name in ("decision_day", "met_day", "final_exit_day"):
+        days = np.asarray(getattr(out, name))
+        columns[name] = days
+        columns[name.replace("_day", "_date")] = _dates_of(s.start, days)
+    for name in ("attacks", "casualties"):
+        columns[name] = np.asarray(getattr(out, name))
+    deadline = s.deadline_day is not None  # without one these are 0 and false in the file: not outcomes
+    for name, dtype in (
+        ("met_deadline", "boolean"),
+        ("troops_at_deadline", "Int64"),
+        ("troop_days_past_deadline", "Int64"),
+    ):
+        values = np.asarray(getattr(out, name))
+        columns[name] = pd.array(values if deadline else [None] * len(values), dtype=dtype)
+    for name in ("left_before_conditions", "censored"):
+        columns[name] = np.asarray(getattr(out, name))
+    for j, c in enumerate(s.contingents):
+        columns[f"exit_day.{c.id}"] = np.asarray(out.exit_day)[:, j]
+    for j, b in enumerate(s.bases):
+        columns[f"base_closed_day.{b.name}"] = np.asarray(out.base_closed_day)[:, j]
+    index = pd.Index(_replication_numbers(stats), name="replication")
+    return pd.DataFrame(columns, index=index)
+
+
+# -- a run directory, opened ------------------------------------------------------------------------
+def _read_run_replications(directory: Path, stats: Summary) -> Outcomes:
+    """The outcomes in ``directory/replications.npz``, checked to be the run of ``stats``."""
+    path = directory / REPLICATIONS_FILE
+    if not path.is_file():
+        raise ResultError(
+            f"{path}: no such file: the run directory keeps no per-replication outcomes "
+            "(Result.write and `drawdown compare --out` write none)"
+        )
+    try:
+        arrays, meta = read_replications(path)
+    except ResultError:
+        raise
+    except Exception as e:  # BadZipFile, a CRC error, EOFError, ValueError: whatever the damage raises
+        raise ResultError(f"{path}: truncated or corrupt replications file ({type(e).__name__}: {e})") from e
+    missing = sorted(set(OUTCOME_DTYPES) - set(arrays))
+    if missing:
+        raise ResultError(f"{path}: not a replications file of drawdown (no {', '.join(missing)})")
+    try:
+        seed = read_seed(meta.get("seed"), f"{path}: seed")
+    except ValueError as e:
+        raise ResultError(str(e)) from e
+    if meta.get("scenario_hash") != stats.scenario_hash or seed != stats.seed:
+        raise ResultError(f"{path}: the replications of another run than {directory / 'summary.npz'}")
+    out = Outcomes(**{k: arrays[k] for k in OUTCOME_DTYPES})
+    shapes = {"exit_day": (stats.n, stats.book.n_contingents), "base_closed_day": (stats.n, stats.book.n_bases)}
+    for name, array in out.arrays().items():
+        if array.shape != shapes.get(name, (stats.n,)):
+            raise ResultError(f"{path}: {name} has shape {array.shape}, expected {shapes.get(name, (stats.n,))}")
+    return out
+
+
+def _finished_run(directory: Path) -> None:
+    """A :class:`ResultError` unless ``directory`` holds a finished run (or :meth:`Result.write`'s files)."""
+    if not directory.is_dir():
+        raise ResultError(f"{directory}: {'not a directory' if directory.exists() else 'no such directory'}")
+    found = dir_contents(directory)
+    if found.kind in ("missing", "empty"):
+        raise ResultError(f"{directory}: holds no run (it is empty): open the directory of `drawdown run --out DIR`")
+    if found.kind in ("sweep", "comparison"):
+        raise ResultError(f"{directory}: holds {found.describe()}, not a run: open_run opens one run's directory")
+    if found.kind != "run":
+        return  # Result.write's files have no manifest: read_run_dir says whether they are a run's
+    if found.sharded or not (directory / MANIFEST).is_file():
+        raise ResultError(f"{directory}: holds {found.describe()}, not merged yet: run `drawdown merge {directory}`")
+    record = recorded_run(directory)
+    if record is None or not record.get("complete"):
+        done = "" if record is None else f" ({record.get('blocks_done')} of {record.get('blocks_planned')} blocks)"
+        raise ResultError(
+            f"{directory}: the run is not finished{done}: finish it with `drawdown run SCENARIO --out {directory} "
+            "--resume` (the same options as the run)"
+        )
+
+
+def _run_scenario(directory: Path, doc: dict[str, Any], stats: Summary, given: ScenarioLike | None) -> Scenario:
+    """The scenario of the run in ``directory``: ``given``, or the file its manifest names, or the
+    shipped scenario of its name, whichever has the run's hash."""
+    wanted = stats.scenario_hash
+    if given is not None:
+        s = as_scenario(given)
+        if s.hash != wanted:
+            raise ResultError(
+                f"{directory}: the run is of scenario {stats.scenario_name!r} (hash {wanted[:12]}), "
+                f"not of the one given ({s.name!r}, hash {s.hash[:12]})"
+            )
+        return s
+    tried: list[str] = []
+    for candidate in _scenario_candidates(directory, doc):
+        try:
+            s = load(candidate)
+        except DrawdownError as e:
+            tried.append(f"{candidate}: {str(e).splitlines()[0]}")
+            continue
+        if s.hash == wanted:
+            return s
+        tried.append(f"{candidate}: changed since the run (hash {s.hash[:12]})")
+    raise ResultError(
+        f"{directory}: cannot find the scenario of the run ({stats.scenario_name!r}, hash {wanted[:12]})"
+        + "".join(f"; {t}" for t in tried)
+        + ": give it as open_run(DIR, scenario=FILE_OR_SCENARIO)"
+    )
+
+
+def _scenario_candidates(directory: Path, doc: dict[str, Any]) -> list[str]:
+    """Where the run's scenario may be: the file its manifest records, the shipped scenario of its name."""
+    out: list[str] = []
+    record = recorded_run(directory) if (directory / MANIFEST).is_file() else None
+    info = record.get("scenario") if record is not None else None
+    if isinstance(info, dict) and isinstance(info.get("file"), str) and info["file"]:
+        out.append(info["file"])
+    name = doc.get("scenario")
+    if isinstance(name, str) and name in {p.stem for p in list_scenario_files()} and name not in out:
+        out.append(name)  # only a shipped scenario's name: a name read from a file is never a path
+    return out
+
+
+def open_run(directory: StrPath, *, scenario: ScenarioLike | None = None) -> Result:
+    """Open a finished run directory as a :class:`Result`, without running anything.
+
+    The directory is one ``drawdown run --out DIR``, ``drawdown merge DIR``,
+    ``run(..., out_dir=DIR)`` or :meth:`Result.write` wrote: its ``summary.json`` and
+    ``summary.npz`` (:func:`drawdown.report.read_run_dir`) give the summary, seed and
+    precision; :attr:`Result.replications` reads ``replications.npz`` when asked for.
+
+    Parameters
+    ----------
+    directory : str or Path
+    scenario : Scenario or str or Path, optional
+        The run's scenario, when it is not the file the run's manifest records nor a
+        shipped scenario of its name (a scenario changed with ``replace``, a file moved
+        or edited since): it must have the run's hash.
+
+    Returns
+    -------
+    Result
+
+    Raises
+    ------
+    ResultError
+        When ``directory`` is missing, empty, a sweep or a comparison, shards not merged,
+        a run not finished, damaged files, or its scenario cannot be found with the
+        run's hash (each naming the directory or the file).
+
+    Examples
+    --------
+    >>> import drawdown, tempfile
+    >>> from drawdown.api import open_run
+    >>> d = tempfile.mkdtemp()
+    >>> r = drawdown.run("doha-2021-05-01", reps=1000, seed=2021, out_dir=d)
+    >>> again = open_run(d)
+    >>> again.seed, again.reps, again.summary() == r.summary()
+    (2021, 1000, True)
+    >>> bool((again.replications.final_exit_day == r.replications.final_exit_day).all())
+    True
+    """
+    path = Path(directory)
+    _finished_run(path)
+    _, stats, doc = read_run_dir(path)
+    s = _run_scenario(path, doc, stats, scenario)
+    precision = doc.get("precision")
+    return Result(s, stats, precision=precision if isinstance(precision, dict) else None, run_dir=path)
+
+
 # -- several scenarios ------------------------------------------------------------------------------
 def compare(
     *scenarios: ScenarioLike | Sequence[ScenarioLike],
     reps: int | None = None,
     seed: int | None = None,
     engine: str = "numpy",
-    quiet: bool = True,
-    progress: Progress | None = None,
+    quiet: bool | None = None,
+    progress: ProgressArg = None,
 ) -> CompareResult:
     """Run scenarios with common random numbers and compare each with the first
     (``drawdown compare``).
@@ -776,9 +1220,11 @@ def compare(
         ``None`` draws a fresh one, stored as :attr:`CompareResult.seed`.
     engine : {"numpy", "simpy"}, optional
     quiet : bool, optional
-        ``False`` shows a replication counter on stderr.
-    progress : callable, optional
-        Called with the replications finished since the last call (over all scenarios).
+        As :func:`run`'s: by default a ``tqdm.auto`` bar in a Jupyter notebook that has
+        tqdm, nothing elsewhere; ``False`` a bar or a counter on stderr; ``True`` nothing.
+    progress : callable or bool, optional
+        A callable is called with the replications finished since the last call (over
+        all scenarios); ``True`` or ``False`` is ``quiet=False`` or ``quiet=True``.
 
     Returns
     -------

@@ -477,3 +477,269 @@ def test_import_drawdown_is_light_and_the_api_loads_on_first_use():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["True", "Result", "drawdown.api", "True"]
+
+
+# -- per-replication outcomes, data frames, open_run, progress in a notebook (issue 14) ------------
+# Run directories are written without their plots (drawdown.batch.run_batch(plots=False),
+# drawdown.report.write_run_dir(plots=False)): drawing them takes seconds and is tested elsewhere.
+def _run_dir(path, scenario, seed, reps=REPS, **kw):
+    from drawdown.batch import run_batch
+
+    s = drawdown.api.as_scenario(scenario)
+    return run_batch(s, seed, reps=reps, out_dir=path, plots=False, **kw)
+
+
+def _written(path, result):
+    from drawdown.report import write_run_dir
+
+    write_run_dir(path, result.scenario, result.stats, precision=result.precision, plots=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def doha_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("api") / "run"
+    _run_dir(path, DOHA, 7)
+    return path
+
+
+def _inverted_cdf_day(days: np.ndarray, q: float, horizon: int) -> int | None:
+    """The summary's quantile of a day outcome computed by hand: the smallest v with
+    count(x <= v) >= q * n, "never" (-1) counted past the horizon (None)."""
+    x = np.sort(np.where(days < 0, horizon, days))
+    v = int(x[int(np.ceil(q * len(x))) - 1])
+    return None if v >= horizon else v
+
+
+def test_replications_are_the_runs_outcomes(doha):
+    out = doha.replications
+    d = doha.summary()
+    assert len(out) == REPS and out.exit_day.shape == (REPS, len(doha.scenario.contingents))
+    assert out.base_closed_day.shape == (REPS, len(doha.scenario.bases))
+    assert int(out.met_deadline.sum()) == d["p_met_deadline"]["count"]
+    assert int(out.casualties.sum()) / REPS == pytest.approx(d["casualties"]["mean"])
+    H = doha.scenario.horizon_days
+    assert _inverted_cdf_day(out.final_exit_day, 0.5, H) == d["final_exit_day"]["p50"]
+    assert _inverted_cdf_day(out.decision_day, 0.95, H) == d["decision_day"]["p95"]
+    assert doha.replications is out  # kept, not recomputed
+
+
+def test_replications_not_kept_say_how_to_keep_them():
+    r = drawdown.run(ANNOUNCED, reps=200, seed=1, keep_replications=False)
+    with pytest.raises(drawdown.ResultError, match="keep_replications=True"):
+        _ = r.replications
+    with pytest.raises(drawdown.DrawdownError, match="needs out_dir"):
+        drawdown.run(ANNOUNCED, reps=200, seed=1, workers=1, keep_replications=True)
+    with pytest.raises(drawdown.ResultError):
+        _ = drawdown.compare(ANNOUNCED, DOHA, reps=100, seed=1)[0].replications
+
+
+def test_a_precision_run_keeps_the_blocks_it_kept():
+    r = drawdown.run(DOHA, seed=5, precision=0.02)
+    assert len(r.replications) == r.reps and int(r.replications.met_deadline.sum()) == r.stats.events["met_deadline"]
+
+
+def test_replications_of_a_run_directory_are_read_from_it(doha_dir, doha):
+    r = drawdown.api.open_run(doha_dir)
+    assert r._replications is None  # not held in memory: read from the directory when asked for
+    for name, array in doha.replications.arrays().items():
+        assert np.array_equal(r.replications.arrays()[name], array), name
+
+
+def test_a_run_with_out_dir_reads_its_replications_from_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(drawdown.api.RunBatch, "__init__", _without_plots(drawdown.api.RunBatch.__init__))
+    r = drawdown.run(ANNOUNCED, reps=200, seed=3, out_dir=tmp_path / "run", keep_replications=True)
+    assert r._replications is None and r.run_dir == tmp_path / "run"
+    kept = drawdown.run(ANNOUNCED, reps=200, seed=3)
+    assert np.array_equal(r.replications.final_exit_day, kept.replications.final_exit_day)
+
+
+def _without_plots(init):
+    def wrapped(self, *args, **kw):
+        init(self, *args, **{**kw, "plots": False})
+
+    return wrapped
+
+
+def test_frames_need_pandas_and_name_the_extra(doha, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "pandas", None)  # import pandas fails
+    with pytest.raises(drawdown.DrawdownError, match=r"pip install 'drawdown\[pandas\]'"):
+        doha.to_dataframe()
+    with pytest.raises(ValueError, match="'contingents', 'daily', 'replications'"):
+        doha.to_dataframe("days")
+
+
+def test_contingent_and_daily_frames_are_the_csv_files(tmp_path, doha):
+    pd = pytest.importorskip("pandas")
+    _written(tmp_path / "w", doha)
+    frame = doha.to_dataframe("contingents")
+    dates = ["exit_date_p5", "exit_date_p50", "exit_date_p95"]
+    csv = pd.read_csv(tmp_path / "w" / "contingents.csv", parse_dates=dates)
+    assert list(frame.columns) == list(csv.columns) and len(frame) == len(doha.scenario.contingents)
+    pd.testing.assert_frame_equal(frame, csv, check_dtype=False)
+    assert frame["exit_day_p50"].dtype == "Int64" and str(frame["exit_date_p50"].dtype).startswith("datetime64")
+    daily = doha.to_dataframe("daily")
+    csv = pd.read_csv(tmp_path / "w" / "daily.csv", parse_dates=["date"])
+    pd.testing.assert_frame_equal(daily, csv, check_dtype=False)
+    assert daily.loc[75, "date"] == pd.Timestamp("2021-05-01")
+
+
+def test_replication_frame_has_every_outcome_by_replication_number(doha):
+    pd = pytest.importorskip("pandas")
+    frame = doha.to_dataframe("replications")
+    out = doha.replications
+    assert frame.index.name == "replication" and list(frame.index) == list(range(REPS))
+    assert frame.attrs == {
+        "kind": "replications",
+        "scenario": DOHA,
+        "scenario_hash": doha.scenario.hash,
+        "seed": "7",
+        "engine": "numpy",
+        "replications": REPS,
+    }
+    assert np.array_equal(frame["exit_day.US@Bagram"].to_numpy(), out.exit_day[:, 0])
+    assert np.array_equal(frame[f"base_closed_day.{doha.scenario.bases[0].name}"], out.base_closed_day[:, 0])
+    assert len(frame.columns) == 13 + len(doha.scenario.contingents) + len(doha.scenario.bases)  # 3 days, 3 dates, 7
+    # day 0 is 2021-02-15; a day of -1 (never) is NaT
+    r = int(np.argmax(out.met_day >= 0))
+    assert frame.loc[r, "met_date"] == pd.Timestamp("2021-02-15") + pd.Timedelta(days=int(out.met_day[r]))
+    never = out.met_day < 0
+    assert never.any() and frame.loc[never, "met_date"].isna().all()
+    assert frame["met_deadline"].sum() == doha.summary()["p_met_deadline"]["count"]
+
+
+def test_replication_frame_without_a_deadline_has_no_deadline_values():
+    pytest.importorskip("pandas")
+    frame = drawdown.run(CONDITIONS, reps=100, seed=3).to_dataframe("replications")
+    for name in ("met_deadline", "troops_at_deadline", "troop_days_past_deadline"):
+        assert frame[name].isna().all(), name  # not the files' 0 and false: there is no deadline
+
+
+def test_a_128_bit_seed_is_a_string_in_every_frame():
+    pytest.importorskip("pandas")
+    seed = 2**128 - 1
+    r = drawdown.run(ANNOUNCED, reps=50, seed=seed)
+    for kind in drawdown.api.FRAME_KINDS:
+        assert r.to_dataframe(kind).attrs["seed"] == "340282366920938463463374607431768211455"
+
+
+def test_open_run_gives_the_result_without_running(tmp_path, monkeypatch):
+    seed = 2**127 + 3
+    _run_dir(tmp_path / "run", ANNOUNCED, seed, reps=300)
+    r = drawdown.run(ANNOUNCED, reps=300, seed=seed)
+    monkeypatch.setattr(drawdown.api, "summarize", None)  # nothing may run
+    again = drawdown.api.open_run(tmp_path / "run")
+    assert again.seed == seed and again.reps == 300 and again.scenario.hash == r.scenario.hash
+    assert again.summary() == json.loads((tmp_path / "run" / "summary.json").read_text()) == r.summary()
+    assert again.table() == r.table() and again.run_dir == tmp_path / "run"
+    assert np.array_equal(again.replications.exit_day, r.replications.exit_day)
+    assert "<table" in again._repr_html_()
+
+
+def test_open_run_of_a_precision_run_and_of_written_files(tmp_path):
+    from drawdown.batch import RunBatch
+
+    s = drawdown.load(DOHA)
+    RunBatch(s, 5, precision=0.02, out_dir=tmp_path / "p", plots=False).run(drawdown.batch.InProcess())
+    r = drawdown.run(DOHA, seed=5, precision=0.02)
+    again = drawdown.api.open_run(tmp_path / "p")
+    assert again.precision == r.precision and again.precision is not None and again.table() == r.table()
+    assert len(again.replications) == again.reps == r.reps
+    plain = drawdown.run(ANNOUNCED, reps=100, seed=2)
+    _written(tmp_path / "w", plain)
+    opened = drawdown.api.open_run(tmp_path / "w")
+    assert opened.summary() == plain.summary()
+    with pytest.raises(drawdown.ResultError, match=r"replications.npz: no such file"):
+        _ = opened.replications
+
+
+def test_open_run_needs_the_scenario_of_the_run(tmp_path):
+    changed = drawdown.load(DOHA).replace(deadline="2021-09-11")
+    _written(tmp_path / "w", drawdown.run(changed, reps=100, seed=1))
+    with pytest.raises(drawdown.ResultError, match=r"cannot find the scenario.*scenario=") as e:
+        drawdown.api.open_run(tmp_path / "w")
+    assert "changed since the run" in str(e.value)
+    assert drawdown.api.open_run(tmp_path / "w", scenario=changed).scenario.deadline == dt.date(2021, 9, 11)
+    with pytest.raises(drawdown.ResultError, match="not of the one given"):
+        drawdown.api.open_run(tmp_path / "w", scenario=DOHA)
+
+
+def test_open_run_refuses_what_is_not_a_finished_run(tmp_path):
+    with pytest.raises(drawdown.ResultError, match="no such directory"):
+        drawdown.api.open_run(tmp_path / "nothing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(drawdown.ResultError, match="holds no run"):
+        drawdown.api.open_run(tmp_path / "empty")
+    (tmp_path / "cmp").mkdir()
+    (tmp_path / "cmp" / "compare.json").write_text("{}")
+    with pytest.raises(drawdown.ResultError, match="a comparison .* not a run"):
+        drawdown.api.open_run(tmp_path / "cmp")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    with pytest.raises(drawdown.ResultError, match="summary.json: no such file"):
+        drawdown.api.open_run(tmp_path / "mine")
+
+
+def test_open_run_refuses_an_unfinished_run(tmp_path):
+    calls = []
+
+    def stop(n):
+        calls.append(n)
+        if len(calls) == 2:  # after the first of two units
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _run_dir(tmp_path / "run", ANNOUNCED, 1, reps=2000, progress=stop)
+    with pytest.raises(drawdown.ResultError, match=r"not finished .*--resume"):
+        drawdown.api.open_run(tmp_path / "run")
+
+
+class _FakeTqdm:
+    """What tqdm.auto.tqdm is asked to do."""
+
+    made: list = []
+
+    def __init__(self, **kw):
+        self.kw, self.n, self.total, self.closed = kw, 0, kw["total"], False
+        _FakeTqdm.made.append(self)
+
+    def update(self, n):
+        self.n += n
+
+    def refresh(self):
+        pass
+
+    def close(self):
+        self.closed = True
+
+
+def test_in_a_notebook_progress_is_a_tqdm_bar_by_default(monkeypatch, capsys):
+    monkeypatch.setattr(drawdown.api, "_in_notebook", lambda: True)
+    monkeypatch.setattr(drawdown.api, "_tqdm_auto", lambda: _FakeTqdm)
+    _FakeTqdm.made = []
+    drawdown.run(ANNOUNCED, reps=1500, seed=1)
+    drawdown.run(DOHA, seed=5, precision=0.02)
+    drawdown.compare(ANNOUNCED, DOHA, reps=100, seed=1)
+    drawdown.run(ANNOUNCED, reps=100, seed=1, quiet=True)  # no bar
+    first, precise, both = _FakeTqdm.made
+    assert (first.kw["total"], first.n, first.closed) == (1500, 1500, True)
+    assert precise.n == 1000 and precise.total == 1000  # stopped before its cap: the bar ends full
+    assert both.n == 200 and "announced" in both.kw["desc"]
+    assert capsys.readouterr().err == ""
+
+
+def test_outside_a_notebook_or_without_tqdm_progress_is_as_before(monkeypatch, capsys):
+    drawdown.run(ANNOUNCED, reps=100, seed=1)  # pytest is no notebook: quiet by default
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(drawdown.api, "_in_notebook", lambda: True)
+    monkeypatch.setattr(drawdown.api, "_tqdm_auto", lambda: None)
+    drawdown.run(ANNOUNCED, reps=100, seed=1)
+    assert capsys.readouterr().err == ""
+    drawdown.run(ANNOUNCED, reps=100, seed=1, progress=True)
+    assert "100 of 100 replications" in capsys.readouterr().err
+    with pytest.raises(TypeError, match="progress must be a callable"):
+        drawdown.run(ANNOUNCED, reps=100, seed=1, progress="yes")
+
+
+def test_in_notebook_is_false_outside_a_kernel():
+    assert drawdown.api._in_notebook() is False
