@@ -162,10 +162,10 @@ def shipped_names() -> list[str]:
     >>> "doha-2021-05-01" in shipped_names()
     True
     """
-    from ..scenario import list_scenario_files, scenario_dir
+    from ..scenario import scenario_dir
 
-    names = [p.stem for p in list_scenario_files()]
     root = scenario_dir()
+    names = sorted(p.stem for p in root.glob("*.toml"))  # drawdown.scenario.list_scenario_files
     for folder in OVERLAY_FOLDERS:
         names += sorted(p.stem for p in (root / folder).glob("*.toml"))
     return list(dict.fromkeys(names))
