@@ -74,21 +74,22 @@ class FiniteFloatRange(click.FloatRange):
         return number
 
 
-#: The library names its parameters; the command line says which flag that is.
+#: The library names its parameters; the command line says which flag that is. Patterns as text,
+#: compiled on first use (``re``'s cache): a command that meets no error does not pay for them.
 FLAG_WORDS = (
-    (re.compile(r"shard='([^']*)', resume=True"), r"--shard \1 --resume"),
-    (re.compile(r"resume=True"), "--resume"),
-    (re.compile(r"shard='([^']*)'"), r"--shard \1"),
-    (re.compile(r"\bscheduler=''"), "--scheduler ''"),
-    (re.compile(r"\bscheduler='([^']*)'"), r"--scheduler \1"),
-    (re.compile(r"merge_dir\('([^']*)'\)"), r"`drawdown merge \1`"),
-    (re.compile(r"\bout_dir\b"), "--out DIR"),
-    (re.compile(r"\blocal_workers\b"), "--dask-local"),
-    (re.compile(r"\bdask_local\b"), "--dask-local"),
-    (re.compile(r"\bgive reps\b"), "give --reps"),
-    (re.compile(r"\bmax_reps=(\d+)"), r"--max-reps \1"),
-    (re.compile(r"\breps=(\d+)"), r"--reps \1"),
-    (re.compile(r"\bblock_size=(\d+)"), r"--block-size \1"),
+    (r"shard='([^']*)', resume=True", r"--shard \1 --resume"),
+    (r"resume=True", "--resume"),
+    (r"shard='([^']*)'", r"--shard \1"),
+    (r"\bscheduler=''", "--scheduler ''"),
+    (r"\bscheduler='([^']*)'", r"--scheduler \1"),
+    (r"merge_dir\('([^']*)'\)", r"`drawdown merge \1`"),
+    (r"\bout_dir\b", "--out DIR"),
+    (r"\blocal_workers\b", "--dask-local"),
+    (r"\bdask_local\b", "--dask-local"),
+    (r"\bgive reps\b", "give --reps"),
+    (r"\bmax_reps=(\d+)", r"--max-reps \1"),
+    (r"\breps=(\d+)", r"--reps \1"),
+    (r"\bblock_size=(\d+)", r"--block-size \1"),
 )
 
 
@@ -101,7 +102,7 @@ def in_flag_words(message: str) -> str:
     '--scheduler localhost: no port'
     """
     for pattern, flag in FLAG_WORDS:
-        message = pattern.sub(flag, message)
+        message = re.sub(pattern, flag, message)
     return message
 
 

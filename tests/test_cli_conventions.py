@@ -276,3 +276,17 @@ def test_help_list_completion_and_refusals_import_no_numpy():
     steps = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(steps) == len(COMMANDS) + 5
     assert [s for s in steps if s[1]] == []  # every step, and all of them together, loaded none
+
+
+@pytest.mark.skipif(not (ROOT / "benchmarks" / "cli_start.py").exists(), reason="benchmarks/ is not installed")
+def test_the_start_up_benchmark_runs_and_writes_its_json(tmp_path):
+    out = tmp_path / "cli_start.json"
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    script = ROOT / "benchmarks" / "cli_start.py"
+    args = ["--quick", "--only", "help", "--out", str(out)]
+    proc = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = json.loads(out.read_text())
+    assert set(doc["figures"]) == {"python", "help"} and doc["imports"]["help"] == {}
+    assert {"min", "median", "max"} == set(doc["figures"]["help"]["wall_over_python"])
+    assert "help: median" in proc.stdout
