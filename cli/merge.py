@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from .options import report_errors
+from .options import quiet_option, report_errors, report_written
 
 
 @click.command("merge")
 @click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False, dir_okay=True))
 @click.option("--no-plots", is_flag=True, help="Do not draw the plots of a run (faster on a login node).")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@quiet_option
 @report_errors
 def merge(directory: str, no_plots: bool, quiet: bool) -> None:
     """Join the shards in DIR/shards (written by `drawdown run --shard I/N --out DIR`
@@ -23,6 +23,8 @@ def merge(directory: str, no_plots: bool, quiet: bool) -> None:
     and nothing is merged. DIR is locked while merging: a shard still running there
     makes the merge stop at once, naming its process.
 
+    It prints what it merged (stdout) and the files it wrote (not with --quiet).
+
     \b
     Example (a SLURM job array of 10 shards, then):
       drawdown merge results/big
@@ -30,11 +32,8 @@ def merge(directory: str, no_plots: bool, quiet: bool) -> None:
     from ..batch import merge_dir
 
     kind, result, written = merge_dir(directory, plots=not no_plots)
-    if quiet:
-        return
     if kind == "run":
         click.echo(f"merged {len(result.blocks)} blocks ({result.n} replications) of {result.scenario_name}")
     else:
         click.echo(f"merged {len(result)} sweep points")
-    for p in written:
-        click.echo(f"wrote {p}")
+    report_written(written, quiet=quiet)

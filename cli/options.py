@@ -1,11 +1,27 @@
-"""Options and error handling shared by the subcommands."""
+"""Options, output conventions and error handling shared by the subcommands.
+
+Every command keeps one set of output conventions (docs/cli.md):
+
+- **stdout** carries the results (a table, a JSON document, ``ok:`` lines) and, unless
+  ``--quiet`` or ``--json``, the chatter (``wrote FILE``, ``resuming: ...``, hints):
+  :func:`chatter`, :func:`report_written`.
+- **stderr** carries progress, only on a terminal and never with ``--quiet``
+  (:func:`progress_bar`), warnings (:func:`warn`) and errors (:func:`report_errors`;
+  a stopped command's one line, :mod:`drawdown.cli.signals`).
+- ``--quiet`` (:data:`quiet_option`) means the same on every command: no progress and no
+  chatter; results and warnings are still printed.
+
+Scenario arguments complete in the shell (:func:`complete_scenario`): the shipped
+scenario names, the shipped overlays (:data:`OVERLAY_FOLDERS`) and, in a composition
+``a+b``, the part after the last ``+``.
+"""
 
 from __future__ import annotations
 
 import functools
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,7 +36,12 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+#: ``--quiet``, one meaning on every command (the module's docstring).
+QUIET_HELP = (
+    "No progress and no chatter (no 'wrote FILE', 'resuming', hints): only the results on stdout, "
+    "and warnings and errors on stderr."
+)
+quiet_option = click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of a table.")
 seed_option = click.option(
     "--seed",
@@ -53,21 +74,22 @@ class FiniteFloatRange(click.FloatRange):
         return number
 
 
-#: The library names its parameters; the command line says which flag that is.
+#: The library names its parameters; the command line says which flag that is. Patterns as text,
+#: compiled on first use (``re``'s cache): a command that meets no error does not pay for them.
 FLAG_WORDS = (
-    (re.compile(r"shard='([^']*)', resume=True"), r"--shard \1 --resume"),
-    (re.compile(r"resume=True"), "--resume"),
-    (re.compile(r"shard='([^']*)'"), r"--shard \1"),
-    (re.compile(r"\bscheduler=''"), "--scheduler ''"),
-    (re.compile(r"\bscheduler='([^']*)'"), r"--scheduler \1"),
-    (re.compile(r"merge_dir\('([^']*)'\)"), r"`drawdown merge \1`"),
-    (re.compile(r"\bout_dir\b"), "--out DIR"),
-    (re.compile(r"\blocal_workers\b"), "--dask-local"),
-    (re.compile(r"\bdask_local\b"), "--dask-local"),
-    (re.compile(r"\bgive reps\b"), "give --reps"),
-    (re.compile(r"\bmax_reps=(\d+)"), r"--max-reps \1"),
-    (re.compile(r"\breps=(\d+)"), r"--reps \1"),
-    (re.compile(r"\bblock_size=(\d+)"), r"--block-size \1"),
+    (r"shard='([^']*)', resume=True", r"--shard \1 --resume"),
+    (r"resume=True", "--resume"),
+    (r"shard='([^']*)'", r"--shard \1"),
+    (r"\bscheduler=''", "--scheduler ''"),
+    (r"\bscheduler='([^']*)'", r"--scheduler \1"),
+    (r"merge_dir\('([^']*)'\)", r"`drawdown merge \1`"),
+    (r"\bout_dir\b", "--out DIR"),
+    (r"\blocal_workers\b", "--dask-local"),
+    (r"\bdask_local\b", "--dask-local"),
+    (r"\bgive reps\b", "give --reps"),
+    (r"\bmax_reps=(\d+)", r"--max-reps \1"),
+    (r"\breps=(\d+)", r"--reps \1"),
+    (r"\bblock_size=(\d+)", r"--block-size \1"),
 )
 
 
@@ -80,7 +102,7 @@ def in_flag_words(message: str) -> str:
     '--scheduler localhost: no port'
     """
     for pattern, flag in FLAG_WORDS:
-        message = pattern.sub(flag, message)
+        message = re.sub(pattern, flag, message)
     return message
 
 
@@ -122,19 +144,162 @@ def report_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: Folders of the shipped scenarios that hold overlays (small files laid onto a scenario
+#: in a composition ``base+overlay``), completed like the scenarios beside them.
+OVERLAY_FOLDERS = ("deadlines", "conditions", "threats")
+#: What joins the parts of a composition on the command line (``base-force-2021-02+deadline-2021-05-01``).
+COMPOSE = "+"
+
+
+def shipped_names() -> list[str]:
+    """The names the command line takes for a shipped scenario or overlay, sorted, without duplicates.
+
+    The shipped scenarios' names, then those of the overlays in :data:`OVERLAY_FOLDERS`
+    (each named by its file's stem). Only the scenario stage is imported: no numpy.
+
+    Examples
+    --------
+    >>> from drawdown.cli.options import shipped_names
+    >>> "doha-2021-05-01" in shipped_names()
+    True
+    """
+    from ..scenario import scenario_dir
+
+    root = scenario_dir()
+    names = sorted(p.stem for p in root.glob("*.toml"))  # drawdown.scenario.list_scenario_files
+    for folder in OVERLAY_FOLDERS:
+        names += sorted(p.stem for p in (root / folder).glob("*.toml"))
+    return list(dict.fromkeys(names))
+
+
+def scenario_completions(incomplete: str, names: list[str]) -> list[str]:
+    """The completions of ``incomplete`` among ``names``; in a composition, of its part after the last ``+``.
+
+    Examples
+    --------
+    >>> from drawdown.cli.options import scenario_completions
+    >>> names = ["base-force-2021-02", "deadline-2021-05-01", "deadline-2021-09-11", "doha-2021-05-01"]
+    >>> scenario_completions("d", names)
+    ['deadline-2021-05-01', 'deadline-2021-09-11', 'doha-2021-05-01']
+    >>> scenario_completions("base-force-2021-02+deadline-2021-0", names)
+    ['base-force-2021-02+deadline-2021-05-01', 'base-force-2021-02+deadline-2021-09-11']
+    """
+    head, sep, last = incomplete.rpartition(COMPOSE)
+    return [f"{head}{sep}{n}" for n in names if n.startswith(last)]
+
+
 def complete_scenario(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    """Shell completion of a scenario argument: shipped names, or files for a path."""
+    """Shell completion of a scenario argument: shipped names and overlays, or files for a path.
+
+    In a composition (``a+b``) the part after the last ``+`` is completed. A word that
+    looks like a path (a ``/``, or a leading ``.`` or ``~``), or that no name completes,
+    is left to the shell's file completion.
+
+    Examples
+    --------
+    >>> from drawdown.cli.options import complete_scenario
+    >>> [c.value for c in complete_scenario(None, None, "doha")]
+    ['doha-2021-05-01']
+    >>> [(c.type, c.value) for c in complete_scenario(None, None, "./my")]
+    [('file', './my')]
+    """
     from click.shell_completion import CompletionItem
 
-    if "/" in incomplete or incomplete.startswith("."):
+    last = incomplete.rpartition(COMPOSE)[2]
+    if "/" in last or last.startswith((".", "~")):
         return [CompletionItem(incomplete, type="file")]
     try:
-        import drawdown
+        names = shipped_names()
+    except Exception:  # completion must never fail loudly
+        names = []
+    found = scenario_completions(incomplete, names)
+    return [CompletionItem(n) for n in found] or [CompletionItem(incomplete, type="file")]
 
-        names = drawdown.list_scenarios()
+
+def complete_sweep_spec(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Shell completion of a sweep spec argument: the shipped specs' names, or files for a path.
+
+    Examples
+    --------
+    >>> from drawdown.cli.options import complete_sweep_spec
+    >>> [c.value for c in complete_sweep_spec(None, None, "dead")]
+    ['deadline-and-threat']
+    """
+    from click.shell_completion import CompletionItem
+
+    if "/" in incomplete or incomplete.startswith((".", "~")):
+        return [CompletionItem(incomplete, type="file")]
+    try:
+        from ..scenario import scenario_dir
+
+        names = sorted(p.stem for p in (scenario_dir() / "sweeps").glob("*.toml"))
     except Exception:  # completion must never fail loudly
         names = []
     return [CompletionItem(n) for n in names if n.startswith(incomplete)] or [CompletionItem(incomplete, type="file")]
+
+
+def check_name(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> str | None:
+    """``--name TEXT`` as given, refusing an empty name or one with control characters (a usage error).
+
+    >>> from drawdown.cli.options import check_name
+    >>> check_name(None, None, "doha, slower airlift")
+    'doha, slower airlift'
+    >>> check_name(None, None, " ")
+    Traceback (most recent call last):
+    ...
+    click.exceptions.BadParameter: an empty name; give the name the results should carry
+    """
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("an empty name; give the name the results should carry", ctx=ctx, param=param)
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise click.BadParameter(f"{value!r} holds a control character (a newline, a tab)", ctx=ctx, param=param)
+    return value
+
+
+name_option = click.option(
+    "--name",
+    default=None,
+    metavar="TEXT",
+    callback=check_name,
+    help="The name the run's scenario carries in every output (table, JSON, files, plots); "
+    "default: the scenario file's name.",
+)
+
+
+def warn(message: str) -> None:
+    """A warning, on stderr (printed with ``--quiet`` too).
+
+    >>> from click.testing import CliRunner
+    >>> import click
+    >>> from drawdown.cli.options import warn
+    >>> CliRunner().invoke(click.command()(lambda: warn("late"))).output
+    'warning: late\\n'
+    """
+    click.echo(f"warning: {message}", err=True)
+
+
+def chatter(message: str, *, quiet: bool, as_json: bool = False) -> None:
+    """A line that is neither a result nor a warning (``resuming: ...``, a hint), on stdout;
+    nothing with ``--quiet``, or with ``--json`` (whose stdout is the document alone).
+
+    >>> from click.testing import CliRunner
+    >>> import click
+    >>> from drawdown.cli.options import chatter
+    >>> CliRunner().invoke(click.command()(lambda: chatter("resuming", quiet=False))).output
+    'resuming\\n'
+    >>> CliRunner().invoke(click.command()(lambda: chatter("resuming", quiet=True))).output
+    ''
+    """
+    if not (quiet or as_json):
+        click.echo(message)
+
+
+def report_written(paths: Iterable[object], *, quiet: bool, as_json: bool = False) -> None:
+    """``wrote FILE`` for each file written: chatter (:func:`chatter`)."""
+    for p in paths:
+        chatter(f"wrote {p}", quiet=quiet, as_json=as_json)
 
 
 engine_option = click.option(
@@ -170,10 +335,31 @@ out_option = click.option(
 )
 
 
-def progress_bar(quiet: bool, length: int, label: str) -> AbstractContextManager[Callable[[int], None] | None]:
-    """A click progress bar on stderr, or a do-nothing context when ``quiet``.
+def shows_progress(quiet: bool) -> bool:
+    """Whether a progress bar is drawn: stderr is a terminal and not ``--quiet``.
 
-    The context gives the callable to pass as an engine's ``progress``.
+    Off a terminal (a log file, a pipe, a notebook's captured stream) nothing is drawn,
+    not even the bar's label, so stderr holds only warnings and errors there.
+
+    >>> from drawdown.cli.options import shows_progress
+    >>> shows_progress(True)
+    False
+    """
+    return not quiet and _isatty(sys.stderr)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # no such method, or a closed stream
+        return False
+
+
+def progress_bar(quiet: bool, length: int, label: str) -> AbstractContextManager[Callable[[int], None] | None]:
+    """A click progress bar on stderr when :func:`shows_progress`, else a do-nothing context.
+
+    The context gives the callable to pass as an engine's ``progress`` (None when no bar
+    is drawn).
 
     Examples
     --------
@@ -184,7 +370,7 @@ def progress_bar(quiet: bool, length: int, label: str) -> AbstractContextManager
     """
     import contextlib
 
-    if quiet:
+    if not shows_progress(quiet):
         return contextlib.nullcontext(None)
 
     @contextlib.contextmanager
@@ -193,6 +379,12 @@ def progress_bar(quiet: bool, length: int, label: str) -> AbstractContextManager
             yield b.update
 
     return bar()
+
+
+def end_progress_line(quiet: bool) -> str:
+    """What a message on stderr after an interrupted progress bar starts with: a newline that
+    ends the bar's line when one was drawn, else nothing."""
+    return "\n" if shows_progress(quiet) else ""
 
 
 # -- executors, resume and shards (shared by `run` and `sweep`) ------------------------------------

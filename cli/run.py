@@ -10,17 +10,22 @@ import click
 from ..defaults import DEFAULT_MAX_REPS, DEFAULT_REPS, DEFAULT_SIMPY_REPS
 from .options import (
     FiniteFloatRange,
+    chatter,
     complete_scenario,
+    end_progress_line,
     engine_option,
     executor_options,
     json_option,
+    name_option,
     out_option,
     progress_bar,
     quiet_option,
     report_errors,
+    report_written,
     resume_option,
     seed_option,
     shard_option,
+    warn,
 )
 
 if TYPE_CHECKING:
@@ -29,10 +34,6 @@ if TYPE_CHECKING:
     from ..scenario import Scenario
 
 DEFAULT_SCENARIO = "doha-2021-05-01"
-
-
-def warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
 
 
 def _given(ctx: click.Context, name: str) -> bool:
@@ -68,6 +69,7 @@ def _given(ctx: click.Context, name: str) -> bool:
     show_default=True,
     help="With --precision: stop here even if the target is not met (and say so).",
 )
+@name_option
 @json_option
 @out_option
 @executor_options
@@ -91,6 +93,7 @@ def run(
     seed: int | None,
     precision: float | None,
     max_reps: int,
+    name: str | None,
     as_json: bool,
     out_dir: str | None,
     workers: int | None,
@@ -109,7 +112,13 @@ def run(
 
     Without --seed, the seed comes from the operating system's entropy; it is printed
     and stored, so `--seed` repeats the run exactly. Both engines give the same
-    outcomes for the same seed, replication by replication.
+    outcomes for the same seed, replication by replication. --name gives the run's
+    scenario the name it carries in every output (a modified copy beside its original).
+
+    The results go to stdout; warnings, errors and (on a terminal) the progress bar to
+    stderr. --quiet: no progress and no chatter ("wrote FILE", "resuming"); with --json,
+    stdout is the JSON document alone. Ctrl-C stops the run with exit status 130 (a run
+    directory keeps its finished units for --resume).
 
     --out DIR writes summary.json (the --json document), summary.npz, replications.npz,
     contingents.csv, daily.csv and the plots drawdown.png, exit-dates.png and
@@ -131,10 +140,9 @@ def run(
       drawdown run doha-2021-05-01 --reps 1000000 --seed 1 --workers 8 --out results/big
       drawdown run doha-2021-05-01 --reps 1000000 --seed 1 --out results/big --resume
     """
-    import drawdown
-
-    from ..batch import default_reps
-    from ..draws import new_seed
+    # Only the scenario stage before the scenario is loaded: a refused command answers fast.
+    from ..defaults import default_reps
+    from ..scenario import load
 
     if precision is not None and _given(ctx, "reps"):
         raise click.UsageError("give --reps or --precision, not both", ctx=ctx)
@@ -143,9 +151,13 @@ def run(
 
     if reps is None:
         reps = default_reps(engine)
-    s = drawdown.load(scenario)
+    s = load(scenario)
+    if name is not None:
+        s = renamed(s, name)
     for w in s.warnings:
         warn(w)
+    from ..draws import new_seed
+
     fresh = seed is None
     plan = _Plan(s, new_seed() if seed is None else seed, fresh, engine, reps, precision, max_reps, block_size)
     if (
@@ -301,11 +313,12 @@ def _run_in_dir(
             parallelism=executor.parallelism,
             **kw,
         )
-        if not quiet and batch.done_before:
-            click.echo(
+        if batch.done_before:
+            chatter(
                 f"resuming: {batch.done_before} of {len(batch.units)} units done "
                 f"({batch.done_reps} replications), at most {batch.todo_reps} to run",
-                err=True,
+                quiet=quiet,
+                as_json=as_json,
             )
         label = (
             plan.label
@@ -314,17 +327,13 @@ def _run_in_dir(
         )
         result = _run_units(batch, executor, label=label, quiet=quiet, out_dir=out_dir, shard=the_shard)
     if the_shard is not None:
-        _report_shard(batch, result, the_shard, out_dir, as_json)
+        _report_shard(batch, result, the_shard, out_dir, as_json=as_json, quiet=quiet)
         return
     from ..api import Result
 
     run_result = Result(plan.scenario, result.summary, precision=result.precision, fresh_seed=plan.fresh)
     _report(run_result, plan.precision, plan.max_reps, as_json)
-    for p in result.written:
-        if as_json and not quiet:
-            click.echo(f"wrote {p}", err=True)
-        elif not as_json:
-            click.echo(f"wrote {p}")
+    report_written(result.written, quiet=quiet, as_json=as_json)
 
 
 def _take_from_record(ctx: click.Context, plan: _Plan, record: dict[str, Any]) -> None:
@@ -333,6 +342,8 @@ def _take_from_record(ctx: click.Context, plan: _Plan, record: dict[str, Any]) -
 
     if not _given(ctx, "scenario"):
         plan.scenario = load(record["scenario"]["file"])
+    if not _given(ctx, "name"):  # the run's name, given to it by --name when it started
+        plan.scenario = renamed(plan.scenario, record["scenario"]["name"])
     if plan.fresh:
         plan.seed, plan.fresh = record["seed"], False
     if not _given(ctx, "engine"):
@@ -370,17 +381,18 @@ def _run_units(
     except KeyboardInterrupt:
         if out_dir is not None:
             again = f"--shard {shard} " if shard else ""
-            lead = "" if quiet else "\n"  # end the progress bar's line first
             click.echo(
-                f"{lead}interrupted: the finished units are kept in {out_dir}; "
+                f"{end_progress_line(quiet)}interrupted: the finished units are kept in {out_dir}; "
                 f"`drawdown run --out {out_dir} {again}--resume` finishes the run",
                 err=True,
             )
         raise click.Abort() from None
 
 
-def _report_shard(batch: RunBatch, result: RunResult, shard: Shard, out_dir: str | None, as_json: bool) -> None:
-    """What a shard ran and wrote, and how to merge the shards."""
+def _report_shard(
+    batch: RunBatch, result: RunResult, shard: Shard, out_dir: str | None, *, as_json: bool, quiet: bool
+) -> None:
+    """What a shard ran (the result) and wrote, and how to merge the shards (chatter)."""
     from ..report import dumps
 
     blocks = batch.blocks
@@ -398,6 +410,29 @@ def _report_shard(batch: RunBatch, result: RunResult, shard: Shard, out_dir: str
         )
         return
     click.echo(f"shard {shard}: {span}, {sum(r for _, r in blocks)} replications")
-    for p in result.written:
-        click.echo(f"wrote {p}")
-    click.echo(f"when every shard is done: drawdown merge {out_dir}")
+    report_written(result.written, quiet=quiet)
+    chatter(f"when every shard is done: drawdown merge {out_dir}", quiet=quiet)
+
+
+def renamed(scenario: Scenario, name: str) -> Scenario:
+    """``scenario`` under another name (``--name``): the same model, file and hash.
+
+    The name is no input of the model (the content hash leaves it out), so a renamed
+    scenario runs the same replications; every output carries the new name.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.cli.run import renamed
+    >>> s = drawdown.load("doha-2021-05-01")
+    >>> r = renamed(s, "doha, slow airlift")
+    >>> r.name, r.hash == s.hash, r.file == s.file
+    ('doha, slow airlift', True, True)
+    """
+    import dataclasses
+
+    if name == scenario.name:
+        return scenario
+    # Scenario.replace(name=...) is being added to the scenario stage; until then the
+    # frozen dataclass is copied with its name changed (its later .replace keeps the name).
+    return dataclasses.replace(scenario, name=name)

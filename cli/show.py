@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .options import json_option, report_errors
+from .options import complete_scenario, json_option, report_errors
 
 if TYPE_CHECKING:
     import datetime
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 @click.command("show")
-@click.argument("scenario", metavar="NAME|PATH")
+@click.argument("scenario", metavar="NAME|PATH", shell_complete=complete_scenario)
 @json_option
 @report_errors
 def show(scenario: str, as_json: bool) -> None:

@@ -5,18 +5,23 @@ from __future__ import annotations
 import click
 
 from .options import (
+    chatter,
+    complete_sweep_spec,
+    end_progress_line,
     executor_options,
     non_empty_dir,
     progress_bar,
     quiet_option,
     report_errors,
+    report_written,
     resume_option,
     shard_option,
+    warn,
 )
 
 
 @click.command("sweep")
-@click.argument("spec", metavar="SPEC")
+@click.argument("spec", metavar="SPEC", shell_complete=complete_sweep_spec)
 @click.option(
     "--out",
     "out_dir",
@@ -55,6 +60,10 @@ def sweep(
     manifest.json. The spec format is in docs/cluster.md and the example
     scenarios/sweeps/deadline-and-threat.toml.
 
+    The results table goes to stdout; warnings, errors and (on a terminal) the progress
+    bar to stderr. --quiet: no progress and no chatter ("wrote FILE", "resuming").
+    Ctrl-C stops the sweep with exit status 130, its finished points kept for --resume.
+
     \b
     Examples:
       drawdown sweep deadline-and-threat --out results/sweep
@@ -70,13 +79,12 @@ def sweep(
     the_spec = load_spec(spec)
     batch = SweepBatch(the_spec, out_dir, resume=resume, shard=shard)  # validates every point before anything runs
     for note in batch.notes:
-        click.echo(f"warning: {note}", err=True)
+        warn(note)
     for w in batch.base.warnings:
-        click.echo(f"warning: {w}", err=True)
-    if not quiet and batch.done_before:
-        click.echo(
-            f"resuming: {batch.done_before} of {len(batch.points)} points done, {len(batch.todo)} to run", err=True
-        )
+        warn(w)
+    if batch.done_before:
+        done, planned = batch.done_before, len(batch.points)
+        chatter(f"resuming: {done} of {planned} points done, {len(batch.todo)} to run", quiet=quiet)
     todo = batch.todo
     with open_executor(ctx, workers, scheduler, dask_local) as executor:
         label = f"sweep {the_spec.design}: {len(todo)} points" + (f" (shard {shard})" if shard else "")
@@ -85,7 +93,7 @@ def sweep(
                 result = batch.run(executor, progress=progress)
         except KeyboardInterrupt:
             again = f" --shard {shard}" if shard else ""
-            lead = "" if quiet else "\n"  # end the progress bar's line first
+            lead = end_progress_line(quiet)  # a newline ending the progress bar's line, if one was drawn
             click.echo(
                 f"{lead}interrupted: the finished points are kept in {out_dir}; the same command with"
                 f"{again} --resume finishes the sweep",
@@ -96,12 +104,10 @@ def sweep(
         idx = [p.index for p in batch.points]
         span = f"points {idx[0]}..{idx[-1]}" if idx else "no points (more shards than points)"
         click.echo(f"shard {shard}: {span}")
-        for p in result.written:
-            click.echo(f"wrote {p}")
-        click.echo(f"when every shard is done: drawdown merge {out_dir}")
+        report_written(result.written, quiet=quiet)
+        chatter(f"when every shard is done: drawdown merge {out_dir}", quiet=quiet)
         return
     rows = result.rows or []  # every point's row: this is not a shard
     click.echo(results_table(the_spec, rows))
-    for p in result.written:
-        click.echo(f"wrote {p}")
-    click.echo(f"wrote {len(rows)} point summaries in {out_dir}/points/")
+    report_written(result.written, quiet=quiet)
+    chatter(f"wrote {len(rows)} point summaries in {out_dir}/points/", quiet=quiet)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from .options import json_option, report_errors
+from .options import complete_scenario, json_option, report_errors
 
 
 @click.command("trace")
-@click.argument("scenario", metavar="NAME|PATH")
+@click.argument("scenario", metavar="NAME|PATH", shell_complete=complete_scenario)
 @click.option(
     "--replication",
     "-r",

@@ -70,13 +70,12 @@ def test_run_out_writes_npz(runner, tmp_path):
         "4",
         "--seed",
         "7",
-        "--quiet",
         "--out",
         str(out_dir),
     )
     assert r.exit_code == 0, r.output
     path = out_dir / "replications.npz"
-    assert path.is_file() and str(path) in r.output
+    assert path.is_file() and f"wrote {path}" in r.output  # not --quiet: the files it wrote
     # issue 5: --out writes the summary, CSV files and plots too; no temporary file left
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(
         [
@@ -124,13 +123,20 @@ def test_write_replications_keeps_huge_seeds_and_refuses_clashes(tmp_path):
         write_replications(tmp_path / "r.npz", out, meta={"censored": "x"})
 
 
-def test_run_progress_goes_to_stderr(tmp_path):
+def test_run_progress_goes_to_stderr_on_a_terminal_only(monkeypatch):
     runner = make_runner()
-    r = runner.invoke(main, ["run", "announced-2021-09-11", "--engine", "simpy", "--reps", "2", "--seed", "1"])
+    args = ["run", "announced-2021-09-11", "--engine", "simpy", "--reps", "2", "--seed", "1"]
+    r = runner.invoke(main, args)
     assert r.exit_code == 0
     assert "scenario" in r.stdout
-    assert "simpy: announced-2021-09-11" in r.stderr
-    assert "simpy: announced-2021-09-11" not in r.stdout
+    assert r.stderr == ""  # not a terminal: no progress, not even the bar's label (issue 14)
+    monkeypatch.setattr("drawdown.cli.options._isatty", lambda stream: True)  # as on a terminal
+    t = runner.invoke(main, args)
+    assert t.exit_code == 0 and t.stdout == r.stdout
+    assert "simpy: announced-2021-09-11" in t.stderr
+    assert "simpy: announced-2021-09-11" not in t.stdout
+    q = runner.invoke(main, [*args, "--quiet"])  # --quiet: no bar on a terminal either
+    assert q.exit_code == 0 and q.stderr == "" and q.stdout == r.stdout
 
 
 @pytest.mark.parametrize("name", drawdown.list_scenarios())
