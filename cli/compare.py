@@ -14,7 +14,9 @@ import click
 from ..defaults import DEFAULT_MAX_REPS, DEFAULT_REPS, DEFAULT_SIMPY_REPS
 from .options import (
     FiniteFloatRange,
+    chatter,
     complete_scenario,
+    end_progress_line,
     engine_option,
     executor_options,
     json_option,
@@ -22,8 +24,10 @@ from .options import (
     progress_bar,
     quiet_option,
     report_errors,
+    report_written,
     resume_option,
     seed_option,
+    warn,
 )
 
 if TYPE_CHECKING:
@@ -181,7 +185,7 @@ def _load(scenarios: tuple[str, ...], names: tuple[str, ...]) -> list[Scenario]:
     loaded = [drawdown.load(s) for s in scenarios]
     for s in loaded:
         for w in s.warnings:
-            click.echo(f"warning: {s.name}: {w}", err=True)
+            warn(f"{s.name}: {w}")
     if names:  # until Scenario.replace(name=...) exists: a renamed copy of the frozen scenario
         loaded = [s if s.name == n else dataclasses.replace(s, name=n) for s, n in zip(loaded, names, strict=True)]
     return loaded
@@ -245,8 +249,8 @@ def _run(
     executor_args: tuple[Any, Any, Any],
 ) -> None:
     """Run the comparison's units on the executor asked for, and report."""
-    from ..batch import default_reps
     from ..batch.compare import CompareBatch
+    from ..defaults import default_reps
     from ..draws import new_seed
     from .options import open_executor
 
@@ -266,11 +270,12 @@ def _run(
             resume=resume,
             parallelism=executor.parallelism,
         )
-        if not quiet and batch.done_units:
-            click.echo(
+        if batch.done_units:
+            chatter(
                 f"resuming: {batch.done_units} of {batch.done_units + batch.todo_units} units done, "
                 f"at most {batch.todo_reps} replications to run",
-                err=True,
+                quiet=quiet,
+                as_json=as_json,
             )
         label = f"{plan.engine}: {', '.join(s.name for s in plan.scenarios)}"
         if not (executor.parallelism == 1 and executor.name == "in-process"):
@@ -286,9 +291,8 @@ def _run_units(batch: CompareBatch, executor: Any, *, label: str, quiet: bool, o
             return batch.run(executor, progress=progress)
     except KeyboardInterrupt:
         if out_dir is not None:
-            lead = "" if quiet else "\n"  # end the progress bar's line first
             click.echo(
-                f"{lead}interrupted: the finished units are kept in {out_dir}; "
+                f"{end_progress_line(quiet)}interrupted: the finished units are kept in {out_dir}; "
                 f"`drawdown compare --out {out_dir} --resume` finishes the comparison",
                 err=True,
             )
@@ -303,21 +307,13 @@ def _report(comparison: Any, plan: _Plan, *, written: list[Any], as_json: bool, 
     result = CompareResult(comparison, fresh_seed=plan.fresh)
     for r in result.results:
         for w in r.stats.warnings():
-            click.echo(f"warning: {r.name}: {w}", err=True)
+            warn(f"{r.name}: {w}")
     status = comparison.precision
     if status is not None and not status["met"]:
-        click.echo(
-            f"warning: --precision {status['target']:g} not reached: the largest paired standard error is "
+        warn(
+            f"--precision {status['target']:g} not reached: the largest paired standard error is "
             f"{status['se']:.4g} ({status['worst']}) after {status['replications']} replications, the cap "
-            f"(--max-reps {plan.max_reps})",
-            err=True,
+            f"(--max-reps {plan.max_reps})"
         )
-    if as_json:
-        click.echo(dumps(result.summary()))
-        if not quiet:
-            for p in written:
-                click.echo(f"wrote {p}", err=True)
-    else:
-        click.echo(result.table())
-        for p in written:
-            click.echo(f"wrote {p}")
+    click.echo(dumps(result.summary()) if as_json else result.table())
+    report_written(written, quiet=quiet, as_json=as_json)

@@ -30,7 +30,7 @@ from .errors import DrawdownError, Problem, ResultError, ScenarioError
 from .version import __version__
 
 if TYPE_CHECKING:  # what the lazy names below are, for type checkers
-    from .api import CompareResult, Result, compare, run, trace
+    from .api import CompareResult, Result, compare, open_run, run, trace
     from .scenario import Scenario, load
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "run",
     "compare",
     "trace",
+    "open_run",
     "Result",
     "CompareResult",
     "__version__",
@@ -55,6 +56,7 @@ _LAZY = {
     "run": "api",
     "compare": "api",
     "trace": "api",
+    "open_run": "api",
     "Result": "api",
     "CompareResult": "api",
     "Scenario": "scenario",

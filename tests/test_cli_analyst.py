@@ -313,7 +313,8 @@ def test_censored_quantiles_are_null_and_warned():
     assert d["warnings"] and "warning:" in j.stderr
 
 
-def test_progress_goes_to_stderr_and_quiet_silences_it():
+def test_progress_goes_to_stderr_and_quiet_silences_it(monkeypatch):
+    monkeypatch.setattr("drawdown.cli.options._isatty", lambda stream: True)  # progress is drawn on a terminal only
     r = invoke("run", ANNOUNCED, "--reps", 500, "--seed", 1)
     assert f"numpy: {ANNOUNCED}" in r.stderr and f"numpy: {ANNOUNCED}" not in r.stdout
     q = invoke("run", ANNOUNCED, "--reps", 500, "--seed", 1, "--quiet")
@@ -520,7 +521,7 @@ def test_compare_out_and_plot(doha_vs_announced, tmp_path):
         s = json.loads((sub / "summary.json").read_text())
         assert s["scenario"] == x["scenario"] and read_seed(s["seed"]) == 8 and s["replications"] == 1500
         assert s["p_met_deadline"] == x["p_met_deadline"]
-    assert f"wrote {out / 'compare.png'}" in r.stderr  # --json: the file list goes to stderr
+    assert "wrote" not in r.stderr + r.stdout  # --json: stdout is the document alone, stderr no chatter
     figures = tmp_path / "figures"
     p = invoke("plot", out, "--out", figures)
     assert f"wrote {figures / 'compare.png'}" in p.stdout
@@ -547,7 +548,8 @@ def test_compare_table_and_three_scenarios():
     assert set(d["differences"][1]["p_met_deadline"].values()) == {None}  # conditions-based has none
 
 
-def test_compare_without_seed_prints_it():
+def test_compare_without_seed_prints_it(monkeypatch):
+    monkeypatch.setattr("drawdown.cli.options._isatty", lambda stream: True)  # progress is drawn on a terminal only
     r = invoke("compare", ANNOUNCED, "enablers-leave-first", "--reps", 200)
     line = r.stdout.splitlines()[0]
     seed = int(line.split("seed ")[1].split()[0])
