@@ -55,7 +55,8 @@ def load(name_or_path: str | Path, *, referrer: tuple[str, str] | None = None) -
         **composition** ``A+B[+C...]`` of names or paths: ``A`` with ``B``, then ``C``,
         laid on it, as a file with ``extends = [A, B, C]`` would be. A composition is
         named by its parts (their file names, joined by ``+``); its ``file`` is the
-        parts' resolved paths joined by ``+``, which loads it again.
+        parts' resolved paths joined by ``+``, which loads it again, and ends its
+        ``chain`` (the files in merge order).
     referrer : (str, str), optional
         The file and key that named this scenario (a sweep spec and ``"base"``): then
         a file that is not a drawdown scenario is refused without echoing its content,
@@ -81,7 +82,7 @@ def load(name_or_path: str | Path, *, referrer: tuple[str, str] | None = None) -
         file = COMPOSE.join(str(p.resolve()) for p in paths)
         name = COMPOSE.join(p.stem for p in paths)
         merged, origin, chain = read_composition(paths, file)
-        return build(merged, origin, file, name, tuple(chain))
+        return build(merged, origin, file, name, (*chain, file))  # the chain ends with the scenario's file
     path = find_scenario(name_or_path)
     merged, origin, chain = read_chain(path, referrer=referrer)
     return build(merged, origin, str(path), Path(path).stem, tuple(chain))
