@@ -18,7 +18,9 @@ def validate(paths: tuple[str, ...], quiet: bool) -> None:
     base-force-2021-02+deadline-2021-05-01) and sweep specs, and report every problem.
 
     A sweep spec (a file with a `base` and `factors`, as in scenarios/sweeps/) is
-    checked as one: its keys, its base scenario and every point of its design. Each
+    checked as one: its keys, its base scenario and every point of its design. A
+    shipped overlay (deadlines/, conditions/, threats/) is checked laid on the base
+    force, base-force-2021-02. Each
     problem names the file, the key path and what was expected. Exit status 0 when
     everything is valid, 2 otherwise.
 
@@ -50,18 +52,34 @@ def validate(paths: tuple[str, ...], quiet: bool) -> None:
         sys.exit(2)
 
 
+#: A shipped overlay is validated laid on this scenario (every shipped scenario extends it).
+OVERLAY_BASE = "base-force-2021-02"
+
+
 def _check_scenario(path: str) -> str:
     """The ``ok:`` line of a valid scenario (its warnings on stderr)."""
     import drawdown
 
+    from ..scenario import OVERLAY_FOLDERS, find_scenario, scenario_dir
+    from ..scenario.sources import split_composition
+
+    if split_composition(path) is None:
+        file = find_scenario(path).resolve()
+        if file.parent.name in OVERLAY_FOLDERS and file.parent.parent == scenario_dir().resolve():
+            s = drawdown.load(f"{OVERLAY_BASE}+{file}")
+            return f"ok: {path} (overlay, laid on {OVERLAY_BASE}: deadline {_deadline(s)}, hash {s.hash[:12]})"
     s = drawdown.load(path)
     for warning in s.warnings:
         click.echo(f"warning: {s.file}: {warning}", err=True)
-    deadline = s.deadline.isoformat() if s.deadline else "none"
     return (
         f"ok: {path} ({s.name}: {len(s.contingents)} contingents from {len(s.nations)} nations, "
-        f"{s.total_troops} troops, deadline {deadline}, hash {s.hash[:12]})"
+        f"{s.total_troops} troops, deadline {_deadline(s)}, hash {s.hash[:12]})"
     )
+
+
+def _deadline(s: object) -> str:
+    deadline = getattr(s, "deadline", None)
+    return deadline.isoformat() if deadline else "none"
 
 
 def _check_spec(path: str) -> str:

@@ -331,3 +331,14 @@ def test_validate_names_the_spec_file_and_key_of_a_bad_sweep_spec(write):
     assert errors and all(str(spec) in line for line in errors)
     assert any("threat.attack_rate_after" in line for line in errors)
     assert not any("start: missing" in line for line in errors)  # not read as a scenario
+
+
+def test_validate_checks_each_shipped_overlay_laid_on_the_base_force():
+    r = cli("validate", *sorted((ROOT / "scenarios").glob("*/*.toml")))
+    assert r.exit_code == 0, r.output
+    lines = [line for line in r.output.splitlines() if line.startswith("ok: ")]
+    overlays = [line for line in lines if "(overlay, laid on base-force-2021-02" in line]
+    assert len(overlays) == len(names.overlay_names()) and len(lines) == len(overlays) + 1  # + the sweep spec
+    assert f"hash {drawdown.load('doha-2021-05-01').hash[:12]}" in next(
+        line for line in overlays if "deadline-2021-05-01" in line
+    )
