@@ -61,7 +61,7 @@ __all__ = [
 MAX_FILE_BYTES = 4 * 2**20
 #: The deepest nesting of tables and arrays below a file's top level (a scenario needs 3).
 MAX_DEPTH = 32
-#: The most files in an ``extends`` chain.
+#: The most files a scenario brings together through ``extends`` (every file of every list, itself included).
 MAX_CHAIN = 64
 _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -128,7 +128,7 @@ def _not_found(name: str, ambiguous: list[str]) -> str:
     """Why a name names no file: the overlays it could mean, or the closest names."""
     if ambiguous:
         return f"names more than one overlay ({', '.join(ambiguous)}); expected one of these names"
-    close = close_names(Path(name).stem if _is_path(name) else name)
+    close = [] if _is_path(name) else close_names(name)  # a path's typo is not a shipped name's
     hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
     return f"{hint}(shipped scenarios: {_shipped()}; overlays: see `drawdown list`)"
 
