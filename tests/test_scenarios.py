@@ -679,8 +679,10 @@ def test_installed_distribution_ships_the_scenarios():
     files = [str(f) for d in installed for f in (d.files or ())]
     if not files or any(f.endswith(".pth") for f in files):
         pytest.skip("drawdown is not installed here, or only in editable mode")
-    shipped = {Path(f).name for f in files if f.startswith("drawdown/_scenarios/") and f.endswith(".toml")}
-    assert {p.name for p in (ROOT / "scenarios").glob("*.toml")} <= shipped
+    prefix = "drawdown/_scenarios/"
+    shipped = {f[len(prefix) :] for f in files if f.startswith(prefix) and f.endswith(".toml")}
+    in_checkout = {p.relative_to(ROOT / "scenarios").as_posix() for p in (ROOT / "scenarios").rglob("*.toml")}
+    assert in_checkout <= shipped  # full scenarios, overlays (deadlines/, conditions/, threats/) and sweeps/
 
 
 # -- the build pipeline and its rules ---------------------------------------------------------------

@@ -36,10 +36,11 @@ from .model import (
     Triangular,
     round_half_up,
 )
+from .names import COMPOSE
 from .problems import Problems
 from .rules import Row
 from .schema import check
-from .sources import find_scenario, read_chain
+from .sources import find_scenario, read_chain, read_composition, split_composition
 
 __all__ = ["load", "build"]
 
@@ -50,7 +51,12 @@ def load(name_or_path: str | Path, *, referrer: tuple[str, str] | None = None) -
     Parameters
     ----------
     name_or_path : str or Path
-        A shipped scenario's name (``"doha-2021-05-01"``) or a path to a TOML file.
+        A shipped scenario's name (``"doha-2021-05-01"``), a path to a TOML file, or a
+        **composition** ``A+B[+C...]`` of names or paths: ``A`` with ``B``, then ``C``,
+        laid on it, as a file with ``extends = [A, B, C]`` would be. A composition is
+        named by its parts (their file names, joined by ``+``); its ``file`` is the
+        parts' resolved paths joined by ``+``, which loads it again, and ends its
+        ``chain`` (the files in merge order).
     referrer : (str, str), optional
         The file and key that named this scenario (a sweep spec and ``"base"``): then
         a file that is not a drawdown scenario is refused without echoing its content,
@@ -66,14 +72,30 @@ def load(name_or_path: str | Path, *, referrer: tuple[str, str] | None = None) -
     >>> import drawdown
     >>> drawdown.load("announced-2021-09-11").decision.rule
     'fixed'
+    >>> s = drawdown.load("base-force-2021-02+deadline-2021-05-01")
+    >>> s.name, s.deadline.isoformat(), s.hash == drawdown.load("doha-2021-05-01").hash
+    ('base-force-2021-02+deadline-2021-05-01', '2021-05-01', True)
     """
+    parts = split_composition(str(name_or_path))
+    if parts is not None:
+        paths = [find_scenario(part) for part in parts]
+        file = COMPOSE.join(str(p.resolve()) for p in paths)
+        name = COMPOSE.join(p.stem for p in paths)
+        merged, origin, chain = read_composition(paths, file)
+        return build(merged, origin, file, name, (*chain, file))  # the chain ends with the scenario's file
     path = find_scenario(name_or_path)
     merged, origin, chain = read_chain(path, referrer=referrer)
     return build(merged, origin, str(path), Path(path).stem, tuple(chain))
 
 
-def build(raw: dict, origin: dict, file: str, name: str, chain: tuple) -> Scenario:
+def build(raw: dict, origin: dict, file: str, name: str, chain: tuple, *, own: str | None = None) -> Scenario:
     """Check a merged raw scenario table and freeze it as a :class:`Scenario`.
+
+    ``total_troops`` and ``total_nations`` are checks of the file that states them:
+    checked against the contingents only when that file is ``own`` (the file loaded;
+    ``"<replace>"`` for the edits of :meth:`Scenario.replace`), never on behalf of a file
+    extended. Either may be ``"auto"``. Wherever a file states one, the resolved value
+    (and so the content hash) is the computed total; where none does, it stays unset.
 
     Parameters
     ----------
@@ -85,6 +107,9 @@ def build(raw: dict, origin: dict, file: str, name: str, chain: tuple) -> Scenar
         The scenario's own file and name.
     chain : tuple of str
         The files read, from the most basic to ``file``.
+    own : str, optional
+        The layer whose ``total_troops`` / ``total_nations`` are checked (``file``
+        when not given).
 
     Raises
     ------
@@ -96,7 +121,8 @@ def build(raw: dict, origin: dict, file: str, name: str, chain: tuple) -> Scenar
     calendar = _calendar(problems, clean)
     deadline_day = calendar.day(problems, ("deadline",), clean.get("deadline"), within_horizon=True)
     layout = _layout(problems, clean)
-    total, enabler_nations = _forces(problems, clean, layout.rows)
+    own = file if own is None else own
+    total, enabler_nations = _forces(problems, clean, layout.rows, _own_claims(clean, origin, own))
     decision, warnings = _decision(problems, clean["decision"], calendar)
     enablers_last = clean.get("enablers_last", True)
     bases = _bases(problems, clean, layout)
@@ -134,6 +160,7 @@ def build(raw: dict, origin: dict, file: str, name: str, chain: tuple) -> Scenar
         _clean=clean,
         _raw=raw,
         _origin=origin,
+        _own=own,
         _build=build,
     )
 
@@ -221,15 +248,31 @@ def _via(problems: Problems, path: tuple, table: dict, bases: dict, used: bool) 
     return rules.via_base(problems, path, via, bases, used)
 
 
-def _forces(problems: Problems, clean: dict, rows: list[Row]) -> tuple[int, list[str]]:
-    """The force's troops and its enabler nations (those some contingent depends on)."""
+def _own_claims(clean: dict, origin: dict, own: str) -> dict[str, int]:
+    """The totals (``total_troops``, ``total_nations``) that ``own`` states as numbers: those checked."""
+    return {
+        key: clean[key]
+        for key in ("total_troops", "total_nations")
+        if isinstance(clean.get(key), int) and origin.get((key,)) == own
+    }
+
+
+def _forces(problems: Problems, clean: dict, rows: list[Row], claims: dict[str, int]) -> tuple[int, list[str]]:
+    """The force's troops and its enabler nations (those some contingent depends on).
+
+    Checks the totals of ``claims`` and puts the computed ones in ``clean`` where a file
+    stated a total (a number or ``"auto"``).
+    """
     total = sum(row.table["troops"] for row in rows)
     rules.total_troops_fit_engines(problems, total)
     rules.total_tonnes_fit_engines(problems, sum(_liftable(row.table) for row in rows))
-    rules.total_troops_match(problems, clean.get("total_troops"), total)
+    rules.total_troops_match(problems, claims.get("total_troops"), total)
     nations = list(dict.fromkeys(row.nation for row in rows))
     every_contingent = len(rows) == len(clean["contingents"])
-    rules.total_nations_match(problems, clean.get("total_nations"), len(nations), every_contingent)
+    rules.total_nations_match(problems, claims.get("total_nations"), len(nations), every_contingent)
+    for key, computed in (("total_troops", total), ("total_nations", len(nations))):
+        if clean.get(key) is not None:
+            clean[key] = computed
     graph = rules.known_dependencies(problems, rows, nations)
     rules.no_dependency_cycle(problems, graph, rows)
     return total, [n for n in nations if any(n in graph[m] for m in nations)]

@@ -18,6 +18,7 @@ Example
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +29,11 @@ from ..errors import Problem, ScenarioError
 from .canonical import jsonable
 from .keypath import parse_key
 
+#: The "file" of the keys :meth:`Scenario.replace` sets, named by their problems.
+REPLACED = "<replace>"
+
 __all__ = [
+    "REPLACED",
     "Scenario",
     "Base",
     "Contingent",
@@ -196,9 +201,12 @@ class Scenario:
     _clean: dict[str, Any] | None = field(default=None, repr=False)
     _raw: dict[str, Any] | None = field(default=None, repr=False)
     _origin: dict[tuple, str] | None = field(default=None, repr=False)
-    #: The pipeline that built this scenario, ``(raw, origin, file, name, chain) -> Scenario``:
+    #: The layer whose ``total_troops`` / ``total_nations`` are checked (the file loaded,
+    #: or ``"<replace>"`` once edited).
+    _own: str | None = field(default=None, repr=False)
+    #: The pipeline that built this scenario, ``(raw, origin, file, name, chain, own=...) -> Scenario``:
     #: :meth:`replace` builds the changed scenario with it.
-    _build: Callable[[dict, dict, str, str, tuple], Scenario] | None = field(default=None, repr=False)
+    _build: Callable[..., Scenario] | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         deadline = self.deadline.isoformat() if self.deadline else "none"
@@ -264,13 +272,20 @@ class Scenario:
         return out
 
     # -- changes ----------------------------------------------------------------------
-    def replace(self, changes: dict | None = None, /, **kwargs: Any) -> Scenario:
-        """A new validated scenario with some values changed.
+    def replace(self, changes: dict | None = None, /, *, name: str | None = None, **kwargs: Any) -> Scenario:
+        """A new validated scenario with some values changed, or another name.
+
+        The edits are a layer laid on the scenario, as a file that extends it would
+        be: its ``total_troops`` and ``total_nations`` are checked only if the edits set
+        them, so changing a contingent's troops gives the recomputed total.
 
         Parameters
         ----------
         changes : dict, optional
             Key path to new value (``{"threat.attack_rate_after": 0.5}``).
+        name : str, optional
+            The new scenario's name (reports, comparison rows and folders). A name is
+            not a model input: it does not change the content hash.
         **kwargs
             Top-level keys (``deadline="2021-09-11"``); key paths with dots can be
             passed as ``**{"decision.p_no_consensus": 0.9}``.
@@ -279,6 +294,8 @@ class Scenario:
         ------
         ScenarioError
             If the changed scenario is not valid; problems name the key path.
+        ValueError
+            If ``name`` is empty or not a plain name (a ``/``, ``\\`` or NUL in it, or ``..``).
 
         Examples
         --------
@@ -286,13 +303,29 @@ class Scenario:
         >>> s = drawdown.load("doha-2021-05-01").replace(**{"threat.attack_rate_after": 0.5})
         >>> s.threat.attack_rate_after
         0.5
+        >>> doha = drawdown.load("doha-2021-05-01")
+        >>> bigger = doha.replace({'contingents."US@Bagram".troops': 1700}, name="doha-more-us")
+        >>> bigger.name, bigger.total_troops, doha.replace(name="x").hash == doha.hash
+        ('doha-more-us', 9700, True)
         """
         edits = dict(changes or {})
         edits.update(kwargs)
         if self._build is None or self._raw is None or self._origin is None:
             raise TypeError("this Scenario was not made by drawdown.load; it cannot be replaced")
+        new_name = self.name if name is None else _checked_name(name)
+        if not edits:
+            return dataclasses.replace(self, name=new_name)
         raw, origin = _edited(self._raw, self._origin, edits)
-        return self._build(raw, origin, self.file, self.name, self.chain)
+        return self._build(raw, origin, self.file, new_name, self.chain, own=REPLACED)
+
+
+def _checked_name(name: object) -> str:
+    """``name`` if it can name a scenario (and its folder in a comparison)."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"a scenario name must be a non-empty string, found {name!r}")
+    if any(c in name for c in "/\\\0") or name in (".", "..") or name != name.strip():
+        raise ValueError(f"a scenario name must be a plain name (no /, \\ or NUL, not . or ..), found {name!r}")
+    return name
 
 
 # -- edits -------------------------------------------------------------------------------------
@@ -313,14 +346,14 @@ def _edited(raw: dict, origin: dict, edits: dict) -> tuple[dict, dict]:
         try:
             path = parse_key(path_text)
         except ValueError as exc:
-            problems.append(Problem("<replace>", path_text, str(exc)))
+            problems.append(Problem(REPLACED, path_text, str(exc)))
             continue
         try:
             _set_path(raw, path, _to_raw(value))
         except (KeyError, IndexError, TypeError) as exc:
-            problems.append(Problem("<replace>", path_text, f"cannot set this key: {exc}"))
+            problems.append(Problem(REPLACED, path_text, f"cannot set this key: {exc}"))
             continue
-        origin[path] = "<replace>"
+        origin[path] = REPLACED
     if problems:
         raise ScenarioError(problems)
     return raw, origin

@@ -186,9 +186,23 @@ def via_base(problems: Problems, path: tuple, via: str | None, bases: Mapping[st
 
 
 def total_troops_match(problems: Problems, expected: int | None, total: int) -> None:
-    """Rule: the contingents add up to ``total_troops`` (checked only when nothing else is wrong)."""
+    """Rule: the contingents add up to ``total_troops`` (checked only when nothing else is wrong).
+
+    ``expected`` is None where the loaded file does not state the total itself.
+
+    >>> from drawdown.scenario.problems import Problems
+    >>> found = Problems({("total_troops",): "mine.toml"}, "mine.toml")
+    >>> total_troops_match(found, 9600, 9700)
+    >>> print(found.items[0])
+    mine.toml: total_troops: the contingents add up to 9700 troops, expected total_troops = 9600; \
+set total_troops = 9700, or "auto" to have it computed
+    """
     if expected is not None and not problems and total != expected:
-        problems.add(("total_troops",), f"the contingents add up to {total} troops, expected total_troops = {expected}")
+        problems.add(
+            ("total_troops",),
+            f"the contingents add up to {total} troops, expected total_troops = {expected}; "
+            f'set total_troops = {total}, or "auto" to have it computed',
+        )
 
 
 def total_troops_fit_engines(problems: Problems, total: int) -> None:
@@ -236,7 +250,9 @@ def total_nations_match(problems: Problems, expected: int | None, nations: int, 
     """Rule: the contingents come from ``total_nations`` nations (checked when every contingent is valid)."""
     if expected is not None and every_contingent and nations != expected:
         problems.add(
-            ("total_nations",), f"the contingents come from {nations} nations, expected total_nations = {expected}"
+            ("total_nations",),
+            f"the contingents come from {nations} nations, expected total_nations = {expected}; "
+            f'set total_nations = {nations}, or "auto" to have it computed',
         )
 
 

@@ -59,8 +59,9 @@ TOP = {
     "start": Key("date"),
     "horizon_days": Key("int", 540, lo=1, hi=MAX_HORIZON),
     "deadline": Key("date_or_none", None),
-    "total_troops": Key("int", None, lo=1, hi=MAX_TOTAL_TROOPS),
-    "total_nations": Key("int", None, lo=1, hi=MAX_TROOPS),
+    # checks of the file that states them (or "auto"): drawdown.scenario.build
+    "total_troops": Key("int_or_auto", None, lo=1, hi=MAX_TOTAL_TROOPS),
+    "total_nations": Key("int_or_auto", None, lo=1, hi=MAX_TROOPS),
     "enablers_last": Key("bool", True),
     "priority": Key("priority", "troops_ascending"),
     **PROSE,
@@ -132,6 +133,7 @@ CONTINGENT_DEFAULTS.update(PROSE)
 
 KIND_TEXT = {
     "int": "an integer",
+    "int_or_auto": 'an integer or "auto"',
     "number": "a number",
     "prob": "a probability (a number from 0 to 1)",
     "bool": "true or false",
@@ -221,6 +223,9 @@ class _Checker:
             else:
                 return self.wrong(path, k, v)
         return self.range(v, k, path)
+
+    def integer_or_auto(self, v: Any, k: Key, path: tuple) -> Any:
+        return v if v == "auto" else self.integer(v, k, path)
 
     def number(self, v: Any, k: Key, path: tuple) -> Any:
         if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
@@ -326,6 +331,7 @@ _BAD = _Bad()
 #: The check of each kind of value.
 _VALUE_CHECKS: dict[str, Callable[[_Checker, Any, Key, tuple], Any]] = {
     "int": _Checker.integer,
+    "int_or_auto": _Checker.integer_or_auto,
     "number": _Checker.number,
     "prob": _Checker.number,
     "bool": _Checker.boolean,
@@ -438,6 +444,11 @@ def key_kind(path: tuple) -> str:
     elif len(path) == 3 and path[0] == "contingents":
         key = CONTINGENT.get(path[2])
     kind = key.kind if key is not None else ""
-    return {"int": "int", "number": "number", "prob": "number", "date": "date", "date_or_none": "date"}.get(
-        kind, "other"
-    )
+    return {
+        "int": "int",
+        "int_or_auto": "int",
+        "number": "number",
+        "prob": "number",
+        "date": "date",
+        "date_or_none": "date",
+    }.get(kind, "other")

@@ -29,6 +29,16 @@ from typing import Any
 
 from ..errors import Problem, ScenarioError
 from .keypath import format_key
+from .names import (
+    COMPOSE,
+    OVERLAY_FOLDERS,
+    SUFFIX,
+    close_names,
+    full_names,
+    list_scenario_files,
+    scenario_dir,
+    shipped_overlay,
+)
 from .schema import PROSE, TOP_KEYS
 
 __all__ = [
@@ -42,17 +52,17 @@ __all__ = [
     "read_text_file",
     "parse_toml",
     "read_chain",
+    "read_composition",
+    "split_composition",
+    "is_sweep_spec",
 ]
 
 #: The largest scenario or sweep spec file read (a scenario is a few kilobytes of text).
 MAX_FILE_BYTES = 4 * 2**20
 #: The deepest nesting of tables and arrays below a file's top level (a scenario needs 3).
 MAX_DEPTH = 32
-#: The most files in an ``extends`` chain.
+#: The most files a scenario brings together through ``extends`` (every file of every list, itself included).
 MAX_CHAIN = 64
-#: A scenario names a parent or a sweep its base as a name or a path to one of these.
-SUFFIX = ".toml"
-
 _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 #: Top-level keys that only a scenario has: a file reached by reference with none is not one.
@@ -60,28 +70,8 @@ _SCENARIO_KEYS = frozenset(TOP_KEYS - set(PROSE) - {"description", "notes"}) | {
 _WHERE = re.compile(r"\((at line \d+, column \d+|at end of document)\)$")
 
 
-def scenario_dir() -> Path:
-    """The directory of the shipped scenarios (installed or in a source checkout).
-
-    Installed, ``scenarios/`` is the package ``drawdown._scenarios`` beside the
-    package (``importlib.resources`` gives a ``MultiplexedPath`` for it, not a path, so
-    the directory is found from this file); in a checkout it is ``scenarios/`` at the
-    repository root.
-    """
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "_scenarios", package.parent / "scenarios"):
-        if candidate.is_dir() and any(candidate.glob("*.toml")):
-            return candidate
-    return package.parent / "scenarios"
-
-
-def list_scenario_files() -> list[Path]:
-    """Shipped scenario files, sorted by name."""
-    return sorted(scenario_dir().glob("*.toml"))
-
-
 def _shipped() -> str:
-    return ", ".join(p.stem for p in list_scenario_files())
+    return ", ".join(full_names())
 
 
 def _expand(text: str) -> Path:
@@ -107,15 +97,40 @@ def _what_is(p: Path) -> str | None:
     return None
 
 
-def _candidates(text: str, relative_to: Path | None) -> list[Path]:
-    """Where a scenario name or path is looked for, in order."""
-    if text.endswith(SUFFIX) or "/" in text or "\\" in text:
+def _is_overlay_name(text: str) -> bool:
+    """Whether ``text`` is ``FOLDER/NAME`` of a shipped overlay folder (a name, not a path)."""
+    folder, slash, stem = text.partition("/")
+    return bool(slash) and folder in OVERLAY_FOLDERS and bool(stem) and "/" not in stem and "\\" not in stem
+
+
+def _is_path(text: str) -> bool:
+    """Whether ``text`` is a path (a suffix or a separator) rather than a name."""
+    if text.endswith(SUFFIX):
+        return True
+    return ("/" in text or "\\" in text) and not _is_overlay_name(text)
+
+
+def _candidates(text: str, relative_to: Path | None) -> tuple[list[Path], list[str]]:
+    """Where a scenario name or path is looked for, in order, and the overlays a bare
+    name matches when it matches more than one (then it names none of them)."""
+    if _is_path(text):
         p = _expand(text)
         if not p.is_absolute() and relative_to is not None:
             p = relative_to / p
-        return [p]
+        return [p], []
     out = [relative_to / f"{text}{SUFFIX}"] if relative_to is not None else []
-    return out + [scenario_dir() / f"{text}{SUFFIX}"]
+    out.append(scenario_dir() / f"{text}{SUFFIX}")
+    overlay, ambiguous = shipped_overlay(text)
+    return out + ([overlay] if overlay is not None else []), ambiguous
+
+
+def _not_found(name: str, ambiguous: list[str]) -> str:
+    """Why a name names no file: the overlays it could mean, or the closest names."""
+    if ambiguous:
+        return f"names more than one overlay ({', '.join(ambiguous)}); expected one of these names"
+    close = [] if _is_path(name) else close_names(name)  # a path's typo is not a shipped name's
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    return f"{hint}(shipped scenarios: {_shipped()}; overlays: see `drawdown list`)"
 
 
 def find_scenario(name_or_path: str | Path, *, relative_to: Path | None = None) -> Path:
@@ -123,7 +138,9 @@ def find_scenario(name_or_path: str | Path, *, relative_to: Path | None = None) 
 
     A path (anything with a suffix or a separator) is taken as it is, relative to
     ``relative_to`` when given. A bare name is looked up beside ``relative_to``,
-    then among the shipped scenarios.
+    then among the shipped scenarios, then among the shipped overlays (by its bare
+    name when only one overlay has it, or as ``FOLDER/NAME``). An unknown name is
+    answered with the closest shipped names.
 
     Raises
     ------
@@ -135,29 +152,32 @@ def find_scenario(name_or_path: str | Path, *, relative_to: Path | None = None) 
     >>> from drawdown.scenario import find_scenario
     >>> find_scenario("doha-2021-05-01").name
     'doha-2021-05-01.toml'
-    >>> find_scenario("no-such-scenario")
+    >>> find_scenario("deadline-2021-09-11").parent.name
+    'deadlines'
+    >>> find_scenario("doha-2021-05-10")
     Traceback (most recent call last):
     ...
-    drawdown.errors.ScenarioError: .../no-such-scenario.toml: no such scenario file (shipped scenarios: ...)
+    drawdown.errors.ScenarioError: .../doha-2021-05-10.toml: no such scenario file; did you mean 'doha-2021-05-01' ...
     """
     text = str(name_or_path)
     if not text:
         raise ScenarioError([Problem("''", "", "expected a scenario name or path, found an empty string")])
-    candidates = _candidates(text, relative_to)
+    candidates, ambiguous = _candidates(text, relative_to)
     for c in candidates:
         what = _what_is(c)
         if what is None:
             return c
         if what != "missing":
             raise ScenarioError([Problem(str(c), "", f"{what}; expected a scenario file ({SUFFIX})")])
-    raise ScenarioError([Problem(str(candidates[0]), "", f"no such scenario file (shipped scenarios: {_shipped()})")])
+    raise ScenarioError([Problem(str(candidates[0]), "", f"no such scenario file; {_not_found(text, ambiguous)}")])
 
 
 def find_referenced(name: object, *, relative_to: Path, file: str, key: str) -> Path:
     """The scenario file that ``key`` of ``file`` names (``extends``, a sweep's ``base``).
 
     A name is looked up beside ``relative_to`` (the folder of ``file``), then among the
-    shipped scenarios; a path must end in ``.toml``. Problems name ``file`` and ``key``.
+    shipped scenarios and overlays; a path must end in ``.toml``. Problems name ``file``
+    and ``key``.
 
     Raises
     ------
@@ -171,6 +191,8 @@ def find_referenced(name: object, *, relative_to: Path, file: str, key: str) -> 
     >>> from drawdown.scenario.sources import find_referenced
     >>> find_referenced("base-force-2021-02", relative_to=Path("."), file="s.toml", key="extends").name
     'base-force-2021-02.toml'
+    >>> find_referenced("deadlines/deadline-2021-05-01", relative_to=Path("."), file="s.toml", key="extends[1]").name
+    'deadline-2021-05-01.toml'
     >>> find_referenced("/etc/passwd", relative_to=Path("."), file="s.toml", key="extends")
     Traceback (most recent call last):
     ...
@@ -183,8 +205,8 @@ def find_referenced(name: object, *, relative_to: Path, file: str, key: str) -> 
     if not isinstance(name, str) or not name:
         found = "an empty string" if name == "" else repr(name)
         raise bad(f"expected a scenario name or path (string), found {found}")
-    candidates = _candidates(name, relative_to)
-    if len(candidates) == 1 and candidates[0].suffix != SUFFIX:
+    candidates, ambiguous = _candidates(name, relative_to)
+    if _is_path(name) and candidates[0].suffix != SUFFIX:
         raise bad(f"expected a scenario name or a path to a {SUFFIX} file, found {name!r}")
     for c in candidates:
         what = _what_is(c)
@@ -193,7 +215,22 @@ def find_referenced(name: object, *, relative_to: Path, file: str, key: str) -> 
         if what != "missing":
             raise bad(f"{name!r}: {c} {what}; expected a scenario file ({SUFFIX})")
     looked = " and ".join(str(c) for c in candidates)
-    raise bad(f"scenario {name!r} not found (looked for {looked}; shipped scenarios: {_shipped()})")
+    raise bad(f"scenario {name!r} not found (looked for {looked}); {_not_found(name, ambiguous)}")
+
+
+def split_composition(text: str) -> list[str] | None:
+    """The parts of a composition ``A+B[+C...]``, or None when ``text`` is one scenario.
+
+    A text that names an existing file is that file, even with a ``+`` in it.
+
+    >>> split_composition("base-force-2021-02+deadline-2021-05-01")
+    ['base-force-2021-02', 'deadline-2021-05-01']
+    >>> split_composition("doha-2021-05-01") is None
+    True
+    """
+    if COMPOSE not in text or _what_is(_expand(text)) is None:
+        return None
+    return text.split(COMPOSE)
 
 
 def read_text_file(path: str | Path, what: str = "scenario file") -> str:
@@ -350,8 +387,8 @@ def _read(path: Path, referrer: tuple[str, str] | None) -> dict:
     if referrer is None:
         return _normalise(parse_toml(read_text_file(path), str(path), parse_float=Decimal))
     by = (
-        f"extended by {referrer[0]} at key extends"
-        if referrer[1] == "extends"
+        f"extended by {referrer[0]} at key {referrer[1]}"
+        if referrer[1].startswith("extends")
         else f"named by {referrer[0]} at key {referrer[1]}"
     )
     not_one = f"not a drawdown scenario ({by})"
@@ -386,8 +423,92 @@ def _mark(value: Any, origin: dict, file: str, path: tuple) -> None:
             _mark(v, origin, file, path + (k,))
 
 
+def is_sweep_spec(path: str | Path) -> bool:
+    """Whether ``path`` is a TOML file that reads as a sweep spec rather than a scenario:
+    it has ``factors``, or a ``base`` and no top-level key that a scenario has.
+
+    A file that cannot be read or parsed is not one (loading it as a scenario says why).
+
+    >>> from drawdown.scenario.names import scenario_dir
+    >>> is_sweep_spec(scenario_dir() / "sweeps" / "deadline-and-threat.toml")
+    True
+    >>> is_sweep_spec(scenario_dir() / "doha-2021-05-01.toml")
+    False
+    """
+    if split_composition(str(path)) is not None or not str(path).endswith(SUFFIX):
+        return False
+    try:
+        data = parse_toml(read_text_file(path, "sweep spec"), str(path))
+    except ScenarioError:
+        return False
+    keys = set(data)
+    return "factors" in keys or ("base" in keys and not keys & _SCENARIO_KEYS)
+
+
+class _Linearizer:
+    """Files in merge order: depth first, parents left to right, each file once, after
+    every file it extends (docs/scenario-format.md, "Merge order")."""
+
+    def __init__(self, top: str) -> None:
+        self.top = top  # names the problems of the outermost reference (a composition)
+        self.order: list[Path] = []
+        self.tables: list[dict] = []
+        self.done: set[Path] = set()
+        self.stack: list[Path] = []  # files whose parents are being read, as named
+        self.on_stack: list[Path] = []  # the same, resolved
+
+    def visit(self, path: Path, referrer: tuple[str, str] | None, key: str) -> None:
+        """Read ``path`` (named by the file on top of the stack at ``key``) and its parents."""
+        resolved = path.resolve()
+        if resolved in self.done:
+            return
+        where = str(self.stack[-1]) if self.stack else self.top
+        if resolved in self.on_stack:
+            cycle = " -> ".join(str(c) for c in self.stack + [path])
+            raise ScenarioError([Problem(where, key, f"extends cycle: {cycle}")])
+        if len(self.done) + len(self.stack) == MAX_CHAIN:
+            first = self.stack[0] if self.stack else path
+            message = f"extends chain longer than {MAX_CHAIN} files (from {first}); expected at most {MAX_CHAIN}"
+            raise ScenarioError([Problem(where, key, message)])
+        data = _read(path, referrer)
+        self.stack.append(path)
+        self.on_stack.append(resolved)
+        for name, parent_key in _parents(data.pop("extends", None)):
+            parent = find_referenced(name, relative_to=path.parent, file=str(path), key=parent_key)
+            self.visit(parent, (str(path), parent_key), parent_key)
+        self.stack.pop()
+        self.on_stack.pop()
+        self.done.add(resolved)
+        self.order.append(path)
+        self.tables.append(data)
+
+    def merged(self) -> tuple[dict, dict, list[str]]:
+        """The tables merged in order, each key's origin, and the files in merge order."""
+        merged: dict = {}
+        origin: dict = {}
+        for file, data in zip(self.order, self.tables, strict=True):
+            merged = _merge(merged, data, origin, str(file), ())
+        return merged, origin, [str(c) for c in self.order]
+
+
+def _parents(extends: Any) -> list[tuple[Any, str]]:
+    """``(name, key path)`` of each file an ``extends`` value names, left to right."""
+    if extends is None:
+        return []
+    if isinstance(extends, list):
+        return [(name, format_key(("extends", i))) for i, name in enumerate(extends)]
+    return [(extends, "extends")]
+
+
 def read_chain(path: Path, *, referrer: tuple[str, str] | None = None) -> tuple[dict, dict, list[str]]:
     """Read a scenario file and everything it ``extends``, merged.
+
+    ``extends`` names one file or a list of them. Files merge in a fixed order: depth
+    first, the parents of a file left to right, each file once (where it is first
+    reached) and always after every file it extends; the file itself last. Later files
+    override earlier ones key by key, tables merged recursively, so in
+    ``extends = ["a", "b"]`` a key that ``b`` sets wins over ``a``'s, and two overlays
+    extending one base (a diamond) read the base once, first.
 
     Parameters
     ----------
@@ -402,16 +523,16 @@ def read_chain(path: Path, *, referrer: tuple[str, str] | None = None) -> tuple[
     merged : dict
         The merged table, ``extends`` removed.
     origin : dict
-        Key-path tuple to the file that set it.
+        Key-path tuple to the file that set it (the last in merge order).
     chain : list of str
-        The files read, from the most basic to ``path``.
+        The files read, in merge order: the most basic first, ``path`` last.
 
     Raises
     ------
     ScenarioError
         When a file cannot be read or parsed, an ``extends`` names no scenario file,
-        a file reached through ``extends`` is not a drawdown scenario, the chain has a
-        cycle or more than :data:`MAX_CHAIN` files.
+        a file reached through ``extends`` is not a drawdown scenario, the files extend
+        each other in a cycle, or there are more than :data:`MAX_CHAIN` of them.
 
     Examples
     --------
@@ -421,29 +542,28 @@ def read_chain(path: Path, *, referrer: tuple[str, str] | None = None) -> tuple[
     >>> [Path(f).stem for f in chain], "extends" in merged
     (['base-force-2021-02', 'doha-2021-05-01'], False)
     """
-    chain: list[Path] = []
-    seen: list[Path] = []
-    tables: list[dict] = []
-    current = Path(path)
-    while True:
-        resolved = current.resolve()
-        if resolved in seen:
-            cycle = " -> ".join(str(c) for c in chain + [current])
-            raise ScenarioError([Problem(str(chain[-1]), "extends", f"extends cycle: {cycle}")])
-        if len(chain) == MAX_CHAIN:
-            message = f"extends chain longer than {MAX_CHAIN} files (from {chain[0]}); expected at most {MAX_CHAIN}"
-            raise ScenarioError([Problem(str(chain[-1]), "extends", message)])
-        data = _read(current, referrer)
-        chain.append(current)
-        seen.append(resolved)
-        tables.append(data)
-        parent = data.pop("extends", None)
-        if parent is None:
-            break
-        current = find_referenced(parent, relative_to=current.parent, file=str(current), key="extends")
-        referrer = (str(chain[-1]), "extends")
-    merged: dict = {}
-    origin: dict = {}
-    for file, data in zip(reversed(chain), reversed(tables), strict=True):
-        merged = _merge(merged, data, origin, str(file), ())
-    return merged, origin, [str(c) for c in reversed(chain)]
+    reader = _Linearizer(str(path))
+    reader.visit(Path(path), referrer, referrer[1] if referrer else "")
+    return reader.merged()
+
+
+def read_composition(paths: list[Path], name: str) -> tuple[dict, dict, list[str]]:
+    """Read the files of a composition ``A+B[+C...]`` and lay them on left to right.
+
+    A composition is what a file with ``extends = [A, B, ...]`` and nothing else would
+    be: the same merge order (:func:`read_chain`), ``name`` naming its problems.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from drawdown.scenario import find_scenario
+    >>> from drawdown.scenario.sources import read_composition
+    >>> parts = [find_scenario("base-force-2021-02"), find_scenario("deadline-2021-05-01")]
+    >>> merged, origin, chain = read_composition(parts, "base-force-2021-02+deadline-2021-05-01")
+    >>> merged["deadline"], Path(origin[("deadline",)]).name
+    (datetime.date(2021, 5, 1), 'deadline-2021-05-01.toml')
+    """
+    reader = _Linearizer(name)
+    for i, p in enumerate(paths):
+        reader.visit(Path(p), None, f"part {i + 1}")
+    return reader.merged()
