@@ -178,7 +178,6 @@ class _Plan:
 
 def _load(scenarios: tuple[str, ...], names: tuple[str, ...]) -> list[Scenario]:
     """The scenarios, renamed as --name says (the content, and so the hash, unchanged)."""
-    import dataclasses
 
     import drawdown
 
@@ -186,8 +185,10 @@ def _load(scenarios: tuple[str, ...], names: tuple[str, ...]) -> list[Scenario]:
     for s in loaded:
         for w in s.warnings:
             warn(f"{s.name}: {w}")
-    if names:  # until Scenario.replace(name=...) exists: a renamed copy of the frozen scenario
-        loaded = [s if s.name == n else dataclasses.replace(s, name=n) for s, n in zip(loaded, names, strict=True)]
+    if names:
+        from .run import renamed
+
+        loaded = [renamed(s, n) for s, n in zip(loaded, names, strict=True)]
     return loaded
 
 
@@ -206,7 +207,6 @@ def _check_names(ctx: click.Context, scenarios: list[Scenario]) -> None:
 
 def _take_from_record(ctx: click.Context, plan: _Plan, out_dir: str | None) -> None:
     """--resume: what the command line does not say, from the comparison's plan."""
-    import dataclasses
     from pathlib import Path
 
     from ..batch.compare import UNITS_DIR, recorded_compare
@@ -222,7 +222,7 @@ def _take_from_record(ctx: click.Context, plan: _Plan, out_dir: str | None) -> N
     record = recorded_compare(out_dir)
     if not plan.scenarios:
         plan.scenarios = [
-            dataclasses.replace(s, name=e["name"]) if s.name != e["name"] else s
+            s.replace(name=e["name"]) if s.name != e["name"] else s
             for e in record["scenarios"]
             for s in [load(e["file"])]
         ]

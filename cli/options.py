@@ -12,7 +12,7 @@ Every command keeps one set of output conventions (docs/cli.md):
   chatter; results and warnings are still printed.
 
 Scenario arguments complete in the shell (:func:`complete_scenario`): the shipped
-scenario names, the shipped overlays (:data:`OVERLAY_FOLDERS`) and, in a composition
+scenario names, the shipped overlays (:data:`drawdown.scenario.OVERLAY_FOLDERS`) and, in a composition
 ``a+b``, the part after the last ``+``.
 """
 
@@ -144,50 +144,6 @@ def report_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-#: Folders of the shipped scenarios that hold overlays (small files laid onto a scenario
-#: in a composition ``base+overlay``), completed like the scenarios beside them.
-OVERLAY_FOLDERS = ("deadlines", "conditions", "threats")
-#: What joins the parts of a composition on the command line (``base-force-2021-02+deadline-2021-05-01``).
-COMPOSE = "+"
-
-
-def shipped_names() -> list[str]:
-    """The names the command line takes for a shipped scenario or overlay, sorted, without duplicates.
-
-    The shipped scenarios' names, then those of the overlays in :data:`OVERLAY_FOLDERS`
-    (each named by its file's stem). Only the scenario stage is imported: no numpy.
-
-    Examples
-    --------
-    >>> from drawdown.cli.options import shipped_names
-    >>> "doha-2021-05-01" in shipped_names()
-    True
-    """
-    from ..scenario import scenario_dir
-
-    root = scenario_dir()
-    names = sorted(p.stem for p in root.glob("*.toml"))  # drawdown.scenario.list_scenario_files
-    for folder in OVERLAY_FOLDERS:
-        names += sorted(p.stem for p in (root / folder).glob("*.toml"))
-    return list(dict.fromkeys(names))
-
-
-def scenario_completions(incomplete: str, names: list[str]) -> list[str]:
-    """The completions of ``incomplete`` among ``names``; in a composition, of its part after the last ``+``.
-
-    Examples
-    --------
-    >>> from drawdown.cli.options import scenario_completions
-    >>> names = ["base-force-2021-02", "deadline-2021-05-01", "deadline-2021-09-11", "doha-2021-05-01"]
-    >>> scenario_completions("d", names)
-    ['deadline-2021-05-01', 'deadline-2021-09-11', 'doha-2021-05-01']
-    >>> scenario_completions("base-force-2021-02+deadline-2021-0", names)
-    ['base-force-2021-02+deadline-2021-05-01', 'base-force-2021-02+deadline-2021-09-11']
-    """
-    head, sep, last = incomplete.rpartition(COMPOSE)
-    return [f"{head}{sep}{n}" for n in names if n.startswith(last)]
-
-
 def complete_scenario(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Shell completion of a scenario argument: shipped names and overlays, or files for a path.
 
@@ -205,14 +161,15 @@ def complete_scenario(ctx: click.Context, param: click.Parameter, incomplete: st
     """
     from click.shell_completion import CompletionItem
 
-    last = incomplete.rpartition(COMPOSE)[2]
-    if "/" in last or last.startswith((".", "~")):
+    last = incomplete.rpartition("+")[2]  # in a composition, the part being typed
+    if last.startswith((".", "~", "/")) or last.endswith(".toml"):  # a path (``threats/`` is an overlay folder)
         return [CompletionItem(incomplete, type="file")]
     try:
-        names = shipped_names()
+        from ..scenario import scenario_names
+
+        found = scenario_names(incomplete)
     except Exception:  # completion must never fail loudly
-        names = []
-    found = scenario_completions(incomplete, names)
+        found = []
     return [CompletionItem(n) for n in found] or [CompletionItem(incomplete, type="file")]
 
 

@@ -429,10 +429,9 @@ def renamed(scenario: Scenario, name: str) -> Scenario:
     >>> r.name, r.hash == s.hash, r.file == s.file
     ('doha, slow airlift', True, True)
     """
-    import dataclasses
-
     if name == scenario.name:
         return scenario
-    # Scenario.replace(name=...) is being added to the scenario stage; until then the
-    # frozen dataclass is copied with its name changed (its later .replace keeps the name).
-    return dataclasses.replace(scenario, name=name)
+    try:
+        return scenario.replace(name=name)
+    except ValueError as e:  # not a plain name: it names the scenario's folder in a comparison
+        raise click.BadParameter(str(e), param_hint="'--name'") from None
