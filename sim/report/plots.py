@@ -659,7 +659,7 @@ def _casualty_bins(values: np.ndarray, counts: np.ndarray, log: bool) -> tuple[n
     equally wide there) or for every count on a linear one (at most about 80 bins)."""
     top = int(values[-1]) if len(values) else 0
     if log:
-        k = max(1, int(np.ceil(np.log2(top + 1))) + 1)
+        k = max(1, top.bit_length())  # the last bin, 2**(k-1) .. 2**k - 1, holds the largest count
         edges = 2.0 ** np.arange(k + 1) - 0.5
     else:
         width = max(1, int(np.ceil((top + 1) / 80)))
