@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
-from .options import non_empty_dir, quiet_option, report_errors
+from .options import non_empty_dir, quiet_option, report_errors, report_written
+
+#: The formats ``--format`` takes, the first the default: the library's
+#: ``drawdown.report.PLOT_FORMATS``, written out so that ``drawdown plot --help`` imports
+#: no numpy (tests/test_plots.py checks that they agree).
+FORMATS = ("png", "svg", "pdf")
 
 
 @click.command("plot")
@@ -18,23 +23,31 @@ from .options import non_empty_dir, quiet_option, report_errors
     callback=non_empty_dir,
     help="Write the plots here instead of into DIR.",
 )
+@click.option(
+    "--format",
+    "plot_format",
+    type=click.Choice(FORMATS),
+    default=FORMATS[0],
+    show_default=True,
+    help="File format of the plots: png for screens, svg or pdf (vector) for slides and print.",
+)
 @quiet_option
 @report_errors
-def plot(directory: str, out_dir: str | None, quiet: bool) -> None:
+def plot(directory: str, out_dir: str | None, plot_format: str, quiet: bool) -> None:
     """Redraw the plots of a run from its files, without running anything.
 
     DIR is a directory written by `drawdown run --out` (it reads summary.npz and
-    summary.json; it writes drawdown.png, exit-dates.png and contingents.png) or by
-    `drawdown compare --out` (it writes compare.png, and each scenario's three plots
-    in its folder).
+    summary.json; it writes drawdown, exit-dates, contingents and casualties, each
+    .png, .svg or .pdf by --format) or by `drawdown compare --out` (it writes compare,
+    and each scenario's four plots in its folder).
 
     \b
     Examples:
       drawdown run doha-2021-05-01 --seed 1 --out results/doha
       drawdown plot results/doha
-      drawdown plot results/cmp --out figures/cmp
+      drawdown plot results/doha --format svg
+      drawdown plot results/cmp --out figures/cmp --format pdf
     """
     from ..report import redraw_plots
 
-    for p in redraw_plots(directory, out_dir):
-        click.echo(f"wrote {p}")
+    report_written(redraw_plots(directory, out_dir, plot_format=plot_format), quiet=quiet)

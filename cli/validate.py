@@ -6,11 +6,11 @@ import sys
 
 import click
 
-from .options import quiet_option, report_errors
+from .options import complete_scenario, quiet_option, report_errors
 
 
 @click.command("validate")
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...", shell_complete=complete_scenario)
 @quiet_option
 @report_errors
 def validate(paths: tuple[str, ...], quiet: bool) -> None:
@@ -46,8 +46,7 @@ def validate(paths: tuple[str, ...], quiet: bool) -> None:
             for problem in exc.problems:
                 click.echo(f"error: {problem}", err=True)
             continue
-        if not quiet:
-            click.echo(line)
+        click.echo(line)  # a result: printed with --quiet too (validate has no progress or chatter)
     if bad:
         sys.exit(2)
 

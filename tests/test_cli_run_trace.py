@@ -87,6 +87,7 @@ def test_run_out_writes_npz(runner, tmp_path):
             "drawdown.png",
             "exit-dates.png",
             "contingents.png",
+            "casualties.png",
             "manifest.json",
             "blocks",
         ]

@@ -31,7 +31,17 @@ from ..results import (
 from ..results.comparison import COMPARE_COLUMNS
 from ..scenario import Scenario
 from .directory import read_run_dir, write_json, write_run_dir
-from .plots import COMPARE_PLOT, PLOT_FILES, compare_figure, save_figure, write_plots
+from .plots import (
+    COMPARE_PLOT,
+    COMPARE_PLOT_FILES,
+    DEFAULT_PLOT_FORMAT,
+    PLOT_FILES,
+    check_plot_format,
+    compare_figure,
+    compare_plot_file,
+    save_figure,
+    write_plots,
+)
 
 __all__ = ["COMPARE_CSV", "COMPARE_JSON", "compare_csv_text", "read_compare_dir", "redraw_plots", "write_compare_dir"]
 
@@ -164,14 +174,20 @@ def read_compare_dir(directory: str | os.PathLike[str]) -> tuple[dict, list[tupl
     return doc, runs
 
 
-def redraw_plots(directory: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None = None) -> list[Path]:
+def redraw_plots(
+    directory: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    plot_format: str = DEFAULT_PLOT_FORMAT,
+) -> list[Path]:
     """Redraw the plots of a run or comparison directory from its files (``drawdown plot``).
 
-    A run directory (``summary.json``, ``summary.npz``) gets ``drawdown.png``,
-    ``exit-dates.png`` and ``contingents.png``; a comparison directory
-    (``compare.json``) gets ``compare.png`` and each scenario's three plots in its
-    folder. The plots go into ``out_dir`` (made if need be) or ``directory``, whose
-    lock is held while they are written; leftovers of interrupted plots there go.
+    A run directory (``summary.json``, ``summary.npz``) gets its four plots
+    (:func:`drawdown.report.plot_files` of ``plot_format``: png, svg or pdf); a
+    comparison directory (``compare.json``) gets ``compare.png`` (or ``.svg``, ``.pdf``)
+    and each scenario's four plots in its folder. The plots go into ``out_dir`` (made
+    if need be) or ``directory``, whose lock is held while they are written; leftovers
+    of interrupted plots there go.
 
     Returns
     -------
@@ -192,23 +208,24 @@ def redraw_plots(directory: str | os.PathLike[str], out_dir: str | os.PathLike[s
     >>> d = tempfile.mkdtemp()
     >>> _ = drawdown.run("doha-2021-05-01", reps=200, seed=1).write(d)
     >>> [p.name for p in redraw_plots(d)]
-    ['drawdown.png', 'exit-dates.png', 'contingents.png']
+    ['drawdown.png', 'exit-dates.png', 'contingents.png', 'casualties.png']
     """
+    check_plot_format(plot_format)
     src = Path(directory)
     dst = src if out_dir is None else Path(out_dir)
     if (src / COMPARE_JSON).is_file():
         doc, runs = read_compare_dir(src)
         folders = [entry["dir"] for entry in doc["scenarios"]]
         with claim_directory(dst if out_dir is None else out_dir, lambda: None, what="plots"):
-            remove_temporaries(dst, [COMPARE_PLOT])
+            remove_temporaries(dst, COMPARE_PLOT_FILES)
             fig = compare_figure([(facts, summary) for facts, summary, _ in runs])
-            written = [save_figure(fig, dst / COMPARE_PLOT)]
+            written = [save_figure(fig, dst / compare_plot_file(plot_format))]
             for folder, (facts, summary, _) in zip(folders, runs, strict=False):
                 (dst / folder).mkdir(exist_ok=True)
                 remove_temporaries(dst / folder, PLOT_FILES)
-                written.extend(write_plots(dst / folder, facts, summary))
+                written.extend(write_plots(dst / folder, facts, summary, plot_format=plot_format))
         return written
     facts, summary, _ = read_run_dir(src)
     with claim_directory(dst if out_dir is None else out_dir, lambda: None, what="plots"):
         remove_temporaries(dst, PLOT_FILES)
-        return write_plots(dst, facts, summary)
+        return write_plots(dst, facts, summary, plot_format=plot_format)

@@ -20,7 +20,7 @@ from ..results import (
     write_replications,
 )
 from ..scenario import Scenario
-from .plots import write_plots
+from .plots import DEFAULT_PLOT_FORMAT, check_plot_format, write_plots
 from .text import (
     CONTINGENT_COLUMNS,
     DAILY_COLUMNS,
@@ -85,15 +85,34 @@ def write_run_dir(
     outcomes: Outcomes | None = None,
     precision: dict | None = None,
     plots: bool = True,
+    plot_format: str = DEFAULT_PLOT_FORMAT,
 ) -> list[Path]:
     """Write a run's files to ``out_dir`` (created if needed) and return their paths.
 
     ``summary.json`` (:func:`run_json`), ``summary.npz`` (:meth:`Summary.to_npz`, for
     ``drawdown plot``), ``replications.npz`` (when ``outcomes`` are given),
-    ``contingents.csv``, ``daily.csv`` and, with ``plots``, ``drawdown.png``,
-    ``exit-dates.png`` and ``contingents.png`` (:func:`drawdown.report.write_plots`).
+    ``contingents.csv``, ``daily.csv`` and, with ``plots``, ``drawdown``,
+    ``exit-dates``, ``contingents`` and ``casualties`` as ``plot_format`` (``"png"``,
+    ``"svg"`` or ``"pdf"``; :func:`drawdown.report.write_plots`).
+
+    Raises
+    ------
+    DrawdownError
+        For a ``plot_format`` not in :data:`drawdown.report.PLOT_FORMATS` (before
+        anything is written).
+
+    Examples
+    --------
+    >>> import drawdown, tempfile
+    >>> from drawdown.batch import summarize
+    >>> from drawdown.report import write_run_dir
+    >>> s = drawdown.load("doha-2021-05-01")
+    >>> paths = write_run_dir(tempfile.mkdtemp(), s, summarize(s, 100, seed=1), plot_format="pdf")
+    >>> [p.name for p in paths if p.suffix == ".pdf"]
+    ['drawdown.pdf', 'exit-dates.pdf', 'contingents.pdf', 'casualties.pdf']
     """
 
+    check_plot_format(plot_format)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [
@@ -111,7 +130,7 @@ def write_run_dir(
     paths.append(write_contingents_csv(out_dir / CONTINGENTS_CSV, scenario, summary))
     paths.append(write_daily_csv(out_dir / DAILY_CSV, scenario, summary))
     if plots:
-        paths.extend(write_plots(out_dir, scenario, summary))
+        paths.extend(write_plots(out_dir, scenario, summary, plot_format=plot_format))
     return paths
 
 
