@@ -70,6 +70,7 @@ from .errors import DrawdownError, ResultError
 from .report import (
     CONTINGENT_COLUMNS,
     DAILY_COLUMNS,
+    casualties_figure,
     compare_figure,
     contingent_rows,
     contingents_figure,
@@ -677,10 +678,11 @@ class Result:
 
         return summary_table(self.scenario, self.stats, fresh_seed=self.fresh_seed, precision=self.precision, last=last)
 
-    def write(self, out_dir: StrPath) -> list[Path]:
+    def write(self, out_dir: StrPath, *, plot_format: str = "png") -> list[Path]:
         """Write the run's files to ``out_dir`` as ``drawdown run --out`` does
-        (``summary.json``, ``summary.npz``, the CSV files and the plots, but no
-        ``replications.npz``); ``drawdown plot DIR`` redraws them. Returns the paths.
+        (``summary.json``, ``summary.npz``, the CSV files and the plots, as png, svg or
+        pdf by ``plot_format``, but no ``replications.npz``); ``drawdown plot DIR``
+        redraws them. Returns the paths.
 
         The directory's lock is held while the files are written; a directory that holds
         a run, a sweep or a comparison is refused (this result would mix with theirs).
@@ -699,7 +701,7 @@ class Result:
 
         with claim_directory(out_dir, check, what="results"):
             remove_temporaries(out_dir, RUN_FILES)
-            return write_run_dir(out_dir, self.scenario, self.stats, precision=self.precision)
+            return write_run_dir(out_dir, self.scenario, self.stats, precision=self.precision, plot_format=plot_format)
 
     # -- per replication, and data frames ------------------------------------------------------------
     @property
@@ -923,6 +925,21 @@ class Result:
         """Each contingent's exit window, 5–95% and median (``contingents.png``)."""
 
         return contingents_figure(self.scenario, self.stats)
+
+    def plot_casualties(self) -> Figure:
+        """The distribution of casualties over the replications, with its mean and median
+        marked (``casualties.png``): a mean far above the median says a few replications
+        carry most of the losses.
+
+        Examples
+        --------
+        >>> import drawdown
+        >>> fig = drawdown.run("doha-2021-05-01", reps=500, seed=1).plot_casualties()
+        >>> len(fig.axes) >= 1
+        True
+        """
+
+        return casualties_figure(self.scenario, self.stats)
 
     # -- display ------------------------------------------------------------------------------------
     def __repr__(self) -> str:
