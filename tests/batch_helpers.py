@@ -29,15 +29,8 @@ def cli_process(*args, env_extra=None, **kw) -> subprocess.Popen:
     """``drawdown ARGS`` as a separate process (python -m drawdown.cli.main), from the repository root."""
     env = dict(os.environ, **(env_extra or {}))
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return subprocess.Popen(
-        [sys.executable, "-m", "drawdown.cli.main", *map(str, args)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **kw,
-    )
+    kw = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **kw}
+    return subprocess.Popen([sys.executable, "-m", "drawdown.cli.main", *map(str, args)], cwd=ROOT, env=env, **kw)
 
 
 def npz_arrays(path) -> dict:

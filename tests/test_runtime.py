@@ -304,17 +304,44 @@ def test_a_signal_ends_the_workers_and_leaves_a_resumable_directory(
     assert_same_results(signal_references[kind], out, runs_alike=False)
 
 
+def _read_pty(master: int, until: str | None, timeout: float) -> str:
+    """What a child wrote on its terminal (a pty's master end): up to ``until``, or to the end."""
+    import select
+
+    got, deadline = b"", time.monotonic() + timeout
+    while time.monotonic() < deadline and not (until and until.encode() in got):
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed its end
+            break
+        if not chunk:
+            break
+        got += chunk
+    return got.decode(errors="replace")
+
+
 def test_a_signal_to_a_command_without_a_directory_says_what_stopped_it():
-    proc = cli_process("run", SCENARIO, "--reps", 10**6, "--seed", 1)
+    """Progress is drawn on a terminal only, so the child's stderr is a pty here."""
+    import pty
+
+    master, slave = pty.openpty()
+    proc = cli_process("run", SCENARIO, "--reps", 10**6, "--seed", 1, stderr=slave)
+    os.close(slave)
     try:
-        label = proc.stderr.readline()  # the progress bar's label: the run has started
+        label = _read_pty(master, "numpy: doha-2021-05-01", 120)  # the progress bar: the run has started
         proc.send_signal(signal.SIGTERM)
-        stdout, err = proc.communicate(timeout=60)
+        stdout, _ = proc.communicate(timeout=60)
+        err = _read_pty(master, None, 10)
     finally:
         proc.kill()
-    assert label.startswith("numpy: doha-2021-05-01"), label + err
-    assert proc.returncode == 143, err
-    assert err.strip() == "terminated (SIGTERM)" and stdout == ""
+        os.close(master)
+    assert "numpy: doha-2021-05-01" in label, label
+    assert proc.returncode == 143, label + err
+    last = [line.strip() for line in err.replace("\r", "\n").splitlines() if line.strip()][-1]
+    assert last == "terminated (SIGTERM)" and stdout == "", err
 
 
 OWNER_SCRIPT = """
