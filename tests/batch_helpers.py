@@ -13,7 +13,15 @@ from drawdown.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Files of a run directory compared byte for byte.
-RUN_TEXT = ["summary.json", "contingents.csv", "daily.csv", "drawdown.png", "exit-dates.png", "contingents.png", "casualties.png"]
+RUN_TEXT = [
+    "summary.json",
+    "contingents.csv",
+    "daily.csv",
+    "drawdown.png",
+    "exit-dates.png",
+    "contingents.png",
+    "casualties.png",
+]
 #: .npz files of a run compared array by array (their zip entries carry the time they were written).
 RUN_ARRAYS = ["summary.npz", "replications.npz"]
 
