@@ -54,8 +54,12 @@ def complete(*words: str) -> list[tuple[str, str]]:
 
 
 def test_completion_of_show_lists_every_scenario_name():
+    from drawdown.scenario import scenario_names
+
     offered = complete("show", "")
-    assert offered == [("plain", name) for name in drawdown.list_scenarios()]
+    assert offered == [("plain", name) for name in scenario_names("")]
+    assert [v for _, v in offered[: len(drawdown.list_scenarios())]] == drawdown.list_scenarios()  # full ones first
+    assert ("plain", "deadline-2021-09-11") in offered  # then the overlays
     assert complete("show", "doha") == [("plain", DOHA)]
     assert complete("show", "./my") == [("file", "./my")]  # a path: the shell's file completion
     assert complete("show", "zzz") == [("file", "zzz")]  # no name: perhaps a file of the user's
@@ -64,21 +68,23 @@ def test_completion_of_show_lists_every_scenario_name():
 @pytest.mark.parametrize("command", ["run", "show", "trace", "compare"])
 def test_every_scenario_argument_completes_and_so_do_compositions(command):
     assert ("plain", DOHA) in complete(command, "do")
-    assert complete(command, "base-force-2021-02+doh") == [("plain", f"base-force-2021-02+{DOHA}")]
-    assert complete(command, "a+b+study") == [("plain", "a+b+study-group-delay")]  # after the last +
+    assert complete(command, "base-force-2021-02+deadline-2021-0") == [
+        ("plain", "base-force-2021-02+deadline-2021-05-01"),
+        ("plain", "base-force-2021-02+deadline-2021-09-11"),
+    ]
+    assert complete(command, "a+b+escal") == [("plain", "a+b+escalating-attacks")]  # after the last +: overlays
     assert complete(command, "x+./my") == [("file", "x+./my")]
 
 
-def test_overlays_in_their_folders_complete_beside_the_scenarios(tmp_path, monkeypatch):
-    for rel in ("base.toml", "deadlines/deadline-2021-05-01.toml", "conditions/calm.toml", "threats/hot.toml"):
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text("")
-    (tmp_path / "sweeps").mkdir()
-    (tmp_path / "sweeps" / "not-a-scenario.toml").write_text("")
-    monkeypatch.setattr("drawdown.scenario.scenario_dir", lambda: tmp_path)
+def test_overlays_in_their_folders_complete_beside_the_scenarios():
+    from drawdown.scenario import OVERLAY_FOLDERS, scenario_dir
+
     names = [v for _, v in complete("run", "")]
-    assert names == ["base", "deadline-2021-05-01", "calm", "hot"]
-    assert complete("compare", "base+dead") == [("plain", "base+deadline-2021-05-01")]
+    for folder in OVERLAY_FOLDERS:
+        stems = [p.stem for p in (scenario_dir() / folder).glob("*.toml")]
+        assert stems and all(stem in names and f"{folder}/{stem}" in names for stem in stems), folder
+    assert not any(p.stem in names for p in (scenario_dir() / "sweeps").glob("*.toml"))  # specs are no scenarios
+    assert complete("compare", "threats/") == [("plain", "threats/escalating-attacks")]
 
 
 def test_a_sweep_spec_and_directories_complete():

@@ -135,7 +135,9 @@ def test_cli_resume_takes_the_plan_from_the_directory(tmp_path):
     out = tmp_path / "cmp"
     first = invoke("compare", DOHA, CONDITIONS, "--reps", 200, "--seed", 4, "--json", "-q", "--out", out).stdout
     r = invoke("compare", "--out", out, "--resume", "--json")
-    assert r.stdout == first and "resuming: 2 of 2 units done" in r.stderr
+    assert r.stdout == first and "resuming" not in r.stdout + r.stderr  # --json: stdout is the document alone
+    r = invoke("compare", "--out", out, "--resume")
+    assert r.stdout.startswith("resuming: 2 of 2 units done") and "resuming" not in r.stderr  # chatter: stdout
     r = invoke("compare", DOHA, ANNOUNCED, "--reps", 200, "--seed", 4, "-q", "--out", out, "--resume", ok=False)
     assert r.exit_code == 2 and "holds another comparison" in r.stderr
     assert "--resume needs --out" in usage_error("compare", DOHA, ANNOUNCED, "--resume")
