@@ -215,7 +215,8 @@ def join_replications(
     --------
     >>> import drawdown, os, tempfile
     >>> from drawdown.engines import run_numpy
-    >>> from drawdown.results import join_replications, read_replications, write_replications
+    >>> from drawdown.results import read_replications, write_replications
+    >>> from drawdown.results.store import join_replications
     >>> s, d = drawdown.load("doha-2021-05-01"), tempfile.mkdtemp()
     >>> out = run_numpy(s, 30, 1, block_size=10)
     >>> a = write_replications(os.path.join(d, "a.npz"), out.rows(0, 10), meta={})
