@@ -251,3 +251,43 @@ def test_a_sweep_takes_its_seed_as_a_number_or_a_string(tmp_path):
     m["seed"] = m["spec"]["seed"] = int(m["seed"])
     write_record(out / MANIFEST, m)
     assert run_sweep(spec, out_dir=out, resume=True).points_run == 0
+
+
+# -- a full disk while the outcomes are joined ---------------------------------------------------------
+DISK_ARGS = ("run", SCENARIO, "--reps", 4000, "--block-size", 200, "--seed", 3, "--quiet")
+
+
+def test_a_full_disk_while_joining_is_a_clear_error_and_resume_finishes(tmp_path):
+    """A file size limit below replications.npz, above every other file (the units' files
+    hold half the rows each): exit 1 naming replications.npz, nothing temporary left, the
+    units' files kept; --resume then gives the files of a run that never stopped. (This
+    replaces tests/test_runtime.py's "reserve" and "assemble" windows: nothing is reserved
+    any more, the joined file's size is only known once it is written.)"""
+    import resource
+    import signal
+
+    from batch_helpers import cli_process
+
+    reference = tmp_path / "ref"
+    invoke(*DISK_ARGS, "--out", reference)
+    got = sizes(reference)
+    final = got.pop("replications.npz")
+    limit = (max(got.values()) + final) // 2
+    assert max(got.values()) < limit < final and final // 2 + 4096 < limit, (got, final)
+
+    def limit_writes() -> None:  # in the child: writes past `limit` fail with EFBIG
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    out = tmp_path / "run"
+    proc = cli_process(*DISK_ARGS, "--out", out, preexec_fn=limit_writes)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, (proc.returncode, err)
+    assert err.strip().splitlines()[-1] == f"error: {out / 'replications.npz'}: File too large", err
+    assert "Traceback" not in err
+    assert not [p for p in out.rglob(".*") if p.suffix in (".tmp", ".parts")]
+    assert len(list((out / "blocks").glob("*.replications.npz"))) == 2  # kept: nothing recorded them joined
+    invoke(*DISK_ARGS, "--out", out, "--resume")
+    assert sizes(out) == sizes(reference)
+    for name in sizes(reference):
+        assert (out / name).read_bytes() == (reference / name).read_bytes(), name
