@@ -1664,7 +1664,7 @@ def remove_unit_replications(out_dir: StrPath, units: Iterable[Record]) -> None:
     >>> d = tempfile.mkdtemp()
     >>> _ = run_batch(drawdown.load("doha-2021-05-01"), 1, reps=200, block_size=100, out_dir=d, plots=False)
     >>> sorted(os.listdir(os.path.join(d, "blocks")))   # unit summaries only: the outcomes are in replications.npz
-    ['000000.npz']
+    ['000000.npz', '000001.npz']
     """
     out_dir = Path(out_dir)
     for entry in units:
