@@ -23,6 +23,7 @@ from drawdown.batch import (
     ProcessPool,
     RunBatch,
     Shard,
+    file_sha256,
     make_executor,
     make_units,
     merge_dir,
@@ -82,11 +83,13 @@ def test_reference_is_the_plain_run(reference, scenario):
     assert (out / "summary.json").read_text() == stdout
     assert Summary.from_npz(out / "summary.npz") == summarize(scenario, REPS, seed=SEED, block_size=BLOCK)
     m = read_record(out / MANIFEST)
-    assert m["complete"] and m["seed"] == SEED and m["scenario"]["hash"] == scenario.hash
+    assert m["complete"] and m["seed"] == str(SEED) and m["scenario"]["hash"] == scenario.hash
     assert m["block_size"] == BLOCK and m["blocks_done"] == m["blocks_planned"] == 4
     assert set(m["environment"]) == {"version", "numpy_version", "scipy_version", "simd"}
+    # the outcomes are kept once: joined into replications.npz (recorded), the units' copies gone
+    assert m["replications_file"] == {"file": "replications.npz", "sha256": file_sha256(out / "replications.npz")}
     assert sorted(p.name for p in (out / "blocks").iterdir()) == sorted(
-        f"{b:06d}{ext}" for e in m["done"] for b in [e["blocks"][0][0]] for ext in (".npz", ".replications.npz")
+        f"{e['blocks'][0][0]:06d}.npz" for e in m["done"]
     )
 
 
@@ -162,10 +165,11 @@ def test_interrupted_run_resumes_without_recomputing(reference, scenario, tmp_pa
     ]  # no temporary file
     # a kill between writing a unit's files and recording them: --resume takes the files as they are
     write_record(out / MANIFEST, {**m, "done": m["done"][:1]})
-    stamps = {p.name: (p.stat().st_mtime_ns, p.stat().st_ino) for p in (out / "blocks").iterdir()}
+    stamps = {p.name: (p.stat().st_mtime_ns, p.stat().st_ino) for p in (out / "blocks").glob("??????.npz")}
     r = invoke(*ARGS, "--json", "--out", out, "--resume")
     assert r.stdout == reference[1]
     assert_same_files(reference[0], out, RUN_TEXT, RUN_ARRAYS)
+    assert not list((out / "blocks").glob("*.replications.npz"))  # joined, then removed
     for name, stamp in stamps.items():  # never rewritten
         p = out / "blocks" / name
         assert (p.stat().st_mtime_ns, p.stat().st_ino) == stamp, name

@@ -223,7 +223,7 @@ def test_a_resume_holds_its_directory_and_keeps_every_finished_block(tmp_path, b
     done = read_record(out / MANIFEST)["done"]
     assert 3 <= len(done) < BIG_UNITS, "the run ended before it could be killed midway"
     kept = {e["file"]: os.stat(out / e["file"]) for e in done}
-    kept.update({e["replications"]: os.stat(out / e["replications"]) for e in done})
+    joined = {e["replications"]: os.stat(out / e["replications"]) for e in done}  # until they are joined
     winner = cli_process("run", "--out", out, "--resume")  # not quiet: it says what it resumes
     wait_for_holder(out, winner)
     plain = cli_process("run", DOHA, "--seed", 8, "--reps", 2000, "--out", out, "--quiet")
@@ -236,6 +236,7 @@ def test_a_resume_holds_its_directory_and_keeps_every_finished_block(tmp_path, b
     for name, st in kept.items():  # the same files, never written again
         now = os.stat(out / name)
         assert (now.st_ino, now.st_mtime_ns, now.st_size) == (st.st_ino, st.st_mtime_ns, st.st_size), name
+    assert joined and not any((out / name).exists() for name in joined)  # in replications.npz, once
     assert_same_run(out, big_reference)
 
 
@@ -440,7 +441,7 @@ def test_merge_refuses_unit_files_named_outside(tmp_path):
     path = out / "shards" / "shard-0001-of-0002.json"
     rec = read_record(path)
     entry = rec["done"][0]
-    shutil.copy(out / entry["replications"], tmp_path / "planted.npz")
+    shutil.copy(out / "replications.npz", tmp_path / "planted.npz")  # the unit's own file is joined, gone
     write_record(path, {**rec, "done": [{**entry, "replications": "../planted.npz"}, *rec["done"][1:]]})
     r = fails("merge", out, "--no-plots")
     assert f"{path}: replications '../planted.npz'" in r.stderr, r.stderr
@@ -469,7 +470,7 @@ def test_resume_refuses_files_named_outside_in_its_manifest(tmp_path):
     path = out / MANIFEST
     rec = read_record(path)
     entry = rec["done"][0]
-    shutil.copy(out / entry["replications"], tmp_path / "planted.npz")
+    shutil.copy(out / "replications.npz", tmp_path / "planted.npz")  # the unit's own file is joined, gone
     write_record(path, {**rec, "done": [{**entry, "replications": "../planted.npz"}, *rec["done"][1:]]})
     r = fails("run", "--out", out, "--resume", "-q")
     assert f"{path}: replications '../planted.npz' of the unit of block 0" in r.stderr, r.stderr

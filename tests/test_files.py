@@ -1,4 +1,4 @@
-"""``replications.npz``: the streamed writer makes the file the one-shot writer makes."""
+"""``replications.npz``: the streamed and joining writers make the file the one-shot writer makes, compressed."""
 
 from __future__ import annotations
 
@@ -54,10 +54,11 @@ def test_streamed_file_equals_write_replications(tmp_path, doha):
     assert w.close() == streamed
     assert w.closed
     assert_same_file_contents(one_shot, streamed)
+    assert streamed.read_bytes() == one_shot.read_bytes()  # byte for byte, whatever the chunks
     assert leftovers(tmp_path, keep=("a.npz", "b.npz")) == []
-    # The archive is what np.savez makes: stored .npy members, readable without pickle.
+    # The archive is what np.savez_compressed makes: deflated .npy members, readable without pickle.
     with zipfile.ZipFile(streamed) as zf:
-        assert all(i.compress_type == zipfile.ZIP_STORED for i in zf.infolist())
+        assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in zf.infolist())
         assert sorted(zf.namelist()) == sorted(f"{k}.npy" for k in [*OUTCOME_DTYPES, *META])
     arrays, meta = read_replications(streamed)
     assert meta == {k: str(v) for k, v in META.items()}

@@ -239,11 +239,11 @@ def test_results_and_point_summaries(reference, spec_file):
     assert doc.pop("point") == 6
     assert doc.pop("factors") == {"deadline": "2021-09-11", "threat.attack_rate_after": 1.5}
     assert {**doc, "precision": None} == json.loads(json.dumps(run_json(s, summary)))  # `run --json`'s document
-    assert doc["scenario_hash"] == s.hash and doc["seed"] == 3 and doc["replications"] == 100
+    assert doc["scenario_hash"] == s.hash and doc["seed"] == "3" and doc["replications"] == 100
     p = summary.probability("met_deadline")
     assert rows[6]["p_met_deadline"] == repr(p.value) and rows[6]["p_met_deadline_se"] == repr(p.se)
     m = read_record(out / MANIFEST)
-    assert m["complete"] and m["points_done"] == POINTS and m["seed"] == 3
+    assert m["complete"] and m["points_done"] == POINTS and m["seed"] == "3"
     assert m["spec_hash"] == load_spec(spec_file).hash and m["version"] == drawdown.__version__
     assert m["spec_text"] == SPEC
 
@@ -395,7 +395,11 @@ def test_spec_problems_of_every_setting():
         )
     assert [(p.key, p.message) for p in e.value.problems] == [
         ("base", "expected a scenario name or path, found 3"),
-        ("seed", "expected a whole number >= 0, found True"),
+        (
+            "seed",
+            'expected a whole number in 0..2**128-1, or its decimal digits as a string ("3223...342" for a '
+            "128-bit seed), found True",
+        ),
         ("replications", "expected a whole number >= 1 (replications per point), found 1.5"),
         ("design", "expected one of 'grid', 'lhs', 'sobol', found 'cube'"),
         ("engine", "expected 'numpy' or 'simpy', found 'jax'"),

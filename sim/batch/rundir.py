@@ -8,9 +8,26 @@
                                       planned and, as each finishes, the units done
     DIR/blocks/NNNNNN.npz             the summary of one unit of work (its first block is
                                       NNNNNN), checksummed (Summary.to_npz)
-    DIR/blocks/NNNNNN.replications.npz   its per-replication outcomes
+    DIR/blocks/NNNNNN.replications.npz   its per-replication outcomes (compressed), until
+                                      they are joined into replications.npz
     DIR/summary.json, summary.npz, replications.npz, contingents.csv, daily.csv, *.png
                                       the results, written when every unit is done
+
+Per-replication outcomes are kept once. Each unit's are written to its own compressed
+file, so an interrupted run resumes without computing a finished unit again; once every
+unit is done, :func:`drawdown.results.join_replications` joins them, member by member,
+into ``replications.npz``, the manifest records that file (``replications_file``: its
+name and sha256), and only then are the units' files removed. A run stopped between
+those steps resumes too: a unit whose replications file is gone is done when the
+recorded ``replications.npz`` is there and intact, and the joined file is then kept,
+not made again. Directories of older versions (``replications.npz`` stored, not
+compressed, beside the units' files) still read, resume and merge; finishing one joins
+the units again, compressed, and removes their files.
+
+Seeds are written as their decimal digits, strings (:func:`drawdown.draws.seed_text`:
+a 128-bit seed is no JSON number that most readers keep exactly), and read back from
+either form (:func:`drawdown.draws.read_seed`): a manifest of an older version, which
+holds a number, is the same run as this version's string of the same seed.
 
 Every file is written to a temporary name in its directory and renamed, so an
 interrupted run (Ctrl-C, a killed process, a lost node) leaves only whole files, and the
@@ -72,7 +89,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
+from ..draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for, read_seed, seed_text
 from ..engines import DEFAULT_CHUNK_BLOCKS, OUTCOME_DTYPES, Outcomes
 from ..errors import DrawdownError, ResultError
 from ..report import (
@@ -88,7 +105,6 @@ from ..report import (
 from ..results import (
     REPLICATIONS_FILE,
     DirectoryLock,
-    ReplicationWriter,
     Summary,
     Targets,
     atomic_write,
@@ -102,6 +118,7 @@ from ..results import (
     remove_temporaries,
     write_replications,
 )
+from ..results.store import join_replications, read_replications_meta
 from ..scenario import Scenario, load
 from .executors import Executor, InProcess, Unit, UnitResult, make_units, unit_blocks_for
 from .fold import DEFAULT_MAX_REPS, Progress, check_reps
@@ -131,7 +148,9 @@ __all__ = [
     "LEFTOVER_FOLDERS",
     "TOP_TARGETS",
     "environment_mismatch",
+    "joined_entry",
     "merge_run_shards",
+    "remove_unit_replications",
     "shard_kinds",
     "write_results",
 ]
@@ -792,11 +811,11 @@ def run_identity(
     >>> ident = run_identity(drawdown.load("doha-2021-05-01"), seed=1, engine="numpy", block_size=1000,
     ...                      reps=5000, precision=None, max_reps=None)
     >>> ident["seed"], ident["replications"], ident["precision"]
-    (1, 5000, None)
+    ('1', 5000, None)
     """
     return {
         "scenario": {"name": scenario.name, "file": str(Path(scenario.file).resolve()), "hash": scenario.hash},
-        "seed": int(seed),
+        "seed": seed_text(seed),
         "engine": engine,
         "block_size": int(block_size),
         "layout_version": LAYOUT_VERSION,
@@ -807,6 +826,14 @@ def run_identity(
     }
 
 
+def _same_seed(recorded: object, wanted: object) -> bool:
+    """Whether two recorded seeds are one seed: a number and its decimal string are."""
+    try:
+        return read_seed(recorded) == read_seed(wanted)
+    except ValueError:
+        return False
+
+
 def _identity_mismatch(recorded: Record, wanted: Record) -> list[str]:
     out = []
     for k, v in wanted.items():
@@ -814,6 +841,11 @@ def _identity_mismatch(recorded: Record, wanted: Record) -> list[str]:
         if k == "scenario":
             w = {kk: vv for kk, vv in (w or {}).items() if kk != "file"}
             v = {kk: vv for kk, vv in v.items() if kk != "file"}
+        if k == "seed":  # a number (older manifests) or its digits: shown as digits either way
+            if _same_seed(w, v):
+                continue
+            out.append(f"seed: {w} recorded, {v} asked for")
+            continue
         if w != v:
             out.append(f"{k}: {w!r} recorded, {v!r} asked for")
     return out
@@ -1023,6 +1055,7 @@ class RunBatch:
         self.blocks = blocks
         self.manifest_path: Path | None = None
         self.done: dict[int, Record] = {}  # unit index -> done entry
+        self.joined: Record | None = None  # the manifest's replications_file: replications.npz, joined
         self._lock: DirectoryLock | None = None
         if out_dir is not None:
             self._lock = claim_out_dir(out_dir, kind="run", shard=shard)  # held until run() ends
@@ -1051,6 +1084,7 @@ class RunBatch:
         record = self._existing(out, self.manifest_path, resume)
         if record is not None:
             self.keep = bool(record.get("keep_replications"))
+            self.joined = _joined_entry(record, self.manifest_path)
             plan = [_blocks_of(u, self.manifest_path, "units") for u in _list_of(record, "units", self.manifest_path)]
             if sorted(bl for u in plan for bl in u) != sorted(blocks):
                 raise ResultError(f"{self.manifest_path}: its units do not cover the blocks of this run")
@@ -1155,6 +1189,8 @@ class RunBatch:
                 "resume=True computes it again"
             )
         rpath = out / replications_file(first)
+        if unit.keep_outcomes and not rpath.exists() and _joined_file_ok(out, self.joined):
+            return entry or self._entry(unit, joined=True)  # its outcomes are in replications.npz already
         if unit.keep_outcomes:
             if not rpath.exists():
                 raise ResultError(
@@ -1166,7 +1202,9 @@ class RunBatch:
             _read_unit_replications(rpath, unit)  # zip CRCs: a damaged file is an error
         return entry or self._entry(unit)
 
-    def _entry(self, unit: Unit) -> Record:
+    def _entry(self, unit: Unit, *, joined: bool = False) -> Record:
+        """A unit's done entry; ``joined``: its replications file is gone, joined into
+        ``replications.npz`` (recorded without its sha256, which the manifest lost)."""
         out = self._dir()
         first = unit.blocks[0][0]
         entry: Record = {
@@ -1174,7 +1212,9 @@ class RunBatch:
             "file": unit_file(first),
             "sha256": file_sha256(out / unit_file(first)),
         }
-        if unit.keep_outcomes:
+        if unit.keep_outcomes and joined:
+            entry["replications"] = replications_file(first)
+        elif unit.keep_outcomes:
             entry["replications"] = replications_file(first)
             entry["replications_sha256"] = file_sha256(out / replications_file(first))
         return entry
@@ -1211,6 +1251,8 @@ class RunBatch:
             "done": [self.done[k] for k in sorted(self.done)],
             "complete": bool(complete),
         }
+        if self.joined is not None:
+            doc["replications_file"] = self.joined
         doc.update(extra or {})
         write_record(self._manifest(), doc)
 
@@ -1345,8 +1387,13 @@ class RunBatch:
             used if self.keep else None,
             precision=result.precision,
             plots=self.plots,
+            joined=self.joined,
         )
+        if self.keep:
+            self.joined = joined_entry(self.out_dir)
         self._write_manifest(complete=True, extra={"units_merged": k, "blocks_merged": len(merged.blocks)})
+        if self.keep:  # recorded: the units' copies can go
+            remove_unit_replications(self.out_dir, used)
         return result
 
 
@@ -1416,6 +1463,10 @@ def recorded_run(out_dir: StrPath | None, shard: Shard | str | None = None) -> R
     record = read_record(path, "run manifest")
     if record.get("format") != _RUN:
         raise ResultError(f"{path}: not a drawdown run manifest")
+    try:
+        record["seed"] = read_seed(record.get("seed"), "seed")
+    except ValueError as e:
+        raise ResultError(f"{path}: {e}") from e
     return record
 
 
@@ -1478,9 +1529,14 @@ def write_results(
     *,
     precision: Record | None = None,
     plots: bool = True,
+    joined: Record | None = None,
 ) -> list[Path]:
     """Write a run's results: :func:`drawdown.report.write_run_dir`'s files, with
-    ``replications.npz`` assembled from the units' files, unit by unit.
+    ``replications.npz`` joined from the units' files, member by member
+    (:func:`drawdown.results.join_replications`: memory bounded by one array of a unit).
+
+    The units' files stay: the caller removes them (:func:`remove_unit_replications`)
+    once its manifest records the joined file (:func:`joined_entry`).
 
     Parameters
     ----------
@@ -1495,6 +1551,9 @@ def write_results(
     precision : dict, optional
         :func:`drawdown.results.precision_status` of a precision run.
     plots : bool, optional
+    joined : dict, optional
+        The manifest's ``replications_file``: when ``replications.npz`` is that file
+        (its sha256), it is kept, not joined again (the units' files may be gone).
 
     Returns
     -------
@@ -1504,7 +1563,8 @@ def write_results(
     Raises
     ------
     ResultError
-        When a unit's replications file changed since it was recorded, or is damaged.
+        When a unit's replications file changed since it was recorded, is damaged, or
+        is gone without a recorded ``replications.npz``.
 
     Examples
     --------
@@ -1518,37 +1578,98 @@ def write_results(
     out_dir = Path(out_dir)
     written = write_run_dir(out_dir, scenario, summary, outcomes=None, precision=precision, plots=plots)
     if units is not None:
-        meta = summary.replications_meta()
-        parts = _unit_replications(out_dir, scenario, summary.seed, summary.book.block_size, units)
-        _write_replications_from(out_dir / REPLICATIONS_FILE, scenario, summary.n, parts, meta)
+        if not _joined_file_ok(out_dir, joined):
+            parts = list(_unit_replications(out_dir, scenario, summary.seed, summary.book.block_size, units))
+            if sum(rows for _, rows in parts) != summary.n:
+                raise ResultError(f"{out_dir}: the units' replications files do not hold the run's {summary.n} rows")
+            widths = {"exit_day": len(scenario.contingents), "base_closed_day": len(scenario.bases)}
+            join_replications(out_dir / REPLICATIONS_FILE, parts, widths=widths, meta=summary.replications_meta())
         written.insert(2, out_dir / REPLICATIONS_FILE)
     return written
 
 
 def _unit_replications(
     out_dir: Path, scenario: Scenario, seed: int, block_size: int, units: list[Record]
-) -> Iterator[Outcomes]:
-    """Each unit's outcomes in turn, read from its file once its recorded sha256 is checked."""
+) -> Iterator[tuple[Path, int]]:
+    """Each unit's replications file and rows in turn, once its recorded sha256 and its blocks are checked."""
     for entry in units:
         blocks = _blocks_of(entry["blocks"], out_dir / MANIFEST, "done")
         path = out_dir / replications_file(blocks[0][0])  # computed: never a name read from a record
-        if file_sha256(path) != entry["replications_sha256"]:
+        if not path.exists():
+            raise ResultError(
+                f"{path}: missing: its unit is recorded done but its outcomes are neither in this file "
+                f"nor in a recorded {REPLICATIONS_FILE}; delete {out_dir / unit_file(blocks[0][0])} to compute it again"
+            )
+        if file_sha256(path) != entry.get("replications_sha256"):
             raise ResultError(f"{path}: changed since it was recorded (sha256 differs): not merged")
         unit = Unit(scenario, seed, blocks, block_size=block_size)
-        yield _read_unit_replications(path, unit)
+        _check_unit_part(path, unit)
+        yield path, unit.reps
 
 
-def _write_replications_from(
-    path: Path, scenario: Scenario, reps: int, parts: Iterable[Outcomes], meta: Record
-) -> None:
-    """``replications.npz`` from the units' outcomes, in block order, unit by unit
-    (:class:`drawdown.results.ReplicationWriter`: memory bounded by a unit)."""
-    row = 0
-    with ReplicationWriter(path, scenario, reps, meta=meta) as w:
-        for out in parts:
-            w.add(row, out)
-            row += len(out)
-            del out  # not held while the next unit is read
+def _check_unit_part(path: Path, unit: Unit) -> None:
+    """A unit's replications file must say it holds that unit's blocks (reads that member only)."""
+    try:
+        blocks = json.loads(read_replications_meta(path).get("blocks", "null"))
+    except Exception as e:  # BadZipFile, a CRC error, EOFError, ValueError: whatever the damage raises
+        raise ResultError(f"{path}: truncated or corrupt replications file ({type(e).__name__}: {e})") from e
+    if blocks != [list(b) for b in unit.blocks]:
+        raise ResultError(f"{path}: not the replications of {unit.label}")
+
+
+def joined_entry(out_dir: StrPath) -> Record:
+    """The manifest's record of a run's joined ``replications.npz``: its name and sha256.
+
+    Examples
+    --------
+    >>> import drawdown, tempfile
+    >>> from drawdown.batch import run_batch
+    >>> from drawdown.batch.rundir import joined_entry, recorded_run
+    >>> d = tempfile.mkdtemp()
+    >>> _ = run_batch(drawdown.load("doha-2021-05-01"), 1, reps=100, block_size=100, out_dir=d, plots=False)
+    >>> recorded_run(d)["replications_file"] == joined_entry(d)
+    True
+    """
+    return {"file": REPLICATIONS_FILE, "sha256": file_sha256(Path(out_dir) / REPLICATIONS_FILE)}
+
+
+def _joined_entry(record: Record, where: object) -> Record | None:
+    """A manifest's ``replications_file``, checked to name the file drawdown writes; None without one."""
+    entry = record.get("replications_file")
+    if entry is None:
+        return None
+    named = isinstance(entry, dict) and entry.get("file") == REPLICATIONS_FILE
+    if not (named and isinstance(entry.get("sha256"), str)):
+        raise ResultError(
+            f"{where}: replications_file {entry!r}: drawdown records {REPLICATIONS_FILE!r} and its sha256; "
+            "the record was altered: not used"
+        )
+    return entry
+
+
+def _joined_file_ok(out_dir: Path, joined: Record | None) -> bool:
+    """Whether ``out_dir/replications.npz`` is the joined file ``joined`` records."""
+    path = out_dir / REPLICATIONS_FILE  # computed: never a name read from a record
+    return joined is not None and path.is_file() and file_sha256(path) == joined["sha256"]
+
+
+def remove_unit_replications(out_dir: StrPath, units: Iterable[Record]) -> None:
+    """Remove the units' replications files, once ``replications.npz`` joins them and
+    the manifest records it (a finished directory keeps the outcomes once).
+
+    Examples
+    --------
+    >>> import drawdown, os, tempfile
+    >>> from drawdown.batch import run_batch
+    >>> d = tempfile.mkdtemp()
+    >>> _ = run_batch(drawdown.load("doha-2021-05-01"), 1, reps=200, block_size=100, out_dir=d, plots=False)
+    >>> sorted(os.listdir(os.path.join(d, "blocks")))   # unit summaries only: the outcomes are in replications.npz
+    ['000000.npz', '000001.npz']
+    """
+    out_dir = Path(out_dir)
+    for entry in units:
+        first = _blocks_of(_field(entry, "blocks", out_dir / MANIFEST), out_dir / MANIFEST, "done")[0][0]
+        (out_dir / replications_file(first)).unlink(missing_ok=True)  # computed: never a name read from a record
 
 
 def _load_recorded_scenario(record: Record, where: object) -> Scenario:
@@ -1651,6 +1772,7 @@ def _merge_run_shards(directory: Path, plots: bool) -> tuple[Summary, list[Path]
             raise ResultError(f"{p}: shard {sh} is of another run than shard 1/{sh.count}: " + "; ".join(diff))
     scenario = _load_recorded_scenario(first, shards[0][1])
     plan = _plan_blocks(first)
+    joined = _merged_before(directory, first, ident_keys)
     parts, units, keep = [], [], True
     for sh, p, rec in shards:
         start, stop = sh.range(len(plan))
@@ -1669,12 +1791,13 @@ def _merge_run_shards(directory: Path, plots: bool) -> tuple[Summary, list[Path]
     summary = Summary.merge_all(parts)
     if list(summary.blocks) != plan:
         raise ResultError(f"{directory}: the shards do not cover the run's blocks")
-    written = write_results(directory, scenario, summary, units if keep else None, plots=plots)
+    written = write_results(directory, scenario, summary, units if keep else None, plots=plots, joined=joined)
     doc = {
         "format": _RUN,
         "format_version": RECORD_FORMAT_VERSION,
         "kind": "run",
         **{k: first[k] for k in ident_keys},
+        "seed": seed_text(read_seed(first["seed"], f"{shards[0][1]}: seed")),
         "environment": first["environment"],
         "shard": None,
         "keep_replications": keep,
@@ -1685,6 +1808,22 @@ def _merge_run_shards(directory: Path, plots: bool) -> tuple[Summary, list[Path]
         "complete": True,
         "merged_from_shards": len(shards),
     }
+    if keep:
+        doc["replications_file"] = joined_entry(directory)
     write_record(directory / MANIFEST, doc)
     written.append(directory / MANIFEST)
+    if keep:  # recorded: the units' copies can go
+        remove_unit_replications(directory, units)
     return summary, written
+
+
+def _merged_before(directory: Path, first: Record, ident_keys: Iterable[str]) -> Record | None:
+    """The ``replications_file`` of an earlier merge of these shards in ``directory``
+    (whose units' replications files are gone), or None."""
+    path = directory / MANIFEST
+    if not path.is_file():
+        return None
+    record = read_record(path, "run manifest")
+    if not record.get("merged_from_shards") or _identity_mismatch(record, {k: first[k] for k in ident_keys}):
+        return None
+    return _joined_entry(record, path)

@@ -3,7 +3,9 @@
 A sweep spec is a TOML file::
 
     base = "doha-2021-05-01"     # a shipped scenario, or a path relative to the spec
-    seed = 1                     # shared by every point: common random numbers
+    seed = 1                     # shared by every point: common random numbers; a whole
+                                 # number, or its decimal digits as a string (TOML integers
+                                 # stop at 2**63-1, a 128-bit seed needs "3223...342")
     replications = 2000          # per point
     design = "grid"              # "grid", "lhs" or "sobol"
     # points = 16                # lhs and sobol: how many points
@@ -56,6 +58,12 @@ A sweep directory (``drawdown sweep SPEC --out DIR``)::
 
 Resume (``--resume``) and shards (``--shard I/N``, points ``floor((I-1) P / N) ..
 floor(I P / N) - 1``) work by point, as for runs (:mod:`drawdown.batch.rundir`).
+
+The manifest, shard records and point files write the seed as its decimal digits, a
+string (:func:`drawdown.draws.seed_text`), and read it back from either form
+(:func:`drawdown.draws.read_seed`: older manifests hold a number). The spec hash is of
+the seed's value, so a spec that gives ``seed = 7`` or ``seed = "7"``, and a sweep
+directory of an older version, are the same sweep.
 """
 
 from __future__ import annotations
@@ -79,7 +87,7 @@ import numpy as np
 from scipy.stats import qmc
 
 from ..defaults import MAX_SWEEP_POINTS
-from ..draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for
+from ..draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for, read_seed, seed_text
 from ..errors import DrawdownError, Problem, ResultError, ScenarioError
 from ..results import DirectoryLock, Summary, atomic_write, environment
 from ..scenario import (
@@ -311,7 +319,7 @@ class SweepSpec:
         """The spec as plain data (what the spec hash is of)."""
         return {
             "base": self.base,
-            "seed": self.seed,
+            "seed": seed_text(self.seed),
             "replications": self.replications,
             "design": self.design,
             "points": self.points,
@@ -332,10 +340,14 @@ class SweepSpec:
         True
         """
         factors = tuple(_factor_from_json(f) for f in d["factors"])
+        try:
+            seed = read_seed(d["seed"], f"{file}: spec.seed")
+        except ValueError as e:
+            raise ResultError(str(e)) from e
         return cls(
             file=file,
             base=d["base"],
-            seed=d["seed"],
+            seed=seed,
             replications=d["replications"],
             design=d["design"],
             points=d["points"],
@@ -347,8 +359,10 @@ class SweepSpec:
 
     @property
     def hash(self) -> str:
-        """sha256 of :meth:`to_json` (comments and layout of the file do not count)."""
-        text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+        """sha256 of :meth:`to_json` (comments and layout of the file do not count), with the
+        seed as a number: the hash of a spec is the one older versions recorded, whether
+        the seed is written as a number or as a string."""
+        text = json.dumps({**self.to_json(), "seed": int(self.seed)}, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
     @property
@@ -535,10 +549,23 @@ def _need_whole(raw: dict[str, Any], key: str, least: int, what: str, bad: _Bad)
     return v
 
 
+def _spec_seed(raw: dict[str, Any], bad: _Bad) -> int | None:
+    """The spec's seed: a whole number in 0..2**128-1, or its decimal digits as a string."""
+    what = 'a whole number in 0..2**128-1, or its decimal digits as a string ("3223...342" for a 128-bit seed)'
+    if "seed" not in raw:
+        bad("seed", f"missing: expected {what}")
+        return None
+    try:
+        return read_seed(raw["seed"])
+    except ValueError:
+        bad("seed", f"expected {what}, found {raw['seed']!r}")
+        return None
+
+
 def _spec_settings(raw: dict[str, Any], bad: _Bad) -> dict[str, Any]:
     """Every field of :class:`SweepSpec` but its factors, file and text, checked in the spec's order."""
     base = _need(raw, "base", str, "a scenario name or path", bad)
-    seed = _need_whole(raw, "seed", 0, "a whole number >= 0", bad)
+    seed = _spec_seed(raw, bad)
     reps = _need_whole(raw, "replications", 1, "a whole number >= 1 (replications per point)", bad)
     design = _need(raw, "design", str, f"one of {', '.join(DESIGNS)}", bad)
     if design is not None and design not in DESIGNS:
@@ -1262,7 +1289,7 @@ class SweepBatch:
             "spec_file": str(Path(spec.file).resolve()),
             "spec_text": spec.text,
             "base": {"name": self.base.name, "file": str(Path(self.base.file).resolve()), "hash": self.base.hash},
-            "seed": spec.seed,
+            "seed": seed_text(spec.seed),
             "replications": spec.replications,
             "engine": spec.engine,
             "block_size": spec.block_size,
@@ -1481,7 +1508,7 @@ def _merged_plan(shards: list[tuple[Shard, Path, dict[str, Any]]]) -> tuple[Swee
     first_path, first = shards[0][1], shards[0][2]
     for sh, p, rec in shards[1:]:
         for k in ("spec_hash", "base", "seed"):
-            if rec[k] != first[k]:
+            if rec[k] != first[k] and not (k == "seed" and _same_seed(rec[k], first[k])):
                 raise ResultError(f"{p}: shard {sh} is of another sweep than shard 1/{sh.count} ({k} differs)")
     spec = SweepSpec.from_json(first["spec"], file=first["spec_file"], text=first["spec_text"])
     if spec.hash != first["spec_hash"]:
@@ -1493,6 +1520,14 @@ def _merged_plan(shards: list[tuple[Shard, Path, dict[str, Any]]]) -> tuple[Swee
             f"(hash {base.hash[:12]}, the sweep used {first['base']['hash'][:12]})"
         )
     return spec, points
+
+
+def _same_seed(a: object, b: object) -> bool:
+    """Whether two recorded seeds are one seed (a number and its decimal string are)."""
+    try:
+        return read_seed(a) == read_seed(b)
+    except ValueError:
+        return False
 
 
 def _merge_point(

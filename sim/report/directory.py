@@ -9,6 +9,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from ..draws import read_seed
 from ..engines import Outcomes
 from ..errors import ResultError
 from ..results import (
@@ -158,6 +159,10 @@ def read_run_dir(directory: PathLike) -> tuple[ScenarioFacts, Summary, dict]:
         raise ResultError(f"{jpath}: {e}") from e
 
     summary = Summary.from_npz(npath)
-    if summary.scenario_hash != facts.hash or summary.seed != doc.get("seed") or summary.n != doc.get("replications"):
+    try:  # a string (docs/design.md §3), or the number older files hold
+        seed = read_seed(doc.get("seed"), f"{jpath}: seed")
+    except ValueError as e:
+        raise ResultError(str(e)) from e
+    if summary.scenario_hash != facts.hash or summary.seed != seed or summary.n != doc.get("replications"):
         raise ResultError(f"{jpath} and {npath} are not of the same run")
     return facts, summary, doc

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from ..draws import seed_text
 from ..scenario import Scenario
 from .book import Book
 from .stats import Estimate, Probability
@@ -121,7 +122,9 @@ def run_entries(book: Book, scenario: Scenario, n: int) -> dict:
         ``scenario``, ``scenario_hash``, ``seed``, ``replications``, ``engine``,
         ``version``, ``numpy_version``, ``scipy_version``, ``block_size``, ``start``,
         ``horizon_days``, ``horizon_date``, ``deadline`` (``None`` without one) and
-        ``deadline_day``, in this order.
+        ``deadline_day``, in this order. The seed is its decimal digits, a string
+        (:func:`drawdown.draws.seed_text`; :func:`drawdown.draws.read_seed` reads it, or
+        the number older files hold).
 
     Examples
     --------
@@ -129,14 +132,14 @@ def run_entries(book: Book, scenario: Scenario, n: int) -> dict:
     >>> from drawdown.results import book_of
     >>> s = drawdown.load("doha-2021-05-01")
     >>> d = run_entries(book_of(s, seed=2, engine="numpy", block_size=100), s, 100)
-    >>> d["replications"], d["horizon_date"], d["deadline"]
-    (100, '2022-08-08', '2021-05-01')
+    >>> d["seed"], d["replications"], d["horizon_date"], d["deadline"]
+    ('2', 100, '2022-08-08', '2021-05-01')
     """
     deadline = scenario.deadline if book.deadline_day is not None else None
     return {
         "scenario": scenario.name,
         "scenario_hash": book.scenario_hash,
-        "seed": int(book.seed),
+        "seed": seed_text(book.seed),  # a string: a 128-bit seed is no JSON number most readers keep
         "replications": n,
         "engine": book.engine,
         "version": book.version,
