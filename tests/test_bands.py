@@ -239,3 +239,16 @@ def test_repeat_options_of_a_precision_run(doha):
     summary = summarize(doha, 100, seed=3, block_size=50)
     status = {"target": 0.02, "cap_replications": 5000}
     assert repeat_options(summary, status) == "--seed 3 --precision 0.02 --max-reps 5000 --block-size 50"
+
+
+@pytest.mark.parametrize("cap", [3, 10, 100])
+def test_day_tables_merge_to_the_whole_in_any_grouping_and_window(monkeypatch, cap):
+    monkeypatch.setattr(st, "_MERGE_ENTRIES", 7)  # merge a few days at a time
+    x = np.random.default_rng(cap).integers(0, 50, (300, 40))
+    whole = st.day_table(x, cap)
+    parts = [st.day_table(x[i : i + 50], cap) for i in range(0, 300, 50)]
+    assert st.same_day_tables(st.merge_day_tables(parts, cap), whole)
+    assert st.same_day_tables(st.merge_day_tables(parts[::-1], cap), whole)
+    halves = [st.merge_day_tables(parts[:2], cap), st.merge_day_tables(parts[2:], cap)]
+    assert st.same_day_tables(st.merge_day_tables(halves, cap), whole)
+    st.check_day_table(whole, 300, 40, cap)

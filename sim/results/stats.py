@@ -575,6 +575,8 @@ class DayTable(NamedTuple):
     counts: np.ndarray
 
 
+#: Entries :func:`merge_day_tables` merges at a time.
+_MERGE_ENTRIES = 1 << 18
 #: :func:`day_table` counts into a dense array while the values' range is at most this
 #: many per replication, and sorts beyond.
 _DENSE_SPAN_PER_ROW = 4
@@ -692,6 +694,24 @@ def merge_day_tables(tables: Sequence[DayTable], cap: int) -> DayTable:
     >>> same_day_tables(merge_day_tables([day_table(x[:2], 2), day_table(x[2:], 2)], 2), day_table(x, 2))
     True
     """
+    combined = np.sum([t.start for t in tables], axis=0)  # entries of all tables up to each day
+    H, parts, lo = len(combined) - 1, [], 0
+    while lo < H:  # a few days at a time: the working copies stay at _MERGE_ENTRIES entries
+        hi = int(np.searchsorted(combined, combined[lo] + _MERGE_ENTRIES, side="right")) - 1
+        hi = min(max(hi, lo + 1), H)
+        parts.append(_merged_days([_days_of(t, lo, hi) for t in tables], cap))
+        lo = hi
+    return join_day_tables(parts)
+
+
+def _days_of(table: DayTable, lo: int, hi: int) -> DayTable:
+    """Days ``lo .. hi - 1`` of a table (views)."""
+    a, b = int(table.start[lo]), int(table.start[hi])
+    return DayTable(table.level[lo:hi], table.start[lo : hi + 1] - a, table.values[a:b], table.counts[a:b])
+
+
+def _merged_days(tables: Sequence[DayTable], cap: int) -> DayTable:
+    """:func:`merge_day_tables` of the same few days."""
     level = np.max([t.level for t in tables], axis=0)
     days, values, counts = [], [], []
     for t in tables:
