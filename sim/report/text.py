@@ -245,7 +245,8 @@ def _decision_line(f: ScenarioFacts, summary: Summary) -> str:
     if d50 is None:
         text = "median: no order within the horizon"
     else:
-        text = f"median {_date(f, d50)} ({_interval(f, summary.quantile_interval('decision_day', 0.5), 'no order')})"
+        ci = _interval(f, summary.quantile_interval("decision_day", 0.5), "no order")
+        text = f"median {_date(f, d50)}, {ci}"
     text += f"; 5–95%: {_short_date(f, d5, 'no order')} .. {_short_date(f, d95, 'no order')}"
     if never:
         text += f"; no order in {_plural(never, 'replication')}"
