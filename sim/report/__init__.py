@@ -45,6 +45,7 @@ from .text import (
     daily_rows,
     dumps,
     last_out,
+    repeat_options,
     run_json,
     summary_table,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "read_compare_dir",
     "read_run_dir",
     "redraw_plots",
+    "repeat_options",
     "run_json",
     "save_figure",
     "summary_table",

@@ -32,6 +32,7 @@ import json
 import math
 from typing import Any
 
+from ..draws import BLOCK_SIZE, seed_text
 from ..results import Estimate, Probability, ScenarioFacts, ScenarioLike, Summary, check_facts, facts_of
 from ..results.document import QUANTILE_KEYS
 from ..results.document import QUANTILES as _DOCUMENT_QUANTILES
@@ -46,6 +47,7 @@ __all__ = [
     "daily_rows",
     "dumps",
     "last_out",
+    "repeat_options",
     "run_json",
     "summary_table",
 ]
@@ -66,6 +68,9 @@ CONTINGENT_COLUMNS = (
     "exit_day_p5",
     "exit_day_p50",
     "exit_day_p95",
+    # the order-statistic 95% intervals of the quantiles (Summary.quantile_interval)
+    *(f"exit_date_{k}_ci_{end}" for k in QUANTILE_KEYS for end in ("low", "high")),
+    *(f"exit_day_{k}_ci_{end}" for k in QUANTILE_KEYS for end in ("low", "high")),
 )
 DAILY_COLUMNS = (
     "date",
@@ -77,6 +82,10 @@ DAILY_COLUMNS = (
     "retrograde_p5",
     "retrograde_p50",
     "retrograde_p95",
+    # False where a day had more distinct values than a summary keeps exactly: its band
+    # is then the centre of a bin (Summary.daily_bands_exact); True in every shipped run
+    "troops_exact",
+    "retrograde_exact",
 )
 
 
@@ -149,22 +158,49 @@ def summary_table(
     """
     f = facts_of(scenario)
     check_facts(f, summary)
-    lines = _run_lines(f, summary, fresh_seed)
+    lines = _run_lines(f, summary, fresh_seed, precision)
     if precision is not None:
         lines.append(_precision_line(precision))
     lines.append(_deadline_text(f))
     lines.append(_decision_line(f, summary))
     lines += _outcome_lines(f, summary)
+
     lines += _last_out_lines(f, summary, last)
     return "\n".join(lines)
 
 
-def _run_lines(f: ScenarioFacts, summary: Summary, fresh_seed: bool) -> list[str]:
-    """The scenario and the run."""
+def repeat_options(summary: Summary, precision: dict | None = None) -> str:
+    """The ``drawdown run`` options that repeat a run to the bit: ``--seed S --reps N``,
+    or for a ``--precision`` run ``--seed S --precision P --max-reps M`` (the same
+    stopping rule, hence the same blocks), with ``--engine`` and ``--block-size`` where
+    they are not the defaults.
+
+    >>> import drawdown
+    >>> from drawdown.batch import summarize
+    >>> repeat_options(summarize(drawdown.load("doha-2021-05-01"), 20, seed=2**128 - 1))
+    '--seed 340282366920938463463374607431768211455 --reps 20'
+    """
+    words = [f"--seed {seed_text(summary.seed)}"]
+    if precision is None:
+        words.append(f"--reps {summary.n}")
+    else:
+        words.append(f"--precision {precision['target']:g}")
+        if precision.get("cap_replications") is not None:
+            words.append(f"--max-reps {precision['cap_replications']}")
+    if summary.engine != "numpy":
+        words.append(f"--engine {summary.engine}")
+    if summary.block_size != BLOCK_SIZE:
+        words.append(f"--block-size {summary.block_size}")
+    return " ".join(words)
+
+
+def _run_lines(f: ScenarioFacts, summary: Summary, fresh_seed: bool, precision: dict | None) -> list[str]:
+    """The scenario and the run, with how to repeat it."""
+    fresh = "fresh seed; " if fresh_seed else ""
     return [
         f"scenario      {f.name}  (hash {summary.scenario_hash[:12]})",
-        f"run           {_plural(summary.n, 'replication')}, engine {summary.engine}, seed {summary.seed}"
-        + (f"  (fresh seed: pass --seed {summary.seed} to repeat)" if fresh_seed else ""),
+        f"run           {_plural(summary.n, 'replication')}, engine {summary.engine}, seed {seed_text(summary.seed)}"
+        f"  ({fresh}repeat with {repeat_options(summary, precision)})",
     ]
 
 
@@ -191,25 +227,45 @@ def _deadline_text(f: ScenarioFacts) -> str:
     return f"deadline      {f.deadline.isoformat()} (day {f.deadline_day}); {horizon}"
 
 
+def _interval(f: ScenarioFacts, interval: tuple[int | None, int | None], never: str = "not out") -> str:
+    """An interval of days as dates: ``95% c.i. LOW .. HIGH``."""
+    low, high = interval
+    return f"95% c.i. {_short_date(f, low, never)} .. {_short_date(f, high, never)}"
+
+
+def _modes_note(summary: Summary, name: str) -> str:
+    """``; median between two modes`` where :meth:`Summary.median_between_modes` says so."""
+    return "; median between two modes (see the warning)" if summary.median_between_modes(name) else ""
+
+
 def _decision_line(f: ScenarioFacts, summary: Summary) -> str:
-    """When the order comes: median, 5–95%, and how often never."""
+    """When the order comes: median with its interval, 5–95%, and how often never."""
     d5, d50, d95 = summary.quantiles("decision_day", QUANTILES)
     never = int(summary.hist["decision_day"][-1])
     if d50 is None:
         text = "median: no order within the horizon"
     else:
-        text = f"median {_date(f, d50)}"
+        ci = _interval(f, summary.quantile_interval("decision_day", 0.5), "no order")
+        text = f"median {_date(f, d50)}, {ci}"
     text += f"; 5–95%: {_short_date(f, d5, 'no order')} .. {_short_date(f, d95, 'no order')}"
     if never:
         text += f"; no order in {_plural(never, 'replication')}"
-    return f"decision      {text}"
+    return f"decision      {text}{_modes_note(summary, 'decision_day')}"
 
 
 def _outcome_lines(f: ScenarioFacts, summary: Summary) -> list[str]:
     """Final exit, the probabilities, the deadline's counts, casualties, censoring."""
     final = summary.quantiles("final_exit_day", QUANTILES)
+    intervals = summary.quantile_intervals("final_exit_day", QUANTILES)
     lines = [
-        "final exit    " + "   ".join(f"{int(q * 100)}%: {_date(f, d)}" for q, d in zip(QUANTILES, final, strict=True))
+        "final exit    "
+        + "   ".join(f"{int(q * 100)}%: {_date(f, d)}" for q, d in zip(QUANTILES, final, strict=True))
+        + _modes_note(summary, "final_exit_day"),
+        "  (95% c.i.)  "
+        + "   ".join(
+            f"{int(q * 100)}%: {_short_date(f, lo, 'not out')} .. {_short_date(f, hi, 'not out')}"
+            for q, (lo, hi) in zip(QUANTILES, intervals, strict=True)
+        ),
     ]
     if f.deadline_day is not None and f.deadline is not None:
         lines.append(f"out by {f.deadline.isoformat()}  {_prob(summary.probability('met_deadline'))}")
@@ -223,8 +279,10 @@ def _outcome_lines(f: ScenarioFacts, summary: Summary) -> list[str]:
         lines.append(f"past deadline troop-days: mean {_pm(e, 0)}")
     e = summary.estimate("casualties")
     a = summary.estimate("attacks")
+    (m_low, m_high), (t_low, t_high) = summary.quantile_intervals("casualties", (0.5, 0.95))
     lines.append(
-        f"casualties    mean {_pm(e)}; 95%: {summary.quantile('casualties', 0.95):,}; attacks mean {a.mean:,.2f}"
+        f"casualties    mean {_pm(e)}; median {summary.quantile('casualties', 0.5):,} (95% c.i. {m_low:,}–{m_high:,}); "
+        f"95%: {summary.quantile('casualties', 0.95):,} (c.i. {t_low:,}–{t_high:,}); attacks mean {a.mean:,.2f}"
     )
     early = summary.probability("left_before_conditions")
     lines.append(f"left early    before the conditions were met: {_prob(early)}")
@@ -240,22 +298,34 @@ def _last_out_lines(f: ScenarioFacts, summary: Summary, last: int) -> list[str]:
     rows = last_out(f, summary, last)
     if not rows:
         return []
-    lines = ["last out      exit dates 5% / 50% / 95% of the contingents that leave last"]
+    lines = ["last out      exit dates 5% / 50% / 95% of the contingents that leave last (median's 95% c.i.)"]
     width = max(len(f.contingents[i].id) for i, _ in rows)
     for i, qs in rows:
         c = f.contingents[i]
         dates = " / ".join(_short_date(f, d) for d in qs)
-        lines.append(f"  {c.id:<{width}}  {c.troops:>5,} troops  {dates}")
+        low, high = summary.quantile_interval("exit_day", 0.5, index=i)
+        ci = f"{_short_date(f, low, 'not out')} .. {_short_date(f, high, 'not out')}"
+        lines.append(f"  {c.id:<{width}}  {c.troops:>5,} troops  {dates}  ({ci})")
     return lines
 
 
 def run_json(scenario: Scenario, summary: Summary, *, precision: dict | None = None) -> dict:
     """The ``--json`` document of a run: :meth:`Summary.to_json_dict` (with its
-    ``schema_version``), plus ``precision`` (:func:`precision_status`, or None) and
-    ``warnings`` (:meth:`Summary.warnings`)."""
+    ``schema_version``; the seed a decimal string), plus ``precision``
+    (:func:`precision_status`, or None), ``warnings`` (:meth:`Summary.warnings`) and
+    ``repeat``, the ``drawdown run`` options that repeat it (:func:`repeat_options`).
+
+    >>> import drawdown
+    >>> from drawdown.batch import summarize
+    >>> s = drawdown.load("doha-2021-05-01")
+    >>> d = run_json(s, summarize(s, 50, seed=7))
+    >>> d["seed"], d["repeat"]
+    ('7', '--seed 7 --reps 50')
+    """
     d = summary.to_json_dict(scenario)
     d["precision"] = precision
     d["warnings"] = summary.warnings()
+    d["repeat"] = repeat_options(summary, precision)
     return d
 
 
@@ -266,46 +336,49 @@ def dumps(data: dict) -> str:
 
 # -- CSV ---------------------------------------------------------------------------------------
 def contingent_rows(scenario: ScenarioLike, summary: Summary) -> list[dict]:
-    """One row per contingent, in scenario order (columns :data:`CONTINGENT_COLUMNS`);
-    a quantile not out by the horizon is ``None``."""
+    """One row per contingent, in scenario order (columns :data:`CONTINGENT_COLUMNS`):
+    exit dates and days of the quantiles, then each quantile's 95% interval
+    (:meth:`Summary.quantile_interval`, ``_ci_low`` / ``_ci_high``); a quantile or an end
+    not out by the horizon is ``None``."""
     f = facts_of(scenario)
     check_facts(f, summary)
     out = []
-    for c, qs in zip(f.contingents, summary.contingent_exit_quantiles(QUANTILES), strict=False):
+    for i, (c, qs) in enumerate(zip(f.contingents, summary.contingent_exit_quantiles(QUANTILES), strict=False)):
         row: dict[str, Any] = {"contingent": c.id, "nation": c.nation, "base": c.base, "troops": c.troops}
         for k, d in zip(QUANTILE_KEYS, qs, strict=True):
             row[f"exit_date_{k}"] = None if d is None else f.date_of(d).isoformat()
         for k, d in zip(QUANTILE_KEYS, qs, strict=True):
             row[f"exit_day_{k}"] = d
+        for k, interval in zip(QUANTILE_KEYS, summary.quantile_intervals("exit_day", QUANTILES, index=i), strict=True):
+            for end, d in zip(("low", "high"), interval, strict=True):
+                row[f"exit_date_{k}_ci_{end}"] = None if d is None else f.date_of(d).isoformat()
+                row[f"exit_day_{k}_ci_{end}"] = d
         out.append(row)
     return out
 
 
 def daily_rows(scenario: ScenarioLike, summary: Summary) -> list[dict]:
     """One row per day of the horizon (columns :data:`DAILY_COLUMNS`): troops in country
-    (5/50/95% and mean) and the share of the liftable equipment out (5/50/95%)."""
+    (5/50/95%, each a simulated whole number of soldiers, and the mean), the share of the
+    liftable equipment out (5/50/95%, each an exact simulated tonnage over the liftable
+    tonnes, unrounded) and whether the day's bands are exact (:meth:`Summary.daily_bands_exact`;
+    a band that is not is the centre of a bin, and not a whole number)."""
     f = facts_of(scenario)
     check_facts(f, summary)
     troops = summary.daily_troops_quantiles(QUANTILES)
     mean = summary.daily_troops_mean()
     retro = summary.daily_retrograde_quantiles(QUANTILES)
+    exact = summary.daily_bands_exact()
     out: list[dict[str, Any]] = []
     for t in range(summary.horizon_days):
-        out.append(
-            {
-                "date": f.date_of(t).isoformat(),
-                "day": t,
-                "troops_p5": troops[0, t],
-                "troops_p50": troops[1, t],
-                "troops_p95": troops[2, t],
-                "troops_mean": round(float(mean[t]), 3),
-                "retrograde_p5": round(float(retro[0, t]), 4),
-                "retrograde_p50": round(float(retro[1, t]), 4),
-                "retrograde_p95": round(float(retro[2, t]), 4),
-            }
-        )
-    for row in out:
-        for k in ("troops_p5", "troops_p50", "troops_p95"):
-            v = float(row[k])
-            row[k] = int(v) if v == int(v) else v
+        row: dict[str, Any] = {"date": f.date_of(t).isoformat(), "day": t}
+        for i, k in enumerate(QUANTILE_KEYS):
+            v = float(troops[i, t])
+            row[f"troops_{k}"] = int(v) if v == int(v) else v
+        row["troops_mean"] = round(float(mean[t]), 3)
+        for i, k in enumerate(QUANTILE_KEYS):
+            row[f"retrograde_{k}"] = float(retro[i, t])
+        row["troops_exact"] = bool(exact["troops"][t])
+        row["retrograde_exact"] = bool(exact["retrograde"][t])
+        out.append(row)
     return out

@@ -13,10 +13,17 @@ from ..draws import LAYOUT_VERSION
 from ..scenario import Scenario
 from .environment import environment
 
-__all__ = ["Book", "TROOP_BINS", "book_of"]
+__all__ = ["Book", "DAY_TABLE_ENTRIES", "DAY_VALUES_MIN", "TROOP_BINS", "book_of"]
 
-#: At most this many bins per day for troops in country.
+#: The troop bins of summaries of content version 1 (``ceil((total_troops + 1) / 256)``
+#: soldiers wide); no longer used: per-day histograms are exact (day tables).
 TROOP_BINS = 256
+#: Entries (distinct values of a day) a per-day table may hold over the whole horizon
+#: before a day is coarsened: at most 64 MiB of values and counts for each of troops and
+#: tonnes (a default run of 64,000 replications holds some 10 MiB of both).
+DAY_TABLE_ENTRIES = 1 << 22
+#: ... and at least this many a day, whatever the horizon.
+DAY_VALUES_MIN = 64
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,8 @@ class Book:
     layout_version
         Version of the draw layout (:data:`drawdown.draws.LAYOUT_VERSION`).
     horizon_days, deadline_day, total_troops, liftable_t, n_contingents, n_bases
-        Shapes and scales of the histograms (all follow from the scenario hash).
+        Shapes and scales of the histograms (all follow from the scenario hash); the
+        horizon also sets :attr:`day_value_cap`.
 
     Examples
     --------
@@ -40,8 +48,8 @@ class Book:
     >>> from drawdown.results import book_of
     >>> doha = drawdown.load("doha-2021-05-01")
     >>> book = book_of(doha, seed=1, engine="numpy", block_size=100)
-    >>> book.total_troops, book.troop_bin_width, book.troop_bins
-    (9600, 38, 253)
+    >>> book.total_troops, book.day_value_cap
+    (9600, 7767)
     >>> book.mismatch(book_of(doha, seed=2, engine="numpy", block_size=100))
     ['seed: 1 != 2']
     """
@@ -63,14 +71,13 @@ class Book:
     n_bases: int
 
     @property
-    def troop_bin_width(self) -> int:
-        """Width of a troops-in-country bin: ``ceil((total_troops + 1) / 256)``."""
-        return -(-(self.total_troops + 1) // TROOP_BINS)
-
-    @property
-    def troop_bins(self) -> int:
-        """Number of troops-in-country bins (at most 256)."""
-        return -(-(self.total_troops + 1) // self.troop_bin_width)
+    def day_value_cap(self) -> int:
+        """Distinct values a day of a per-day table keeps exactly (:class:`~drawdown.results.stats.DayTable`):
+        ``max(DAY_VALUES_MIN, DAY_TABLE_ENTRIES // horizon_days)``: 7,767 over 540 days
+        (troops in country take at most ``total_troops + 1`` values, 9,601 in the base
+        force), 209 over 20,000. A day with more is coarsened to bins of a power of two (labelled
+        approximate wherever it is reported); memory stays at 16 bytes an entry."""
+        return max(DAY_VALUES_MIN, DAY_TABLE_ENTRIES // max(self.horizon_days, 1))
 
     def mismatch(self, other: Book) -> list[str]:
         """The fields where two books differ, as ``"name: a != b"`` strings."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -387,3 +388,383 @@ def check_count_histogram(hist: np.ndarray, n: int) -> None:
     top = int(values.max()) if values.size else -1
     if top < DENSE_COUNT_BINS:
         raise ValueError(f"a sparse count histogram's largest value is {top}, expected at least {DENSE_COUNT_BINS}")
+
+
+# -- order-statistic intervals of quantiles ----------------------------------------------------
+#: The confidence of the intervals of quantiles (:func:`quantile_interval_ranks`).
+QUANTILE_CONFIDENCE = 0.95
+
+
+def quantile_interval_ranks(n: int, q: float, confidence: float = QUANTILE_CONFIDENCE) -> tuple[int, int]:
+    """The ranks ``(low, high)`` (1-based, of ``n`` sorted values) of a distribution-free
+    ``confidence`` interval of the ``q`` quantile: ``[x_(low), x_(high)]``.
+
+    The number of the ``n`` replications at or below the true quantile is binomial
+    ``(n, q)`` whatever the distribution, so ``P(x_(low) <= xi_q <= x_(high)) >=
+    F(high - 1) - F(low - 1)``, ``F`` the binomial CDF. ``low`` is
+    ``binom.ppf(a / 2, n, q)`` and ``high`` is ``binom.ppf(1 - a / 2, n, q) + 1`` with
+    ``a = 1 - confidence`` (the exact binomial quantiles of ``scipy.stats.binom``, at
+    any ``n``, no normal approximation), which keeps at most ``a / 2`` on either side;
+    both are then clipped to ``1 .. n`` (where a rank falls outside, the interval is the
+    sample's extreme and covers less). For integer outcomes with ties the interval
+    only gets wider, so it stays conservative.
+
+    Parameters
+    ----------
+    n : int
+        Replications (at least 1).
+    q : float
+        In [0, 1].
+    confidence : float, optional
+        In (0, 1); 0.95 by default.
+
+    Returns
+    -------
+    (int, int)
+
+    Examples
+    --------
+    The median of 10 values: ``F(1) = 11/1024 < 0.025 <= F(2) = 56/1024`` and
+    ``F(7) = 968/1024 < 0.975 <= F(8) = 1013/1024``, so ranks 2 and 8 + 1 = 9, an
+    interval that covers with probability ``F(8) - F(1) = 1002/1024``:
+
+    >>> quantile_interval_ranks(10, 0.5)
+    (2, 9)
+    >>> quantile_interval_ranks(10, 0.05)  # F(0) = 0.95**10 = 0.599 >= 0.025: rank 0, clipped
+    (1, 3)
+    """
+    from scipy.stats import binom
+
+    n, q = int(n), float(q)
+    if n < 1:
+        raise ValueError(f"an interval of a quantile needs at least one value, got n={n}")
+    if not 0.0 <= q <= 1.0:
+        raise ValueError(f"quantile must be in [0, 1], got {q}")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    tail = (1.0 - confidence) / 2
+    low = int(binom.ppf(tail, n, q))
+    high = int(binom.ppf(1.0 - tail, n, q)) + 1
+    return min(max(low, 1), n), min(max(high, 1), n)
+
+
+def histogram_rank_bin(counts: np.ndarray, rank: int) -> int:
+    """The bin of the value of rank ``rank`` (1-based) among the values counted in
+    ``counts``: the first bin whose cumulative count reaches it.
+
+    >>> import numpy as np
+    >>> [histogram_rank_bin(np.array([2, 0, 3, 5]), r) for r in (1, 2, 3, 5, 6, 10)]
+    [0, 0, 2, 2, 3, 3]
+    """
+    return int(np.searchsorted(np.cumsum(counts), int(rank), side="left"))
+
+
+def count_histogram_rank_value(hist: np.ndarray, rank: int) -> int:
+    """The value of rank ``rank`` (1-based) among the counts of a count histogram of
+    either form (:func:`count_histogram`).
+
+    >>> import numpy as np
+    >>> h = count_histogram(np.array([5, 0, 10**8, 5, 7]))
+    >>> [count_histogram_rank_value(h, r) for r in (1, 2, 3, 5)]
+    [0, 5, 5, 100000000]
+    """
+    if hist.ndim == 1:
+        return histogram_rank_bin(hist, rank)
+    i = int(np.searchsorted(np.cumsum(hist[1]), int(rank), side="left"))
+    return int(hist[0][min(i, hist.shape[1] - 1)])
+
+
+# -- a median between two modes ------------------------------------------------------------------
+#: Days of the window a day histogram is smoothed with before modes are looked for.
+MODE_WINDOW_DAYS = 7
+#: A median is between two modes when the smoothed mass around it is below this fraction
+#: of the smoothed peak on each side of it.
+MODE_DIP_FRACTION = 0.5
+#: ... and each side's peak window holds at least this fraction of the replications.
+MODE_MIN_PEAK_FRACTION = 0.05
+
+
+def median_between_modes(
+    counts: np.ndarray,
+    n: int,
+    *,
+    window: int = MODE_WINDOW_DAYS,
+    dip: float = MODE_DIP_FRACTION,
+    min_peak: float = MODE_MIN_PEAK_FRACTION,
+) -> tuple[int, int, int] | None:
+    """``(left_mode, median, right_mode)`` when the median of the ``n`` values counted in
+    ``counts`` (bin ``i`` holds the day ``i``) sits between two modes, else ``None``.
+
+    The criterion: smooth the histogram with a centred moving sum over ``window`` days
+    (``s[t]``, the replications within ``window // 2`` days of ``t``). Look for a valley
+    within the median's 95% interval (:func:`quantile_interval_ranks`; the median itself
+    included): a day ``t`` there with ``s[t] < dip * min(max(s[:t + 1]), max(s[t:]))``,
+    both of those peaks holding at least ``max(min_peak * n, 10)`` replications. So the
+    median is between two modes when it falls in a dip between two real regions of mass,
+    and also when it sits on one of two separated spikes of about equal mass (council
+    meetings): the interval then reaches across the gap to the other, and another seed
+    can move the median there. A single mode, a skewed distribution or a plateau never
+    pass (``s`` rises to the mode and falls after it). The modes returned are the days of
+    most replications on either side of the deepest such valley.
+
+    Parameters
+    ----------
+    counts : ndarray
+        A day histogram without its "never" bin.
+    n : int
+        Replications counted, "never" included (the median's rank is of ``n``).
+    window : int, optional
+        Days of the smoothing window (made odd: ``2 * (window // 2) + 1``).
+    dip, min_peak : float, optional
+        See above.
+
+    Examples
+    --------
+    A dip at the median (day 48) between two humps, then two spikes of almost equal mass
+    (the median is the first, day 3; its interval reaches the second, day 36), then one
+    hump:
+
+    >>> import numpy as np
+    >>> two = np.zeros(100, dtype=np.int64)
+    >>> two[20:26] = 80; two[48] = 30; two[70:76] = 80  # 960 + 30 replications
+    >>> median_between_modes(two, 990)
+    (20, 48, 70)
+    >>> spikes = np.zeros(100, dtype=np.int64); spikes[3] = 505; spikes[36] = 495
+    >>> median_between_modes(spikes, 1000)
+    (3, 3, 36)
+    >>> one = np.zeros(100, dtype=np.int64); one[40:60] = 50
+    >>> median_between_modes(one, 1000) is None
+    True
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    half = max(int(window), 1) // 2
+    width = 2 * half + 1
+    total = int(counts.sum())
+    if n < 1 or total * 2 < n:  # no median among the days
+        return None
+    m = histogram_quantile(counts, n, 0.5)
+    low, high = (min(histogram_rank_bin(counts, r), len(counts) - 1) for r in quantile_interval_ranks(n, 0.5))
+    padded = np.concatenate((np.zeros(half + 1, np.int64), np.cumsum(counts), np.full(half, total)))
+    smooth = padded[width:] - padded[:-width]  # s[t] = sum of counts[t - half .. t + half]
+    left_peak = np.maximum.accumulate(smooth)
+    right_peak = np.maximum.accumulate(smooth[::-1])[::-1]
+    days = np.arange(min(low, m), max(high, m) + 1)
+    peaks = np.minimum(left_peak[days], right_peak[days])
+    valley = (smooth[days] < dip * peaks) & (peaks >= max(min_peak * n, 10))
+    if not valley.any():
+        return None
+    t = int(days[valley][np.argmin(smooth[days][valley])])
+    return int(np.argmax(counts[: t + 1])), int(m), int(t + np.argmax(counts[t:]))
+
+
+# -- per-day histograms at integer resolution: day tables ------------------------------------------
+class DayTable(NamedTuple):
+    """The per-day histograms of an integer quantity (troops, tonnes) over ``H`` days,
+    sparse, in one canonical form (:func:`day_table`).
+
+    Day ``t``'s entries are ``values[start[t]:start[t + 1]]`` (ascending) with how often
+    each occurs, ``counts[...]`` (each at least 1, adding up to the replications). At
+    ``level[t] = 0`` (the rule) a value is the quantity itself, exact; a day with more
+    than ``cap`` distinct values keeps ``quantity >> level[t]`` for the smallest level
+    that leaves at most ``cap``: bins ``2**level`` wide (:func:`day_table`). All int64.
+    """
+
+    level: np.ndarray
+    start: np.ndarray
+    values: np.ndarray
+    counts: np.ndarray
+
+
+#: Entries :func:`merge_day_tables` merges at a time.
+_MERGE_ENTRIES = 1 << 18
+#: :func:`day_table` counts into a dense array while the values' range is at most this
+#: many per replication, and sorts beyond.
+_DENSE_SPAN_PER_ROW = 4
+
+
+def _reduced(day: np.ndarray, value: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Entries sorted by (day, value) with equal neighbours added up."""
+    if not len(value):
+        return day, value, count
+    new = np.empty(len(value), dtype=bool)
+    new[0] = True
+    np.not_equal(day[1:], day[:-1], out=new[1:])
+    new[1:] |= value[1:] != value[:-1]
+    starts = np.flatnonzero(new)
+    return day[starts], value[starts], np.add.reduceat(count, starts)
+
+
+def _canonical(level: np.ndarray, day: np.ndarray, value: np.ndarray, count: np.ndarray, cap: int) -> DayTable:
+    """The table of reduced entries, each day over ``cap`` distinct values coarsened by
+    halving its values until it is not (a right shift keeps the order)."""
+    H = len(level)
+    level = level.astype(np.int64, copy=True)
+    while True:
+        per_day = np.bincount(day, minlength=H)
+        over = per_day > cap
+        if not over.any():
+            break
+        value = np.where(over[day], value >> 1, value)
+        level += over
+        day, value, count = _reduced(day, value, count)
+    start = np.zeros(H + 1, dtype=np.int64)
+    np.cumsum(per_day, out=start[1:])
+    return DayTable(level, start, value.astype(np.int64), count.astype(np.int64))
+
+
+def same_day_tables(a: DayTable, b: DayTable) -> bool:
+    """Whether two day tables are equal, array by array (dtypes and shapes included)."""
+    return all(x.dtype == y.dtype and x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _entry_days(table: DayTable) -> np.ndarray:
+    """The day of each entry."""
+    return np.repeat(np.arange(len(table.level), dtype=np.int64), np.diff(table.start))
+
+
+def day_table(x: np.ndarray, cap: int) -> DayTable:
+    """The day table (:class:`DayTable`) of ``x``, ``(replications, days)`` integers ``>= 0``.
+
+    Each day's distinct values and how often each occurs; a day with more than ``cap``
+    distinct values is coarsened to the smallest level that leaves at most ``cap``
+    (values ``x >> level``). The form depends on the values alone, so tables of the same
+    replications are equal however they were merged (:func:`merge_day_tables`), and a
+    table holds at most ``cap`` entries a day, 16 bytes each.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = day_table(np.array([[5, 0], [3, 0], [5, 1]]), cap=4)
+    >>> t.start.tolist(), t.values.tolist(), t.counts.tolist(), t.level.tolist()
+    ([0, 2, 4], [3, 5, 0, 1], [1, 2, 2, 1], [0, 0])
+    >>> day_table(np.array([[0], [1], [2], [3]]), cap=2).values.tolist()  # 4 values > 2: bins of 2
+    [0, 1]
+    """
+    x = np.asarray(x)
+    R, H = x.shape
+    if R == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return DayTable(np.zeros(H, np.int64), np.zeros(H + 1, np.int64), empty, empty)
+    low, high = int(x.min()), int(x.max())
+    if low < 0:
+        raise ValueError(f"a day table counts values >= 0, got {low}")
+    span = high - low + 1
+    if span <= _DENSE_SPAN_PER_ROW * R:  # counting beats sorting: at most 4 int64 cells a value of x
+        flat = (x.astype(np.int64) - low) + span * np.arange(H, dtype=np.int64)[None, :]
+        dense = np.bincount(flat.ravel(), minlength=span * H).reshape(H, span)
+        day, offset = np.nonzero(dense)  # row-major: by day, then value
+        return _canonical(np.zeros(H, np.int64), day, offset + low, dense[day, offset], cap)
+    ordered = np.sort(np.ascontiguousarray(x.T, dtype=np.int64), axis=1)  # (H, R), each day ascending
+    new = np.ones(ordered.shape, dtype=bool)
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=new[:, 1:])
+    first = np.flatnonzero(new.ravel())
+    count = np.diff(np.append(first, ordered.size))
+    return _canonical(np.zeros(H, np.int64), first // R, ordered.ravel()[first], count, cap)
+
+
+def join_day_tables(tables: Sequence[DayTable]) -> DayTable:
+    """Tables of consecutive runs of days (of the same replications), as one table.
+
+    >>> import numpy as np
+    >>> x = np.array([[5, 0, 2], [3, 0, 2]])
+    >>> same_day_tables(join_day_tables([day_table(x[:, :2], 4), day_table(x[:, 2:], 4)]), day_table(x, 4))
+    True
+    """
+    offsets = np.cumsum([0] + [len(t.values) for t in tables[:-1]])
+    start = np.concatenate([[0]] + [t.start[1:] + o for t, o in zip(tables, offsets, strict=True)])
+    return DayTable(
+        np.concatenate([t.level for t in tables]),
+        start.astype(np.int64),
+        np.concatenate([t.values for t in tables]),
+        np.concatenate([t.counts for t in tables]),
+    )
+
+
+def merge_day_tables(tables: Sequence[DayTable], cap: int) -> DayTable:
+    """The day table of the replications of all of ``tables`` (the same days), exactly.
+
+    Each day is brought to the largest of its levels, the entries added up, and a day
+    left over ``cap`` distinct values coarsened further. The result is the table of all
+    the replications at once, bit for bit, in whatever order or grouping the tables come:
+    a part's level is never above the whole's (a part has no more distinct values), and
+    the whole's is the smallest level at or above the parts' that fits ``cap``.
+
+    >>> import numpy as np
+    >>> x = np.array([[0], [1], [2], [3], [1]])
+    >>> same_day_tables(merge_day_tables([day_table(x[:2], 2), day_table(x[2:], 2)], 2), day_table(x, 2))
+    True
+    """
+    combined = np.sum([t.start for t in tables], axis=0)  # entries of all tables up to each day
+    H, parts, lo = len(combined) - 1, [], 0
+    while lo < H:  # a few days at a time: the working copies stay at _MERGE_ENTRIES entries
+        hi = int(np.searchsorted(combined, combined[lo] + _MERGE_ENTRIES, side="right")) - 1
+        hi = min(max(hi, lo + 1), H)
+        parts.append(_merged_days([_days_of(t, lo, hi) for t in tables], cap))
+        lo = hi
+    return join_day_tables(parts)
+
+
+def _days_of(table: DayTable, lo: int, hi: int) -> DayTable:
+    """Days ``lo .. hi - 1`` of a table (views)."""
+    a, b = int(table.start[lo]), int(table.start[hi])
+    return DayTable(table.level[lo:hi], table.start[lo : hi + 1] - a, table.values[a:b], table.counts[a:b])
+
+
+def _merged_days(tables: Sequence[DayTable], cap: int) -> DayTable:
+    """:func:`merge_day_tables` of the same few days."""
+    level = np.max([t.level for t in tables], axis=0)
+    days, values, counts = [], [], []
+    for t in tables:
+        day = _entry_days(t)
+        days.append(day)
+        values.append(t.values >> (level - t.level)[day])
+        counts.append(t.counts)
+    day, value, count = np.concatenate(days), np.concatenate(values), np.concatenate(counts)
+    order = np.lexsort((value, day))
+    day, value, count = _reduced(day[order], value[order], count[order])
+    return _canonical(level, day, value, count, cap)
+
+
+def check_day_table(table: DayTable, n: int, days: int, cap: int) -> None:
+    """A day table of ``n`` replications over ``days`` days in its canonical form, or a ValueError.
+
+    >>> import numpy as np
+    >>> check_day_table(day_table(np.array([[5, 0], [3, 0]]), 4), 2, 2, 4)
+    >>> bad = DayTable(np.zeros(1, np.int64), np.array([0, 2]), np.array([3, 3]), np.array([1, 1]))
+    >>> check_day_table(bad, 2, 1, 4)
+    Traceback (most recent call last):
+    ...
+    ValueError: a day table's values must ascend within each day
+    """
+    level, start, value, count = table
+    if any(a.dtype != np.int64 or a.ndim != 1 for a in table):
+        raise ValueError("a day table's arrays must be 1-D int64")
+    if level.shape != (days,) or start.shape != (days + 1,) or value.shape != count.shape:
+        raise ValueError(f"a day table of {days} days: level {level.shape}, start {start.shape}, values {value.shape}")
+    if start[0] != 0 or start[-1] != len(value) or (np.diff(start) < 0).any() or (np.diff(start) > cap).any():
+        raise ValueError(f"a day table's offsets must ascend from 0 to {len(value)}, at most {cap} a day")
+    if (level < 0).any() or (level > 62).any() or (len(value) and (value.min() < 0 or count.min() < 1)):
+        raise ValueError("a day table's levels must be in 0..62, values >= 0 and counts >= 1")
+    day = _entry_days(table)
+    same_day = day[1:] == day[:-1]
+    if (value[1:][same_day] <= value[:-1][same_day]).any():
+        raise ValueError("a day table's values must ascend within each day")
+    if not np.array_equal(np.bincount(day, weights=count, minlength=days), np.full(days, float(n))):
+        raise ValueError(f"each day of a day table must count {n} replications")
+
+
+def day_table_ranks(table: DayTable, ranks: Sequence[int]) -> np.ndarray:
+    """The stored value of each rank (1-based) on each day: ``(len(ranks), H)`` int64,
+    ``quantity >> level`` (the quantity itself where the level is 0).
+
+    >>> import numpy as np
+    >>> t = day_table(np.array([[5, 0], [3, 0], [5, 1]]), cap=4)
+    >>> day_table_ranks(t, [1, 2, 3]).tolist()
+    [[3, 0], [5, 0], [5, 1]]
+    """
+    cumulative = np.cumsum(table.counts)
+    before = np.concatenate(([0], cumulative))[table.start[:-1]]
+    out = np.empty((len(ranks), len(table.level)), dtype=np.int64)
+    for i, r in enumerate(ranks):
+        out[i] = table.values[np.searchsorted(cumulative, before + int(r), side="left")]
+    return out

@@ -42,15 +42,17 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ..draws import BLOCK_SIZE
+from ..draws import BLOCK_SIZE, read_seed, seed_text
 from ..engines import Outcomes
 from ..errors import ResultError
 from ..scenario import Scenario
-from .book import TROOP_BINS, Book, book_of
+from .book import DAY_TABLE_ENTRIES, TROOP_BINS, Book, book_of
 from .document import (
+    QUANTILE_KEYS,
     QUANTILES,
     SCHEMA_VERSION,
     contingent_entries,
@@ -62,17 +64,28 @@ from .document import (
     run_entries,
 )
 from .stats import (
+    QUANTILE_CONFIDENCE,
+    DayTable,
     Estimate,
     Probability,
     check_count_histogram,
+    check_day_table,
     count_histogram,
     count_histogram_quantile,
+    count_histogram_rank_value,
+    day_table,
+    day_table_ranks,
     exact_sums,
     histogram_quantile,
+    histogram_rank_bin,
+    join_day_tables,
     mean_estimate,
+    median_between_modes,
     merge_count_histograms,
+    merge_day_tables,
     proportion,
-    quantile_bins,
+    quantile_interval_ranks,
+    quantile_rank,
 )
 from .store import SUMMARY_FORMAT, SUMMARY_FORMAT_VERSION, read_summary_file, summary_digest, write_summary_file
 
@@ -90,6 +103,8 @@ __all__ = [
     "CENSORED_WARNING_FRACTION",
     "SCHEMA_VERSION",
     "FORMAT_VERSION",
+    "CONTENT_VERSION",
+    "DAY_TABLE_ENTRIES",
 ]
 
 #: Version of the ``.npz`` summary file layout.
@@ -105,23 +120,34 @@ COUNT_HISTOGRAMS = ("attacks", "casualties", "troops_at_deadline")
 MOMENTS = ("attacks", "casualties", "troop_days_past_deadline", "troops_at_deadline")
 #: Boolean outcomes kept as counts of replications where they hold.
 EVENTS = ("met_deadline", "left_before_conditions", "censored")
-#: Retrograde completion per day in ``RETRO_BINS + 1`` bins: ``lifted * 200 // liftable``.
+#: Version of what a summary holds (``content_version`` of its file's metadata, inside the
+#: file format's :data:`FORMAT_VERSION`). 2: exact per-day histograms (day tables,
+#: :class:`~drawdown.results.stats.DayTable`) and the seed as its decimal string. Version 1
+#: (no ``content_version``) had binned per-day histograms, which cannot be made exact: a
+#: file of version 1 with per-day data is refused (rerun it); one without is read.
+CONTENT_VERSION = 2
+#: The retrograde bins of content version 1 (``lifted * 200 // liftable``); no longer used.
 RETRO_BINS = 200
 #: More censored replications than this fraction deserve a loud warning (docs/design.md §3).
 CENSORED_WARNING_FRACTION = 0.01
 
-_DAILY = (
-    "troops_hist",
+#: The two per-day quantities, each a day table (:class:`DayTable`) under ``NAME_level``,
+#: ``NAME_start``, ``NAME_values`` and ``NAME_counts``: troops in country and tonnes lifted.
+_TABLES = ("troops", "retro")
+_TABLE_PARTS = DayTable._fields
+#: The per-day arrays of ``H`` values each, merged by sum, minimum or maximum.
+_DAY_ARRAYS = (
     "troops_sum",
     "troops_min",
     "troops_max",
     "troops_zero",
     "troops_full",
-    "retro_hist",
     "retro_min",
     "retro_max",
     "retro_zero",
+    "retro_full",
 )
+_DAILY = _DAY_ARRAYS + tuple(f"{name}_{part}" for name in _TABLES for part in _TABLE_PARTS)
 _INT63 = 2**63
 #: Replication-days of per-day arrays summarised at a time (262 days of a block of 1,000
 #: replications): each int64 working copy stays at 2 MiB whatever the horizon.
@@ -164,13 +190,14 @@ class Summary:
     events : dict of str to int
         Replications where each of :data:`EVENTS` holds.
     daily : dict of str to ndarray, or None
-        Per-day data (None when the outcomes had none): ``troops_hist`` (H, bins)
-        with bin ``troops // book.troop_bin_width``; ``troops_sum``, ``troops_min``,
-        ``troops_max`` (H,); ``troops_zero``, ``troops_full`` (H,) replications with
-        no troops / all troops in country; ``retro_hist`` (H, 201) with bin
-        ``lifted * 200 // liftable`` (all in the last bin when nothing is
-        liftable); ``retro_min``, ``retro_max`` (H,) tonnes lifted; ``retro_zero``
-        (H,) replications with nothing lifted yet.
+        Per-day data (None when the outcomes had none), all int64: for troops in
+        country (``troops``) and tonnes lifted (``retro``) a day table
+        (:class:`~drawdown.results.stats.DayTable`: each day's distinct values and how
+        often each occurs) under ``NAME_level``, ``NAME_start``, ``NAME_values``,
+        ``NAME_counts``; and ``(H,)`` arrays ``troops_sum``, ``troops_min``,
+        ``troops_max``, ``troops_zero`` / ``troops_full`` (replications with no troops /
+        all troops in country), ``retro_min``, ``retro_max``, ``retro_zero`` /
+        ``retro_full`` (nothing / everything liftable lifted).
     """
 
     def __init__(
@@ -485,7 +512,8 @@ class Summary:
         return {
             "format": SUMMARY_FORMAT,
             "format_version": FORMAT_VERSION,
-            "book": asdict(self.book),
+            "content_version": CONTENT_VERSION,
+            "book": {**asdict(self.book), "seed": seed_text(self.book.seed)},
             "scenario_name": self.scenario_name,
             "n": self.n,
             "blocks": [list(b) for b in self.blocks],
@@ -508,7 +536,7 @@ class Summary:
         return {
             "scenario": self.scenario_name,
             "scenario_hash": self.scenario_hash,
-            "seed": self.seed,
+            "seed": seed_text(self.seed),
             "engine": self.engine,
             "version": b.version,
             "reps": self.n,
@@ -577,14 +605,22 @@ class Summary:
         ------
         ResultError
             When the file is missing, truncated, corrupt, not a summary, or of
-            another format version; the message names the file.
+            another format version, or holds binned per-day data of an older drawdown
+            (content version 1: rerun); the message names the file.
         """
-        return read_summary_file(path, cls._from_record)
+        return read_summary_file(path, lambda meta, arrays: cls._from_record(meta, arrays, path))
 
     @classmethod
-    def _from_record(cls, meta: dict, arrays: Arrays) -> Summary:
-        """The summary of a file's metadata and arrays, its shapes checked."""
-        book = Book(**meta["book"])
+    def _from_record(cls, meta: dict, arrays: Arrays, path: str | os.PathLike[str] = "summary") -> Summary:
+        """The summary of a file's metadata and arrays, its shapes checked; a file of
+        content version 1 with per-day data (binned) is refused, one without is read."""
+        version = meta.get("content_version", 1)
+        if version != CONTENT_VERSION and not (version == 1 and not meta["daily"]):
+            raise ResultError(
+                f"{path}: a summary of content version {version} (binned per-day bands) from an older "
+                f"drawdown; this drawdown reads version {CONTENT_VERSION}: run it again (with a new --out)"
+            )
+        book = Book(**{**meta["book"], "seed": read_seed(meta["book"]["seed"], f"{path}: book.seed")})
         hist = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("hist.")}
         daily = None
         if meta["daily"]:
@@ -606,7 +642,7 @@ class Summary:
     def _check_shapes(self) -> None:
         _check_histograms(self.hist, self.book, self.n)
         if self.daily is not None:
-            _check_daily_shapes(self.daily, self.book)
+            _check_daily_shapes(self.daily, self.book, self.n)
         if set(self.sums) != set(MOMENTS) or set(self.sumsq) != set(MOMENTS) or set(self.events) != set(EVENTS):
             raise ValueError("sums or events incomplete")
         if sum(r for _, r in self.blocks) != self.n or int(self.hist["final_exit_day"].sum()) != self.n:
@@ -681,6 +717,55 @@ class Summary:
     def quantiles(self, name: str, qs: Sequence[float] = QUANTILES, *, index: int | None = None) -> list[int | None]:
         """:meth:`quantile` for each of ``qs``."""
         return [self.quantile(name, q, index=index) for q in qs]
+
+    def quantile_interval(
+        self, name: str, q: float, *, index: int | None = None, confidence: float = QUANTILE_CONFIDENCE
+    ) -> tuple[int | None, int | None]:
+        """The Monte Carlo ``confidence`` interval of the ``q`` quantile of an integer
+        outcome: ``(low, high)``, distribution-free, from the exact histograms.
+
+        The values of the order statistics of ranks
+        :func:`~drawdown.results.stats.quantile_interval_ranks` (exact binomial ranks):
+        another run of as many replications with another seed would give a quantile inside
+        it about 95% of the time. An end that falls among replications not out by the
+        horizon (or never decided) is ``None``, as in :meth:`quantile`. A wide interval
+        says the quantile is unstable at this number of replications (see
+        :meth:`warnings` for a median between two modes).
+
+        Parameters
+        ----------
+        name, q, index
+            As in :meth:`quantile`.
+        confidence : float, optional
+            0.95 by default.
+
+        Returns
+        -------
+        (int or None, int or None)
+
+        Examples
+        --------
+        >>> from drawdown.batch import summarize
+        >>> import drawdown
+        >>> summary = summarize(drawdown.load("doha-2021-05-01"), 400, seed=2, block_size=100)
+        >>> low, high = summary.quantile_interval("final_exit_day", 0.5)
+        >>> low <= summary.quantile("final_exit_day", 0.5) <= high
+        True
+        """
+        self._need_reps()
+        h, has_never = self._histogram(name, index)
+        ranks = quantile_interval_ranks(self.n, q, confidence)
+        if not has_never:
+            low, high = (count_histogram_rank_value(h, r) for r in ranks)
+            return low, high
+        bins = [histogram_rank_bin(h, r) for r in ranks]
+        return (None if bins[0] == len(h) - 1 else bins[0]), (None if bins[1] == len(h) - 1 else bins[1])
+
+    def quantile_intervals(
+        self, name: str, qs: Sequence[float] = QUANTILES, *, index: int | None = None
+    ) -> list[tuple[int | None, int | None]]:
+        """:meth:`quantile_interval` for each of ``qs``."""
+        return [self.quantile_interval(name, q, index=index) for q in qs]
 
     def contingent_exit_quantiles(self, qs: Sequence[float] = QUANTILES) -> list[list[int | None]]:
         """Exit-day quantiles of each contingent, in scenario order: ``C`` lists of ``len(qs)``.
@@ -783,15 +868,37 @@ class Summary:
         self._need_reps()
         return self.daily
 
+    def _daily_table_values(self, name: str, qs: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per quantile and day of the day table ``name``: the rank (``(len(qs), 1)``), the
+        stored value (``(len(qs), H)``, the quantity itself where exact) and the day's level."""
+        d = self._need_daily()
+        table = _table(d, name)
+        ranks = np.array([quantile_rank(self.n, q) for q in qs], dtype=np.int64).reshape(-1, 1)
+        return ranks, day_table_ranks(table, ranks.ravel().tolist()), table.level
+
+    def _daily_band(self, name: str, qs: Sequence[float], top: int) -> np.ndarray:
+        """The quantiles of the per-day quantity ``name`` (values in ``0..top``) as float64:
+        exact where the day's level is 0; elsewhere the centre of the bin, clipped to the
+        day's extremes, and exactly 0 or ``top`` where the rank falls among those."""
+        d = self._need_daily()
+        ranks, stored, level = self._daily_table_values(name, qs)
+        low = stored << level[None, :]
+        high = np.minimum(low + (np.int64(1) << level[None, :]) - 1, top)
+        value = np.where(level[None, :] == 0, low, (low + high) / 2.0)
+        value = np.clip(value, d[f"{name}_min"][None, :], d[f"{name}_max"][None, :]).astype(np.float64)
+        value = np.where(ranks <= d[f"{name}_zero"][None, :], 0.0, value)
+        return np.where(ranks > self.n - d[f"{name}_full"][None, :], float(top), value)
+
     def daily_troops_quantiles(self, qs: Sequence[float] = QUANTILES) -> np.ndarray:
         """Quantiles of troops in country at the end of each day: ``(len(qs), H)`` float64.
 
-        Exact where the quantile falls on no troops or on the whole force (the summary
-        counts those per day) and whenever the bin width is 1 (forces of at most 255
-        troops). Otherwise the quantile's bin (width :attr:`Book.troop_bin_width`) is
-        reported by the centre of the troop counts it holds, clipped to the day's
-        smallest and largest value over the replications: at most half a bin off. The
-        bands are monotone in ``q``.
+        Exact: each is one of the day's simulated values (a whole number of soldiers), the
+        order statistic of rank :func:`~drawdown.results.quantile_rank` (numpy's
+        ``inverted_cdf``), read off the day's table of distinct values. A day with more
+        distinct values than the book's :attr:`~drawdown.results.Book.day_value_cap` (none
+        in the shipped scenarios at their default horizon) is kept in bins of a power of
+        two and reported by the bin's centre, clipped to the day's extremes (exact at no
+        troops and at the whole force): :meth:`daily_bands_exact` says which days.
 
         Examples
         --------
@@ -801,29 +908,27 @@ class Summary:
         >>> bands = summary.daily_troops_quantiles((0.05, 0.5, 0.95))
         >>> bands.shape, float(bands[1, 0]), float(bands[1, -1])
         ((3, 540), 9600.0, 0.0)
+        >>> bool(summary.daily_bands_exact()["troops"].all())
+        True
         """
-        d = self._need_daily()
-        w, T = self.book.troop_bin_width, self.book.total_troops
-        ranks, bins = quantile_bins(d["troops_hist"], self.n, qs)
-        lo = bins * w
-        hi = np.minimum((bins + 1) * w - 1, T)
-        value = np.clip((lo + hi) / 2.0, d["troops_min"][None, :], d["troops_max"][None, :])
-        value = np.where(ranks <= d["troops_zero"][None, :], 0.0, value)
-        value = np.where(ranks > self.n - d["troops_full"][None, :], float(T), value)
-        return value.astype(np.float64)
+        return self._daily_band("troops", qs, self.book.total_troops)
 
     def daily_troops_mean(self) -> np.ndarray:
         """Mean troops in country at the end of each day, ``(H,)`` float64 (exact sums)."""
         return self._need_daily()["troops_sum"] / self.n
 
+    def daily_retrograde_tonnes_quantiles(self, qs: Sequence[float] = QUANTILES) -> np.ndarray:
+        """Quantiles of the tonnes lifted by each day's end: ``(len(qs), H)`` float64,
+        each one of the day's simulated (integer) values where :meth:`daily_bands_exact`
+        says so, as :meth:`daily_troops_quantiles`."""
+        return self._daily_band("retro", qs, self.book.liftable_t)
+
     def daily_retrograde_quantiles(self, qs: Sequence[float] = QUANTILES) -> np.ndarray:
         """Quantiles of the retrograde completed by each day's end (fraction of the
         liftable tonnes lifted): ``(len(qs), H)`` float64 in [0, 1].
 
-        Bin ``b < 200`` holds fractions in ``[b/200, (b+1)/200)`` and is reported by
-        its centre, clipped to the day's smallest and largest fraction; nothing lifted
-        (counted per day) is exactly 0.0 and bin 200, all lifted, exactly 1.0. With
-        nothing liftable, every day is 1.0.
+        The exact quantile of the tonnes lifted (:meth:`daily_retrograde_tonnes_quantiles`,
+        an integer) over the liftable tonnes; with nothing liftable, every day is 1.0.
 
         Examples
         --------
@@ -834,18 +939,38 @@ class Summary:
         >>> float(r[1, 0]), float(r[1, -1])
         (0.0, 1.0)
         """
+        tonnes = self.daily_retrograde_tonnes_quantiles(qs)
+        if self.book.liftable_t == 0:
+            return np.ones(tonnes.shape)
+        return tonnes / self.book.liftable_t
+
+    def daily_bands_exact(self) -> dict[str, np.ndarray]:
+        """Which days' bands are exact: ``{"troops": (H,) bool, "retrograde": (H,) bool}``.
+
+        A day is exact when its table keeps every distinct value (level 0); otherwise its
+        quantiles are within half a bin (:meth:`daily_troops_quantiles`).
+        """
         d = self._need_daily()
-        L = self.book.liftable_t
-        ranks, bins = quantile_bins(d["retro_hist"], self.n, qs)
-        if L == 0:
-            return np.ones(bins.shape)
-        value = np.clip((bins + 0.5) / RETRO_BINS, d["retro_min"][None, :] / L, d["retro_max"][None, :] / L)
-        value = np.where(bins >= RETRO_BINS, 1.0, value)
-        value = np.where(ranks <= d["retro_zero"][None, :], 0.0, value)
-        return value.astype(np.float64)
+        return {"troops": d["troops_level"] == 0, "retrograde": d["retro_level"] == 0}
+
+    def median_between_modes(self, name: str) -> tuple[int, int, int] | None:
+        """``(left_mode, median, right_mode)`` days when the median of the day outcome
+        ``name`` (``"decision_day"`` or ``"final_exit_day"``) sits between two modes, else
+        ``None``: the criterion of :func:`drawdown.results.stats.median_between_modes`
+        (a week's smoothed mass around the median below half of the peak on each side,
+        each peak at least 5% of the replications).
+
+        Such a median is a poor headline: another seed can move it from one mode to the
+        other (the shipped ``doha-2021-05-01`` at 20,000 replications: the decision
+        median on 2021-02-18 or 2021-03-23).
+        """
+        self._need_reps()
+        return median_between_modes(self.hist[name][:-1], self.n)
 
     def warnings(self) -> list[str]:
-        """Messages an analyst must see (on stderr): more than 1% censored replications."""
+        """Messages an analyst must see (on stderr): more than 1% censored replications;
+        a median of the decision day or of the final exit day between two modes
+        (:meth:`median_between_modes`)."""
         out = []
         if self.n and self.censored > CENSORED_WARNING_FRACTION * self.n:
             out.append(
@@ -853,6 +978,15 @@ class Summary:
                 f"by the horizon (day {self.horizon_days - 1}): exit quantiles among them are unknown; "
                 "a longer horizon would resolve them"
             )
+        for name, what in (("decision_day", "decision day"), ("final_exit_day", "final exit day")):
+            modes = self.median_between_modes(name) if self.n else None
+            if modes is not None:
+                left, median, right = modes
+                out.append(
+                    f"the median {what} (day {median}) sits between two modes (around days {left} and {right}): "
+                    "it can jump from one to the other with another seed; report both modes or the "
+                    "distribution rather than the median"
+                )
         return out
 
     # -- JSON ---------------------------------------------------------------------------------
@@ -863,7 +997,12 @@ class Summary:
         replications not out by the horizon (or never decided) is ``None``; so are
         standard errors of fewer than two replications. Without a deadline,
         ``deadline``, ``p_met_deadline``, ``troops_at_deadline`` and
-        ``troop_days_past_deadline`` are ``None``. The pieces are
+        ``troop_days_past_deadline`` are ``None``. Each quantile ``pX`` of a day (decision,
+        final exit, each contingent's exit) comes with ``pX_ci``, its order-statistic 95%
+        interval ``[low, high]`` (:meth:`quantile_interval`); the counts (casualties,
+        attacks, troops at the deadline) give ``p50`` and ``p95`` with ``p50_ci`` and
+        ``p95_ci``. The seed is its decimal string (:func:`drawdown.draws.seed_text`): 128
+        bits are no JSON number that ``jq`` or pandas keep. The pieces are
         :mod:`drawdown.results.document`'s.
 
         Parameters
@@ -885,7 +1024,9 @@ class Summary:
         >>> d["schema_version"], d["replications"], d["deadline"]
         (1, 100, '2021-05-01')
         >>> sorted(d["final_exit_date"])
-        ['p5', 'p50', 'p95']
+        ['p5', 'p50', 'p50_ci', 'p5_ci', 'p95', 'p95_ci']
+        >>> d["seed"]
+        '2'
         >>> _ = json.dumps(d, allow_nan=False)
         """
         if scenario.hash != self.scenario_hash:
@@ -897,21 +1038,22 @@ class Summary:
         return {
             "schema_version": SCHEMA_VERSION,
             **run_entries(self.book, scenario, self.n),
+            "seed": seed_text(self.seed),  # a string: 128 bits are no JSON number readers keep
             **self._json_outcomes(scenario),
         }
 
     def _json_outcomes(self, scenario: Scenario) -> dict:
         """The document's outcomes, from ``p_met_deadline`` to ``contingents``."""
         has_deadline = self.book.deadline_day is not None
-        decision = self.quantiles("decision_day", QUANTILES)
-        final = self.quantiles("final_exit_day", QUANTILES)
+        decision_day, decision_date = self._json_quantiles(scenario, "decision_day")
+        final_day, final_date = self._json_quantiles(scenario, "final_exit_day")
         return {
             "p_met_deadline": probability_entry(self.probability("met_deadline")),
             "p_out_by_horizon": probability_entry(self.probability("out_by_horizon")),
-            "decision_day": quantile_days(decision),
-            "decision_date": quantile_dates(scenario, decision),
-            "final_exit_day": quantile_days(final),
-            "final_exit_date": quantile_dates(scenario, final),
+            "decision_day": decision_day,
+            "decision_date": decision_date,
+            "final_exit_day": final_day,
+            "final_exit_date": final_date,
             "censored": {"count": self.censored, "fraction": json_number(self.censored_fraction)},
             "troops_at_deadline": self._json_estimate("troops_at_deadline") if has_deadline else None,
             "troop_days_past_deadline": (
@@ -920,12 +1062,37 @@ class Summary:
             "casualties": self._json_estimate("casualties"),
             "attacks": self._json_estimate("attacks"),
             "p_left_before_conditions": probability_entry(self.probability("left_before_conditions")),
-            "contingents": contingent_entries(scenario, self.contingent_exit_quantiles(QUANTILES)),
+            "contingents": self._json_contingents(scenario),
         }
 
+    def _json_quantiles(self, scenario: Scenario, name: str, index: int | None = None) -> tuple[dict, dict]:
+        """The :data:`QUANTILES` of a day outcome as days and as dates, each ``pX`` with its
+        interval ``pX_ci`` (:meth:`quantile_interval`: ``[low, high]``, ``None`` ends not out)."""
+        days: dict[str, Any] = quantile_days(self.quantiles(name, QUANTILES, index=index))
+        dates: dict[str, Any] = quantile_dates(scenario, list(days.values()))
+        for key, (low, high) in zip(QUANTILE_KEYS, self.quantile_intervals(name, QUANTILES, index=index), strict=True):
+            days[f"{key}_ci"] = [low, high]
+            dates[f"{key}_ci"] = [None if d is None else scenario.date_of(d).isoformat() for d in (low, high)]
+        return days, dates
+
+    def _json_contingents(self, scenario: Scenario) -> list[dict]:
+        """:func:`.document.contingent_entries`, each exit quantile with its interval."""
+        entries = contingent_entries(scenario, self.contingent_exit_quantiles(QUANTILES))
+        for i, entry in enumerate(entries):
+            entry["exit_day"], entry["exit_date"] = self._json_quantiles(scenario, "exit_day", i)
+        return entries
+
     def _json_estimate(self, name: str) -> dict:
-        """A count's mean, standard error and 95% quantile, as JSON."""
-        return {**estimate_entry(self.estimate(name)), "p95": self.quantile(name, 0.95)}
+        """A count's mean and standard error, its median and 95% quantile with their
+        intervals (``p50_ci``, ``p95_ci``), as JSON."""
+        (m_low, m_high), (t_low, t_high) = self.quantile_intervals(name, (0.5, 0.95))
+        return {
+            **estimate_entry(self.estimate(name)),
+            "p95": self.quantile(name, 0.95),
+            "p95_ci": [t_low, t_high],
+            "p50": self.quantile(name, 0.5),
+            "p50_ci": [m_low, m_high],
+        }
 
 
 # -- from outcomes: the parts of a summary ---------------------------------------------------
@@ -1002,28 +1169,46 @@ def _daily_of(outcomes: Outcomes, book: Book, into: Arrays | None = None) -> Arr
     """The per-day part of the outcomes (None without per-day arrays), summarised a few
     days at a time (:data:`_DAILY_CELLS` replication-days): the int64 working copies of a
     whole chunk's per-day arrays would take several times the chunk's own memory. Each
-    day's histograms and extremes depend on that day alone, so the windows are written
-    side by side into the whole horizon's arrays; with ``into`` (another summary's
-    per-day part), merged into them in place (minima, maxima, sums) and ``into`` returned."""
+    day's tables and extremes depend on that day alone, so the windows are written side
+    by side into the whole horizon's arrays; with ``into`` (another summary's per-day
+    part), the extremes and sums merged into its arrays in place, its tables merged with
+    the chunk's, and ``into`` returned."""
     if outcomes.troops_in_country is None or outcomes.retrograde_lifted_t is None:
         return None
     troops, lifted = np.asarray(outcomes.troops_in_country), np.asarray(outcomes.retrograde_lifted_t)
-    n, H = len(outcomes), book.horizon_days
+    n, H, cap = len(outcomes), book.horizon_days, book.day_value_cap
     _check_daily_values(troops, lifted, book, n)
-    if n == 0 and into is None:
-        return _daily_part(troops, lifted, book, H)
     days = max(1, _DAILY_CELLS // max(n, 1))
     daily: Arrays = {} if into is None else into
+    windows: dict[str, list[DayTable]] = {name: [] for name in _TABLES}
     for lo in range(0, H, days):
-        part = _daily_part(troops[:, lo : lo + days], lifted[:, lo : lo + days], book, min(days, H - lo))
-        for key, value in part.items():
+        tw, lw = troops[:, lo : lo + days].astype(np.int64), lifted[:, lo : lo + days].astype(np.int64)
+        windows["troops"].append(day_table(tw, cap))
+        windows["retro"].append(day_table(lw, cap))
+        for key, value in _day_arrays(tw, lw, book).items():
             if into is not None:
                 _merge_into(key, daily[key][lo : lo + days], value)
                 continue
             if key not in daily:
-                daily[key] = np.empty((H,) + value.shape[1:], dtype=np.int64)
+                daily[key] = np.empty(H, dtype=np.int64)
             daily[key][lo : lo + days] = value
+    for name, parts in windows.items():
+        table = join_day_tables(parts)
+        if into is not None:
+            table = merge_day_tables([_table(into, name), table], cap)
+        _put_table(daily, name, table)
     return daily
+
+
+def _table(daily: Arrays, name: str) -> DayTable:
+    """The day table ``name`` (``"troops"``, ``"retro"``) of a per-day part."""
+    return DayTable(*(daily[f"{name}_{part}"] for part in _TABLE_PARTS))
+
+
+def _put_table(daily: Arrays, name: str, table: DayTable) -> None:
+    """Store the day table ``name`` in a per-day part."""
+    for part, array in zip(_TABLE_PARTS, table, strict=True):
+        daily[f"{name}_{part}"] = array
 
 
 def _merge_into(key: str, acc: np.ndarray, value: np.ndarray) -> None:
@@ -1047,39 +1232,25 @@ def _check_daily_values(troops: np.ndarray, lifted: np.ndarray, book: Book, n: i
         raise ValueError(f"retrograde_lifted_t outside 0..{L}")
 
 
-def _per_day_hist(bins: np.ndarray, nbins: int) -> np.ndarray:
-    """``(R, H)`` bin indices -> ``(H, nbins)`` counts per day."""
-    R, H = bins.shape
-    flat = bins.astype(np.int64) + nbins * np.arange(H, dtype=np.int64)[None, :]
-    return np.bincount(flat.ravel(), minlength=H * nbins).reshape(H, nbins).astype(np.int64)
-
-
-def _daily_part(troops: np.ndarray, lifted: np.ndarray, book: Book, H: int) -> Arrays:
-    """The per-day histograms, sums, extremes and counts of some rows (mergeable)."""
+def _day_arrays(troops: np.ndarray, lifted: np.ndarray, book: Book) -> Arrays:
+    """The per-day sums, extremes and counts of some rows (mergeable), int64 ``(days, R)``."""
     T, L = book.total_troops, book.liftable_t
-    troops64 = troops.astype(np.int64)
-    lifted64 = lifted.astype(np.int64)
-    if L == 0:
-        retro_bins = np.full(lifted64.shape, RETRO_BINS, dtype=np.int64)
+    if len(troops):
+        tmin, tmax = troops.min(axis=0), troops.max(axis=0)
+        rmin, rmax = lifted.min(axis=0), lifted.max(axis=0)
     else:
-        retro_bins = (lifted64 * RETRO_BINS) // L
-    if len(troops64):
-        tmin, tmax = troops64.min(axis=0), troops64.max(axis=0)
-        rmin, rmax = lifted64.min(axis=0), lifted64.max(axis=0)
-    else:
-        tmin = rmin = np.full(H, np.iinfo(np.int64).max, dtype=np.int64)
-        tmax = rmax = np.full(H, -1, dtype=np.int64)
+        tmin = rmin = np.full(troops.shape[1], np.iinfo(np.int64).max, dtype=np.int64)
+        tmax = rmax = np.full(troops.shape[1], -1, dtype=np.int64)
     return {
-        "troops_hist": _per_day_hist(troops64 // book.troop_bin_width, book.troop_bins),
-        "troops_sum": troops64.sum(axis=0, dtype=np.int64),
+        "troops_sum": troops.sum(axis=0, dtype=np.int64),
         "troops_min": tmin.astype(np.int64),
         "troops_max": tmax.astype(np.int64),
-        "troops_zero": np.count_nonzero(troops64 == 0, axis=0).astype(np.int64),
-        "troops_full": np.count_nonzero(troops64 == T, axis=0).astype(np.int64),
-        "retro_hist": _per_day_hist(retro_bins, RETRO_BINS + 1),
+        "troops_zero": np.count_nonzero(troops == 0, axis=0).astype(np.int64),
+        "troops_full": np.count_nonzero(troops == T, axis=0).astype(np.int64),
         "retro_min": rmin.astype(np.int64),
         "retro_max": rmax.astype(np.int64),
-        "retro_zero": np.count_nonzero(lifted64 == 0, axis=0).astype(np.int64),
+        "retro_zero": np.count_nonzero(lifted == 0, axis=0).astype(np.int64),
+        "retro_full": np.count_nonzero(lifted == L, axis=0).astype(np.int64),
     }
 
 
@@ -1135,7 +1306,10 @@ def _merged_daily(parts: list[Summary], n: int) -> Arrays:
     if book.total_troops * n >= _INT63:  # troops_sum; no sum of tonnes is kept
         raise ResultError(f"{n} replications of {book.total_troops} troops are too many for exact per-day sums")
     daily: Arrays = {}
-    for k in _DAILY:
+    cap = book.day_value_cap
+    for name in _TABLES:
+        _put_table(daily, name, merge_day_tables([_table(p.daily, name) for p in parts if p.daily is not None], cap))
+    for k in _DAY_ARRAYS:
         # part by part into one new array: stacking the parts first would copy them all
         arrays = [p.daily[k] for p in parts if p.daily is not None]
         acc = arrays[0].astype(np.int64, copy=True)
@@ -1177,12 +1351,18 @@ def _check_histograms(hist: Arrays, book: Book, n: int) -> None:
             raise ValueError(f"histogram {k}: {a.dtype} {a.shape}")
 
 
-def _check_daily_shapes(daily: Arrays, book: Book) -> None:
-    """Every per-day array there, int64, of its shape."""
+def _check_daily_shapes(daily: Arrays, book: Book, n: int) -> None:
+    """Every per-day array there, int64, of its shape; each day table of ``n``
+    replications in its canonical form (:func:`.stats.check_day_table`)."""
     H = book.horizon_days
-    dwant = {"troops_hist": (H, book.troop_bins), "retro_hist": (H, RETRO_BINS + 1)}
     if set(daily) != set(_DAILY):
         raise ValueError(f"per-day arrays {sorted(daily)}, expected {sorted(_DAILY)}")
-    for k, a in daily.items():
-        if a.dtype != np.int64 or a.shape != dwant.get(k, (H,)):
+    for k in _DAY_ARRAYS:
+        a = daily[k]
+        if a.dtype != np.int64 or a.shape != (H,):
             raise ValueError(f"per-day array {k}: {a.dtype} {a.shape}")
+    for name in _TABLES:
+        try:
+            check_day_table(_table(daily, name), n, H, book.day_value_cap)
+        except ValueError as exc:
+            raise ValueError(f"per-day table {name}: {exc}") from None
