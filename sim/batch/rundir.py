@@ -1684,6 +1684,9 @@ def _load_recorded_scenario(record: Record, where: object) -> Scenario:
             f"{where}: the scenario file {info['file']} changed since the run (hash {s.hash[:12]}, "
             f"the run used {info['hash'][:12]})"
         )
+    name = info.get("name")
+    if isinstance(name, str) and name and name != s.name:  # a run named with --name keeps its name
+        s = s.replace(name=name)
     return s
 
 

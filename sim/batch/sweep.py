@@ -84,7 +84,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from ..defaults import MAX_SWEEP_POINTS
 from ..draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for, read_seed, seed_text
@@ -797,6 +796,8 @@ def design_points(spec: SweepSpec) -> tuple[list[dict[str, Any]], list[str]]:
     if spec.design == "grid":
         combos = itertools.product(*(f.grid_values() for f in spec.factors))
         return [dict(zip(keys, c, strict=True)) for c in combos], notes
+
+    from scipy.stats import qmc  # imported here: scipy.stats takes seconds, and only these designs need it
 
     d, n, rng = len(spec.factors), spec.points, design_rng(spec.seed)
     if n is None:
