@@ -645,7 +645,9 @@ class Result:
         >>> import drawdown
         >>> d = drawdown.run("doha-2021-05-01", reps=1000, seed=2021).summary()
         >>> d["final_exit_date"]
-        {'p5': '2021-04-14', 'p50': '2021-04-24', 'p95': '2021-12-19'}
+        {'p5': '2021-04-14', 'p50': '2021-04-24', 'p95': '2021-12-19',
+         'p5_ci': ['2021-04-13', '2021-04-14'], 'p50_ci': ['2021-04-23', '2021-05-15'],
+         'p95_ci': ['2021-08-18', '2021-12-24']}
         >>> round(d["troops_at_deadline"]["mean"])
         2470
         """
@@ -782,7 +784,7 @@ class Result:
         ('US@Bagram', 1600, 68)
         >>> daily = r.to_dataframe("daily")
         >>> daily.shape, daily.attrs["seed"]
-        ((540, 9), '2021')
+        ((540, 11), '2021')
         >>> frame = r.to_dataframe("replications")
         >>> float(frame["met_deadline"].mean()), str(frame.loc[0, "decision_date"].date())
         (0.526, '2021-02-18')

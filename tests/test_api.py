@@ -122,7 +122,7 @@ def test_summary_returns_a_copy(doha):
     d = doha.summary()
     d["seed"] = -1
     d["final_exit_date"]["p50"] = "never"
-    assert doha.summary()["seed"] == 7 and doha.summary()["final_exit_date"]["p50"] != "never"
+    assert doha.summary()["seed"] == "7" and doha.summary()["final_exit_date"]["p50"] != "never"
 
 
 def test_scenario_objects_names_and_paths_give_the_same_run(doha):
@@ -141,7 +141,7 @@ def test_a_changed_scenario_runs():
 def test_fresh_seed_is_stored_and_repeats_the_run():
     r = drawdown.run(ANNOUNCED, reps=200)
     assert isinstance(r.seed, int) and r.fresh_seed
-    assert f"pass --seed {r.seed} to repeat" in r.table()
+    assert f"fresh seed; repeat with --seed {r.seed} --reps 200" in r.table()
     again = drawdown.run(ANNOUNCED, reps=200, seed=r.seed)
     assert not again.fresh_seed and again.summary() == r.summary()
 

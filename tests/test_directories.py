@@ -230,9 +230,9 @@ def test_a_resume_holds_its_directory_and_keeps_every_finished_block(tmp_path, b
     again = cli_process("run", "--out", out, "--resume", "--quiet")
     assert_refused_by(plain, winner, out)
     assert_refused_by(again, winner, out)
-    rc, _, err = finish(winner)
+    rc, stdout, err = finish(winner)
     assert rc == 0, err
-    assert f"resuming: {len(done)} of {BIG_UNITS} units done" in err
+    assert f"resuming: {len(done)} of {BIG_UNITS} units done" in stdout  # chatter: on stdout
     for name, st in kept.items():  # the same files, never written again
         now = os.stat(out / name)
         assert (now.st_ino, now.st_mtime_ns, now.st_size) == (st.st_ino, st.st_mtime_ns, st.st_size), name
@@ -441,7 +441,7 @@ def test_merge_refuses_unit_files_named_outside(tmp_path):
     path = out / "shards" / "shard-0001-of-0002.json"
     rec = read_record(path)
     entry = rec["done"][0]
-    shutil.copy(out / "replications.npz", tmp_path / "planted.npz")  # the unit's own file is joined, gone
+    shutil.copy(out / entry["replications"], tmp_path / "planted.npz")  # shards keep their units' files until merged
     write_record(path, {**rec, "done": [{**entry, "replications": "../planted.npz"}, *rec["done"][1:]]})
     r = fails("merge", out, "--no-plots")
     assert f"{path}: replications '../planted.npz'" in r.stderr, r.stderr

@@ -254,7 +254,17 @@ def test_a_sweep_takes_its_seed_as_a_number_or_a_string(tmp_path):
 
 
 # -- a full disk while the outcomes are joined ---------------------------------------------------------
-DISK_ARGS = ("run", SCENARIO, "--reps", 4000, "--block-size", 200, "--seed", 3, "--quiet")
+DISK_ARGS = (
+    "run",
+    SCENARIO,
+    "--reps",
+    12000,
+    "--block-size",
+    1000,
+    "--seed",
+    3,
+    "--quiet",
+)  # outcomes the biggest file
 
 
 def test_a_full_disk_while_joining_is_a_clear_error_and_resume_finishes(tmp_path):

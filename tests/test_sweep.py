@@ -238,7 +238,9 @@ def test_results_and_point_summaries(reference, spec_file):
     doc = json.loads((out / "points" / "0006.json").read_text())
     assert doc.pop("point") == 6
     assert doc.pop("factors") == {"deadline": "2021-09-11", "threat.attack_rate_after": 1.5}
-    assert {**doc, "precision": None} == json.loads(json.dumps(run_json(s, summary)))  # `run --json`'s document
+    run_doc = json.loads(json.dumps(run_json(s, summary)))  # `run --json`'s document, but for `repeat`:
+    assert run_doc.pop("repeat") and "repeat" not in doc  # a point is repeated by its sweep, not by `run`
+    assert {**doc, "precision": None} == run_doc
     assert doc["scenario_hash"] == s.hash and doc["seed"] == "3" and doc["replications"] == 100
     p = summary.probability("met_deadline")
     assert rows[6]["p_met_deadline"] == repr(p.value) and rows[6]["p_met_deadline_se"] == repr(p.se)
@@ -335,7 +337,7 @@ def test_sweep_killed_midway_resumes_without_recomputing(reference, spec_file, t
     sha = {e["point"]: e["sha256"] for e in m["done"]}
 
     r = invoke("sweep", spec_file, "--out", out, "--resume")
-    assert f"resuming: {len(finished)} of {POINTS} points done, {POINTS - len(finished)} to run" in r.stderr
+    assert f"resuming: {len(finished)} of {POINTS} points done, {POINTS - len(finished)} to run" in r.stdout
     assert_same_sweep(reference[0], out, POINTS)
     for p, stamp in stamps.items():  # the points finished before the kill were neither computed nor written again
         assert (p.stat().st_mtime_ns, p.stat().st_ino) == stamp, p

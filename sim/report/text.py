@@ -235,7 +235,7 @@ def _interval(f: ScenarioFacts, interval: tuple[int | None, int | None], never: 
 
 def _modes_note(summary: Summary, name: str) -> str:
     """``; median between two modes`` where :meth:`Summary.median_between_modes` says so."""
-    return "; median between two modes (see the warning)" if summary.median_between_modes(name) else ""
+    return "; two modes: the median may jump (see the warning)" if summary.median_between_modes(name) else ""
 
 
 def _decision_line(f: ScenarioFacts, summary: Summary) -> str:

@@ -983,9 +983,9 @@ class Summary:
             if modes is not None:
                 left, median, right = modes
                 out.append(
-                    f"the median {what} (day {median}) sits between two modes (around days {left} and {right}): "
-                    "it can jump from one to the other with another seed; report both modes or the "
-                    "distribution rather than the median"
+                    f"the {what} has two modes (around days {left} and {right}) with little between them: "
+                    f"its median (day {median}) can jump from one to the other with another seed; report "
+                    "both modes or the distribution rather than the median"
                 )
         return out
 
