@@ -27,6 +27,7 @@ from .options import (
     shard_option,
     warn,
 )
+from .plot import FORMATS as PLOT_FORMATS
 
 if TYPE_CHECKING:
     from ..api import Result
@@ -82,6 +83,13 @@ def _given(ctx: click.Context, name: str) -> bool:
     hidden=True,
     help="Replications per block (default 1000): part of the draw layout, so it changes the draws.",
 )
+@click.option(
+    "--plot-format",
+    type=click.Choice(PLOT_FORMATS),
+    default=PLOT_FORMATS[0],
+    show_default=True,
+    help="With --out: the plots' file format (png for screens, svg or pdf for slides and print).",
+)
 @quiet_option
 @click.pass_context
 @report_errors
@@ -102,6 +110,7 @@ def run(
     resume: bool,
     shard: str | None,
     block_size: int | None,
+    plot_format: str,
     quiet: bool,
 ) -> None:
     """Run replications of a scenario (default: doha-2021-05-01) and summarise them:
@@ -178,6 +187,7 @@ def run(
             resume=resume,
             shard=shard,
             quiet=quiet,
+            plot_format=plot_format,
         )
     else:
         _run_here(plan, as_json=as_json, quiet=quiet)
@@ -246,6 +256,7 @@ def _run_batch(
     resume: bool,
     shard: str | None,
     quiet: bool,
+    plot_format: str = "png",
 ) -> None:
     """``run`` through :class:`drawdown.batch.RunBatch`: any executor, a run directory, --resume, --shard.
 
@@ -265,7 +276,7 @@ def _run_batch(
     try:
         _run_in_dir(
             ctx, plan, the_shard, as_json=as_json, out_dir=out_dir, workers=workers, scheduler=scheduler,
-            dask_local=dask_local, resume=resume, quiet=quiet,
+            dask_local=dask_local, resume=resume, quiet=quiet, plot_format=plot_format,
         )  # fmt: skip
     except BaseException:
         if lock is not None:
@@ -287,6 +298,7 @@ def _run_in_dir(
     dask_local: int | None,
     resume: bool,
     quiet: bool,
+    plot_format: str,
 ) -> None:
     """:func:`_run_batch` once the run directory (if any) is locked."""
     from ..batch import RunBatch, recorded_run
@@ -311,6 +323,7 @@ def _run_in_dir(
             resume=resume,
             shard=the_shard,
             parallelism=executor.parallelism,
+            plot_format=plot_format,
             **kw,
         )
         if batch.done_before:

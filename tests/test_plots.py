@@ -305,3 +305,42 @@ def test_casualty_plot_axis_follows_the_tail(doha, conditions):
     s, summary = conditions
     fig = casualties_figure(s, summary)
     assert len(fig.axes) == 1 and fig.axes[0].get_xscale() == "linear"
+
+
+def test_the_fan_chart_says_when_a_band_is_approximate(monkeypatch):
+    """No shipped scenario has a binned day; a summary that says some days are binned gets a note."""
+    import drawdown
+    from drawdown.batch import summarize
+    from drawdown.report import drawdown_figure
+    from drawdown.results import Summary
+
+    s = drawdown.load("doha-2021-05-01")
+    summary = summarize(s, 200, seed=1, block_size=100)
+    assert not drawdown_figure(s, summary).axes[0].texts  # every band exact: nothing to say
+    exact = Summary.daily_bands_exact
+
+    def binned_days(self):
+        d = exact(self)
+        d["troops"] = d["troops"].copy()
+        d["troops"][5:9] = False
+        return d
+
+    monkeypatch.setattr(Summary, "daily_bands_exact", binned_days)
+    notes = [t.get_text() for t in drawdown_figure(s, summary).axes[0].texts]
+    assert len(notes) == 1 and notes[0].startswith("bands approximate (binned) on 4 of ")
+
+
+def test_run_writes_its_plots_in_the_format_asked_for(tmp_path):
+    out = tmp_path / "run"
+    invoke("run", "doha-2021-05-01", "--reps", 200, "--seed", 1, "--out", out, "--plot-format", "pdf", "--quiet")
+    names = sorted(p.name for p in out.iterdir())
+    assert [n for n in names if n.endswith(".pdf")] == [
+        "casualties.pdf",
+        "contingents.pdf",
+        "drawdown.pdf",
+        "exit-dates.pdf",
+    ]
+    assert not [n for n in names if n.endswith((".png", ".svg"))]
+    assert all((out / n).read_bytes().startswith(b"%PDF-") for n in names if n.endswith(".pdf"))
+    r = invoke("run", "doha-2021-05-01", "--reps", 200, "--plot-format", "gif", "--out", tmp_path / "x", ok=False)
+    assert r.exit_code == 2 and "gif" in r.stderr and not (tmp_path / "x").exists()

@@ -6,7 +6,16 @@ bit-identical results; :class:`RunBatch` and :class:`SweepBatch` keep run direct
 that an interrupted batch resumes; :func:`merge_dir` joins the shards of a job array.
 """
 
-from .compare import claim_compare_dir, compare
+from .compare import (
+    COMPARE_FORMAT,
+    UNITS_DIR,
+    CompareBatch,
+    claim_compare_dir,
+    compare,
+    duplicate_names,
+    paired_values,
+    recorded_compare,
+)
 from .executors import (
     CLUSTER_HINT,
     MAX_UNIT_BLOCKS,
@@ -157,4 +166,10 @@ __all__ = [
     "without_daily",
     "write_record",
     "write_results",
+    "COMPARE_FORMAT",
+    "UNITS_DIR",
+    "CompareBatch",
+    "duplicate_names",
+    "paired_values",
+    "recorded_compare",
 ]

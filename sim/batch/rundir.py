@@ -97,9 +97,11 @@ from ..report import (
     COMPARE_PLOT,
     CONTINGENTS_CSV,
     DAILY_CSV,
+    DEFAULT_PLOT_FORMAT,
     PLOT_FILES,
     SUMMARY_JSON,
     SUMMARY_NPZ,
+    check_plot_format,
     write_run_dir,
 )
 from ..results import (
@@ -968,6 +970,8 @@ class RunBatch:
         Keep per-replication outcomes (``replications.npz``) in a run directory.
     plots : bool
         Draw the plots with the results.
+    plot_format : {"png", "svg", "pdf"}
+        Their file format (:data:`drawdown.report.PLOT_FORMATS`).
 
     Attributes
     ----------
@@ -1019,7 +1023,9 @@ class RunBatch:
         parallelism: int = 1,
         replications: bool = True,
         plots: bool = True,
+        plot_format: str = DEFAULT_PLOT_FORMAT,
     ):
+        check_plot_format(plot_format)
         if (reps is None) == (precision is None):
             raise ValueError("give reps or precision")
         if precision is not None and max_reps is None:
@@ -1044,6 +1050,7 @@ class RunBatch:
         self.out_dir = None if out_dir is None else Path(out_dir)
         self.keep = bool(replications) and self.out_dir is not None
         self.plots = plots
+        self.plot_format = plot_format
         self.identity = run_identity(
             scenario, seed=seed, engine=engine, block_size=block_size, reps=reps, precision=precision, max_reps=max_reps
         )
@@ -1387,6 +1394,7 @@ class RunBatch:
             used if self.keep else None,
             precision=result.precision,
             plots=self.plots,
+            plot_format=self.plot_format,
             joined=self.joined,
         )
         if self.keep:
@@ -1529,6 +1537,7 @@ def write_results(
     *,
     precision: Record | None = None,
     plots: bool = True,
+    plot_format: str = DEFAULT_PLOT_FORMAT,
     joined: Record | None = None,
 ) -> list[Path]:
     """Write a run's results: :func:`drawdown.report.write_run_dir`'s files, with
@@ -1551,6 +1560,8 @@ def write_results(
     precision : dict, optional
         :func:`drawdown.results.precision_status` of a precision run.
     plots : bool, optional
+    plot_format : {"png", "svg", "pdf"}, optional
+        The plots' file format.
     joined : dict, optional
         The manifest's ``replications_file``: when ``replications.npz`` is that file
         (its sha256), it is kept, not joined again (the units' files may be gone).
@@ -1576,7 +1587,9 @@ def write_results(
     ['contingents.csv', 'daily.csv', 'summary.json', 'summary.npz']
     """
     out_dir = Path(out_dir)
-    written = write_run_dir(out_dir, scenario, summary, outcomes=None, precision=precision, plots=plots)
+    written = write_run_dir(
+        out_dir, scenario, summary, outcomes=None, precision=precision, plots=plots, plot_format=plot_format
+    )
     if units is not None:
         if not _joined_file_ok(out_dir, joined):
             parts = list(_unit_replications(out_dir, scenario, summary.seed, summary.book.block_size, units))

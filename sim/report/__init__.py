@@ -6,7 +6,7 @@ facts of the scenario it summarises, so the command line, the Python API and
 ``drawdown plot`` share it. Nothing here runs an engine.
 """
 
-from .compare_dir import COMPARE_JSON, read_compare_dir, redraw_plots, write_compare_dir
+from .compare_dir import COMPARE_CSV, COMPARE_JSON, compare_csv_text, read_compare_dir, redraw_plots, write_compare_dir
 from .directory import (
     CONTINGENTS_CSV,
     DAILY_CSV,
@@ -91,4 +91,6 @@ __all__ = [
     "write_json",
     "write_plots",
     "write_run_dir",
+    "COMPARE_CSV",
+    "compare_csv_text",
 ]

@@ -52,7 +52,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -332,7 +332,22 @@ def drawdown_figure(scenario: ScenarioLike, summary: Summary) -> Figure:
         labels += lab
     ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize="small")
     ax.set_title(f"{f.name}: troops in country and equipment out\n{_run_label(summary)}")
+    _approximate_note(ax, summary, t0, t1)
     return fig
+
+
+def _approximate_note(ax: Any, summary: Summary, t0: int, t1: int) -> None:
+    """Say so under the chart when some day's band is approximate: a day with more distinct
+    values than a summary keeps exactly is binned (:meth:`Summary.daily_bands_exact`)."""
+    exact = summary.daily_bands_exact()
+    shown = slice(t0, t1 + 1)
+    approx = int((~exact["troops"][shown] | ~exact["retrograde"][shown]).sum())
+    if approx:
+        ax.text(
+            0.99, 0.03, f"bands approximate (binned) on {approx} of {t1 - t0 + 1} days", transform=ax.transAxes,
+            ha="right", va="bottom", fontsize="small", color="#a33", zorder=5,
+            bbox={"facecolor": "white", "edgecolor": "#a33", "alpha": 0.9},
+        )  # fmt: skip
 
 
 def _exit_curve(summary: Summary) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

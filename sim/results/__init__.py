@@ -13,12 +13,16 @@ paths and removes the leftovers of interrupted writes.
 from .book import TROOP_BINS, Book, book_of
 from .comparison import (
     BOOTSTRAP_RESAMPLES,
+    COMPARE_COLUMNS,
+    MEASURE_LABELS,
     MEASURES,
     Comparison,
     Difference,
     PairedSums,
     folder_names,
     headline_indicator,
+    headline_measure,
+    paired_se_for_precision,
     probability_name,
 )
 from .document import (
@@ -75,7 +79,9 @@ from .store import (
     SUMMARY_FORMAT_VERSION,
     ReplicationWriter,
     atomic_write,
+    join_replications,
     read_replications,
+    read_replications_meta,
     read_summary_file,
     summary_digest,
     write_replications,
@@ -171,4 +177,10 @@ __all__ = [
     "wilson_se",
     "write_replications",
     "write_summary_file",
+    "COMPARE_COLUMNS",
+    "MEASURE_LABELS",
+    "headline_measure",
+    "paired_se_for_precision",
+    "join_replications",
+    "read_replications_meta",
 ]
