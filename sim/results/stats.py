@@ -19,6 +19,7 @@ __all__ = [
     "Z95",
     "Estimate",
     "Probability",
+    "binomial_quantile",
     "bootstrap_se",
     "check_count_histogram",
     "count_histogram",
@@ -403,7 +404,7 @@ def quantile_interval_ranks(n: int, q: float, confidence: float = QUANTILE_CONFI
     ``(n, q)`` whatever the distribution, so ``P(x_(low) <= xi_q <= x_(high)) >=
     F(high - 1) - F(low - 1)``, ``F`` the binomial CDF. ``low`` is
     ``binom.ppf(a / 2, n, q)`` and ``high`` is ``binom.ppf(1 - a / 2, n, q) + 1`` with
-    ``a = 1 - confidence`` (the exact binomial quantiles of ``scipy.stats.binom``, at
+    ``a = 1 - confidence`` (exact binomial quantiles, :func:`binomial_quantile`, at
     any ``n``, no normal approximation), which keeps at most ``a / 2`` on either side;
     both are then clipped to ``1 .. n`` (where a rank falls outside, the interval is the
     sample's extreme and covers less). For integer outcomes with ties the interval
@@ -433,8 +434,6 @@ def quantile_interval_ranks(n: int, q: float, confidence: float = QUANTILE_CONFI
     >>> quantile_interval_ranks(10, 0.05)  # F(0) = 0.95**10 = 0.599 >= 0.025: rank 0, clipped
     (1, 3)
     """
-    from scipy.stats import binom
-
     n, q = int(n), float(q)
     if n < 1:
         raise ValueError(f"an interval of a quantile needs at least one value, got n={n}")
@@ -443,9 +442,30 @@ def quantile_interval_ranks(n: int, q: float, confidence: float = QUANTILE_CONFI
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     tail = (1.0 - confidence) / 2
-    low = int(binom.ppf(tail, n, q))
-    high = int(binom.ppf(1.0 - tail, n, q)) + 1
+    low = binomial_quantile(tail, n, q)
+    high = binomial_quantile(1.0 - tail, n, q) + 1
     return min(max(low, 1), n), min(max(high, 1), n)
+
+
+def binomial_quantile(level: float, n: int, p: float) -> int:
+    """The smallest ``k`` in ``0..n`` with ``P(Binomial(n, p) <= k) >= level``:
+    ``scipy.stats.binom.ppf(level, n, p)`` for ``0 < level < 1``, found by bisection on
+    the binomial CDF ``scipy.special.bdtr`` (scipy.stats takes over a second to import, and
+    every run's table needs these intervals).
+
+    >>> binomial_quantile(0.025, 10, 0.5), binomial_quantile(0.975, 10, 0.5)
+    (2, 8)
+    """
+    from scipy.special import bdtr
+
+    lo, hi = 0, int(n)  # bdtr(n, n, p) = 1 >= level: the answer is in lo..hi
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if bdtr(mid, n, p) >= level * (1 - 1e-12):  # a CDF equal to the level, up to rounding, reaches it
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def histogram_rank_bin(counts: np.ndarray, rank: int) -> int:
