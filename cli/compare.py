@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..defaults import DEFAULT_MAX_REPS, DEFAULT_REPS, DEFAULT_SIMPY_REPS
+from ..defaults import DEFAULT_REPS, DEFAULT_SIMPY_REPS
 from .options import (
     FiniteFloatRange,
     chatter,
@@ -20,6 +20,7 @@ from .options import (
     engine_option,
     executor_options,
     json_option,
+    max_reps_option,
     out_option,
     progress_bar,
     quiet_option,
@@ -55,13 +56,7 @@ if TYPE_CHECKING:
     "scenario's difference from the first is at most P, in P(out by the deadline) where both have a "
     "deadline, else in P(out by the horizon).",
 )
-@click.option(
-    "--max-reps",
-    type=click.IntRange(min=1),
-    default=DEFAULT_MAX_REPS,
-    show_default=True,
-    help="With --precision: stop here even if the target is not met (and say so).",
-)
+@max_reps_option
 @click.option(
     "--name",
     "names",

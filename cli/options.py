@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from ..defaults import DEFAULT_MAX_REPS
 from ..errors import DrawdownError, ScenarioError
 
 if TYPE_CHECKING:
@@ -42,6 +43,13 @@ QUIET_HELP = (
     "and warnings and errors on stderr."
 )
 quiet_option = click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP)
+max_reps_option = click.option(
+    "--max-reps",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_REPS,
+    show_default=True,
+    help="With --precision: stop here even if the target is not met (and say so).",
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of a table.")
 seed_option = click.option(
     "--seed",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..defaults import DEFAULT_MAX_REPS, DEFAULT_REPS, DEFAULT_SIMPY_REPS
+from ..defaults import DEFAULT_REPS, DEFAULT_SIMPY_REPS
 from .options import (
     FiniteFloatRange,
     chatter,
@@ -16,6 +16,7 @@ from .options import (
     engine_option,
     executor_options,
     json_option,
+    max_reps_option,
     name_option,
     out_option,
     progress_bar,
@@ -63,13 +64,7 @@ def _given(ctx: click.Context, name: str) -> bool:
     help="Instead of --reps: add blocks of 1,000 replications until the standard error of "
     "P(out by the deadline) (of P(out by the horizon) without a deadline) is at most P.",
 )
-@click.option(
-    "--max-reps",
-    type=click.IntRange(min=1),
-    default=DEFAULT_MAX_REPS,
-    show_default=True,
-    help="With --precision: stop here even if the target is not met (and say so).",
-)
+@max_reps_option
 @name_option
 @json_option
 @out_option
