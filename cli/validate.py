@@ -59,13 +59,14 @@ def _check_scenario(path: str) -> str:
     """The ``ok:`` line of a valid scenario (its warnings on stderr)."""
     import drawdown
 
-    from ..scenario import OVERLAY_FOLDERS, find_scenario, scenario_dir
+    from ..scenario import OVERLAY_FOLDERS, find_scenario
     from ..scenario.sources import split_composition
 
     if split_composition(path) is None:
         file = find_scenario(path).resolve()
-        if file.parent.name in OVERLAY_FOLDERS and file.parent.parent == scenario_dir().resolve():
-            s = drawdown.load(f"{OVERLAY_BASE}+{file}")
+        base = file.parent.parent / f"{OVERLAY_BASE}.toml"  # the shipped folders, installed or in a checkout
+        if file.parent.name in OVERLAY_FOLDERS and base.is_file():
+            s = drawdown.load(f"{base}+{file}")
             return f"ok: {path} (overlay, laid on {OVERLAY_BASE}: deadline {_deadline(s)}, hash {s.hash[:12]})"
     s = drawdown.load(path)
     for warning in s.warnings:
