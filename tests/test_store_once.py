@@ -301,3 +301,33 @@ def test_a_full_disk_while_joining_is_a_clear_error_and_resume_finishes(tmp_path
     assert sizes(out) == sizes(reference)
     for name in sizes(reference):
         assert (out / name).read_bytes() == (reference / name).read_bytes(), name
+
+
+def test_a_signal_while_a_member_opens_stops_the_write_with_the_signal(tmp_path, monkeypatch):
+    """Seen in CI: SIGINT between opening a zip member and entering its ``with`` left the
+    archive "writing", and closing it raised ValueError in place of the KeyboardInterrupt
+    (then again from ZipFile.__del__). The archive is abandoned; the file is not written."""
+    import gc
+    import sys
+
+    from drawdown.engines import run_numpy
+    from drawdown.results import write_replications
+
+    out = run_numpy(drawdown.load("doha-2021-05-01"), 20, 1, block_size=20)
+    real = zipfile._ZipWriteFile.__init__
+    calls = []
+
+    def interrupted(self, *a, **k):
+        calls.append(1)
+        if len(calls) == 2:  # the second member: the archive already holds one
+            raise KeyboardInterrupt
+        real(self, *a, **k)
+
+    monkeypatch.setattr(zipfile._ZipWriteFile, "__init__", interrupted)
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    with pytest.raises(KeyboardInterrupt):
+        write_replications(tmp_path / "replications.npz", out, meta={"seed": "1"})
+    gc.collect()
+    assert not unraisable, unraisable  # nothing more from ZipFile.__del__
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its temporary

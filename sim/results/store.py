@@ -115,7 +115,7 @@ def _write_npz(fh: IO[bytes], arrays: Mapping[str, np.ndarray], compression: int
     The bytes are those of :func:`numpy.savez` (:func:`numpy.savez_compressed` with
     ``ZIP_DEFLATED``), every entry dated :data:`ZIP_DATE_TIME`.
     """
-    with zipfile.ZipFile(fh, mode="w", compression=compression, allowZip64=True) as zf:
+    with _zip_for_writing(fh, compression) as zf:
         for name, array in arrays.items():
             with zf.open(_zip_entry(f"{name}.npy", compression), mode="w", force_zip64=True) as entry:
                 np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
@@ -266,8 +266,24 @@ def _member_rows(
         del array  # not held while the next part is read
 
 
-def _replications_zip(fh: IO[bytes]) -> zipfile.ZipFile:
-    return zipfile.ZipFile(fh, mode="w", compression=REPLICATIONS_COMPRESSION, allowZip64=True)
+def _replications_zip(fh: IO[bytes]) -> contextlib.AbstractContextManager[zipfile.ZipFile]:
+    return _zip_for_writing(fh, REPLICATIONS_COMPRESSION)
+
+
+@contextlib.contextmanager
+def _zip_for_writing(fh: IO[bytes], compression: int) -> Iterator[zipfile.ZipFile]:
+    """A zip archive written on ``fh``, closed (its central directory written) only when the
+    body finishes. On an error or a signal the archive is abandoned, not closed: the caller
+    removes the file, and closing it could fail ("an open writing handle", when a signal
+    came between opening a member and entering its ``with``) in place of the real error,
+    or again from ``ZipFile.__del__`` once ``fh`` is closed."""
+    zf = zipfile.ZipFile(fh, mode="w", compression=compression, allowZip64=True)
+    try:
+        yield zf
+    except BaseException:
+        zf.fp = None  # ZipFile.close (and __del__) then has nothing to do; fh stays the caller's
+        raise
+    zf.close()
 
 
 def _npy_header(dtype: np.dtype, shape: tuple[int, ...]) -> bytes:
