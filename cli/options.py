@@ -233,6 +233,38 @@ name_option = click.option(
 )
 
 
+#: What ``--by`` takes: :data:`drawdown.results.breakdown.BY`, spelled out here so that
+#: parsing the command line imports no numpy (a test checks that they agree).
+BY_CHOICES = ("nation", "base", "phase", "leg")
+
+
+def parse_by(ctx: click.Context | None, param: click.Parameter | None, value: Iterable[str]) -> tuple[str, ...]:
+    """``--by`` as given (repeated, or a comma list): the breakdowns asked for, each once, in
+    the order of :data:`BY_CHOICES`; a usage error for another word.
+
+    >>> from drawdown.cli.options import parse_by
+    >>> parse_by(None, None, ("base,nation", "nation"))
+    ('nation', 'base')
+    """
+    asked = {part.strip() for v in value for part in v.split(",") if part.strip()}
+    unknown = sorted(asked - set(BY_CHOICES))
+    if unknown:
+        raise click.BadParameter(f"{', '.join(unknown)}: expected {', '.join(BY_CHOICES)}", ctx=ctx, param=param)
+    return tuple(b for b in BY_CHOICES if b in asked)
+
+
+by_option = click.option(
+    "--by",
+    multiple=True,
+    metavar="nation|base|phase|leg",
+    callback=parse_by,
+    help="Also break the run down by nation (exit date, P(out by the deadline), troops and "
+    "retrograde by day), base (day closed), phase or leg (network scenarios); repeat it or give a "
+    "comma list. It runs the replications a second time, recording what a plain run does not; with "
+    "--out it also writes nations.csv, nations_daily.csv, nations.png, bases.csv, phases.csv, legs.csv.",
+)
+
+
 def warn(message: str) -> None:
     """A warning, on stderr (printed with ``--quiet`` too).
 

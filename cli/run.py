@@ -10,6 +10,7 @@ import click
 from ..defaults import DEFAULT_REPS, DEFAULT_SIMPY_REPS
 from .options import (
     FiniteFloatRange,
+    by_option,
     chatter,
     complete_scenario,
     end_progress_line,
@@ -85,6 +86,7 @@ def _given(ctx: click.Context, name: str) -> bool:
     show_default=True,
     help="With --out: the plots' file format (png for screens, svg or pdf for slides and print).",
 )
+@by_option
 @quiet_option
 @click.pass_context
 @report_errors
@@ -106,6 +108,7 @@ def run(
     shard: str | None,
     block_size: int | None,
     plot_format: str,
+    by: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Run replications of a scenario (default: doha-2021-05-01) and summarise them:
@@ -135,6 +138,16 @@ def run(
     and `drawdown merge DIR` joins them. The results are the same bits whichever way
     the blocks ran.
 
+    --by nation (base, phase, leg; repeat it or give a comma list) adds a table a
+    nation: its troops, its median exit date (its last contingent's) with the 5–95%
+    window, and its probability of being out by the deadline with its standard error;
+    --by base the day each base closed; --by phase and --by leg (network scenarios)
+    the day each phase is complete and what each leg and exit carried. It runs the
+    replications a second time (the same ones), recording per nation what a plain run
+    does not keep; --json adds them under "breakdown", --out DIR writes nations.csv,
+    nations_daily.csv and nations.png (bases.csv, phases.csv, legs.csv) beside the
+    run's files, which stay as they are.
+
     \b
     Examples:
       drawdown run
@@ -143,6 +156,7 @@ def run(
       drawdown run no-consensus --engine simpy --reps 200 --seed 7
       drawdown run doha-2021-05-01 --reps 1000000 --seed 1 --workers 8 --out results/big
       drawdown run doha-2021-05-01 --reps 1000000 --seed 1 --out results/big --resume
+      drawdown run base-force-2021-02 --seed 1 --by nation,base --out results/nations
     """
     # Only the scenario stage before the scenario is loaded: a refused command answers fast.
     from ..defaults import default_reps
@@ -152,18 +166,21 @@ def run(
         raise click.UsageError("give --reps or --precision, not both", ctx=ctx)
     if precision is None and _given(ctx, "max_reps"):
         raise click.UsageError("--max-reps goes with --precision", ctx=ctx)
+    if by and shard is not None:
+        raise click.UsageError("--by needs the whole run: merge the shards, then run it again with --by", ctx=ctx)
 
     if reps is None:
         reps = default_reps(engine)
     s = load(scenario)
     if name is not None:
         s = renamed(s, name)
+    _check_by(ctx, s, by)
     for w in s.warnings:
         warn(w)
     from ..draws import new_seed
 
     fresh = seed is None
-    plan = _Plan(s, new_seed() if seed is None else seed, fresh, engine, reps, precision, max_reps, block_size)
+    plan = _Plan(s, new_seed() if seed is None else seed, fresh, engine, reps, precision, max_reps, block_size, by)
     if (
         out_dir is not None
         or resume
@@ -200,6 +217,7 @@ class _Plan:
     precision: float | None
     max_reps: int
     block_size: int | None
+    by: tuple[str, ...] = ()  # --by: the breakdowns asked for
 
     @property
     def label(self) -> str:
@@ -220,11 +238,31 @@ def _run_here(plan: _Plan, *, as_json: bool, quiet: bool) -> None:
         with progress_bar(quiet, max_reps, label) as progress:
             result = api_run(s, seed=seed, engine=engine, precision=precision, max_reps=max_reps, progress=progress)
     result.fresh_seed = plan.fresh
-    _report(result, precision, max_reps, as_json)
+    _run_breakdown(result, plan, quiet)
+    _report(result, precision, max_reps, as_json, plan.by)
 
 
-def _report(result: Result, precision: float | None, max_reps: int, as_json: bool) -> None:
-    """Warnings on stderr, then the --json document or the table of a :class:`drawdown.api.Result`."""
+def _check_by(ctx: click.Context, scenario: Scenario, by: tuple[str, ...]) -> None:
+    """--by phase and --by leg only for a network scenario: a usage error before anything runs."""
+    from ..results.breakdown import check_by
+
+    try:
+        check_by(scenario, by)
+    except ValueError as e:
+        raise click.UsageError(f"--by: {e}", ctx=ctx) from None
+
+
+def _run_breakdown(result: Result, plan: _Plan, quiet: bool) -> None:
+    """--by: the run's breakdown (its replications run again), with its own progress bar."""
+    if not plan.by:
+        return
+    with progress_bar(quiet, result.reps, f"{plan.label} by {', '.join(plan.by)}") as progress:
+        result.breakdown(daily="nation" in plan.by, progress=progress)
+
+
+def _report(result: Result, precision: float | None, max_reps: int, as_json: bool, by: tuple[str, ...] = ()) -> None:
+    """Warnings on stderr, then the --json document or the table of a :class:`drawdown.api.Result`
+    (with ``by``, its breakdowns: under ``breakdown`` in the document, tables after the table)."""
     from ..report import dumps
 
     status = result.precision
@@ -235,7 +273,16 @@ def _report(result: Result, precision: float | None, max_reps: int, as_json: boo
             f"--precision {precision:g} not reached: the standard error is {status['se']:.4g} after "
             f"{result.reps} replications, the cap (--max-reps {max_reps})"
         )
-    click.echo(dumps(result.summary()) if as_json else result.table())
+    if as_json:
+        doc = result.summary()
+        if by:
+            doc["breakdown"] = result.breakdown_json(by)
+        click.echo(dumps(doc))
+        return
+    click.echo(result.table())
+    if by:
+        click.echo("")
+        click.echo(result.breakdown_table(by))
 
 
 # -- executors, run directories, resume and shards (issue 6) ----------------------------------------
@@ -340,8 +387,15 @@ def _run_in_dir(
     from ..api import Result
 
     run_result = Result(plan.scenario, result.summary, precision=result.precision, fresh_seed=plan.fresh)
-    _report(run_result, plan.precision, plan.max_reps, as_json)
-    report_written(result.written, quiet=quiet, as_json=as_json)
+    _run_breakdown(run_result, plan, quiet)
+    _report(run_result, plan.precision, plan.max_reps, as_json, plan.by)
+    written = list(result.written)
+    if plan.by and out_dir is not None:
+        from ..batch.rundir import write_breakdown_files
+
+        breakdown = run_result.breakdown(daily="nation" in plan.by)
+        written += write_breakdown_files(out_dir, plan.scenario, breakdown, plan.by, plot_format=plot_format)
+    report_written(written, quiet=quiet, as_json=as_json)
 
 
 def _take_from_record(ctx: click.Context, plan: _Plan, record: dict[str, Any]) -> None:

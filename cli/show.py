@@ -12,7 +12,7 @@ from .options import complete_scenario, json_option, report_errors
 if TYPE_CHECKING:
     import datetime
 
-    from ..scenario import Scenario, Triangular
+    from ..scenario import Phase, Scenario, Triangular
 
 
 @click.command("show")
@@ -97,7 +97,11 @@ def render(s: Scenario) -> str:
         _threat(s, mark),
         _enablers(s, mark),
         _bases(s, mark),
+        _crossings(s, mark),
+        _legs(s, mark),
         _contingents(s, mark),
+        _routes(s),
+        _phases(s, mark),
         _provenance(s, "source", "Sources (figures from a published source)"),
         _provenance(s, "assumption", "Assumptions (planning figures, not sourced)"),
         _warnings(s),
@@ -233,6 +237,110 @@ def _bases(s: Scenario, mark: Mark) -> list[str]:
             via = f"{s.bases[b.via].name} (+{b.road_days} d road)" if b.via >= 0 else "-"
             row = f"  {b.name:<16} {'-':>9} {'-':>11} {'-':>10} {_num(b.attack_multiplier):>8}  {via:<18}"
         lines.append(f"{row} {mark(key)}")
+    return lines
+
+
+def _crossings(s: Scenario, mark: Mark) -> list[str]:
+    """One row per crossing (a ground exit), for a network scenario."""
+    from ..scenario import format_key
+
+    if s.network is None or not s.network.crossings:
+        return []
+    lines = [
+        "",
+        "Crossings (ground exits)",
+        f"  {'name':<16} {'troops/day':>10} {'cargo t/day':>11} {'shut p/day':>10} {'attack x':>8} "
+        f"{'hit p':>6} {'shut d':>6} basis",
+    ]
+    for x in s.network.crossings:
+        lines.append(
+            f"  {x.name:<16} {x.troops_per_day:>10} {x.cargo_t_per_day:>11} {_num(x.p_closed_day):>10} "
+            f"{_num(x.attack_multiplier):>8} {_num(x.p_hit):>6} {x.closure_days:>6} "
+            f"{mark(format_key(('crossings', x.name)))}"
+        )
+    return lines
+
+
+def _legs(s: Scenario, mark: Mark) -> list[str]:
+    """One row per leg: where it goes, how long it takes and what it carries a day."""
+    from ..scenario import format_key
+
+    if s.network is None or not s.network.legs:
+        return []
+    net = s.network
+    width = max(len(leg.name) for leg in net.legs)
+    lines = [
+        "",
+        "Legs (moves inside the theatre)",
+        f"  {'name':<{width}} {'from':<14} {'to':<14} {'mode':<4} {'days':>4} {'troops/day':>10} "
+        f"{'cargo t/day':>11} {'attack x':>8} {'hit p':>6} basis",
+    ]
+    for leg in net.legs:
+        lines.append(
+            f"  {leg.name:<{width}} {net.places[leg.origin]:<14} {net.places[leg.destination]:<14} {leg.mode:<4} "
+            f"{leg.transit_days:>4} {leg.troops_per_day:>10} {leg.cargo_t_per_day:>11} "
+            f"{_num(leg.attack_multiplier):>8} {_num(leg.p_hit):>6} {mark(format_key(('legs', leg.name)))}"
+        )
+    return lines
+
+
+def _exit_name(s: Scenario, k: int) -> str:
+    """An exit as a reader knows it: a base's airfield, or a crossing."""
+    assert s.network is not None
+    way = s.network.exits[k]
+    return f"{s.network.places[way.place]} ({'airfield' if way.kind == 'air' else 'crossing'})"
+
+
+def _routes(s: Scenario) -> list[str]:
+    """Each contingent's way out, troops and equipment, for a network scenario."""
+    if s.network is None:
+        return []
+    net = s.network
+    lines = ["", "Routes (troops; equipment where it differs)"]
+    for c, route in zip(s.contingents, net.routes, strict=True):
+        legs = " -> ".join(net.legs[k].name for k in route.troop_legs) or "-"
+        line = f"  {c.id}: {legs} => {_exit_name(s, route.troop_exit)}"
+        if route.cargo_legs != route.troop_legs or route.cargo_exit != route.troop_exit:
+            kit = " -> ".join(net.legs[k].name for k in route.cargo_legs) or "-"
+            line += f"; equipment {kit} => {_exit_name(s, route.cargo_exit)}"
+        lines.append(line)
+    return lines
+
+
+def _phase_start(s: Scenario, phase: Phase) -> str:
+    """When a phase starts, in words."""
+    assert s.plan is not None
+    pause = f" + {phase.days_after} d" if phase.days_after else ""
+    if phase.start == "phase":
+        return f"day after {s.plan.phases[phase.after_phase].name} is complete{pause}"
+    if phase.start == "date" and phase.start_day is not None:
+        return f"{s.date_of(phase.start_day).isoformat()}{pause} (not before the order)"
+    return f"{'the order' if phase.start == 'order' else 'conditions met'}{pause}"
+
+
+def _phases(s: Scenario, mark: Mark) -> list[str]:
+    """The plan: each phase's start, members and ceiling; leave_with."""
+    from ..scenario import format_key
+
+    if s.plan is None or not s.plan.phases:
+        return []
+    lines = ["", "Plan (phases, in order)"]
+    for phase in s.plan.phases:
+        members = ", ".join(s.contingents[i].id for i in phase.members)
+        lines.append(f"  {phase.name}: starts {_phase_start(s, phase)} [{mark(format_key(('phases', phase.name)))}]")
+        lines.append(click.wrap_text(f"members {members}", width=88, initial_indent="    ", subsequent_indent="      "))
+        ceiling = phase.ceiling
+        if ceiling is not None:
+            who = ceiling.nation or "the force"
+            until = (
+                f"{s.plan.phases[ceiling.until_phase].name} starts"
+                if ceiling.until_phase >= 0
+                else s.date_of(ceiling.until_day or 0).isoformat()
+            )
+            lines.append(f"    ceiling {ceiling.troops} troops ({who}) until {until}")
+    followers = [(c.id, lead) for c, lead in zip(s.contingents, s.plan.leave_with, strict=True) if lead]
+    if followers:
+        lines.append(f"  leave with a framework nation: {len(followers)} contingents")
     return lines
 
 

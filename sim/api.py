@@ -65,7 +65,16 @@ from .batch import (
 from .batch import compare as run_compare
 from .batch.rundir import RUN_FILES
 from .draws import new_seed, read_seed, seed_text
-from .engines import OUTCOME_DTYPES, Outcomes, trace_replication
+from .engines import (
+    ALL_OUTCOME_DTYPES,
+    NETWORK_OUTCOME_DTYPES,
+    OUTCOME_DTYPES,
+    Outcomes,
+    outcome_dtypes,
+    outcome_widths,
+    run_blocks,
+    trace_replication,
+)
 from .errors import DrawdownError, ResultError
 from .report import (
     CONTINGENT_COLUMNS,
@@ -84,6 +93,21 @@ from .report import (
     write_compare_dir,
     write_run_dir,
 )
+from .report.breakdown import (
+    BASE_COLUMNS,
+    LEG_COLUMNS,
+    NATION_COLUMNS,
+    NATION_DAILY_COLUMNS,
+    PHASE_COLUMNS,
+    base_rows,
+    breakdown_table,
+    leg_rows,
+    nation_daily_rows,
+    nation_rows,
+    phase_rows,
+    write_breakdown,
+)
+from .report.plots import nations_figure
 from .results import (
     QUANTILE_KEYS,
     REPLICATIONS_FILE,
@@ -94,6 +118,14 @@ from .results import (
     read_replications,
     remove_temporaries,
 )
+from .results.breakdown import (
+    BaseBreakdown,
+    Breakdown,
+    LegBreakdown,
+    NationBreakdown,
+    PhaseBreakdown,
+    check_by,
+)
 from .scenario import Scenario, list_scenario_files, load
 
 if TYPE_CHECKING:
@@ -103,7 +135,18 @@ if TYPE_CHECKING:
 
     from .results import Comparison, Difference
 
-__all__ = ["run", "compare", "trace", "open_run", "Result", "CompareResult", "as_scenario", "FRAME_KINDS"]
+__all__ = [
+    "run",
+    "compare",
+    "trace",
+    "open_run",
+    "Result",
+    "CompareResult",
+    "as_scenario",
+    "breakdown_of",
+    "FRAME_KINDS",
+    "BREAKDOWN_FRAME_KINDS",
+]
 
 _QS = (0.05, 0.5, 0.95)
 
@@ -117,6 +160,9 @@ Progress: TypeAlias = Callable[[int], None]
 ProgressArg: TypeAlias = "Progress | bool | None"
 #: The tables :meth:`Result.to_dataframe` makes, one frame each.
 FRAME_KINDS = ("contingents", "daily", "replications")
+#: The breakdown tables :meth:`Result.to_dataframe` also makes (``phases`` and ``legs``
+#: for a network scenario only), the columns of the files ``drawdown run --by`` writes.
+BREAKDOWN_FRAME_KINDS = ("nations", "nations_daily", "bases", "phases", "legs")
 #: ``run(keep_replications=None)`` keeps the per-replication outcomes in memory when they take at
 #: most this many bytes (about 250,000 replications of the base force: 40 contingents, 10 bases).
 KEEP_REPLICATIONS_BYTES = 64 << 20
@@ -374,8 +420,8 @@ def _result_of(
 
 def _replication_bytes(s: Scenario) -> int:
     """Bytes of one replication's outcomes in memory (every outcome array, no per-day ones)."""
-    per_row = {"exit_day": len(s.contingents), "base_closed_day": len(s.bases)}
-    return sum(np.dtype(t).itemsize * per_row.get(k, 1) for k, t in OUTCOME_DTYPES.items())
+    per_row = outcome_widths(s)
+    return sum(np.dtype(t).itemsize * per_row.get(k, 1) for k, t in outcome_dtypes(s).items())
 
 
 def _keeps_replications(
@@ -605,6 +651,7 @@ class Result:
         self.run_dir = None if run_dir is None else Path(run_dir)
         self._replications = replications
         self._doc: dict[str, Any] | None = None
+        self._breakdown: Breakdown | None = None
 
     # -- facts of the run -----------------------------------------------------------------------
     @property
@@ -789,10 +836,13 @@ class Result:
         >>> float(frame["met_deadline"].mean()), str(frame.loc[0, "decision_date"].date())
         (0.526, '2021-02-18')
         """
-        if kind not in FRAME_KINDS:
-            raise ValueError(f"kind must be one of {', '.join(map(repr, FRAME_KINDS))}, got {kind!r}")
+        if kind not in FRAME_KINDS + BREAKDOWN_FRAME_KINDS:
+            kinds = ", ".join(map(repr, FRAME_KINDS + BREAKDOWN_FRAME_KINDS))
+            raise ValueError(f"kind must be one of {kinds}, got {kind!r}")
         pd = _pandas()
-        if kind == "contingents":
+        if kind in BREAKDOWN_FRAME_KINDS:
+            frame = self._breakdown_frame(pd, kind)
+        elif kind == "contingents":
             frame = _contingents_frame(pd, self.contingents())
         elif kind == "daily":
             frame = _daily_frame(pd, daily_rows(self.scenario, self.stats))
@@ -943,6 +993,136 @@ class Result:
 
         return casualties_figure(self.scenario, self.stats)
 
+    def plot_nations(self) -> Figure:
+        """Each nation's exit window (5–95%, 25–75%, median) and its probability of being
+        out by the deadline, nations by median exit (``nations.png`` of ``drawdown run
+        --by nation``); runs the replications again the first time (:meth:`breakdown`)."""
+
+        return nations_figure(self.scenario, self.breakdown())
+
+    # -- per nation, base, phase and leg (MODEL-V2 §5) ------------------------------------------
+    def breakdown(self, *, daily: bool = True, progress: ProgressArg = None) -> Breakdown:
+        """The per-nation, per-base, per-phase and per-leg summary of this run's replications.
+
+        Made the first time it is asked for, by running the run's blocks again with the
+        same seed and engine (:func:`breakdown_of`: the same replications, bit for bit,
+        recording what a plain run does not keep), and kept. ``daily`` (the default)
+        also records each nation's troops and tonnes day by day, for
+        :meth:`nation_daily`; without it the run again is as fast as the first.
+
+        Examples
+        --------
+        >>> import drawdown
+        >>> r = drawdown.run("doha-2021-05-01", reps=1000, seed=2021)
+        >>> b = r.breakdown()
+        >>> b.n == r.reps, b.has_daily
+        (True, True)
+        """
+        if self._breakdown is None or (daily and not self._breakdown.has_daily):
+            with _counting(progress, None, self.reps, f"{self.engine}: {self.name} by nation") as counted:
+                self._breakdown = breakdown_of(self.scenario, self.stats, daily=daily, progress=counted)
+        return self._breakdown
+
+    def nations(self) -> list[NationBreakdown]:
+        """One row a nation (``Scenario.nations`` order): its troops, the 5/50/95% quantiles
+        of its exit day (its last contingent's) with their 95% intervals, and its
+        probability of being out by the deadline and by the horizon, with standard errors.
+
+        Examples
+        --------
+        >>> import drawdown
+        >>> us = drawdown.run("doha-2021-05-01", reps=1000, seed=2021).nations()[0]
+        >>> us.nation, us.troops, us.exit_day.p50 is not None
+        ('US', 2500, True)
+        """
+        return self.breakdown().nations(self.scenario)
+
+    def bases(self) -> list[BaseBreakdown]:
+        """One row a base (file order): the quantiles of the day it closed."""
+        return self.breakdown(daily=False).bases(self.scenario)
+
+    def phases(self) -> list[PhaseBreakdown]:
+        """One row a phase of a network scenario's plan: the quantiles of the day it is complete.
+
+        Raises
+        ------
+        ValueError
+            For a scenario without phases (a v1 scenario).
+        """
+        check_by(self.scenario, ["phase"])
+        return self.breakdown(daily=False).phases(self.scenario)
+
+    def legs(self) -> list[LegBreakdown]:
+        """One row a leg, then an exit, of a network scenario: mean troops and tonnes
+        carried and mean days at capacity (where the bottleneck is).
+
+        Raises
+        ------
+        ValueError
+            For a scenario without legs (a v1 scenario).
+        """
+        check_by(self.scenario, ["leg"])
+        return self.breakdown(daily=False).legs(self.scenario)
+
+    def nation_daily(self, nation: str, qs: Sequence[float] = _QS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(dates, troops, retrograde)`` of one nation: its troops in country and its
+        retrograde completion (share of its liftable tonnes out) at the end of each day,
+        ``(len(qs), H)`` each, exact quantiles of the replications.
+
+        Examples
+        --------
+        >>> import drawdown
+        >>> r = drawdown.run("doha-2021-05-01", reps=1000, seed=2021)
+        >>> dates, troops, retro = r.nation_daily("US")
+        >>> troops.shape, float(troops[1, 0]), float(retro[1, -1])
+        ((3, 540), 2500.0, 1.0)
+        """
+        if nation not in self.scenario.nations:
+            raise ValueError(f"no nation {nation!r} in {self.name}: {', '.join(self.scenario.nations)}")
+        k = self.scenario.nations.index(nation)
+        b = self.breakdown()
+        return self.dates(), b.nation_daily_troops(k, qs), b.nation_daily_retrograde(self.scenario, k, qs)
+
+    def breakdown_table(self, by: Iterable[str] = ("nation",)) -> str:
+        """The breakdowns ``by`` asks for (``"nation"``, ``"base"``, ``"phase"``, ``"leg"``)
+        as the text ``drawdown run --by`` prints."""
+        by = check_by(self.scenario, by)
+        return breakdown_table(self.scenario, self.breakdown(daily="nation" in by), by)
+
+    def breakdown_json(self, by: Iterable[str] = ("nation",)) -> dict[str, Any]:
+        """The breakdowns ``by`` asks for as plain data (the ``breakdown`` of ``drawdown run --by --json``)."""
+        by = check_by(self.scenario, by)
+        return self.breakdown(daily="nation" in by).to_json_dict(self.scenario, by)
+
+    def write_breakdown(
+        self, out_dir: StrPath, by: Iterable[str] = ("nation",), *, plot_format: str = "png"
+    ) -> list[Path]:
+        """Write the files of the breakdowns ``by`` asks for into ``out_dir``
+        (:func:`drawdown.report.breakdown.write_breakdown`: ``nations.csv``,
+        ``nations_daily.csv``, ``nations.png``, ``bases.csv``, ``phases.csv``, ``legs.csv``)."""
+        by = check_by(self.scenario, by)
+        return write_breakdown(
+            out_dir, self.scenario, self.breakdown(daily="nation" in by), by, plot_format=plot_format
+        )
+
+    def _breakdown_frame(self, pd: Any, kind: str) -> pd.DataFrame:
+        """A breakdown table as a frame: the columns of its CSV file."""
+        what, columns, rows = {
+            "nations": ("nation", NATION_COLUMNS, nation_rows),
+            "nations_daily": ("nation", NATION_DAILY_COLUMNS, nation_daily_rows),
+            "bases": ("base", BASE_COLUMNS, base_rows),
+            "phases": ("phase", PHASE_COLUMNS, phase_rows),
+            "legs": ("leg", LEG_COLUMNS, leg_rows),
+        }[kind]
+        check_by(self.scenario, [what])
+        frame = pd.DataFrame(rows(self.scenario, self.breakdown(daily=kind != "bases")), columns=list(columns))
+        for name in columns:
+            if "_date" in name or name == "date":
+                frame[name] = pd.to_datetime(frame[name])
+            elif "_day_" in name:
+                frame[name] = pd.array(frame[name].tolist(), dtype="Int64")
+        return frame
+
     # -- display ------------------------------------------------------------------------------------
     def __repr__(self) -> str:
         d = self.summary()
@@ -1000,6 +1180,44 @@ class Result:
         body = _html_table(self._rows(), caption=f"drawdown: {self.name}")
         warnings = "".join(f'<p style="color:#b2182b">warning: {html.escape(w)}</p>' for w in self.warnings)
         return f"<div>{body}{warnings}</div>"
+
+
+def breakdown_of(
+    scenario: Scenario, stats: Summary, *, daily: bool = True, progress: Progress | None = None
+) -> Breakdown:
+    """The :class:`~drawdown.results.breakdown.Breakdown` of the replications a summary summarises.
+
+    Runs the summary's blocks again, with its seed, engine and block size (the same
+    replications, bit for bit), recording the per-nation days when ``daily``, and folds
+    each chunk into the breakdown as it comes: memory holds one chunk.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import summarize
+    >>> s = drawdown.load("doha-2021-05-01")
+    >>> breakdown_of(s, summarize(s, 200, seed=1, block_size=100), daily=False).n
+    200
+    """
+    if scenario.hash != stats.scenario_hash:
+        raise DrawdownError(f"the summary is not of scenario {scenario.name!r}")
+    merged: Breakdown | None = None
+    chunks = run_blocks(
+        scenario,
+        stats.blocks,
+        stats.seed,
+        engine=stats.engine,
+        block_size=stats.block_size,
+        progress=progress,
+        record_nations=daily,
+    )
+    for chunk, out in chunks:
+        part = Breakdown.from_outcomes(scenario, out, blocks=chunk)
+        del out  # the chunk's per-day arrays go before the next chunk runs
+        merged = part if merged is None else Breakdown.merge_all([merged, part])
+    if merged is None:
+        raise ResultError("the summary covers no blocks")
+    return merged
 
 
 # -- data frames ------------------------------------------------------------------------------------
@@ -1093,8 +1311,10 @@ def _read_run_replications(directory: Path, stats: Summary) -> Outcomes:
         raise ResultError(str(e)) from e
     if meta.get("scenario_hash") != stats.scenario_hash or seed != stats.seed:
         raise ResultError(f"{path}: the replications of another run than {directory / 'summary.npz'}")
-    out = Outcomes(**{k: arrays[k] for k in OUTCOME_DTYPES})
+    out = Outcomes(**{k: arrays[k] for k in ALL_OUTCOME_DTYPES if k in arrays})
     shapes = {"exit_day": (stats.n, stats.book.n_contingents), "base_closed_day": (stats.n, stats.book.n_bases)}
+    # a network run's own outcomes: their columns are the scenario's (legs, exits, phases)
+    shapes.update({k: (stats.n, *arrays[k].shape[1:2]) for k in NETWORK_OUTCOME_DTYPES if k in arrays})
     for name, array in out.arrays().items():
         if array.shape != shapes.get(name, (stats.n,)):
             raise ResultError(f"{path}: {name} has shape {array.shape}, expected {shapes.get(name, (stats.n,))}")

@@ -90,7 +90,7 @@ from pathlib import Path
 from typing import Any
 
 from ..draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for, read_seed, seed_text
-from ..engines import DEFAULT_CHUNK_BLOCKS, OUTCOME_DTYPES, Outcomes
+from ..engines import DEFAULT_CHUNK_BLOCKS, OUTCOME_DTYPES, Outcomes, outcome_widths
 from ..errors import DrawdownError, ResultError
 from ..report import (
     COMPARE_JSON,
@@ -104,6 +104,7 @@ from ..report import (
     check_plot_format,
     write_run_dir,
 )
+from ..report.breakdown import BREAKDOWN_FILES, write_breakdown
 from ..results import (
     REPLICATIONS_FILE,
     DirectoryLock,
@@ -120,6 +121,7 @@ from ..results import (
     remove_temporaries,
     write_replications,
 )
+from ..results.breakdown import Breakdown
 from ..results.store import join_replications, read_replications_meta
 from ..scenario import Scenario, load
 from .executors import Executor, InProcess, Unit, UnitResult, make_units, unit_blocks_for
@@ -155,6 +157,7 @@ __all__ = [
     "remove_unit_replications",
     "shard_kinds",
     "write_results",
+    "write_breakdown_files",
 ]
 
 MANIFEST = "manifest.json"
@@ -170,7 +173,7 @@ RUN_FILES = (MANIFEST, SUMMARY_JSON, SUMMARY_NPZ, REPLICATIONS_FILE, CONTINGENTS
 #: The names drawdown writes at the top of a run, sweep or comparison directory, and in
 #: its folders: only their temporaries, part folders and part locks are leftovers (that
 #: count as nothing and are removed under the lock); a name of someone else's never is.
-TOP_TARGETS = frozenset((*RUN_FILES, "results.csv", COMPARE_JSON, COMPARE_PLOT))
+TOP_TARGETS = frozenset((*RUN_FILES, *BREAKDOWN_FILES, "results.csv", COMPARE_JSON, COMPARE_PLOT))
 LEFTOVER_FOLDERS: dict[str, Targets] = {
     BLOCKS_DIR: re.compile(r"\d{6,}(\.replications)?\.npz"),
     _POINTS_DIR: re.compile(r"\d{4,}\.(npz|json)"),
@@ -1521,7 +1524,9 @@ def _read_unit_replications(path: Path, unit: Unit) -> Outcomes:
         arrays, meta = read_replications(path)
     except Exception as e:  # BadZipFile, a CRC error, EOFError, ValueError: whatever the damage raises
         raise ResultError(f"{path}: truncated or corrupt replications file ({type(e).__name__}: {e})") from e
-    if json.loads(meta.get("blocks", "null")) != [list(b) for b in unit.blocks] or set(arrays) != set(OUTCOME_DTYPES):
+    if json.loads(meta.get("blocks", "null")) != [list(b) for b in unit.blocks] or not set(OUTCOME_DTYPES) <= set(
+        arrays
+    ):
         raise ResultError(f"{path}: not the replications of {unit.label}")
     out = Outcomes(**arrays)
     if len(out) != unit.reps:
@@ -1595,10 +1600,40 @@ def write_results(
             parts = list(_unit_replications(out_dir, scenario, summary.seed, summary.book.block_size, units))
             if sum(rows for _, rows in parts) != summary.n:
                 raise ResultError(f"{out_dir}: the units' replications files do not hold the run's {summary.n} rows")
-            widths = {"exit_day": len(scenario.contingents), "base_closed_day": len(scenario.bases)}
+            widths = outcome_widths(scenario)
             join_replications(out_dir / REPLICATIONS_FILE, parts, widths=widths, meta=summary.replications_meta())
         written.insert(2, out_dir / REPLICATIONS_FILE)
     return written
+
+
+def write_breakdown_files(
+    out_dir: StrPath,
+    scenario: Scenario,
+    breakdown: Breakdown,
+    by: Iterable[str],
+    *,
+    plots: bool = True,
+    plot_format: str = DEFAULT_PLOT_FORMAT,
+) -> list[Path]:
+    """Write a run's breakdown files (``drawdown run --by ... --out DIR``) beside its other
+    files: new files only (:data:`drawdown.report.breakdown.BREAKDOWN_FILES`), each
+    atomically, after the leftovers of an interrupted write of them are cleaned up; the
+    run's own files and its manifest are not touched. The caller holds the directory's lock.
+
+    Examples
+    --------
+    >>> import drawdown, tempfile
+    >>> from drawdown.api import breakdown_of
+    >>> from drawdown.batch import run_batch
+    >>> s = drawdown.load("doha-2021-05-01")
+    >>> d = tempfile.mkdtemp()
+    >>> r = run_batch(s, 1, reps=100, block_size=100, out_dir=d, plots=False)
+    >>> paths = write_breakdown_files(d, s, breakdown_of(s, r.summary, daily=False), ["base"])
+    >>> [p.name for p in paths]
+    ['bases.csv']
+    """
+    clean_temporaries(Path(out_dir), BREAKDOWN_FILES)
+    return write_breakdown(out_dir, scenario, breakdown, by, plots=plots, plot_format=plot_format)
 
 
 def _unit_replications(

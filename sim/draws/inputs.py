@@ -17,7 +17,7 @@ from .council import (
     violence_index,
     violence_index_days,
 )
-from .layout import BLOCK_SIZE, BlockDraws, first_drawn_days, stream
+from .layout import BLOCK_SIZE, BlockDraws, closure_span, first_drawn_days, stream
 from .threat import attack_rates, attacks_before_order
 
 __all__ = ["BlockInputs", "DAY_WINDOW_CELLS", "StateFree"]
@@ -73,7 +73,7 @@ class StateFree:
             0,
         )
         self.rate = attack_rates(scenario, self.violence if scenario.deadline_day is None else None)
-        self.first_drawn_day = first_drawn_days(self.decision_day, scenario.threat.closure_days, H)
+        self.first_drawn_day = first_drawn_days(self.decision_day, closure_span(scenario), H)
         self.attacks_before, self.casualties_before = attacks_before_order(
             scenario, self.rate, self.first_drawn_day, _joined([d.before_order for d in draws], 0)
         )
@@ -130,7 +130,7 @@ class StateFree:
             del V
         self.met_day = met.met_day
         self.decision_day = _decision_by_days(scenario, draws, self.met_day, days)
-        self.first_drawn_day = first_drawn_days(self.decision_day, scenario.threat.closure_days, H)
+        self.first_drawn_day = first_drawn_days(self.decision_day, closure_span(scenario), H)
         self.attacks_before, self.casualties_before = attacks_before_order(
             scenario, self.rate, self.first_drawn_day, draws.before_order
         )

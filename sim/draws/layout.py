@@ -22,7 +22,19 @@ casualties     6     (K, B, N) day-major U[0,1); casualties = poisson_inv(u, c *
 hits           7     (K, B, A) day-major U[0,1); hit when ``u < 1 - q[attacks]``
 before_order   8     (B, 2)              U[0,1); attacks, then casualties, of the
                                          days before the first drawn day
+site_closed    9     (K, B, S) day-major U[0,1); crossing x is shut on day t when
+                                         ``site_closed[k, :, x] < p_closed_day[x]``
+site_attacks   10    (K, B, S) day-major U[0,1); attacks at a crossing or on a leg
+site_casualties 11   (K, B, S) day-major U[0,1); their casualties
+site_hits      12    (K, B, S) day-major U[0,1); the site is shut when ``u < 1 - q[attacks]``
 ============== ===== =================== ============================================
+
+Streams 9-12 are drawn only for a network scenario (model v2, docs/network.md) that
+has sites: ``S`` is its crossings (file order), then its legs (file order). In a
+network scenario ``C`` (national_delay, prep) is the number of draw columns
+(``Plan.parents``: the parts of a split contingent share one), and the first drawn
+day steps back by the largest ``closure_days`` of the threat, the crossings and the
+legs (:func:`closure_span`).
 
 ``H`` is ``horizon_days``, ``C`` the number of contingents (scenario order), ``N`` the
 number of bases (file order), ``A`` the number of airfields (bases with an airfield, in
@@ -62,6 +74,7 @@ __all__ = [
     "DaySlabs",
     "blocks_for",
     "first_drawn_days",
+    "closure_span",
     "stream",
     "triangular_days",
     "new_seed",
@@ -82,6 +95,11 @@ STREAMS = {
     "casualties": 6,
     "hits": 7,
     "before_order": 8,
+    # model v2 (docs/network.md): per day and site (crossings, then legs)
+    "site_closed": 9,
+    "site_attacks": 10,
+    "site_casualties": 11,
+    "site_hits": 12,
 }
 
 
@@ -173,6 +191,20 @@ def first_drawn_days(decision_day: np.ndarray, closure_days: int, horizon: int) 
     return np.where(d >= 0, np.maximum(d - back, 0), int(horizon)).astype(np.int32)
 
 
+def closure_span(scenario: Scenario) -> int:
+    """The most days one hit can shut anything: the threat's, a crossing's or a leg's ``closure_days``.
+
+    >>> import drawdown
+    >>> closure_span(drawdown.load("escalation"))
+    7
+    """
+    spans = [scenario.threat.closure_days]
+    if scenario.network is not None:
+        spans += [x.closure_days for x in scenario.network.crossings]
+        spans += [leg.closure_days for leg in scenario.network.legs]
+    return max(spans)
+
+
 def triangular_days(u: ArrayLike, lo: ArrayLike, mode: ArrayLike, hi: ArrayLike) -> np.ndarray:
     """Whole days from a triangular distribution by inverse CDF, rounded up (int32).
 
@@ -249,7 +281,7 @@ class BlockDraws:
         if whole_horizon:
             self.council = stream(seed, block, "council").random((H, B))[:, :n]
             self.violence = stream(seed, block, "violence").standard_normal((H, B))[:, :n]
-        cs = scenario.contingents
+        cs = _draw_columns(scenario)
         self.national_delay_days = self._durations("national_delay", [c.national_delay for c in cs])
         self.prep_days = self._durations("prep", [c.prep for c in cs])
         self.before_order = stream(seed, block, "before_order").random((B, 2))[:n]
@@ -266,7 +298,9 @@ class BlockDraws:
 
         Slab ``k`` serves each replication's day ``first_drawn_day + k``. Each array is
         float64 of shape ``(rows, A)`` or ``(rows, N)``; at most ``H`` slabs, the most any
-        replication can use.
+        replication can use. A network scenario with sites (crossings, legs) yields
+        eight arrays a slab: these four, then ``(site_closed, site_attacks,
+        site_casualties, site_hits)``, each ``(rows, S)``.
 
         With ``out``, four C-contiguous float64 arrays of those shapes, each slab is drawn
         into them (the same numbers, without a new array a day) and ``out`` is yielded.
@@ -275,8 +309,13 @@ class BlockDraws:
         B, n = self.block_size, self.rows
         n_air = sum(1 for b in s.bases if b.airfield)
         n_bases = len(s.bases)
-        gens = [stream(self.seed, self.block, k) for k in ("closed", "attacks", "casualties", "hits")]
-        widths = (n_air, n_bases, n_bases, n_air)
+        names = ["closed", "attacks", "casualties", "hits"]
+        widths: tuple[int, ...] = (n_air, n_bases, n_bases, n_air)
+        sites = 0 if s.network is None else s.network.sites
+        if sites:
+            names += ["site_closed", "site_attacks", "site_casualties", "site_hits"]
+            widths += (sites,) * 4
+        gens = [stream(self.seed, self.block, k) for k in names]
         if out is None:
             for _ in range(s.horizon_days):
                 yield tuple(g.random((B, w))[:n] for g, w in zip(gens, widths))
@@ -303,6 +342,16 @@ class BlockDraws:
     def slabs(self) -> DaySlabs:
         """The per-day slabs, drawn as far as they are asked for (:class:`DaySlabs`)."""
         return DaySlabs(self)
+
+
+def _draw_columns(scenario: Scenario) -> list:
+    """One contingent per column of the duration streams: the first part of each split one."""
+    if scenario.plan is None:
+        return list(scenario.contingents)
+    first: dict[int, object] = {}
+    for c, column in zip(scenario.contingents, scenario.plan.parent, strict=True):
+        first.setdefault(column, c)
+    return [first[k] for k in range(scenario.plan.parents)]
 
 
 class DaySlabs:

@@ -119,6 +119,9 @@ class _Columns:
         Its inverse.
     airfield_users : list of _Users
         The airfields with users, in file order.
+    columns_by_nation, nation_starts : ndarray
+        The columns sorted by nation, and where each nation's run starts (for
+        ``np.add.reduceat``: the troops and tonnes of each nation).
     via_moves : list of (column, home base, base flown from)
         The contingents that move to another base's airfield on their ready day.
     enabler_members : list of ndarray
@@ -151,6 +154,10 @@ class _Columns:
             [(int(m), h) for h, (members, _) in enumerate(holders) for m in members if u.lo <= m < u.hi]
             for u in self.airfield_users
         ]
+        # The columns grouped by nation (Scenario.nations order), for the per-nation days.
+        nation_of_column = plan.nation_of[self.contingent_of_column]
+        self.columns_by_nation = np.argsort(nation_of_column, kind="stable")
+        self.nation_starts = np.searchsorted(nation_of_column[self.columns_by_nation], np.arange(plan.n_nations))
 
 
 class _Plan:
@@ -169,6 +176,12 @@ class _Plan:
         self.home = np.array([c.base for c in s.contingents])
         self.flies_from = np.array([c.flies_from for c in s.contingents])
         self.via_idx = np.flatnonzero(self.home != self.flies_from)
+        nations = {n: k for k, n in enumerate(s.nations)}
+        self.n_nations = len(nations)
+        self.nation_of = np.array([nations[c.nation] for c in s.contingents], dtype=np.int64)
+        self.nation_troops = np.bincount(self.nation_of, weights=self.troops, minlength=self.n_nations).astype(np.int64)
+        self.nation_liftable_t = np.zeros(self.n_nations, dtype=np.int64)
+        np.add.at(self.nation_liftable_t, self.nation_of, self.liftable)  # exact: no float sum of tonnes
         self.troops_at_home = np.zeros(self.n_bases, dtype=np.int64)
         np.add.at(self.troops_at_home, self.home, self.troops)
         # The most troops that can ever count at each base (its own, and those passing through).
@@ -243,33 +256,45 @@ def count_type(biggest: int) -> type[np.integer]:
     return TONNES
 
 
-def day_bytes(scenario: Scenario, record_daily: bool = True) -> int:
+def day_bytes(scenario: Scenario, record_daily: bool = True, record_nations: bool = False) -> int:
     """Bytes a chunk holds per replication and day: the per-day outcomes (12 with
-    ``record_daily``) and, without a deadline, each replication's attack rate (8, float64).
+    ``record_daily``), 12 a nation with ``record_nations`` and, without a deadline, each
+    replication's attack rate (8, float64).
 
     >>> import drawdown
-    >>> day_bytes(drawdown.load("doha-2021-05-01")), day_bytes(drawdown.load("conditions-based"))
-    (12, 20)
+    >>> doha = drawdown.load("doha-2021-05-01")
+    >>> day_bytes(doha), day_bytes(drawdown.load("conditions-based")), day_bytes(doha, record_nations=True)
+    (12, 20, 444)
     """
-    daily = np.dtype(TROOPS).itemsize + np.dtype(TONNES).itemsize if record_daily else 0
-    return daily + (8 if scenario.deadline_day is None else 0)
+    per_value = np.dtype(TROOPS).itemsize + np.dtype(TONNES).itemsize
+    daily = per_value if record_daily else 0
+    nations = per_value * len(scenario.nations) if record_nations else 0
+    return daily + nations + (8 if scenario.deadline_day is None else 0)
 
 
 def chunk_blocks_for(
-    scenario: Scenario, block_size: int = BLOCK_SIZE, requested: int = DEFAULT_CHUNK_BLOCKS, record_daily: bool = True
+    scenario: Scenario,
+    block_size: int = BLOCK_SIZE,
+    requested: int = DEFAULT_CHUNK_BLOCKS,
+    record_daily: bool = True,
+    record_nations: bool = False,
 ) -> int:
     """Blocks the numpy engine runs at once: ``requested``, fewer where the horizon is long.
 
     A chunk's per-day arrays (:func:`day_bytes` a replication-day) stay within
     :data:`CHUNK_DAY_BYTES`, the default chunk's over the default horizon; a chunk is at
-    least one block. Chunking never changes a result.
+    least one block. With ``record_nations`` (12 bytes a nation a replication-day) that
+    is one block of the base force's 36 nations, about 240 MB. Chunking never changes a
+    result.
 
     >>> import drawdown
     >>> doha = drawdown.load("doha-2021-05-01")
     >>> chunk_blocks_for(doha), chunk_blocks_for(doha.replace({"horizon_days": 20000}))
     (32, 1)
+    >>> chunk_blocks_for(doha, record_nations=True), chunk_blocks_for(doha, block_size=100, record_nations=True)
+    (1, 8)
     """
-    per_block = max(day_bytes(scenario, record_daily), 1) * int(block_size) * scenario.horizon_days
+    per_block = max(day_bytes(scenario, record_daily, record_nations), 1) * int(block_size) * scenario.horizon_days
     return max(1, min(int(requested), CHUNK_DAY_BYTES // per_block))
 
 
@@ -695,6 +720,8 @@ def _dusk(state: ChunkState, chunk: _Chunk, day: np.ndarray, served: list[tuple[
         rows = state.row[:n]
         out.troops_in_country[rows, day] = in_country
         out.retrograde_lifted_t[rows, day] = state.lifted_t[:n]
+    if out.nation_troops is not None:
+        _record_nations(state, chunk.plan, day)
     deadline = chunk.plan.scenario.deadline_day
     if deadline is not None:
         state.troop_days_past_deadline[:n] += in_country * (day >= deadline)
@@ -704,6 +731,22 @@ def _dusk(state: ChunkState, chunk: _Chunk, day: np.ndarray, served: list[tuple[
         for e, members in enumerate(chunk.plan.columns.enabler_members):
             now_gone = (exit_day_plus_one[members] > 0).all(axis=0) & (state.enabler_left_day[e, :n] < 0)
             state.enabler_left_day[e, :n] += now_gone * (day + 1)
+
+
+def _record_nations(state: ChunkState, plan: _Plan, day: np.ndarray) -> None:
+    """Each nation's troops in country and tonnes out at the end of the day, for the first ``day.size`` rows.
+
+    A contingent's troops in country are its troops still to leave, and its tonnes out
+    its liftable tonnes less those still to lift: one sum over each nation's run of columns.
+    """
+    n = day.size
+    columns = plan.columns
+    by_nation, starts = columns.columns_by_nation, columns.nation_starts
+    troops = np.add.reduceat(state.troops_left[by_nation, :n].astype(np.int64), starts, axis=0)
+    cargo_left = np.add.reduceat(state.cargo_left_t[by_nation, :n].astype(np.int64), starts, axis=0)
+    out, rows = state.outcomes, state.row[:n]
+    out.nation_troops[rows, day] = troops.T
+    out.nation_out_t[rows, day] = plan.nation_liftable_t[None, :] - cargo_left.T
 
 
 def _retire_finished(state: ChunkState, day: np.ndarray, n_flying: int, n_rows: int) -> None:
@@ -742,7 +785,12 @@ def _run_days(state: ChunkState, chunk: _Chunk) -> None:
 
 
 def _run_chunk(
-    plan: _Plan, seed: int, blocks: list[tuple[int, int]], block_size: int, record_daily: bool = True
+    plan: _Plan,
+    seed: int,
+    blocks: list[tuple[int, int]],
+    block_size: int,
+    record_daily: bool = True,
+    record_nations: bool = False,
 ) -> Outcomes:
     """The outcomes of one chunk's blocks, ``(block, rows)`` pairs."""
     s = plan.scenario
@@ -760,6 +808,7 @@ def _run_chunk(
         total_troops=s.total_troops,
         liftable_t=s.liftable_t,
         record_daily=record_daily,
+        nation_totals=(plan.nation_troops, plan.nation_liftable_t) if record_nations else None,
     )
     columns = plan.columns
     contingents = columns.contingent_of_column
@@ -795,6 +844,8 @@ def _run_chunk(
         troops_at_deadline=outcomes.troops_at_deadline,
         troops_in_country=outcomes.troops_in_country,
         retrograde_lifted_t=outcomes.retrograde_lifted_t,
+        nation_troops=outcomes.nation_troops,
+        nation_out_t=outcomes.nation_out_t,
     )
 
 
@@ -808,6 +859,7 @@ def iter_chunks(
     block_size: int = BLOCK_SIZE,
     blocks: Iterable[tuple[int, int]] | None = None,
     record_daily: bool = True,
+    record_nations: bool = False,
 ) -> Iterator[tuple[list[tuple[int, int]], Outcomes]]:
     """Yield the outcomes of ``reps`` replications chunk by chunk, in block order.
 
@@ -827,6 +879,9 @@ def iter_chunks(
         The blocks to run instead of those covering ``reps``, in this order.
     record_daily : bool, optional
         Keep troops in country and tonnes lifted per replication and day.
+    record_nations : bool, optional
+        Also keep them per nation (``Outcomes.nation_troops``, ``Outcomes.nation_out_t``,
+        ``(R, H, nations)``); the chunks are then smaller (:func:`chunk_blocks_for`).
 
     Yields
     ------
@@ -839,14 +894,14 @@ def iter_chunks(
     if blocks is None:
         blocks = [(first_block + b, rows) for b, rows in blocks_for(reps, block_size)]
     blocks = list(blocks)
-    chunk_blocks = chunk_blocks_for(scenario, block_size, chunk_blocks, record_daily)
+    chunk_blocks = chunk_blocks_for(scenario, block_size, chunk_blocks, record_daily, record_nations)
     # As even as the chunk size allows: a small last chunk costs more per replication
     # (the day loop's numpy calls are spread over fewer of them).
     n_chunks = -(-len(blocks) // max(int(chunk_blocks), 1))
     bounds = [-(-len(blocks) * i // n_chunks) for i in range(n_chunks + 1)] if blocks else [0]
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         chunk = blocks[lo:hi]
-        yield chunk, _run_chunk(plan, seed, chunk, block_size, record_daily)
+        yield chunk, _run_chunk(plan, seed, chunk, block_size, record_daily, record_nations)
 
 
 def run_numpy(
@@ -859,6 +914,7 @@ def run_numpy(
     chunk_blocks: int = DEFAULT_CHUNK_BLOCKS,
     block_size: int = BLOCK_SIZE,
     progress: Callable[[int], object] | None = None,
+    record_nations: bool = False,
 ) -> Outcomes:
     """Run ``reps`` replications with the numpy engine and return their outcomes.
 
@@ -871,6 +927,8 @@ def run_numpy(
         Block of the first replication.
     record_daily : bool, optional
         Keep troops in country and tonnes lifted per replication and day.
+    record_nations : bool, optional
+        Keep them per nation too (``Outcomes.nation_troops``, ``Outcomes.nation_out_t``).
     chunk_blocks : int, optional
         Blocks run together, at most: fewer where the horizon is long
         (:func:`chunk_blocks_for`); bounds memory, never changes results.
@@ -899,6 +957,7 @@ def run_numpy(
         chunk_blocks=chunk_blocks,
         block_size=block_size,
         record_daily=record_daily,
+        record_nations=record_nations,
     ):
         parts.append(out)
         if progress is not None:

@@ -63,6 +63,9 @@ class ChunkOutcomes:
         End-of-day troops per day, when the run records per-day arrays.
     retrograde_lifted_t : ndarray (R, H) int64 or None
         Tonnes lifted by the end of each day, likewise.
+    nation_troops, nation_out_t : ndarray (R, H, nations) int32 / int64, or None
+        Per nation (``Scenario.nations`` order): end-of-day troops in country and tonnes
+        lifted out so far, when the run records them (``record_nations``).
     """
 
     exit_day: np.ndarray
@@ -72,6 +75,8 @@ class ChunkOutcomes:
     troops_at_deadline: np.ndarray
     troops_in_country: np.ndarray | None
     retrograde_lifted_t: np.ndarray | None
+    nation_troops: np.ndarray | None = None
+    nation_out_t: np.ndarray | None = None
 
     @classmethod
     def start(
@@ -86,6 +91,7 @@ class ChunkOutcomes:
         total_troops: int,
         liftable_t: int,
         record_daily: bool,
+        nation_totals: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> ChunkOutcomes:
         """The outcomes as known before the first step: the days before each row's first ready day.
 
@@ -107,6 +113,8 @@ class ChunkOutcomes:
             The whole force's troops and liftable tonnes.
         record_daily : bool
             Keep the per-day arrays.
+        nation_totals : (ndarray (N,), ndarray (N,)), optional
+            Each nation's troops and liftable tonnes: keep the per-nation per-day arrays.
         """
         rows = first_ready_day.size
         troops_daily = lifted_daily = None
@@ -120,6 +128,7 @@ class ChunkOutcomes:
                 before_ready = days < first_ready_day[lo : lo + step, None]
                 np.multiply(before_ready, total_troops, out=troops_daily[lo : lo + step], dtype=TROOPS)
                 np.multiply(~before_ready, liftable_t, out=lifted_daily[lo : lo + step], dtype=TONNES)
+        nation_troops, nation_out_t = _nation_days_before_ready(first_ready_day, horizon, nation_totals)
         waiting_days = np.minimum(first_ready_day.astype(np.int64), horizon)  # days 0 .. first ready - 1
         past = np.zeros(rows, dtype=np.int64)
         at_deadline = np.zeros(rows, dtype=np.int64)
@@ -134,7 +143,34 @@ class ChunkOutcomes:
             troops_at_deadline=at_deadline,
             troops_in_country=troops_daily,
             retrograde_lifted_t=lifted_daily,
+            nation_troops=nation_troops,
+            nation_out_t=nation_out_t,
         )
+
+
+def _nation_days_before_ready(
+    first_ready_day: np.ndarray, horizon: int, nation_totals: tuple[np.ndarray, np.ndarray] | None
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The per-nation per-day arrays as known before the first step (None without ``nation_totals``).
+
+    Before a row's first ready day every nation has all its troops in country and
+    nothing out; from then on the day loop writes each day until the row is done, after
+    which every nation is out with all its tonnes (the rear guard waits for the last
+    tonne, so nothing liftable is left once the troops are out).
+    """
+    if nation_totals is None:
+        return None, None
+    troops, liftable_t = (np.asarray(a) for a in nation_totals)
+    rows, N = first_ready_day.size, troops.size
+    nation_troops = np.empty((rows, horizon, N), dtype=TROOPS)
+    nation_out_t = np.empty((rows, horizon, N), dtype=TONNES)
+    step = max(1, _START_CELLS // max(horizon * N, 1))
+    days = np.arange(horizon)[None, :, None]
+    for lo in range(0, rows, step):
+        before_ready = days < first_ready_day[lo : lo + step, None, None]
+        np.multiply(before_ready, troops.astype(TROOPS), out=nation_troops[lo : lo + step], dtype=TROOPS)
+        np.multiply(~before_ready, liftable_t.astype(TONNES), out=nation_out_t[lo : lo + step], dtype=TONNES)
+    return nation_troops, nation_out_t
 
 
 @dataclass(eq=False)

@@ -11,7 +11,20 @@ import numpy as np
 from ..limits import COUNT_DTYPE, DAY_DTYPE, TONNES_DTYPE, TROOPS_DTYPE
 from ..scenario import Scenario
 
-__all__ = ["Outcomes", "OUTCOME_DTYPES", "finish_outcomes", "DAY", "TROOPS", "TONNES", "COUNT"]
+__all__ = [
+    "Outcomes",
+    "OUTCOME_DTYPES",
+    "NETWORK_OUTCOME_DTYPES",
+    "NATION_DAILY",
+    "ALL_OUTCOME_DTYPES",
+    "outcome_widths",
+    "outcome_dtypes",
+    "finish_outcomes",
+    "DAY",
+    "TROOPS",
+    "TONNES",
+    "COUNT",
+]
 
 #: The integer types of the outcomes, as :mod:`drawdown.limits` names them (the
 #: validator's bounds are derived from the same names).
@@ -35,6 +48,46 @@ OUTCOME_DTYPES = {
     "censored": np.bool_,
 }
 
+#: The outcomes only a network scenario has (model v2, docs/network.md "Outputs"):
+#: phases (R, P); legs, then exits (R, L+E).
+NETWORK_OUTCOME_DTYPES = {
+    "phase_complete_day": DAY,
+    "carried_troops": COUNT,
+    "carried_t": COUNT,
+    "days_at_capacity": DAY,
+}
+
+#: Every per-replication outcome a scenario may have: v1's, then the network ones.
+ALL_OUTCOME_DTYPES = {**OUTCOME_DTYPES, **NETWORK_OUTCOME_DTYPES}
+
+
+def outcome_widths(scenario: Scenario) -> dict[str, int]:
+    """Columns of each two-dimensional outcome of ``scenario``; its outcomes are
+    :data:`OUTCOME_DTYPES` and, for a network scenario, these network ones too.
+
+    >>> import drawdown
+    >>> outcome_widths(drawdown.load("doha-2021-05-01"))
+    {'exit_day': 40, 'base_closed_day': 6}
+    """
+    widths = {"exit_day": len(scenario.contingents), "base_closed_day": len(scenario.bases)}
+    if scenario.network is not None and scenario.plan is not None:
+        ways = len(scenario.network.legs) + len(scenario.network.exits)
+        widths["phase_complete_day"] = len(scenario.plan.phases)
+        widths.update(carried_troops=ways, carried_t=ways, days_at_capacity=ways)
+    return widths
+
+
+def outcome_dtypes(scenario: Scenario) -> dict[str, type]:
+    """The outcomes ``scenario`` has, with their types (:data:`ALL_OUTCOME_DTYPES`, in order)."""
+    if scenario.network is None:
+        return dict(OUTCOME_DTYPES)
+    return dict(ALL_OUTCOME_DTYPES)
+
+
+#: The per-nation daily arrays, recorded only when asked (``record_nations``):
+#: (R, H, nations in ``Scenario.nations`` order).
+NATION_DAILY = ("nation_troops", "nation_out_t")
+
 
 @dataclass
 class Outcomes:
@@ -50,6 +103,12 @@ class Outcomes:
 
     ``troops_in_country`` (int32) and ``retrograde_lifted_t`` (int64, cumulative
     tonnes) are per replication and day, ``(R, H)``, when the run recorded them.
+
+    A network scenario (docs/network.md) also has ``phase_complete_day`` (R, P),
+    ``carried_troops``, ``carried_t`` and ``days_at_capacity`` (R, legs + exits); they
+    are None for a v1 scenario. ``nation_troops`` (int32) and ``nation_out_t`` (int64,
+    cumulative tonnes out) are per replication, day and nation, ``(R, H, N)``, when the
+    run recorded them (``record_nations``).
     """
 
     decision_day: np.ndarray
@@ -66,13 +125,24 @@ class Outcomes:
     censored: np.ndarray
     troops_in_country: np.ndarray | None = None
     retrograde_lifted_t: np.ndarray | None = None
+    phase_complete_day: np.ndarray | None = None
+    carried_troops: np.ndarray | None = None
+    carried_t: np.ndarray | None = None
+    days_at_capacity: np.ndarray | None = None
+    nation_troops: np.ndarray | None = None
+    nation_out_t: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.final_exit_day)
 
     def arrays(self, *, daily: bool = False) -> dict:
-        """The outcome arrays by name (the per-day ones only with ``daily``)."""
+        """The outcome arrays by name (the per-day ones only with ``daily``).
+
+        A network scenario's outcomes (:data:`NETWORK_OUTCOME_DTYPES`) follow the v1
+        ones; the per-nation daily arrays are never among them (see :data:`NATION_DAILY`).
+        """
         out = {k: getattr(self, k) for k in OUTCOME_DTYPES}
+        out.update({k: getattr(self, k) for k in NETWORK_OUTCOME_DTYPES if getattr(self, k) is not None})
         if daily and self.troops_in_country is not None:
             out["troops_in_country"] = self.troops_in_country
             out["retrograde_lifted_t"] = self.retrograde_lifted_t
@@ -136,8 +206,25 @@ def finish_outcomes(
     troops_at_deadline: np.ndarray,
     troops_in_country: np.ndarray | None = None,
     retrograde_lifted_t: np.ndarray | None = None,
+    base_closed_day: np.ndarray | None = None,
+    **network: np.ndarray | None,
 ) -> Outcomes:
-    """Derive the summary outcomes of each replication from what an engine recorded."""
+    """Derive the summary outcomes of each replication from what an engine recorded.
+
+    ``base_closed_day``, when given (the network engines), is taken as recorded instead
+    of being derived from the ready and exit days (v1). ``network`` holds the
+    network-only and per-nation arrays by their :class:`Outcomes` names
+    (:data:`NETWORK_OUTCOME_DTYPES`, :data:`NATION_DAILY`), cast to their types.
+    """
+    unknown = set(network) - set(NETWORK_OUTCOME_DTYPES) - set(NATION_DAILY)
+    if unknown:
+        raise TypeError(f"finish_outcomes got unknown outcomes {sorted(unknown)}")
+    extra = {
+        k: None if v is None else np.asarray(v, dtype=NETWORK_OUTCOME_DTYPES[k])
+        for k, v in network.items()
+        if k in NETWORK_OUTCOME_DTYPES
+    }
+    extra.update({k: v for k, v in network.items() if k in NATION_DAILY})
     exit_day = np.asarray(exit_day, dtype=np.int32)
     ready_day = np.asarray(ready_day)
     ready_day = np.where(ready_day < scenario.horizon_days, ready_day, -1)
@@ -152,7 +239,11 @@ def finish_outcomes(
         met_day=met_day,
         final_exit_day=final,
         exit_day=exit_day,
-        base_closed_day=base_closed_days(scenario, ready_day, exit_day),
+        base_closed_day=(
+            base_closed_days(scenario, ready_day, exit_day)
+            if base_closed_day is None
+            else np.asarray(base_closed_day, dtype=np.int32)
+        ),
         attacks=np.asarray(attacks, dtype=np.int64),
         casualties=np.asarray(casualties, dtype=np.int64),
         troop_days_past_deadline=np.asarray(troop_days_past_deadline, dtype=np.int64),
@@ -162,4 +253,5 @@ def finish_outcomes(
         censored=np.asarray(censored, dtype=bool),
         troops_in_country=troops_in_country,
         retrograde_lifted_t=retrograde_lifted_t,
+        **extra,
     )

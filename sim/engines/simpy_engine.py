@@ -110,6 +110,10 @@ class OperationPlan:
         Each base's attack multiplier, nominal and with its enablers gone.
     hits, casualty_table : HitTable, CasualtyTable
         The threat's shared tables (docs/design.md §1.6).
+    nation_of : list of int
+        For each contingent, its nation's index in ``Scenario.nations``.
+    nation_troops, nation_liftable_t : list of int
+        Each nation's troops and liftable tonnes.
     """
 
     def __init__(self, scenario: Any) -> None:
@@ -137,6 +141,13 @@ class OperationPlan:
             self.troops_at_home[c.base] += c.troops
         self.hits = HitTable(s.threat.p_airfield_hit)
         self.casualty_table = CasualtyTable(s.threat.casualties_per_attack)
+        nations = {n: k for k, n in enumerate(s.nations)}
+        self.nation_of: list[int] = [nations[c.nation] for c in s.contingents]
+        self.nation_troops = [0] * len(nations)
+        self.nation_liftable_t = [0] * len(nations)
+        for k, c in zip(self.nation_of, s.contingents, strict=True):
+            self.nation_troops[k] += c.troops
+            self.nation_liftable_t[k] += c.liftable_t
 
 
 class Contingent:
@@ -273,6 +284,8 @@ class Theatre:
         Tell the story: keep a list of events (``events``); ``None`` otherwise.
     record_daily : bool, optional
         Keep troops in country and tons lifted at the end of each day.
+    record_nations : bool, optional
+        Keep them per nation too.
 
     Attributes
     ----------
@@ -292,6 +305,8 @@ class Theatre:
         The running totals the outcomes are made of.
     troops_in_country, lifted_by_day : ndarray or None
         Per day, with ``record_daily``.
+    nation_troops, nation_out_t : ndarray (H, nations) or None
+        Per day and nation, with ``record_nations``: troops in country, tonnes out.
     events : list of dict or None
         The story, when it is told.
     """
@@ -306,6 +321,7 @@ class Theatre:
         *,
         trace: bool = False,
         record_daily: bool = False,
+        record_nations: bool = False,
     ) -> None:
         s = plan.scenario
         self.env = env
@@ -348,6 +364,12 @@ class Theatre:
         H = self.horizon
         self.troops_in_country = np.zeros(H, dtype=TROOPS) if record_daily else None
         self.lifted_by_day = np.full(H, plan.liftable_t, dtype=TONNES) if record_daily else None
+        # After the book closes (all out) every nation is out with all its tonnes.
+        N = len(plan.nation_troops)
+        self.nation_troops = np.zeros((H, N), dtype=TROOPS) if record_nations else None
+        self.nation_out_t = (
+            np.repeat(np.array([plan.nation_liftable_t], dtype=TONNES), H, axis=0) if record_nations else None
+        )
         self.events: list[dict] | None = [] if trace else None
         self.base_closed = [False] * len(s.bases)
 
@@ -779,6 +801,8 @@ def day_book(env: simpy.Environment, theatre: Theatre) -> Process:
         if theatre.troops_in_country is not None and theatre.lifted_by_day is not None:
             theatre.troops_in_country[day] = in_country
             theatre.lifted_by_day[day] = theatre.lifted_t
+        if theatre.nation_troops is not None:
+            _book_nations(theatre, day)
         D = theatre.s.deadline_day
         if D is not None and day >= D:
             theatre.troop_days_past_deadline += in_country
@@ -800,11 +824,26 @@ def day_book(env: simpy.Environment, theatre: Theatre) -> Process:
         )
 
 
+def _book_nations(theatre: Theatre, day: int) -> None:
+    """Each nation's troops still in country and tonnes lifted out, at the end of ``day``."""
+    plan = theatre.plan
+    troops = [0] * len(plan.nation_troops)
+    out_t = list(plan.nation_liftable_t)
+    for k, c in zip(plan.nation_of, theatre.contingents, strict=True):
+        troops[k] += c.troops_left
+        out_t[k] -= c.cargo_left
+    theatre.nation_troops[day] = troops
+    theatre.nation_out_t[day] = out_t
+
+
 def _book_the_waiting_days(theatre: Theatre, first_page: int) -> None:
     """Days ``0 .. first_page - 1``: the whole force in country, nothing lifted."""
     if theatre.troops_in_country is not None and theatre.lifted_by_day is not None:
         theatre.troops_in_country[:first_page] = theatre.plan.total_troops
         theatre.lifted_by_day[:first_page] = 0
+    if theatre.nation_troops is not None and theatre.nation_out_t is not None:
+        theatre.nation_troops[:first_page] = theatre.plan.nation_troops
+        theatre.nation_out_t[:first_page] = 0
     D = theatre.s.deadline_day
     if D is not None and first_page > D:
         theatre.troop_days_past_deadline += theatre.plan.total_troops * (first_page - D)
@@ -867,6 +906,7 @@ def simulate_replication(
     trace: bool = False,
     record_daily: bool = False,
     plan: OperationPlan | None = None,
+    record_nations: bool = False,
 ) -> Theatre:
     """Run one replication (row ``row`` of a block) and return its final state.
 
@@ -876,7 +916,9 @@ def simulate_replication(
     """
     plan = plan if plan is not None else OperationPlan(scenario)
     env = simpy.Environment()
-    theatre = Theatre(env, plan, inputs, row, slabs, trace=trace, record_daily=record_daily)
+    theatre = Theatre(
+        env, plan, inputs, row, slabs, trace=trace, record_daily=record_daily, record_nations=record_nations
+    )
     if trace:
         env.process(conditions(env, theatre))
     env.process(council(env, theatre))
@@ -924,6 +966,7 @@ def run_simpy(
     record_daily: bool = False,
     block_size: int = BLOCK_SIZE,
     progress: Callable[[int], Any] | None = None,
+    record_nations: bool = False,
 ) -> Outcomes:
     """Run ``reps`` replications with the SimPy engine.
 
@@ -941,6 +984,9 @@ def run_simpy(
         Replications per block (part of the draw layout).
     progress : callable, optional
         Called with the number of replications finished since the last call.
+    record_nations : bool, optional
+        Also keep troops in country and tonnes out per replication, day and nation
+        (``Outcomes.nation_troops``, ``Outcomes.nation_out_t``).
 
     Returns
     -------
@@ -957,7 +1003,9 @@ def run_simpy(
     plan = OperationPlan(scenario)
     parts = []
     for block, rows in blocks_for(reps, block_size):
-        parts.append(_run_block(plan, seed, first_block + block, rows, record_daily, block_size, progress))
+        parts.append(
+            _run_block(plan, seed, first_block + block, rows, record_daily, block_size, progress, record_nations)
+        )
     return Outcomes.concatenate(parts)
 
 
@@ -969,6 +1017,7 @@ def _run_block(
     record_daily: bool,
     block_size: int,
     progress: Callable[[int], Any] | None,
+    record_nations: bool = False,
 ) -> Outcomes:
     scenario = plan.scenario
     inputs = BlockInputs(scenario, seed, block, rows=rows, block_size=block_size)
@@ -980,8 +1029,13 @@ def _run_block(
     counts = np.zeros((4, rows), dtype=np.int64)  # attacks, casualties, past deadline, at deadline
     troops = np.zeros((rows, H), dtype=TROOPS) if record_daily else None
     lifted = np.zeros((rows, H), dtype=TONNES) if record_daily else None
+    N = len(plan.nation_troops)
+    nation_troops = np.zeros((rows, H, N), dtype=TROOPS) if record_nations else None
+    nation_out_t = np.zeros((rows, H, N), dtype=TONNES) if record_nations else None
     for r in range(rows):
-        th = simulate_replication(scenario, inputs, r, slabs, record_daily=record_daily, plan=plan)
+        th = simulate_replication(
+            scenario, inputs, r, slabs, record_daily=record_daily, plan=plan, record_nations=record_nations
+        )
         decision[r] = th.decision_day  # the SimPy council's, not the shared code's
         ready[r] = th.ready_day
         exits[r] = th.exit_day
@@ -989,6 +1043,9 @@ def _run_block(
         if troops is not None and lifted is not None:
             troops[r] = th.troops_in_country
             lifted[r] = th.lifted_by_day
+        if nation_troops is not None and nation_out_t is not None:
+            nation_troops[r] = th.nation_troops
+            nation_out_t[r] = th.nation_out_t
         if progress is not None:
             progress(1)
     return finish_outcomes(
@@ -1003,4 +1060,6 @@ def _run_block(
         troops_at_deadline=counts[3],
         troops_in_country=troops,
         retrograde_lifted_t=lifted,
+        nation_troops=nation_troops,
+        nation_out_t=nation_out_t,
     )

@@ -73,12 +73,16 @@ from ..results.stats import count_histogram_pairs
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from ..results.breakdown import Breakdown
+    from ..scenario import Scenario
+
 __all__ = [
     "drawdown_figure",
     "exit_dates_figure",
     "contingents_figure",
     "casualties_figure",
     "compare_figure",
+    "nations_figure",
     "check_plot_format",
     "plot_files",
     "compare_plot_file",
@@ -908,6 +912,75 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 110, pl
     # a fixed salt makes the ids in an SVG the same for the same figure
     with matplotlib.rc_context({"svg.hashsalt": "drawdown"}):
         return atomic_write(path, lambda fh: fig.savefig(fh, format=fmt, dpi=dpi, **_SAVE_OPTIONS[fmt]))
+
+
+def _nation_order(scenario: Scenario, breakdown: Breakdown) -> list[tuple[int, list[int | None]]]:
+    """Each nation's index and :data:`EXIT_QUANTILES` exit days, by median exit (then 95%
+    exit; not out by the horizon last)."""
+    far = 1 << 40
+    rows = [(k, breakdown.quantile_days("nation_exit_day", k, EXIT_QUANTILES)) for k in range(len(scenario.nations))]
+    return sorted(rows, key=lambda r: (far if r[1][2] is None else r[1][2], far if r[1][4] is None else r[1][4]))
+
+
+def _nation_probabilities(scenario: Scenario, breakdown: Breakdown) -> tuple[str, list[Probability]]:
+    """What the right panel shows: P(out by the deadline) per nation, or by the horizon without one."""
+    rows = breakdown.nations(scenario)
+    if scenario.deadline is not None:
+        return f"P(out by {scenario.deadline.isoformat()})", [r.p_out_by_deadline for r in rows]  # type: ignore[misc]
+    return "P(out by the horizon)", [r.p_out_by_horizon for r in rows]
+
+
+def nations_figure(scenario: Scenario, breakdown: Breakdown) -> Figure:
+    """Each nation's exit window and its probability of being out by the deadline (``nations.png``).
+
+    Left: one row a nation (the latest exit of its contingents), ordered by median
+    exit: the 5–95% window as a line, 25–75% as a bar, the median as a dot; a window
+    past the horizon ends in an arrow. Right: the probability of being out by the
+    deadline (by the horizon without one) with its 95% Wilson interval.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.engines import run_blocks
+    >>> from drawdown.results.breakdown import Breakdown
+    >>> s = drawdown.load("doha-2021-05-01")
+    >>> [(chunk, out)] = run_blocks(s, [(0, 200)], seed=1, block_size=200)
+    >>> fig = nations_figure(s, Breakdown.from_outcomes(s, out, blocks=chunk))
+    >>> len(fig.axes[0].get_yticklabels()) == len(s.nations)
+    True
+    """
+    f = facts_of(scenario)
+    H = breakdown.horizon_days
+    order = _nation_order(scenario, breakdown)
+    known = [d for _, qs in order for d in qs if d is not None]
+    t0 = max(0, min(known, default=0) - 7)
+    edge = min(H, max(known + [f.deadline_day or 0], default=H - 1) + 3)
+    fig = _figure(11, 1.8 + 0.3 * len(order))
+    ax, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": (3, 1)})
+    first: set[str] = set()
+    troops = {n: sum(c.troops for c in scenario.contingents if c.nation == n) for n in scenario.nations}
+    labels = []
+    for y, (k, qs) in enumerate(order):
+        row = _ExitRow(members=[], low=qs, high=qs, medians=[qs[2]], ci_low=[], ci_high=[], censored=0.0, nations=[])
+        _draw_exit_row(ax, f, y, row, edge, first)
+        labels.append(f"{scenario.nations[k]} ({troops[scenario.nations[k]]:,})")
+    ax.set_yticks(range(len(order)), labels, fontsize=8)
+    ax.set_ylim(len(order) - 0.4, -0.6)
+    ax.set_ylabel("nations (troops), by median exit")
+    _deadline_line(ax, f)
+    ax.grid(True, axis="x", alpha=0.3)
+    _date_axis(ax, f, t0, edge)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize="small")
+    what, probabilities = _nation_probabilities(scenario, breakdown)
+    for y, (k, _) in enumerate(order):
+        p = probabilities[k]
+        right.barh(y, p.value, height=0.6, color=_GREEN, alpha=0.7)
+        right.plot([p.low, p.high], [y, y], color="black", linewidth=1)
+    right.set_xlim(0, 1)
+    right.set_xlabel(what)
+    right.grid(True, axis="x", alpha=0.3)
+    ax.set_title(f"{f.name}: exit window by nation (its last contingent out)\n{breakdown.n:,} replications")
+    return fig
 
 
 #: The figures of a run's plots, in the order of :data:`PLOT_NAMES`.

@@ -64,7 +64,7 @@ from typing import IO, Any, TypeVar
 
 import numpy as np
 
-from ..engines import OUTCOME_DTYPES, Outcomes
+from ..engines import ALL_OUTCOME_DTYPES, OUTCOME_DTYPES, Outcomes, outcome_dtypes, outcome_widths
 from ..errors import ResultError
 from ..scenario import Scenario
 
@@ -158,7 +158,7 @@ def write_replications(path: str | os.PathLike[str], outcomes: Outcomes, *, meta
     """
     path = Path(path)
     arrays: dict[str, np.ndarray] = {
-        k: np.ascontiguousarray(v, dtype=OUTCOME_DTYPES[k]) for k, v in outcomes.arrays().items()
+        k: np.ascontiguousarray(v, dtype=ALL_OUTCOME_DTYPES[k]) for k, v in outcomes.arrays().items()
     }
     meta_arrays = _meta_arrays(meta)
 
@@ -193,8 +193,9 @@ def join_replications(
     parts : sequence of (path, int)
         Files written by :func:`write_replications` and the rows each must hold, in row order.
     widths : mapping of str to int
-        Columns of the two-dimensional outcomes: ``exit_day`` (contingents) and
-        ``base_closed_day`` (bases).
+        Columns of the two-dimensional outcomes (:func:`drawdown.engines.outcome_widths`):
+        ``exit_day`` (contingents) and ``base_closed_day`` (bases); for a network
+        scenario also its network outcomes, which are then written too.
     meta : dict
         Metadata, as in :func:`write_replications`.
 
@@ -233,7 +234,8 @@ def join_replications(
 
     def write(fh: IO[bytes]) -> None:
         with _replications_zip(fh) as zf:
-            for name, dtype in OUTCOME_DTYPES.items():
+            names = {k: t for k, t in ALL_OUTCOME_DTYPES.items() if k in OUTCOME_DTYPES or k in widths}
+            for name, dtype in names.items():
                 tail = (int(widths[name]),) if name in widths else ()
                 header = _npy_header(np.dtype(dtype), (total, *tail))
                 _put_member(zf, name, itertools.chain([header], _member_rows(files, name, np.dtype(dtype), tail)))
@@ -331,7 +333,7 @@ def _meta_arrays(meta: dict) -> dict[str, np.ndarray]:
     """Metadata as 0-d string arrays; a name may not be an outcome's."""
     out = {}
     for key, value in meta.items():
-        if key in OUTCOME_DTYPES:
+        if key in ALL_OUTCOME_DTYPES:
             raise ValueError(f"metadata {key!r} would overwrite an outcome array")
         out[key] = np.array(str(value), dtype=np.str_)
     return out
@@ -391,15 +393,16 @@ class ReplicationWriter:
         if self.reps < 0:
             raise ValueError(f"reps must be >= 0, got {reps}")
         self._meta = _meta_arrays(meta)
-        widths = {"exit_day": len(scenario.contingents), "base_closed_day": len(scenario.bases)}
-        self._shapes = {k: (self.reps, widths[k]) if k in widths else (self.reps,) for k in OUTCOME_DTYPES}
+        widths = outcome_widths(scenario)
+        dtypes = outcome_dtypes(scenario)
+        self._shapes = {k: (self.reps, widths[k]) if k in widths else (self.reps,) for k in dtypes}
         self._done = np.zeros(self.reps, dtype=bool)
         with _naming(self.path):
             self._dir = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".parts", dir=self.path.parent))
         self._parts = {}
         try:
             with _naming(self.path):
-                for k, dtype in OUTCOME_DTYPES.items():
+                for k, dtype in dtypes.items():
                     self._parts[k] = _NpyPart(self._dir / f"{k}.npy", np.dtype(dtype), self._shapes[k])
         except BaseException:
             self.abort()
@@ -665,8 +668,8 @@ def read_replications(path: str | os.PathLike[str]) -> tuple[dict, dict]:
     (a seed as its decimal digits: :func:`drawdown.draws.read_seed` reads it).
     """
     with np.load(path, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files if k in OUTCOME_DTYPES}
-        meta = {k: str(data[k]) for k in data.files if k not in OUTCOME_DTYPES}
+        arrays = {k: data[k] for k in data.files if k in ALL_OUTCOME_DTYPES}
+        meta = {k: str(data[k]) for k in data.files if k not in ALL_OUTCOME_DTYPES}
     return arrays, meta
 
 
@@ -685,7 +688,7 @@ def read_replications_meta(path: str | os.PathLike[str]) -> dict[str, str]:
     True
     """
     with np.load(path, allow_pickle=False) as data:
-        return {k: str(data[k]) for k in data.files if k not in OUTCOME_DTYPES}
+        return {k: str(data[k]) for k in data.files if k not in ALL_OUTCOME_DTYPES}
 
 
 # -- the summary file -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ does it, a module a step: ``sources`` (files, ``extends`` and compositions) →
 """
 
 from .build import load
+from .implied import as_network
 from .keypath import format_key, parse_key
 from .model import (
     Base,
@@ -22,6 +23,7 @@ from .model import (
     round_half_up,
 )
 from .names import OVERLAY_FOLDERS, close_names, list_overlay_files, overlay_names, scenario_names
+from .network import Ceiling, Crossing, Exit, Leg, Network, Phase, Plan, Route
 from .rules import MAX_ATTACK_MEAN
 from .schema import check, key_kind, to_date
 from .sources import find_scenario, list_scenario_files, read_chain, scenario_dir
@@ -30,7 +32,16 @@ __all__ = [
     "MAX_ATTACK_MEAN",
     "OVERLAY_FOLDERS",
     "Base",
+    "Ceiling",
     "Conditions",
+    "Crossing",
+    "Exit",
+    "Leg",
+    "Network",
+    "Phase",
+    "Plan",
+    "Route",
+    "as_network",
     "Contingent",
     "Decision",
     "Enablers",

@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError
-from . import rules
+from . import network_build, network_rules, plan_build, rules, waits
 from .canonical import content_hash, provenance
 from .model import (
     Base,
@@ -37,6 +38,8 @@ from .model import (
     round_half_up,
 )
 from .names import COMPOSE
+from .network import Network, Plan
+from .network_build import is_network
 from .problems import Problems
 from .rules import Row
 from .schema import check
@@ -120,15 +123,17 @@ def build(raw: dict, origin: dict, file: str, name: str, chain: tuple, *, own: s
     problems = Problems(origin, file, found)
     calendar = _calendar(problems, clean)
     deadline_day = calendar.day(problems, ("deadline",), clean.get("deadline"), within_horizon=True)
-    layout = _layout(problems, clean)
+    v2 = is_network(clean)
+    layout = _layout(problems, clean, v2)
     own = file if own is None else own
     total, enabler_nations = _forces(problems, clean, layout.rows, _own_claims(clean, origin, own))
     decision, warnings = _decision(problems, clean["decision"], calendar)
     enablers_last = clean.get("enablers_last", True)
-    bases = _bases(problems, clean, layout)
+    th = network_build.theatre(problems, clean, layout.rows, layout.via) if v2 else None
+    bases = _bases(problems, clean, layout.via, _airfield_users(layout, th))
     contingents = [_contingent(row, bases, layout.flies_from[row.id]) for row in layout.rows]
     enablers = _enablers(clean["enablers"], enabler_nations, contingents)
-    rules.capacity_without_enablers_leaves_capacity(problems, enablers_last, bases, enablers.cut_airfields)
+    network, plan, enablers = _network_and_plan(problems, clean, th, bases, contingents, enablers, calendar)
     priority = _priority(problems, clean.get("priority", "troops_ascending"), contingents, enablers, enablers_last)
     if not problems and total > 0:
         _threat_bounds(problems, clean, calendar.horizon, deadline_day, bases, contingents, total)
@@ -157,6 +162,8 @@ def build(raw: dict, origin: dict, file: str, name: str, chain: tuple, *, own: s
         warnings=tuple(warnings),
         provenance=tuple(provenance(clean)),
         chain=tuple(chain),
+        network=network,
+        plan=plan,
         _clean=clean,
         _raw=raw,
         _origin=origin,
@@ -209,9 +216,10 @@ class _Layout:
     served: dict[int, list[dict]]  # base index -> tables of the contingents flying from it
 
 
-def _layout(problems: Problems, clean: dict) -> _Layout:
+def _layout(problems: Problems, clean: dict, network: bool) -> _Layout:
+    """Rows, ``via`` bases and where each contingent flies from (a network scenario's routes are checked apart)."""
     rows = _rows(problems, clean)
-    used = {row.base for row in rows}
+    used = {row.base for row in rows} if not network else set()
     via = [
         _via(problems, ("bases", name), table, clean["bases"], i in used)
         for i, (name, table) in enumerate(clean["bases"].items())
@@ -278,7 +286,28 @@ def _forces(problems: Problems, clean: dict, rows: list[Row], claims: dict[str, 
     return total, [n for n in nations if any(n in graph[m] for m in nations)]
 
 
-def _bases(problems: Problems, clean: dict, layout: _Layout) -> list[Base]:
+@dataclass(frozen=True)
+class _Users:
+    """Who leaves through an airfield: contingents whose troops do, contingents whose tonnes do, and those tonnes."""
+
+    troops: int
+    cargo: int
+    liftable_t: int
+
+
+def _airfield_users(layout: _Layout, th: network_build.Theatre | None) -> dict[int, _Users]:
+    """Per base, who leaves through its airfield: v1, those flying from it; model v2, those whose routes end there."""
+    if th is None:
+        return {
+            b: _Users(len(tables), len(tables), sum(_liftable(c) for c in tables))
+            for b, tables in layout.served.items()
+        }
+    seats, cargo = network_build.air_users(th, layout.rows, [_liftable(row.table) for row in layout.rows])
+    counts = {b: sum(1 for r in th.routes if r is not None and th.exit_place(r.cargo_exit) == b) for b in cargo}
+    return {b: _Users(seats.get(b, 0), counts.get(b, 0), cargo.get(b, 0)) for b in set(seats) | set(cargo)}
+
+
+def _bases(problems: Problems, clean: dict, via: list[int], users: dict[int, _Users]) -> list[Base]:
     """The bases with integer capacities; an airfield with contingents to fly must have some."""
     frac = clean["enablers"].get("capacity_without_enablers", Decimal("0.5"))
     bases = []
@@ -287,11 +316,11 @@ def _bases(problems: Problems, clean: dict, layout: _Layout) -> list[Base]:
         airfield = table.get("airfield", True)
         seats = table.get("seats_per_day") or 0
         cargo = round_half_up(table.get("cargo_t_per_day") or 0)
-        users = layout.served.get(i, [])
-        if airfield and users:
-            rules.used_airfield_has_seats(problems, path, table, seats, len(users))
-            liftable = sum(_liftable(c) for c in users)
-            rules.used_airfield_has_cargo(problems, path, table, cargo, liftable)
+        used = users.get(i, _Users(0, 0, 0))
+        if airfield and used.troops:
+            rules.used_airfield_has_seats(problems, path, table, seats, used.troops)
+        if airfield and used.cargo:
+            rules.used_airfield_has_cargo(problems, path, table, cargo, used.liftable_t)
         seats_red = round_half_up(Decimal(seats) * frac)
         cargo_red = round_half_up(Decimal(cargo) * frac)
         bases.append(
@@ -304,7 +333,7 @@ def _bases(problems: Problems, clean: dict, layout: _Layout) -> list[Base]:
                 cargo_reduced=cargo_red if airfield else 0,
                 p_closed_day=float(table.get("p_closed_day", 0)),
                 attack_multiplier=float(table.get("attack_multiplier", 1)),
-                via=layout.via[i],
+                via=via[i],
                 road_days=table.get("road_days", 0),
                 source=table.get("source"),
                 assumption=table.get("assumption"),
@@ -346,6 +375,47 @@ def _liftable(c: dict) -> int:
     if "troops" not in c:
         return 0
     return round_half_up(Decimal(_equipment(c)) * (1 - c.get("handover_fraction", Decimal(0))))
+
+
+# -- model v2: the network and the plan ----------------------------------------------------------
+
+
+def _network_and_plan(
+    problems: Problems,
+    clean: dict,
+    th: network_build.Theatre | None,
+    bases: list[Base],
+    contingents: list[Contingent],
+    enablers: Enablers,
+    calendar: _Calendar,
+) -> tuple[Network | None, Plan | None, Enablers]:
+    """The frozen network and plan, and the enablers with v2's cuts; None for v1 or after a problem."""
+    if th is None:
+        enablers_last = clean.get("enablers_last", True)
+        rules.capacity_without_enablers_leaves_capacity(problems, enablers_last, bases, enablers.cut_airfields)
+        return None, None, enablers
+    scope = clean["enablers"].get("scope", "theatre")
+    network_rules.enabler_scope_known(problems, scope)
+    network_build.check_capacities(problems, th, contingents)
+    plan = plan_build.plan(
+        problems, clean, contingents, [b.name for b in bases], lambda path, d: calendar.day(problems, path, d)
+    )
+    if problems:
+        return None, None, enablers
+    cut = network_build.cuts(th, contingents, enablers)
+    if not clean.get("enablers_last", True):
+        network_build.check_reduced_capacities(problems, th, bases, cut)
+    network = network_build.network(th, scope, cut)
+    waits.no_wait_cycle(problems, clean, network, plan, contingents, enablers)
+    B = len(bases)
+    enablers = dataclasses.replace(
+        enablers,
+        cut_airfields=tuple(
+            tuple(network.exits[k].index for k in ks if network.exits[k].kind == "air") for ks in cut.exits
+        ),
+        exposed_bases=tuple(tuple(p for p in ps if p < B) for ps in cut.places),
+    )
+    return network, plan, enablers
 
 
 # -- the council ------------------------------------------------------------------------------

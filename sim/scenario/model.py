@@ -28,6 +28,7 @@ from typing import Any
 from ..errors import Problem, ScenarioError
 from .canonical import jsonable
 from .keypath import parse_key
+from .network import Network, Plan
 
 #: The "file" of the keys :meth:`Scenario.replace` sets, named by their problems.
 REPLACED = "<replace>"
@@ -198,6 +199,9 @@ class Scenario:
     warnings: tuple[str, ...] = ()
     provenance: tuple[tuple[str, str, str], ...] = ()  # (key path, "source"|"assumption", text)
     chain: tuple[str, ...] = ()
+    #: Model v2 (docs/network.md): both present in a network scenario, both None in a v1 one.
+    network: Network | None = None
+    plan: Plan | None = None
     _clean: dict[str, Any] | None = field(default=None, repr=False)
     _raw: dict[str, Any] | None = field(default=None, repr=False)
     _origin: dict[tuple, str] | None = field(default=None, repr=False)
@@ -233,6 +237,11 @@ class Scenario:
         return (date - self.start).days
 
     # -- derived facts ------------------------------------------------------------------
+    @property
+    def is_network(self) -> bool:
+        """Whether the scenario uses model v2 (docs/network.md) and runs in the network engines."""
+        return self.network is not None
+
     @property
     def nations(self) -> tuple[str, ...]:
         """Nations in order of first appearance."""

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 from ..limits import MAX_TOTAL_TONNES, MAX_TOTAL_TROOPS
 from .model import Base, Contingent
+from .plan_rules import split_part_plain
 from .problems import Problems
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "total_nations_match",
     "known_dependencies",
     "no_dependency_cycle",
+    "find_cycle",
     "known_decision_rule",
     "fixed_rule_has_date",
     "certain_no_consensus_has_latest_decision",
@@ -121,11 +123,17 @@ def date_within_horizon(problems: Problems, path: tuple, value: _dt.date, start:
 
 
 def contingent_id(problems: Problems, cid: str) -> tuple[str, str] | None:
-    """Rule: a contingent's id is ``NATION@BASE``; returns ``(nation, base)``, or None."""
-    if cid.count("@") != 1 or not all(cid.split("@")):
+    """Rule: a contingent's id is ``NATION@BASE`` or ``NATION@BASE#PART`` (model v2); returns ``(nation, base)``.
+
+    The ``PART`` is a plain name (``drawdown.scenario.plan_rules.split_part_plain``). Returns None after a problem.
+    """
+    whole, _, part = cid.partition("#")
+    if whole.count("@") != 1 or not all(whole.split("@")):
         problems.add(("contingents", cid), f"contingent id {cid!r} is not NATION@BASE")
         return None
-    nation, base = cid.split("@")
+    if "#" in cid and not split_part_plain(problems, cid, part):
+        return None
+    nation, base = whole.split("@")
     return nation, base
 
 
@@ -283,7 +291,7 @@ def no_dependency_cycle(problems: Problems, graph: Mapping[str, set[str]], rows:
 
     The problem names the ``depend_on`` list that closes the cycle's first link.
     """
-    cycle = _find_cycle(graph)
+    cycle = find_cycle(graph)
     if not cycle:
         return
     first = next(
@@ -294,7 +302,12 @@ def no_dependency_cycle(problems: Problems, graph: Mapping[str, set[str]], rows:
     problems.add(where, f"depend_on cycle between nations: {' -> '.join(cycle)}; expected no cycles")
 
 
-def _find_cycle(graph: Mapping[str, set[str]]) -> list[str] | None:
+def find_cycle(graph: Mapping[str, set[str]]) -> list[str] | None:
+    """A cycle of ``graph`` (node to the nodes it points to) as ``[a, b, ..., a]``, or None.
+
+    >>> find_cycle({"a": {"b"}, "b": {"a"}}), find_cycle({"a": {"b"}, "b": set()})
+    (['a', 'b', 'a'], None)
+    """
     state: dict[str, int] = {}
 
     def visit(n: str, stack: list[str]) -> list[str] | None:

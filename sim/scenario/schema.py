@@ -20,16 +20,35 @@ from ..errors import Problem
 from ..limits import MAX_TOTAL_TROOPS
 from .problems import Problems
 
-__all__ = ["check", "key_kind", "TOP", "TABLES", "CONTINGENT", "BASE", "REQUIRED", "TOP_KEYS"]
+__all__ = [
+    "check",
+    "key_kind",
+    "TOP",
+    "TABLES",
+    "CONTINGENT",
+    "BASE",
+    "REQUIRED",
+    "ABSENT",
+    "TOP_KEYS",
+    "NETWORK_TOP",
+    "CROSSING",
+    "LEG",
+    "PHASE",
+    "CONTINGENT_V2",
+    "ENABLERS_V2",
+]
 
 REQUIRED = object()
+#: The default of a key that stays absent when not given: a model v2 key, so that a v1
+#: scenario's checked table (and its content hash) is what it was.
+ABSENT = object()
 
 
 @dataclass(frozen=True)
 class Key:
     """One key of the schema: its kind, default (``REQUIRED`` when it has none) and range."""
 
-    kind: str  # int, number, prob, bool, str, date, date_or_none, dates, strs, duration, priority
+    kind: str  # int, number, prob, bool, str, date, date_or_none, dates, strs, duration, priority, str_or_date
     default: object = REQUIRED
     lo: Decimal | int | None = None
     hi: Decimal | int | None = None
@@ -131,6 +150,55 @@ CONTINGENT = {
 CONTINGENT_DEFAULTS = {k: v for k, v in CONTINGENT.items() if k not in ("troops", "source", "assumption")}
 CONTINGENT_DEFAULTS.update(PROSE)
 
+# -- model v2 (docs/network.md): absent unless given, so a v1 scenario is unchanged --------------
+
+#: Per contingent only (never in ``[contingent_defaults]``): a route names legs of one base.
+CONTINGENT_V2 = {
+    "route": Key("strs", ABSENT),
+    "equipment_route": Key("strs", ABSENT),
+    "leave_with": Key("str", ABSENT),
+}
+ENABLERS_V2 = {"scope": Key("str", ABSENT)}
+
+#: Capacities and exposure of a ground exit (``[crossings.NAME]``).
+CROSSING = {
+    "troops_per_day": Key("int", REQUIRED, lo=0, hi=MAX_TROOPS),
+    "cargo_t_per_day": Key("number", REQUIRED, lo=_d(0), hi=MAX_TONNES),
+    "p_closed_day": Key("prob", _d(0)),
+    "attack_multiplier": Key("number", _d(1), lo=_d(0)),
+    "p_hit": Key("prob", _d(0)),
+    "closure_days": Key("int", ABSENT, lo=0, hi=MAX_DAYS),  # default: threat.closure_days
+    **PROSE,
+}
+
+#: A move inside the theatre (``[legs.NAME]``).
+LEG = {
+    "from": Key("str"),
+    "to": Key("str"),
+    "mode": Key("str"),
+    "transit_days": Key("int", REQUIRED, lo=1, hi=MAX_DAYS),
+    "troops_per_day": Key("int", REQUIRED, lo=0, hi=MAX_TROOPS),
+    "cargo_t_per_day": Key("number", REQUIRED, lo=_d(0), hi=MAX_TONNES),
+    "attack_multiplier": Key("number", ABSENT, lo=_d(0)),  # default 1 (road), 0 (air)
+    "p_hit": Key("prob", ABSENT),  # default 0
+    "closure_days": Key("int", ABSENT, lo=0, hi=MAX_DAYS),  # default: threat.closure_days
+    **PROSE,
+}
+
+#: One stage of a plan (``[phases.NAME]``).
+PHASE = {
+    "members": Key("strs"),
+    "start": Key("str_or_date", "order"),
+    "days_after": Key("int", 0, lo=0, hi=MAX_DAYS),
+    "ceiling": Key("int", ABSENT, lo=0, hi=MAX_TROOPS),
+    "ceiling_nation": Key("str", ABSENT),
+    "until": Key("str_or_date", ABSENT),
+    **PROSE,
+}
+
+#: The top-level tables of model v2.
+NETWORK_TOP = ("crossings", "legs", "groups", "phases")
+
 KIND_TEXT = {
     "int": "an integer",
     "int_or_auto": 'an integer or "auto"',
@@ -144,6 +212,7 @@ KIND_TEXT = {
     "strs": "a list of strings",
     "duration": "a number of days or a table { min, mode, max }",
     "priority": '"troops_ascending" or a list of contingent ids',
+    "str_or_date": "a name or an ISO date (YYYY-MM-DD)",
 }
 
 
@@ -199,7 +268,7 @@ class _Checker:
                 continue
             if k.default is REQUIRED:
                 self.problem(path + (key,), f"missing; expected {KIND_TEXT[k.kind]}")
-            elif fill:
+            elif fill and k.default is not ABSENT:
                 out[key] = k.default
         return out
 
@@ -262,6 +331,17 @@ class _Checker:
         if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
             return self.wrong(path, k, v)
         return list(v)
+
+    def str_or_date(self, v: Any, k: Key, path: tuple) -> Any:
+        if isinstance(v, str):
+            try:
+                day = to_date(v)
+            except ValueError:  # pragma: no cover - a string never has a time
+                day = None
+            return day if day is not None else v
+        if isinstance(v, _dt.date) and not isinstance(v, _dt.datetime):
+            return v
+        return self.date(v, k, path) if isinstance(v, (_dt.datetime, _dt.time)) else self.wrong(path, k, v)
 
     def duration_value(self, v: Any, k: Key, path: tuple) -> Any:
         return self.duration(v, path)
@@ -342,6 +422,7 @@ _VALUE_CHECKS: dict[str, Callable[[_Checker, Any, Key, tuple], Any]] = {
     "strs": _Checker.strings,
     "duration": _Checker.duration_value,
     "priority": _Checker.priority,
+    "str_or_date": _Checker.str_or_date,
 }
 
 
@@ -364,7 +445,7 @@ def _show(v: Any) -> str:
 
 
 #: Every key a scenario may have at its top level (``extends`` is read before the schema).
-TOP_KEYS = frozenset(TOP) | frozenset(TABLES) | {"bases", "contingents", "contingent_defaults"}
+TOP_KEYS = frozenset(TOP) | frozenset(TABLES) | {"bases", "contingents", "contingent_defaults"} | set(NETWORK_TOP)
 
 
 def _collection(c: _Checker, merged: dict, key: str, header: str) -> dict:
@@ -401,29 +482,71 @@ def check(merged: dict, origin: dict, main_file: str) -> tuple[dict, list[Proble
             c.unknown((key,), key, sorted(known))
     clean = c.table(top_raw, spec_top, ())
     for name, spec in TABLES.items():
-        clean[name] = c.table(merged.get(name, {}), spec, (name,))
+        clean[name] = c.table(merged.get(name, {}), {**spec, **ENABLERS_V2} if name == "enablers" else spec, (name,))
 
     bases_raw = _collection(c, merged, "bases", "[bases.NAME]")
     clean["bases"] = {name: c.table(v, BASE, ("bases", name)) for name, v in bases_raw.items()}
 
-    defaults_raw = merged.get("contingent_defaults", {})
-    defaults = c.table(defaults_raw, CONTINGENT_DEFAULTS, ("contingent_defaults",), fill=False)
+    defaults = _contingent_defaults(c, merged.get("contingent_defaults", {}))
     cont_raw = _collection(c, merged, "contingents", '[contingents."NATION@BASE"]')
-    contingents = {}
-    for cid, v in cont_raw.items():
-        given = c.table(v, CONTINGENT, ("contingents", cid), fill=False)
-        filled = {}
-        for key, k in CONTINGENT.items():
-            if key in given:
-                filled[key] = given[key]
-            elif key in defaults and key not in ("source", "assumption"):
-                filled[key] = defaults[key]
-            elif k.default is not REQUIRED:
-                filled[key] = k.default
-        contingents[cid] = filled
-    clean["contingents"] = contingents
+    clean["contingents"] = {cid: _contingent(c, cid, v, defaults) for cid, v in cont_raw.items()}
     clean["contingent_defaults"] = defaults
+    _network_tables(c, merged, clean)
     return clean, c.problems
+
+
+def _contingent_defaults(c: _Checker, raw: Any) -> dict:
+    """``[contingent_defaults]`` checked; a route or ``leave_with`` there is refused (they are per contingent)."""
+    if isinstance(raw, dict):
+        for key in CONTINGENT_V2:
+            if key in raw:
+                c.problem(
+                    ("contingent_defaults", key),
+                    f'{key} is set per contingent only; expected it in a [contingents."NATION@BASE"] table',
+                )
+        raw = {k: v for k, v in raw.items() if k not in CONTINGENT_V2}
+    return c.table(raw, CONTINGENT_DEFAULTS, ("contingent_defaults",), fill=False)
+
+
+def _contingent(c: _Checker, cid: str, raw: Any, defaults: dict) -> dict:
+    """One contingent's table with every v1 key filled (from the defaults, then the schema) and its v2 keys as given."""
+    given = c.table(raw, {**CONTINGENT, **CONTINGENT_V2}, ("contingents", cid), fill=False)
+    filled = {}
+    for key, k in CONTINGENT.items():
+        if key in given:
+            filled[key] = given[key]
+        elif key in defaults and key not in ("source", "assumption"):
+            filled[key] = defaults[key]
+        elif k.default is not REQUIRED:
+            filled[key] = k.default
+    filled.update((key, given[key]) for key in CONTINGENT_V2 if key in given)
+    return filled
+
+
+def _network_tables(c: _Checker, merged: dict, clean: dict) -> None:
+    """The model v2 tables (``crossings``, ``legs``, ``groups``, ``phases``) that the scenario has."""
+    for key, spec, header in (
+        ("crossings", CROSSING, "[crossings.NAME]"),
+        ("legs", LEG, "[legs.NAME]"),
+        ("phases", PHASE, "[phases.NAME]"),
+    ):
+        if key in merged:
+            raw = merged[key]
+            if not isinstance(raw, dict):
+                c.problem((key,), f"expected a table of {key} ({header}), found {_show(raw)}")
+                continue
+            clean[key] = {name: c.table(v, spec, (key, name)) for name, v in raw.items()}
+    if "groups" in merged:
+        raw = merged["groups"]
+        if not isinstance(raw, dict):
+            c.problem(("groups",), f"expected a table of groups (name = [members]), found {_show(raw)}")
+            return
+        groups = {}
+        for name, members in raw.items():
+            got = c.value(members, Key("strs"), ("groups", name))
+            if got is not _BAD:
+                groups[name] = got
+        clean["groups"] = groups
 
 
 def key_kind(path: tuple) -> str:
@@ -443,6 +566,8 @@ def key_kind(path: tuple) -> str:
         key = BASE.get(path[2])
     elif len(path) == 3 and path[0] == "contingents":
         key = CONTINGENT.get(path[2])
+    elif len(path) == 3 and path[0] in ("crossings", "legs", "phases"):
+        key = {"crossings": CROSSING, "legs": LEG, "phases": PHASE}[path[0]].get(path[2])
     kind = key.kind if key is not None else ""
     return {
         "int": "int",

@@ -1,0 +1,321 @@
+"""The theatre of a model v2 scenario: its places, crossings, legs, exits and routes.
+
+Part of the one parameter pipeline (``drawdown.scenario.build``): from the checked
+tables (``schema``) and the valid contingents, with the rules of
+``drawdown.scenario.network_rules``, to the frozen :class:`~drawdown.scenario.network.Network`
+of docs/network.md. Indices are those of ``network.py``: places are the bases then the
+crossings; exits the airfield bases then the crossings; legs in file order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from . import network_rules as nr
+from .model import Contingent, Enablers, round_half_up
+from .network import Crossing, Exit, Leg, Network, Route
+from .problems import Problems
+from .rules import Row
+from .schema import CONTINGENT_V2, ENABLERS_V2, NETWORK_TOP
+
+__all__ = ["is_network", "Theatre", "theatre", "air_users", "network"]
+
+
+def is_network(clean: dict) -> bool:
+    """Whether a checked scenario uses any key of model v2 (docs/network.md), so runs in the network engines."""
+    if any(key in clean for key in NETWORK_TOP) or any(key in clean["enablers"] for key in ENABLERS_V2):
+        return True
+    return any("#" in cid or any(k in table for k in CONTINGENT_V2) for cid, table in clean["contingents"].items())
+
+
+@dataclass(frozen=True)
+class Theatre:
+    """Places, crossings, legs and exits, and each valid contingent's route (None where it has a problem)."""
+
+    places: tuple[str, ...]
+    crossings: tuple[Crossing, ...]
+    legs: tuple[Leg | None, ...]  # file order; None for a leg with a problem
+    exits: tuple[Exit, ...]
+    routes: tuple[Route | None, ...]  # per row
+
+    def exit_place(self, exit_index: int) -> int:
+        """The place of an exit."""
+        return self.exits[exit_index].place
+
+
+def theatre(problems: Problems, clean: dict, rows: Sequence[Row], via: Sequence[int]) -> Theatre:
+    """The theatre of a network scenario, its rules checked (routes, chains, exits, capacities)."""
+    base_names = list(clean["bases"])
+    crossing_names = [n for n in clean.get("crossings", {}) if nr.crossing_not_a_base(problems, n, base_names)]
+    places = (*base_names, *crossing_names)
+    frac = clean["enablers"].get("capacity_without_enablers", Decimal("0.5"))
+    closure = clean["threat"].get("closure_days", 0)
+    crossings = tuple(_crossing(name, clean["crossings"][name], frac, closure) for name in crossing_names)
+    airfields = [i for i, t in enumerate(clean["bases"].values()) if t.get("airfield", True)]
+    exits = tuple(Exit("air", b, b) for b in airfields) + tuple(
+        Exit("ground", len(base_names) + k, k) for k in range(len(crossings))
+    )
+    legs = _legs(problems, clean, places, crossing_names, {base_names[b] for b in airfields}, frac, closure)
+    exit_of_place = {e.place: k for k, e in enumerate(exits)}
+    routes = tuple(_route(problems, clean, row, via, places, legs, exit_of_place) for row in rows)
+    return Theatre(places, crossings, tuple(legs), exits, routes)
+
+
+def _crossing(name: str, table: dict, frac: Decimal, closure: int) -> Crossing:
+    troops = table.get("troops_per_day", 0)
+    cargo = round_half_up(table.get("cargo_t_per_day", 0))
+    return Crossing(
+        name=name,
+        troops_per_day=troops,
+        cargo_t_per_day=cargo,
+        troops_reduced=round_half_up(Decimal(troops) * frac),
+        cargo_reduced=round_half_up(Decimal(cargo) * frac),
+        p_closed_day=float(table.get("p_closed_day", 0)),
+        attack_multiplier=float(table.get("attack_multiplier", 1)),
+        p_hit=float(table.get("p_hit", 0)),
+        closure_days=table.get("closure_days", closure),
+        source=table.get("source"),
+        assumption=table.get("assumption"),
+    )
+
+
+def _legs(
+    problems: Problems,
+    clean: dict,
+    places: Sequence[str],
+    crossings: Sequence[str],
+    airfields: set[str],
+    frac: Decimal,
+    closure: int,
+) -> list[Leg | None]:
+    """Every leg in file order; None for one with a problem (its routes are not checked further)."""
+    out: list[Leg | None] = []
+    for name, table in clean.get("legs", {}).items():
+        path = ("legs", name)
+        ends = {key: table.get(key) for key in ("from", "to")}
+        ok = all(v is not None and nr.known_name(problems, path + (k,), "place", v, places) for k, v in ends.items())
+        ok = ok and nr.leg_does_not_start_at_crossing(problems, path, ends["from"], crossings)
+        ok = ok and nr.leg_joins_two_places(problems, path, ends["from"], ends["to"])
+        mode = table.get("mode")
+        ok = mode is not None and nr.leg_mode_known(problems, path, mode) and ok
+        if mode == "air":
+            nr.air_leg_not_attacked(problems, path, table)
+            ok = ok and nr.air_leg_between_airfields(problems, path, ends, airfields)
+        out.append(_leg(name, table, places, frac, closure) if ok and "transit_days" in table else None)
+    return out
+
+
+def _leg(name: str, table: dict, places: Sequence[str], frac: Decimal, closure: int) -> Leg:
+    road = table["mode"] == "road"
+    troops = table.get("troops_per_day", 0)
+    cargo = round_half_up(table.get("cargo_t_per_day", 0))
+    return Leg(
+        name=name,
+        mode=table["mode"],
+        origin=list(places).index(table["from"]),
+        destination=list(places).index(table["to"]),
+        transit_days=table["transit_days"],
+        troops_per_day=troops,
+        cargo_t_per_day=cargo,
+        troops_reduced=round_half_up(Decimal(troops) * frac),
+        cargo_reduced=round_half_up(Decimal(cargo) * frac),
+        attack_multiplier=float(table.get("attack_multiplier", 1)) if road else 0.0,
+        p_hit=float(table.get("p_hit", 0)) if road else 0.0,
+        closure_days=table.get("closure_days", closure),
+        source=table.get("source"),
+        assumption=table.get("assumption"),
+    )
+
+
+def _route(
+    problems: Problems,
+    clean: dict,
+    row: Row,
+    via: Sequence[int],
+    places: Sequence[str],
+    legs: Sequence[Leg | None],
+    exit_of_place: dict[int, int],
+) -> Route | None:
+    """A contingent's troop and equipment routes; None when either has a problem."""
+    table = row.table
+    base = places[row.base]
+    troop_names = table.get("route") or []
+    cargo_names = table["equipment_route"] if "equipment_route" in table else troop_names
+    if via[row.base] >= 0:
+        if not nr.via_base_has_no_route(problems, row.id, base, table):
+            return None
+        k = exit_of_place[via[row.base]]
+        return Route((), (), k, k)
+    got = []
+    for key, names in (("route", troop_names), ("equipment_route", cargo_names)):
+        if not names and row.base not in exit_of_place:
+            shown = key if key in table or key == "route" else "equipment_route"
+            nr.base_without_exit_has_route(problems, row.id, shown, base)
+            got.append(None)
+            continue
+        path = ("contingents", row.id, key if key in table else "route")
+        got.append(_one_route(problems, path, names, row.base, places, legs, exit_of_place))
+    if got[0] is None or got[1] is None:
+        return None
+    return Route(got[0][0], got[1][0], got[0][1], got[1][1])
+
+
+def _one_route(
+    problems: Problems,
+    path: tuple,
+    names: Sequence[str],
+    start: int,
+    places: Sequence[str],
+    legs: Sequence[Leg | None],
+    exit_of_place: dict[int, int],
+) -> tuple[tuple[int, ...], int] | None:
+    """Leg indices and the exit of one route (empty: the base's own airfield), or None after a problem."""
+    leg_names = [leg.name if leg is not None else None for leg in legs]
+    known = [n for n in leg_names if n is not None]
+    indices = []
+    for i, name in enumerate(names):
+        if name not in leg_names:
+            nr.known_name(problems, path + (i,), "leg", name, known)
+            return None
+        if legs[leg_names.index(name)] is None:
+            return None  # the leg has its own problem
+        indices.append(leg_names.index(name))
+    here, seen = start, {places[start]}
+    for i, k in enumerate(indices):
+        leg = legs[k]
+        assert leg is not None
+        if i == 0 and not nr.route_starts_at_base(problems, path, leg.name, places[leg.origin], places[start]):
+            return None
+        if i > 0 and not nr.route_legs_chain(problems, path, i, leg.name, places[leg.origin], places[here]):
+            return None
+        if not nr.route_visits_place_once(problems, path, i, places[leg.destination], seen):
+            return None
+        here = leg.destination
+        seen.add(places[here])
+    exit_names = {places[p] for p in exit_of_place}
+    if not nr.route_ends_at_exit(problems, path, places[here], exit_names):
+        return None
+    return tuple(indices), exit_of_place[here]
+
+
+def air_users(th: Theatre, rows: Sequence[Row], liftable: Sequence[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Per airfield base: how many contingents' troops leave through it, and the tonnes that do."""
+    seats: dict[int, int] = {}
+    cargo: dict[int, int] = {}
+    for route, t in zip(th.routes, liftable, strict=True):
+        if route is None:
+            continue
+        for exit_index, users, amount in ((route.troop_exit, seats, 1), (route.cargo_exit, cargo, t)):
+            e = th.exits[exit_index]
+            if e.kind == "air":
+                users[e.place] = users.get(e.place, 0) + amount
+    return seats, cargo
+
+
+def check_capacities(problems: Problems, th: Theatre, contingents: Sequence[Contingent]) -> None:
+    """Rule: every leg and crossing that troops (or tonnes) take has troop (or cargo) capacity."""
+    troop_users: dict[tuple, int] = {}
+    tonnes: dict[tuple, int] = {}
+    for c, route in zip(contingents, th.routes, strict=True):
+        if route is None:
+            continue
+        for site in (*(("legs", k) for k in route.troop_legs), ("exits", route.troop_exit)):
+            troop_users[site] = troop_users.get(site, 0) + 1
+        for site in (*(("legs", k) for k in route.cargo_legs), ("exits", route.cargo_exit)):
+            tonnes[site] = tonnes.get(site, 0) + c.liftable_t
+    for site, n in troop_users.items():
+        name, troops, _ = _site(th, site)
+        if name is not None:
+            path = ("legs" if site[0] == "legs" else "crossings", name, "troops_per_day")
+            users = f"the troops of {n} contingent{'s' if n != 1 else ''}"
+            nr.used_capacity_not_zero(problems, path, "troops a day", troops, users)
+    for site, t in tonnes.items():
+        name, _, cargo = _site(th, site)
+        if name is not None and t > 0:
+            path = ("legs" if site[0] == "legs" else "crossings", name, "cargo_t_per_day")
+            nr.used_capacity_not_zero(problems, path, "tonnes a day", cargo, f"{t} t of equipment")
+
+
+def _site(th: Theatre, site: tuple) -> tuple[str | None, int, int]:
+    """A leg's or a crossing's name and capacities (None for an air exit: the bases' own rules check those)."""
+    kind, k = site
+    if kind == "legs":
+        leg = th.legs[k]
+        if leg is None:
+            return None, 0, 0
+        return leg.name, leg.troops_per_day, leg.cargo_t_per_day
+    e = th.exits[k]
+    if e.kind == "air":
+        return None, 0, 0
+    x = th.crossings[e.index]
+    return x.name, x.troops_per_day, x.cargo_t_per_day
+
+
+@dataclass(frozen=True)
+class Cuts:
+    """Per enabler nation: the legs and exits its dependents use, the places and road legs where they count."""
+
+    legs: tuple[tuple[int, ...], ...]
+    exits: tuple[tuple[int, ...], ...]
+    places: tuple[tuple[int, ...], ...]
+    road_legs: tuple[tuple[int, ...], ...]
+
+
+def cuts(th: Theatre, contingents: Sequence[Contingent], enablers: Enablers) -> Cuts:
+    """What each enabler nation's departure cuts and exposes (docs/network.md, "Enablers")."""
+    legs, exits, places, road = [], [], [], []
+    for deps in enablers.dependents:
+        used_legs, used_exits, at, on_road = set(), set(), set(), set()
+        for i in deps:
+            route = th.routes[i]
+            assert route is not None
+            used_legs |= set(route.troop_legs) | set(route.cargo_legs)
+            used_exits |= {route.troop_exit, route.cargo_exit}
+            c = contingents[i]
+            at |= {c.base, c.flies_from, *(th.legs[k].destination for k in route.troop_legs)}
+            on_road |= {k for k in route.troop_legs if th.legs[k].mode == "road"}
+        legs.append(tuple(sorted(used_legs)))
+        exits.append(tuple(sorted(used_exits)))
+        places.append(tuple(sorted(at)))
+        road.append(tuple(sorted(on_road)))
+    return Cuts(tuple(legs), tuple(exits), tuple(places), tuple(road))
+
+
+def check_reduced_capacities(problems: Problems, th: Theatre, bases: Sequence, cut: Cuts) -> None:
+    """Rule: with ``enablers_last = false``, no cut leg or exit is left without capacity."""
+    for leg_set, exit_set in zip(cut.legs, cut.exits, strict=True):
+        for k in leg_set:
+            leg = th.legs[k]
+            nr.reduced_capacity_not_zero(problems, leg.name, "troops_per_day", leg.troops_per_day, leg.troops_reduced)
+            nr.reduced_capacity_not_zero(problems, leg.name, "cargo_t_per_day", leg.cargo_t_per_day, leg.cargo_reduced)
+        for k in exit_set:
+            e = th.exits[k]
+            if e.kind == "air":
+                b = bases[e.index]
+                nr.reduced_capacity_not_zero(problems, b.name, "seats_per_day", b.seats_per_day, b.seats_reduced)
+                nr.reduced_capacity_not_zero(problems, b.name, "cargo_t_per_day", b.cargo_t_per_day, b.cargo_reduced)
+            else:
+                x = th.crossings[e.index]
+                nr.reduced_capacity_not_zero(problems, x.name, "troops_per_day", x.troops_per_day, x.troops_reduced)
+                nr.reduced_capacity_not_zero(problems, x.name, "cargo_t_per_day", x.cargo_t_per_day, x.cargo_reduced)
+
+
+def network(th: Theatre, scope: str, cut: Cuts) -> Network:
+    """The frozen network (every route valid: the build raised otherwise)."""
+    routes = tuple(r for r in th.routes if r is not None)
+    legs = tuple(leg for leg in th.legs if leg is not None)
+    assert len(routes) == len(th.routes) and len(legs) == len(th.legs)
+    return Network(
+        places=th.places,
+        crossings=th.crossings,
+        legs=legs,
+        exits=th.exits,
+        routes=routes,
+        enabler_scope=scope,
+        cut_legs=cut.legs,
+        cut_exits=cut.exits,
+        exposed_places=cut.places,
+        exposed_legs=cut.road_legs,
+    )
