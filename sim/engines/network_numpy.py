@@ -14,7 +14,7 @@ and gives the v1 engines' outcomes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -123,6 +123,8 @@ class _State:
             np.repeat(nation_troops[None, None, :], R, axis=0).repeat(H, axis=1) if record_nations else None
         )
         self.nation_out_t = np.zeros((R, H, N), dtype=TONNES) if record_nations else None
+        #: Contingents whose ready day is still unknown in some row (set once the order is read).
+        self.pending: list[int] = []
 
 
 # -- ready days and phase starts -----------------------------------------------------------
@@ -136,7 +138,7 @@ def _known_phase_starts(lay: NetworkLayout, st: _State) -> None:
             day = d + ph.days_after
         elif ph.start == "conditions":
             day = np.where(st.met < 0, NEVER, np.maximum(d, st.met + ph.days_after))
-        elif ph.start == "date":
+        elif ph.start == "date" and ph.start_day is not None:
             day = np.maximum(d, ph.start_day + ph.days_after)
         else:
             continue
@@ -189,8 +191,8 @@ def _phases(lay: NetworkLayout, st: _State, step: int, day: np.ndarray, live: np
         if w.cargo_users:
             cargo = ring_cargo[r] * live
             ring_cargo[r] -= cargo
-            for u in w.cargo_users:
-                st.cargo[u.next_slot] += cargo[u.ring]
+            for kit in w.cargo_users:
+                st.cargo[kit.next_slot] += cargo[kit.ring]
     for i in lay.via:
         moving = (st.ready[i] == day) * (lay.troops[i] - st.troops_out[i])
         home, to = lay.home[i], lay.troop_places[i][0]
@@ -509,7 +511,7 @@ def _run_chunk(lay, seed, blocks, block_size, record_daily, record_nations) -> O
     st.pending = [i for i in lay.resolve_order if ((st.ready[i] == UNKNOWN) & has_order).any()]
     n_air, B, S = len(lay.airfields), lay.n_bases, lay.n_crossings + lay.n_legs
     widths = (n_air, B, B, n_air) + ((S,) * 4 if S else ())
-    chunk = {"draws": _Draws(draws, widths), "rate": inputs.rate, "rate_per_row": inputs.rate_per_row}
+    chunk: dict[str, Any] = {"draws": _Draws(draws, widths), "rate": inputs.rate, "rate_per_row": inputs.rate_per_row}
     if not S:
         chunk["draws"].arrays += (None,) * 4
     del draws
@@ -532,10 +534,10 @@ def _finish(lay, st: _State, inputs) -> Outcomes:
     s = lay.scenario
     H = st.H
     after_end = np.arange(H)[None, :] > st.end_day[:, None]
-    if st.daily:
+    if st.troops_daily is not None and st.lifted_daily is not None:
         st.troops_daily[after_end] = 0
         st.lifted_daily[after_end] = s.liftable_t
-    if st.nation_troops is not None:
+    if st.nation_troops is not None and st.nation_out_t is not None:
         st.nation_troops[after_end] = 0
         st.nation_out_t[after_end] = lay.nation_liftable_t
     ready = np.where(st.ready >= NEVER, -1, st.ready).T

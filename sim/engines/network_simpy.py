@@ -952,8 +952,9 @@ def _take_troops(theatre: NetworkTheatre, way: Way, today: _Day, c: Contingent, 
     c.guard[k] -= guard
     theatre.troops_at[c.troop_places[k]] -= take
     for b in theatre.plan.ceilings_of[c.index] if not isinstance(way, Leg) else ():
-        if today.budgets[b] is not None:
-            today.budgets[b] -= take
+        budget = today.budgets[b]
+        if budget is not None:
+            today.budgets[b] = budget - take
     if isinstance(way, Leg):
         c.main_moving[k] += main
         c.guard_moving[k] += guard
@@ -1140,7 +1141,7 @@ def _complete_phases_after_all_out(theatre: NetworkTheatre, day: int) -> None:
         if not waiting:
             return
         for ph in waiting:
-            ph.complete_day = max(ph.start_day, day)
+            ph.complete_day = day if ph.start_day is None else max(ph.start_day, day)
         plan_ready_days(theatre, day + 1)
 
 
@@ -1192,10 +1193,10 @@ def simulate_network_replication(
         env, plan, inputs, row, slabs, trace=trace, record_daily=record_daily, record_nations=record_nations
     )
     if trace:
-        env.process(conditions(env, theatre))
+        env.process(conditions(env, theatre))  # type: ignore[arg-type]  # v1's process reads what both theatres have
         for ph in theatre.phases:
             env.process(phase(env, theatre, ph))
-    env.process(council(env, theatre))
+    env.process(council(env, theatre))  # type: ignore[arg-type]  # v1's process reads what both theatres have
     env.process(planner(env, theatre))
     for c in theatre.contingents:
         env.process(contingent(env, theatre, c))

@@ -46,7 +46,7 @@ class CargoUser(NamedTuple):
 class Way(NamedTuple):
     """A leg or an exit, its capacities and its users in priority order."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the way's number, shadowing tuple.index on purpose
     is_leg: bool
     kind: str  # "road", "air" (a leg); "air", "ground" (an exit)
     origin: int  # place its users wait at
@@ -101,7 +101,8 @@ class NetworkLayout:
         self.cargo_places: list[tuple[int, ...]] = []
         self.troop_slot: list[list[int]] = []
         self.cargo_slot: list[list[int]] = []
-        place_of_troop_slot, place_of_cargo_slot = [], []
+        place_of_troop_slot: list[int] = []
+        place_of_cargo_slot: list[int] = []
         contingent_of_troop_slot = []
         for i, c in enumerate(s.contingents):
             tp = net.routes[i].troop_places(net, c.flies_from)

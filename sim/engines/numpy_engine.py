@@ -745,6 +745,7 @@ def _record_nations(state: ChunkState, plan: _Plan, day: np.ndarray) -> None:
     troops = np.add.reduceat(state.troops_left[by_nation, :n].astype(np.int64), starts, axis=0)
     cargo_left = np.add.reduceat(state.cargo_left_t[by_nation, :n].astype(np.int64), starts, axis=0)
     out, rows = state.outcomes, state.row[:n]
+    assert out.nation_troops is not None and out.nation_out_t is not None  # recording nations
     out.nation_troops[rows, day] = troops.T
     out.nation_out_t[rows, day] = plan.nation_liftable_t[None, :] - cargo_left.T
 

@@ -832,6 +832,7 @@ def _book_nations(theatre: Theatre, day: int) -> None:
     for k, c in zip(plan.nation_of, theatre.contingents, strict=True):
         troops[k] += c.troops_left
         out_t[k] -= c.cargo_left
+    assert theatre.nation_troops is not None and theatre.nation_out_t is not None  # recording nations
     theatre.nation_troops[day] = troops
     theatre.nation_out_t[day] = out_t
 

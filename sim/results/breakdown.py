@@ -342,7 +342,7 @@ class Breakdown:
             deadline_day=first.deadline_day,
             n=sum(p.n for p in parts),
             blocks=[b for p in parts for b in p.blocks],
-            hist={k: np.sum([p.hist[k] for p in parts], axis=0, dtype=np.int64) for k in first.hist},
+            hist={k: np.asarray(np.sum([p.hist[k] for p in parts], axis=0, dtype=np.int64)) for k in first.hist},
             sums=sums,
             daily=daily,
         )

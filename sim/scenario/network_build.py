@@ -148,7 +148,7 @@ def _route(
             return None
         k = exit_of_place[via[row.base]]
         return Route((), (), k, k)
-    got = []
+    got: list[tuple[tuple[int, ...], int] | None] = []
     for key, names in (("route", troop_names), ("equipment_route", cargo_names)):
         if not names and row.base not in exit_of_place:
             shown = key if key in table or key == "route" else "equipment_route"
@@ -274,8 +274,9 @@ def cuts(th: Theatre, contingents: Sequence[Contingent], enablers: Enablers) -> 
             used_legs |= set(route.troop_legs) | set(route.cargo_legs)
             used_exits |= {route.troop_exit, route.cargo_exit}
             c = contingents[i]
-            at |= {c.base, c.flies_from, *(th.legs[k].destination for k in route.troop_legs)}
-            on_road |= {k for k in route.troop_legs if th.legs[k].mode == "road"}
+            legs_on_route = [_known_leg(th, k) for k in route.troop_legs]
+            at |= {c.base, c.flies_from, *(leg.destination for leg in legs_on_route)}
+            on_road |= {k for k, leg in zip(route.troop_legs, legs_on_route, strict=True) if leg.mode == "road"}
         legs.append(tuple(sorted(used_legs)))
         exits.append(tuple(sorted(used_exits)))
         places.append(tuple(sorted(at)))
@@ -283,11 +284,18 @@ def cuts(th: Theatre, contingents: Sequence[Contingent], enablers: Enablers) -> 
     return Cuts(tuple(legs), tuple(exits), tuple(places), tuple(road))
 
 
+def _known_leg(th: Theatre, k: int) -> Leg:
+    """Leg ``k``, which a valid route names (a leg with a problem is never on one)."""
+    leg = th.legs[k]
+    assert leg is not None, f"leg {k} has a problem but is on a route"
+    return leg
+
+
 def check_reduced_capacities(problems: Problems, th: Theatre, bases: Sequence, cut: Cuts) -> None:
     """Rule: with ``enablers_last = false``, no cut leg or exit is left without capacity."""
     for leg_set, exit_set in zip(cut.legs, cut.exits, strict=True):
         for k in leg_set:
-            leg = th.legs[k]
+            leg = _known_leg(th, k)
             nr.reduced_capacity_not_zero(problems, leg.name, "troops_per_day", leg.troops_per_day, leg.troops_reduced)
             nr.reduced_capacity_not_zero(problems, leg.name, "cargo_t_per_day", leg.cargo_t_per_day, leg.cargo_reduced)
         for k in exit_set:

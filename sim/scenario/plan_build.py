@@ -243,7 +243,7 @@ def leave_with(problems: Problems, clean: dict, contingents: Sequence[Contingent
     """Per contingent, the lead nation's contingents at its base (or all of them where none is there)."""
     nations = list(dict.fromkeys(c.nation for c in contingents))
     graph: dict[str, set[str]] = {n: set() for n in nations}
-    out = []
+    out: list[tuple[int, ...]] = []
     for c in contingents:
         lead = clean["contingents"][c.id].get("leave_with")
         path = ("contingents", c.id, "leave_with")
