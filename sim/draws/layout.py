@@ -195,8 +195,8 @@ def closure_span(scenario: Scenario) -> int:
     """The most days one hit can shut anything: the threat's, a crossing's or a leg's ``closure_days``.
 
     >>> import drawdown
-    >>> closure_span(drawdown.load("escalation"))
-    7
+    >>> closure_span(drawdown.load("escalation"))  # threat.closure_days; no crossings or legs
+    3
     """
     spans = [scenario.threat.closure_days]
     if scenario.network is not None:
