@@ -57,3 +57,12 @@ def test_golden_comparison_sees_a_changed_digest():
     del got[next(k for k in want if k != key)]
     diff = make_golden.differences({"digests": {part: want}}, {"digests": {part: got}})
     assert len(diff) == 2 and any("differs" in d for d in diff) and any("missing" in d for d in diff)
+
+
+def test_golden_commands_record_a_fixed_simd_string():
+    from drawdown.results import environment
+
+    real = environment()["simd"]
+    with make_golden.fixed_simd():
+        assert environment()["simd"] == make_golden.GOLDEN_SIMD
+    assert environment()["simd"] == real != make_golden.GOLDEN_SIMD

@@ -18,6 +18,12 @@ them, are in ``golden.json`` beside this file::
     python tests/golden/make_golden.py            # rewrite golden.json
     python tests/golden/make_golden.py --check    # compare; exit 1 on any difference
 
+The files record numpy's SIMD features (``simd`` in a summary's metadata and in a
+manifest's ``environment``), which are the CPU's, not the code's: the commands run
+here with that string fixed to :data:`GOLDEN_SIMD`, so that a file's digest does not
+depend on the CPU the test ran on. That the numbers themselves do not is what the
+engine digests show (they cover no metadata).
+
 ``tests/test_golden.py`` runs the same comparison. Rewrite the file only after a
 change that is meant to change results, and say so in the commit.
 """
@@ -25,7 +31,9 @@ change that is meant to change results, and say so in the commit.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
+import importlib
 import json
 import platform
 import re
@@ -43,6 +51,8 @@ NUMPY_REPS = 1500  # two blocks, the second partial
 SIMPY_REPS = 40
 RUN_REPS = 1200
 SIMPY_RUN_REPS = 30
+#: What the files record as numpy's SIMD features while the golden commands run.
+GOLDEN_SIMD = "golden:any-cpu"
 
 EXTRA_SWEEPS = {
     "lhs": """
@@ -164,11 +174,24 @@ def engine_digests() -> dict:
     return out
 
 
+@contextlib.contextmanager
+def fixed_simd():
+    """Make the files written meanwhile record :data:`GOLDEN_SIMD` as the SIMD features."""
+    module = importlib.import_module(f"{_package().__name__}.results.environment")
+    real = module.simd_features
+    module.simd_features = lambda: GOLDEN_SIMD
+    try:
+        yield
+    finally:
+        module.simd_features = real
+
+
 def _cli(args: list[str]) -> None:
     from click.testing import CliRunner
     from drawdown.cli.main import main as cli
 
-    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    with fixed_simd():
+        result = CliRunner().invoke(cli, args, catch_exceptions=False)
     if result.exit_code != 0:
         raise RuntimeError(f"drawdown {' '.join(args)} exited {result.exit_code}:\n{result.output}")
 
