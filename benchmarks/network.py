@@ -8,13 +8,23 @@ work on a shared machine slows both alike):
   withdrawal (``scenarios/ground-withdrawal.toml`` when it exists, else the one this
   script writes: a dozen garrisons driving to two hubs, two border crossings, two
   stages with a pause between them), target under 5 s on a 2-core machine (issue 15);
+- the SimPy reference engine (``--reps-simpy``, default 40) on the same scenario and
+  seed: the numpy engine's speed-up over it (replications a second), with a check that
+  both give identical outcomes on those replications;
+- the numpy engine's time against the time to draw its random inputs alone (every
+  stream of each block, :class:`drawdown.draws.BlockDraws`, and as many per-day slabs
+  as the engine draws, the crossings' and legs' included), with the count of random
+  numbers drawn and of those used (MODEL-V2 §7.13: the slabs of the days each
+  replication is stepped, in their own columns; a block is drawn while any of its
+  replications runs);
 - the cost per replication-day-place of each engine: time / (reps * simulated days *
   places), simulated days = the mean over replications of (last day with a state
   change) - first drawn day + 1, places = bases + crossings + legs; the v1 engine on
   ``scenarios/base-force-2021-02.toml`` under its ``doha-2021-05-01`` deadline (the
   base force alone has no order). Target: the network engine's cost within 2x the v1's.
 
-Prints min / median / max of each time and of the ratio; no per-day arrays are kept.
+Prints min / median / max of each time and of each ratio (each round gives its own
+ratios; the median is the figure to quote); no per-day arrays are kept.
 
 Examples::
 
@@ -25,6 +35,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import sys
 import tempfile
@@ -36,7 +47,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import drawdown  # noqa: E402
-from drawdown.engines import numpy_engine  # noqa: E402
+import numpy as np  # noqa: E402
+from drawdown.draws import BLOCK_SIZE, BlockDraws, blocks_for, closure_span  # noqa: E402
+from drawdown.engines import numpy_engine, run_simpy  # noqa: E402
 from drawdown.engines.network_numpy import run_network_numpy  # noqa: E402
 
 #: Garrisons (name, troops, hub) of the generated ground withdrawal: 100,000 troops.
@@ -133,16 +146,53 @@ def places(s) -> int:
     return len(s.bases) + (0 if net is None else len(net.crossings) + len(net.legs))
 
 
-def simulated_days(s, out) -> float:
-    """Mean days a replication is stepped: from its first drawn day to its last exit (or the horizon)."""
-    from drawdown.draws import closure_span
-
-    d = out.decision_day.astype(float)
+def stepped_days(s, out) -> np.ndarray:
+    """Days each replication is stepped: from its first drawn day to its last exit (or
+    the horizon's end); 0 without an order."""
+    d = out.decision_day.astype(np.int64)
     first = (d - (closure_span(s) - 1)).clip(min=0)
-    last = out.final_exit_day.astype(float)
+    last = out.final_exit_day.astype(np.int64)
     last[last < 0] = s.horizon_days - 1
-    ordered = d >= 0
-    return float(((last - first + 1) * ordered).sum() / max(len(d), 1))
+    return np.where(d >= 0, last - first + 1, 0)
+
+
+def simulated_days(s, out) -> float:
+    """Mean days a replication is stepped (:func:`stepped_days`)."""
+    return float(stepped_days(s, out).sum() / max(len(out.decision_day), 1))
+
+
+def slab_widths(s) -> tuple[int, ...]:
+    """Columns of each per-day stream: airfields, bases, bases, airfields, then the sites four times."""
+    n_air = sum(1 for base in s.bases if base.airfield)
+    sites = 0 if s.network is None else s.network.sites
+    return (n_air, len(s.bases), len(s.bases), n_air) + ((sites,) * 4 if sites else ())
+
+
+def time_draws(s, seed: int, out) -> tuple[float, int, int]:
+    """Time to draw the engine's random inputs, and the counts of per-day numbers drawn
+    and used: each block draws its slabs while any of its replications runs; each
+    replication uses its own row of the slabs of the days it is stepped."""
+    widths = slab_widths(s)
+    per_day = sum(widths)
+    days = stepped_days(s, out)
+    drawn = used = 0
+    t = time.perf_counter()
+    start = 0
+    for b, rows in blocks_for(len(days), BLOCK_SIZE):
+        draws = BlockDraws(s, seed, b, rows=rows)
+        n_days = int(days[start : start + rows].max(initial=0))
+        buffers = tuple(np.empty((rows, w)) for w in widths)
+        for _ in itertools.islice(draws.days(out=buffers), n_days):
+            pass
+        drawn += BLOCK_SIZE * per_day * n_days  # a partial block draws its whole block
+        used += int(days[start : start + rows].sum()) * per_day
+        start += rows
+    return time.perf_counter() - t, drawn, used
+
+
+def same_outcomes(a, b, n: int) -> bool:
+    """Whether the first ``n`` replications of two runs have identical outcome arrays."""
+    return all(np.array_equal(v[:n], getattr(b, k)[:n]) for k, v in a.arrays().items())
 
 
 def timed(run, s, reps, seed):
@@ -159,30 +209,57 @@ def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=4000)
     ap.add_argument("--reps-v1", type=int, default=20000)
+    ap.add_argument("--reps-simpy", type=int, default=40)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="few replications, one round")
     args = ap.parse_args(argv)
     if args.quick:
-        args.reps, args.reps_v1, args.repeats = 200, 1000, 1
+        args.reps, args.reps_v1, args.reps_simpy, args.repeats = 200, 1000, 5, 1
     net = ground_withdrawal()
     v1 = drawdown.load("base-force-2021-02").replace(
         {"deadline": "2021-05-01", "decision.rule": "fixed", "decision.date": "2021-04-14"}
     )
-    net_times, v1_times, ratios = [], [], []
-    for _ in range(args.repeats):
-        t_net, out_net = timed(run_network_numpy, net, args.reps, args.seed)
-        t_v1, out_v1 = timed(numpy_engine.run_numpy, v1, args.reps_v1, args.seed)
-        c_net = t_net / (args.reps * simulated_days(net, out_net) * places(net))
-        c_v1 = t_v1 / (args.reps_v1 * simulated_days(v1, out_v1) * places(v1))
-        net_times.append(t_net)
-        v1_times.append(t_v1)
-        ratios.append(c_net / c_v1)
+    rounds = [one_round(net, v1, args) for _ in range(args.repeats)]
+    col = {k: [r[k] for r in rounds] for k in rounds[0]}
+    counts = rounds[-1]
     print(f"ground withdrawal: {len(net.contingents)} contingents, {places(net)} places, {args.reps} replications")
-    print(f"  network engine, s:        {spread(net_times)}   (target < 5 s for 4,000)")
-    print(f"  v1 engine ({args.reps_v1} reps), s: {spread(v1_times)}")
-    print(f"  cost ratio per replication-day-place (network / v1): {spread(ratios)}   (target <= 2)")
-    return {"network_s": net_times, "v1_s": v1_times, "ratio": ratios}
+    print(f"  network engine, s:        {spread(col['network_s'])}   (target < 5 s for 4,000)")
+    print(f"  v1 engine ({args.reps_v1} reps), s: {spread(col['v1_s'])}")
+    print(f"  cost ratio per replication-day-place (network / v1): {spread(col['ratio'])}   (target <= 2)")
+    print(f"  SimPy reference ({args.reps_simpy} reps), s: {spread(col['simpy_s'])}")
+    print(f"  numpy over SimPy, replications a second: {spread(col['speedup'])}")
+    print(f"  identical outcomes on the SimPy replications: {all(col['same'])}")
+    print(f"  drawing the inputs alone, s: {spread(col['draws_s'])}")
+    print(f"  engine over its draws: {spread(col['engine_over_draws'])}")
+    print(
+        f"  per-day random numbers: {counts['drawn']:,} drawn, {counts['used']:,} used "
+        f"({counts['used'] / max(counts['drawn'], 1):.1%}); the used ones alone would take about "
+        f"{statistics.median(col['draws_s']) * counts['used'] / max(counts['drawn'], 1):.3f} s"
+    )
+    return col
+
+
+def one_round(net, v1, args) -> dict:
+    """One interleaved round: network numpy, v1 numpy, network SimPy, the draws alone."""
+    t_net, out_net = timed(run_network_numpy, net, args.reps, args.seed)
+    t_v1, out_v1 = timed(numpy_engine.run_numpy, v1, args.reps_v1, args.seed)
+    t_simpy, out_simpy = timed(run_simpy, net, args.reps_simpy, args.seed)
+    t_draws, drawn, used = time_draws(net, args.seed, out_net)
+    c_net = t_net / (args.reps * simulated_days(net, out_net) * places(net))
+    c_v1 = t_v1 / (args.reps_v1 * simulated_days(v1, out_v1) * places(v1))
+    return {
+        "network_s": t_net,
+        "v1_s": t_v1,
+        "ratio": c_net / c_v1,
+        "simpy_s": t_simpy,
+        "speedup": (args.reps / t_net) / (args.reps_simpy / t_simpy),
+        "same": same_outcomes(out_simpy, out_net, args.reps_simpy),
+        "draws_s": t_draws,
+        "engine_over_draws": t_net / t_draws,
+        "drawn": drawn,
+        "used": used,
+    }
 
 
 if __name__ == "__main__":

@@ -115,3 +115,24 @@ def test_memory_benchmark_runs_quickly_and_writes_its_json(tmp_path):
     assert cap["reps"] == 2 and 10 < cap["peak_mib"] < 2048
     assert cap["attacks_hist_shape"] == [2, 2]  # sparse: two replications, two distinct counts
     assert "peak MiB" in proc.stdout
+
+
+NETWORK = ROOT / "benchmarks" / "network.py"
+
+
+@pytest.mark.skipif(not NETWORK.exists(), reason="benchmarks/ is not part of an installed copy")
+def test_network_benchmark_runs_quickly_and_its_engines_agree():
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run(
+        [sys.executable, str(NETWORK), "--quick"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    out = proc.stdout
+    assert "identical outcomes on the SimPy replications: True" in out
+    for figure in (
+        "network engine, s:",
+        "cost ratio per replication-day-place",
+        "numpy over SimPy",
+        "engine over its draws",
+    ):
+        assert figure in out, out

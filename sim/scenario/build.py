@@ -136,7 +136,7 @@ def build(raw: dict, origin: dict, file: str, name: str, chain: tuple, *, own: s
     network, plan, enablers = _network_and_plan(problems, clean, th, bases, contingents, enablers, calendar)
     priority = _priority(problems, clean.get("priority", "troops_ascending"), contingents, enablers, enablers_last)
     if not problems and total > 0:
-        _threat_bounds(problems, clean, calendar.horizon, deadline_day, bases, contingents, total)
+        _threat_bounds(problems, clean, calendar.horizon, deadline_day, bases, contingents, total, network)
     if problems:
         raise ScenarioError(problems.items)
     assert calendar.start is not None  # a scenario without a start has a problem
@@ -514,13 +514,19 @@ def _threat_bounds(
     bases: list[Base],
     contingents: list[Contingent],
     total: int,
+    network: Network | None = None,
 ) -> None:
-    """The attack-mean rules, at the largest rate the scenario can reach."""
+    """The attack-mean rules, at the largest rate the scenario can reach (bases, crossings, road legs)."""
     threat = clean["threat"]
     exposure = clean["enablers"].get("exposure_without_enablers", Decimal("1.5"))
     rate, rate_key = rules.peak_attack_rate(threat, clean["conditions"], deadline_day, horizon)
-    worst = rules.worst_attack_mean(rate, bases, contingents, exposure, total)
+    worst = rules.worst_attack_mean(rate, bases, contingents, exposure, total, network)
     rules.attack_mean_bounded(problems, rate_key, worst)
+    for path, site, mean in (
+        rules.worst_site_attack_means(rate, network, contingents, exposure, total) if network else ()
+    ):
+        rules.site_attack_mean_bounded(problems, path, site, mean)
+        worst = max(worst, mean)
     rules.casualty_mean_bounded(problems, threat["casualties_per_attack"], worst)
 
 

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 from ..limits import MAX_TOTAL_TONNES, MAX_TOTAL_TROOPS
 from .model import Base, Contingent
+from .network import Network
 from .plan_rules import split_part_plain
 from .problems import Problems
 
@@ -61,6 +62,8 @@ __all__ = [
     "peak_attack_rate",
     "worst_attack_mean",
     "attack_mean_bounded",
+    "worst_site_attack_means",
+    "site_attack_mean_bounded",
     "casualty_mean_bounded",
 ]
 
@@ -500,16 +503,57 @@ def peak_attack_rate(
 
 
 def worst_attack_mean(
-    rate: float, bases: Sequence[Base], contingents: Sequence[Contingent], exposure: Decimal, total: int
+    rate: float,
+    bases: Sequence[Base],
+    contingents: Sequence[Contingent],
+    exposure: Decimal,
+    total: int,
+    network: Network | None = None,
 ) -> float:
-    """The largest daily attack mean at a base: its troops (and those flying through it) at the peak rate."""
+    """The largest daily attack mean at a base: its troops (and those flying through it) at the peak rate.
+
+    In a network scenario the troops that can count at a base also include those whose
+    troop route passes it (a hub that garrisons consolidate to).
+    """
     counted = [0] * len(bases)
-    for c in contingents:
-        counted[c.base] += c.troops
-        if c.flies_from != c.base:
-            counted[c.flies_from] += c.troops
+    for i, c in enumerate(contingents):
+        places = {c.base, c.flies_from}
+        if network is not None:
+            places |= {q for q in network.routes[i].troop_places(network, c.flies_from) if q < len(bases)}
+        for q in places:
+            counted[q] += c.troops
     mult = max((b.attack_multiplier * n for b, n in zip(bases, counted, strict=True)), default=0.0)
     return rate * mult * max(1.0, float(exposure)) / total
+
+
+def worst_site_attack_means(
+    rate: float, network: Network, contingents: Sequence[Contingent], exposure: Decimal, total: int
+) -> list[tuple[tuple, str, float]]:
+    """Per crossing and road leg: the key path of its ``attack_multiplier``, its name and its largest daily mean.
+
+    The troops that can be at a crossing are those whose troop route exits through it;
+    on a road leg, those whose troop route takes it; all of them at once at the peak rate
+    and the exposure without enablers (MODEL-V2 §7.13: the thinning bound depends on no state).
+    """
+    at_crossing = [0] * len(network.crossings)
+    on_leg = [0] * len(network.legs)
+    for route, c in zip(network.routes, contingents, strict=True):
+        e = network.exits[route.troop_exit]
+        if e.kind == "ground":
+            at_crossing[e.index] += c.troops
+        for k in route.troop_legs:
+            on_leg[k] += c.troops
+    factor = rate * max(1.0, float(exposure)) / total
+    out = [
+        (("crossings", x.name, "attack_multiplier"), f"crossing {x.name!r}", x.attack_multiplier * n * factor)
+        for x, n in zip(network.crossings, at_crossing, strict=True)
+    ]
+    for leg, n in zip(network.legs, on_leg, strict=True):
+        if leg.mode == "road":
+            out.append(
+                (("legs", leg.name, "attack_multiplier"), f"road leg {leg.name!r}", leg.attack_multiplier * n * factor)
+            )
+    return out
 
 
 def attack_mean_bounded(problems: Problems, rate_key: str, worst: float) -> None:
@@ -519,6 +563,16 @@ def attack_mean_bounded(problems: Problems, rate_key: str, worst: float) -> None
             ("threat", rate_key),
             f"a base's daily attack mean can reach {worst:.3g}; expected at most {MAX_ATTACK_MEAN:g} "
             "(lower the attack rates, escalation or attack multipliers)",
+        )
+
+
+def site_attack_mean_bounded(problems: Problems, path: tuple, site: str, worst: float) -> None:
+    """Rule: a crossing's or road leg's reachable daily attack mean is at most :data:`MAX_ATTACK_MEAN`."""
+    if not worst <= MAX_ATTACK_MEAN:  # also catches nan
+        problems.add(
+            path,
+            f"the daily attack mean at {site} can reach {worst:.3g}; expected at most {MAX_ATTACK_MEAN:g} "
+            "(lower its attack_multiplier, or the attack rates or escalation)",
         )
 
 
