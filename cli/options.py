@@ -260,7 +260,7 @@ by_option = click.option(
     callback=parse_by,
     help="Also break the run down by nation (exit date, P(out by the deadline), troops and "
     "retrograde by day), base (day closed), phase or leg (network scenarios); repeat it or give a "
-    "comma list. It runs the replications a second time, recording what a plain run does not; with "
+    "comma list. It is folded in the run's own pass, recording what a plain run does not; with "
     "--out it also writes nations.csv, nations_daily.csv, nations.png, bases.csv, phases.csv, legs.csv.",
 )
 

@@ -34,6 +34,7 @@ from .plot import FORMATS as PLOT_FORMATS
 if TYPE_CHECKING:
     from ..api import Result
     from ..batch import Executor, RunBatch, RunResult, Shard
+    from ..results.breakdown import Breakdown
     from ..scenario import Scenario
 
 DEFAULT_SCENARIO = "doha-2021-05-01"
@@ -142,9 +143,10 @@ def run(
     nation: its troops, its median exit date (its last contingent's) with the 5–95%
     window, and its probability of being out by the deadline with its standard error;
     --by base the day each base closed; --by phase and --by leg (network scenarios)
-    the day each phase is complete and what each leg and exit carried. It runs the
-    replications a second time (the same ones), recording per nation what a plain run
-    does not keep; --json adds them under "breakdown", --out DIR writes nations.csv,
+    the day each phase is complete and what each leg and exit carried. They are folded
+    in the same pass as the summary (the engines record per nation what a plain run
+    does not keep; --resume runs the units finished before a second time for them);
+    --json adds them under "breakdown", --out DIR writes nations.csv,
     nations_daily.csv and nations.png (bases.csv, phases.csv, legs.csv) beside the
     run's files, which stay as they are.
 
@@ -232,13 +234,14 @@ def _run_here(plan: _Plan, *, as_json: bool, quiet: bool) -> None:
     s, seed, engine, precision, max_reps = plan.scenario, plan.seed, plan.engine, plan.precision, plan.max_reps
     if precision is None:
         with progress_bar(quiet, plan.reps, plan.label) as progress:
-            result = api_run(s, reps=plan.reps, seed=seed, engine=engine, progress=progress)
+            result = api_run(s, reps=plan.reps, seed=seed, engine=engine, progress=progress, by=plan.by)
     else:
         label = f"{plan.label} (to s.e. {precision:g}, at most {max_reps} replications)"
         with progress_bar(quiet, max_reps, label) as progress:
-            result = api_run(s, seed=seed, engine=engine, precision=precision, max_reps=max_reps, progress=progress)
-    result.fresh_seed = plan.fresh
-    _run_breakdown(result, plan, quiet)
+            result = api_run(
+                s, seed=seed, engine=engine, precision=precision, max_reps=max_reps, progress=progress, by=plan.by
+            )
+    result.fresh_seed = plan.fresh  # --by: its breakdown was folded in the same pass
     _report(result, precision, max_reps, as_json, plan.by)
 
 
@@ -252,12 +255,19 @@ def _check_by(ctx: click.Context, scenario: Scenario, by: tuple[str, ...]) -> No
         raise click.UsageError(f"--by: {e}", ctx=ctx) from None
 
 
-def _run_breakdown(result: Result, plan: _Plan, quiet: bool) -> None:
-    """--by: the run's breakdown (its replications run again), with its own progress bar."""
+def _run_breakdown(plan: _Plan, result: RunResult, quiet: bool) -> Breakdown | None:
+    """--by through a batch: the breakdown its units folded in the run's pass, with the
+    blocks of units finished before --resume (which wrote no breakdown) run again, with
+    their own progress bar; None without --by."""
     if not plan.by:
-        return
-    with progress_bar(quiet, result.reps, f"{plan.label} by {', '.join(plan.by)}") as progress:
-        result.breakdown(daily="nation" in plan.by, progress=progress)
+        return None
+    from ..api import complete_breakdown
+
+    assert result.summary is not None  # a whole run, not a shard
+    missing = sum(r for _, r in result.breakdown_missing)
+    label = f"{plan.label} by {', '.join(plan.by)} (units finished before)"
+    with progress_bar(quiet or not missing, missing, label) as progress:
+        return complete_breakdown(plan.scenario, result.summary, result, daily="nation" in plan.by, progress=progress)
 
 
 def _report(result: Result, precision: float | None, max_reps: int, as_json: bool, by: tuple[str, ...] = ()) -> None:
@@ -366,6 +376,7 @@ def _run_in_dir(
             shard=the_shard,
             parallelism=executor.parallelism,
             plot_format=plot_format,
+            by=plan.by,
             **kw,
         )
         if batch.done_before:
@@ -386,8 +397,10 @@ def _run_in_dir(
         return
     from ..api import Result
 
-    run_result = Result(plan.scenario, result.summary, precision=result.precision, fresh_seed=plan.fresh)
-    _run_breakdown(run_result, plan, quiet)
+    breakdown = _run_breakdown(plan, result, quiet)
+    run_result = Result(
+        plan.scenario, result.summary, precision=result.precision, fresh_seed=plan.fresh, breakdown=breakdown
+    )
     _report(run_result, plan.precision, plan.max_reps, as_json, plan.by)
     written = list(result.written)
     if plan.by and out_dir is not None:

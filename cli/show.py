@@ -211,6 +211,7 @@ def _enablers(s: Scenario, mark: Mark) -> list[str]:
         f"Enablers [{mark('enablers')}]",
         f"  enabler nations  {', '.join(e.nations) or 'none'}",
         f"  enablers last    {last}",
+        *_hold_scope(s),
         f"  without enablers capacity x{_num(e.capacity_without_enablers)}, "
         f"attack exposure x{_num(e.exposure_without_enablers)}",
     ]
@@ -318,29 +319,58 @@ def _phase_start(s: Scenario, phase: Phase) -> str:
     return f"{'the order' if phase.start == 'order' else 'conditions met'}{pause}"
 
 
+def _hold_scope(s: Scenario) -> list[str]:
+    """Where an enabler's hold applies, for a network scenario (a v1 one holds the theatre)."""
+    if s.network is None:
+        return []
+    scope = s.network.enabler_scope
+    where = "the whole theatre" if scope == "theatre" else "each base, for the dependants who use it"
+    return [f"  hold scope       {scope} ({where})"]
+
+
 def _phases(s: Scenario, mark: Mark) -> list[str]:
     """The plan: each phase's start, members and ceiling; leave_with."""
     from ..scenario import format_key
 
-    if s.plan is None or not s.plan.phases:
+    if s.plan is None:
         return []
-    lines = ["", "Plan (phases, in order)"]
+    lines = ["", "Plan (phases, in order)" if s.plan.phases else "Plan (no phases: everyone starts with the order)"]
     for phase in s.plan.phases:
-        members = ", ".join(s.contingents[i].id for i in phase.members)
-        lines.append(f"  {phase.name}: starts {_phase_start(s, phase)} [{mark(format_key(('phases', phase.name)))}]")
-        lines.append(click.wrap_text(f"members {members}", width=88, initial_indent="    ", subsequent_indent="      "))
-        ceiling = phase.ceiling
-        if ceiling is not None:
-            who = ceiling.nation or "the force"
-            until = (
-                f"{s.plan.phases[ceiling.until_phase].name} starts"
-                if ceiling.until_phase >= 0
-                else s.date_of(ceiling.until_day or 0).isoformat()
-            )
-            lines.append(f"    ceiling {ceiling.troops} troops ({who}) until {until}")
-    followers = [(c.id, lead) for c, lead in zip(s.contingents, s.plan.leave_with, strict=True) if lead]
-    if followers:
-        lines.append(f"  leave with a framework nation: {len(followers)} contingents")
+        lines += _phase_lines(s, phase, mark, format_key)
+    return lines + _followers(s)
+
+
+def _followers(s: Scenario) -> list[str]:
+    """Who leaves with which framework nation (``leave_with``), one lead nation a paragraph."""
+    assert s.plan is not None
+    by_lead: dict[tuple[int, ...], list[str]] = {}
+    for c, leads in zip(s.contingents, s.plan.leave_with, strict=True):
+        if leads:
+            by_lead.setdefault(leads, []).append(c.id)
+    lines = []
+    for leads, ids in by_lead.items():
+        names = " or ".join(s.contingents[i].id for i in leads)
+        when = "it is" if len(leads) == 1 else "the first of them is"
+        text = f"leave with {names} (not ready before {when}): {', '.join(ids)}"
+        lines.append(click.wrap_text(text, width=88, initial_indent="  ", subsequent_indent="      "))
+    return lines
+
+
+def _phase_lines(s: Scenario, phase: Phase, mark: Mark, format_key: Callable[[tuple], str]) -> list[str]:
+    """One phase: its start, its members and its ceiling."""
+    lines = []
+    members = ", ".join(s.contingents[i].id for i in phase.members)
+    lines.append(f"  {phase.name}: starts {_phase_start(s, phase)} [{mark(format_key(('phases', phase.name)))}]")
+    lines.append(click.wrap_text(f"members {members}", width=88, initial_indent="    ", subsequent_indent="      "))
+    ceiling = phase.ceiling
+    if ceiling is not None:
+        who = ceiling.nation or "the force"
+        until = (
+            f"{s.plan.phases[ceiling.until_phase].name} starts"
+            if ceiling.until_phase >= 0
+            else s.date_of(ceiling.until_day or 0).isoformat()
+        )
+        lines.append(f"    ceiling {ceiling.troops} troops ({who}) until {until}")
     return lines
 
 

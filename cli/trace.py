@@ -23,7 +23,9 @@ from .options import complete_scenario, json_option, report_errors
 def trace(scenario: str, replication: int, seed: int, as_json: bool) -> None:
     """Tell the story of one replication: council meetings and the order, each
     contingent's readiness, the day's flights per airfield, closures, attacks and
-    casualties, exits and base closures, with their dates.
+    casualties, exits and base closures, with their dates; on a network, convoys
+    leaving and arriving, what crosses each border crossing, phases starting and
+    complete, ceilings reached and bases handed over.
 
     Replication R of seed S is the same replication in `drawdown run --seed S`, with
     either engine. --json prints one JSON object per event and line.

@@ -54,6 +54,7 @@ from .batch import (
     DEFAULT_MAX_REPS,
     MANIFEST,
     RunBatch,
+    RunResult,
     claim_compare_dir,
     default_reps,
     dir_contents,
@@ -121,6 +122,7 @@ from .results import (
 from .results.breakdown import (
     BaseBreakdown,
     Breakdown,
+    BreakdownFold,
     LegBreakdown,
     NationBreakdown,
     PhaseBreakdown,
@@ -144,6 +146,7 @@ __all__ = [
     "CompareResult",
     "as_scenario",
     "breakdown_of",
+    "complete_breakdown",
     "FRAME_KINDS",
     "BREAKDOWN_FRAME_KINDS",
 ]
@@ -324,6 +327,7 @@ def run(
     quiet: bool | None = None,
     progress: ProgressArg = None,
     keep_replications: bool | None = None,
+    by: Iterable[str] = (),
 ) -> Result:
     """Run replications of a scenario and summarise them (``drawdown run``).
 
@@ -359,6 +363,11 @@ def run(
         Keep the outcomes of :attr:`Result.replications` in memory; by default when
         they take at most :data:`KEEP_REPLICATIONS_BYTES` (64 MiB). With ``out_dir``
         they are read from its ``replications.npz`` instead.
+    by : iterable of str, optional
+        Also fold the breakdowns (``"nation"``, ``"base"``, ``"phase"``, ``"leg"``;
+        ``drawdown run --by``) in the same pass: :meth:`Result.breakdown` then runs
+        nothing again (for its per-nation daily bands, only if ``"nation"`` was asked
+        for). The summary and every file written are the same with or without it.
 
     Returns
     -------
@@ -369,7 +378,8 @@ def run(
     ScenarioError
         When the scenario named cannot be loaded.
     ValueError, TypeError
-        When ``reps``, ``precision``, ``max_reps``, ``engine`` or ``progress`` is not one it takes.
+        When ``reps``, ``precision``, ``max_reps``, ``engine``, ``progress`` or ``by`` is not
+        one it takes (``by`` phase or leg of a v1 scenario).
     DrawdownError
         When ``workers`` is below 1, or ``keep_replications=True`` has ``workers`` but no ``out_dir``.
 
@@ -385,7 +395,7 @@ def run(
     s = as_scenario(scenario)
     engine = _engine(engine)
     seed, fresh = _seed(seed)
-    plan = _Plan.of(reps, precision, max_reps, engine)
+    plan = _Plan.of(reps, precision, max_reps, engine, check_by(s, by))
     _check_workers(workers)
     keep = _keeps_replications(keep_replications, s, plan, workers, out_dir)
     result = _result_of(s, seed, engine, plan, workers, out_dir, progress, quiet, keep)
@@ -407,15 +417,31 @@ def _result_of(
     """Run here, or on executors and a run directory (drawdown.batch.rundir) when asked for either."""
     label = plan.label(engine, s.name)
     if workers is not None or out_dir is not None:
-        summary, status, written = _run_batch(
+        done = _run_batch(
             s, seed, engine, plan, workers=workers, out_dir=out_dir, progress=progress, quiet=quiet, label=label
         )
-        result = Result(s, summary, precision=status, run_dir=out_dir)
-        result.written = written
+        assert isinstance(done.summary, Summary)  # a whole run, not a shard
+        breakdown = _batch_breakdown(s, done, plan.by, progress, quiet, label) if plan.by else None
+        result = Result(s, done.summary, precision=done.precision, run_dir=out_dir, breakdown=breakdown)
+        result.written = list(done.written)
         return result
+    fold = BreakdownFold(daily="nation" in plan.by) if plan.by else None
     with _counting(progress, quiet, plan.total, label) as call:
-        summary, status, kept = _run_here(s, seed, engine, plan, call, keep=keep)
-    return Result(s, summary, precision=status, replications=kept)
+        summary, status, kept = _run_here(s, seed, engine, plan, call, keep=keep, breakdown=fold)
+    return Result(s, summary, precision=status, replications=kept, breakdown=None if fold is None else fold.result())
+
+
+def _batch_breakdown(
+    s: Scenario, done: RunResult, by: tuple[str, ...], progress: ProgressArg, quiet: bool | None, label: str
+) -> Breakdown:
+    """The breakdown of a batch run with ``by``: as its units folded it, with the blocks
+    of units finished before (a resumed run directory) run again under their own counter."""
+    assert isinstance(done.summary, Summary)
+    daily = "nation" in by
+    if not done.breakdown_missing:
+        return complete_breakdown(s, done.summary, done, daily=daily)
+    with _counting(progress, quiet, _reps_of(done.breakdown_missing), f"{label} by {', '.join(by)}") as call:
+        return complete_breakdown(s, done.summary, done, daily=daily, progress=call)
 
 
 def _replication_bytes(s: Scenario) -> int:
@@ -450,9 +476,12 @@ class _Plan:
     precision: float | None
     max_reps: int | None
     total: int  # replications at most
+    by: tuple[str, ...] = ()  # the breakdowns folded in the same pass
 
     @classmethod
-    def of(cls, reps: int | None, precision: float | None, max_reps: int | None, engine: str) -> _Plan:
+    def of(
+        cls, reps: int | None, precision: float | None, max_reps: int | None, engine: str, by: tuple[str, ...] = ()
+    ) -> _Plan:
         """The plan of :func:`run`'s arguments, checked (a ValueError names the argument)."""
         if precision is not None and reps is not None:
             raise ValueError("give reps or precision, not both")
@@ -462,12 +491,12 @@ class _Plan:
             reps = default_reps(engine) if reps is None else int(reps)
             if reps < 1:
                 raise ValueError(f"reps must be >= 1, got {reps}")
-            return cls(reps, None, None, reps)
+            return cls(reps, None, None, reps, by)
         precision = float(precision)
         if not 0 < precision <= 0.5:
             raise ValueError(f"precision must be in (0, 0.5], got {precision}")
         max_reps = DEFAULT_MAX_REPS if max_reps is None else int(max_reps)
-        return cls(None, precision, max_reps, max_reps)
+        return cls(None, precision, max_reps, max_reps, by)
 
     def label(self, engine: str, name: str) -> str:
         """The progress counter's label."""
@@ -477,8 +506,8 @@ class _Plan:
     def batch_args(self) -> dict[str, Any]:
         """The keywords of :class:`drawdown.batch.RunBatch` for this plan."""
         if self.precision is None:
-            return {"reps": self.reps}
-        return {"precision": self.precision, "max_reps": self.max_reps}
+            return {"reps": self.reps, "by": self.by}
+        return {"precision": self.precision, "max_reps": self.max_reps, "by": self.by}
 
 
 def _check_workers(workers: int | None) -> None:
@@ -488,19 +517,30 @@ def _check_workers(workers: int | None) -> None:
 
 
 def _run_here(
-    s: Scenario, seed: int, engine: str, plan: _Plan, call: Progress | None, *, keep: bool
+    s: Scenario,
+    seed: int,
+    engine: str,
+    plan: _Plan,
+    call: Progress | None,
+    *,
+    keep: bool,
+    breakdown: BreakdownFold | None = None,
 ) -> tuple[Summary, dict[str, Any] | None, Outcomes | None]:
     """:func:`run` in this process: the summary, with a precision what it achieved, and with
-    ``keep`` the outcomes (of the blocks kept, in block order)."""
+    ``keep`` the outcomes (of the blocks kept, in block order); ``breakdown`` folds the
+    breakdown in the same pass."""
     parts: list[Outcomes] = []
     on_outcomes = (lambda chunk, out: parts.append(out)) if keep else None
     status = None
     if plan.precision is None:
-        summary = summarize(s, plan.total, seed, engine=engine, progress=call, on_outcomes=on_outcomes)
+        summary = summarize(
+            s, plan.total, seed, engine=engine, progress=call, on_outcomes=on_outcomes, breakdown=breakdown
+        )
     else:
         summary = run_to_precision(
-            s, seed, plan.precision, engine=engine, max_reps=plan.max_reps, progress=call, on_outcomes=on_outcomes
-        )
+            s, seed, plan.precision, engine=engine, max_reps=plan.max_reps, progress=call, on_outcomes=on_outcomes,
+            breakdown=breakdown,
+        )  # fmt: skip
         status = precision_status(summary, plan.precision, cap_reps=plan.max_reps)
     kept = (parts[0] if len(parts) == 1 else Outcomes.concatenate(parts)) if keep else None
     return summary, status, kept
@@ -517,14 +557,12 @@ def _run_batch(
     progress: ProgressArg,
     quiet: bool | None,
     label: str,
-) -> tuple[Summary, dict[str, Any] | None, list[Path]]:
+) -> RunResult:
     """:func:`run` through :class:`drawdown.batch.RunBatch`: local worker processes, a run directory."""
     with make_executor(workers=workers) as executor:
         batch = RunBatch(s, seed, engine=engine, out_dir=out_dir, parallelism=executor.parallelism, **plan.batch_args())
         with _counting(progress, quiet, batch.todo_reps, label) as call:
-            done = batch.run(executor, progress=call)
-    assert isinstance(done.summary, Summary)  # a whole run, not a shard
-    return done.summary, done.precision, list(done.written)
+            return batch.run(executor, progress=call)
 
 
 def _fmt_date(d: str | None) -> str:
@@ -617,6 +655,9 @@ class Result:
         The run directory the result was written to (``run(..., out_dir=...)``) or read
         from (:func:`open_run`); :attr:`replications` reads its ``replications.npz``.
 
+    A ``breakdown`` given (folded in the run's own pass, ``run(..., by=...)``) is what
+    :meth:`breakdown` returns; it must be of the summary's blocks.
+
     Examples
     --------
     >>> import drawdown
@@ -638,9 +679,14 @@ class Result:
         fresh_seed: bool = False,
         replications: Outcomes | None = None,
         run_dir: StrPath | None = None,
+        breakdown: Breakdown | None = None,
     ) -> None:
         if scenario.hash != stats.scenario_hash:
             raise DrawdownError(f"the summary is not of scenario {scenario.name!r}")
+        if breakdown is not None and (
+            breakdown.scenario_hash != stats.scenario_hash or breakdown.blocks != tuple(sorted(stats.blocks))
+        ):
+            raise DrawdownError("the breakdown is not of the summary's replications (its scenario or blocks differ)")
         if replications is not None and len(replications) != stats.n:
             raise DrawdownError(f"{len(replications):,} replications' outcomes for a summary of {stats.n:,}")
         self.scenario = scenario
@@ -651,7 +697,7 @@ class Result:
         self.run_dir = None if run_dir is None else Path(run_dir)
         self._replications = replications
         self._doc: dict[str, Any] | None = None
-        self._breakdown: Breakdown | None = None
+        self._breakdown = breakdown
 
     # -- facts of the run -----------------------------------------------------------------------
     @property
@@ -996,7 +1042,8 @@ class Result:
     def plot_nations(self) -> Figure:
         """Each nation's exit window (5–95%, 25–75%, median) and its probability of being
         out by the deadline, nations by median exit (``nations.png`` of ``drawdown run
-        --by nation``); runs the replications again the first time (:meth:`breakdown`)."""
+        --by nation``); runs the replications again the first time unless the run
+        folded the breakdown (:meth:`breakdown`)."""
 
         return nations_figure(self.scenario, self.breakdown())
 
@@ -1004,11 +1051,14 @@ class Result:
     def breakdown(self, *, daily: bool = True, progress: ProgressArg = None) -> Breakdown:
         """The per-nation, per-base, per-phase and per-leg summary of this run's replications.
 
-        Made the first time it is asked for, by running the run's blocks again with the
-        same seed and engine (:func:`breakdown_of`: the same replications, bit for bit,
-        recording what a plain run does not keep), and kept. ``daily`` (the default)
-        also records each nation's troops and tonnes day by day, for
-        :meth:`nation_daily`; without it the run again is as fast as the first.
+        A run made with ``by`` (``run(..., by=["nation"])``, ``drawdown run --by``)
+        folded it in its own pass: it is returned, nothing runs again (unless ``daily``
+        asks for the per-nation daily bands that a run without ``"nation"`` did not
+        record). Otherwise it is made the first time it is asked for, by running the
+        run's blocks again with the same seed and engine (:func:`breakdown_of`: the same
+        replications, bit for bit, recording what a plain run does not keep), and kept.
+        ``daily`` (the default) also records each nation's troops and tonnes day by
+        day, for :meth:`nation_daily`; without it the run again is as fast as the first.
 
         Examples
         --------
@@ -1183,13 +1233,23 @@ class Result:
 
 
 def breakdown_of(
-    scenario: Scenario, stats: Summary, *, daily: bool = True, progress: Progress | None = None
+    scenario: Scenario,
+    stats: Summary,
+    *,
+    daily: bool = True,
+    progress: Progress | None = None,
+    blocks: Iterable[tuple[int, int]] | None = None,
 ) -> Breakdown:
     """The :class:`~drawdown.results.breakdown.Breakdown` of the replications a summary summarises.
 
-    Runs the summary's blocks again, with its seed, engine and block size (the same
-    replications, bit for bit), recording the per-nation days when ``daily``, and folds
-    each chunk into the breakdown as it comes: memory holds one chunk.
+    The second pass: runs the summary's blocks (or ``blocks``, some of them) again, with
+    its seed, engine and block size (the same replications, bit for bit), recording the
+    per-nation days when ``daily``, and folds each chunk into the breakdown as it comes:
+    memory holds one chunk. A run that asks for its breakdown up front
+    (``run(..., by=...)``, ``drawdown run --by``) folds it in its own pass instead
+    (:class:`~drawdown.results.breakdown.BreakdownFold`); this is for a run made
+    without it, and for the units of a resumed run directory finished before
+    (:func:`complete_breakdown`).
 
     Examples
     --------
@@ -1201,10 +1261,10 @@ def breakdown_of(
     """
     if scenario.hash != stats.scenario_hash:
         raise DrawdownError(f"the summary is not of scenario {scenario.name!r}")
-    merged: Breakdown | None = None
+    fold = BreakdownFold(daily=daily)
     chunks = run_blocks(
         scenario,
-        stats.blocks,
+        stats.blocks if blocks is None else blocks,
         stats.seed,
         engine=stats.engine,
         block_size=stats.block_size,
@@ -1212,12 +1272,45 @@ def breakdown_of(
         record_nations=daily,
     )
     for chunk, out in chunks:
-        part = Breakdown.from_outcomes(scenario, out, blocks=chunk)
+        fold.add(scenario, out, blocks=chunk)
         del out  # the chunk's per-day arrays go before the next chunk runs
-        merged = part if merged is None else Breakdown.merge_all([merged, part])
-    if merged is None:
+    if fold.total is None:
         raise ResultError("the summary covers no blocks")
-    return merged
+    return fold.total
+
+
+def complete_breakdown(
+    scenario: Scenario, stats: Summary, done: RunResult, *, daily: bool = True, progress: Progress | None = None
+) -> Breakdown:
+    """The breakdown of a :class:`~drawdown.batch.RunBatch` run made with ``by``: the one
+    its units folded in the run's pass, with the blocks it lacks run again.
+
+    A unit finished before the run resumed (``resume=True``, ``--resume``) wrote its
+    summary only, no breakdown (the run directory's format is unchanged), so its blocks
+    (``done.breakdown_missing``) are run a second time (:func:`breakdown_of`, the same
+    replications bit for bit; ``progress`` counts them) and merged in: the same numbers
+    as a breakdown of the whole run made either way.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import RunBatch
+    >>> s = drawdown.load("doha-2021-05-01")
+    >>> done = RunBatch(s, 1, reps=200, block_size=100, by=["base"]).run()
+    >>> complete_breakdown(s, done.summary, done, daily=False) == breakdown_of(s, done.summary, daily=False)
+    True
+    """
+    parts = [] if done.breakdown is None else [done.breakdown]
+    if done.breakdown_missing:
+        parts.append(breakdown_of(scenario, stats, daily=daily, progress=progress, blocks=done.breakdown_missing))
+    if not parts:
+        raise ResultError("the run covers no blocks")
+    return Breakdown.merge_all(parts)
+
+
+def _reps_of(blocks: Iterable[tuple[int, int]]) -> int:
+    """Replications of ``(block, rows)`` pairs."""
+    return sum(int(r) for _, r in blocks)
 
 
 # -- data frames ------------------------------------------------------------------------------------

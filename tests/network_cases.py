@@ -10,6 +10,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import drawdown
+import numpy as np
+
+#: The minimal network scenario of the loader's tests, also run by the engines' tests.
+NETWORK_MINIMAL = Path(__file__).parent / "data" / "network-minimal.toml"
+
+#: The shipped v1 scenarios, whose outcomes the network engines must give.
+V1_SCENARIOS = [
+    "base-force-2021-02",
+    "doha-2021-05-01",
+    "announced-2021-09-11",
+    "conditions-based",
+    "enablers-leave-first",
+    "escalation",
+    "no-consensus",
+    "study-group-delay",
+]
 
 HEADER = """\
 start = 2021-05-01
@@ -20,6 +36,12 @@ enablers_last = true
 rule = "fixed"
 date = 2021-05-01
 """
+
+
+def wide_airfields(*names: str) -> str:
+    """Bases with airfields that seat a whole contingent in a day (1000 seats, 100 t a day)."""
+    return "".join(f"\n[bases.{name}]\nseats_per_day = 1000\ncargo_t_per_day = 100\n" for name in names) + "\n"
+
 
 #: One road leg, 3 days, 300 troops a day, to a wide crossing; 1000 troops, rear guard 100.
 ROAD_LEG = """
@@ -177,19 +199,9 @@ until = 2021-05-11
 """
 
 #: Followers of the framework nation US: at a base where US is, and at one where it is not.
-LEAVE_WITH = """
-[bases.Alpha]
-seats_per_day = 1000
-cargo_t_per_day = 100
-
-[bases.Bravo]
-seats_per_day = 1000
-cargo_t_per_day = 100
-
-[bases.Charlie]
-seats_per_day = 1000
-cargo_t_per_day = 100
-
+LEAVE_WITH = (
+    wide_airfields("Alpha", "Bravo", "Charlie")
+    + """
 [contingents."US@Alpha"]
 troops = 100
 prep_days = 5
@@ -208,14 +220,13 @@ troops = 100
 prep_days = 1
 leave_with = "US"
 """
+)
 
 #: A follower of US whose leaders are ready on day 5, never (preparation past the horizon)
 #: and never (a phase after a phase that never completes).
-LEAVE_WITH_NEVER = """
-[bases.Alpha]
-seats_per_day = 1000
-cargo_t_per_day = 100
-
+LEAVE_WITH_NEVER = (
+    wide_airfields("Alpha", "Bravo", "Charlie", "Delta")
+    + """
 [contingents."US@Alpha"]
 troops = 100
 prep_days = 5
@@ -232,18 +243,6 @@ troops = 100
 prep_days = 1
 leave_with = "US"
 
-[bases.Bravo]
-seats_per_day = 1000
-cargo_t_per_day = 100
-
-[bases.Charlie]
-seats_per_day = 1000
-cargo_t_per_day = 100
-
-[bases.Delta]
-seats_per_day = 1000
-cargo_t_per_day = 100
-
 [phases.stuck]
 members = ["US@Charlie"]
 
@@ -251,6 +250,37 @@ members = ["US@Charlie"]
 members = ["US@Bravo"]
 start = "stuck"
 """
+)
+
+#: A follower of US whose earliest leader (ready on day 5) is the first thing to happen, while
+#: another leader waits for a phase that starts only after another phase is complete.
+LEAVE_WITH_LATE = (
+    wide_airfields("Alpha", "Bravo", "Charlie", "Delta")
+    + """
+[contingents."US@Alpha"]
+troops = 100
+prep_days = 5
+
+[contingents."US@Bravo"]
+troops = 100
+
+[contingents."US@Charlie"]
+troops = 100
+
+[contingents."GE@Delta"]
+troops = 100
+prep_days = 1
+leave_with = "US"
+
+[phases.early]
+members = ["US@Charlie"]
+start = 2021-05-11
+
+[phases.late]
+members = ["US@Bravo"]
+start = "early"
+"""
+)
 
 #: An enabler at a hub; one dependent drives through the hub, one flies from afar 10 days later.
 ENABLER_SCOPE = """
@@ -377,6 +407,24 @@ days_after = 30
 
 def load_case(body: str, folder: Path, name: str = "case") -> drawdown.Scenario:
     """Load ``HEADER + body`` as a scenario file written in ``folder``."""
+    return load_text(f'description = "test case {name}"\n' + HEADER + body, folder, name)
+
+
+def load_text(text: str, folder: Path, name: str) -> drawdown.Scenario:
+    """Load ``text`` as the scenario file ``name.toml`` written in ``folder``."""
     path = Path(folder) / f"{name}.toml"
-    path.write_text(f'description = "test case {name}"\n' + HEADER + body)
+    path.write_text(text)
     return drawdown.load(path)
+
+
+def assert_same_outcomes(a, b, names, *, atol: float = 0.0) -> None:
+    """Outcomes ``names`` of ``a`` and ``b`` are the same: integers exactly, floats to ``atol``."""
+    for name in names:
+        x, y = getattr(a, name), getattr(b, name)
+        assert (x is None) == (y is None), name
+        if x is None:
+            continue
+        if np.asarray(x).dtype.kind == "f":
+            np.testing.assert_allclose(x, y, rtol=0, atol=atol, err_msg=name)
+        else:
+            np.testing.assert_array_equal(x, y, err_msg=name)

@@ -282,6 +282,12 @@ def test_run_by_phase_of_a_v1_scenario_is_a_usage_error():
     assert res.exit_code == 2 and "only a network scenario" in res.output
 
 
+def test_run_by_phase_of_a_plan_without_phases_says_so():
+    res = CliRunner().invoke(cli, ["run", "framework-nations", "--reps", "20", "--seed", "1", "--by", "phase", "-q"])
+    assert res.exit_code == 0, res.output
+    assert "phases: none (the plan has no phases: every contingent starts with the order)" in res.output
+
+
 def test_run_by_with_out_adds_files_and_changes_none(tmp_path):
     args = ["run", DOHA, "--reps", "200", "--seed", "3", "-q"]
     plain = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "plain")])

@@ -262,3 +262,13 @@ def test_show_prints_every_section():
     )
     lines = render(late).splitlines()
     assert lines[-2:] == ["Warnings", f"  {late.warnings[0]}"] and "after the horizon" in lines[-1]
+
+
+def test_the_network_trace_tells_a_road_move_and_an_enabler_hold():
+    out = CliRunner().invoke(main, ["trace", "consolidation", "--seed", "1"]).output
+    assert "US@Laghman: moved by road to Bagram (1 day)" in out
+    assert (
+        "rear guard of US@Kandahar held at Bagram: as an enabler it waits for the dependants "
+        "who count at Bagram or still have to pass it"
+    ) in out
+    assert "flight of 232 Romania troops leaves Kandahar for Bagram (1 day, arriving 2021-04-11)" in out

@@ -160,6 +160,20 @@ def test_leave_with_counts_a_leader_who_is_never_ready_as_never(tmp_path, engine
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_a_follower_waiting_for_a_leader_not_yet_known_is_ready_on_the_first_day_anything_moves(tmp_path, engine):
+    # GE@Delta (own ready 0 + 1 = 1) follows US: US@Alpha ready 5, US@Charlie in phase
+    # "early" (starts on its date, 2021-05-11 = day 10: ready 10, out 10, "early" complete
+    # on 10), US@Bravo in phase "late" after "early": unknown until the end of day 10, then
+    # 10 + 1 = 11. Day 5 is the first day anything moves, and GE@Delta's ready day is
+    # max(1, min(5, 11, 10)) = 5, though US@Bravo's is not known until day 10: ready and out
+    # on day 5 with US@Alpha. In country: 400 on days 0-4, 200 on 5-9, 100 on 10, 0 from 11.
+    out = _run(_case(tmp_path, cases.LEAVE_WITH_LATE), engine, reps=2)
+    _all_rows(out.exit_day, [5, 11, 10, 5])
+    _all_rows(out.phase_complete_day, [10, 11])
+    _all_rows(out.troops_in_country[:, :12], [400] * 5 + [200] * 5 + [100, 0])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(("scope", "enabler_exit"), [("base", 3), ("theatre", 11)])
 def test_a_base_scoped_hold_lets_the_hub_close_first(tmp_path, engine, scope, enabler_exit):
     # E@Hub (main 90, guard 10) is the enabler of D@Outpost (drives 2 days to Hub, out on

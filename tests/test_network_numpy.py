@@ -5,26 +5,14 @@ replication on hand-written network scenarios, and results that do not depend on
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import drawdown
-import numpy as np
+import network_cases as cases
 import pytest
 from drawdown.engines import numpy_engine
 from drawdown.engines.network_numpy import iter_network_chunks, run_network_numpy
 from drawdown.engines.outcomes import Outcomes
 
-DATA = Path(__file__).parent / "data"
-V1_SCENARIOS = [
-    "base-force-2021-02",
-    "doha-2021-05-01",
-    "announced-2021-09-11",
-    "conditions-based",
-    "enablers-leave-first",
-    "escalation",
-    "no-consensus",
-    "study-group-delay",
-]
+V1_SCENARIOS = cases.V1_SCENARIOS
 DAILY = ["troops_in_country", "retrograde_lifted_t"]
 NATIONS = ["nation_troops", "nation_out_t"]
 
@@ -327,22 +315,12 @@ start = "calm"
 NETWORK_SCENARIOS = {"rich": RICH, "cuts": CUTS, "conditions": CONDITIONS}
 
 
-def _load(tmp_path: Path, name: str, text: str):
-    path = tmp_path / f"{name}.toml"
-    path.write_text(text)
-    return drawdown.load(str(path))
+def _load(tmp_path, name: str, text: str):
+    return cases.load_text(text, tmp_path, name)
 
 
 def _assert_same(a: Outcomes, b: Outcomes, names) -> None:
-    for name in names:
-        x, y = getattr(a, name), getattr(b, name)
-        assert (x is None) == (y is None), name
-        if x is None:
-            continue
-        if np.asarray(x).dtype.kind == "f":
-            np.testing.assert_allclose(x, y, rtol=0, atol=1e-9, err_msg=name)
-        else:
-            np.testing.assert_array_equal(x, y, err_msg=name)
+    cases.assert_same_outcomes(a, b, names, atol=1e-9)
 
 
 def test_one_convoy_by_hand(tmp_path):
@@ -373,7 +351,7 @@ def test_v1_scenarios_give_the_v1_engine_outcomes(name):
 def test_network_minimal_matches_the_reference():
     from drawdown.engines.network_simpy import run_network_simpy
 
-    s = drawdown.load(str(DATA / "network-minimal.toml"))
+    s = drawdown.load(cases.NETWORK_MINIMAL)
     ref = run_network_simpy(s, 20, 5, record_daily=True, record_nations=True)
     ours = run_network_numpy(s, 20, 5, record_daily=True, record_nations=True)
     _assert_same(ref, ours, [*ref.arrays(daily=True), *NATIONS])

@@ -7,19 +7,13 @@ v1 hold); and ``via`` keeps its v1 meaning there (the Laghman base under ``start
 from __future__ import annotations
 
 import drawdown
+import network_cases as cases
 import numpy as np
 import pytest
 from drawdown.engines import Outcomes, run_blocks
 
-V1_SCENARIOS = [
-    "doha-2021-05-01",
-    "announced-2021-09-11",
-    "conditions-based",
-    "enablers-leave-first",
-    "escalation",
-    "no-consensus",
-    "study-group-delay",
-]
+# The base force is left to tests/test_network_numpy.py: the largest, and slowest, of them.
+V1_SCENARIOS = [name for name in cases.V1_SCENARIOS if name != "base-force-2021-02"]
 REPS = 60
 
 
@@ -35,10 +29,7 @@ def _as_network_scenario(name: str):
 
 
 def _assert_same(v1: Outcomes, v2: Outcomes) -> None:
-    for name, a in v1.arrays(daily=True).items():
-        b = getattr(v2, name)
-        assert b is not None, name
-        np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=name)
+    cases.assert_same_outcomes(v1, v2, list(v1.arrays(daily=True)))
 
 
 @pytest.mark.parametrize("name", V1_SCENARIOS)

@@ -1,12 +1,11 @@
 """Model v2 scenario keys: the frozen network and plan the loader builds, and its rules (docs/network.md)."""
 
-from pathlib import Path
-
 import drawdown
+import network_cases as cases
 import pytest
 from drawdown.errors import ScenarioError
 
-MINIMAL = Path(__file__).parent / "data" / "network-minimal.toml"
+MINIMAL = cases.NETWORK_MINIMAL
 
 
 def test_minimal_network_indices():
@@ -58,3 +57,16 @@ def test_rule_names_file_key_and_expectation(tmp_path, extra, key, expected):
         drawdown.load(path)
     problems = [p for p in err.value.problems if p.key == key]
     assert problems and problems[0].file == str(path) and expected in problems[0].message, err.value.problems
+
+
+def test_show_tells_the_hold_scope_and_who_leaves_with_whom():
+    from click.testing import CliRunner
+    from drawdown.cli.main import main
+
+    out = CliRunner().invoke(main, ["show", "framework-nations"]).output
+    assert "hold scope       base (each base, for the dependants who use it)" in out
+    assert "Plan (no phases: everyone starts with the order)" in out
+    assert "leave with US@Bagram (not ready before it is): Georgia@Bagram, Poland@Bagram" in out
+    assert "leave with Italy@Herat (not ready before it is): Albania@Herat" in out
+    v1 = CliRunner().invoke(main, ["show", "base-force-2021-02"]).output
+    assert "hold scope" not in v1 and "Plan (" not in v1

@@ -567,3 +567,12 @@ def test_validate_a_bad_v2_file_exits_2_without_a_traceback(tmp_path, monkeypatc
     assert r.exit_code == 2, output
     assert "Traceback" not in output
     assert "bad.toml" in output and "phases.one.start" in output and "a cycle of waits" in output, output
+
+
+def test_a_bad_route_the_equipment_follows_is_reported_once(tmp_path):
+    s = minimal()
+    s["contingents"]["C@Hub"] = {"troops": 10, "route": ["Outpost-Hub"]}
+    found = problems_of(write(tmp_path, s))
+    at_route = [p for p in found if p.key == 'contingents."C@Hub".route[0]']
+    assert len(at_route) == 1 and "starts at 'Outpost'" in at_route[0].message
+    assert not [p for p in found if "equipment_route" in p.key]

@@ -67,6 +67,7 @@ from ..draws import BLOCK_SIZE
 from ..engines import Outcomes
 from ..errors import DrawdownError
 from ..results import Summary
+from ..results.breakdown import Breakdown, BreakdownFold
 from ..scenario import Scenario
 from . import quiet_worker
 from .fold import Progress, fold_chunks
@@ -115,6 +116,10 @@ class Unit:
     block_size : int
     keep_outcomes : bool
         Also return the per-replication outcomes (without per-day arrays).
+    breakdown : bool
+        Also fold the unit's :class:`~drawdown.results.breakdown.Breakdown` (``--by``).
+    record_nations : bool
+        With ``breakdown``: record the per-nation daily arrays for it (``--by nation``).
     label : str
         What messages call the unit (``"blocks 0-7"``, ``"point 3"``).
 
@@ -134,6 +139,8 @@ class Unit:
     block_size: int = BLOCK_SIZE
     keep_outcomes: bool = False
     label: str = ""
+    breakdown: bool = False
+    record_nations: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "blocks", tuple((int(b), int(r)) for b, r in self.blocks))
@@ -160,6 +167,8 @@ class UnitResult:
         Of the unit's blocks, with per-day data.
     outcomes : Outcomes or None
         With ``Unit.keep_outcomes``: per replication, without the per-day arrays.
+    breakdown : Breakdown or None
+        With ``Unit.breakdown``: the breakdown of the unit's blocks, folded in the same pass.
     pid : int
         The process that ran it (for tests and messages; not compared).
     """
@@ -167,6 +176,7 @@ class UnitResult:
     summary: Summary
     outcomes: Outcomes | None = None
     pid: int = field(default=0, compare=False)
+    breakdown: Breakdown | None = None
 
 
 def blocks_label(blocks: Iterable[tuple[int, int]]) -> str:
@@ -199,8 +209,9 @@ def run_unit(unit: Unit, progress: Progress = None) -> UnitResult:
     Returns
     -------
     UnitResult
-        The summary of ``unit.blocks`` (with per-day data) and, with
-        ``unit.keep_outcomes``, their outcomes without per-day arrays.
+        The summary of ``unit.blocks`` (with per-day data), with
+        ``unit.keep_outcomes`` their outcomes without per-day arrays, and with
+        ``unit.breakdown`` their breakdown.
 
     Examples
     --------
@@ -212,6 +223,7 @@ def run_unit(unit: Unit, progress: Progress = None) -> UnitResult:
     (200, 200, True)
     """
     kept: list[Outcomes] = []
+    breakdown = BreakdownFold(daily=unit.record_nations) if unit.breakdown else None
     total = fold_chunks(
         unit.scenario,
         unit.blocks,
@@ -221,11 +233,12 @@ def run_unit(unit: Unit, progress: Progress = None) -> UnitResult:
         chunk_blocks=max(len(unit.blocks), 1),
         progress=progress,
         on_outcomes=(lambda chunk, out: kept.append(out)) if unit.keep_outcomes else None,
+        breakdown=breakdown,
     )
     outcomes = None
     if unit.keep_outcomes:  # one chunk with numpy; one a block with SimPy
         outcomes = kept[0] if len(kept) == 1 else Outcomes.concatenate(kept)
-    return UnitResult(total, outcomes, os.getpid())
+    return UnitResult(total, outcomes, os.getpid(), None if breakdown is None else breakdown.result())
 
 
 def unit_blocks_for(n_blocks: int, parallelism: int = 1) -> int:
@@ -250,6 +263,8 @@ def make_units(
     block_size: int = BLOCK_SIZE,
     unit_blocks: int = MAX_UNIT_BLOCKS,
     keep_outcomes: bool = False,
+    breakdown: bool = False,
+    record_nations: bool = False,
 ) -> list[Unit]:
     """Split ``blocks`` into units of at most ``unit_blocks`` consecutive blocks.
 
@@ -259,7 +274,7 @@ def make_units(
     seed : int
     blocks : iterable of (int, int)
         ``(block, rows)`` pairs, in block order.
-    engine, block_size, keep_outcomes
+    engine, block_size, keep_outcomes, breakdown, record_nations
         As :class:`Unit`.
     unit_blocks : int, optional
         Blocks per unit (the last may have fewer).
@@ -280,7 +295,14 @@ def make_units(
     n = max(1, int(unit_blocks))
     return [
         Unit(
-            scenario, seed, tuple(blocks[k : k + n]), engine=engine, block_size=block_size, keep_outcomes=keep_outcomes
+            scenario,
+            seed,
+            tuple(blocks[k : k + n]),
+            engine=engine,
+            block_size=block_size,
+            keep_outcomes=keep_outcomes,
+            breakdown=breakdown,
+            record_nations=record_nations,
         )
         for k in range(0, len(blocks), n)
     ]

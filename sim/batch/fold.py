@@ -11,6 +11,11 @@ whatever the number of replications.
 :func:`run_to_precision` adds blocks, in block order, until the Monte Carlo standard
 error of the headline probability is small enough (docs/design.md §3, §6).
 
+Given a :class:`~drawdown.results.breakdown.BreakdownFold` (``breakdown=``), each also
+folds every chunk into the run's per-nation, per-base, per-phase and per-leg
+:class:`~drawdown.results.breakdown.Breakdown` beside the summary, in the same pass
+(``drawdown run --by``); the summary is the same bits with or without it.
+
 Example
 -------
 >>> import drawdown
@@ -46,6 +51,7 @@ from ..draws import BLOCK_SIZE, blocks_for
 from ..engines import DEFAULT_CHUNK_BLOCKS, Outcomes, check_engine, run_blocks
 from ..errors import DrawdownError
 from ..results import Summary, precision_se
+from ..results.breakdown import BreakdownFold
 from ..scenario import Scenario
 
 __all__ = [
@@ -138,7 +144,8 @@ def outcome_rows(outcomes: Outcomes, start: int, stop: int) -> Outcomes:
 
 
 def without_daily(outcomes: Outcomes) -> Outcomes:
-    """``outcomes`` without the per-day arrays (what ``replications.npz`` keeps).
+    """``outcomes`` without the per-day arrays, the per-nation ones included (what
+    ``replications.npz`` keeps).
 
     The other arrays are shared, not copied; once the caller drops ``outcomes``, the
     per-day arrays (most of a chunk's memory) are freed.
@@ -161,7 +168,7 @@ def without_daily(outcomes: Outcomes) -> Outcomes:
     >>> kept.troops_in_country is None, kept.exit_day is out.exit_day
     (True, True)
     """
-    return replace(outcomes, troops_in_country=None, retrograde_lifted_t=None)
+    return replace(outcomes, troops_in_country=None, retrograde_lifted_t=None, nation_troops=None, nation_out_t=None)
 
 
 def fold_chunks(
@@ -175,6 +182,7 @@ def fold_chunks(
     progress: Progress = None,
     on_outcomes: OnOutcomes = None,
     on_daily_outcomes: OnOutcomes = None,
+    breakdown: BreakdownFold | None = None,
 ) -> Summary:
     """Run ``blocks`` with one engine and fold every chunk into one :class:`Summary`.
 
@@ -197,6 +205,10 @@ def fold_chunks(
     on_outcomes, on_daily_outcomes : callable, optional
         ``f(chunk, outcomes)`` for each chunk, in block order: without the per-day
         arrays (for ``replications.npz``), or with them. What they keep stays alive.
+    breakdown : BreakdownFold, optional
+        Also fold every chunk into ``breakdown.total`` (``--by``), the engines recording
+        the per-nation daily arrays when ``breakdown.daily``. The summary, and what
+        ``on_outcomes`` sees, are the same as without it.
 
     Returns
     -------
@@ -224,14 +236,18 @@ def fold_chunks(
     if not blocks:
         raise ValueError("nothing to run: no replications")
     total: Summary | None = None
+    record_nations = breakdown is not None and breakdown.daily
     for chunk, out in run_blocks(
-        scenario, blocks, seed, engine=engine, block_size=block_size, chunk_blocks=chunk_blocks, progress=progress
-    ):
+        scenario, blocks, seed, engine=engine, block_size=block_size, chunk_blocks=chunk_blocks, progress=progress,
+        record_nations=record_nations,
+    ):  # fmt: skip
         # Merged into the running total in place: no second copy of its per-day histograms.
         if total is None:
             total = Summary.from_outcomes(scenario, out, blocks=chunk, seed=seed, engine=engine, block_size=block_size)
         else:
             total = total.add_outcomes(scenario, out, blocks=chunk, seed=seed, engine=engine, block_size=block_size)
+        if breakdown is not None:
+            breakdown.add(scenario, out, blocks=chunk)
         if on_daily_outcomes is not None:
             on_daily_outcomes(chunk, out)
         if on_outcomes is not None:
@@ -254,6 +270,7 @@ def summarize(
     chunk_blocks: int | None = None,
     progress: Progress = None,
     on_outcomes: OnOutcomes = None,
+    breakdown: BreakdownFold | None = None,
 ) -> Summary:
     """Run ``reps`` replications (blocks ``first_block, ...``) and summarise them chunk by chunk.
 
@@ -276,6 +293,8 @@ def summarize(
     on_outcomes : callable, optional
         ``on_outcomes(chunk, outcomes)`` sees each chunk's per-replication outcomes
         (without the per-day arrays), in block order.
+    breakdown : BreakdownFold, optional
+        Also fold the run's breakdown into it, in the same pass (:func:`fold_chunks`).
 
     Returns
     -------
@@ -301,6 +320,7 @@ def summarize(
         chunk_blocks=chunk_blocks,
         progress=progress,
         on_outcomes=on_outcomes,
+        breakdown=breakdown,
     )
 
 
@@ -338,6 +358,7 @@ def run_to_precision(
     block_size: int = BLOCK_SIZE,
     progress: Progress = None,
     on_outcomes: OnOutcomes = None,
+    breakdown: BreakdownFold | None = None,
 ) -> Summary:
     """Add blocks of replications, in block order, until :func:`~drawdown.results.precision_se`
     is at most ``precision`` or the cap is reached.
@@ -364,6 +385,9 @@ def run_to_precision(
         Called with the number of replications finished since the last call.
     on_outcomes : callable, optional
         ``on_outcomes(blocks, outcomes)`` for each block kept (without per-day arrays).
+    breakdown : BreakdownFold, optional
+        Also fold each block kept into it (:func:`fold_chunks`): the breakdown of the
+        summary's blocks, not of those run past the stop.
 
     Returns
     -------
@@ -386,12 +410,16 @@ def run_to_precision(
     # the numpy engine runs a batch at once and is reported block by block.
     inner, outer = (progress, None) if engine == "simpy" else (None, progress)
     fold = functools.partial(_fold_blocks, scenario, seed=seed, engine=engine, block_size=block_size,
-                             precision=precision, progress=outer, on_outcomes=on_outcomes)  # fmt: skip
+                             precision=precision, progress=outer, on_outcomes=on_outcomes,
+                             breakdown=breakdown)  # fmt: skip
+    record_nations = breakdown is not None and breakdown.daily
     merged: Summary | None = None
     i = 0
     while i < len(plan):
         todo = plan[i : i + _next_batch(merged, precision, block_size)]
-        for chunk, out in run_blocks(scenario, todo, seed, engine=engine, block_size=block_size, progress=inner):
+        for chunk, out in run_blocks(
+            scenario, todo, seed, engine=engine, block_size=block_size, progress=inner, record_nations=record_nations
+        ):
             merged, done = fold(chunk, out, merged)
             del out
             if done:
@@ -414,6 +442,7 @@ def _fold_blocks(
     precision: float,
     progress: Progress,
     on_outcomes: OnOutcomes,
+    breakdown: BreakdownFold | None,
 ) -> tuple[Summary, bool]:
     """Fold a chunk's blocks one at a time; stop at the first block that meets the precision."""
     row = 0
@@ -424,6 +453,8 @@ def _fold_blocks(
         merged = s_b if merged is None else Summary.merge_all([merged, s_b])
         if progress is not None:
             progress(rows)
+        if breakdown is not None:
+            breakdown.add(scenario, part, blocks=[(b, rows)])
         if on_outcomes is not None:
             on_outcomes([(b, rows)], without_daily(part))
         if precision_se(merged) <= precision:

@@ -121,7 +121,7 @@ from ..results import (
     remove_temporaries,
     write_replications,
 )
-from ..results.breakdown import Breakdown
+from ..results.breakdown import Breakdown, check_by
 from ..results.store import join_replications, read_replications_meta
 from ..scenario import Scenario, load
 from .executors import Executor, InProcess, Unit, UnitResult, make_units, unit_blocks_for
@@ -935,6 +935,13 @@ class RunResult:
     units_total, units_done_before, units_run : int
         Units planned, found finished, and run now.
     complete : bool
+    breakdown : Breakdown or None
+        With ``by``: the breakdown folded, in the same pass, from the units run now (of
+        the merged blocks only); None when no unit merged was run now.
+    breakdown_missing : list of (int, int)
+        With ``by``: the merged blocks it lacks, those of units found finished (a unit's
+        file holds its summary only); run them again for them (the second pass,
+        :func:`drawdown.api.breakdown_of` with ``blocks``) and merge.
     """
 
     summary: Summary | None
@@ -944,6 +951,8 @@ class RunResult:
     units_done_before: int = 0
     units_run: int = 0
     complete: bool = True
+    breakdown: Breakdown | None = None
+    breakdown_missing: Blocks = field(default_factory=list)
 
 
 class RunBatch:
@@ -975,6 +984,10 @@ class RunBatch:
         Draw the plots with the results.
     plot_format : {"png", "svg", "pdf"}
         Their file format (:data:`drawdown.report.PLOT_FORMATS`).
+    by : iterable of str, optional
+        Also fold the breakdowns (:data:`drawdown.results.breakdown.BY`) of the units
+        run, in the same pass (:attr:`RunResult.breakdown`); nothing written changes.
+        Not with ``shard``.
 
     Attributes
     ----------
@@ -987,7 +1000,7 @@ class RunBatch:
         Unless exactly one of ``reps`` and ``precision`` is given.
     DrawdownError
         When ``shard`` or ``resume`` is given without ``out_dir``, or ``shard`` with
-        ``precision``; when ``out_dir`` holds something this run cannot continue
+        ``precision`` or ``by``; when ``out_dir`` holds something this run cannot continue
         (nothing is written then); :class:`drawdown.results.DirectoryInUse` when
         another process works in ``out_dir``: the batch holds the directory's lock from
         its creation until :meth:`run` ends (or :meth:`close`).
@@ -1027,8 +1040,10 @@ class RunBatch:
         replications: bool = True,
         plots: bool = True,
         plot_format: str = DEFAULT_PLOT_FORMAT,
+        by: Iterable[str] = (),
     ):
         check_plot_format(plot_format)
+        self.by = check_by(scenario, by)
         if (reps is None) == (precision is None):
             raise ValueError("give reps or precision")
         if precision is not None and max_reps is None:
@@ -1045,6 +1060,8 @@ class RunBatch:
             raise DrawdownError(
                 "precision decides block by block in block order: it cannot be split into shards; give reps"
             )
+        if shard is not None and self.by:
+            raise DrawdownError("by needs the whole run: merge the shards, then break the merged run down")
         self.scenario = scenario
         self.seed = int(seed)
         self.engine = engine
@@ -1083,7 +1100,11 @@ class RunBatch:
         units sized for the executor's parallelism."""
         n = 1 if self.identity["precision"] is not None else unit_blocks_for(len(blocks), parallelism)
         return make_units(self.scenario, self.seed, blocks, engine=self.engine, block_size=self.block_size,
-                          unit_blocks=n, keep_outcomes=self.keep)  # fmt: skip
+                          unit_blocks=n, keep_outcomes=self.keep, **self._breakdown_args())  # fmt: skip
+
+    def _breakdown_args(self) -> dict[str, bool]:
+        """A unit's breakdown fields: fold one with ``by``, recording nations for ``nation``."""
+        return {"breakdown": bool(self.by), "record_nations": "nation" in self.by}
 
     def _plan(self, blocks: Blocks, parallelism: int, resume: bool) -> list[Unit]:
         """The units: a new plan, or the one recorded in the run directory (``resume``)."""
@@ -1114,6 +1135,8 @@ class RunBatch:
             engine=self.engine,
             block_size=self.block_size,
             keep_outcomes=self.keep,
+            breakdown=bool(self.by),
+            record_nations="nation" in self.by,
         )
 
     def close(self) -> None:
@@ -1343,12 +1366,15 @@ class RunBatch:
                     todo = todo[: self._wave(folded.merged, ex.parallelism)]
                 for j, result in ex.run([self.units[i] for i in todo], progress=progress):
                     self._store(todo[j], result)
-                    folded.add(todo[j], result.summary)
+                    folded.add(todo[j], result.summary, result.breakdown)
                     del result  # not held while the next unit runs
                     ran += 1
                     if folded.stop:
                         break
-            return self._finish(folded.merged, folded.k, ran)
+            done = self._finish(folded.merged, folded.k, ran)
+            if self.by:
+                done.breakdown, done.breakdown_missing = folded.breakdown, folded.breakdown_missing
+            return done
         finally:
             if own:
                 ex.close()
@@ -1414,6 +1440,8 @@ class _InOrder:
     Units finished before (in ``batch.done``) are read from their files when their turn
     comes; a summary that comes early waits in ``fresh``. For a precision run, folding
     stops at the first unit after which the standard error meets the target (``stop``).
+    A unit's breakdown (``by``) is folded with its summary, so it covers the same units;
+    those read from files have none: their blocks go to ``breakdown_missing``.
     """
 
     def __init__(self, batch: RunBatch):
@@ -1424,14 +1452,19 @@ class _InOrder:
         self.k = 0  # units folded: 0 .. k-1
         self.stop = False
         self.fresh: dict[int, Summary] = {}  # unit index -> summary, until folded
+        self.fresh_breakdowns: dict[int, Breakdown] = {}  # unit index -> breakdown, until folded
+        self.breakdown: Breakdown | None = None
+        self.breakdown_missing: Blocks = []
         self.fold()
 
     @property
     def finished(self) -> bool:
         return self.stop or self.k >= len(self.batch.units)
 
-    def add(self, k: int, summary: Summary) -> None:
+    def add(self, k: int, summary: Summary, breakdown: Breakdown | None = None) -> None:
         self.fresh[k] = summary
+        if breakdown is not None:
+            self.fresh_breakdowns[k] = breakdown
         self.fold()
 
     def fold(self) -> None:
@@ -1440,9 +1473,19 @@ class _InOrder:
             part = self.fresh.pop(self.k) if self.k in self.fresh else b._load(self.k)
             self.merged = part if self.merged is None else Summary.merge_all([self.merged, part])
             del part
+            self._fold_breakdown(self.fresh_breakdowns.pop(self.k, None))
             self.k += 1
             if self.target is not None and precision_se(self.merged) <= self.target:
                 self.stop = True
+
+    def _fold_breakdown(self, part: Breakdown | None) -> None:
+        """Fold unit ``k``'s breakdown, or note its blocks as missing (a unit read from its file)."""
+        if not self.batch.by:
+            return
+        if part is None:
+            self.breakdown_missing += list(self.batch.units[self.k].blocks)
+            return
+        self.breakdown = part if self.breakdown is None else Breakdown.merge_all([self.breakdown, part])
 
 
 def recorded_run(out_dir: StrPath | None, shard: Shard | str | None = None) -> Record | None:

@@ -602,27 +602,17 @@ def run_network_numpy(
     reps: int,
     seed: int,
     *,
-    first_block: int = 0,
-    block_size: int = BLOCK_SIZE,
-    blocks: Iterable[tuple[int, int]] | None = None,
-    chunk_blocks: int = DEFAULT_CHUNK_BLOCKS,
     record_daily: bool = False,
-    record_nations: bool = False,
     progress: Callable[[int], object] | None = None,
+    **chunking: Any,
 ) -> Outcomes:
-    """Run ``reps`` replications of a network scenario (or a v1 one) with the vectorised engine."""
+    """Run ``reps`` replications of a network scenario (or a v1 one) with the vectorised engine.
+
+    ``chunking`` (``first_block``, ``block_size``, ``blocks``, ``chunk_blocks``,
+    ``record_nations``) is passed on to :func:`iter_network_chunks`, whose chunks are
+    joined here; ``progress`` is called with each chunk's replications."""
     parts = []
-    for chunk, out in iter_network_chunks(
-        scenario,
-        reps,
-        seed,
-        first_block=first_block,
-        block_size=block_size,
-        blocks=blocks,
-        chunk_blocks=chunk_blocks,
-        record_daily=record_daily,
-        record_nations=record_nations,
-    ):
+    for chunk, out in iter_network_chunks(scenario, reps, seed, record_daily=record_daily, **chunking):
         parts.append(out)
         if progress is not None:
             progress(sum(r for _, r in chunk))

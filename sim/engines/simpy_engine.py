@@ -45,27 +45,17 @@ from typing import Any
 import numpy as np
 import simpy
 
-from ..draws import BLOCK_SIZE, BlockInputs, CasualtyTable, DaySlabs, HitTable, base_factors, blocks_for, poisson_inv
+from ..draws import BLOCK_SIZE, BlockInputs, CasualtyTable, DaySlabs, HitTable, base_factors, poisson_inv
 from .moments import Moment, ready_day
-from .outcomes import TONNES, TROOPS, Outcomes, finish_outcomes
+from .outcomes import Outcomes
+from .simpy_frame import ReplicationTheatre, run_replications, simulate, trace_events, wait_until
 
 __all__ = ["run_simpy", "simulate_replication", "trace_replication", "Theatre"]
 
-TICKS_PER_DAY = 10
 NEVER = 2**31  # a day after any horizon: "not yet, perhaps never"
 
 #: What a SimPy process function returns: a generator of the events it waits for.
 Process = Generator[simpy.Event, Any, None]
-
-
-def at(day: int, moment: Moment) -> int:
-    """Clock time of a moment of a day."""
-    return TICKS_PER_DAY * day + moment
-
-
-def wait_until(env: simpy.Environment, day: int, moment: Moment) -> simpy.Timeout:
-    """An event that fires at ``moment`` of ``day``."""
-    return env.timeout(TICKS_PER_DAY * day + moment - env.now)
 
 
 def surely_no_attack(u: float, mean: float) -> bool:
@@ -85,7 +75,12 @@ def surely_no_attack(u: float, mean: float) -> bool:
     return u <= 1.0 - mean + mean * mean / 2.0 - mean * mean * mean / 6.0 - 1e-12
 
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``n`` and the noun, singular or plural, as the story tells a count.
+
+    >>> plural(1, "attack"), plural(3, "casualty", "casualties")
+    ('1 attack', '3 casualties')
+    """
     n = int(n)
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
@@ -124,15 +119,7 @@ class OperationPlan:
         self.liftable_t: int = s.liftable_t
         self.airfield_bases = [b for b, base in enumerate(s.bases) if base.airfield]
         self.users = {b: [i for i in s.priority if s.contingents[i].flies_from == b] for b in self.airfield_bases}
-        en = s.enablers
-        self.enabler_of = [-1] * len(s.contingents)
-        for n, members in enumerate(en.members):
-            for i in members:
-                self.enabler_of[i] = n
-        self.depends_on: list[list[int]] = [[] for _ in s.contingents]
-        for n, dependents in enumerate(en.dependents):
-            for i in dependents:
-                self.depends_on[i].append(n)
+        self.enabler_of, self.depends_on = enabler_links(s)
         factors, exposed = base_factors(s)
         self.attack_factor: list[float] = factors.tolist()
         self.exposed_factor: list[float] = exposed.tolist()
@@ -141,17 +128,42 @@ class OperationPlan:
             self.troops_at_home[c.base] += c.troops
         self.hits = HitTable(s.threat.p_airfield_hit)
         self.casualty_table = CasualtyTable(s.threat.casualties_per_attack)
-        nations = {n: k for k, n in enumerate(s.nations)}
-        self.nation_of: list[int] = [nations[c.nation] for c in s.contingents]
-        self.nation_troops = [0] * len(nations)
-        self.nation_liftable_t = [0] * len(nations)
-        for k, c in zip(self.nation_of, s.contingents, strict=True):
-            self.nation_troops[k] += c.troops
-            self.nation_liftable_t[k] += c.liftable_t
+        self.nation_of, self.nation_troops, self.nation_liftable_t = nation_totals(s)
+
+
+def enabler_links(scenario: Any) -> tuple[list[int], list[list[int]]]:
+    """Per contingent, the enabler nation it belongs to (-1 if none) and the enabler
+    nations it depends on (both engines' plans)."""
+    en = scenario.enablers
+    enabler_of = [-1] * len(scenario.contingents)
+    for n, members in enumerate(en.members):
+        for i in members:
+            enabler_of[i] = n
+    depends_on: list[list[int]] = [[] for _ in scenario.contingents]
+    for n, dependents in enumerate(en.dependents):
+        for i in dependents:
+            depends_on[i].append(n)
+    return enabler_of, depends_on
+
+
+def nation_totals(scenario: Any) -> tuple[list[int], list[int], list[int]]:
+    """Per contingent its nation's index in ``Scenario.nations``; per nation its troops
+    and its liftable tonnes (both engines' plans)."""
+    nations = {n: k for k, n in enumerate(scenario.nations)}
+    nation_of = [nations[c.nation] for c in scenario.contingents]
+    troops = [0] * len(nations)
+    liftable_t = [0] * len(nations)
+    for k, c in zip(nation_of, scenario.contingents, strict=True):
+        troops[k] += c.troops
+        liftable_t[k] += c.liftable_t
+    return nation_of, troops, liftable_t
 
 
 class Contingent:
     """One nation's troops at one base (``NATION@BASE``), as a replication follows them.
+
+    (The network engine follows its contingents along routes, with state of their own:
+    :class:`drawdown.engines.network_theatre.Contingent`.)
 
     Attributes
     ----------
@@ -263,7 +275,7 @@ class Airfield:
         return self.base.cargo_t_per_day, self.base.seats_per_day
 
 
-class Theatre:
+class Theatre(ReplicationTheatre):
     """The state of one replication: the force, its airfields and what has happened.
 
     Processes read and change it; events announce the order (``order``) and each
@@ -323,24 +335,11 @@ class Theatre:
         record_daily: bool = False,
         record_nations: bool = False,
     ) -> None:
+        super().__init__(
+            env, plan, inputs, row, slabs, trace=trace, record_daily=record_daily, record_nations=record_nations
+        )
         s = plan.scenario
-        self.env = env
-        self.plan = plan
-        self.s = s
-        self.row = row
-        self.horizon = plan.horizon
-        draws = inputs.draws
-        self.national_delay_days: list[int] = draws.national_delay_days[row].tolist()
-        self.prep_days: list[int] = draws.prep_days[row].tolist()
-        self.council_u = draws.council[:, row]
-        self.met_day = int(inputs.met_day[row])
-        self.violence = inputs.violence[:, row]
-        self.rates: list[float] = inputs.rate_of(row).tolist()
-        # Where the per-day draws start: the draw layout's (drawdown.draws.first_drawn_days).
-        self.first_drawn_day = int(inputs.first_drawn_day[row])
-        self.attacks_before = int(inputs.attacks_before[row])
-        self.casualties_before = int(inputs.casualties_before[row])
-        self.slabs = slabs
+        self.plan: OperationPlan = plan
         self.contingents = [Contingent(env, c, i, telling=trace) for i, c in enumerate(s.contingents)]
         self.airfields = [
             Airfield(s.bases[b], b, a, [self.contingents[i] for i in plan.users[b]])
@@ -349,54 +348,17 @@ class Theatre:
         self.airfield_at = {field.base_index: field for field in self.airfields}
         self.troops_at = list(plan.troops_at_home)  # troops counting at each base
         self.exposed_from = [NEVER] * len(s.bases)  # first day a base is exposed, its enablers gone
-        self.members_in_country = [len(m) for m in s.enablers.members]
-        self.dependents_in_country = [len(d) for d in s.enablers.dependents]
         self.enabler_gone_day = [-1] * len(s.enablers.nations)
         self.emptied: list[Contingent] = []  # contingents whose last soldiers flew today
         self._airlift_day, self._airlift_hour = -1, env.event()  # the day's airlift moment, once made
-        self.order = env.event()
-        self.decision_day = -1  # given by the council
-        self.lifted_t = 0
-        self.attacks = 0
-        self.casualties = 0
-        self.troop_days_past_deadline = 0
-        self.troops_at_deadline = 0
-        H = self.horizon
-        self.troops_in_country = np.zeros(H, dtype=TROOPS) if record_daily else None
-        self.lifted_by_day = np.full(H, plan.liftable_t, dtype=TONNES) if record_daily else None
-        # After the book closes (all out) every nation is out with all its tonnes.
-        N = len(plan.nation_troops)
-        self.nation_troops = np.zeros((H, N), dtype=TROOPS) if record_nations else None
-        self.nation_out_t = (
-            np.repeat(np.array([plan.nation_liftable_t], dtype=TONNES), H, axis=0) if record_nations else None
-        )
-        self.events: list[dict] | None = [] if trace else None
         self.base_closed = [False] * len(s.bases)
 
     # -- telling the story ----------------------------------------------------------
-    def log(self, kind: str, text: str, **data: Any) -> None:
-        """Add an event to the story. Callers ask only when it is told (``events`` is a
-        list), so that no text is built otherwise."""
-        if self.events is not None:
-            day = self.today
-            self.events.append(
-                {"day": int(day), "date": self.s.date_of(day).isoformat(), "kind": kind, "text": text, **data}
-            )
-
     def name(self, c: Contingent) -> str:
         """A contingent as the story names it: ``nation @ base``."""
         return f"{c.spec.nation} @ {self.s.bases[c.spec.base].name}"
 
-    def date(self, day: int) -> str:
-        """The ISO date of a day."""
-        return self.s.date_of(day).isoformat()
-
     # -- shared facts of the day ------------------------------------------------------
-    @property
-    def today(self) -> int:
-        """The day the clock is in."""
-        return int(self.env.now // TICKS_PER_DAY)
-
     @property
     def ready_day(self) -> list[int]:
         """Each contingent's ready day (-1 without an order), in the scenario's order."""
@@ -406,13 +368,6 @@ class Theatre:
     def exit_day(self) -> list[int]:
         """Each contingent's exit day (-1 while in country), in the scenario's order."""
         return [c.exit_day for c in self.contingents]
-
-    def day_draws(self, day: int) -> tuple:
-        """The per-day draws ``(closed, attacks, casualties, hits)`` of ``day``, for the block."""
-        k = day - self.first_drawn_day
-        if k < 0:  # the layout draws nothing before the first drawn day (docs/design.md §2)
-            raise RuntimeError(f"day {day} is before the first drawn day {self.first_drawn_day}")
-        return self.slabs[k]
 
     def rear_guard_held(self, c: Contingent) -> bool:
         """Enablers last: an enabler's rear guard stays while a dependent was in country
@@ -429,18 +384,29 @@ class Theatre:
             self._airlift_day, self._airlift_hour = day, wait_until(self.env, day, Moment.AIRLIFT)
         return self._airlift_hour
 
-    def give_order(self, day: int, text: str) -> None:
-        """The council's withdrawal order, given on ``day``."""
-        self.decision_day = day
-        if self.events is not None:
-            self.log("decision", text, decision_day=day)
-        self.order.succeed(day)
+    @property
+    def troops_left(self) -> int:
+        """Soldiers still in country."""
+        return sum(self.troops_at)
+
+    def enablers_gone(self, n: int, day: int) -> None:
+        """Enabler nation ``n``'s last contingent exited on ``day``: from the next day, when
+        enablers may leave first, its dependents' airfields are cut and their bases exposed."""
+        s = self.s
+        self.enabler_gone_day[n] = day
+        if s.enablers_last:
+            return
+        for b in s.enablers.cut_airfields[n]:
+            field = self.airfield_at[b]
+            field.cut_from = min(field.cut_from, day + 1)
+        for b in s.enablers.exposed_bases[n]:
+            self.exposed_from[b] = min(self.exposed_from[b], day + 1)
 
 
 # -- the actors ---------------------------------------------------------------------------
 
 
-def conditions(env: simpy.Environment, theatre: Theatre) -> Process:
+def conditions(env: simpy.Environment, theatre: ReplicationTheatre) -> Process:
     """The security situation: announces the day the conditions index has held below
     the threshold long enough (computed once, in shared code, for both engines).
 
@@ -470,7 +436,7 @@ def special_meeting_day(decision: Any, met_day: int, horizon: int) -> int:
     return day if day <= horizon - 1 and day not in decision.meeting_days else -1
 
 
-def council(env: simpy.Environment, theatre: Theatre) -> Process:
+def council(env: simpy.Environment, theatre: ReplicationTheatre) -> Process:
     """The North Atlantic Council: gives the withdrawal order by its rule.
 
     On an announced date (``fixed``); or at its meetings (the scheduled ones, and once,
@@ -545,7 +511,8 @@ def contingent(env: simpy.Environment, theatre: Theatre, c: Contingent) -> Proce
         if telling:
             theatre.log(
                 "move",
-                f"{theatre.name(c)}: moved by road to {s.bases[spec.flies_from].name} ({spec.road_days} days)",
+                f"{theatre.name(c)}: moved by road to {s.bases[spec.flies_from].name} "
+                f"({plural(spec.road_days, 'day')})",
                 contingent=spec.id,
             )
     if telling:
@@ -584,24 +551,31 @@ def adversary(env: simpy.Environment, theatre: Theatre) -> Process:
     Until the replication's first drawn day (shortly before the order) the force has
     not moved and no hit can shut an airfield on a day anyone flies, so the attacks of
     those days are one total drawn in shared code, told on the day before."""
-    first = theatre.first_drawn_day
-    if first > 0:
-        yield wait_until(env, first - 1, Moment.THREAT)
-        attacks, casualties = theatre.attacks_before, theatre.casualties_before
-        theatre.attacks += attacks
-        theatre.casualties += casualties
-        if attacks and theatre.events is not None:
-            theatre.log(
-                "attack",
-                f"since {theatre.date(0)}, before the order: {_plural(attacks, 'attack')}, "
-                f"{_plural(casualties, 'casualty', 'casualties')} on the whole force (one total)",
-                base=None,
-                attacks=attacks,
-                casualties=casualties,
-            )
-    for day in range(first, theatre.horizon):
+    yield from attacks_before_the_drawn_days(env, theatre)
+    for day in range(theatre.first_drawn_day, theatre.horizon):
         yield wait_until(env, day, Moment.THREAT)
         _attack(theatre, day)
+
+
+def attacks_before_the_drawn_days(env: simpy.Environment, theatre: ReplicationTheatre) -> Process:
+    """The adversary until the first drawn day (both engines): the attacks and casualties
+    of those days are one total, drawn in shared code and told on the day before."""
+    first = theatre.first_drawn_day
+    if first <= 0:
+        return
+    yield wait_until(env, first - 1, Moment.THREAT)
+    attacks, casualties = theatre.attacks_before, theatre.casualties_before
+    theatre.attacks += attacks
+    theatre.casualties += casualties
+    if attacks and theatre.events is not None:
+        theatre.log(
+            "attack",
+            f"since {theatre.date(0)}, before the order: {plural(attacks, 'attack')}, "
+            f"{plural(casualties, 'casualty', 'casualties')} on the whole force (one total)",
+            base=None,
+            attacks=attacks,
+            casualties=casualties,
+        )
 
 
 def _attack(theatre: Theatre, day: int) -> None:
@@ -645,7 +619,7 @@ def _strike(theatre: Theatre, day: int, bases: list[int], attacks: np.ndarray) -
         if telling:
             theatre.log(
                 "attack",
-                f"{name}: {_plural(attacks[k], 'attack')}, {_plural(casualties[k], 'casualty', 'casualties')}",
+                f"{name}: {plural(attacks[k], 'attack')}, {plural(casualties[k], 'casualty', 'casualties')}",
                 base=name,
                 attacks=int(attacks[k]),
                 casualties=int(casualties[k]),
@@ -771,11 +745,11 @@ def _tell_flights(
     )
 
 
-def deadline(env: simpy.Environment, theatre: Theatre) -> Process:
+def deadline(env: simpy.Environment, theatre: Any) -> Process:
     """The deadline: at dusk on the deadline day, the troops still in country are what
-    the force is measured against."""
+    the force is measured against (both engines: ``theatre.troops_left``)."""
     yield wait_until(env, theatre.s.deadline_day, Moment.DUSK)
-    theatre.troops_at_deadline = in_country = sum(theatre.troops_at)
+    theatre.troops_at_deadline = in_country = theatre.troops_left
     if theatre.events is not None:
         theatre.log("deadline", f"deadline day: {in_country} troops still in country")
 
@@ -794,7 +768,7 @@ def day_book(env: simpy.Environment, theatre: Theatre) -> Process:
         # Each contingent works out its ready day when the order is given.
         yield wait_until(env, theatre.decision_day, Moment.PHASES)
         first_page = min([c.ready_day for c in theatre.contingents if c.ready_day <= H - 1], default=H - 1)
-    _book_the_waiting_days(theatre, first_page)
+    book_the_waiting_days(theatre, first_page)
     for day in range(first_page, H):
         yield wait_until(env, day, Moment.DUSK)
         in_country = sum(theatre.troops_at)
@@ -807,7 +781,7 @@ def day_book(env: simpy.Environment, theatre: Theatre) -> Process:
         if D is not None and day >= D:
             theatre.troop_days_past_deadline += in_country
         if theatre.emptied:
-            _record_exits(theatre, day)
+            record_exits(theatre, day)
         if theatre.events is not None:
             _tell_bases_closed(theatre)
         if in_country == 0:
@@ -837,7 +811,7 @@ def _book_nations(theatre: Theatre, day: int) -> None:
     theatre.nation_out_t[day] = out_t
 
 
-def _book_the_waiting_days(theatre: Theatre, first_page: int) -> None:
+def book_the_waiting_days(theatre: Any, first_page: int) -> None:
     """Days ``0 .. first_page - 1``: the whole force in country, nothing lifted."""
     if theatre.troops_in_country is not None and theatre.lifted_by_day is not None:
         theatre.troops_in_country[:first_page] = theatre.plan.total_troops
@@ -850,9 +824,13 @@ def _book_the_waiting_days(theatre: Theatre, first_page: int) -> None:
         theatre.troop_days_past_deadline += theatre.plan.total_troops * (first_page - D)
 
 
-def _record_exits(theatre: Theatre, day: int) -> None:
+def record_exits(theatre: Any, day: int) -> None:
     """Contingents with no troops left exit today; an enabler nation whose last
-    contingent exits is gone (and, when enablers may leave first, cuts and exposes)."""
+    contingent exits is gone (and, when enablers may leave first, cuts and exposes).
+
+    Both engines' theatres keep these counts alike; what an enabler nation's going cuts
+    and exposes (airfields and bases in v1; ways and places on a network) is the
+    theatre's own ``enablers_gone``."""
     plan = theatre.plan
     theatre.emptied.sort(key=lambda c: c.index)  # told in the scenario's order
     for c in theatre.emptied:
@@ -865,28 +843,15 @@ def _record_exits(theatre: Theatre, day: int) -> None:
         if n >= 0:
             theatre.members_in_country[n] -= 1
             if theatre.members_in_country[n] == 0:
-                _enablers_gone(theatre, n, day)
+                if theatre.events is not None:
+                    theatre.log("enablers", f"{theatre.s.enablers.nations[n]}: last enabler contingent out")
+                theatre.enablers_gone(n, day)
     theatre.emptied.clear()
 
 
-def _enablers_gone(theatre: Theatre, n: int, day: int) -> None:
-    """Enabler nation ``n``'s last contingent exited on ``day``: from the next day, when
-    enablers may leave first, its dependents' airfields are cut and their bases exposed."""
-    s = theatre.s
-    theatre.enabler_gone_day[n] = day
-    if theatre.events is not None:
-        theatre.log("enablers", f"{s.enablers.nations[n]}: last enabler contingent out")
-    if s.enablers_last:
-        return
-    for b in s.enablers.cut_airfields[n]:
-        field = theatre.airfield_at[b]
-        field.cut_from = min(field.cut_from, day + 1)
-    for b in s.enablers.exposed_bases[n]:
-        theatre.exposed_from[b] = min(theatre.exposed_from[b], day + 1)
-
-
 def _tell_bases_closed(theatre: Theatre) -> None:
-    # Only the story needs this; outcomes derive base closing from exit days.
+    # Only the story needs this; outcomes derive base closing from exit days. The network
+    # engine tells its own (routes pass bases on their way), so this one stays v1's.
     for b, base in enumerate(theatre.s.bases):
         if theatre.base_closed[b]:
             continue
@@ -916,11 +881,22 @@ def simulate_replication(
     :class:`OperationPlan`, made here when not given.
     """
     plan = plan if plan is not None else OperationPlan(scenario)
-    env = simpy.Environment()
-    theatre = Theatre(
-        env, plan, inputs, row, slabs, trace=trace, record_daily=record_daily, record_nations=record_nations
+    return simulate(
+        Theatre,
+        start_actors,
+        plan,
+        inputs,
+        row,
+        slabs,
+        trace=trace,
+        record_daily=record_daily,
+        record_nations=record_nations,
     )
-    if trace:
+
+
+def start_actors(env: simpy.Environment, theatre: Theatre) -> simpy.Process:
+    """Start the processes of a replication; return its day book."""
+    if theatre.events is not None:
         env.process(conditions(env, theatre))
     env.process(council(env, theatre))
     for c in theatre.contingents:
@@ -928,11 +904,9 @@ def simulate_replication(
     env.process(adversary(env, theatre))
     for field in theatre.airfields:
         env.process(airfield(env, theatre, field))
-    if scenario.deadline_day is not None:
+    if theatre.s.deadline_day is not None:
         env.process(deadline(env, theatre))  # before the day book: told first at dusk
-    book = env.process(day_book(env, theatre))
-    env.run(until=simpy.AnyOf(env, [book, env.timeout(at(scenario.horizon_days, Moment.DAWN))]))
-    return theatre
+    return env.process(day_book(env, theatre))
 
 
 def trace_replication(scenario: Any, seed: int, replication: int) -> list[dict]:
@@ -949,13 +923,7 @@ def trace_replication(scenario: Any, seed: int, replication: int) -> list[dict]:
     >>> events[0]["text"]
     'since 2021-02-15, before the order: 3 attacks, 1 casualty on the whole force (one total)'
     """
-    replication = int(replication)
-    if replication < 0:
-        raise ValueError(f"replication must be >= 0, got {replication}")
-    block, row = divmod(replication, BLOCK_SIZE)
-    inputs = BlockInputs(scenario, seed, block, rows=row + 1)
-    theatre = simulate_replication(scenario, inputs, row, inputs.draws.slabs(), trace=True)
-    return theatre.events if theatre.events is not None else []
+    return trace_events(Theatre, start_actors, OperationPlan(scenario), seed, replication)
 
 
 def run_simpy(
@@ -1001,66 +969,15 @@ def run_simpy(
     >>> out.final_exit_day.shape, out.exit_day.shape
     ((3,), (3, 40))
     """
-    plan = OperationPlan(scenario)
-    parts = []
-    for block, rows in blocks_for(reps, block_size):
-        parts.append(
-            _run_block(plan, seed, first_block + block, rows, record_daily, block_size, progress, record_nations)
-        )
-    return Outcomes.concatenate(parts)
-
-
-def _run_block(
-    plan: OperationPlan,
-    seed: int,
-    block: int,
-    rows: int,
-    record_daily: bool,
-    block_size: int,
-    progress: Callable[[int], Any] | None,
-    record_nations: bool = False,
-) -> Outcomes:
-    scenario = plan.scenario
-    inputs = BlockInputs(scenario, seed, block, rows=rows, block_size=block_size)
-    slabs = inputs.draws.slabs()
-    C, H = len(scenario.contingents), scenario.horizon_days
-    decision = np.full(rows, -1, dtype=np.int32)
-    ready = np.full((rows, C), -1, dtype=np.int32)
-    exits = np.full((rows, C), -1, dtype=np.int32)
-    counts = np.zeros((4, rows), dtype=np.int64)  # attacks, casualties, past deadline, at deadline
-    troops = np.zeros((rows, H), dtype=TROOPS) if record_daily else None
-    lifted = np.zeros((rows, H), dtype=TONNES) if record_daily else None
-    N = len(plan.nation_troops)
-    nation_troops = np.zeros((rows, H, N), dtype=TROOPS) if record_nations else None
-    nation_out_t = np.zeros((rows, H, N), dtype=TONNES) if record_nations else None
-    for r in range(rows):
-        th = simulate_replication(
-            scenario, inputs, r, slabs, record_daily=record_daily, plan=plan, record_nations=record_nations
-        )
-        decision[r] = th.decision_day  # the SimPy council's, not the shared code's
-        ready[r] = th.ready_day
-        exits[r] = th.exit_day
-        counts[:, r] = th.attacks, th.casualties, th.troop_days_past_deadline, th.troops_at_deadline
-        if troops is not None and lifted is not None:
-            troops[r] = th.troops_in_country
-            lifted[r] = th.lifted_by_day
-        if nation_troops is not None and nation_out_t is not None:
-            nation_troops[r] = th.nation_troops
-            nation_out_t[r] = th.nation_out_t
-        if progress is not None:
-            progress(1)
-    return finish_outcomes(
-        scenario,
-        decision_day=decision,
-        met_day=inputs.met_day,
-        ready_day=ready,
-        exit_day=exits,
-        attacks=counts[0],
-        casualties=counts[1],
-        troop_days_past_deadline=counts[2],
-        troops_at_deadline=counts[3],
-        troops_in_country=troops,
-        retrograde_lifted_t=lifted,
-        nation_troops=nation_troops,
-        nation_out_t=nation_out_t,
+    return run_replications(
+        Theatre,
+        start_actors,
+        OperationPlan(scenario),
+        reps,
+        seed,
+        first_block=first_block,
+        record_daily=record_daily,
+        block_size=block_size,
+        progress=progress,
+        record_nations=record_nations,
     )

@@ -235,6 +235,8 @@ def _base_table(scenario: Scenario, breakdown: Breakdown) -> list[str]:
 
 def _phase_table(scenario: Scenario, breakdown: Breakdown) -> list[str]:
     rows = breakdown.phases(scenario)
+    if not rows:
+        return ["phases: none (the plan has no phases: every contingent starts with the order)"]
     width = max([len("phase")] + [len(r.phase) for r in rows])
     lines = [
         f"phases ({len(rows)}), day complete:",

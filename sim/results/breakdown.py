@@ -65,6 +65,7 @@ __all__ = [
     "NETWORK_BY",
     "BaseBreakdown",
     "Breakdown",
+    "BreakdownFold",
     "DayQuantiles",
     "LegBreakdown",
     "NationBreakdown",
@@ -141,6 +142,52 @@ def leg_names(scenario: Scenario) -> list[tuple[str, str]]:
     out = [(leg.name, f"{leg.mode} leg") for leg in net.legs]
     out += [(net.places[e.place], f"{e.kind} exit") for e in net.exits]
     return out
+
+
+class BreakdownFold:
+    """A :class:`Breakdown` folded chunk by chunk beside a run's summary.
+
+    Give one to :func:`drawdown.batch.fold_chunks` (``breakdown=``), or to
+    :func:`~drawdown.batch.summarize` and :func:`~drawdown.batch.run_to_precision`: the
+    engines then record what the breakdown needs (the per-nation daily arrays only with
+    ``daily``) and each chunk is folded into :attr:`total` as it comes, so memory holds
+    one chunk, as without it. Merging is exact, so :attr:`total` is the breakdown of the
+    same replications run again (:func:`drawdown.api.breakdown_of`), bit for bit.
+
+    Parameters
+    ----------
+    daily : bool
+        Record each nation's troops and tonnes day by day (``record_nations``), for the
+        per-nation daily bands (``--by nation``); without it the engines record nothing more.
+
+    Examples
+    --------
+    >>> import drawdown
+    >>> from drawdown.batch import summarize
+    >>> s = drawdown.load("doha-2021-05-01")
+    >>> fold = BreakdownFold(daily=False)
+    >>> summary = summarize(s, 200, seed=1, block_size=100, breakdown=fold)
+    >>> fold.total.n, fold.total.blocks, fold.total.has_daily
+    (200, ((0, 100), (1, 100)), False)
+    """
+
+    def __init__(self, *, daily: bool = True) -> None:
+        self.daily = bool(daily)
+        self.total: Breakdown | None = None
+
+    def add(self, scenario: Scenario, outcomes: Outcomes, *, blocks: Iterable[Sequence[int]]) -> None:
+        """Fold one chunk's outcomes (the ``(block, rows)`` pairs ``blocks``) into :attr:`total`."""
+        part = Breakdown.from_outcomes(scenario, outcomes, blocks=blocks)
+        self.total = part if self.total is None else Breakdown.merge_all([self.total, part])
+
+    def result(self) -> Breakdown:
+        """The breakdown of every chunk folded; a ResultError before any was."""
+        if self.total is None:
+            raise ResultError("no replications were folded into the breakdown")
+        return self.total
+
+    def __repr__(self) -> str:
+        return f"<BreakdownFold daily={self.daily}: {self.total!r}>"
 
 
 # -- rows ------------------------------------------------------------------------------------

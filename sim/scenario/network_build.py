@@ -141,25 +141,37 @@ def _route(
     """A contingent's troop and equipment routes; None when either has a problem."""
     table = row.table
     base = places[row.base]
-    troop_names = table.get("route") or []
-    cargo_names = table["equipment_route"] if "equipment_route" in table else troop_names
     if via[row.base] >= 0:
         if not nr.via_base_has_no_route(problems, row.id, base, table):
             return None
         k = exit_of_place[via[row.base]]
         return Route((), (), k, k)
-    got: list[tuple[tuple[int, ...], int] | None] = []
-    for key, names in (("route", troop_names), ("equipment_route", cargo_names)):
-        if not names and row.base not in exit_of_place:
-            shown = key if key in table or key == "route" else "equipment_route"
-            nr.base_without_exit_has_route(problems, row.id, shown, base)
-            got.append(None)
-            continue
-        path = ("contingents", row.id, key if key in table else "route")
-        got.append(_one_route(problems, path, names, row.base, places, legs, exit_of_place))
-    if got[0] is None or got[1] is None:
+    troops = _checked_route(problems, row, "route", table.get("route") or [], places, legs, exit_of_place)
+    # Without its own key the equipment follows the troops: the same route, checked once.
+    cargo = (
+        _checked_route(problems, row, "equipment_route", table["equipment_route"], places, legs, exit_of_place)
+        if "equipment_route" in table
+        else troops
+    )
+    if troops is None or cargo is None:
         return None
-    return Route(got[0][0], got[1][0], got[0][1], got[1][1])
+    return Route(troops[0], cargo[0], troops[1], cargo[1])
+
+
+def _checked_route(
+    problems: Problems,
+    row: Row,
+    key: str,
+    names: Sequence[str],
+    places: Sequence[str],
+    legs: Sequence[Leg | None],
+    exit_of_place: dict[int, int],
+) -> tuple[tuple[int, ...], int] | None:
+    """The route a contingent's ``key`` names, or None after a problem (at that key)."""
+    if not names and row.base not in exit_of_place:
+        nr.base_without_exit_has_route(problems, row.id, key, places[row.base])
+        return None
+    return _one_route(problems, ("contingents", row.id, key), names, row.base, places, legs, exit_of_place)
 
 
 def _one_route(
