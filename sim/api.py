@@ -336,16 +336,14 @@ def run(
     scenario : Scenario or str or Path
         A scenario, or a shipped scenario's name, or a path to a TOML file.
     reps : int, optional
-        Replications to run; by default 4,000 with the numpy engine and 200 with the
-        SimPy engine (:func:`drawdown.batch.default_reps`). Not with ``precision``.
+        Replications; by default 4,000 (numpy) or 200 (SimPy) (:func:`drawdown.batch.default_reps`).
     seed : int, optional
         Seed of the random streams; ``None`` draws a fresh one (:attr:`Result.seed`).
     engine : {"numpy", "simpy"}, optional
         The same outcomes for the same seed, replication by replication; numpy is fast.
     precision : float, optional
-        Instead of ``reps``: add blocks of 1,000 replications until the standard error
-        of P(out by the deadline) (of P(out by the horizon) without a deadline) is at
-        most ``precision`` (``drawdown run --precision``).
+        Instead of ``reps``: add blocks of 1,000 replications until the standard error of
+        P(out by the deadline) (by the horizon, without one) is at most ``precision``.
     max_reps : int, optional
         With ``precision``: at most this many (200,000); :attr:`Result.precision` says if it sufficed.
     workers : int, optional
@@ -353,21 +351,17 @@ def run(
     out_dir : str or Path, optional
         Also write a run directory, as ``drawdown run --out DIR`` (:attr:`Result.written`).
     quiet : bool, optional
-        ``True``: no progress; ``False``: a ``tqdm.auto`` bar in a Jupyter notebook with
-        tqdm (``drawdown[notebook]``), else a counter on stderr; ``None``: the bar in such
-        a notebook, nothing elsewhere.
+        ``True``: no progress; ``False``: a ``tqdm.auto`` bar in a Jupyter notebook with tqdm
+        (``drawdown[notebook]``), else a counter on stderr; ``None``: that bar, or nothing.
     progress : callable or bool, optional
-        Called with the replications finished since the last call (your own bar); a
-        bool is ``quiet=not progress``. Overrides ``quiet``.
+        Called with the replications finished since the last call; a bool is ``quiet=not progress``.
     keep_replications : bool, optional
-        Keep the outcomes of :attr:`Result.replications` in memory; by default when
-        they take at most :data:`KEEP_REPLICATIONS_BYTES` (64 MiB). With ``out_dir``
-        they are read from its ``replications.npz`` instead.
+        Keep the outcomes of :attr:`Result.replications` in memory; by default when at most
+        :data:`KEEP_REPLICATIONS_BYTES` (64 MiB). With ``out_dir`` they are read from its file.
     by : iterable of str, optional
-        Also fold the breakdowns (``"nation"``, ``"base"``, ``"phase"``, ``"leg"``;
-        ``drawdown run --by``) in the same pass: :meth:`Result.breakdown` then runs
-        nothing again (for its per-nation daily bands, only if ``"nation"`` was asked
-        for). The summary and every file written are the same with or without it.
+        Also fold the breakdowns (``"nation"``, ``"base"``, ``"phase"``, ``"leg"``; ``--by``) in
+        the same pass, so :meth:`Result.breakdown` runs nothing again (its daily bands: with
+        ``"nation"``). The summary and every file written are the same with or without it.
 
     Returns
     -------
@@ -378,8 +372,7 @@ def run(
     ScenarioError
         When the scenario named cannot be loaded.
     ValueError, TypeError
-        When ``reps``, ``precision``, ``max_reps``, ``engine``, ``progress`` or ``by`` is not
-        one it takes (``by`` phase or leg of a v1 scenario).
+        When ``reps``, ``precision``, ``max_reps``, ``engine``, ``progress`` or ``by`` is not one it takes.
     DrawdownError
         When ``workers`` is below 1, or ``keep_replications=True`` has ``workers`` but no ``out_dir``.
 

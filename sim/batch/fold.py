@@ -171,6 +171,23 @@ def without_daily(outcomes: Outcomes) -> Outcomes:
     return replace(outcomes, troops_in_country=None, retrograde_lifted_t=None, nation_troops=None, nation_out_t=None)
 
 
+def _hand_on(
+    scenario: Scenario,
+    chunk: list[tuple[int, int]],
+    out: Outcomes,
+    breakdown: BreakdownFold | None,
+    on_outcomes: OnOutcomes,
+    on_daily_outcomes: OnOutcomes,
+) -> None:
+    """A chunk's outcomes to the breakdown and the callbacks of :func:`fold_chunks`."""
+    if breakdown is not None:
+        breakdown.add(scenario, out, blocks=chunk)
+    if on_daily_outcomes is not None:
+        on_daily_outcomes(chunk, out)
+    if on_outcomes is not None:
+        on_outcomes(chunk, without_daily(out))
+
+
 def fold_chunks(
     scenario: Scenario,
     blocks: Iterable[tuple[int, int]],
@@ -186,10 +203,9 @@ def fold_chunks(
 ) -> Summary:
     """Run ``blocks`` with one engine and fold every chunk into one :class:`Summary`.
 
-    Each chunk is summarised and merged into the running total as soon as the engine
-    yields it, then dropped: nothing of it is held while the next chunk runs, so
-    memory stays at one chunk (its per-day arrays) and one summary (the chunk's per-day
-    arrays are summarised into the total's in place, :meth:`Summary.add_outcomes`).
+    Each chunk is merged into the running total as soon as the engine yields it, then
+    dropped: memory stays at one chunk (its per-day arrays) and one summary (the chunk's
+    per-day arrays are summarised into the total's in place, :meth:`Summary.add_outcomes`).
 
     Parameters
     ----------
@@ -241,17 +257,13 @@ def fold_chunks(
         scenario, blocks, seed, engine=engine, block_size=block_size, chunk_blocks=chunk_blocks, progress=progress,
         record_nations=record_nations,
     ):  # fmt: skip
+        book = {"seed": seed, "engine": engine, "block_size": block_size}
         # Merged into the running total in place: no second copy of its per-day histograms.
         if total is None:
-            total = Summary.from_outcomes(scenario, out, blocks=chunk, seed=seed, engine=engine, block_size=block_size)
+            total = Summary.from_outcomes(scenario, out, blocks=chunk, **book)
         else:
-            total = total.add_outcomes(scenario, out, blocks=chunk, seed=seed, engine=engine, block_size=block_size)
-        if breakdown is not None:
-            breakdown.add(scenario, out, blocks=chunk)
-        if on_daily_outcomes is not None:
-            on_daily_outcomes(chunk, out)
-        if on_outcomes is not None:
-            on_outcomes(chunk, without_daily(out))
+            total = total.add_outcomes(scenario, out, blocks=chunk, **book)
+        _hand_on(scenario, chunk, out, breakdown, on_outcomes, on_daily_outcomes)
         del out  # the per-day arrays are not held while the next chunk runs
     if total is None:  # run_blocks yields every block given
         raise ValueError("nothing to run: no replications")
@@ -406,8 +418,7 @@ def run_to_precision(
     if not (precision := float(precision)) > 0:
         raise ValueError(f"precision must be > 0, got {precision}")
     plan = _precision_plan(block_size, max_blocks, max_reps)
-    # The SimPy engine reports each replication and runs a block only when asked for it;
-    # the numpy engine runs a batch at once and is reported block by block.
+    # SimPy reports each replication and runs a block only when asked; numpy runs a batch, reported by block.
     inner, outer = (progress, None) if engine == "simpy" else (None, progress)
     fold = functools.partial(_fold_blocks, scenario, seed=seed, engine=engine, block_size=block_size,
                              precision=precision, progress=outer, on_outcomes=on_outcomes,
