@@ -24,7 +24,9 @@ work on a shared machine slows both alike):
   base force alone has no order). Target: the network engine's cost within 2x the v1's.
 
 Prints min / median / max of each time and of each ratio (each round gives its own
-ratios; the median is the figure to quote); no per-day arrays are kept.
+ratios; the median is the figure to quote); no per-day arrays are kept. Writes the
+rounds, the machine, the date, the commit and the command line to
+``benchmarks/results/network.json`` (``--out``), atomically.
 
 Examples::
 
@@ -213,6 +215,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="few replications, one round")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "network.json")
     args = ap.parse_args(argv)
     if args.quick:
         args.reps, args.reps_v1, args.reps_simpy, args.repeats = 200, 1000, 5, 1
@@ -237,7 +240,32 @@ def main(argv=None) -> dict:
         f"({counts['used'] / max(counts['drawn'], 1):.1%}); the used ones alone would take about "
         f"{statistics.median(col['draws_s']) * counts['used'] / max(counts['drawn'], 1):.3f} s"
     )
+    write_results(args.out, net, col, counts)
     return col
+
+
+def write_results(path: Path, net, col: dict, counts: dict) -> None:
+    """The rounds and the medians, with the machine, the date, the commit and the command line."""
+    import datetime as dt
+    import shlex
+
+    from engines import git_commit, machine, write_json_atomic
+
+    medians = {k: statistics.median(v) for k, v in col.items() if k not in ("same", "drawn", "used")}
+    data = {
+        "scenario": net.name,
+        "scenario_hash": net.hash,
+        "medians": medians,
+        "rounds": col,
+        "drawn": counts["drawn"],
+        "used": counts["used"],
+        "machine": machine(),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "git": git_commit(),
+        "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+    }
+    write_json_atomic(path, data)
+    print(f"wrote {path}")
 
 
 def one_round(net, v1, args) -> dict:

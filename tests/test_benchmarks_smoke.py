@@ -121,10 +121,14 @@ NETWORK = ROOT / "benchmarks" / "network.py"
 
 
 @pytest.mark.skipif(not NETWORK.exists(), reason="benchmarks/ is not part of an installed copy")
-def test_network_benchmark_runs_quickly_and_its_engines_agree():
+def test_network_benchmark_runs_quickly_and_its_engines_agree(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run(
-        [sys.executable, str(NETWORK), "--quick"], capture_output=True, text=True, env=env, timeout=300
+        [sys.executable, str(NETWORK), "--quick", "--out", str(tmp_path / "network.json")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     out = proc.stdout

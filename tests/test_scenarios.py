@@ -658,6 +658,18 @@ def test_format_reference_documents_every_key(doc):
     assert not missing, f"{doc} does not document {missing}"
 
 
+def test_format_reference_documents_every_v2_key():
+    from drawdown.scenario import schema
+
+    text = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
+    keys = set(schema.CROSSING) | set(schema.LEG) | set(schema.PHASE)
+    keys |= {"route", "equipment_route", "leave_with", "scope"}
+    missing = sorted(k for k in keys if f"`{k}`" not in text)
+    assert not missing, f"docs/scenario-format.md does not document {missing}"
+    for table in ("[crossings.", "[legs.", "[groups]", "[phases."):
+        assert table in text
+
+
 def test_readme_commands():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/drawdown run" in text
