@@ -428,3 +428,33 @@ def assert_same_outcomes(a, b, names, *, atol: float = 0.0) -> None:
             np.testing.assert_allclose(x, y, rtol=0, atol=atol, err_msg=name)
         else:
             np.testing.assert_array_equal(x, y, err_msg=name)
+
+#: Only a road leg can be attacked (the base and the crossing have multiplier 0): 300
+#: troops, 100 a day on a leg of ``{days}`` days, ``{rate}`` attacks a day on the whole force.
+ROAD_ATTACKS = """
+[threat]
+attack_rate_before = {rate}
+casualties_per_attack = 0
+
+[bases.Outpost]
+airfield = false
+attack_multiplier = 0
+
+[crossings.Border]
+troops_per_day = 10000
+cargo_t_per_day = 10000
+attack_multiplier = 0
+
+[legs.Outpost-Border]
+from = "Outpost"
+to = "Border"
+mode = "road"
+transit_days = {days}
+troops_per_day = 100
+cargo_t_per_day = 1000
+
+[contingents."A@Outpost"]
+troops = 300
+rear_guard_fraction = 0.1
+route = ["Outpost-Border"]
+"""

@@ -16,7 +16,7 @@ import drawdown
 import network_cases as cases
 import numpy as np
 import pytest
-from drawdown.engines import Outcomes, run_blocks
+from drawdown.engines import Outcomes, run_blocks, run_numpy
 from drawdown.engines.network_simpy import as_network_scenario, run_network_simpy, trace_network_replication
 from drawdown.engines.simpy_engine import run_simpy
 
@@ -200,6 +200,24 @@ def test_a_road_leg_shut_by_hits_delays_the_exit_exactly(tmp_path, engine):
     _all_rows(out.days_at_capacity, [3, 0])
     _all_rows(out.base_closed_day, [12])
     assert (out.attacks >= 6).all() and (out.casualties > 0).all()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_one_day_road_leg_is_never_attacked(tmp_path, engine):
+    # Dispatched on day t, arrived at step 3 of day t + 1: never on the leg at THREAT.
+    out = _run(_case(tmp_path, cases.ROAD_ATTACKS, rate=300, days=1), engine, reps=20)
+    _all_rows(out.attacks, 0)
+    _all_rows(out.exit_day, [3])
+
+
+def test_road_attacks_have_the_mean_of_the_troops_on_the_leg(tmp_path):
+    # Convoys of 100 on days 0, 1, 2 (the last: 70 of the main body, then the 30 of the
+    # rear guard), each on the 3-day leg on days t+1 and t+2: 100, 200, 200, 100 troops on
+    # days 1-4, 600 troop-days. Mean attacks = 0.3 * 600 / 300 = 0.6 a replication.
+    out = run_numpy(_case(tmp_path, cases.ROAD_ATTACKS, rate=0.3, days=3), 8000, 1)
+    _all_rows(out.exit_day, [5])
+    se = np.sqrt(0.6 / out.attacks.size)
+    assert abs(out.attacks.mean() - 0.6) < 5 * se, out.attacks.mean()
 
 
 @pytest.mark.parametrize("engine", ENGINES)
