@@ -429,6 +429,7 @@ def assert_same_outcomes(a, b, names, *, atol: float = 0.0) -> None:
         else:
             np.testing.assert_array_equal(x, y, err_msg=name)
 
+
 #: Only a road leg can be attacked (the base and the crossing have multiplier 0): 300
 #: troops, 100 a day on a leg of ``{days}`` days, ``{rate}`` attacks a day on the whole force.
 ROAD_ATTACKS = """
