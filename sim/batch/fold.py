@@ -257,12 +257,11 @@ def fold_chunks(
         scenario, blocks, seed, engine=engine, block_size=block_size, chunk_blocks=chunk_blocks, progress=progress,
         record_nations=record_nations,
     ):  # fmt: skip
-        book = {"seed": seed, "engine": engine, "block_size": block_size}
         # Merged into the running total in place: no second copy of its per-day histograms.
         if total is None:
-            total = Summary.from_outcomes(scenario, out, blocks=chunk, **book)
+            total = Summary.from_outcomes(scenario, out, blocks=chunk, seed=seed, engine=engine, block_size=block_size)
         else:
-            total = total.add_outcomes(scenario, out, blocks=chunk, **book)
+            total = total.add_outcomes(scenario, out, blocks=chunk, seed=seed, engine=engine, block_size=block_size)
         _hand_on(scenario, chunk, out, breakdown, on_outcomes, on_daily_outcomes)
         del out  # the per-day arrays are not held while the next chunk runs
     if total is None:  # run_blocks yields every block given
