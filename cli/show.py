@@ -197,9 +197,20 @@ def _threat(s: Scenario, mark: Mark) -> list[str]:
         f"  attacks/day after deadline   {_num(t.attack_rate_after)} "
         f"(+{_num(t.escalation_per_week)} of it per full week)",
         f"  violence coupling            {_num(t.violence_coupling)} (used without a deadline)",
-        f"  casualties per attack        {_num(t.casualties_per_attack)}",
+        f"  capped at                    {_cap(t.attack_rate_max)}",
+        f"  casualties per attack        {_num(t.casualties_per_attack)}{_split(t)}",
         f"  airfield hit                 p {_num(t.p_airfield_hit)} per attack, shut {t.closure_days} days",
     ]
+
+
+def _cap(cap: float | None) -> str:
+    return "no cap (escalation unbounded within the horizon)" if cap is None else f"{_num(cap)} attacks/day"
+
+
+def _split(t) -> str:
+    if t.killed_per_attack is None:
+        return " (killed and wounded together)"
+    return f" (killed {_num(t.killed_per_attack)}, wounded {_num(t.wounded_per_attack)})"
 
 
 def _enablers(s: Scenario, mark: Mark) -> list[str]:

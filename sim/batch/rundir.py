@@ -90,7 +90,7 @@ from pathlib import Path
 from typing import Any
 
 from ..draws import BLOCK_SIZE, LAYOUT_VERSION, blocks_for, read_seed, seed_text
-from ..engines import DEFAULT_CHUNK_BLOCKS, OUTCOME_DTYPES, Outcomes, outcome_widths
+from ..engines import DEFAULT_CHUNK_BLOCKS, OUTCOME_DTYPES, Outcomes, outcome_dtypes, outcome_widths
 from ..errors import DrawdownError, ResultError
 from ..report import (
     COMPARE_JSON,
@@ -1644,7 +1644,13 @@ def write_results(
             if sum(rows for _, rows in parts) != summary.n:
                 raise ResultError(f"{out_dir}: the units' replications files do not hold the run's {summary.n} rows")
             widths = outcome_widths(scenario)
-            join_replications(out_dir / REPLICATIONS_FILE, parts, widths=widths, meta=summary.replications_meta())
+            join_replications(
+                out_dir / REPLICATIONS_FILE,
+                parts,
+                widths=widths,
+                meta=summary.replications_meta(),
+                dtypes=outcome_dtypes(scenario),
+            )
         written.insert(2, out_dir / REPLICATIONS_FILE)
     return written
 

@@ -40,6 +40,8 @@ from .threat import (
     attack_rates,
     attacks_before_order,
     base_factors,
+    binomial_inv,
+    killed_and_wounded,
     poisson_inv,
 )
 
@@ -60,12 +62,14 @@ __all__ = [
     "attack_rates",
     "attacks_before_order",
     "base_factors",
+    "binomial_inv",
     "blocks_for",
     "closure_span",
     "conditions_met_day",
     "decision_days",
     "decision_days_from",
     "first_drawn_days",
+    "killed_and_wounded",
     "meeting_schedule",
     "new_seed",
     "poisson_inv",

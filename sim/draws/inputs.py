@@ -57,6 +57,9 @@ class StateFree:
         Where each replication's per-day draws start (:func:`drawdown.draws.first_drawn_days`).
     attacks_before, casualties_before : ndarray (R,) int64
         Attacks and casualties of the days before it.
+    killed_draw : ndarray (R,) or None
+        The ``killed`` stream's uniform of each replication, where casualties are split
+        into killed and wounded (:func:`drawdown.draws.killed_and_wounded`).
     """
 
     def __init__(self, scenario: Scenario, draws: list[BlockDraws]) -> None:
@@ -77,6 +80,7 @@ class StateFree:
         self.attacks_before, self.casualties_before = attacks_before_order(
             scenario, self.rate, self.first_drawn_day, _joined([d.before_order for d in draws], 0)
         )
+        self.killed_draw = _killed_draws(draws)
 
     @classmethod
     def by_days(cls, scenario: Scenario, draws: BlockDraws, cells: int | None = None) -> StateFree:
@@ -134,7 +138,16 @@ class StateFree:
         self.attacks_before, self.casualties_before = attacks_before_order(
             scenario, self.rate, self.first_drawn_day, draws.before_order
         )
+        self.killed_draw = _killed_draws([draws])
         return self
+
+
+def _killed_draws(draws: list[BlockDraws]) -> np.ndarray | None:
+    """The blocks' ``killed`` uniforms joined, or None where the scenario does not split casualties."""
+    parts = [d.killed for d in draws]
+    if any(p is None for p in parts):
+        return None
+    return _joined([p for p in parts if p is not None], 0)
 
 
 def _decision_by_days(scenario: Scenario, draws: BlockDraws, met_day: np.ndarray, days: int) -> np.ndarray:

@@ -27,7 +27,13 @@ site_closed    9     (K, B, S) day-major U[0,1); crossing x is shut on day t whe
 site_attacks   10    (K, B, S) day-major U[0,1); attacks at a crossing or on a leg
 site_casualties 11   (K, B, S) day-major U[0,1); their casualties
 site_hits      12    (K, B, S) day-major U[0,1); the site is shut when ``u < 1 - q[attacks]``
+killed         13    (B,)                U[0,1); killed of the replication's casualties,
+                                         binomial inverse CDF (``killed_and_wounded``)
 ============== ===== =================== ============================================
+
+Stream 13 is drawn only for a scenario that splits casualties into killed and wounded
+(``threat.killed_per_attack``); its generator is its own (spawn key ``(b, 13)``), so
+drawing it moves no other draw.
 
 Streams 9-12 are drawn only for a network scenario (model v2, docs/network.md) that
 has sites: ``S`` is its crossings (file order), then its legs (file order). In a
@@ -100,6 +106,8 @@ STREAMS = {
     "site_attacks": 10,
     "site_casualties": 11,
     "site_hits": 12,
+    # MODEL-V2 §4: one per replication, killed of its casualties
+    "killed": 13,
 }
 
 
@@ -285,6 +293,8 @@ class BlockDraws:
         self.national_delay_days = self._durations("national_delay", [c.national_delay for c in cs])
         self.prep_days = self._durations("prep", [c.prep for c in cs])
         self.before_order = stream(seed, block, "before_order").random((B, 2))[:n]
+        # Only where casualties are split: its own generator, so no other draw moves.
+        self.killed = stream(seed, block, "killed").random(B)[:n] if scenario.threat.splits_casualties else None
 
     def _durations(self, name, dists) -> np.ndarray:
         u = stream(self.seed, self.block, name).random((self.block_size, len(dists)))[: self.rows]

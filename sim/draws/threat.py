@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import ndtri, pdtr
+from scipy.special import bdtr, ndtri, pdtr
 
 from ..scenario import Scenario
 
@@ -20,6 +20,8 @@ __all__ = [
     "attack_rates",
     "attacks_before_order",
     "base_factors",
+    "binomial_inv",
+    "killed_and_wounded",
     "poisson_inv",
 ]
 
@@ -30,7 +32,16 @@ def attack_rates(scenario: Scenario, V: np.ndarray | None = None) -> np.ndarray:
     With a deadline ``D``: ``attack_rate_before`` while ``t <= D``, then
     ``attack_rate_after * (1 + escalation_per_week * ((t - D - 1) // 7))``; shape ``(H,)``.
     Without a deadline: ``attack_rate_before + violence_coupling * max(V[t], 0)``,
-    shape ``(H, R)`` (``V`` from :func:`drawdown.draws.violence_index`).
+    shape ``(H, R)`` (``V`` from :func:`drawdown.draws.violence_index`). With
+    ``attack_rate_max``, either is at most the cap (``np.minimum``: exact, so a rate
+    below the cap keeps its bits).
+
+    >>> import drawdown
+    >>> s = drawdown.load("doha-2021-05-01").replace(**{"threat.attack_rate_max": 2.0})
+    >>> r = attack_rates(s)
+    >>> D = s.deadline_day
+    >>> float(r[D]), float(r[D + 1]), float(r[D + 8]), float(r[D + 15]), float(r.max())
+    (0.02, 1.5, 1.875, 2.0, 2.0)
     """
     th = scenario.threat
     H = scenario.horizon_days
@@ -39,10 +50,15 @@ def attack_rates(scenario: Scenario, V: np.ndarray | None = None) -> np.ndarray:
     if D is not None:
         weeks = (t - D - 1) // 7
         after = th.attack_rate_after * (1.0 + th.escalation_per_week * weeks)
-        return np.where(t <= D, th.attack_rate_before, after)
+        return _capped(np.where(t <= D, th.attack_rate_before, after), th.attack_rate_max)
     if V is None:
         raise ValueError("a scenario without a deadline needs the violence index V")
-    return th.attack_rate_before + th.violence_coupling * np.maximum(V, 0.0)
+    return _capped(th.attack_rate_before + th.violence_coupling * np.maximum(V, 0.0), th.attack_rate_max)
+
+
+def _capped(rate: np.ndarray, cap: float | None) -> np.ndarray:
+    """``rate`` at most ``cap`` (none: as it is)."""
+    return rate if cap is None else np.minimum(rate, cap)
 
 
 def base_factors(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
@@ -95,6 +111,62 @@ def attacks_before_order(
     attacks = poisson_inv(u[:, 0], mean)
     casualties = poisson_inv(u[:, 1], scenario.threat.casualties_per_attack * attacks)
     return attacks, casualties
+
+
+def killed_and_wounded(share: float, casualties: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split each replication's casualties into killed and wounded.
+
+    Each casualty is killed with probability ``share = killed_per_attack /
+    (killed_per_attack + wounded_per_attack)``, independently, so the replication's
+    killed count given its casualties ``n`` is Binomial(``n``, ``share``), drawn by
+    inverse CDF from one uniform ``u`` (stream ``killed``): :func:`binomial_inv`.
+    Given the attacks, killed and wounded are then independent Poisson counts with
+    means ``killed_per_attack`` and ``wounded_per_attack`` per attack (the thinning
+    of a Poisson count), whatever the days and places the casualties came from.
+
+    Returns
+    -------
+    killed, wounded : ndarray (R,) int64
+        ``killed + wounded == casualties``.
+
+    >>> killed_and_wounded(0.25, np.array([0, 4, 4]), np.array([0.5, 0.01, 0.99]))
+    (array([0, 0, 3]), array([0, 4, 1]))
+    """
+    casualties = np.asarray(casualties, dtype=np.int64)
+    killed = binomial_inv(u, casualties, share)
+    return killed, casualties - killed
+
+
+def binomial_inv(u: np.ndarray, n: np.ndarray, p: float) -> np.ndarray:
+    """Binomial counts by inverse CDF: the smallest ``k >= 0`` with ``bdtr(k, n, p) >= u``.
+
+    0 where ``n`` is 0 or ``p`` is 0; ``n`` where ``p`` is 1. Elementwise on arrays (int64),
+    stepping on :func:`scipy.special.bdtr` from a normal-approximation guess, so the
+    result is the definition's whatever the guess.
+
+    >>> binomial_inv(np.array([0.0, 0.5, 0.999, 0.3]), np.array([10, 10, 10, 0]), 0.5)
+    array([0, 5, 9, 0])
+    """
+    u = np.asarray(u, dtype=np.float64)
+    n = np.broadcast_to(np.asarray(n, dtype=np.int64), u.shape)
+    p = float(p)
+    if p <= 0.0:
+        return np.zeros(u.shape, dtype=np.int64)
+    if p >= 1.0:
+        return n.copy()
+    nf = n.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        guess = np.floor(nf * p + ndtri(u) * np.sqrt(nf * p * (1.0 - p)))
+    k = np.fmin(np.fmax(guess, 0.0), nf).astype(np.int64)  # fmax passes over a NaN guess (u = 0)
+    down = (k > 0) & (bdtr(np.maximum(k - 1, 0), n, p) >= u)
+    while down.any():
+        k = np.where(down, k - 1, k)
+        down = (k > 0) & (bdtr(np.maximum(k - 1, 0), n, p) >= u)
+    up = (k < n) & (bdtr(k, n, p) < u)
+    while up.any():
+        k = np.where(up, k + 1, k)
+        up = (k < n) & (bdtr(k, n, p) < u)
+    return k
 
 
 _TOLERANCE = 1e-11  # far above the recurrence's rounding, far below any probability that matters

@@ -562,6 +562,7 @@ def _finish(lay, st: _State, inputs) -> Outcomes:
         days_at_capacity=st.days_at_capacity.T,
         nation_troops=st.nation_troops,
         nation_out_t=st.nation_out_t,
+        killed_draw=inputs.killed_draw,
     )
 
 

@@ -371,6 +371,7 @@ class _StateFreeInputs:
     rate_per_row: bool
     national_delay_days: np.ndarray
     prep_days: np.ndarray
+    killed_draw: np.ndarray | None = None
 
 
 def _state_free_inputs(
@@ -416,6 +417,7 @@ def _state_free_inputs(
         rate_per_row=rate_per_row,
         national_delay_days=np.concatenate([d.national_delay_days for d in draws]).astype(np.int64),
         prep_days=np.concatenate([d.prep_days for d in draws]).astype(np.int64),
+        killed_draw=None if draws[0].killed is None else np.concatenate([d.killed for d in draws]),
     )
 
 
@@ -847,6 +849,7 @@ def _run_chunk(
         retrograde_lifted_t=outcomes.retrograde_lifted_t,
         nation_troops=outcomes.nation_troops,
         nation_out_t=outcomes.nation_out_t,
+        killed_draw=inputs.killed_draw,
     )
 
 

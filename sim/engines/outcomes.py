@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..draws import killed_and_wounded
 from ..limits import COUNT_DTYPE, DAY_DTYPE, TONNES_DTYPE, TROOPS_DTYPE
 from ..scenario import Scenario
 
@@ -19,6 +20,7 @@ __all__ = [
     "ALL_OUTCOME_DTYPES",
     "outcome_widths",
     "outcome_dtypes",
+    "SPLIT_OUTCOME_DTYPES",
     "finish_outcomes",
     "DAY",
     "TROOPS",
@@ -57,8 +59,12 @@ NETWORK_OUTCOME_DTYPES = {
     "days_at_capacity": DAY,
 }
 
-#: Every per-replication outcome a scenario may have: v1's, then the network ones.
-ALL_OUTCOME_DTYPES = {**OUTCOME_DTYPES, **NETWORK_OUTCOME_DTYPES}
+#: The outcomes of a scenario that splits casualties (``threat.killed_per_attack``,
+#: MODEL-V2 §4), per replication: ``killed + wounded == casualties``.
+SPLIT_OUTCOME_DTYPES = {"killed": COUNT, "wounded": COUNT}
+
+#: Every per-replication outcome a scenario may have: v1's, the network ones, killed and wounded.
+ALL_OUTCOME_DTYPES = {**OUTCOME_DTYPES, **NETWORK_OUTCOME_DTYPES, **SPLIT_OUTCOME_DTYPES}
 
 
 def outcome_widths(scenario: Scenario) -> dict[str, int]:
@@ -79,9 +85,12 @@ def outcome_widths(scenario: Scenario) -> dict[str, int]:
 
 def outcome_dtypes(scenario: Scenario) -> dict[str, type]:
     """The outcomes ``scenario`` has, with their types (:data:`ALL_OUTCOME_DTYPES`, in order)."""
-    if scenario.network is None:
-        return dict(OUTCOME_DTYPES)
-    return dict(ALL_OUTCOME_DTYPES)
+    out = dict(OUTCOME_DTYPES)
+    if scenario.network is not None:
+        out.update(NETWORK_OUTCOME_DTYPES)
+    if scenario.threat.splits_casualties:
+        out.update(SPLIT_OUTCOME_DTYPES)
+    return out
 
 
 #: The per-nation daily arrays, recorded only when asked (``record_nations``):
@@ -108,7 +117,9 @@ class Outcomes:
     ``carried_troops``, ``carried_t`` and ``days_at_capacity`` (R, legs + exits); they
     are None for a v1 scenario. ``nation_troops`` (int32) and ``nation_out_t`` (int64,
     cumulative tonnes out) are per replication, day and nation, ``(R, H, N)``, when the
-    run recorded them (``record_nations``).
+    run recorded them (``record_nations``). ``killed`` and ``wounded`` (int64, ``killed +
+    wounded == casualties``) are there when the scenario splits casualties
+    (``threat.killed_per_attack``), else None.
     """
 
     decision_day: np.ndarray
@@ -131,6 +142,8 @@ class Outcomes:
     days_at_capacity: np.ndarray | None = None
     nation_troops: np.ndarray | None = None
     nation_out_t: np.ndarray | None = None
+    killed: np.ndarray | None = None
+    wounded: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.final_exit_day)
@@ -143,6 +156,7 @@ class Outcomes:
         """
         out = {k: getattr(self, k) for k in OUTCOME_DTYPES}
         out.update({k: getattr(self, k) for k in NETWORK_OUTCOME_DTYPES if getattr(self, k) is not None})
+        out.update({k: getattr(self, k) for k in SPLIT_OUTCOME_DTYPES if getattr(self, k) is not None})
         if daily and self.troops_in_country is not None:
             out["troops_in_country"] = self.troops_in_country
             out["retrograde_lifted_t"] = self.retrograde_lifted_t
@@ -207,6 +221,7 @@ def finish_outcomes(
     troops_in_country: np.ndarray | None = None,
     retrograde_lifted_t: np.ndarray | None = None,
     base_closed_day: np.ndarray | None = None,
+    killed_draw: np.ndarray | None = None,
     **network: np.ndarray | None,
 ) -> Outcomes:
     """Derive the summary outcomes of each replication from what an engine recorded.
@@ -215,6 +230,9 @@ def finish_outcomes(
     of being derived from the ready and exit days (v1). ``network`` holds the
     network-only and per-nation arrays by their :class:`Outcomes` names
     (:data:`NETWORK_OUTCOME_DTYPES`, :data:`NATION_DAILY`), cast to their types.
+    Where the scenario splits casualties, ``killed_draw`` (the ``killed`` stream's
+    uniform of each replication) splits them into killed and wounded
+    (:func:`drawdown.draws.killed_and_wounded`).
     """
     unknown = set(network) - set(NETWORK_OUTCOME_DTYPES) - set(NATION_DAILY)
     if unknown:
@@ -234,6 +252,12 @@ def finish_outcomes(
     met_deadline = ~censored & (final <= D) if D is not None else np.zeros(len(final), dtype=bool)
     met_day = np.asarray(met_day, dtype=np.int32)
     left_early = ~censored & ((met_day < 0) | (final < met_day))
+    casualties = np.asarray(casualties, dtype=np.int64)
+    if scenario.threat.splits_casualties:
+        if killed_draw is None:
+            raise TypeError("a scenario that splits casualties needs killed_draw")
+        assert scenario.threat.killed_share is not None
+        extra["killed"], extra["wounded"] = killed_and_wounded(scenario.threat.killed_share, casualties, killed_draw)
     return Outcomes(
         decision_day=np.asarray(decision_day, dtype=np.int32),
         met_day=met_day,
@@ -245,7 +269,7 @@ def finish_outcomes(
             else np.asarray(base_closed_day, dtype=np.int32)
         ),
         attacks=np.asarray(attacks, dtype=np.int64),
-        casualties=np.asarray(casualties, dtype=np.int64),
+        casualties=casualties,
         troop_days_past_deadline=np.asarray(troop_days_past_deadline, dtype=np.int64),
         troops_at_deadline=np.asarray(troops_at_deadline, dtype=np.int64),
         met_deadline=np.asarray(met_deadline, dtype=bool),

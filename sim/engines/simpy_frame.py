@@ -307,5 +307,6 @@ class _BlockBook:
             retrograde_lifted_t=self.lifted,
             nation_troops=self.nation_troops,
             nation_out_t=self.nation_out_t,
+            killed_draw=inputs.killed_draw,
             **self.more_arrays,
         )

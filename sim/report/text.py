@@ -284,6 +284,7 @@ def _outcome_lines(f: ScenarioFacts, summary: Summary) -> list[str]:
         f"casualties    mean {_pm(e)}; median {summary.quantile('casualties', 0.5):,} (95% c.i. {m_low:,}–{m_high:,}); "
         f"95%: {summary.quantile('casualties', 0.95):,} (c.i. {t_low:,}–{t_high:,}); attacks mean {a.mean:,.2f}"
     )
+    lines += _split_lines(summary)
     early = summary.probability("left_before_conditions")
     lines.append(f"left early    before the conditions were met: {_prob(early)}")
     lines.append(
@@ -291,6 +292,21 @@ def _outcome_lines(f: ScenarioFacts, summary: Summary) -> list[str]:
         f"({f.date_of(f.horizon_days - 1).isoformat()})"
     )
     return lines
+
+
+def _split_lines(summary: Summary) -> list[str]:
+    """Killed and wounded, where the scenario splits casualties; nothing otherwise."""
+    if not summary.splits_casualties:
+        return []
+    parts = []
+    for name in ("killed", "wounded"):
+        e = summary.estimate(name)
+        q95, q999 = summary.quantiles(name, (0.95, 0.999))
+        parts.append(f"{name} mean {_pm(e)}; 95%: {q95:,}; 99.9%: {q999:,}")
+    return [
+        "  of which    " + "   ".join(parts),
+        "              (casualties = killed + wounded of the coalition in attacks; they do not reduce troops)",
+    ]
 
 
 def _last_out_lines(f: ScenarioFacts, summary: Summary, last: int) -> list[str]:

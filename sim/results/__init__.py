@@ -95,6 +95,7 @@ from .summary import (
     FORMAT_VERSION,
     MOMENTS,
     RETRO_BINS,
+    SPLIT_COUNTS,
     Summary,
 )
 
@@ -109,6 +110,7 @@ __all__ = [
     "LOCK_FILE",
     "MEASURES",
     "MOMENTS",
+    "SPLIT_COUNTS",
     "QUANTILE_KEYS",
     "QUANTILES",
     "REPLICATIONS_FILE",

@@ -177,8 +177,12 @@ def join_replications(
     *,
     widths: Mapping[str, int],
     meta: dict,
+    dtypes: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write ``replications.npz`` from files of consecutive rows, member by member, atomically.
+
+    ``dtypes`` names the outcomes to join (:func:`drawdown.engines.outcome_dtypes` of the
+    scenario); by default v1's and those ``widths`` names.
 
     The file is the one :func:`write_replications` writes for the rows of ``parts``
     one after another, byte for byte. Each outcome member is written in turn, from
@@ -234,7 +238,11 @@ def join_replications(
 
     def write(fh: IO[bytes]) -> None:
         with _replications_zip(fh) as zf:
-            names = {k: t for k, t in ALL_OUTCOME_DTYPES.items() if k in OUTCOME_DTYPES or k in widths}
+            names = (
+                {k: ALL_OUTCOME_DTYPES[k] for k in dtypes}
+                if dtypes is not None
+                else {k: t for k, t in ALL_OUTCOME_DTYPES.items() if k in OUTCOME_DTYPES or k in widths}
+            )
             for name, dtype in names.items():
                 tail = (int(widths[name]),) if name in widths else ()
                 header = _npy_header(np.dtype(dtype), (total, *tail))

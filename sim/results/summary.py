@@ -97,6 +97,7 @@ __all__ = [
     "DAY_HISTOGRAMS",
     "COUNT_HISTOGRAMS",
     "MOMENTS",
+    "SPLIT_COUNTS",
     "EVENTS",
     "TROOP_BINS",
     "RETRO_BINS",
@@ -118,6 +119,9 @@ DAY_HISTOGRAMS = ("decision_day", "met_day", "final_exit_day", "exit_day", "base
 COUNT_HISTOGRAMS = ("attacks", "casualties", "troops_at_deadline")
 #: Count outcomes kept as exact integer sums and sums of squares.
 MOMENTS = ("attacks", "casualties", "troop_days_past_deadline", "troops_at_deadline")
+#: Count outcomes of a scenario that splits casualties (``threat.killed_per_attack``): kept
+#: as count histograms and moments too, only in such a scenario's summaries.
+SPLIT_COUNTS = ("killed", "wounded")
 #: Boolean outcomes kept as counts of replications where they hold.
 EVENTS = ("met_deadline", "left_before_conditions", "censored")
 #: Version of what a summary holds (``content_version`` of its file's metadata, inside the
@@ -261,6 +265,11 @@ class Summary:
     @property
     def censored_fraction(self) -> float:
         return self.censored / self.n if self.n else math.nan
+
+    @property
+    def splits_casualties(self) -> bool:
+        """Whether the summary counts killed and wounded (a scenario that splits casualties)."""
+        return "killed" in self.hist
 
     @property
     def has_daily(self) -> bool:
@@ -486,8 +495,8 @@ class Summary:
             n=n,
             blocks=sorted(bl for p in parts for bl in p.blocks),
             hist=_merged_histograms(parts),
-            sums=_added([p.sums for p in parts], MOMENTS),
-            sumsq=_added([p.sumsq for p in parts], MOMENTS),
+            sums=_added([p.sums for p in parts], list(first.sums)),
+            sumsq=_added([p.sumsq for p in parts], list(first.sumsq)),
             events=_added([p.events for p in parts], EVENTS),
             daily=_merged_daily(parts, n) if first.has_daily else None,
         )
@@ -643,7 +652,8 @@ class Summary:
         _check_histograms(self.hist, self.book, self.n)
         if self.daily is not None:
             _check_daily_shapes(self.daily, self.book, self.n)
-        if set(self.sums) != set(MOMENTS) or set(self.sumsq) != set(MOMENTS) or set(self.events) != set(EVENTS):
+        moments = set(MOMENTS) | (set(SPLIT_COUNTS) if self.splits_casualties else set())
+        if set(self.sums) != moments or set(self.sumsq) != moments or set(self.events) != set(EVENTS):
             raise ValueError("sums or events incomplete")
         if sum(r for _, r in self.blocks) != self.n or int(self.hist["final_exit_day"].sum()) != self.n:
             raise ValueError("replication counts disagree")
@@ -657,7 +667,7 @@ class Summary:
         if name not in self.hist:
             raise KeyError(f"no histogram {name!r}; have {sorted(self.hist)}")
         h = self.hist[name]
-        if name in COUNT_HISTOGRAMS:
+        if name in COUNT_HISTOGRAMS or name in SPLIT_COUNTS:
             if index is not None:
                 raise ValueError(f"{name} takes no index")
         elif h.ndim == 2:
@@ -1060,6 +1070,7 @@ class Summary:
                 estimate_entry(self.estimate("troop_days_past_deadline")) if has_deadline else None
             ),
             "casualties": self._json_estimate("casualties"),
+            **{k: self._json_estimate(k) for k in SPLIT_COUNTS if self.splits_casualties},
             "attacks": self._json_estimate("attacks"),
             "p_left_before_conditions": probability_entry(self.probability("left_before_conditions")),
             "contingents": self._json_contingents(scenario),
@@ -1147,15 +1158,20 @@ def _count_hist(x: np.ndarray, name: str) -> np.ndarray:
 def _histograms(outcomes: Outcomes, H: int) -> Arrays:
     """The day histograms (:data:`DAY_HISTOGRAMS`), then the count histograms."""
     hist = {name: _day_hist(getattr(outcomes, name), H, name) for name in DAY_HISTOGRAMS}
-    for name in COUNT_HISTOGRAMS:
+    for name in _count_names(outcomes):
         hist[name] = _count_hist(getattr(outcomes, name), name)
     return hist
+
+
+def _count_names(outcomes: Outcomes) -> tuple[str, ...]:
+    """:data:`COUNT_HISTOGRAMS`, and :data:`SPLIT_COUNTS` where the outcomes have them."""
+    return COUNT_HISTOGRAMS + (SPLIT_COUNTS if outcomes.killed is not None else ())
 
 
 def _moments(outcomes: Outcomes) -> tuple[dict[str, int], dict[str, int]]:
     """Exact sums and sums of squares of :data:`MOMENTS`."""
     sums, sumsq = {}, {}
-    for name in MOMENTS:
+    for name in MOMENTS + (SPLIT_COUNTS if outcomes.killed is not None else ()):
         sums[name], sumsq[name] = exact_sums(getattr(outcomes, name))
     return sums, sumsq
 
@@ -1277,6 +1293,8 @@ def _check_mergeable(parts: list[Summary]) -> None:
             raise ResultError("cannot merge summaries of different runs: " + "; ".join(diff))
         if first.has_daily != p.has_daily:
             raise ResultError("cannot merge a summary with per-day data and one without")
+        if first.splits_casualties != p.splits_casualties:
+            raise ResultError("cannot merge a summary with killed and wounded and one without")
     seen = set()
     for p in parts:
         for b, _ in p.blocks:
@@ -1290,7 +1308,7 @@ def _merged_histograms(parts: list[Summary]) -> Arrays:
     hist: Arrays = {}
     for name in DAY_HISTOGRAMS:
         hist[name] = np.asarray(np.sum([p.hist[name] for p in parts], axis=0, dtype=np.int64))
-    for name in COUNT_HISTOGRAMS:
+    for name in COUNT_HISTOGRAMS + (SPLIT_COUNTS if parts[0].splits_casualties else ()):
         hist[name] = merge_count_histograms([p.hist[name] for p in parts])
     return hist
 
@@ -1336,7 +1354,7 @@ def _check_histograms(hist: Arrays, book: Book, n: int) -> None:
         "exit_day": (book.n_contingents, H + 1),
         "base_closed_day": (book.n_bases, H + 1),
     }
-    for k in COUNT_HISTOGRAMS:
+    for k in COUNT_HISTOGRAMS + (SPLIT_COUNTS if "killed" in hist or "wounded" in hist else ()):
         want[k] = None
     if set(hist) != set(want):
         raise ValueError(f"histograms {sorted(hist)}, expected {sorted(want)}")

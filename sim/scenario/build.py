@@ -135,6 +135,7 @@ def build(raw: dict, origin: dict, file: str, name: str, chain: tuple, *, own: s
     enablers = _enablers(clean["enablers"], enabler_nations, contingents)
     network, plan, enablers = _network_and_plan(problems, clean, th, bases, contingents, enablers, calendar)
     priority = _priority(problems, clean.get("priority", "troops_ascending"), contingents, enablers, enablers_last)
+    split = _threat_rules(problems, clean["threat"], deadline_day is not None)
     if not problems and total > 0:
         _threat_bounds(problems, clean, calendar.horizon, deadline_day, bases, contingents, total, network)
     if problems:
@@ -155,7 +156,7 @@ def build(raw: dict, origin: dict, file: str, name: str, chain: tuple, *, own: s
         contingents=tuple(contingents),
         decision=decision,
         conditions=_conditions(clean["conditions"]),
-        threat=_threat(clean["threat"]),
+        threat=_threat(clean["threat"], split),
         enablers=enablers,
         priority=tuple(priority),
         hash=content_hash(clean),
@@ -506,6 +507,12 @@ def _priority(
 # -- conditions and threat ------------------------------------------------------------------------
 
 
+def _threat_rules(problems: Problems, threat: dict, has_deadline: bool) -> bool:
+    """The cap's and the casualty split's rules; True where casualties are split."""
+    rules.attack_cap_above_rates(problems, threat, has_deadline)
+    return rules.casualty_split_complete(problems, threat)
+
+
 def _threat_bounds(
     problems: Problems,
     clean: dict,
@@ -527,7 +534,10 @@ def _threat_bounds(
     ):
         rules.site_attack_mean_bounded(problems, path, site, mean)
         worst = max(worst, mean)
-    rules.casualty_mean_bounded(problems, threat["casualties_per_attack"], worst)
+    per_attack = threat["casualties_per_attack"]
+    if "killed_per_attack" in threat and "wounded_per_attack" in threat:
+        per_attack = threat["killed_per_attack"] + threat["wounded_per_attack"]
+    rules.casualty_mean_bounded(problems, per_attack, worst)
 
 
 def _conditions(cond: dict) -> Conditions:
@@ -541,13 +551,27 @@ def _conditions(cond: dict) -> Conditions:
     )
 
 
-def _threat(thr: dict) -> Threat:
+def _threat(thr: dict, split: bool) -> Threat:
+    """The frozen threat; with the casualty ``split``, casualties per attack are killed plus
+    wounded and the killed share is ``killed / (killed + wounded)`` (0 when both are 0),
+    computed in decimals once, so every engine reads the same float."""
+    cap = thr.get("attack_rate_max")
+    per_attack = thr["casualties_per_attack"]
+    killed = wounded = share = None
+    if split:
+        killed, wounded = thr["killed_per_attack"], thr["wounded_per_attack"]
+        per_attack = killed + wounded
+        share = float(killed / per_attack) if per_attack > 0 else 0.0
     return Threat(
         attack_rate_before=float(thr["attack_rate_before"]),
         attack_rate_after=float(thr["attack_rate_after"]),
         escalation_per_week=float(thr["escalation_per_week"]),
         violence_coupling=float(thr["violence_coupling"]),
-        casualties_per_attack=float(thr["casualties_per_attack"]),
+        casualties_per_attack=float(per_attack),
         p_airfield_hit=float(thr["p_airfield_hit"]),
         closure_days=thr["closure_days"],
+        attack_rate_max=None if cap is None else float(cap),
+        killed_per_attack=None if killed is None else float(killed),
+        wounded_per_attack=None if wounded is None else float(wounded),
+        killed_share=share,
     )

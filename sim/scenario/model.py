@@ -145,7 +145,13 @@ class Conditions:
 
 @dataclass(frozen=True)
 class Threat:
-    """The adversary's attacks and what they do (docs/design.md §1.6)."""
+    """The adversary's attacks and what they do (docs/design.md §1.6).
+
+    ``attack_rate_max`` (attacks a day on the whole force) caps the escalated or
+    coupled rate; None: no cap. ``killed_per_attack`` and ``wounded_per_attack`` split
+    the casualties: both None (casualties are one count, v1), or both set, with
+    ``casualties_per_attack`` their sum.
+    """
 
     attack_rate_before: float
     attack_rate_after: float
@@ -154,6 +160,15 @@ class Threat:
     casualties_per_attack: float
     p_airfield_hit: float
     closure_days: int
+    attack_rate_max: float | None = None
+    killed_per_attack: float | None = None
+    wounded_per_attack: float | None = None
+    killed_share: float | None = None
+
+    @property
+    def splits_casualties(self) -> bool:
+        """Whether casualties are split into killed and wounded."""
+        return self.killed_share is not None
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,8 @@ __all__ = [
     "worst_site_attack_means",
     "site_attack_mean_bounded",
     "casualty_mean_bounded",
+    "attack_cap_above_rates",
+    "casualty_split_complete",
 ]
 
 #: The largest daily attack (and casualty) mean a scenario may reach at a base.
@@ -480,8 +482,19 @@ def peak_attack_rate(
 
     With a deadline: the rate before it, or the escalated rate after it on the horizon's
     last day. Without: the base rate plus the violence coupling at a generous bound of
-    the conditions index.
+    the conditions index. Either at most ``attack_rate_max`` when it is given.
     """
+    rate_max, rate_key = _uncapped_peak_rate(threat, conditions, deadline_day, horizon)
+    cap = threat.get("attack_rate_max")
+    if cap is not None and float(cap) < rate_max:
+        return float(cap), "attack_rate_max"
+    return rate_max, rate_key
+
+
+def _uncapped_peak_rate(
+    threat: Mapping[str, Any], conditions: Mapping[str, Any], deadline_day: int | None, horizon: int
+) -> tuple[float, str]:
+    """:func:`peak_attack_rate` before the cap."""
     rate_max = float(threat["attack_rate_before"])
     rate_key = "attack_rate_before"
     if deadline_day is not None:
@@ -574,6 +587,44 @@ def site_attack_mean_bounded(problems: Problems, path: tuple, site: str, worst: 
             f"the daily attack mean at {site} can reach {worst:.3g}; expected at most {MAX_ATTACK_MEAN:g} "
             "(lower its attack_multiplier, or the attack rates or escalation)",
         )
+
+
+def attack_cap_above_rates(problems: Problems, threat: Mapping[str, Any], has_deadline: bool) -> None:
+    """Rule: ``attack_rate_max`` caps the escalation, so it is at least the rates it escalates
+    from (``attack_rate_before``, and ``attack_rate_after`` where a deadline makes it used)."""
+    cap = threat.get("attack_rate_max")
+    if cap is None:
+        return
+    for key in ("attack_rate_before", "attack_rate_after")[: 2 if has_deadline else 1]:
+        if cap < threat[key]:
+            problems.add(
+                ("threat", "attack_rate_max"),
+                f"the cap {cap} is below {key} = {threat[key]}; expected at least both base rates "
+                "(it caps the escalated and the coupled rate, not the base rates)",
+            )
+            return
+
+
+def casualty_split_complete(problems: Problems, threat: Mapping[str, Any]) -> bool:
+    """Rule: ``killed_per_attack`` and ``wounded_per_attack`` come together, and
+    ``casualties_per_attack``, where a file gives it, is their sum. True when the split is usable."""
+    given = [k for k in ("killed_per_attack", "wounded_per_attack") if k in threat]
+    if not given:
+        return False
+    if len(given) == 1:
+        other = "wounded_per_attack" if given[0] == "killed_per_attack" else "killed_per_attack"
+        problems.add(("threat", given[0]), f"expected {other} with it (killed and wounded are given together)")
+        return False
+    total = threat["killed_per_attack"] + threat["wounded_per_attack"]
+    stated = problems.origin.get(("threat", "casualties_per_attack")) is not None
+    if stated and threat["casualties_per_attack"] != total:
+        problems.add(
+            ("threat", "casualties_per_attack"),
+            f"is {threat['casualties_per_attack']}, but killed_per_attack + wounded_per_attack = {total}; "
+            "expected their sum (all casualties per attack), or leave it out",
+        )
+        return False
+    return True
 
 
 def casualty_mean_bounded(problems: Problems, casualties_per_attack: Decimal, worst: float) -> None:

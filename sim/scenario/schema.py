@@ -113,6 +113,10 @@ TABLES = {
         "escalation_per_week": Key("number", _d(0), lo=_d(0)),
         "violence_coupling": Key("number", _d(0), lo=_d(0)),
         "casualties_per_attack": Key("number", _d(0), lo=_d(0)),
+        # model v2 (MODEL-V2 §4): absent unless given, so a v1 file's checked table is unchanged
+        "attack_rate_max": Key("number", ABSENT, lo=_d(0)),
+        "killed_per_attack": Key("number", ABSENT, lo=_d(0)),
+        "wounded_per_attack": Key("number", ABSENT, lo=_d(0)),
         "p_airfield_hit": Key("prob", _d(0)),
         "closure_days": Key("int", 0, lo=0, hi=MAX_DAYS),
         **PROSE,
