@@ -407,13 +407,22 @@ def _phases(draw, force: Force, phasing: Phasing, leads: dict[str, str], horizon
 
 
 def _threat(draw) -> dict:
-    return {
+    threat = {
         "attack_rate_before": draw(st.sampled_from([Decimal("0"), Decimal("0.5"), Decimal("3")]), label="rate"),
         "attack_rate_after": draw(st.sampled_from([Decimal("0"), Decimal("2")]), label="rate after"),
         "casualties_per_attack": draw(st.sampled_from([Decimal("0"), Decimal("0.5"), Decimal("2")])),
         "p_airfield_hit": draw(st.sampled_from(PROBABILITIES), label="p_airfield_hit"),
         "closure_days": draw(st.integers(0, 3), label="closure_days"),
     }
+    if draw(st.booleans(), label="rate cap"):  # MODEL-V2 §4: escalation up to a cap
+        threat["escalation_per_week"] = Decimal("1")
+        top = max(threat["attack_rate_before"], threat["attack_rate_after"])
+        threat["attack_rate_max"] = top + draw(st.sampled_from([Decimal("0"), Decimal("1.5")]), label="cap above")
+    if draw(st.booleans(), label="killed and wounded"):
+        killed = draw(st.sampled_from([Decimal("0"), Decimal("0.25"), Decimal("1")]), label="killed per attack")
+        wounded = draw(st.sampled_from([Decimal("0"), Decimal("0.75")]), label="wounded per attack")
+        threat.update(killed_per_attack=killed, wounded_per_attack=wounded, casualties_per_attack=killed + wounded)
+    return threat
 
 
 def _decision(draw) -> dict:

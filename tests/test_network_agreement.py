@@ -419,5 +419,7 @@ def drawn_features(s: drawdown.Scenario, out: Outcomes) -> list[str]:
         "some finished": bool((~out.censored).any()),
         "phase never complete": bool(phases) and bool((out.phase_complete_day < 0).any()),
         "casualties": bool(out.casualties.any()),
+        "rate capped": s.threat.attack_rate_max is not None,
+        "killed and wounded": out.killed is not None and bool(out.killed.any()),
     }
     return [name for name, seen in found.items() if seen]
