@@ -12,7 +12,7 @@ from .options import complete_scenario, json_option, report_errors
 if TYPE_CHECKING:
     import datetime
 
-    from ..scenario import Phase, Scenario, Triangular
+    from ..scenario import Phase, Scenario, Threat, Triangular
 
 
 @click.command("show")
@@ -207,7 +207,7 @@ def _cap(cap: float | None) -> str:
     return "no cap (escalation unbounded within the horizon)" if cap is None else f"{_num(cap)} attacks/day"
 
 
-def _split(t) -> str:
+def _split(t: Threat) -> str:
     if t.killed_per_attack is None:
         return " (killed and wounded together)"
     return f" (killed {_num(t.killed_per_attack)}, wounded {_num(t.wounded_per_attack)})"

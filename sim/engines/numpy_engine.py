@@ -389,6 +389,7 @@ def _state_free_inputs(
     s = plan.scenario
     draws: list[BlockDraws] = []
     parts = []
+    killed: list[np.ndarray | None] = []
     step = state_free_blocks_for(s, block_size)
     by_days = s.horizon_days * int(block_size) > STATE_FREE_CELLS
     for g in range(0, len(blocks), step):
@@ -404,6 +405,7 @@ def _state_free_inputs(
             parts.append(
                 (sf.decision_day, sf.met_day, sf.first_drawn_day, sf.attacks_before, sf.casualties_before, sf.rate)
             )
+            killed.append(sf.killed_draw)
         del sfs
     decision, met, first_drawn, attacks, casualties = (np.concatenate([p[i] for p in parts]) for i in range(5))
     rate_per_row = s.deadline_day is None
@@ -417,7 +419,7 @@ def _state_free_inputs(
         rate_per_row=rate_per_row,
         national_delay_days=np.concatenate([d.national_delay_days for d in draws]).astype(np.int64),
         prep_days=np.concatenate([d.prep_days for d in draws]).astype(np.int64),
-        killed_draw=None if draws[0].killed is None else np.concatenate([d.killed for d in draws]),
+        killed_draw=None if killed[0] is None else np.concatenate([k for k in killed if k is not None]),
     )
 
 

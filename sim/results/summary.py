@@ -1165,13 +1165,18 @@ def _histograms(outcomes: Outcomes, H: int) -> Arrays:
 
 def _count_names(outcomes: Outcomes) -> tuple[str, ...]:
     """:data:`COUNT_HISTOGRAMS`, and :data:`SPLIT_COUNTS` where the outcomes have them."""
-    return COUNT_HISTOGRAMS + (SPLIT_COUNTS if outcomes.killed is not None else ())
+    return COUNT_HISTOGRAMS + _split_counts(outcomes)
+
+
+def _split_counts(outcomes: Outcomes) -> tuple[str, ...]:
+    """:data:`SPLIT_COUNTS` where the outcomes have killed and wounded, else none."""
+    return SPLIT_COUNTS if outcomes.killed is not None else ()
 
 
 def _moments(outcomes: Outcomes) -> tuple[dict[str, int], dict[str, int]]:
     """Exact sums and sums of squares of :data:`MOMENTS`."""
     sums, sumsq = {}, {}
-    for name in MOMENTS + (SPLIT_COUNTS if outcomes.killed is not None else ()):
+    for name in MOMENTS + _split_counts(outcomes):
         sums[name], sumsq[name] = exact_sums(getattr(outcomes, name))
     return sums, sumsq
 
