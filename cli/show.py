@@ -99,6 +99,7 @@ def render(s: Scenario) -> str:
         _bases(s, mark),
         _crossings(s, mark),
         _legs(s, mark),
+        _capacity_calendars(s, mark),
         _contingents(s, mark),
         _routes(s),
         _phases(s, mark),
@@ -292,6 +293,34 @@ def _legs(s: Scenario, mark: Mark) -> list[str]:
             f"  {leg.name:<{width}} {net.places[leg.origin]:<14} {net.places[leg.destination]:<14} {leg.mode:<4} "
             f"{leg.transit_days:>4} {leg.troops_per_day:>10} {leg.cargo_t_per_day:>11} "
             f"{_num(leg.attack_multiplier):>8} {_num(leg.p_hit):>6} {mark(format_key(('legs', leg.name)))}"
+        )
+    return lines
+
+
+def _capacity_calendars(s: Scenario, mark: Mark) -> list[str]:
+    """One row per period of a capacity calendar: its dates and the capacities that apply, nominal and cut."""
+    from ..scenario import format_key
+
+    ways = [("bases", b.name, b.calendar) for b in s.bases if b.airfield]
+    if s.network is not None:
+        ways += [("crossings", x.name, x.calendar) for x in s.network.crossings]
+        ways += [("legs", g.name, g.calendar) for g in s.network.legs]
+    rows = [(kind, name, i, p) for kind, name, cal in ways for i, p in enumerate(cal)]
+    if not rows:
+        return []
+    width = max(16, *(len(name) for _, name, _, _ in rows))
+    lines = [
+        "",
+        "Capacity calendars (periods with other capacities; outside them the table's values)",
+        f"  {'way':<{width}} {'from':<10}   {'to':<10} {'people/day':>10} {'cargo t/day':>11} "
+        f"{'without enablers':>17} basis",
+    ]
+    for kind, name, i, p in rows:
+        cut = f"{p.troops_reduced} / {p.cargo_reduced} t"
+        lines.append(
+            f"  {name:<{width}} {s.date_of(p.first_day).isoformat()} - {s.date_of(p.last_day).isoformat()} "
+            f"{p.troops_per_day:>10} {p.cargo_t_per_day:>11} {cut:>17} "
+            f"{mark(format_key((kind, name, 'calendar', i)))}"
         )
     return lines
 

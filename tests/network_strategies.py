@@ -8,7 +8,8 @@ airfield), equipment routes apart from troop routes, split contingents
 starts by order, conditions, a date or another phase, with ``days_after``), force and
 nation ceilings released by a phase or a date, ``leave_with``, enablers with
 ``enablers_last`` true or false and the hold's scope, a priority list, and a threat
-that attacks bases, crossings and road legs.
+that attacks bases, crossings and road legs, and capacity calendars on airfields,
+crossings and legs (surges and closed periods).
 
 Everything drawn is valid by construction (the loader accepts it): how is said where
 it is done. The sizes are small (a few hundred troops, horizons of 60 to 120 days) so
@@ -67,6 +68,25 @@ def _capacity(draw, label: str) -> st.SearchStrategy:
     return draw(st.integers(2, 300), label=label)
 
 
+def _calendar(draw, label: str, troops_key: str, horizon: int) -> dict:
+    """Perhaps a capacity calendar: one or two periods that do not overlap and end before the
+    horizon's last day (so a closed period never runs to the end), each giving one or both
+    capacities, 0 (closed) or at least 2 (so half of it, rounded, is not 0)."""
+    if not draw(st.integers(0, 2), label=f"{label} calendar") == 0:
+        return {}
+    count = draw(st.integers(1, 2), label=f"{label} periods")
+    ends = sorted(draw(st.lists(st.integers(0, horizon - 2), min_size=2 * count, max_size=2 * count, unique=True)))
+    periods = []
+    for k in range(count):
+        period: dict = {"from": day(ends[2 * k]), "to": day(ends[2 * k + 1])}
+        keys = draw(st.sampled_from([[troops_key], ["cargo_t_per_day"], [troops_key, "cargo_t_per_day"]]))
+        for key in keys:
+            period[key] = draw(st.one_of(st.just(0), st.integers(2, 600)), label=f"{label} {key}")
+        periods.append(period)
+    order = draw(st.permutations(periods), label=f"{label} period order")  # the file may list them in any order
+    return {"calendar": list(order)}
+
+
 def _threat_keys(draw, leg_or_site: str) -> dict:
     """Attack multiplier, chance of a hit and closure days of a crossing or a road leg."""
     out: dict = {}
@@ -77,7 +97,7 @@ def _threat_keys(draw, leg_or_site: str) -> dict:
     return out
 
 
-def _bases(draw, th: Theatre) -> dict:
+def _bases(draw, th: Theatre, horizon: int) -> dict:
     """Bases in index order: ``via`` bases send their troops to an earlier base with an airfield."""
     count = draw(st.sampled_from([1, 2, 3, 4]), label="bases")
     bases: dict[str, dict] = {}
@@ -90,6 +110,7 @@ def _bases(draw, th: Theatre) -> dict:
             table["seats_per_day"] = _capacity(draw, f"{name} seats")
             table["cargo_t_per_day"] = _capacity(draw, f"{name} cargo")
             table["p_closed_day"] = draw(st.sampled_from(PROBABILITIES))
+            table.update(_calendar(draw, name, "seats_per_day", horizon))
         if kind == "via":
             table["via"] = th.via[name] = draw(st.sampled_from(airfields))
             table["road_days"] = draw(st.integers(0, 3))
@@ -98,7 +119,7 @@ def _bases(draw, th: Theatre) -> dict:
     return bases
 
 
-def _crossings(draw, th: Theatre) -> dict:
+def _crossings(draw, th: Theatre, horizon: int) -> dict:
     # Legs lead to crossings or to earlier bases: the first base, without an airfield,
     # needs a crossing to drive to.
     least = 0 if th.airfield[next(iter(th.airfield))] else 1
@@ -111,11 +132,12 @@ def _crossings(draw, th: Theatre) -> dict:
             "cargo_t_per_day": _capacity(draw, f"{name} cargo"),
             "p_closed_day": draw(st.sampled_from(PROBABILITIES)),
             **_threat_keys(draw, name),
+            **_calendar(draw, name, "troops_per_day", horizon),
         }
     return out
 
 
-def _leg(draw, th: Theatre, origin: str, destination: str) -> dict:
+def _leg(draw, th: Theatre, origin: str, destination: str, horizon: int) -> dict:
     air = th.airfield[origin] and th.airfield.get(destination, False) and draw(st.booleans(), label="air")
     leg: dict = {
         "from": origin,
@@ -129,10 +151,11 @@ def _leg(draw, th: Theatre, origin: str, destination: str) -> dict:
         leg.update(_threat_keys(draw, f"{origin}-{destination}"))
     elif draw(st.booleans(), label="air closure days"):
         leg["closure_days"] = draw(st.integers(0, 3))
+    leg.update(_calendar(draw, f"{origin}-{destination}", "troops_per_day", horizon))
     return leg
 
 
-def _legs(draw, th: Theatre) -> dict:
+def _legs(draw, th: Theatre, horizon: int) -> dict:
     """Legs from each routed base to a crossing or to an earlier routed base: no cycles, and
     every walk along them ends at an exit (a base with no airfield gets at least one leg,
     and base 0 without an airfield leads only to crossings)."""
@@ -148,7 +171,7 @@ def _legs(draw, th: Theatre) -> dict:
             # An airfield to an earlier airfield: a flight inside the theatre.
             chosen.append(draw(st.sampled_from(hubs), label=f"{origin} air leg to"))
         for destination in chosen:
-            th.legs[f"{origin}-{destination}"] = _leg(draw, th, origin, destination)
+            th.legs[f"{origin}-{destination}"] = _leg(draw, th, origin, destination, horizon)
     return th.legs
 
 
@@ -461,9 +484,9 @@ def network_scenarios(draw) -> str:
     """A valid v2 scenario as a TOML text (docs/network.md): see the module's docstring."""
     horizon = draw(st.integers(60, 120), label="horizon")
     th = Theatre()
-    bases = _bases(draw, th)
-    crossings = _crossings(draw, th)
-    legs = _legs(draw, th)
+    bases = _bases(draw, th, horizon)
+    crossings = _crossings(draw, th, horizon)
+    legs = _legs(draw, th, horizon)
     force = _force(draw, th)
     _enablers(draw, force)
     leads = _leads(draw, force)

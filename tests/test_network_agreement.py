@@ -148,26 +148,27 @@ def _route_users(s: drawdown.Scenario, ways: int) -> tuple[np.ndarray, np.ndarra
     return troops, tonnes
 
 
+def _smallest_positive(way, which: tuple[int, int]) -> int:
+    """The smallest capacity above 0 a way has on any day: nominal or reduced, its base values or a
+    period's (0 when it never has any). ``which``: the indices of ``capacities`` to look at."""
+    values = [v for caps in (way.capacities, *(p.capacities for p in way.calendar)) for v in (caps[i] for i in which)]
+    return min((v for v in values if v > 0), default=0)
+
+
 def _smallest_capacities(s: drawdown.Scenario) -> tuple[np.ndarray, np.ndarray]:
-    """Each way's smallest troop and cargo capacity a day (nominal or reduced)."""
+    """Each way's smallest troop and cargo capacity above 0 a day (nominal or reduced, any period)."""
     net = s.network
-    troops = [min(leg.troops_per_day, leg.troops_reduced) for leg in net.legs]
-    tonnes = [min(leg.cargo_t_per_day, leg.cargo_reduced) for leg in net.legs]
-    for x in net.exits:
-        site = s.bases[x.index] if x.kind == "air" else net.crossings[x.index]
-        if x.kind == "air":
-            troops.append(min(site.seats_per_day, site.seats_reduced))
-        else:
-            troops.append(min(site.troops_per_day, site.troops_reduced))
-        tonnes.append(min(site.cargo_t_per_day, site.cargo_reduced))
+    ways = [*net.legs, *(s.bases[x.index] if x.kind == "air" else net.crossings[x.index] for x in net.exits)]
+    troops = [_smallest_positive(w, (0, 2)) for w in ways]
+    tonnes = [_smallest_positive(w, (1, 3)) for w in ways]
     return np.array(troops, dtype=np.int64), np.array(tonnes, dtype=np.int64)
 
 
 def check_days_at_capacity(s: drawdown.Scenario, out: Outcomes) -> None:
     """A way is at capacity on at most as many days as its carried troops and tonnes fill.
 
-    A day at troop capacity carries at least the smallest troop capacity (a capacity of
-    0 is never "used"), likewise for tonnes."""
+    A day at troop capacity carries at least the smallest troop capacity above 0 (a
+    capacity of 0 is never "used"), likewise for tonnes."""
     troops, tonnes = _smallest_capacities(s)
     full_troop_days = np.where(troops > 0, out.carried_troops // np.maximum(troops, 1), 0)
     full_cargo_days = np.where(tonnes > 0, out.carried_t // np.maximum(tonnes, 1), 0)
@@ -397,6 +398,13 @@ def test_engines_agree_and_conserve_on_random_network_scenarios(scenario_dir, te
         event(feature)
 
 
+def _periods(s: drawdown.Scenario) -> list:
+    """Every period of every capacity calendar of ``s``."""
+    net = s.network
+    ways = [*s.bases, *(net.crossings if net else ()), *(net.legs if net else ())]
+    return [p for w in ways for p in w.calendar]
+
+
 def drawn_features(s: drawdown.Scenario, out: Outcomes) -> list[str]:
     """What a drawn scenario exercises (shown by ``--hypothesis-show-statistics``)."""
     net, plan = s.network, s.plan
@@ -421,5 +429,7 @@ def drawn_features(s: drawdown.Scenario, out: Outcomes) -> list[str]:
         "casualties": bool(out.casualties.any()),
         "rate capped": s.threat.attack_rate_max is not None,
         "killed and wounded": out.killed is not None and bool(out.killed.any()),
+        "capacity calendar": bool(_periods(s)),
+        "closed period": any(p.troops_per_day == 0 or p.cargo_t_per_day == 0 for p in _periods(s)),
     }
     return [name for name, seen in found.items() if seen]

@@ -295,8 +295,13 @@ def _capacities(lay, st, chunk, w: Way, day, live) -> tuple[np.ndarray, np.ndarr
     """Troops and tonnes the way hands out today (0 when shut or the row frozen)."""
     is_open = _open(lay, st, chunk, w, day) & live
     cut = day >= st.cut_from[w.index]
-    troops = np.where(cut, w.troops_reduced, w.troops_per_day) * is_open
-    cargo = np.where(cut, w.cargo_reduced, w.cargo_t_per_day) * is_open
+    if w.by_day is None:
+        troops = np.where(cut, w.troops_reduced, w.troops_per_day) * is_open
+        cargo = np.where(cut, w.cargo_reduced, w.cargo_t_per_day) * is_open
+    else:  # a frozen row's day may be the horizon: any column will do, it moves nothing
+        today = w.by_day[:, np.minimum(day, w.by_day.shape[1] - 1)]
+        troops = np.where(cut, today[2], today[0]) * is_open
+        cargo = np.where(cut, today[3], today[1]) * is_open
     return troops.astype(np.int64), cargo.astype(np.int64)
 
 

@@ -18,7 +18,7 @@ from ..draws import CasualtyTable, HitTable, base_factors
 from ..scenario import as_network
 
 if TYPE_CHECKING:
-    from ..scenario import Scenario
+    from ..scenario import Base, Crossing, Scenario
 
 __all__ = ["NetworkLayout", "TroopUser", "CargoUser", "Way"]
 
@@ -61,6 +61,18 @@ class Way(NamedTuple):
     p_closed: float  # a crossing's daily chance of being shut
     troop_users: tuple[TroopUser, ...]
     cargo_users: tuple[CargoUser, ...]
+    #: With a capacity calendar, ``(4, H)`` int64: troops, cargo, troops reduced, cargo reduced on each day; else None.
+    by_day: np.ndarray | None = None
+
+
+def _by_day(spec, horizon: int) -> np.ndarray | None:
+    """A way's capacities on each day ``0 .. horizon - 1`` (rows as :attr:`Way.by_day`), or None without a calendar."""
+    if not spec.calendar:
+        return None
+    out = np.repeat(np.array(spec.capacities, dtype=np.int64)[:, None], horizon, axis=1)
+    for period in spec.calendar:
+        out[:, period.first_day : period.last_day + 1] = np.array(period.capacities, dtype=np.int64)[:, None]
+    return out
 
 
 class NetworkLayout:
@@ -149,21 +161,20 @@ class NetworkLayout:
             ways.append(
                 Way(k, True, g.mode, g.origin, g.destination, g.transit_days, g.troops_per_day, g.cargo_t_per_day,
                     g.troops_reduced, g.cargo_reduced, airfield, X + k if g.mode == "road" else -1, 0.0,
-                    tuple(troop_users[k]), tuple(cargo_users[k]))
+                    tuple(troop_users[k]), tuple(cargo_users[k]), _by_day(g, s.horizon_days))
             )  # fmt: skip
         for e, ex in enumerate(net.exits):
             w = L + e
+            spec: Base | Crossing
             if ex.kind == "air":
-                b = s.bases[ex.index]
-                caps = (b.seats_per_day, b.cargo_t_per_day, b.seats_reduced, b.cargo_reduced)
+                spec = s.bases[ex.index]
                 airfield, site, p_closed = self.air_column[ex.index], -1, 0.0
             else:
-                x = net.crossings[ex.index]
-                caps = (x.troops_per_day, x.cargo_t_per_day, x.troops_reduced, x.cargo_reduced)
-                airfield, site, p_closed = -1, ex.index, x.p_closed_day
+                spec = net.crossings[ex.index]
+                airfield, site, p_closed = -1, ex.index, spec.p_closed_day
             ways.append(
-                Way(w, False, ex.kind, ex.place, -1, 0, *caps, airfield, site, p_closed,
-                    tuple(troop_users[w]), tuple(cargo_users[w]))
+                Way(w, False, ex.kind, ex.place, -1, 0, *spec.capacities, airfield, site, p_closed,
+                    tuple(troop_users[w]), tuple(cargo_users[w]), _by_day(spec, s.horizon_days))
             )  # fmt: skip
         self.ways = ways
         self.p_closed_air = np.array([s.bases[b].p_closed_day for b in self.airfields])

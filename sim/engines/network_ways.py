@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from ..scenario.capacity import capacity_on
 from .network_plan import NEVER
 
 __all__ = ["Way", "Airfield", "Crossing", "Leg", "Replication"]
@@ -55,8 +56,10 @@ class Way:
         self.cut_from = NEVER
 
     def capacity(self, day: int) -> tuple[int, int]:
-        """Tonnes and troops of the day: nominal, or reduced once the enablers are gone."""
-        raise NotImplementedError
+        """Tonnes and troops of the day (its calendar's period, else its base values): nominal,
+        or reduced once the enablers are gone."""
+        troops, cargo, troops_reduced, cargo_reduced = capacity_on(self.spec.calendar, day, self.spec.capacities)
+        return (cargo_reduced, troops_reduced) if day >= self.cut_from else (cargo, troops)
 
     def weather_shut(self, theatre: Replication, day: int) -> bool:
         """Shut today by its own daily chance (an airfield's weather, a crossing's closure)."""
@@ -83,10 +86,6 @@ class Airfield(Way):
         self.place = base_index
         self.column = column  # in the per-day ``closed`` and ``hits`` draws
 
-    def capacity(self, day: int) -> tuple[int, int]:
-        b = self.spec
-        return (b.cargo_reduced, b.seats_reduced) if day >= self.cut_from else (b.cargo_t_per_day, b.seats_per_day)
-
     def weather_shut(self, theatre: Replication, day: int) -> bool:
         return theatre.day_draws(day)[0][theatre.row, self.column] < self.spec.p_closed_day
 
@@ -101,10 +100,6 @@ class Crossing(Way):
         super().__init__(index, crossing.name, crossing)
         self.place = place
         self.site = site
-
-    def capacity(self, day: int) -> tuple[int, int]:
-        x = self.spec
-        return (x.cargo_reduced, x.troops_reduced) if day >= self.cut_from else (x.cargo_t_per_day, x.troops_per_day)
 
     def weather_shut(self, theatre: Replication, day: int) -> bool:
         return theatre.site_draws(day)[0][theatre.row, self.site] < self.spec.p_closed_day
@@ -125,10 +120,6 @@ class Leg(Way):
         self.origin_airfield = origin_airfield
         self.troops_on = 0
         self.what = "convoy" if leg.mode == "road" else "flight"  # as the story names what moves on it
-
-    def capacity(self, day: int) -> tuple[int, int]:
-        g = self.spec
-        return (g.cargo_reduced, g.troops_reduced) if day >= self.cut_from else (g.cargo_t_per_day, g.troops_per_day)
 
     def is_shut(self, theatre: Replication, day: int) -> bool:
         """A road leg is shut by hits only; an air leg when its origin's airfield is shut (§7.10)."""

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError
-from . import network_build, network_rules, plan_build, rules, waits
+from . import calendar_build, network_build, network_rules, plan_build, rules, waits
 from .canonical import content_hash, provenance
+from .capacity import Period
 from .model import (
     Base,
     Conditions,
@@ -129,8 +130,8 @@ def build(raw: dict, origin: dict, file: str, name: str, chain: tuple, *, own: s
     total, enabler_nations = _forces(problems, clean, layout.rows, _own_claims(clean, origin, own))
     decision, warnings = _decision(problems, clean["decision"], calendar)
     enablers_last = clean.get("enablers_last", True)
-    th = network_build.theatre(problems, clean, layout.rows, layout.via) if v2 else None
-    bases = _bases(problems, clean, layout.via, _airfield_users(layout, th))
+    th = network_build.theatre(problems, clean, layout.rows, layout.via, calendar) if v2 else None
+    bases = _bases(problems, clean, layout.via, _airfield_users(layout, th), calendar)
     contingents = [_contingent(row, bases, layout.flies_from[row.id]) for row in layout.rows]
     enablers = _enablers(clean["enablers"], enabler_nations, contingents)
     network, plan, enablers = _network_and_plan(problems, clean, th, bases, contingents, enablers, calendar)
@@ -177,11 +178,8 @@ def build(raw: dict, origin: dict, file: str, name: str, chain: tuple, *, own: s
 
 
 @dataclass(frozen=True)
-class _Calendar:
+class _Calendar(network_build.Days):
     """Day 0 and the horizon; ``start`` is None when the scenario has no usable one."""
-
-    start: _dt.date | None
-    horizon: int
 
     def day(
         self, problems: Problems, path: tuple, value: _dt.date | None, *, within_horizon: bool = False
@@ -308,39 +306,77 @@ def _airfield_users(layout: _Layout, th: network_build.Theatre | None) -> dict[i
     return {b: _Users(seats.get(b, 0), counts.get(b, 0), cargo.get(b, 0)) for b in set(seats) | set(cargo)}
 
 
-def _bases(problems: Problems, clean: dict, via: list[int], users: dict[int, _Users]) -> list[Base]:
+def _bases(
+    problems: Problems, clean: dict, via: list[int], users: dict[int, _Users], days: network_build.Days
+) -> list[Base]:
     """The bases with integer capacities; an airfield with contingents to fly must have some."""
     frac = clean["enablers"].get("capacity_without_enablers", Decimal("0.5"))
     bases = []
     for i, (name, table) in enumerate(clean["bases"].items()):
         path = ("bases", name)
         airfield = table.get("airfield", True)
-        seats = table.get("seats_per_day") or 0
-        cargo = round_half_up(table.get("cargo_t_per_day") or 0)
-        used = users.get(i, _Users(0, 0, 0))
-        if airfield and used.troops:
-            rules.used_airfield_has_seats(problems, path, table, seats, used.troops)
-        if airfield and used.cargo:
-            rules.used_airfield_has_cargo(problems, path, table, cargo, used.liftable_t)
-        seats_red = round_half_up(Decimal(seats) * frac)
-        cargo_red = round_half_up(Decimal(cargo) * frac)
+        seats = (table.get("seats_per_day") or 0) if airfield else 0
+        cargo = round_half_up(table.get("cargo_t_per_day") or 0) if airfield else 0
+        periods: tuple[Period, ...] = ()
+        if airfield:
+            periods = calendar_build.periods(
+                problems, path, table, _AIRFIELD_KEYS, (seats, cargo), frac, days.start, days.horizon
+            )
+        else:
+            rules.no_calendar_without_airfield(problems, path, table)
+        _used_airfield_rules(problems, path, table, (seats, cargo), periods, users.get(i, _Users(0, 0, 0)), days)
         bases.append(
             Base(
                 name=name,
                 airfield=airfield,
-                seats_per_day=seats if airfield else 0,
-                cargo_t_per_day=cargo if airfield else 0,
-                seats_reduced=seats_red if airfield else 0,
-                cargo_reduced=cargo_red if airfield else 0,
+                seats_per_day=seats,
+                cargo_t_per_day=cargo,
+                seats_reduced=round_half_up(Decimal(seats) * frac),
+                cargo_reduced=round_half_up(Decimal(cargo) * frac),
                 p_closed_day=float(table.get("p_closed_day", 0)),
                 attack_multiplier=float(table.get("attack_multiplier", 1)),
                 via=via[i],
                 road_days=table.get("road_days", 0),
                 source=table.get("source"),
                 assumption=table.get("assumption"),
+                calendar=periods,
             )
         )
     return bases
+
+
+_AIRFIELD_KEYS = ("seats_per_day", "cargo_t_per_day")
+
+
+def _used_airfield_rules(
+    problems: Problems,
+    path: tuple,
+    table: dict,
+    capacities: tuple[int, int],
+    periods: tuple[Period, ...],
+    used: _Users,
+    days: network_build.Days,
+) -> None:
+    """Rules: an airfield that contingents leave through has seats and cargo capacity at the horizon's end."""
+    if not table.get("airfield", True):
+        return
+    end = calendar_build.end_period(periods, days.horizon)
+    seats, cargo = capacities if end is None else periods[end].capacities[:2]
+    if used.troops and end is None:
+        rules.used_airfield_has_seats(problems, path, table, seats, used.troops)
+    elif used.troops:
+        calendar_build.open_at_end(
+            problems, path + ("calendar", end, "seats_per_day"), "seats a day", seats, _contingents(used.troops)
+        )
+    if used.cargo and end is None:
+        rules.used_airfield_has_cargo(problems, path, table, cargo, used.liftable_t)
+    elif used.cargo and used.liftable_t:
+        at = path + ("calendar", end, "cargo_t_per_day")
+        calendar_build.open_at_end(problems, at, "tonnes a day", cargo, f"{used.liftable_t} t of equipment")
+
+
+def _contingents(n: int) -> str:
+    return f"the troops of {n} contingent{'s' if n != 1 else ''}"
 
 
 def _contingent(row: Row, bases: list[Base], flies_from: int) -> Contingent:
@@ -397,7 +433,7 @@ def _network_and_plan(
         return None, None, enablers
     scope = clean["enablers"].get("scope", "theatre")
     network_rules.enabler_scope_known(problems, scope)
-    network_build.check_capacities(problems, th, contingents)
+    network_build.check_capacities(problems, th, contingents, calendar.horizon)
     plan = plan_build.plan(
         problems, clean, contingents, [b.name for b in bases], lambda path, d: calendar.day(problems, path, d)
     )

@@ -106,6 +106,9 @@ def provenance(clean: dict) -> Iterator[tuple[str, str, str]]:
                     yield (format_key(path) or "(scenario)", k, v)
                 else:
                     yield from walk(v, path + (k,))
+        elif isinstance(value, list):  # a calendar's periods
+            for i, v in enumerate(value):
+                yield from walk(v, path + (i,))
 
     yield from walk({k: v for k, v in clean.items() if k != "contingent_defaults"}, ())
     for k in ("source", "assumption"):

@@ -27,6 +27,7 @@ from typing import Any
 
 from ..errors import Problem, ScenarioError
 from .canonical import jsonable
+from .capacity import Period
 from .keypath import parse_key
 from .network import Network, Plan
 
@@ -75,7 +76,8 @@ class Base:
     """A base: where contingents count, and where they fly from if it has an airfield.
 
     Capacities are integers: passengers per day and tonnes per day, nominal and with
-    the enablers gone (``*_reduced``).
+    the enablers gone (``*_reduced``); ``calendar`` gives the periods with other ones
+    (:mod:`drawdown.scenario.capacity`; a period's ``troops_per_day`` is seats).
     """
 
     name: str
@@ -90,6 +92,12 @@ class Base:
     road_days: int
     source: str | None = None
     assumption: str | None = None
+    calendar: tuple[Period, ...] = ()
+
+    @property
+    def capacities(self) -> tuple[int, int, int, int]:
+        """Base values ``(seats, cargo, seats_reduced, cargo_reduced)`` a day, outside every period."""
+        return (self.seats_per_day, self.cargo_t_per_day, self.seats_reduced, self.cargo_reduced)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .capacity import Period
+
 __all__ = ["Crossing", "Leg", "Exit", "Route", "Network", "Ceiling", "Phase", "Plan", "START_KINDS"]
 
 #: How a phase's start is given.
@@ -53,6 +55,12 @@ class Crossing:
     closure_days: int  # days a hit shuts it, the day of the hit included
     source: str | None = None
     assumption: str | None = None
+    calendar: tuple[Period, ...] = ()  # periods with other capacities (drawdown.scenario.capacity)
+
+    @property
+    def capacities(self) -> tuple[int, int, int, int]:
+        """Base values ``(troops, cargo, troops_reduced, cargo_reduced)`` a day, outside every period."""
+        return (self.troops_per_day, self.cargo_t_per_day, self.troops_reduced, self.cargo_reduced)
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,12 @@ class Leg:
     closure_days: int  # days a hit shuts it, the day of the hit included
     source: str | None = None
     assumption: str | None = None
+    calendar: tuple[Period, ...] = ()  # periods with other capacities (drawdown.scenario.capacity)
+
+    @property
+    def capacities(self) -> tuple[int, int, int, int]:
+        """Base values ``(troops, cargo, troops_reduced, cargo_reduced)`` a day, outside every period."""
+        return (self.troops_per_day, self.cargo_t_per_day, self.troops_reduced, self.cargo_reduced)
 
 
 @dataclass(frozen=True)

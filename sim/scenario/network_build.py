@@ -9,10 +9,12 @@ crossings; exits the airfield bases then the crossings; legs in file order.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from . import calendar_build
 from . import network_rules as nr
 from .model import Contingent, Enablers, round_half_up
 from .network import Crossing, Exit, Leg, Network, Route
@@ -20,12 +22,14 @@ from .problems import Problems
 from .rules import Row
 from .schema import CONTINGENT_V2, ENABLERS_V2, NETWORK_TOP
 
-__all__ = ["is_network", "Theatre", "theatre", "air_users", "network"]
+__all__ = ["is_network", "Days", "Theatre", "theatre", "air_users", "network"]
 
 
 def is_network(clean: dict) -> bool:
     """Whether a checked scenario uses any key of model v2 (docs/network.md), so runs in the network engines."""
     if any(key in clean for key in NETWORK_TOP) or any(key in clean["enablers"] for key in ENABLERS_V2):
+        return True
+    if any("calendar" in table for table in clean["bases"].values()):
         return True
     return any("#" in cid or any(k in table for k in CONTINGENT_V2) for cid, table in clean["contingents"].items())
 
@@ -45,27 +49,41 @@ class Theatre:
         return self.exits[exit_index].place
 
 
-def theatre(problems: Problems, clean: dict, rows: Sequence[Row], via: Sequence[int]) -> Theatre:
+@dataclass(frozen=True)
+class Days:
+    """What a way's calendar needs of the scenario: day 0 (None after a problem) and the horizon."""
+
+    start: _dt.date | None
+    horizon: int
+
+
+def theatre(problems: Problems, clean: dict, rows: Sequence[Row], via: Sequence[int], days: Days) -> Theatre:
     """The theatre of a network scenario, its rules checked (routes, chains, exits, capacities)."""
     base_names = list(clean["bases"])
     crossing_names = [n for n in clean.get("crossings", {}) if nr.crossing_not_a_base(problems, n, base_names)]
     places = (*base_names, *crossing_names)
     frac = clean["enablers"].get("capacity_without_enablers", Decimal("0.5"))
     closure = clean["threat"].get("closure_days", 0)
-    crossings = tuple(_crossing(name, clean["crossings"][name], frac, closure) for name in crossing_names)
+    crossings = tuple(
+        _crossing(problems, name, clean["crossings"][name], frac, closure, days) for name in crossing_names
+    )
     airfields = [i for i, t in enumerate(clean["bases"].values()) if t.get("airfield", True)]
     exits = tuple(Exit("air", b, b) for b in airfields) + tuple(
         Exit("ground", len(base_names) + k, k) for k in range(len(crossings))
     )
-    legs = _legs(problems, clean, places, crossing_names, {base_names[b] for b in airfields}, frac, closure)
+    legs = _legs(problems, clean, places, crossing_names, {base_names[b] for b in airfields}, (frac, closure, days))
     exit_of_place = {e.place: k for k, e in enumerate(exits)}
     routes = tuple(_route(problems, clean, row, via, places, legs, exit_of_place) for row in rows)
     return Theatre(places, crossings, tuple(legs), exits, routes)
 
 
-def _crossing(name: str, table: dict, frac: Decimal, closure: int) -> Crossing:
+_WAY_KEYS = ("troops_per_day", "cargo_t_per_day")
+
+
+def _crossing(problems: Problems, name: str, table: dict, frac: Decimal, closure: int, days: Days) -> Crossing:
     troops = table.get("troops_per_day", 0)
     cargo = round_half_up(table.get("cargo_t_per_day", 0))
+    path = ("crossings", name)
     return Crossing(
         name=name,
         troops_per_day=troops,
@@ -78,6 +96,9 @@ def _crossing(name: str, table: dict, frac: Decimal, closure: int) -> Crossing:
         closure_days=table.get("closure_days", closure),
         source=table.get("source"),
         assumption=table.get("assumption"),
+        calendar=calendar_build.periods(
+            problems, path, table, _WAY_KEYS, (troops, cargo), frac, days.start, days.horizon
+        ),
     )
 
 
@@ -87,10 +108,12 @@ def _legs(
     places: Sequence[str],
     crossings: Sequence[str],
     airfields: set[str],
-    frac: Decimal,
-    closure: int,
+    shared: tuple[Decimal, int, Days],
 ) -> list[Leg | None]:
-    """Every leg in file order; None for one with a problem (its routes are not checked further)."""
+    """Every leg in file order; None for one with a problem (its routes are not checked further).
+
+    ``shared``: the enabler fraction, the threat's ``closure_days`` and the days of the calendars.
+    """
     out: list[Leg | None] = []
     for name, table in clean.get("legs", {}).items():
         path = ("legs", name)
@@ -103,14 +126,16 @@ def _legs(
         if mode == "air":
             nr.air_leg_not_attacked(problems, path, table)
             ok = ok and nr.air_leg_between_airfields(problems, path, ends, airfields)
-        out.append(_leg(name, table, places, frac, closure) if ok and "transit_days" in table else None)
+        out.append(_leg(problems, name, table, places, shared) if ok and "transit_days" in table else None)
     return out
 
 
-def _leg(name: str, table: dict, places: Sequence[str], frac: Decimal, closure: int) -> Leg:
+def _leg(problems: Problems, name: str, table: dict, places: Sequence[str], shared: tuple[Decimal, int, Days]) -> Leg:
+    frac, closure, days = shared
     road = table["mode"] == "road"
     troops = table.get("troops_per_day", 0)
     cargo = round_half_up(table.get("cargo_t_per_day", 0))
+    path = ("legs", name)
     return Leg(
         name=name,
         mode=table["mode"],
@@ -126,6 +151,9 @@ def _leg(name: str, table: dict, places: Sequence[str], frac: Decimal, closure: 
         closure_days=table.get("closure_days", closure),
         source=table.get("source"),
         assumption=table.get("assumption"),
+        calendar=calendar_build.periods(
+            problems, path, table, _WAY_KEYS, (troops, cargo), frac, days.start, days.horizon
+        ),
     )
 
 
@@ -226,8 +254,11 @@ def air_users(th: Theatre, rows: Sequence[Row], liftable: Sequence[int]) -> tupl
     return seats, cargo
 
 
-def check_capacities(problems: Problems, th: Theatre, contingents: Sequence[Contingent]) -> None:
-    """Rule: every leg and crossing that troops (or tonnes) take has troop (or cargo) capacity."""
+def check_capacities(problems: Problems, th: Theatre, contingents: Sequence[Contingent], horizon: int) -> None:
+    """Rule: every leg and crossing that troops (or tonnes) take has troop (or cargo) capacity at the horizon's end.
+
+    That is its base value, or the value of the calendar period that covers the last day.
+    """
     troop_users: dict[tuple, int] = {}
     tonnes: dict[tuple, int] = {}
     for c, route in zip(contingents, th.routes, strict=True):
@@ -238,31 +269,37 @@ def check_capacities(problems: Problems, th: Theatre, contingents: Sequence[Cont
         for site in (*(("legs", k) for k in route.cargo_legs), ("exits", route.cargo_exit)):
             tonnes[site] = tonnes.get(site, 0) + c.liftable_t
     for site, n in troop_users.items():
-        name, troops, _ = _site(th, site)
-        if name is not None:
-            path = ("legs" if site[0] == "legs" else "crossings", name, "troops_per_day")
-            users = f"the troops of {n} contingent{'s' if n != 1 else ''}"
-            nr.used_capacity_not_zero(problems, path, "troops a day", troops, users)
+        users = f"the troops of {n} contingent{'s' if n != 1 else ''}"
+        _capacity_at_end(problems, th, site, 0, "troops a day", users, horizon)
     for site, t in tonnes.items():
-        name, _, cargo = _site(th, site)
-        if name is not None and t > 0:
-            path = ("legs" if site[0] == "legs" else "crossings", name, "cargo_t_per_day")
-            nr.used_capacity_not_zero(problems, path, "tonnes a day", cargo, f"{t} t of equipment")
+        if t > 0:
+            _capacity_at_end(problems, th, site, 1, "tonnes a day", f"{t} t of equipment", horizon)
 
 
-def _site(th: Theatre, site: tuple) -> tuple[str | None, int, int]:
-    """A leg's or a crossing's name and capacities (None for an air exit: the bases' own rules check those)."""
+def _capacity_at_end(
+    problems: Problems, th: Theatre, site: tuple, which: int, what: str, users: str, horizon: int
+) -> None:
+    """The rule of :func:`check_capacities` for one way and one capacity (0: troops, 1: cargo)."""
+    way = _site(th, site)
+    if way is None:
+        return
+    path = ("legs" if site[0] == "legs" else "crossings", way.name)
+    key = ("troops_per_day", "cargo_t_per_day")[which]
+    end = calendar_build.end_period(way.calendar, horizon)
+    if end is None:
+        nr.used_capacity_not_zero(problems, path + (key,), what, way.capacities[which], users)
+    else:
+        capacity = way.calendar[end].capacities[which]
+        calendar_build.open_at_end(problems, path + ("calendar", end, key), what, capacity, users)
+
+
+def _site(th: Theatre, site: tuple) -> Crossing | Leg | None:
+    """A leg or a crossing (None for an air exit, which the bases' own rules check, or a leg with a problem)."""
     kind, k = site
     if kind == "legs":
-        leg = th.legs[k]
-        if leg is None:
-            return None, 0, 0
-        return leg.name, leg.troops_per_day, leg.cargo_t_per_day
+        return th.legs[k]
     e = th.exits[k]
-    if e.kind == "air":
-        return None, 0, 0
-    x = th.crossings[e.index]
-    return x.name, x.troops_per_day, x.cargo_t_per_day
+    return None if e.kind == "air" else th.crossings[e.index]
 
 
 @dataclass(frozen=True)
@@ -304,22 +341,29 @@ def _known_leg(th: Theatre, k: int) -> Leg:
 
 
 def check_reduced_capacities(problems: Problems, th: Theatre, bases: Sequence, cut: Cuts) -> None:
-    """Rule: with ``enablers_last = false``, no cut leg or exit is left without capacity."""
+    """Rule: with ``enablers_last = false``, no cut leg or exit is left without capacity, in any period."""
     for leg_set, exit_set in zip(cut.legs, cut.exits, strict=True):
         for k in leg_set:
             leg = _known_leg(th, k)
-            nr.reduced_capacity_not_zero(problems, leg.name, "troops_per_day", leg.troops_per_day, leg.troops_reduced)
-            nr.reduced_capacity_not_zero(problems, leg.name, "cargo_t_per_day", leg.cargo_t_per_day, leg.cargo_reduced)
+            _reduced_not_zero(problems, leg.name, ("troops_per_day", "cargo_t_per_day"), leg)
         for k in exit_set:
             e = th.exits[k]
             if e.kind == "air":
-                b = bases[e.index]
-                nr.reduced_capacity_not_zero(problems, b.name, "seats_per_day", b.seats_per_day, b.seats_reduced)
-                nr.reduced_capacity_not_zero(problems, b.name, "cargo_t_per_day", b.cargo_t_per_day, b.cargo_reduced)
+                _reduced_not_zero(problems, bases[e.index].name, ("seats_per_day", "cargo_t_per_day"), bases[e.index])
             else:
                 x = th.crossings[e.index]
-                nr.reduced_capacity_not_zero(problems, x.name, "troops_per_day", x.troops_per_day, x.troops_reduced)
-                nr.reduced_capacity_not_zero(problems, x.name, "cargo_t_per_day", x.cargo_t_per_day, x.cargo_reduced)
+                _reduced_not_zero(problems, x.name, ("troops_per_day", "cargo_t_per_day"), x)
+
+
+def _reduced_not_zero(problems: Problems, name: str, keys: tuple[str, str], way) -> None:
+    """The rule of :func:`check_reduced_capacities` for one way: its base values, then each period's."""
+    troops, cargo, troops_reduced, cargo_reduced = way.capacities
+    nr.reduced_capacity_not_zero(problems, name, keys[0], troops, troops_reduced)
+    nr.reduced_capacity_not_zero(problems, name, keys[1], cargo, cargo_reduced)
+    for i, period in enumerate(way.calendar):
+        troops, cargo, troops_reduced, cargo_reduced = period.capacities
+        nr.reduced_capacity_not_zero(problems, name, f"calendar[{i}].{keys[0]}", troops, troops_reduced)
+        nr.reduced_capacity_not_zero(problems, name, f"calendar[{i}].{keys[1]}", cargo, cargo_reduced)
 
 
 def network(th: Theatre, scope: str, cut: Cuts) -> Network:

@@ -427,6 +427,16 @@ def used_airfield_has_cargo(problems: Problems, path: tuple, table: dict, cargo:
         )
 
 
+def no_calendar_without_airfield(problems: Problems, path: tuple, table: dict) -> None:
+    """Rule: a base without an airfield has no capacity calendar (it has no capacities to change)."""
+    if "calendar" in table:
+        problems.add(
+            path + ("calendar",),
+            "a base without an airfield has no seats or cargo capacity for a calendar to change; "
+            "expected airfield = true, or no calendar",
+        )
+
+
 def capacity_without_enablers_leaves_capacity(
     problems: Problems, enablers_last: bool, bases: Sequence[Base], cut_airfields: Sequence[Sequence[int]]
 ) -> None:

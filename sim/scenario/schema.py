@@ -34,6 +34,8 @@ __all__ = [
     "CROSSING",
     "LEG",
     "PHASE",
+    "AIRFIELD_PERIOD",
+    "WAY_PERIOD",
     "CONTINGENT_V2",
     "ENABLERS_V2",
 ]
@@ -48,7 +50,7 @@ ABSENT = object()
 class Key:
     """One key of the schema: its kind, default (``REQUIRED`` when it has none) and range."""
 
-    kind: str  # int, number, prob, bool, str, date, date_or_none, dates, strs, duration, priority, str_or_date
+    kind: str  # int, number, prob, bool, str, date, date_or_none, dates, strs, duration, priority, str_or_date, periods
     default: object = REQUIRED
     lo: Decimal | int | None = None
     hi: Decimal | int | None = None
@@ -136,6 +138,8 @@ BASE = {
     "attack_multiplier": Key("number", _d(1), lo=_d(0)),
     "via": Key("str", None),
     "road_days": Key("int", 0, lo=0, hi=MAX_DAYS),
+    # model v2 (MODEL-V2 §3, §7.11): absent unless given
+    "calendar": Key("periods", ABSENT),
     **PROSE,
 }
 
@@ -172,6 +176,7 @@ CROSSING = {
     "attack_multiplier": Key("number", _d(1), lo=_d(0)),
     "p_hit": Key("prob", _d(0)),
     "closure_days": Key("int", ABSENT, lo=0, hi=MAX_DAYS),  # default: threat.closure_days
+    "calendar": Key("periods", ABSENT),
     **PROSE,
 }
 
@@ -186,6 +191,26 @@ LEG = {
     "attack_multiplier": Key("number", ABSENT, lo=_d(0)),  # default 1 (road), 0 (air)
     "p_hit": Key("prob", ABSENT),  # default 0
     "closure_days": Key("int", ABSENT, lo=0, hi=MAX_DAYS),  # default: threat.closure_days
+    "calendar": Key("periods", ABSENT),
+    **PROSE,
+}
+
+#: One period of a capacity calendar (``[[bases.NAME.calendar]]``): the airfield's capacities
+#: from ``from`` to ``to`` (both included); a key not given keeps the base's value.
+AIRFIELD_PERIOD = {
+    "from": Key("date"),
+    "to": Key("date"),
+    "seats_per_day": Key("int", ABSENT, lo=0, hi=MAX_TROOPS),
+    "cargo_t_per_day": Key("number", ABSENT, lo=_d(0), hi=MAX_TONNES),
+    **PROSE,
+}
+
+#: One period of a crossing's or a leg's calendar (``[[crossings.NAME.calendar]]``, ``[[legs.NAME.calendar]]``).
+WAY_PERIOD = {
+    "from": Key("date"),
+    "to": Key("date"),
+    "troops_per_day": Key("int", ABSENT, lo=0, hi=MAX_TROOPS),
+    "cargo_t_per_day": Key("number", ABSENT, lo=_d(0), hi=MAX_TONNES),
     **PROSE,
 }
 
@@ -217,6 +242,7 @@ KIND_TEXT = {
     "duration": "a number of days or a table { min, mode, max }",
     "priority": '"troops_ascending" or a list of contingent ids',
     "str_or_date": "a name or an ISO date (YYYY-MM-DD)",
+    "periods": "a list of periods ([[...calendar]] tables with from, to and capacities)",
 }
 
 
@@ -347,6 +373,35 @@ class _Checker:
             return v
         return self.date(v, k, path) if isinstance(v, (_dt.datetime, _dt.time)) else self.wrong(path, k, v)
 
+    def periods(self, v: Any, k: Key, path: tuple) -> Any:
+        """A capacity calendar: a non-empty list of period tables, each with its dates and a capacity."""
+        if not isinstance(v, list) or not v:
+            if isinstance(v, list):
+                self.problem(path, "an empty calendar; expected at least one period, or no calendar key")
+                return _BAD
+            return self.wrong(path, k, v)
+        spec = AIRFIELD_PERIOD if path[0] == "bases" else WAY_PERIOD
+        out = [self.period(item, spec, path + (i,)) for i, item in enumerate(v)]
+        return _BAD if _BAD in out else out
+
+    def period(self, v: Any, spec: dict, path: tuple) -> Any:
+        """One period: ``from`` <= ``to`` and at least one capacity key."""
+        before = len(self.found)
+        got = self.table(v, spec, path, fill=False)
+        if len(self.found) > before:
+            return _BAD
+        capacities = [key for key in spec if key not in ("from", "to", *PROSE)]
+        if not any(key in got for key in capacities):
+            self.problem(path, f"a period that changes nothing; expected {' or '.join(capacities)}")
+            return _BAD
+        if got["to"] < got["from"]:
+            self.problem(
+                path + ("to",),
+                f"{got['to'].isoformat()} is before from ({got['from'].isoformat()}); expected to >= from",
+            )
+            return _BAD
+        return got
+
     def duration_value(self, v: Any, k: Key, path: tuple) -> Any:
         return self.duration(v, path)
 
@@ -427,6 +482,7 @@ _VALUE_CHECKS: dict[str, Callable[[_Checker, Any, Key, tuple], Any]] = {
     "duration": _Checker.duration_value,
     "priority": _Checker.priority,
     "str_or_date": _Checker.str_or_date,
+    "periods": _Checker.periods,
 }
 
 
@@ -572,6 +628,8 @@ def key_kind(path: tuple) -> str:
         key = CONTINGENT.get(path[2])
     elif len(path) == 3 and path[0] in ("crossings", "legs", "phases"):
         key = {"crossings": CROSSING, "legs": LEG, "phases": PHASE}[path[0]].get(path[2])
+    elif len(path) == 5 and path[0] in ("bases", "crossings", "legs") and path[2] == "calendar":
+        key = (AIRFIELD_PERIOD if path[0] == "bases" else WAY_PERIOD).get(path[4])
     kind = key.kind if key is not None else ""
     return {
         "int": "int",
