@@ -72,7 +72,7 @@ def _calendar(draw, label: str, troops_key: str, horizon: int) -> dict:
     """Perhaps a capacity calendar: one or two periods that do not overlap and end before the
     horizon's last day (so a closed period never runs to the end), each giving one or both
     capacities, 0 (closed) or at least 2 (so half of it, rounded, is not 0)."""
-    if not draw(st.integers(0, 2), label=f"{label} calendar") == 0:
+    if draw(st.integers(0, 2), label=f"{label} calendar") != 0:  # a calendar on one way in three
         return {}
     count = draw(st.integers(1, 2), label=f"{label} periods")
     ends = sorted(draw(st.lists(st.integers(0, horizon - 2), min_size=2 * count, max_size=2 * count, unique=True)))
