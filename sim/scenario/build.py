@@ -365,18 +365,13 @@ def _used_airfield_rules(
     if used.troops and end is None:
         rules.used_airfield_has_seats(problems, path, table, seats, used.troops)
     elif used.troops:
-        calendar_build.open_at_end(
-            problems, path + ("calendar", end, "seats_per_day"), "seats a day", seats, _contingents(used.troops)
-        )
+        at = path + ("calendar", end, "seats_per_day")
+        calendar_build.open_at_end(problems, at, "seats a day", seats, network_rules.troop_users(used.troops))
     if used.cargo and end is None:
         rules.used_airfield_has_cargo(problems, path, table, cargo, used.liftable_t)
     elif used.cargo and used.liftable_t:
         at = path + ("calendar", end, "cargo_t_per_day")
         calendar_build.open_at_end(problems, at, "tonnes a day", cargo, f"{used.liftable_t} t of equipment")
-
-
-def _contingents(n: int) -> str:
-    return f"the troops of {n} contingent{'s' if n != 1 else ''}"
 
 
 def _contingent(row: Row, bases: list[Base], flies_from: int) -> Contingent:

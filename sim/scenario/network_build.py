@@ -269,8 +269,7 @@ def check_capacities(problems: Problems, th: Theatre, contingents: Sequence[Cont
         for site in (*(("legs", k) for k in route.cargo_legs), ("exits", route.cargo_exit)):
             tonnes[site] = tonnes.get(site, 0) + c.liftable_t
     for site, n in troop_users.items():
-        users = f"the troops of {n} contingent{'s' if n != 1 else ''}"
-        _capacity_at_end(problems, th, site, 0, "troops a day", users, horizon)
+        _capacity_at_end(problems, th, site, 0, "troops a day", nr.troop_users(n), horizon)
     for site, t in tonnes.items():
         if t > 0:
             _capacity_at_end(problems, th, site, 1, "tonnes a day", f"{t} t of equipment", horizon)

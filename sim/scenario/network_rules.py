@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from .problems import Problems
 
 __all__ = [
+    "troop_users",
     "LEG_MODES",
     "ENABLER_SCOPES",
     "close_hint",
@@ -199,6 +200,11 @@ def base_without_exit_has_route(problems: Problems, cid: str, key: str, base: st
         ("contingents", cid, key),
         f"{base!r} has no airfield and no via base: expected a {key} from it to an exit",
     )
+
+
+def troop_users(n: int) -> str:
+    """How a capacity rule names the users of a way: "the troops of N contingent(s)"."""
+    return f"the troops of {n} contingent{'s' if n != 1 else ''}"
 
 
 def used_capacity_not_zero(problems: Problems, path: tuple, what: str, capacity: int, users: str) -> None:
