@@ -12,7 +12,7 @@ from .options import complete_scenario, json_option, report_errors
 if TYPE_CHECKING:
     import datetime
 
-    from ..scenario import Phase, Scenario, Threat, Triangular
+    from ..scenario import Contingent, Phase, Scenario, Threat, Triangular
 
 
 @click.command("show")
@@ -101,6 +101,7 @@ def render(s: Scenario) -> str:
         _legs(s, mark),
         _capacity_calendars(s, mark),
         _contingents(s, mark),
+        _equipment(s, mark),
         _routes(s),
         _phases(s, mark),
         _provenance(s, "source", "Sources (figures from a published source)"),
@@ -439,6 +440,41 @@ def _contingents(s: Scenario, mark: Mark) -> list[str]:
         f"  {'total':<{width}} {s.total_troops:>6} {equipment:>7} {s.liftable_t:>6}",
         f"  airfield priority: {order}, ... ({len(s.priority)} in all)",
     ]
+
+
+def _kit_start(s: Scenario, c: Contingent) -> str:
+    if c.equipment_start == "date" and c.equipment_start_day is not None:
+        return s.date_of(c.equipment_start_day).isoformat()
+    return "with troops" if c.equipment_start == "ready" else "at order"
+
+
+def _equipment(s: Scenario, mark: Mark) -> list[str]:
+    """How each contingent's equipment leaves (MODEL-V2 §3), for a scenario that says more than v1:
+    its start, and its tonnes handed over, disposed of in place (at what rate) and to move."""
+    from ..scenario import format_key
+
+    uses = any(c.equipment_start != "ready" or c.disposal_t for c in s.contingents)
+    pools = s.plan.disposal_pools if s.plan is not None else ()
+    if not uses and not pools:
+        return []
+    shared = {i: p for p in pools for i in p.members}
+    width = max(len(x.id) for x in s.contingents)
+    lines = [
+        "",
+        "Equipment (tonnes handed over at its start, disposed of in place at a rate, moved out)",
+        f"  {'id':<{width}} {'starts':<11} {'handover':>8} {'disposal':>8} {'t/day':>6} {'moved':>6}",
+    ]
+    for i, c in enumerate(s.contingents):
+        rate = "-"
+        if c.disposal_t:
+            rate = str(c.disposal_t_per_day) if c.disposal_t_per_day else f"{shared[i].nation}'s"
+        lines.append(
+            f"  {c.id:<{width}} {_kit_start(s, c):<11} {c.handover_t:>8} {c.disposal_t:>8} {rate:>6} {c.liftable_t:>6}"
+        )
+    for p in pools:
+        basis = mark(format_key(("nations", p.nation)))
+        lines.append(f"  {p.nation}'s disposal rate: {p.t_per_day} t a day, shared in priority order [{basis}]")
+    return lines
 
 
 def _provenance(s: Scenario, kind: str, title: str) -> list[str]:

@@ -224,6 +224,7 @@ def _contingent(draw, th: Theatre, base: str, label: str) -> dict:
         table["handover_fraction"] = Decimal("0.25")
     if draw(st.booleans(), label=f"{label} national delay"):
         table["national_delay_days"] = _duration(draw, f"{label} delay")
+    _equipment(draw, table, label)
     if base in th.via:
         return table
     route = _route(draw, th, base, f"{label} route")
@@ -232,6 +233,33 @@ def _contingent(draw, th: Theatre, base: str, label: str) -> dict:
     if draw(st.booleans(), label=f"{label} equipment route"):
         table["equipment_route"] = _route(draw, th, base, f"{label} equipment route")
     return table
+
+
+def _equipment(draw, table: dict, label: str) -> None:
+    """Equipment keys (MODEL-V2 §3), each one time in three: its start, disposal in place
+    (its own rate, or none: its nation's pool, :func:`_pools`)."""
+    start = draw(st.sampled_from([None, None, None, "ready", "order", "date"]), label=f"{label} equipment start")
+    if start == "date":
+        table["equipment_start"] = day(draw(st.integers(0, 50), label=f"{label} equipment date"))
+    elif start is not None:
+        table["equipment_start"] = start
+    if draw(st.integers(0, 2), label=f"{label} disposal") == 0:
+        table["disposal_share"] = draw(st.sampled_from([Decimal("0.5"), Decimal("0.75")]), label=f"{label} share")
+        if draw(st.booleans(), label=f"{label} own disposal rate"):
+            table["disposal_t_per_day"] = draw(st.integers(1, 60), label=f"{label} disposal rate")
+
+
+def _pools(draw, force: Force) -> dict:
+    """A ``[nations."X"]`` rate for every nation with a contingent disposing at no rate of its
+    own; that nation's own rates go (a contingent has one rate or the other)."""
+    pools = {}
+    for nation in force.nations():
+        mine = [t for cid, t in force.tables.items() if force.nation(cid) == nation]
+        if any("disposal_share" in t and "disposal_t_per_day" not in t for t in mine):
+            for t in mine:
+                t.pop("disposal_t_per_day", None)
+            pools[nation] = {"disposal_t_per_day": draw(st.integers(1, 80), label=f"{nation} pool rate")}
+    return pools
 
 
 def _force(draw, th: Theatre) -> Force:
@@ -488,6 +516,7 @@ def network_scenarios(draw) -> str:
     crossings = _crossings(draw, th, horizon)
     legs = _legs(draw, th, horizon)
     force = _force(draw, th)
+    pools = _pools(draw, force)
     _enablers(draw, force)
     leads = _leads(draw, force)
     for cid, lead in leads.items():
@@ -527,6 +556,8 @@ def network_scenarios(draw) -> str:
         doc["groups"] = groups
     if phases:
         doc["phases"] = phases
+    if pools:
+        doc["nations"] = pools
     if draw(st.booleans(), label="priority list"):
         doc["priority"] = draw(st.permutations(list(force.tables)), label="priority")
     return dumps(doc)

@@ -22,6 +22,7 @@ import copy
 import json
 import tomllib
 from decimal import Decimal
+from pathlib import Path
 
 import drawdown
 import pytest
@@ -45,6 +46,7 @@ ENGINE_REPS, ENGINE_BLOCK = 5, 3
 #: Longest horizon run in both engines: the SimPy engine's time grows with it, and an
 #: edit that copies a large number into ``horizon_days`` is rare and tells little more.
 ENGINE_MAX_DAYS = 1500
+DATA = Path(__file__).parent / "data"
 
 BASES = {
     "minimal": tomllib.loads(MINIMAL, parse_float=Decimal),
@@ -52,6 +54,9 @@ BASES = {
     "enablers-leave-first": drawdown.load("enablers-leave-first")._raw,
     "conditions-based": drawdown.load("conditions-based")._raw,
     "announced": drawdown.load("announced-2021-09-11")._raw,
+    # model v2: the capped threat with killed and wounded; equipment as its own process
+    "capped": drawdown.load(str(DATA / "doha-capped.toml"))._raw,
+    "equipment": drawdown.load(str(DATA / "equipment-first.toml"))._raw,
 }
 
 WORDS = [
@@ -125,6 +130,21 @@ def get(raw, path):
 #: How often each kind of edit is drawn: by the loader's test, and by the engines' test
 #: (fewer values of a random type, which are seldom valid: more scenarios to run).
 LOAD_EDITS = ["delete", "set", "set", "add", "copy"]
+#: Keys an "add" edit may put in any table: near misses, and model v2 keys where they may not belong.
+ADDED_KEYS = [
+    "troop",
+    "deadlin",
+    "source",
+    "via",
+    "x",
+    "attack_rate_max",
+    "killed_per_attack",
+    "wounded_per_attack",
+    "equipment_start",
+    "disposal_share",
+    "disposal_t_per_day",
+    "nations",
+]
 RUN_EDITS = ["delete", "set", "copy", "copy"]
 
 
@@ -132,9 +152,7 @@ def edit(raw, data, kinds=LOAD_EDITS):
     kind = data.draw(st.sampled_from(kinds), label="edit")
     if kind == "add":
         where = data.draw(st.sampled_from(tables(raw)), label="table")
-        key = data.draw(
-            st.one_of(st.sampled_from(["troop", "deadlin", "source", "via", "x"]), st.text(max_size=6)), label="key"
-        )
+        key = data.draw(st.one_of(st.sampled_from(ADDED_KEYS), st.text(max_size=6)), label="key")
         get(raw, where)[key] = data.draw(values, label="value")
         return
     ps = paths(raw)

@@ -277,10 +277,35 @@ def check_enabler_hold(s: drawdown.Scenario, out: Outcomes) -> None:
         _fail_rows(ok, f"enabler {enabler.id} exits after its last dependant")
 
 
+def check_equipment(s: drawdown.Scenario, out: Outcomes) -> None:
+    """A nation whose equipment is all gone has its liftable tonnes out on that day; disposal
+    at a rate takes at least its tonnes over the rate days (a contingent's own, a nation's pool)."""
+    done = out.equipment_complete_day.astype(np.int64)
+    H = s.horizon_days
+    _fail_rows((done >= -1) & (done < H), "equipment complete within the horizon or never")
+    rows = np.arange(len(done))
+    for k, nation in enumerate(s.nations):
+        mine = [i for i, c in enumerate(s.contingents) if c.nation == nation]
+        last = np.where((done[:, mine] < 0).any(axis=1), -1, done[:, mine].max(axis=1))
+        liftable = sum(s.contingents[i].liftable_t for i in mine)
+        ok = (last < 0) | (out.nation_out_t[rows, np.maximum(last, 0), k] == liftable)
+        _fail_rows(ok, f"{nation}'s tonnes are out on the day its equipment is complete")
+    for i, c in enumerate(s.contingents):
+        if c.disposal_t and c.disposal_t_per_day:
+            least = -(-c.disposal_t // c.disposal_t_per_day) - 1
+            _fail_rows((done[:, i] < 0) | (done[:, i] >= least), f"{c.id} disposes at most its rate a day")
+    for pool in s.plan.disposal_pools:
+        least = -(-sum(s.contingents[i].disposal_t for i in pool.members) // pool.t_per_day) - 1
+        last = done[:, list(pool.members)]
+        ok = (last < 0).any(axis=1) | (last.max(axis=1) >= least)
+        _fail_rows(ok, f"{pool.nation}'s contingents dispose at most its rate a day")
+
+
 def check_conservation(s: drawdown.Scenario, out: Outcomes) -> None:
     """Every identity of the module's docstring, on every replication (and day)."""
     check_troops(s, out)
     check_tonnes(s, out)
+    check_equipment(s, out)
     check_exits(s, out)
     check_routes(s, out)
     check_order(s, out)
@@ -431,5 +456,12 @@ def drawn_features(s: drawdown.Scenario, out: Outcomes) -> list[str]:
         "killed and wounded": out.killed is not None and bool(out.killed.any()),
         "capacity calendar": bool(_periods(s)),
         "closed period": any(p.troops_per_day == 0 or p.cargo_t_per_day == 0 for p in _periods(s)),
+        "equipment before its troops": any(c.equipment_start != "ready" for c in s.contingents),
+        "equipment on a date": any(c.equipment_start == "date" for c in s.contingents),
+        "disposal at its own rate": any(c.disposal_t and c.disposal_t_per_day for c in s.contingents),
+        "disposal at a nation's rate": bool(plan.disposal_pools),
+        "disposal outlasting the troops": bool(
+            ((out.equipment_complete_day > out.exit_day) & (out.exit_day >= 0)).any()
+        ),
     }
     return [name for name, seen in found.items() if seen]

@@ -664,10 +664,11 @@ def test_format_reference_documents_every_v2_key():
     text = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
     keys = set(schema.CROSSING) | set(schema.LEG) | set(schema.PHASE)
     keys |= set(schema.AIRFIELD_PERIOD) | set(schema.WAY_PERIOD)
+    keys |= set(schema.EQUIPMENT_V2) | set(schema.NATION)
     keys |= {"route", "equipment_route", "leave_with", "scope"}
     missing = sorted(k for k in keys if f"`{k}`" not in text)
     assert not missing, f"docs/scenario-format.md does not document {missing}"
-    for table in ("[crossings.", "[legs.", "[groups]", "[phases.", "[[bases.NAME.calendar]]"):
+    for table in ("[crossings.", "[legs.", "[groups]", "[phases.", "[[bases.NAME.calendar]]", '[nations."NATION"]'):
         assert table in text
 
 

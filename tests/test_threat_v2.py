@@ -106,11 +106,24 @@ def test_the_validator_bounds_the_mean_by_the_cap(tmp_path):
         ),
         ("killed_per_attack = -0.1\nwounded_per_attack = 0.2", "threat.killed_per_attack", ""),
         ("kiled_per_attack = 0.1", "threat.kiled_per_attack", "killed_per_attack"),
+        # found by the fuzzer: a bad total beside the split (or a bad base rate beside a cap,
+        # below) was a KeyError in the cross-key rule instead of the key's own problem
+        (
+            'killed_per_attack = 0.1\nwounded_per_attack = 0.2\ncasualties_per_attack = "x"',
+            "threat.casualties_per_attack",
+            "expected a number",
+        ),
     ],
 )
 def test_bad_threat_keys_are_named(tmp_path, threat, key, text):
     found = problems(write(tmp_path, threat))
     assert any(k == key and text in m for k, m in found), found
+
+
+def test_a_bad_base_rate_beside_a_cap_is_its_own_problem(tmp_path):
+    path = write(tmp_path, "attack_rate_max = 2")
+    path.write_text(path.read_text().replace("attack_rate_after = 1.0", 'attack_rate_after = "x"'))
+    assert problems(path) == [("threat.attack_rate_after", "expected a number, found the string 'x'")]
 
 
 def test_casualties_per_attack_is_killed_plus_wounded(tmp_path):
@@ -264,3 +277,25 @@ def test_killed_within_what_the_cap_implies(capped):
     assert np.quantile(o.killed, 0.999, method="inverted_cdf") <= q_bound
     # the cap binds: some replications escalate up to it
     assert o.killed.max() > 0 and (hand_rates(s) == 3.0).sum() > 400
+
+
+def test_compare_measures_killed_and_wounded_only_where_both_split():
+    # The paired difference in mean killed is the difference of the two means, exactly
+    # (the same replications); against a v1 scenario (no split) it is undefined, and
+    # the table has no killed or wounded line.
+    from drawdown.batch import compare
+    from drawdown.engines import run_numpy
+
+    base = drawdown.load(CAPPED)
+    more = base.replace({"threat.killed_per_attack": 0.2, "threat.wounded_per_attack": 0.2})
+    c = compare([base, more], 300, seed=4, block_size=100)
+    a, b = run_numpy(base, 300, 4, block_size=100), run_numpy(more, 300, 4, block_size=100)
+    d = c.difference(1, "killed")
+    assert d.estimate == pytest.approx(b.killed.mean() - a.killed.mean(), abs=1e-12) and d.n == 300
+    assert d.low < d.estimate < d.high and d.se_paired > 0
+    assert c.difference(1, "wounded").estimate == pytest.approx(b.wounded.mean() - a.wounded.mean(), abs=1e-12)
+    assert "mean killed" in c.table() and c.csv_rows()[1]["diff_killed_difference"] == d.estimate
+    assert c.csv_rows()[0]["killed_mean"] == pytest.approx(a.killed.mean())
+    v1 = compare([base, drawdown.load("doha-2021-05-01")], 100, seed=4, block_size=100)
+    assert v1.difference(1, "killed").estimate is None and "mean killed" not in v1.table()
+    assert v1.to_json_dict()["differences"][0]["killed"]["difference"] is None

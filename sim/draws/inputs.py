@@ -17,7 +17,7 @@ from .council import (
     violence_index,
     violence_index_days,
 )
-from .layout import BLOCK_SIZE, BlockDraws, closure_span, first_drawn_days, stream
+from .layout import BLOCK_SIZE, BlockDraws, closure_span, earliest_start, first_drawn_days, stream
 from .threat import attack_rates, attacks_before_order
 
 __all__ = ["BlockInputs", "DAY_WINDOW_CELLS", "StateFree"]
@@ -76,7 +76,9 @@ class StateFree:
             0,
         )
         self.rate = attack_rates(scenario, self.violence if scenario.deadline_day is None else None)
-        self.first_drawn_day = first_drawn_days(self.decision_day, closure_span(scenario), H)
+        self.first_drawn_day = first_drawn_days(
+            self.decision_day, closure_span(scenario), H, earliest_start=earliest_start(scenario)
+        )
         self.attacks_before, self.casualties_before = attacks_before_order(
             scenario, self.rate, self.first_drawn_day, _joined([d.before_order for d in draws], 0)
         )
@@ -134,7 +136,9 @@ class StateFree:
             del V
         self.met_day = met.met_day
         self.decision_day = _decision_by_days(scenario, draws, self.met_day, days)
-        self.first_drawn_day = first_drawn_days(self.decision_day, closure_span(scenario), H)
+        self.first_drawn_day = first_drawn_days(
+            self.decision_day, closure_span(scenario), H, earliest_start=earliest_start(scenario)
+        )
         self.attacks_before, self.casualties_before = attacks_before_order(
             scenario, self.rate, self.first_drawn_day, draws.before_order
         )

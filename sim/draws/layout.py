@@ -80,6 +80,7 @@ __all__ = [
     "DaySlabs",
     "blocks_for",
     "first_drawn_days",
+    "earliest_start",
     "closure_span",
     "stream",
     "triangular_days",
@@ -184,19 +185,41 @@ def blocks_for(reps: int, block_size: int = BLOCK_SIZE) -> list[tuple[int, int]]
     return out
 
 
-def first_drawn_days(decision_day: np.ndarray, closure_days: int, horizon: int) -> np.ndarray:
+def first_drawn_days(
+    decision_day: np.ndarray, closure_days: int, horizon: int, *, earliest_start: int | None = None
+) -> np.ndarray:
     """Each replication's first drawn day: where its per-day streams start (int32).
 
-    ``max(decision_day - max(closure_days - 1, 0), 0)``, or ``horizon`` when no order
-    is given (``decision_day`` -1). Before this day the force is as it started and a
-    hit could not shut an airfield on a day anyone flies.
+    ``max(min(decision_day, earliest_start) - max(closure_days - 1, 0), 0)``, or
+    ``horizon`` when no order is given (``decision_day`` -1) and nothing starts before it.
+    ``earliest_start`` is the earliest day something moves whatever the order
+    (:func:`earliest_start`: equipment that starts on a date, MODEL-V2 §7.12). Before
+    this day the force is as it started and a hit could not shut an airfield on a day
+    anyone moves.
 
     >>> first_drawn_days(np.array([10, 1, -1]), 3, 540)
     array([  8,   0, 540], dtype=int32)
+    >>> first_drawn_days(np.array([10, 1, -1]), 3, 540, earliest_start=5)
+    array([3, 0, 3], dtype=int32)
     """
     d = np.asarray(decision_day)
     back = max(int(closure_days) - 1, 0)
-    return np.where(d >= 0, np.maximum(d - back, 0), int(horizon)).astype(np.int32)
+    anchor = np.where(d >= 0, d, int(horizon))
+    if earliest_start is not None:
+        anchor = np.minimum(anchor, int(earliest_start))
+    return np.where(anchor < horizon, np.maximum(anchor - back, 0), int(horizon)).astype(np.int32)
+
+
+def earliest_start(scenario: Scenario) -> int | None:
+    """The earliest day on which something may move before the order: a contingent's
+    equipment that starts on a date (``equipment_start``), or None.
+
+    >>> import drawdown
+    >>> earliest_start(drawdown.load("doha-2021-05-01")) is None
+    True
+    """
+    days = [c.equipment_start_day for c in scenario.contingents if c.equipment_start_day is not None]
+    return min(days, default=None)
 
 
 def closure_span(scenario: Scenario) -> int:

@@ -25,13 +25,16 @@ def day_book(env: simpy.Environment, theatre: NetworkTheatre) -> Process:
     its first page may come before every ready day is known, the tonnes may outlast the
     troops, and phases complete here."""
     H = theatre.horizon
-    first_page = H - 1
-    yield env.any_of([theatre.order, wait_until(env, H - 1, Moment.DUSK)])
+    dated = theatre.plan.first_dated_kit_day  # equipment may start before the order
+    first_page = H - 1 if dated is None else min(dated, H - 1)
+    yield env.any_of([theatre.order, wait_until(env, first_page, Moment.PHASES)])
     if theatre.order.triggered:
         yield wait_until(env, theatre.decision_day, Moment.PHASES)
         known = [c.ready_day for c in theatre.contingents if c.ready_day is not None]
         known += [ph.start_day for ph in theatre.phases if ph.start_day is not None]
-        first_page = min([d for d in known if d <= H - 1], default=H - 1)
+        at_order = [c for c in theatre.contingents if c.spec.equipment_start == "order"]
+        known += [theatre.decision_day + c.spec.road_days for c in at_order]
+        first_page = min([d for d in known if d <= H - 1] + [first_page])
         if waiting_for_leaders(theatre):
             # The book skips the dusks before its first page, where a follower would have
             # been resolved for the next day: resolve it now, for the first page (no
@@ -44,11 +47,12 @@ def day_book(env: simpy.Environment, theatre: NetworkTheatre) -> Process:
         _book_day(theatre, day, in_country)
         if theatre.emptied:
             record_exits(theatre, day)
+        _equipment_complete(theatre, day)
         if _complete_phases(theatre, day) or waiting_for_leaders(theatre):
             plan_ready_days(theatre, day + 1)
         if theatre.events is not None:
             _tell_bases_closed(theatre)
-        if in_country == 0 and theatre.lifted_t == theatre.plan.liftable_t:
+        if in_country == 0 and all(c.equipment_day >= 0 for c in theatre.contingents):
             # All out; tonnes may outlast the troops on an equipment route of their own.
             _complete_phases_after_all_out(theatre, day)
             if theatre.events is not None:
@@ -60,6 +64,15 @@ def day_book(env: simpy.Environment, theatre: NetworkTheatre) -> Process:
             f"horizon ends with {theatre.plan.total_troops - theatre.troops_out} troops still in country: censored; "
             f"{theatre.attacks} attacks, {theatre.casualties} casualties so far",
         )
+
+
+def _equipment_complete(theatre: NetworkTheatre, day: int) -> None:
+    """Contingents whose equipment is all gone today: handed over, disposed of and out."""
+    for c in theatre.contingents:
+        if c.equipment_day < 0 and c.equipment_gone:
+            c.equipment_day = day
+            if theatre.events is not None and story.kit_told_apart(c.spec):
+                theatre.log("equipment-complete", f"{theatre.name(c)}: all its equipment is gone", contingent=c.spec.id)
 
 
 def _book_day(theatre: NetworkTheatre, day: int, in_country: int) -> None:

@@ -12,7 +12,7 @@ from .network_ways import Airfield, Leg, Way
 from .simpy_engine import Process
 from .simpy_frame import wait_until
 
-__all__ = ["movement_control", "convoy"]
+__all__ = ["movement_control", "convoy", "dispose"]
 
 
 def movement_control(env: simpy.Environment, theatre: NetworkTheatre) -> Process:
@@ -63,6 +63,7 @@ def _move(theatre: NetworkTheatre, day: int) -> None:
         if troops:
             theatre.last_present[place] = day
     today = _Day(theatre, day)
+    dispose(theatre)
     for way in theatre.ways:
         _move_cargo(theatre, way, today)
     for way in theatre.ways:
@@ -71,9 +72,28 @@ def _move(theatre: NetworkTheatre, day: int) -> None:
         theatre.env.process(convoy(theatre.env, theatre, theatre.legs[k], day, loads))
     for way in theatre.ways:
         _book_way(theatre, way, today)
-    if theatre.emptied or today.moved_t:
-        # A contingent stays under movement control until its troops and its tonnes are out.
-        theatre.active = [c for c in theatre.active if c.troops_left or c.cargo_out_t < c.spec.liftable_t]
+    # A contingent stays under movement control until its troops and its tonnes are out and its
+    # tonnes to dispose of are gone.
+    theatre.active = [c for c in theatre.active if c.under_control]
+
+
+def dispose(theatre: NetworkTheatre) -> None:
+    """Disposal in place, before the cargo pass: each contingent whose equipment has started
+    hands over, sells or destroys up to its own rate a day, or a share of its nation's
+    rate, taken in priority order (MODEL-V2 §7.9)."""
+    plan = theatre.plan
+    for i in plan.own_disposers:
+        c = theatre.contingents[i]
+        if c.kit_ready:
+            c.disposed_t += min(c.spec.disposal_t - c.disposed_t, c.spec.disposal_t_per_day)
+    for rate, members in plan.disposal_pools:
+        left = rate
+        for i in members:
+            c = theatre.contingents[i]
+            if c.kit_ready and left:
+                take = min(c.spec.disposal_t - c.disposed_t, left)
+                c.disposed_t += take
+                left -= take
 
 
 def _move_cargo(theatre: NetworkTheatre, way: Way, today: _Day) -> None:
@@ -81,7 +101,7 @@ def _move_cargo(theatre: NetworkTheatre, way: Way, today: _Day) -> None:
     waiting = [
         (c, k)
         for c, k in ((theatre.contingents[i], k) for i, k in theatre.plan.cargo_users[way.index])
-        if c.is_ready and c.cargo[k]
+        if c.kit_ready and c.cargo[k]
     ]
     if not waiting or today.is_shut(theatre, way):
         return

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..draws import BLOCK_SIZE, BlockDraws, blocks_for, poisson_inv
-from .network_state import NetworkLayout, Way
+from .network_state import NEVER_DAY, NetworkLayout, Way
 from .numpy_engine import DEFAULT_CHUNK_BLOCKS, _state_free_inputs, chunk_blocks_for
 from .outcomes import TONNES, TROOPS, Outcomes, finish_outcomes
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["iter_network_chunks", "run_network_numpy"]
 
-NEVER = 1 << 30  # a day that never comes (known)
+NEVER = NEVER_DAY  # a day that never comes (known)
 UNKNOWN = NEVER + 1  # a day not yet known (a phase start waiting for another phase)
 BIG = np.iinfo(np.int64).max // 4  # a budget that binds nothing
 SURELY_NO_ATTACK_MARGIN = 1e-12  # as the v1 engine: u this far below 1 - mean means no attack
@@ -89,6 +89,7 @@ class _State:
         ]
         self.troops_out = np.zeros((C, R), dtype=np.int64)
         self.cargo_out = np.zeros((C, R), dtype=np.int64)
+        self._equipment(lay)
         self.out_total = np.zeros(R, dtype=np.int64)
         self.lifted = np.zeros(R, dtype=np.int64)
         self.exit_day = np.full((C, R), -1, dtype=np.int64)
@@ -125,6 +126,17 @@ class _State:
         self.nation_out_t = np.zeros((R, H, N), dtype=TONNES) if record_nations else None
         #: Contingents whose ready day is still unknown in some row (set once the order is read).
         self.pending: list[int] = []
+
+    def _equipment(self, lay: NetworkLayout) -> None:
+        """Tonnes disposed of, the day each equipment is all gone, and the fixed equipment starts:
+        at the order (after a via contingent's road move) or on a date; one that starts with
+        its troops reads ``ready`` instead (:func:`_kit_start`)."""
+        C, R, H, d = lay.n_contingents, self.R, self.H, self.decision
+        self.disposed = np.zeros((C, R), dtype=np.int64)
+        self.equipment_day = np.full((C, R), -1, dtype=np.int64)
+        at_order = np.where(d >= 0, d[None, :] + lay.road[:, None], NEVER)
+        kit = np.where(lay.kit_date[:, None] >= 0, lay.kit_date[:, None], at_order)
+        self.kit_from = np.where(kit < H, kit, NEVER)
 
 
 # -- ready days and phase starts -----------------------------------------------------------
@@ -345,10 +357,28 @@ def _budgets(lay: NetworkLayout, st: _State, day: np.ndarray) -> list[np.ndarray
     return out
 
 
-def _cargo_pass(lay, st, w: Way, step: int, ready: np.ndarray, cargo_cap: np.ndarray) -> np.ndarray:
+def _kit_start(lay: NetworkLayout, st: _State) -> np.ndarray:
+    """Per contingent and row, the day its equipment starts: its ready day, the order's or a date."""
+    return np.where(lay.kit_with_troops[:, None], st.ready, st.kit_from)
+
+
+def _dispose(lay: NetworkLayout, st: _State, started: np.ndarray) -> None:
+    """Step 5, before the cargo pass: equipment disposed of in place at its own rate, or at
+    its nation's, shared among the nation's contingents in priority order (MODEL-V2 §7.9)."""
+    for i in lay.own_disposers:
+        st.disposed[i] += np.minimum(lay.disposal[i] - st.disposed[i], lay.own_rate[i]) * started[i]
+    for rate, members in lay.pools:
+        left = np.full(st.R, rate, dtype=np.int64)
+        for i in members:
+            take = np.minimum((lay.disposal[i] - st.disposed[i]) * started[i], left)
+            st.disposed[i] += take
+            left -= take
+
+
+def _cargo_pass(lay, st, w: Way, step: int, kit_on: np.ndarray, cargo_cap: np.ndarray) -> np.ndarray:
     left = cargo_cap.copy()
     for u in w.cargo_users:
-        take = np.minimum(st.cargo[u.slot] * ready[u.contingent], left)
+        take = np.minimum(st.cargo[u.slot] * kit_on[u.contingent], left)
         left -= take
         st.cargo[u.slot] -= take
         st.cargo_passed[u.slot] += take
@@ -418,7 +448,9 @@ def _moves(lay, st, chunk, step: int, day: np.ndarray, live: np.ndarray) -> None
     held = _held(lay, st, day)
     budgets = _budgets(lay, st, day)
     caps = [_capacities(lay, st, chunk, w, day, live) for w in lay.ways]
-    moved_t = [_cargo_pass(lay, st, w, step, ready, caps[w.index][1]) for w in lay.ways]
+    kit_on = _kit_start(lay, st) <= day
+    _dispose(lay, st, kit_on & live)
+    moved_t = [_cargo_pass(lay, st, w, step, kit_on, caps[w.index][1]) for w in lay.ways]
     for w in lay.ways:
         troop_cap, cargo_cap = caps[w.index]
         moved = _seat_pass(lay, st, w, step, ready, troop_cap, held, budgets)
@@ -461,7 +493,15 @@ def _dusk(lay, st, day: np.ndarray, live: np.ndarray) -> None:
             for k in lay.network.exposed_legs[n]:
                 st.leg_exposed_from[k] = np.minimum(st.leg_exposed_from[k], after)
     _complete_phases(lay, st, day, live, in_country)
-    all_out = (in_country == 0) & (st.lifted == s.liftable_t) & live
+    kit_done = (
+        (_kit_start(lay, st) <= day)
+        & (st.disposed == lay.disposal[:, None])
+        & (st.cargo_out == lay.liftable[:, None])
+        & (st.equipment_day < 0)
+        & live
+    )
+    st.equipment_day = np.where(kit_done, day, st.equipment_day)
+    all_out = (in_country == 0) & (st.lifted == s.liftable_t) & (st.equipment_day >= 0).all(axis=0) & live
     if all_out.any():
         _complete_after_all_out(lay, st, day, all_out)
         st.end_day = np.where(all_out, day, st.end_day)
@@ -568,6 +608,7 @@ def _finish(lay, st: _State, inputs) -> Outcomes:
         nation_troops=st.nation_troops,
         nation_out_t=st.nation_out_t,
         killed_draw=inputs.killed_draw,
+        equipment_complete_day=st.equipment_day.T,
     )
 
 

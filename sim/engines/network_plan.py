@@ -73,6 +73,15 @@ class NetworkPlan:
         self.site_hits = [HitTable(x.p_hit) for x in net.crossings] + [HitTable(leg.p_hit) for leg in net.legs]
         self.casualty_table = CasualtyTable(s.threat.casualties_per_attack)
         self.nation_of, self.nation_troops, self.nation_liftable_t = nation_totals(s)
+        # Disposal in place (MODEL-V2 §7.9): contingents with their own rate, and the nations'
+        # shared rates, each taken in priority order.
+        rank = {i: k for k, i in enumerate(s.priority)}
+        own = [i for i, c in enumerate(s.contingents) if c.disposal_t_per_day and c.disposal_t]
+        self.own_disposers = sorted(own, key=rank.__getitem__)
+        self.disposal_pools = [(p.t_per_day, sorted(p.members, key=rank.__getitem__)) for p in plan.disposal_pools]
+        dated = [c.equipment_start_day + c.road_days for c in s.contingents if c.equipment_start_day is not None]
+        #: The first day equipment starts on a date, whatever the order (None when none does).
+        self.first_dated_kit_day: int | None = min(dated, default=None)
         self.ceilings = [(p, ph.ceiling) for p, ph in enumerate(plan.phases) if ph.ceiling is not None]
         self.ceilings_of: list[list[int]] = [[] for _ in range(C)]
         for k, (_, ceiling) in enumerate(self.ceilings):
@@ -88,4 +97,5 @@ class NetworkPlan:
             "carried_troops": np.zeros((rows, W), dtype=np.int64),
             "carried_t": np.zeros((rows, W), dtype=np.int64),
             "days_at_capacity": np.zeros((rows, W), dtype=np.int32),
+            "equipment_complete_day": np.full((rows, len(self.scenario.contingents)), -1, dtype=np.int32),
         }

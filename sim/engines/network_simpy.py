@@ -107,6 +107,36 @@ def contingent(env: simpy.Environment, theatre: NetworkTheatre, c: Contingent) -
         theatre.someone_ready.succeed(ready)
 
 
+def equipment(env: simpy.Environment, theatre: NetworkTheatre, c: Contingent) -> Process:
+    """A contingent's equipment (MODEL-V2 §3): from its start (its troops' ready day, the
+    order, or a date, after a ``via`` contingent's road move) what is handed over is gone
+    at once, what is disposed of in place goes at its rate, and movement control moves the
+    rest along its equipment route."""
+    spec = c.spec
+    if spec.equipment_start == "ready":
+        start = yield c.planned
+    elif spec.equipment_start == "order":
+        yield theatre.order
+        start = theatre.decision_day + spec.road_days
+    else:
+        start = spec.equipment_start_day + spec.road_days
+    if start >= theatre.horizon:
+        return
+    yield env.timeout(at(start, Moment.PHASES) + AFTER_ARRIVALS - env.now)
+    c.kit_ready = True
+    if c.under_control and c not in theatre.active:
+        bisect.insort(theatre.active, c, key=lambda x: x.index)
+    if theatre.events is not None and story.kit_told_apart(spec):
+        theatre.log(
+            "equipment",
+            f"{theatre.name(c)}: equipment retrograde starts: {story.count(spec.handover_t)} t handed over, "
+            f"{story.count(spec.disposal_t)} t to dispose of in place, {story.count(spec.liftable_t)} t to move",
+            contingent=spec.id,
+        )
+    if not theatre.someone_ready.triggered:
+        theatre.someone_ready.succeed(start)
+
+
 def _tell_ready(theatre: NetworkTheatre, c: Contingent, ready: int) -> None:
     plan, spec = theatre.plan.plan, c.spec
     column, p = plan.parent[c.index], plan.phase_of[c.index]
@@ -168,6 +198,7 @@ def start_actors(env: simpy.Environment, theatre: NetworkTheatre) -> simpy.Proce
     env.process(planner(env, theatre))
     for c in theatre.contingents:
         env.process(contingent(env, theatre, c))
+        env.process(equipment(env, theatre, c))
     env.process(adversary(env, theatre))
     env.process(movement_control(env, theatre))
     if theatre.s.deadline_day is not None:
@@ -235,6 +266,7 @@ def keep_network_outcomes(got: dict[str, np.ndarray], r: int, th: NetworkTheatre
     got["carried_troops"][r] = [w.carried_troops for w in th.ways]
     got["carried_t"][r] = [w.carried_t for w in th.ways]
     got["days_at_capacity"][r] = [w.days_at_capacity for w in th.ways]
+    got["equipment_complete_day"][r] = [c.equipment_day for c in th.contingents]
 
 
 def as_network_scenario(scenario: Any) -> Any:

@@ -20,7 +20,9 @@ from ..scenario import as_network
 if TYPE_CHECKING:
     from ..scenario import Base, Crossing, Scenario
 
-__all__ = ["NetworkLayout", "TroopUser", "CargoUser", "Way"]
+__all__ = ["NetworkLayout", "TroopUser", "CargoUser", "Way", "NEVER_DAY"]
+
+NEVER_DAY = 1 << 30  # a day that never comes (the engine's NEVER)
 
 
 class TroopUser(NamedTuple):
@@ -105,6 +107,25 @@ class NetworkLayout:
         self.n_nations = len(nations)
         self.nation_liftable_t = np.zeros(self.n_nations, dtype=np.int64)
         np.add.at(self.nation_liftable_t, self.nation_of, self.liftable)
+        self._equipment(s)
+
+    def _equipment(self, s: Scenario) -> None:
+        """Equipment starts and disposal (MODEL-V2 §3): fixed starts, rates, the nations' pools."""
+        H = s.horizon_days
+        self.disposal = np.array([c.disposal_t for c in s.contingents], dtype=np.int64)
+        self.own_rate = np.array([c.disposal_t_per_day for c in s.contingents], dtype=np.int64)
+        #: Per contingent: whether its equipment starts with its troops (``"ready"``).
+        self.kit_with_troops = np.array([c.equipment_start == "ready" for c in s.contingents], dtype=bool)
+        #: Per contingent with a ``"date"`` start: that day plus its road move, else -1.
+        self.kit_date = np.array(
+            [c.equipment_start_day + c.road_days if c.equipment_start_day is not None else -1 for c in s.contingents],
+            dtype=np.int64,
+        )
+        self.kit_date = np.where(self.kit_date >= H, NEVER_DAY, self.kit_date)
+        rank = {i: k for k, i in enumerate(s.priority)}
+        pools = self.plan.disposal_pools
+        self.pools = [(p.t_per_day, sorted(p.members, key=rank.__getitem__)) for p in pools]
+        self.own_disposers = [i for i in s.priority if self.own_rate[i] > 0 and self.disposal[i] > 0]
 
     def _slots(self, s: Scenario) -> None:
         """Troop and cargo slots: contingent by contingent, position by position."""

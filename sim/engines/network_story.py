@@ -10,12 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["count", "days", "load", "why_phase_starts", "why_ready", "ceiling_release"]
+__all__ = ["count", "days", "load", "why_phase_starts", "why_ready", "ceiling_release", "kit_told_apart"]
 
 
 def count(n: int) -> str:
     """A count of troops or tonnes, with thousands separated: ``1,200``."""
     return f"{int(n):,}"
+
+
+def kit_told_apart(spec: Any) -> bool:
+    """Whether the story tells a contingent's equipment apart from its troops: it has
+    equipment that starts on its own day or is disposed of at a rate (otherwise its
+    ready and its "last of its equipment out" lines say it all)."""
+    return bool(spec.equipment_t) and (spec.equipment_start != "ready" or bool(spec.disposal_t))
 
 
 def days(n: int) -> str:

@@ -25,7 +25,8 @@ class Contingent:
     Its troops are at the positions of its troop route (``main[k]``, ``guard[k]``: main
     body and rear guard at place ``troop_places[k]``) or on the leg after position ``k``
     (``main_moving[k]``, ``guard_moving[k]``) or out; its liftable tonnes likewise along
-    its equipment route (``cargo``, ``cargo_moving``).
+    its equipment route (``cargo``, ``cargo_moving``), from the day its equipment starts
+    (``kit_ready``); its tonnes to dispose of in place go at a rate (``disposed_t``).
 
     Attributes
     ----------
@@ -58,6 +59,9 @@ class Contingent:
         "is_ready",
         "at_home",
         "planned",
+        "kit_ready",
+        "disposed_t",
+        "equipment_day",
     )
 
     def __init__(self, env: simpy.Environment, spec: Any, index: int, plan: NetworkPlan) -> None:
@@ -81,6 +85,20 @@ class Contingent:
         self.is_ready = False
         self.at_home = spec.flies_from != spec.base
         self.planned = env.event()
+        self.kit_ready = False  # its equipment has started (MODEL-V2 §3)
+        self.disposed_t = 0  # tonnes disposed of in place
+        self.equipment_day = -1  # the day at whose end all its equipment is gone
+
+    @property
+    def equipment_gone(self) -> bool:
+        """Whether all its equipment is gone: started, disposed of and out."""
+        return self.kit_ready and self.disposed_t == self.spec.disposal_t and self.cargo_out_t == self.spec.liftable_t
+
+    @property
+    def under_control(self) -> bool:
+        """Whether movement control still has something of it to move or dispose of."""
+        spec = self.spec
+        return bool(self.troops_left) or self.cargo_out_t < spec.liftable_t or self.disposed_t < spec.disposal_t
 
     @property
     def troops_left(self) -> int:
@@ -168,7 +186,7 @@ class NetworkTheatre(ReplicationTheatre):
         self.place_exposed_from = [NEVER] * len(net.places)
         self.leg_exposed_from = [NEVER] * L
         self.emptied: list[Contingent] = []  # contingents whose last soldiers left today
-        self.active: list[Contingent] = []  # ready and in country
+        self.active: list[Contingent] = []  # ready (troops or equipment), with something to move
         self.someone_ready = env.event()
         self.troops_out = 0
         self.ceiling_told = [False] * len(plan.ceilings)

@@ -51,12 +51,14 @@ OUTCOME_DTYPES = {
 }
 
 #: The outcomes only a network scenario has (model v2, docs/network.md "Outputs"):
-#: phases (R, P); legs, then exits (R, L+E).
+#: phases (R, P); legs, then exits (R, L+E); contingents (R, C): the day at whose end
+#: all of a contingent's equipment is gone, handed over, disposed of or out (-1 never).
 NETWORK_OUTCOME_DTYPES = {
     "phase_complete_day": DAY,
     "carried_troops": COUNT,
     "carried_t": COUNT,
     "days_at_capacity": DAY,
+    "equipment_complete_day": DAY,
 }
 
 #: The outcomes of a scenario that splits casualties (``threat.killed_per_attack``,
@@ -80,6 +82,7 @@ def outcome_widths(scenario: Scenario) -> dict[str, int]:
         ways = len(scenario.network.legs) + len(scenario.network.exits)
         widths["phase_complete_day"] = len(scenario.plan.phases)
         widths.update(carried_troops=ways, carried_t=ways, days_at_capacity=ways)
+        widths["equipment_complete_day"] = len(scenario.contingents)
     return widths
 
 
@@ -115,7 +118,9 @@ class Outcomes:
 
     A network scenario (docs/network.md) also has ``phase_complete_day`` (R, P),
     ``carried_troops``, ``carried_t`` and ``days_at_capacity`` (R, legs + exits); they
-    are None for a v1 scenario. ``nation_troops`` (int32) and ``nation_out_t`` (int64,
+    are None for a v1 scenario, as is ``equipment_complete_day`` (R, C: the day at whose
+    end all of a contingent's equipment is gone: handed over, disposed of in place or
+    out; -1 when not within the horizon). ``nation_troops`` (int32) and ``nation_out_t`` (int64,
     cumulative tonnes out) are per replication, day and nation, ``(R, H, N)``, when the
     run recorded them (``record_nations``). ``killed`` and ``wounded`` (int64, ``killed +
     wounded == casualties``) are there when the scenario splits casualties
@@ -140,6 +145,7 @@ class Outcomes:
     carried_troops: np.ndarray | None = None
     carried_t: np.ndarray | None = None
     days_at_capacity: np.ndarray | None = None
+    equipment_complete_day: np.ndarray | None = None
     nation_troops: np.ndarray | None = None
     nation_out_t: np.ndarray | None = None
     killed: np.ndarray | None = None

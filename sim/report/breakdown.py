@@ -63,6 +63,9 @@ NATION_COLUMNS = (
     ("nation", "contingents", "troops", "liftable_t")
     + _day_columns("exit")
     + ("p_out_by_deadline", "p_out_by_deadline_se", "p_out_by_horizon", "p_out_by_horizon_se")
+    + ("equipment_t",)
+    + _day_columns("equipment")
+    + ("p_equipment_by_deadline", "p_equipment_by_deadline_se")
 )
 NATION_DAILY_COLUMNS = (
     "day",
@@ -116,9 +119,23 @@ def nation_rows(scenario: Scenario, breakdown: Breakdown) -> list[dict]:
                 "p_out_by_deadline_se": _se(r.p_out_by_deadline),
                 "p_out_by_horizon": r.p_out_by_horizon.value,
                 "p_out_by_horizon_se": _se(r.p_out_by_horizon),
+                "equipment_t": r.equipment_t,
+                **_equipment_cells(scenario, r),
             }
         )
     return rows
+
+
+def _equipment_cells(scenario: Scenario, r: NationBreakdown) -> dict:
+    """The equipment columns of a nation: empty for a v1 scenario (its engines do not record them)."""
+    names = _day_columns("equipment") + ("p_equipment_by_deadline", "p_equipment_by_deadline_se")
+    if r.equipment_day is None:
+        return dict.fromkeys(names)
+    return {
+        **_day_cells(scenario, "equipment", r.equipment_day),
+        "p_equipment_by_deadline": _value(r.p_equipment_by_deadline),
+        "p_equipment_by_deadline_se": _se(r.p_equipment_by_deadline),
+    }
 
 
 def nation_daily_rows(scenario: Scenario, breakdown: Breakdown) -> list[dict]:
@@ -210,15 +227,20 @@ def _nation_table(scenario: Scenario, breakdown: Breakdown) -> list[str]:
     deadline = "P(out by deadline)" if scenario.deadline is None else f"P(out by {scenario.deadline.isoformat()})"
     if scenario.deadline is None:
         deadline = "P(out by horizon)"
+    kit = any(r.equipment_day is not None for r in rows)
     lines = [
         f"nations ({len(rows)}), by median exit:",
-        f"  {'nation':<{width}}  {'troops':>7}  {'median exit':<11}  {'90% (5–95%)':<24}  {deadline}",
+        (
+            f"  {'nation':<{width}}  {'troops':>7}  {'median exit':<11}  {'90% (5–95%)':<24}  {deadline:<18}"
+            + ("  equipment gone (median)" if kit else "")
+        ).rstrip(),
     ]
     for r in rows:
         p = r.p_out_by_deadline if scenario.deadline is not None else r.p_out_by_horizon
+        kit_text = f"  {_date(scenario, r.equipment_day.p50)}" if r.equipment_day is not None else ""
         lines.append(
             f"  {r.nation:<{width}}  {r.troops:>7,}  {_date(scenario, r.exit_day.p50):<11}  "
-            f"{_window(scenario, r.exit_day):<24}  {_p_text(p)}"
+            f"{_window(scenario, r.exit_day):<24}  {_p_text(p):<18}{kit_text}".rstrip()
         )
     return lines
 

@@ -220,9 +220,13 @@ class DayQuantiles:
 
 @dataclass(frozen=True)
 class NationBreakdown:
-    """One nation: its size, its exit day and its probability of being out in time.
+    """One nation: its size, its exit day and its probability of being out in time; in a
+    network scenario also the day all its equipment is gone (handed over, disposed of in
+    place or out: ``equipment_complete_day`` of its contingents, MODEL-V2 §3) and the
+    probability that it is gone by the deadline.
 
-    ``p_out_by_deadline`` is None without a deadline.
+    ``p_out_by_deadline`` and ``p_equipment_by_deadline`` are None without a deadline;
+    ``equipment_day`` and ``p_equipment_by_deadline`` are None for a v1 scenario.
     """
 
     nation: str
@@ -232,6 +236,9 @@ class NationBreakdown:
     exit_day: DayQuantiles
     p_out_by_deadline: Probability | None
     p_out_by_horizon: Probability
+    equipment_t: int = 0
+    equipment_day: DayQuantiles | None = None
+    p_equipment_by_deadline: Probability | None = None
 
 
 @dataclass(frozen=True)
@@ -282,7 +289,7 @@ class Breakdown:
     blocks : tuple of (int, int)
     hist : dict of str to ndarray (K, H + 1) int64
         Day histograms, the last bin "never": ``nation_exit_day``, ``base_closed_day``
-        and (network scenarios) ``phase_complete_day``.
+        and (network scenarios) ``phase_complete_day`` and ``nation_equipment_day``.
     sums : dict of str to ndarray (legs + exits,) int64, or None
         Exact sums of :data:`LEG_SUMS` (network scenarios).
     daily : dict of str to DayTable, or None
@@ -343,6 +350,8 @@ class Breakdown:
         }
         if outcomes.phase_complete_day is not None:
             hist["phase_complete_day"] = _day_hist(outcomes.phase_complete_day, H)
+        if outcomes.equipment_complete_day is not None:
+            hist["nation_equipment_day"] = _day_hist(nation_exit_days(scenario, outcomes.equipment_complete_day), H)
         sums = None
         if outcomes.carried_troops is not None:
             sums = {k: np.asarray(getattr(outcomes, k)).astype(np.int64).sum(axis=0) for k in LEG_SUMS}
@@ -436,6 +445,7 @@ class Breakdown:
         self._check_scenario(scenario)
         rows = []
         H, D = self.horizon_days, self.deadline_day
+        kit = "nation_equipment_day" in self.hist
         for k, nation in enumerate(scenario.nations):
             members = [c for c in scenario.contingents if c.nation == nation]
             rows.append(
@@ -447,6 +457,11 @@ class Breakdown:
                     exit_day=self.day_quantiles("nation_exit_day", k),
                     p_out_by_deadline=None if D is None else self._by_day("nation_exit_day", k, D),
                     p_out_by_horizon=self._by_day("nation_exit_day", k, H - 1),
+                    equipment_t=sum(c.equipment_t for c in members),
+                    equipment_day=self.day_quantiles("nation_equipment_day", k) if kit else None,
+                    p_equipment_by_deadline=self._by_day("nation_equipment_day", k, D)
+                    if kit and D is not None
+                    else None,
                 )
             )
         return rows

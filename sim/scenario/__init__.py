@@ -23,7 +23,7 @@ from .model import (
     round_half_up,
 )
 from .names import OVERLAY_FOLDERS, close_names, list_overlay_files, overlay_names, scenario_names
-from .network import Ceiling, Crossing, Exit, Leg, Network, Phase, Plan, Route
+from .network import Ceiling, Crossing, DisposalPool, Exit, Leg, Network, Phase, Plan, Route
 from .rules import MAX_ATTACK_MEAN
 from .schema import check, key_kind, to_date
 from .sources import find_scenario, list_scenario_files, read_chain, scenario_dir
@@ -35,6 +35,7 @@ __all__ = [
     "Ceiling",
     "Conditions",
     "Crossing",
+    "DisposalPool",
     "Exit",
     "Leg",
     "Network",

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError
-from . import calendar_build, network_build, network_rules, plan_build, rules, waits
+from . import calendar_build, equipment_build, network_build, network_rules, plan_build, rules, waits
 from .canonical import content_hash, provenance
 from .capacity import Period
 from .model import (
@@ -132,7 +132,7 @@ def build(raw: dict, origin: dict, file: str, name: str, chain: tuple, *, own: s
     enablers_last = clean.get("enablers_last", True)
     th = network_build.theatre(problems, clean, layout.rows, layout.via, calendar) if v2 else None
     bases = _bases(problems, clean, layout.via, _airfield_users(layout, th), calendar)
-    contingents = [_contingent(row, bases, layout.flies_from[row.id]) for row in layout.rows]
+    contingents = _contingents(problems, clean, layout, bases, calendar)
     enablers = _enablers(clean["enablers"], enabler_nations, contingents)
     network, plan, enablers = _network_and_plan(problems, clean, th, bases, contingents, enablers, calendar)
     priority = _priority(problems, clean.get("priority", "troops_ascending"), contingents, enablers, enablers_last)
@@ -374,18 +374,34 @@ def _used_airfield_rules(
         calendar_build.open_at_end(problems, at, "tonnes a day", cargo, f"{used.liftable_t} t of equipment")
 
 
-def _contingent(row: Row, bases: list[Base], flies_from: int) -> Contingent:
+def _contingents(
+    problems: Problems, clean: dict, layout: _Layout, bases: list[Base], calendar: _Calendar
+) -> list[Contingent]:
+    """The frozen contingents, their equipment's start and disposal checked (model v2)."""
+    rates = clean.get("nations", {})
+
+    def day_of(path: tuple, value: object) -> int | None:
+        return calendar.day(problems, path, value, within_horizon=True)  # type: ignore[arg-type]
+
+    return [
+        _contingent(row, bases, layout.flies_from[row.id], equipment_build.equipment(problems, row, rates, day_of))
+        for row in layout.rows
+    ]
+
+
+def _contingent(row: Row, bases: list[Base], flies_from: int, kit: equipment_build.Equipment) -> Contingent:
     c = row.table
     troops = c["troops"]
     share = round_half_up(Decimal(troops) * c.get("rear_guard_fraction", Decimal("0.1")))
     rg = max(c.get("rear_guard_min", 1), share)
+    equipment_t, _, liftable_t = equipment_build.tonnes(c)
     return Contingent(
         id=row.id,
         nation=row.nation,
         base=row.base,
         troops=troops,
-        equipment_t=_equipment(c),
-        liftable_t=_liftable(c),
+        equipment_t=equipment_t,
+        liftable_t=liftable_t,
         rear_guard=min(max(rg, 1), troops),
         national_delay=Triangular(*(float(x) for x in c.get("national_delay_days", (0, 0, 0)))),
         prep=Triangular(*(float(x) for x in c.get("prep_days", (0, 0, 0)))),
@@ -394,19 +410,12 @@ def _contingent(row: Row, bases: list[Base], flies_from: int) -> Contingent:
         flies_from=flies_from,
         source=c.get("source"),
         assumption=c.get("assumption"),
+        **dataclasses.asdict(kit),
     )
 
 
-def _equipment(c: dict) -> int:
-    if c.get("equipment_t") is not None:
-        return round_half_up(c["equipment_t"])
-    return round_half_up(Decimal(c["troops"]) * c.get("equipment_t_per_troop", Decimal(0)))
-
-
 def _liftable(c: dict) -> int:
-    if "troops" not in c:
-        return 0
-    return round_half_up(Decimal(_equipment(c)) * (1 - c.get("handover_fraction", Decimal(0))))
+    return equipment_build.tonnes(c)[2]
 
 
 # -- model v2: the network and the plan ----------------------------------------------------------
@@ -432,6 +441,7 @@ def _network_and_plan(
     plan = plan_build.plan(
         problems, clean, contingents, [b.name for b in bases], lambda path, d: calendar.day(problems, path, d)
     )
+    plan = dataclasses.replace(plan, disposal_pools=equipment_build.disposal_pools(problems, clean, contingents))
     if problems:
         return None, None, enablers
     cut = network_build.cuts(th, contingents, enablers)

@@ -102,7 +102,16 @@ class Base:
 
 @dataclass(frozen=True)
 class Contingent:
-    """One nation's troops at one base (``NATION@BASE``)."""
+    """One nation's troops at one base (``NATION@BASE``).
+
+    Its ``equipment_t`` tonnes leave three ways (model v2, MODEL-V2 §3): handed over
+    at once when its equipment starts (:attr:`handover_t`), disposed of in place at a
+    rate (``disposal_t``: handed over, sold or destroyed at ``disposal_t_per_day``, or
+    at its nation's shared rate when that is 0), or lifted or driven out
+    (``liftable_t``). Its equipment starts on its troops' ready day
+    (``equipment_start = "ready"``), at the order, or on ``equipment_start_day``
+    (``"date"``).
+    """
 
     id: str
     nation: str
@@ -118,11 +127,20 @@ class Contingent:
     flies_from: int  # index of the base whose airfield it uses
     source: str | None = None
     assumption: str | None = None
+    disposal_t: int = 0  # tonnes disposed of in place at a rate
+    disposal_t_per_day: int = 0  # its own rate; 0 when its nation's (Plan.disposal_pools) applies
+    equipment_start: str = "ready"  # "ready", "order" or "date"
+    equipment_start_day: int | None = None  # with "date": day number
 
     @property
     def main_body(self) -> int:
         """Troops that leave before the rear guard."""
         return self.troops - self.rear_guard
+
+    @property
+    def handover_t(self) -> int:
+        """Tonnes handed over at once when its equipment starts (``handover_fraction``)."""
+        return self.equipment_t - self.liftable_t - self.disposal_t
 
 
 @dataclass(frozen=True)

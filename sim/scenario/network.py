@@ -30,10 +30,24 @@ from dataclasses import dataclass
 
 from .capacity import Period
 
-__all__ = ["Crossing", "Leg", "Exit", "Route", "Network", "Ceiling", "Phase", "Plan", "START_KINDS"]
+__all__ = [
+    "Crossing",
+    "Leg",
+    "Exit",
+    "Route",
+    "Network",
+    "Ceiling",
+    "Phase",
+    "DisposalPool",
+    "Plan",
+    "START_KINDS",
+    "EQUIPMENT_STARTS",
+]
 
 #: How a phase's start is given.
 START_KINDS = ("order", "conditions", "phase", "date")
+#: When a contingent's equipment starts to leave (``equipment_start``; a date gives ``"date"``).
+EQUIPMENT_STARTS = ("ready", "order")
 
 
 @dataclass(frozen=True)
@@ -201,6 +215,20 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class DisposalPool:
+    """A nation's disposal rate (``[nations."X"] disposal_t_per_day``), in tonnes a day.
+
+    Each day the rate is shared among ``members`` (contingent indices, scenario order;
+    the engines take them in the scenario's priority order) whose equipment has started,
+    each taking ``min(what it has left to dispose of, what is left of the rate)``.
+    """
+
+    nation: str
+    t_per_day: int
+    members: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Plan:
     """The phases of a withdrawal and who waits for whom.
 
@@ -213,6 +241,8 @@ class Plan:
     leave_with : tuple of tuple of int
         Per contingent, the contingents of its framework nation whose earliest ready
         day it may not be ready before (empty: it leaves on its own clock).
+    disposal_pools : tuple of DisposalPool
+        The nations' shared disposal rates (empty: every rate is a contingent's own).
     parent : tuple of int
         Per contingent, the column of its draws (national delay, preparation): the parts
         of a split contingent share their parent's. Column ``k`` is the ``k``-th distinct
@@ -226,3 +256,4 @@ class Plan:
     leave_with: tuple[tuple[int, ...], ...]
     parent: tuple[int, ...]
     parents: int
+    disposal_pools: tuple[DisposalPool, ...] = ()

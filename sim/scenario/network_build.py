@@ -20,7 +20,7 @@ from .model import Contingent, Enablers, round_half_up
 from .network import Crossing, Exit, Leg, Network, Route
 from .problems import Problems
 from .rules import Row
-from .schema import CONTINGENT_V2, ENABLERS_V2, NETWORK_TOP
+from .schema import CONTINGENT_V2, ENABLERS_V2, EQUIPMENT_V2, NETWORK_TOP
 
 __all__ = ["is_network", "Days", "Theatre", "theatre", "air_users", "network"]
 
@@ -31,7 +31,8 @@ def is_network(clean: dict) -> bool:
         return True
     if any("calendar" in table for table in clean["bases"].values()):
         return True
-    return any("#" in cid or any(k in table for k in CONTINGENT_V2) for cid, table in clean["contingents"].items())
+    v2_keys = (*CONTINGENT_V2, *EQUIPMENT_V2)
+    return any("#" in cid or any(k in table for k in v2_keys) for cid, table in clean["contingents"].items())
 
 
 @dataclass(frozen=True)

@@ -606,6 +606,8 @@ def attack_cap_above_rates(problems: Problems, threat: Mapping[str, Any], has_de
     if cap is None:
         return
     for key in ("attack_rate_before", "attack_rate_after")[: 2 if has_deadline else 1]:
+        if key not in threat:  # a bad value, already reported
+            continue
         if cap < threat[key]:
             problems.add(
                 ("threat", "attack_rate_max"),
@@ -627,6 +629,8 @@ def casualty_split_complete(problems: Problems, threat: Mapping[str, Any]) -> bo
         return False
     total = threat["killed_per_attack"] + threat["wounded_per_attack"]
     stated = problems.origin.get(("threat", "casualties_per_attack")) is not None
+    if stated and "casualties_per_attack" not in threat:  # a bad value, already reported
+        return False
     if stated and threat["casualties_per_attack"] != total:
         problems.add(
             ("threat", "casualties_per_attack"),

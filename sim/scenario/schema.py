@@ -37,6 +37,8 @@ __all__ = [
     "AIRFIELD_PERIOD",
     "WAY_PERIOD",
     "CONTINGENT_V2",
+    "EQUIPMENT_V2",
+    "NATION",
     "ENABLERS_V2",
 ]
 
@@ -168,6 +170,22 @@ CONTINGENT_V2 = {
 }
 ENABLERS_V2 = {"scope": Key("str", ABSENT)}
 
+#: How a contingent's equipment leaves (MODEL-V2 §3): per contingent or in ``[contingent_defaults]``.
+#: ``equipment_start`` is ``"ready"`` (its troops' ready day), ``"order"`` or a date;
+#: ``disposal_share`` of ``equipment_t`` is handed over, sold or destroyed in place at
+#: ``disposal_t_per_day`` (its own, or its nation's in ``[nations."X"]``).
+EQUIPMENT_V2 = {
+    "equipment_start": Key("str_or_date", ABSENT),
+    "disposal_share": Key("prob", ABSENT),
+    "disposal_t_per_day": Key("number", ABSENT, lo=_d(0), hi=MAX_TONNES, lo_open=True),
+}
+
+#: One nation's table (``[nations."X"]``): a disposal rate its contingents share in priority order.
+NATION = {
+    "disposal_t_per_day": Key("number", REQUIRED, lo=_d(0), hi=MAX_TONNES, lo_open=True),
+    **PROSE,
+}
+
 #: Capacities and exposure of a ground exit (``[crossings.NAME]``).
 CROSSING = {
     "troops_per_day": Key("int", REQUIRED, lo=0, hi=MAX_TROOPS),
@@ -226,7 +244,7 @@ PHASE = {
 }
 
 #: The top-level tables of model v2.
-NETWORK_TOP = ("crossings", "legs", "groups", "phases")
+NETWORK_TOP = ("crossings", "legs", "groups", "phases", "nations")
 
 KIND_TEXT = {
     "int": "an integer",
@@ -565,12 +583,12 @@ def _contingent_defaults(c: _Checker, raw: Any) -> dict:
                     f'{key} is set per contingent only; expected it in a [contingents."NATION@BASE"] table',
                 )
         raw = {k: v for k, v in raw.items() if k not in CONTINGENT_V2}
-    return c.table(raw, CONTINGENT_DEFAULTS, ("contingent_defaults",), fill=False)
+    return c.table(raw, {**CONTINGENT_DEFAULTS, **EQUIPMENT_V2}, ("contingent_defaults",), fill=False)
 
 
 def _contingent(c: _Checker, cid: str, raw: Any, defaults: dict) -> dict:
     """One contingent's table with every v1 key filled (from the defaults, then the schema) and its v2 keys as given."""
-    given = c.table(raw, {**CONTINGENT, **CONTINGENT_V2}, ("contingents", cid), fill=False)
+    given = c.table(raw, {**CONTINGENT, **CONTINGENT_V2, **EQUIPMENT_V2}, ("contingents", cid), fill=False)
     filled = {}
     for key, k in CONTINGENT.items():
         if key in given:
@@ -580,6 +598,11 @@ def _contingent(c: _Checker, cid: str, raw: Any, defaults: dict) -> dict:
         elif k.default is not REQUIRED:
             filled[key] = k.default
     filled.update((key, given[key]) for key in CONTINGENT_V2 if key in given)
+    for key in EQUIPMENT_V2:  # absent unless given here or in the defaults
+        if key in given:
+            filled[key] = given[key]
+        elif key in defaults:
+            filled[key] = defaults[key]
     return filled
 
 
@@ -589,6 +612,7 @@ def _network_tables(c: _Checker, merged: dict, clean: dict) -> None:
         ("crossings", CROSSING, "[crossings.NAME]"),
         ("legs", LEG, "[legs.NAME]"),
         ("phases", PHASE, "[phases.NAME]"),
+        ("nations", NATION, '[nations."NATION"]'),
     ):
         if key in merged:
             raw = merged[key]
@@ -621,13 +645,13 @@ def key_kind(path: tuple) -> str:
     elif len(path) == 2 and path[0] in TABLES:
         key = TABLES[path[0]].get(path[1])
     elif len(path) == 2 and path[0] == "contingent_defaults":
-        key = CONTINGENT.get(path[1])
+        key = CONTINGENT.get(path[1]) or EQUIPMENT_V2.get(path[1])
     elif len(path) == 3 and path[0] == "bases":
         key = BASE.get(path[2])
     elif len(path) == 3 and path[0] == "contingents":
-        key = CONTINGENT.get(path[2])
-    elif len(path) == 3 and path[0] in ("crossings", "legs", "phases"):
-        key = {"crossings": CROSSING, "legs": LEG, "phases": PHASE}[path[0]].get(path[2])
+        key = CONTINGENT.get(path[2]) or EQUIPMENT_V2.get(path[2])
+    elif len(path) == 3 and path[0] in ("crossings", "legs", "phases", "nations"):
+        key = {"crossings": CROSSING, "legs": LEG, "phases": PHASE, "nations": NATION}[path[0]].get(path[2])
     elif len(path) == 5 and path[0] in ("bases", "crossings", "legs") and path[2] == "calendar":
         key = (AIRFIELD_PERIOD if path[0] == "bases" else WAY_PERIOD).get(path[4])
     kind = key.kind if key is not None else ""
