@@ -90,6 +90,8 @@ PAIRED_DTYPES = {
     "met_deadline": np.int64,
     "out_by_horizon": np.int64,
     "casualties": np.int64,
+    "killed": np.int64,
+    "wounded": np.int64,
     "final": np.int32,
     "duration": np.int64,
 }
@@ -97,9 +99,10 @@ PAIRED_DTYPES = {
 
 def paired_values(out: Outcomes) -> dict[str, np.ndarray]:
     """What the paired differences need of one scenario's outcomes, per replication:
-    0/1 indicators of being out by the deadline and by the horizon, casualties, the
-    final exit day (-1: never) and the days from the order to the last troops out
-    (-1 where either is missing).
+    0/1 indicators of being out by the deadline and by the horizon, casualties, killed
+    and wounded (0 where the scenario does not split its casualties: the comparison then
+    has no such difference), the final exit day (-1: never) and the days from the order
+    to the last troops out (-1 where either is missing).
 
     Examples
     --------
@@ -108,14 +111,17 @@ def paired_values(out: Outcomes) -> dict[str, np.ndarray]:
     >>> from drawdown.batch.compare import paired_values
     >>> r = run_unit(Unit(drawdown.load("doha-2021-05-01"), 1, ((0, 50),), block_size=50, keep_outcomes=True))
     >>> sorted(paired_values(r.outcomes)), len(paired_values(r.outcomes)["final"])
-    (['casualties', 'duration', 'final', 'met_deadline', 'out_by_horizon'], 50)
+    (['casualties', 'duration', 'final', 'killed', 'met_deadline', 'out_by_horizon', 'wounded'], 50)
     """
     final = out.final_exit_day.astype(np.int64)
     duration = np.where((final >= 0) & (out.decision_day >= 0), final - out.decision_day, -1)
+    none = np.zeros(len(out.casualties), dtype=np.int64)
     values = {
         "met_deadline": out.met_deadline,
         "out_by_horizon": ~out.censored,
         "casualties": out.casualties,
+        "killed": none if out.killed is None else out.killed,
+        "wounded": none if out.wounded is None else out.wounded,
         "final": out.final_exit_day,
         "duration": duration,
     }

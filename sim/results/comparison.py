@@ -73,6 +73,7 @@ __all__ = [
     "COMPARE_COLUMNS",
     "MEASURES",
     "MEASURE_LABELS",
+    "SPLIT_MEASURES",
     "Comparison",
     "Difference",
     "PairedSums",
@@ -88,14 +89,28 @@ __all__ = [
 BOOTSTRAP_RESAMPLES = 400
 #: The outcomes compared, each with one meaning on every row: P(out by the scenario's own
 #: deadline) (none without a deadline), P(out by the horizon), the median final exit day,
-#: mean casualties, and the mean days from the order to the last troops out.
-MEASURES = ("p_met_deadline", "p_out_by_horizon", "median_final_exit_day", "casualties", "withdrawal_days")
+#: mean casualties, mean killed and mean wounded (none unless both scenarios split their
+#: casualties, ``threat.killed_per_attack``), and the mean days from the order to the
+#: last troops out.
+MEASURES = (
+    "p_met_deadline",
+    "p_out_by_horizon",
+    "median_final_exit_day",
+    "casualties",
+    "killed",
+    "wounded",
+    "withdrawal_days",
+)
+#: The measures only scenarios that split casualties into killed and wounded have.
+SPLIT_MEASURES = ("killed", "wounded")
 #: How tables and plots name each measure.
 MEASURE_LABELS = {
     "p_met_deadline": "P(out by deadline)",
     "p_out_by_horizon": "P(out by horizon)",
     "median_final_exit_day": "median final exit",
     "casualties": "mean casualties",
+    "killed": "mean killed",
+    "wounded": "mean wounded",
     "withdrawal_days": "mean withdrawal",
 }
 #: The event of each probability measure (:meth:`Summary.probability`).
@@ -162,7 +177,7 @@ class PairedSums:
 
     def __init__(self, H0: int, H1: int) -> None:
         # sum d, sum d^2 of each event's indicator and of casualties
-        self.sums = {"met_deadline": [0, 0], "out_by_horizon": [0, 0], "casualties": [0, 0]}
+        self.sums = {k: [0, 0] for k in ("met_deadline", "out_by_horizon", "casualties", "killed", "wounded")}
         # replications where both have a withdrawal duration: count, sums and sums of
         # squares of the baseline's, the other's and their differences
         self.durations = [0, 0, 0, 0, 0, 0, 0]
@@ -352,9 +367,11 @@ class Comparison:
         ----------
         j : int
             Index of the scenario (not 0: the baseline).
-        measure : {"p_met_deadline", "p_out_by_horizon", "median_final_exit_day", "casualties", "withdrawal_days"}
+        measure : {"p_met_deadline", "p_out_by_horizon", "median_final_exit_day", "casualties", "killed", \
+"wounded", "withdrawal_days"}
             ``p_met_deadline`` is each scenario's probability of being out by its own
-            deadline: every field ``None`` where either has no deadline.
+            deadline: every field ``None`` where either has no deadline. ``killed`` and
+            ``wounded`` likewise where either does not split its casualties.
             ``withdrawal_days`` is over the replications where both scenarios give the
             order and finish within the horizon (``n`` of the result says how many).
 
@@ -376,9 +393,11 @@ class Comparison:
             s, s2 = pair.sums[_EVENTS[measure]]
             k0, k1 = _probability(base, measure).k, _probability(other, measure).k
             return _mean_difference(n, s, s2, _binary_var(k0, n), _binary_var(k1, n))
-        if measure == "casualties":
-            s, s2 = pair.sums["casualties"]
-            return _mean_difference(n, s, s2, _count_var(base, "casualties"), _count_var(other, "casualties"))
+        if measure in SPLIT_MEASURES and not (base.splits_casualties and other.splits_casualties):
+            return Difference(None, None, None, None, None, n)
+        if measure in ("casualties", *SPLIT_MEASURES):
+            s, s2 = pair.sums[measure]
+            return _mean_difference(n, s, s2, _count_var(base, measure), _count_var(other, measure))
         if measure == "withdrawal_days":
             m, sx, sx2, sy, sy2, sd, sd2 = pair.durations
             if m == 0:
@@ -412,6 +431,7 @@ class Comparison:
         ):
             d = summary.to_json_dict(cast(Scenario, s))  # a stored comparison's facts cannot make one
             entry = {k2: d[k2] for k2 in _SCENARIO_KEYS}
+            entry.update({m: d.get(m) for m in SPLIT_MEASURES})  # null unless it splits casualties
             entry["dir"] = folder
             w = self.withdrawal_days(k)
             entry["withdrawal_days"] = {"mean": json_number(w.mean), "se": json_number(w.se), "count": w.n}
@@ -471,6 +491,9 @@ class Comparison:
             row["median_final_exit_date"] = s["final_exit_date"]["p50"]
             row["casualties_mean"] = s["casualties"]["mean"]
             row["casualties_se"] = s["casualties"]["se"]
+            for m in SPLIT_MEASURES:
+                row[f"{m}_mean"] = s[m]["mean"] if s.get(m) else None
+                row[f"{m}_se"] = s[m]["se"] if s.get(m) else None
             row["withdrawal_days_mean"] = s["withdrawal_days"]["mean"]
             row["censored_fraction"] = s["censored"]["fraction"]
             diff = doc["differences"][k - 1] if k else None
@@ -529,14 +552,19 @@ class Comparison:
     def _difference_lines(self, j: int) -> list[str]:
         """The table's lines of scenario ``j``'s differences, one a measure."""
         lines = []
+        split = self.summaries[0].splits_casualties and self.summaries[j].splits_casualties
         for m, fmt, unit in (
             ("p_met_deadline", "{:+.3f}", ""),
             ("p_out_by_horizon", "{:+.3f}", ""),
             ("median_final_exit_day", "{:+.0f}", " days"),
             ("casualties", "{:+.2f}", ""),
+            ("killed", "{:+.2f}", ""),
+            ("wounded", "{:+.2f}", ""),
             ("withdrawal_days", "{:+.2f}", " days"),
         ):
             label = MEASURE_LABELS[m]
+            if m in SPLIT_MEASURES and not split:
+                continue  # v1's casualties are not split: no line rather than a line of n/a
             if m == "p_met_deadline" and not (self.has_deadline(0) and self.has_deadline(j)):
                 without = [self.names[k] for k in (0, j) if not self.has_deadline(k)]
                 lines.append(f"  {label:<19}  —  ({' and '.join(without)}: no deadline)")
@@ -556,7 +584,9 @@ _MEASURE_MEANINGS = {
     "p_met_deadline": "probability of being out by the scenario's own deadline (null without a deadline)",
     "p_out_by_horizon": "probability of being out by the horizon",
     "median_final_exit_day": "median day of the last troops out (null: not out by the horizon)",
-    "casualties": "mean casualties",
+    "casualties": "mean casualties (killed and wounded)",
+    "killed": "mean killed (null unless both scenarios split casualties into killed and wounded)",
+    "wounded": "mean wounded (likewise)",
     "withdrawal_days": "mean days from the order to the last troops out, where both happen",
 }
 #: The entries of each scenario in the JSON document, from its summary's document.
@@ -590,6 +620,10 @@ COMPARE_COLUMNS = (
     "median_final_exit_date",
     "casualties_mean",
     "casualties_se",
+    "killed_mean",
+    "killed_se",
+    "wounded_mean",
+    "wounded_se",
     "withdrawal_days_mean",
     "censored_fraction",
     *(f"diff_{m}_{f}" for m in MEASURES for f in _DIFF_FIELDS),
