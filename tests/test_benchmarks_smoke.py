@@ -140,3 +140,32 @@ def test_network_benchmark_runs_quickly_and_its_engines_agree(tmp_path):
         "engine over its draws",
     ):
         assert figure in out, out
+
+
+DRAWS = ROOT / "benchmarks" / "draws.py"
+
+
+@pytest.mark.skipif(not DRAWS.exists(), reason="benchmarks/ is not part of an installed copy")
+def test_draws_benchmark_counts_what_the_layout_draws_and_the_model_reads(tmp_path):
+    # Layout 2 draws the council's and the violence's uniforms for every day of the
+    # horizon and a column a contingent of each duration; the announced date (fixed
+    # rule) reads no council draw and, with a deadline, no violence; every per-day
+    # number a replication reads is one the layout drew.
+    import importlib.util
+
+    import drawdown
+
+    spec = importlib.util.spec_from_file_location("draws_benchmark", DRAWS)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    s = drawdown.load("announced-2021-09-11")
+    row = bench.measure("announced-2021-09-11", 200, 1, 100, 1)
+    per = row["by_stream"]
+    assert per["council"] == {"drawn": s.horizon_days, "used": 0.0}
+    assert per["violence"] == {"drawn": s.horizon_days, "used": 0.0}
+    assert per["durations"]["drawn"] == 2 * len(s.contingents)
+    assert 0 < per["per_day"]["used"] <= per["per_day"]["drawn"]
+    assert row["used_per_rep"] <= row["drawn_per_rep"] and row["draw_us_per_rep"]["median"] > 0
+    assert bench.main(["--quick", "--scenario", "doha-2021-05-01", "--out", str(tmp_path / "d.json")]) == 0
+    doc = json.loads((tmp_path / "d.json").read_text())
+    assert doc["layout_version"] == 2 and doc["scenarios"][0]["scenario"] == "doha-2021-05-01"
