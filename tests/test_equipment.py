@@ -318,3 +318,62 @@ def test_the_shipped_equipment_example_agrees_across_engines_and_disposal_outlas
     cases.assert_same_outcomes(a, b, list(a.arrays(daily=True)))
     uk = 2
     assert (a.equipment_complete_day[:, uk] > a.exit_day[:, uk]).any()
+
+
+def test_equipment_on_a_date_leaves_when_no_order_ever_comes(tmp_path):
+    # The conditions are never met (threshold out of reach), so the council never gives
+    # the order: the troops stay to the horizon (censored), yet the equipment that starts
+    # on day 2 flies out at 100 t a day (days 2, 3, 4) on both engines, with the weather's
+    # per-day draws counted from its start.
+    body = _dated().replace("equipment_start = 2021-05-03", "equipment_start = 2021-05-03\nhandover_fraction = 0")
+    s = cases.load_case(body, tmp_path).replace(
+        {"decision.rule": "conditions", "decision.meetings": ["2021-05-20"], "conditions.threshold": -5}
+    )
+    a, b = _run(s, "simpy", reps=30), _run(s, "numpy", reps=30)
+    cases.assert_same_outcomes(a, b, list(a.arrays(daily=True)))
+    assert (a.decision_day == -1).all() and a.censored.all()
+    assert (a.equipment_complete_day[:, 0] >= 4).all() and (a.retrograde_lifted_t[:, -1] == 300).all()
+
+
+# -- outputs ---------------------------------------------------------------------------------
+
+
+def test_the_summary_keeps_the_day_the_force_s_equipment_is_all_gone(tmp_path):
+    # The force's day is the latest contingent's; the histogram merges exactly, survives
+    # the summary file, and reaches the JSON document and the report; a v1 summary has none.
+    from drawdown.batch import summarize
+    from drawdown.report.text import summary_table
+    from drawdown.results import Summary
+
+    s = drawdown.load(EXAMPLE)
+    whole = summarize(s, 400, seed=2, block_size=100)
+    out = run_network_numpy(s, 400, 2, block_size=100)
+    force = np.where((out.equipment_complete_day < 0).any(axis=1), -1, out.equipment_complete_day.max(axis=1))
+    assert whole.quantile("equipment_complete_day", 0.5) == int(np.quantile(force, 0.5, method="inverted_cdf"))
+    assert whole.p_equipment_by(s.deadline_day).k == int(((force >= 0) & (force <= s.deadline_day)).sum())
+    parts = [summarize(s, 400, seed=2, block_size=100, first_block=b, blocks=[(b, 100)]) for b in range(4)]
+    assert Summary.merge_all(parts) == whole
+    again = Summary.from_npz(whole.to_npz(tmp_path / "s.npz"))
+    assert again == whole and again.has_equipment_day
+    doc = whole.to_json_dict(s)
+    assert doc["equipment_complete_day"]["p50"] == whole.quantile("equipment_complete_day", 0.5)
+    assert doc["p_equipment_complete_by_deadline"]["value"] == whole.p_equipment_by(s.deadline_day).value
+    assert "equipment     all gone" in summary_table(s, whole)
+    v1 = summarize(drawdown.load("doha-2021-05-01"), 100, seed=2, block_size=100)
+    assert not v1.has_equipment_day and "equipment_complete_day" not in v1.to_json_dict(
+        drawdown.load("doha-2021-05-01")
+    )
+
+
+def test_the_nation_breakdown_gives_each_nation_s_equipment_day(tmp_path):
+    from drawdown.results.breakdown import Breakdown, nation_exit_days
+
+    s = drawdown.load(EXAMPLE)
+    out = run_network_numpy(s, 300, 4, block_size=100)
+    b = Breakdown.from_outcomes(s, out, blocks=[(0, 100), (1, 100), (2, 100)])
+    rows = {r.nation: r for r in b.nations(s)}
+    days = nation_exit_days(s, out.equipment_complete_day)
+    uk = s.nations.index("UK")
+    assert rows["UK"].equipment_day.p50 == int(np.quantile(days[:, uk], 0.5, method="inverted_cdf"))
+    assert rows["US"].equipment_t == sum(c.equipment_t for c in s.contingents if c.nation == "US")
+    assert rows["UK"].p_equipment_by_deadline.k == int(((days[:, uk] >= 0) & (days[:, uk] <= s.deadline_day)).sum())

@@ -285,6 +285,7 @@ def _outcome_lines(f: ScenarioFacts, summary: Summary) -> list[str]:
         f"95%: {summary.quantile('casualties', 0.95):,} (c.i. {t_low:,}–{t_high:,}); attacks mean {a.mean:,.2f}"
     )
     lines += _split_lines(summary)
+    lines += _equipment_lines(f, summary)
     early = summary.probability("left_before_conditions")
     lines.append(f"left early    before the conditions were met: {_prob(early)}")
     lines.append(
@@ -292,6 +293,17 @@ def _outcome_lines(f: ScenarioFacts, summary: Summary) -> list[str]:
         f"({f.date_of(f.horizon_days - 1).isoformat()})"
     )
     return lines
+
+
+def _equipment_lines(f: ScenarioFacts, summary: Summary) -> list[str]:
+    """When all the equipment is gone (handed over, disposed of, out): network scenarios only."""
+    if not summary.has_equipment_day:
+        return []
+    days = summary.quantiles("equipment_complete_day", QUANTILES)
+    text = "   ".join(f"{int(q * 100)}%: {_short_date(f, d, 'not gone')}" for q, d in zip(QUANTILES, days, strict=True))
+    if f.deadline_day is not None and f.deadline is not None:
+        text += f"; by {f.deadline.isoformat()}: {_prob(summary.p_equipment_by(f.deadline_day))}"
+    return [f"equipment     all gone  {text}"]
 
 
 def _split_lines(summary: Summary) -> list[str]:

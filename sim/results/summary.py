@@ -122,6 +122,10 @@ MOMENTS = ("attacks", "casualties", "troop_days_past_deadline", "troops_at_deadl
 #: Count outcomes of a scenario that splits casualties (``threat.killed_per_attack``): kept
 #: as count histograms and moments too, only in such a scenario's summaries.
 SPLIT_COUNTS = ("killed", "wounded")
+#: The day all of the force's equipment is gone (handed over, disposed of, out; model v2's
+#: ``equipment_complete_day``, the latest of the contingents', -1 when any is not within
+#: the horizon): a day histogram only in the summaries of a network engine's outcomes.
+EQUIPMENT_DAY = "equipment_complete_day"
 #: Boolean outcomes kept as counts of replications where they hold.
 EVENTS = ("met_deadline", "left_before_conditions", "censored")
 #: Version of what a summary holds (``content_version`` of its file's metadata, inside the
@@ -678,7 +682,7 @@ class Summary:
             h = h[int(index)]
         elif index is not None:
             raise ValueError(f"{name} takes no index")
-        return h, name in DAY_HISTOGRAMS
+        return h, name in DAY_HISTOGRAMS or name == EQUIPMENT_DAY
 
     def quantile(self, name: str, q: float, *, index: int | None = None) -> int | None:
         """The ``q`` quantile of an integer outcome, exactly.
@@ -843,6 +847,20 @@ class Summary:
         else:
             raise KeyError(f"no event {name!r}; have {sorted(self.events) + ['out_by_horizon']}")
         return proportion(k, self.n)
+
+    @property
+    def has_equipment_day(self) -> bool:
+        """Whether it holds the day the force's equipment is all gone (a network engine's summary)."""
+        return EQUIPMENT_DAY in self.hist
+
+    def p_equipment_by(self, day: int) -> Probability:
+        """Probability that all the force's equipment is gone (handed over, disposed of in
+        place, out) by the end of ``day``; a KeyError for a summary without it (v1 engines)."""
+        self._need_reps()
+        if not self.has_equipment_day:
+            raise KeyError(f"no histogram {EQUIPMENT_DAY!r}: only a network engine's summary has it")
+        h = self.hist[EQUIPMENT_DAY]
+        return proportion(int(h[: max(int(day), -1) + 1].sum()), self.n)
 
     def p_out_by(self, day: int | None = None) -> np.ndarray | float:
         """Probability that the whole force is out by the end of ``day``.
@@ -1069,6 +1087,7 @@ class Summary:
             "troop_days_past_deadline": (
                 estimate_entry(self.estimate("troop_days_past_deadline")) if has_deadline else None
             ),
+            **self._json_equipment(scenario),
             "casualties": self._json_estimate("casualties"),
             **{k: self._json_estimate(k) for k in SPLIT_COUNTS if self.splits_casualties},
             "attacks": self._json_estimate("attacks"),
@@ -1085,6 +1104,18 @@ class Summary:
             days[f"{key}_ci"] = [low, high]
             dates[f"{key}_ci"] = [None if d is None else scenario.date_of(d).isoformat() for d in (low, high)]
         return days, dates
+
+    def _json_equipment(self, scenario: Scenario) -> dict:
+        """The day the force's equipment is all gone and P(by the deadline), where the summary has it."""
+        if not self.has_equipment_day:
+            return {}
+        days, dates = self._json_quantiles(scenario, EQUIPMENT_DAY)
+        D = self.book.deadline_day
+        return {
+            "equipment_complete_day": days,
+            "equipment_complete_date": dates,
+            "p_equipment_complete_by_deadline": None if D is None else probability_entry(self.p_equipment_by(D)),
+        }
 
     def _json_contingents(self, scenario: Scenario) -> list[dict]:
         """:func:`.document.contingent_entries`, each exit quantile with its interval."""
@@ -1155,9 +1186,25 @@ def _count_hist(x: np.ndarray, name: str) -> np.ndarray:
         raise ValueError(f"{name}: {exc}") from None
 
 
+def force_equipment_days(outcomes: Outcomes) -> np.ndarray | None:
+    """Per replication, the day all the force's equipment is gone (-1: not within the
+    horizon), from the contingents' ``equipment_complete_day``; None without them (v1 engines)."""
+    days = outcomes.equipment_complete_day
+    if days is None:
+        return None
+    days = np.asarray(days)
+    if days.shape[1] == 0:
+        return np.zeros(days.shape[0], dtype=np.int32)
+    return np.where((days < 0).any(axis=1), -1, days.max(axis=1)).astype(np.int32)
+
+
 def _histograms(outcomes: Outcomes, H: int) -> Arrays:
-    """The day histograms (:data:`DAY_HISTOGRAMS`), then the count histograms."""
+    """The day histograms (:data:`DAY_HISTOGRAMS`, and :data:`EQUIPMENT_DAY` where the
+    outcomes have it), then the count histograms."""
     hist = {name: _day_hist(getattr(outcomes, name), H, name) for name in DAY_HISTOGRAMS}
+    kit = force_equipment_days(outcomes)
+    if kit is not None:
+        hist[EQUIPMENT_DAY] = _day_hist(kit, H, EQUIPMENT_DAY)
     for name in _count_names(outcomes):
         hist[name] = _count_hist(getattr(outcomes, name), name)
     return hist
@@ -1300,6 +1347,8 @@ def _check_mergeable(parts: list[Summary]) -> None:
             raise ResultError("cannot merge a summary with per-day data and one without")
         if first.splits_casualties != p.splits_casualties:
             raise ResultError("cannot merge a summary with killed and wounded and one without")
+        if (EQUIPMENT_DAY in first.hist) != (EQUIPMENT_DAY in p.hist):
+            raise ResultError("cannot merge a summary with the equipment's complete day and one without")
     seen = set()
     for p in parts:
         for b, _ in p.blocks:
@@ -1311,7 +1360,7 @@ def _check_mergeable(parts: list[Summary]) -> None:
 def _merged_histograms(parts: list[Summary]) -> Arrays:
     """Day histograms added; count histograms merged (dense ones padded to the longest and added)."""
     hist: Arrays = {}
-    for name in DAY_HISTOGRAMS:
+    for name in DAY_HISTOGRAMS + ((EQUIPMENT_DAY,) if EQUIPMENT_DAY in parts[0].hist else ()):
         hist[name] = np.asarray(np.sum([p.hist[name] for p in parts], axis=0, dtype=np.int64))
     for name in COUNT_HISTOGRAMS + (SPLIT_COUNTS if parts[0].splits_casualties else ()):
         hist[name] = merge_count_histograms([p.hist[name] for p in parts])
@@ -1361,6 +1410,8 @@ def _check_histograms(hist: Arrays, book: Book, n: int) -> None:
     }
     for k in COUNT_HISTOGRAMS + (SPLIT_COUNTS if "killed" in hist or "wounded" in hist else ()):
         want[k] = None
+    if EQUIPMENT_DAY in hist:
+        want[EQUIPMENT_DAY] = (H + 1,)
     if set(hist) != set(want):
         raise ValueError(f"histograms {sorted(hist)}, expected {sorted(want)}")
     for k, shape in want.items():
