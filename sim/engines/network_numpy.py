@@ -359,6 +359,8 @@ def _budgets(lay: NetworkLayout, st: _State, day: np.ndarray) -> list[np.ndarray
 
 def _kit_start(lay: NetworkLayout, st: _State) -> np.ndarray:
     """Per contingent and row, the day its equipment starts: its ready day, the order's or a date."""
+    if lay.all_kit_with_troops:  # v1 and most network scenarios: no array to build
+        return st.ready
     return np.where(lay.kit_with_troops[:, None], st.ready, st.kit_from)
 
 

@@ -116,6 +116,7 @@ class NetworkLayout:
         self.own_rate = np.array([c.disposal_t_per_day for c in s.contingents], dtype=np.int64)
         #: Per contingent: whether its equipment starts with its troops (``"ready"``).
         self.kit_with_troops = np.array([c.equipment_start == "ready" for c in s.contingents], dtype=bool)
+        self.all_kit_with_troops = bool(self.kit_with_troops.all())
         #: Per contingent with a ``"date"`` start: that day plus its road move, else -1.
         self.kit_date = np.array(
             [c.equipment_start_day + c.road_days if c.equipment_start_day is not None else -1 for c in s.contingents],
