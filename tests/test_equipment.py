@@ -377,3 +377,21 @@ def test_the_nation_breakdown_gives_each_nation_s_equipment_day(tmp_path):
     assert rows["UK"].equipment_day.p50 == int(np.quantile(days[:, uk], 0.5, method="inverted_cdf"))
     assert rows["US"].equipment_t == sum(c.equipment_t for c in s.contingents if c.nation == "US")
     assert rows["UK"].p_equipment_by_deadline.k == int(((days[:, uk] >= 0) & (days[:, uk] <= s.deadline_day)).sum())
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_each_nation_s_equipment_complete_by_day(tmp_path, engine):
+    # DISPOSAL: 200 t handed over on day 0; disposal 100 t a day (days 0-4); cargo 100 t a
+    # day (days 0-2). Gone by each day's end: 400, 600, 800, 900, 1000 of 1000 t; the
+    # nation's band (all replications alike) says the same as shares.
+    s = cases.load_case(DISPOSAL, tmp_path)
+    blocks = [(0, 4)]
+    out = Outcomes.concatenate(o for _, o in run_blocks(s, blocks, 3, engine=engine, record_nations=True))
+    _all_rows(out.nation_gone_t[:, :6, 0], [400, 600, 800, 900, 1000, 1000])
+    from drawdown.report.breakdown import nation_daily_rows
+    from drawdown.results.breakdown import Breakdown
+
+    b = Breakdown.from_outcomes(s, out, blocks=blocks)
+    np.testing.assert_array_equal(b.nation_daily_equipment(s, 0, (0.5,))[0, :5], [0.4, 0.6, 0.8, 0.9, 1.0])
+    rows = nation_daily_rows(s, b)
+    assert [r["equipment_p50"] for r in rows[:3]] == [0.4, 0.6, 0.8]

@@ -76,7 +76,7 @@ def _run_both(s: drawdown.Scenario, reps: int, seed: int, block_size: int) -> tu
 def assert_same_network_outcomes(ref: Outcomes, out: Outcomes, label: str) -> None:
     """Every outcome array, per-day and per-nation ones included, agrees."""
     assert_same_outcomes(ref, out, label)
-    for name in ("nation_troops", "nation_out_t"):
+    for name in ("nation_troops", "nation_out_t", "nation_gone_t"):
         a, b = getattr(ref, name), getattr(out, name)
         assert a is not None and b is not None, f"{label}: {name} not recorded"
         assert a.dtype == b.dtype and a.shape == b.shape, f"{label}: {name} {a.dtype}{a.shape} != {b.dtype}{b.shape}"
@@ -118,6 +118,13 @@ def check_tonnes(s: drawdown.Scenario, out: Outcomes) -> None:
     _fail_rows(out.carried_t[:, ways:].sum(axis=1) == lifted[:, -1], "the exits carried the tonnes out")
     nation_liftable = np.array([sum(c.liftable_t for c in s.contingents if c.nation == n) for n in s.nations])
     _fail_rows(out.nation_out_t[:, -1, :] <= nation_liftable, "a nation's tonnes out within its liftable tonnes")
+    nation_kit = np.array([sum(c.equipment_t for c in s.contingents if c.nation == n) for n in s.nations])
+    gone = out.nation_gone_t
+    _fail_rows(
+        (gone >= out.nation_out_t) & (gone <= nation_kit),
+        "a nation's tonnes gone within its tonnes out .. its equipment",
+    )
+    _fail_rows(np.diff(gone, axis=1) >= 0, "tonnes gone never fall")
 
 
 def check_exits(s: drawdown.Scenario, out: Outcomes) -> None:
@@ -290,6 +297,12 @@ def check_equipment(s: drawdown.Scenario, out: Outcomes) -> None:
         liftable = sum(s.contingents[i].liftable_t for i in mine)
         ok = (last < 0) | (out.nation_out_t[rows, np.maximum(last, 0), k] == liftable)
         _fail_rows(ok, f"{nation}'s tonnes are out on the day its equipment is complete")
+        kit = sum(s.contingents[i].equipment_t for i in mine)
+        day_gone = (out.nation_gone_t[:, :, k] == kit).argmax(axis=1)
+        all_gone = out.nation_gone_t[:, -1, k] == kit
+        # (not "exactly from": a contingent with no tonnes completes on its start, perhaps later)
+        ok = np.where(last >= 0, all_gone & (day_gone <= last), True)
+        _fail_rows(ok, f"{nation}'s equipment is all gone by the day it is complete")
     for i, c in enumerate(s.contingents):
         if c.disposal_t and c.disposal_t_per_day:
             least = -(-c.disposal_t // c.disposal_t_per_day) - 1

@@ -41,6 +41,8 @@ def day_book(env: simpy.Environment, theatre: NetworkTheatre) -> Process:
             # phase completes before it, so a leader not yet known is ready after it).
             plan_ready_days(theatre, first_page)
     book_the_waiting_days(theatre, first_page)
+    if theatre.nation_gone_t is not None:
+        theatre.nation_gone_t[:first_page] = 0  # nothing starts before the first page
     for day in range(first_page, H):
         yield wait_until(env, day, Moment.DUSK)
         in_country = theatre.plan.total_troops - theatre.troops_out
@@ -88,6 +90,11 @@ def _book_day(theatre: NetworkTheatre, day: int, in_country: int) -> None:
             out_t[k] += c.cargo_out_t
         theatre.nation_troops[day] = troops
         theatre.nation_out_t[day] = out_t
+        if theatre.nation_gone_t is not None:
+            gone = [0] * len(plan.nation_troops)
+            for k, c in zip(plan.nation_of, theatre.contingents, strict=True):
+                gone[k] += c.gone_t
+            theatre.nation_gone_t[day] = gone
     D = theatre.s.deadline_day
     if D is not None and day >= D:
         theatre.troop_days_past_deadline += in_country

@@ -118,14 +118,19 @@ class _State:
         self.daily = record_daily
         self.troops_daily = np.full((R, H), s.total_troops, dtype=TROOPS) if record_daily else None
         self.lifted_daily = np.zeros((R, H), dtype=TONNES) if record_daily else None
-        N = lay.n_nations
-        nation_troops = np.bincount(lay.nation_of, weights=lay.troops, minlength=N).astype(TROOPS)
-        self.nation_troops = (
-            np.repeat(nation_troops[None, None, :], R, axis=0).repeat(H, axis=1) if record_nations else None
-        )
-        self.nation_out_t = np.zeros((R, H, N), dtype=TONNES) if record_nations else None
+        self._nations(lay, record_nations)
         #: Contingents whose ready day is still unknown in some row (set once the order is read).
         self.pending: list[int] = []
+
+    def _nations(self, lay: NetworkLayout, record_nations: bool) -> None:
+        """Each nation's troops in country, tonnes out and tonnes gone by day (``record_nations``)."""
+        R, H, N = self.R, self.H, lay.n_nations
+        self.nation_troops = self.nation_out_t = self.nation_gone_t = None
+        if record_nations:
+            troops = np.bincount(lay.nation_of, weights=lay.troops, minlength=N).astype(TROOPS)
+            self.nation_troops = np.repeat(troops[None, None, :], R, axis=0).repeat(H, axis=1)
+            self.nation_out_t = np.zeros((R, H, N), dtype=TONNES)
+            self.nation_gone_t = np.zeros((R, H, N), dtype=TONNES)
 
     def _equipment(self, lay: NetworkLayout) -> None:
         """Tonnes disposed of, the day each equipment is all gone, and the fixed equipment starts:
@@ -471,12 +476,7 @@ def _dusk(lay, st, day: np.ndarray, live: np.ndarray) -> None:
         st.troops_daily[rows, day[rows]] = in_country[rows]
         st.lifted_daily[rows, day[rows]] = st.lifted[rows]
     if st.nation_troops is not None:
-        N = lay.n_nations
-        left = lay.troops[:, None] - st.troops_out
-        for k in range(N):
-            members = np.flatnonzero(lay.nation_of == k)
-            st.nation_troops[rows, day[rows], k] = left[members].sum(axis=0)[rows]
-            st.nation_out_t[rows, day[rows], k] = st.cargo_out[members].sum(axis=0)[rows]
+        _nation_day(lay, st, day, rows)
     D = s.deadline_day
     if D is not None:
         st.past_deadline += in_country * ((day >= D) & live)
@@ -509,6 +509,19 @@ def _dusk(lay, st, day: np.ndarray, live: np.ndarray) -> None:
         st.end_day = np.where(all_out, day, st.end_day)
     if st.pending:
         _resolve_ready(lay, st, st.pending, day + 1)
+
+
+def _nation_day(lay: NetworkLayout, st: _State, day: np.ndarray, rows: np.ndarray) -> None:
+    """Each nation's troops in country, tonnes out and tonnes of equipment gone (handed
+    over once its equipment starts, disposed of, out) at the end of the day."""
+    assert st.nation_troops is not None and st.nation_out_t is not None and st.nation_gone_t is not None
+    left = lay.troops[:, None] - st.troops_out
+    gone = lay.handover[:, None] * (_kit_start(lay, st) <= day) + st.disposed + st.cargo_out
+    for k in range(lay.n_nations):
+        members = np.flatnonzero(lay.nation_of == k)
+        st.nation_troops[rows, day[rows], k] = left[members].sum(axis=0)[rows]
+        st.nation_out_t[rows, day[rows], k] = st.cargo_out[members].sum(axis=0)[rows]
+        st.nation_gone_t[rows, day[rows], k] = gone[members].sum(axis=0)[rows]
 
 
 def _start_followers(lay, st, p: int, done: np.ndarray, complete: np.ndarray) -> None:
@@ -584,9 +597,10 @@ def _finish(lay, st: _State, inputs) -> Outcomes:
     if st.troops_daily is not None and st.lifted_daily is not None:
         st.troops_daily[after_end] = 0
         st.lifted_daily[after_end] = s.liftable_t
-    if st.nation_troops is not None and st.nation_out_t is not None:
+    if st.nation_troops is not None and st.nation_out_t is not None and st.nation_gone_t is not None:
         st.nation_troops[after_end] = 0
         st.nation_out_t[after_end] = lay.nation_liftable_t
+        st.nation_gone_t[after_end] = lay.nation_equipment_t
     ready = np.where(st.ready >= NEVER, -1, st.ready).T
     B = lay.n_bases
     closed = np.where(st.troops_at[:B] > 0, -1, np.maximum(st.last_present, 0)).T
@@ -609,6 +623,7 @@ def _finish(lay, st: _State, inputs) -> Outcomes:
         days_at_capacity=st.days_at_capacity.T,
         nation_troops=st.nation_troops,
         nation_out_t=st.nation_out_t,
+        nation_gone_t=st.nation_gone_t,
         killed_draw=inputs.killed_draw,
         equipment_complete_day=st.equipment_day.T,
     )

@@ -73,6 +73,9 @@ class NetworkPlan:
         self.site_hits = [HitTable(x.p_hit) for x in net.crossings] + [HitTable(leg.p_hit) for leg in net.legs]
         self.casualty_table = CasualtyTable(s.threat.casualties_per_attack)
         self.nation_of, self.nation_troops, self.nation_liftable_t = nation_totals(s)
+        self.nation_equipment_t = [0] * len(self.nation_troops)
+        for k, c in zip(self.nation_of, s.contingents, strict=True):
+            self.nation_equipment_t[k] += c.equipment_t
         # Disposal in place (MODEL-V2 §7.9): contingents with their own rate, and the nations'
         # shared rates, each taken in priority order.
         rank = {i: k for k, i in enumerate(s.priority)}

@@ -56,7 +56,7 @@ from .network_plan import NetworkPlan
 from .network_readiness import phase, planner
 from .network_theatre import Contingent, NetworkTheatre
 from .network_threat import adversary
-from .outcomes import Outcomes
+from .outcomes import TONNES, Outcomes
 from .simpy_engine import Process, conditions, council, deadline
 from .simpy_frame import MoreOutcomes, at, run_replications, simulate, trace_events
 
@@ -267,6 +267,10 @@ def keep_network_outcomes(got: dict[str, np.ndarray], r: int, th: NetworkTheatre
     got["carried_t"][r] = [w.carried_t for w in th.ways]
     got["days_at_capacity"][r] = [w.days_at_capacity for w in th.ways]
     got["equipment_complete_day"][r] = [c.equipment_day for c in th.contingents]
+    if th.nation_gone_t is not None:
+        if "nation_gone_t" not in got:
+            got["nation_gone_t"] = np.zeros((len(got["base_closed_day"]), *th.nation_gone_t.shape), dtype=TONNES)
+        got["nation_gone_t"][r] = th.nation_gone_t
 
 
 def as_network_scenario(scenario: Any) -> Any:

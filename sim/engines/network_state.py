@@ -127,6 +127,9 @@ class NetworkLayout:
         pools = self.plan.disposal_pools
         self.pools = [(p.t_per_day, sorted(p.members, key=rank.__getitem__)) for p in pools]
         self.own_disposers = [i for i in s.priority if self.own_rate[i] > 0 and self.disposal[i] > 0]
+        self.handover = np.array([c.handover_t for c in s.contingents], dtype=np.int64)
+        self.nation_equipment_t = np.zeros(self.n_nations, dtype=np.int64)
+        np.add.at(self.nation_equipment_t, self.nation_of, [c.equipment_t for c in s.contingents])
 
     def _slots(self, s: Scenario) -> None:
         """Troop and cargo slots: contingent by contingent, position by position."""

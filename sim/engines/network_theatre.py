@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import simpy
 
 from ..draws import BlockInputs, DaySlabs
 from .network_plan import NEVER, NetworkPlan
 from .network_ways import Airfield, Crossing, Leg, Way
+from .outcomes import TONNES
 from .simpy_frame import ReplicationTheatre
 
 __all__ = ["Contingent", "PhaseState", "NetworkTheatre"]
@@ -93,6 +95,11 @@ class Contingent:
     def equipment_gone(self) -> bool:
         """Whether all its equipment is gone: started, disposed of and out."""
         return self.kit_ready and self.disposed_t == self.spec.disposal_t and self.cargo_out_t == self.spec.liftable_t
+
+    @property
+    def gone_t(self) -> int:
+        """Tonnes of its equipment gone: handed over (once started), disposed of, out."""
+        return (self.spec.handover_t if self.kit_ready else 0) + self.disposed_t + self.cargo_out_t
 
     @property
     def under_control(self) -> bool:
@@ -190,6 +197,12 @@ class NetworkTheatre(ReplicationTheatre):
         self.someone_ready = env.event()
         self.troops_out = 0
         self.ceiling_told = [False] * len(plan.ceilings)
+        # Each nation's tonnes of equipment gone by day (record_nations); after the book closes, all of it.
+        self.nation_gone_t = (
+            np.repeat(np.array([plan.nation_equipment_t], dtype=TONNES), plan.horizon, axis=0)
+            if record_nations
+            else None
+        )
         self.base_closed_told = [False] * len(net.places)
 
     # -- telling the story ----------------------------------------------------------

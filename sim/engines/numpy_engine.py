@@ -258,7 +258,8 @@ def count_type(biggest: int) -> type[np.integer]:
 
 def day_bytes(scenario: Scenario, record_daily: bool = True, record_nations: bool = False) -> int:
     """Bytes a chunk holds per replication and day: the per-day outcomes (12 with
-    ``record_daily``), 12 a nation with ``record_nations`` and, without a deadline, each
+    ``record_daily``), 12 a nation with ``record_nations`` (20 in a network scenario,
+    whose engines also record each nation's tonnes gone) and, without a deadline, each
     replication's attack rate (8, float64).
 
     >>> import drawdown
@@ -269,6 +270,8 @@ def day_bytes(scenario: Scenario, record_daily: bool = True, record_nations: boo
     per_value = np.dtype(TROOPS).itemsize + np.dtype(TONNES).itemsize
     daily = per_value if record_daily else 0
     nations = per_value * len(scenario.nations) if record_nations else 0
+    if record_nations and scenario.network is not None:  # the network engines' tonnes gone a nation
+        nations += np.dtype(TONNES).itemsize * len(scenario.nations)
     return daily + nations + (8 if scenario.deadline_day is None else 0)
 
 

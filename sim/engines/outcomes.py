@@ -98,7 +98,7 @@ def outcome_dtypes(scenario: Scenario) -> dict[str, type]:
 
 #: The per-nation daily arrays, recorded only when asked (``record_nations``):
 #: (R, H, nations in ``Scenario.nations`` order).
-NATION_DAILY = ("nation_troops", "nation_out_t")
+NATION_DAILY = ("nation_troops", "nation_out_t", "nation_gone_t")
 
 
 @dataclass
@@ -122,7 +122,10 @@ class Outcomes:
     end all of a contingent's equipment is gone: handed over, disposed of in place or
     out; -1 when not within the horizon). ``nation_troops`` (int32) and ``nation_out_t`` (int64,
     cumulative tonnes out) are per replication, day and nation, ``(R, H, N)``, when the
-    run recorded them (``record_nations``). ``killed`` and ``wounded`` (int64, ``killed +
+    run recorded them (``record_nations``); the network engines then also record
+    ``nation_gone_t`` (int64, cumulative tonnes of equipment gone: handed over, disposed
+    of in place or out; MODEL-V2 §3's ``equipment_complete`` is it over the nation's
+    ``equipment_t``). ``killed`` and ``wounded`` (int64, ``killed +
     wounded == casualties``) are there when the scenario splits casualties
     (``threat.killed_per_attack``), else None.
     """
@@ -148,6 +151,7 @@ class Outcomes:
     equipment_complete_day: np.ndarray | None = None
     nation_troops: np.ndarray | None = None
     nation_out_t: np.ndarray | None = None
+    nation_gone_t: np.ndarray | None = None
     killed: np.ndarray | None = None
     wounded: np.ndarray | None = None
 

@@ -77,6 +77,9 @@ NATION_DAILY_COLUMNS = (
     "retrograde_p5",
     "retrograde_p50",
     "retrograde_p95",
+    "equipment_p5",
+    "equipment_p50",
+    "equipment_p95",
 )
 BASE_COLUMNS = ("base",) + _day_columns("closed") + ("p_closed_by_horizon",)
 PHASE_COLUMNS = ("phase",) + _day_columns("complete") + ("p_complete_by_horizon",)
@@ -140,21 +143,29 @@ def _equipment_cells(scenario: Scenario, r: NationBreakdown) -> dict:
 
 def nation_daily_rows(scenario: Scenario, breakdown: Breakdown) -> list[dict]:
     """``nations_daily.csv``: one row a day and nation (day-major): the 5/50/95% bands of
-    its troops in country (soldiers) and of its retrograde completion (share of its
-    liftable tonnes out), exact quantiles of the replications."""
+    its troops in country (soldiers), of its retrograde completion (share of its liftable
+    tonnes out) and, from the network engines, of its equipment complete (share of its
+    ``equipment_t`` gone: handed over, disposed of in place or out; empty cells
+    otherwise), exact quantiles of the replications."""
     qs = (0.05, 0.5, 0.95)
+    kit = breakdown.has_equipment_daily
     bands = [
-        (breakdown.nation_daily_troops(k, qs), breakdown.nation_daily_retrograde(scenario, k, qs))
+        (
+            breakdown.nation_daily_troops(k, qs),
+            breakdown.nation_daily_retrograde(scenario, k, qs),
+            breakdown.nation_daily_equipment(scenario, k, qs) if kit else None,
+        )
         for k in range(len(scenario.nations))
     ]
     rows = []
     for day in range(scenario.horizon_days):
         date = scenario.date_of(day).isoformat()
-        for nation, (troops, retro) in zip(scenario.nations, bands, strict=True):
+        for nation, (troops, retro, gone) in zip(scenario.nations, bands, strict=True):
             row = {"day": day, "date": date, "nation": nation}
             for i, k in enumerate(_Q):
                 row[f"troops_{k}"] = int(troops[i, day]) if troops[i, day].is_integer() else float(troops[i, day])
                 row[f"retrograde_{k}"] = round(float(retro[i, day]), 6)
+                row[f"equipment_{k}"] = None if gone is None else round(float(gone[i, day]), 6)
             rows.append(row)
     return rows
 

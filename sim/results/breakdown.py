@@ -83,6 +83,8 @@ NETWORK_BY = ("phase", "leg")
 LEG_SUMS = ("carried_troops", "carried_t", "days_at_capacity")
 #: The per-nation day tables: troops in country, tonnes lifted out.
 NATION_TABLES = ("troops", "out_t")
+#: The per-nation day table the network engines add: tonnes of equipment gone (MODEL-V2 §3).
+GONE_TABLE = "gone_t"
 #: Values (replication-days times nations) of the per-nation arrays made into tables at a
 #: time: the int64 working copy stays at 8 MiB (and a table's dense count of a window
 #: within a few times that) whatever the chunk.
@@ -366,7 +368,10 @@ class Breakdown:
             daily=None,
         )
         if outcomes.nation_troops is not None and outcomes.nation_out_t is not None:
-            breakdown.daily = _nation_tables(outcomes.nation_troops, outcomes.nation_out_t, breakdown.day_value_cap)
+            arrays = {"troops": outcomes.nation_troops, "out_t": outcomes.nation_out_t}
+            if outcomes.nation_gone_t is not None:
+                arrays[GONE_TABLE] = outcomes.nation_gone_t
+            breakdown.daily = _nation_tables(arrays, breakdown.day_value_cap)
         return breakdown
 
     @staticmethod
@@ -390,7 +395,7 @@ class Breakdown:
             cap = first.day_value_cap
             daily = {
                 name: merge_day_tables([p.daily[name] for p in parts if p.daily is not None], cap)
-                for name in NATION_TABLES
+                for name in first.daily
             }
         return Breakdown(
             scenario_hash=first.scenario_hash,
@@ -530,10 +535,32 @@ class Breakdown:
         tonnes = self.nation_daily_retrograde_t(index, qs)
         return np.ones(tonnes.shape) if liftable == 0 else tonnes / liftable
 
+    @property
+    def has_equipment_daily(self) -> bool:
+        """Whether the per-nation daily tables include the tonnes of equipment gone (network engines)."""
+        return self.daily is not None and GONE_TABLE in self.daily
+
+    def nation_daily_equipment_t(self, index: int, qs: Sequence[float] = QUANTILES) -> np.ndarray:
+        """Quantiles of nation ``index``'s tonnes of equipment gone (handed over, disposed of
+        in place, out) by each day's end, as :meth:`nation_daily_troops`; a ResultError
+        without them (v1 engines)."""
+        if not self.has_equipment_daily:
+            raise ResultError("this breakdown has no tonnes of equipment gone (only the network engines record them)")
+        return self._band(GONE_TABLE, index, qs)
+
+    def nation_daily_equipment(self, scenario: Scenario, index: int, qs: Sequence[float] = QUANTILES) -> np.ndarray:
+        """Quantiles of nation ``index``'s ``equipment_complete`` by each day's end: tonnes gone
+        over its ``equipment_t``, ``(len(qs), H)`` in [0, 1]; 1.0 with no equipment."""
+        nation = scenario.nations[int(index)]
+        total = sum(c.equipment_t for c in scenario.contingents if c.nation == nation)
+        tonnes = self.nation_daily_equipment_t(index, qs)
+        return np.ones(tonnes.shape) if total == 0 else tonnes / total
+
     def nation_daily_exact(self, index: int) -> dict[str, np.ndarray]:
-        """Which days of nation ``index``'s bands are exact: ``{"troops": (H,) bool, "out_t": (H,) bool}``."""
+        """Which days of nation ``index``'s bands are exact: ``{"troops": (H,) bool, "out_t": (H,) bool}``
+        (and ``"gone_t"`` where the breakdown has it)."""
         daily = self._need_daily()
-        return {name: self._of_nation(daily[name].level, index) == 0 for name in NATION_TABLES}
+        return {name: self._of_nation(daily[name].level, index) == 0 for name in daily}
 
     def _of_nation(self, cells: np.ndarray, index: int) -> np.ndarray:
         """One nation's columns of the ``(..., H * N)`` cells of a table (day-major, nation-minor)."""
@@ -596,15 +623,15 @@ def _day_hist(days: np.ndarray, H: int) -> np.ndarray:
     return np.bincount(flat.ravel(), minlength=K * (H + 1)).reshape(K, H + 1).astype(np.int64)
 
 
-def _nation_tables(troops: np.ndarray, out_t: np.ndarray, cap: int) -> dict[str, DayTable]:
-    """The day tables of every nation's troops and tonnes out, ``(R, H, N)`` arrays: one
-    table a quantity whose "days" are the ``H * N`` (day, nation) pairs, day-major (a
-    reshape of the arrays, no copy), made a window of days at a time (its int64 working
-    copy at most :data:`_WINDOW_CELLS` values) and joined."""
-    R, H, N = troops.shape
+def _nation_tables(arrays: dict[str, np.ndarray], cap: int) -> dict[str, DayTable]:
+    """The day tables of every nation's troops, tonnes out (and tonnes gone), ``(R, H, N)``
+    arrays by table name: one table a quantity whose "days" are the ``H * N`` (day, nation)
+    pairs, day-major (a reshape of the arrays, no copy), made a window of days at a time
+    (its int64 working copy at most :data:`_WINDOW_CELLS` values) and joined."""
+    R, H, N = arrays["troops"].shape
     days = max(1, _WINDOW_CELLS // max(R * N, 1))
     out: dict[str, DayTable] = {}
-    for name, values in zip(NATION_TABLES, (troops, out_t), strict=True):
+    for name, values in arrays.items():
         windows = []
         for lo in range(0, H, days):
             window = values[:, lo : lo + days, :]
@@ -624,7 +651,7 @@ def _check_mergeable(parts: list[Breakdown]) -> None:
             first.hist.keys(),
         ):
             raise ResultError("cannot merge breakdowns of different scenarios")
-        if p.has_daily != first.has_daily:
+        if p.has_daily != first.has_daily or p.has_equipment_daily != first.has_equipment_daily:
             raise ResultError("cannot merge a breakdown with per-nation daily tables and one without")
         for b, _ in p.blocks:
             if b in seen:
@@ -642,6 +669,6 @@ def _same_arrays(a: Breakdown, b: Breakdown) -> bool:
         return False
     if a.daily is None or b.daily is None:
         return True
-    return all(
-        np.array_equal(x, y) for name in NATION_TABLES for x, y in zip(a.daily[name], b.daily[name], strict=True)
-    )
+    if a.daily.keys() != b.daily.keys():
+        return False
+    return all(np.array_equal(x, y) for name in a.daily for x, y in zip(a.daily[name], b.daily[name], strict=True))
