@@ -78,7 +78,7 @@ def test_recording_nations_changes_no_bit_of_the_summary(scenario, engine, tmp_p
     # what replications.npz keeps: no per-nation arrays, every other one the same
     got = drawdown.engines.Outcomes.concatenate(seen["by"])
     want = drawdown.engines.Outcomes.concatenate(seen["plain"])
-    assert got.nation_troops is None and got.nation_out_t is None
+    assert got.nation_troops is None and got.nation_out_t is None and got.nation_gone_t is None
     for name, value in vars(want).items():
         other = getattr(got, name)
         assert (value is None and other is None) or np.array_equal(value, other), name

@@ -48,7 +48,7 @@ from ..defaults import (
     default_reps,
 )
 from ..draws import BLOCK_SIZE, blocks_for
-from ..engines import DEFAULT_CHUNK_BLOCKS, Outcomes, check_engine, run_blocks
+from ..engines import DEFAULT_CHUNK_BLOCKS, NATION_DAILY, Outcomes, check_engine, run_blocks
 from ..errors import DrawdownError
 from ..results import Summary, precision_se
 from ..results.breakdown import BreakdownFold
@@ -168,7 +168,8 @@ def without_daily(outcomes: Outcomes) -> Outcomes:
     >>> kept.troops_in_country is None, kept.exit_day is out.exit_day
     (True, True)
     """
-    return replace(outcomes, troops_in_country=None, retrograde_lifted_t=None, nation_troops=None, nation_out_t=None)
+    per_nation = dict.fromkeys(NATION_DAILY)
+    return replace(outcomes, troops_in_country=None, retrograde_lifted_t=None, **per_nation)
 
 
 def _hand_on(

@@ -78,10 +78,9 @@ class NetworkPlan:
             self.nation_equipment_t[k] += c.equipment_t
         # Disposal in place (MODEL-V2 §7.9): contingents with their own rate, and the nations'
         # shared rates, each taken in priority order.
-        rank = {i: k for k, i in enumerate(s.priority)}
         own = [i for i, c in enumerate(s.contingents) if c.disposal_t_per_day and c.disposal_t]
-        self.own_disposers = sorted(own, key=rank.__getitem__)
-        self.disposal_pools = [(p.t_per_day, sorted(p.members, key=rank.__getitem__)) for p in plan.disposal_pools]
+        self.own_disposers = [i for i in s.priority if i in own]
+        self.disposal_pools = [(p.t_per_day, list(p.members)) for p in plan.disposal_pools]  # priority order
         dated = [c.equipment_start_day + c.road_days for c in s.contingents if c.equipment_start_day is not None]
         #: The first day equipment starts on a date, whatever the order (None when none does).
         self.first_dated_kit_day: int | None = min(dated, default=None)

@@ -123,9 +123,7 @@ class NetworkLayout:
             dtype=np.int64,
         )
         self.kit_date = np.where(self.kit_date >= H, NEVER_DAY, self.kit_date)
-        rank = {i: k for k, i in enumerate(s.priority)}
-        pools = self.plan.disposal_pools
-        self.pools = [(p.t_per_day, sorted(p.members, key=rank.__getitem__)) for p in pools]
+        self.pools = [(p.t_per_day, list(p.members)) for p in self.plan.disposal_pools]  # priority order
         self.own_disposers = [i for i in s.priority if self.own_rate[i] > 0 and self.disposal[i] > 0]
         self.handover = np.array([c.handover_t for c in s.contingents], dtype=np.int64)
         self.nation_equipment_t = np.zeros(self.n_nations, dtype=np.int64)

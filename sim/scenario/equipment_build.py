@@ -21,18 +21,19 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from .model import Contingent, round_half_up
-from .network import EQUIPMENT_STARTS, DisposalPool
+from .network import EQUIPMENT_STARTS, DisposalPool, Plan
 from .network_rules import known_name
 from .problems import Problems
 from .rules import Row
 
-__all__ = ["tonnes", "Equipment", "equipment", "disposal_pools"]
+__all__ = ["tonnes", "Equipment", "equipment", "disposal_pools", "pools_in_priority_order"]
 
 #: A date's day number, None after reporting a problem (``build._Calendar.day``, horizon checked).
 DayOf = Callable[[tuple, object], "int | None"]
@@ -133,3 +134,15 @@ def disposal_pools(problems: Problems, clean: dict, contingents: Sequence[Contin
         members = tuple(i for i, c in enumerate(contingents) if c.nation == nation)
         pools.append(DisposalPool(nation, rate, members))
     return tuple(pools)
+
+
+def pools_in_priority_order(plan: Plan | None, priority: Sequence[int]) -> Plan | None:
+    """The plan with each nation's disposal pool's members in the scenario's priority order
+    (the order they share its rate in); ``plan`` itself when it has no pools."""
+    if plan is None or not plan.disposal_pools:
+        return plan
+    rank = {i: k for k, i in enumerate(priority)}
+    pools = tuple(
+        dataclasses.replace(p, members=tuple(sorted(p.members, key=rank.__getitem__))) for p in plan.disposal_pools
+    )
+    return dataclasses.replace(plan, disposal_pools=pools)

@@ -218,9 +218,9 @@ class Phase:
 class DisposalPool:
     """A nation's disposal rate (``[nations."X"] disposal_t_per_day``), in tonnes a day.
 
-    Each day the rate is shared among ``members`` (contingent indices, scenario order;
-    the engines take them in the scenario's priority order) whose equipment has started,
-    each taking ``min(what it has left to dispose of, what is left of the rate)``.
+    Each day the rate is shared among ``members`` (contingent indices, in the scenario's
+    priority order) whose equipment has started, each taking ``min(what it has left to
+    dispose of, what is left of the rate)``.
     """
 
     nation: str
