@@ -136,7 +136,6 @@ def build(raw: dict, origin: dict, file: str, name: str, chain: tuple, *, own: s
     enablers = _enablers(clean["enablers"], enabler_nations, contingents)
     network, plan, enablers = _network_and_plan(problems, clean, th, bases, contingents, enablers, calendar)
     priority = _priority(problems, clean.get("priority", "troops_ascending"), contingents, enablers, enablers_last)
-    plan = equipment_build.pools_in_priority_order(plan, priority)
     split = _threat_rules(problems, clean["threat"], deadline_day is not None)
     if not problems and total > 0:
         _threat_bounds(problems, clean, calendar.horizon, deadline_day, bases, contingents, total, network)
@@ -166,7 +165,7 @@ def build(raw: dict, origin: dict, file: str, name: str, chain: tuple, *, own: s
         provenance=tuple(provenance(clean)),
         chain=tuple(chain),
         network=network,
-        plan=plan,
+        plan=equipment_build.pools_in_priority_order(plan, priority),
         _clean=clean,
         _raw=raw,
         _origin=origin,
