@@ -37,6 +37,7 @@ import functools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Any
 
 from ..defaults import (
     DEFAULT_MAX_REPS,
@@ -168,7 +169,7 @@ def without_daily(outcomes: Outcomes) -> Outcomes:
     >>> kept.troops_in_country is None, kept.exit_day is out.exit_day
     (True, True)
     """
-    per_nation = dict.fromkeys(NATION_DAILY)
+    per_nation: dict[str, Any] = dict.fromkeys(NATION_DAILY)
     return replace(outcomes, troops_in_country=None, retrograde_lifted_t=None, **per_nation)
 
 
