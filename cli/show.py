@@ -459,17 +459,19 @@ def _equipment(s: Scenario, mark: Mark) -> list[str]:
         return []
     shared = {i: p for p in pools for i in p.members}
     width = max(len(x.id) for x in s.contingents)
+    rate_width = max([len("t/day")] + [len(p.nation) + 2 for p in pools])
     lines = [
         "",
         "Equipment (tonnes handed over at its start, disposed of in place at a rate, moved out)",
-        f"  {'id':<{width}} {'starts':<11} {'handover':>8} {'disposal':>8} {'t/day':>6} {'moved':>6}",
+        f"  {'id':<{width}} {'starts':<11} {'handover':>8} {'disposal':>8} {'t/day':>{rate_width}} {'moved':>6}",
     ]
     for i, c in enumerate(s.contingents):
         rate = "-"
         if c.disposal_t:
             rate = str(c.disposal_t_per_day) if c.disposal_t_per_day else f"{shared[i].nation}'s"
         lines.append(
-            f"  {c.id:<{width}} {_kit_start(s, c):<11} {c.handover_t:>8} {c.disposal_t:>8} {rate:>6} {c.liftable_t:>6}"
+            f"  {c.id:<{width}} {_kit_start(s, c):<11} {c.handover_t:>8} {c.disposal_t:>8} "
+            f"{rate:>{rate_width}} {c.liftable_t:>6}"
         )
     for p in pools:
         basis = mark(format_key(("nations", p.nation)))
