@@ -1186,15 +1186,12 @@ def _count_hist(x: np.ndarray, name: str) -> np.ndarray:
         raise ValueError(f"{name}: {exc}") from None
 
 
-def force_equipment_days(outcomes: Outcomes) -> np.ndarray | None:
+def _force_equipment_days(outcomes: Outcomes) -> np.ndarray | None:
     """Per replication, the day all the force's equipment is gone (-1: not within the
     horizon), from the contingents' ``equipment_complete_day``; None without them (v1 engines)."""
-    days = outcomes.equipment_complete_day
-    if days is None:
+    if outcomes.equipment_complete_day is None:
         return None
-    days = np.asarray(days)
-    if days.shape[1] == 0:
-        return np.zeros(days.shape[0], dtype=np.int32)
+    days = np.asarray(outcomes.equipment_complete_day)
     return np.where((days < 0).any(axis=1), -1, days.max(axis=1)).astype(np.int32)
 
 
@@ -1202,7 +1199,7 @@ def _histograms(outcomes: Outcomes, H: int) -> Arrays:
     """The day histograms (:data:`DAY_HISTOGRAMS`, and :data:`EQUIPMENT_DAY` where the
     outcomes have it), then the count histograms."""
     hist = {name: _day_hist(getattr(outcomes, name), H, name) for name in DAY_HISTOGRAMS}
-    kit = force_equipment_days(outcomes)
+    kit = _force_equipment_days(outcomes)
     if kit is not None:
         hist[EQUIPMENT_DAY] = _day_hist(kit, H, EQUIPMENT_DAY)
     for name in _count_names(outcomes):
