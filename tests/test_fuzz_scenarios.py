@@ -57,6 +57,7 @@ BASES = {
     # model v2: the capped threat with killed and wounded; equipment as its own process
     "capped": drawdown.load(str(DATA / "doha-capped.toml"))._raw,
     "equipment": drawdown.load(str(DATA / "equipment-first.toml"))._raw,
+    "plan": drawdown.load("plan-2021-04")._raw,  # calendars, legs, nation pools, framework nations
 }
 
 WORDS = [

@@ -307,9 +307,10 @@ def _equipment_lines(f: ScenarioFacts, summary: Summary) -> list[str]:
 
 
 def _split_lines(summary: Summary) -> list[str]:
-    """Killed and wounded, where the scenario splits casualties; nothing otherwise."""
+    """Killed and wounded, where the scenario splits casualties; otherwise what casualties count."""
     if not summary.splits_casualties:
-        return []
+        meaning = "the coalition's killed and wounded together, in attacks; they do not reduce troops"
+        return [f"{'':14}(casualties = {meaning})"]
     parts = []
     for name in ("killed", "wounded"):
         e = summary.estimate(name)
