@@ -1126,6 +1126,31 @@ class Result:
         b = self.breakdown()
         return self.dates(), b.nation_daily_troops(k, qs), b.nation_daily_retrograde(self.scenario, k, qs)
 
+    def nation_daily_equipment(self, nation: str, qs: Sequence[float] = _QS) -> tuple[np.ndarray, np.ndarray]:
+        """``(dates, equipment)`` of one nation in a network scenario: its ``equipment_complete``
+        (share of its ``equipment_t`` gone: handed over, disposed of in place or out) at the
+        end of each day, ``(len(qs), H)``, exact quantiles of the replications.
+
+        Raises
+        ------
+        ValueError
+            For an unknown nation.
+        ResultError
+            For a v1 scenario (its engines do not record the tonnes gone).
+
+        Examples
+        --------
+        >>> import drawdown
+        >>> r = drawdown.run("plan-2021-04", reps=200, seed=2021)
+        >>> dates, kit = r.nation_daily_equipment("Germany")
+        >>> kit.shape, float(kit[1, 0]), float(kit[1, -1])
+        ((3, 540), 0.0, 1.0)
+        """
+        if nation not in self.scenario.nations:
+            raise ValueError(f"no nation {nation!r} in {self.name}: {', '.join(self.scenario.nations)}")
+        k = self.scenario.nations.index(nation)
+        return self.dates(), self.breakdown().nation_daily_equipment(self.scenario, k, qs)
+
     def breakdown_table(self, by: Iterable[str] = ("nation",)) -> str:
         """The breakdowns ``by`` asks for (``"nation"``, ``"base"``, ``"phase"``, ``"leg"``)
         as the text ``drawdown run --by`` prints."""
