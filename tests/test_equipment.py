@@ -395,3 +395,15 @@ def test_each_nation_s_equipment_complete_by_day(tmp_path, engine):
     np.testing.assert_array_equal(b.nation_daily_equipment(s, 0, (0.5,))[0, :5], [0.4, 0.6, 0.8, 0.9, 1.0])
     rows = nation_daily_rows(s, b)
     assert [r["equipment_p50"] for r in rows[:3]] == [0.4, 0.6, 0.8]
+
+
+def test_the_api_gives_a_nation_s_equipment_bands_and_refuses_a_v1_scenario():
+    from drawdown.errors import ResultError
+
+    r = drawdown.run(str(EXAMPLE), reps=100, seed=3)
+    dates, kit = r.nation_daily_equipment("UK")
+    assert kit.shape == (3, len(dates)) and (np.diff(kit, axis=1) >= 0).all() and kit[:, -1].tolist() == [1.0] * 3
+    with pytest.raises(ValueError, match="no nation 'France'"):
+        r.nation_daily_equipment("France")
+    with pytest.raises(ResultError, match="network engines"):
+        drawdown.run("doha-2021-05-01", reps=20, seed=3).nation_daily_equipment("US")
