@@ -84,20 +84,34 @@ GROUPS = ("council", "violence", "durations", "before_order", "killed", "per_day
 def group_of(name: str) -> str:
     if name in ("national_delay", "prep"):
         return "durations"
-    return "per_day" if name in PER_DAY else name
+    if name == "special_meeting":
+        return "council"
+    return "per_day" if name in PER_DAY or name == "day_tail" else name
 
 
 # -- drawn: count every number a stream's generator hands out --------------------------------------
+class CountingBitGenerator:
+    """A generator's bit generator whose ``advance`` (skipping numbers, not drawing them) is recorded."""
+
+    def __init__(self, gen: np.random.Generator, gid: int, calls: list) -> None:
+        self._bg, self._gid, self._calls = gen.bit_generator, gid, calls
+
+    def advance(self, delta):
+        self._calls.append((self._gid, "advance", int(delta)))
+        return self._bg.advance(delta)
+
+
 class CountingGenerator:
     """A stream's generator that adds what it hands out to ``book`` and records each call."""
 
-    def __init__(self, gen: np.random.Generator, name: str, book: dict, calls: list) -> None:
-        self._gen, self._name, self._book, self._calls = gen, name, book, calls
+    def __init__(self, gen: np.random.Generator, name: str, gid: int, book: dict, calls: list) -> None:
+        self._gen, self._name, self._gid, self._book, self._calls = gen, name, gid, book, calls
+        self.bit_generator = CountingBitGenerator(gen, gid, calls)
 
     def _note(self, method: str, size, out) -> None:
         shape = tuple(np.shape(out)) if out is not None else tuple(np.atleast_1d(size)) if size is not None else ()
         self._book[self._name] += int(np.prod(shape)) if shape else 1
-        self._calls.append((self._name, method, shape))
+        self._calls.append((self._gid, method, shape))
 
     def random(self, size=None, dtype=np.float64, out=None):
         self._note("random", size, out)
@@ -108,32 +122,82 @@ class CountingGenerator:
         return self._gen.standard_normal(size, dtype=dtype, out=out)
 
 
+#: The layout's generator makers: (module attribute, stream name of what it makes).
+MAKERS = (("stream", None), ("meeting_stream", "council"), ("tail_stream", "day_tail"))
+
+
 @contextmanager
 def counting(book: dict, calls: list):
-    """Count the draws of every stream made while inside (the layout's and the inputs' ``stream``)."""
-    real = layout_module.stream
+    """Count the draws of every generator the layout makes while inside (streams, meetings, row tails)."""
+    real = {attr: getattr(layout_module, attr) for attr, _ in MAKERS}
 
-    def stream(seed, block, name):
-        calls.append(("new", name, (int(block),)))
-        return CountingGenerator(real(seed, block, name), name, book, calls)
+    def maker(attr, fixed_name):
+        def make(seed, block, key):
+            gid = len(calls)
+            name = key if fixed_name is None else fixed_name
+            calls.append(("new", gid, (attr, int(block), key)))
+            return CountingGenerator(real[attr](seed, block, key), name, gid, book, calls)
 
-    layout_module.stream = inputs_module.stream = stream
+        return make
+
+    for attr, fixed_name in MAKERS:
+        setattr(layout_module, attr, maker(attr, fixed_name))
+    inputs_module.stream = layout_module.stream
     try:
         yield
     finally:
-        layout_module.stream = inputs_module.stream = real
+        for attr, _ in MAKERS:
+            setattr(layout_module, attr, real[attr])
+        inputs_module.stream = real["stream"]
 
 
 def replay(calls: list, seed: int) -> float:
-    """Seconds to make the same calls on fresh generators (the numbers alone)."""
+    """Seconds to make the same calls on fresh generators (the numbers alone, skips included)."""
+    makers = {attr: getattr(layout_module, attr) for attr, _ in MAKERS}
     t = time.perf_counter()
     gens: dict = {}
-    for name, method, shape in calls:
-        if name == "new":
-            gens[method] = layout_module.stream(seed, shape[0], method)
+    for first, second, third in calls:
+        if first == "new":
+            attr, block, key = third
+            gens[second] = makers[attr](seed, block, key)
+        elif second == "advance":
+            gens[first].bit_generator.advance(third)
         else:
-            getattr(gens[name], method)(shape or None)
+            getattr(gens[first], second)(third or None)
     return time.perf_counter() - t
+
+
+# -- layout 2, for comparison: its calls for the same run ------------------------------------------
+def layout2_calls(s, blocks: list[tuple[int, int]], block_size: int, slabs: list[int]) -> list:
+    """The generator calls draw layout 2 makes for the run: per block, the council's
+    uniforms and the violence normals of every day (H, B), the durations and the draws
+    before the order (as layout 3), and full-block per-day slabs for as many days as the
+    block's longest replication needs (``slabs``: a lower bound on what its engines drew)."""
+    H, B = s.horizon_days, block_size
+    n_air = sum(1 for b in s.bases if b.airfield)
+    widths = {"closed": n_air, "attacks": len(s.bases), "casualties": len(s.bases), "hits": n_air}
+    sites = 0 if s.network is None else s.network.sites
+    if sites:
+        widths.update({k: sites for k in PER_DAY[4:]})
+    columns = len(_draw_column_dists(s)) // 2
+    calls: list = []
+
+    def make(block, name, *shapes):
+        gid = len(calls)
+        calls.append(("new", gid, ("stream", block, name)))
+        calls.extend((gid, "standard_normal" if name == "violence" else "random", shape) for shape in shapes)
+
+    for (block, _), k in zip(blocks, slabs, strict=True):
+        make(block, "council", (H, B))
+        make(block, "violence", (H, B))
+        make(block, "national_delay", (B, columns))
+        make(block, "prep", (B, columns))
+        make(block, "before_order", (B, 2))
+        if s.threat.splits_casualties:
+            make(block, "killed", (B,))
+        for name, w in widths.items():
+            make(block, name, *[(B, w)] * k)
+    return calls
 
 
 # -- used: what the model reads, from the outcomes --------------------------------------------------
@@ -234,12 +298,20 @@ def measure(name: str, reps: int, seed: int, block_size: int, repeats: int) -> d
     for stream_name, count in book.items():
         drawn[group_of(stream_name)] += count
     used = {g: 0 for g in GROUPS}
+    slabs = []  # per block, the days its longest replication needs
     for block, rows in blocks:
         inputs = BlockInputs(s, seed, block, rows=rows, block_size=block_size)
         lo = block * block_size - blocks[0][0] * block_size
         for g, v in used_counts(s, inputs, out.rows(lo, lo + rows)).items():
             used[g] += int(v.sum())
-    times = [replay(calls, seed) for _ in range(repeats)]
+        width = used_counts(s, inputs, out.rows(lo, lo + rows))["per_day"]
+        slabs.append(int(width.max()) // max(1, _per_day_width(s)))
+    old = layout2_calls(s, blocks, block_size, slabs)
+    times, old_times = [], []
+    for _ in range(repeats):  # interleaved: layout 3's calls, then layout 2's
+        times.append(replay(calls, seed))
+        old_times.append(replay(old, seed))
+    ratios = sorted(a / b for a, b in zip(times, old_times))
     per = {g: {"drawn": drawn[g] / reps, "used": used[g] / reps} for g in GROUPS}
     total_drawn, total_used = sum(drawn.values()) / reps, sum(used.values()) / reps
     return {
@@ -255,7 +327,20 @@ def measure(name: str, reps: int, seed: int, block_size: int, repeats: int) -> d
             "median": 1e6 * float(np.median(times)) / reps,
             "max": 1e6 * max(times) / reps,
         },
+        "layout2_drawn_per_rep": sum(int(np.prod(c[2])) for c in old if c[0] != "new") / reps,
+        "layout2_draw_us_per_rep": {
+            "min": 1e6 * min(old_times) / reps,
+            "median": 1e6 * float(np.median(old_times)) / reps,
+            "max": 1e6 * max(old_times) / reps,
+        },
+        "draw_time_over_layout2": {"min": ratios[0], "median": float(np.median(ratios)), "max": ratios[-1]},
     }
+
+
+def _per_day_width(s) -> int:
+    """Numbers a replication's day takes of the per-day streams."""
+    n_air = sum(1 for b in s.bases if b.airfield)
+    return 2 * n_air + 2 * len(s.bases) + 4 * (s.network.sites if s.network is not None else 0)
 
 
 def _git_commit() -> str | None:
@@ -276,7 +361,10 @@ def write_atomically(path: Path, doc: dict) -> None:
 
 def table(rows: list[dict]) -> str:
     width = max(len("scenario"), *(len(r["scenario"]) for r in rows))
-    left = f"{'scenario':<{width}}  {'drawn':>7}  {'used':>7}  {'drawn/used':>10}  {'draw µs/rep (median)':>20}  "
+    left = (
+        f"{'scenario':<{width}}  {'drawn':>7}  {'used':>7}  {'drawn/used':>10}  {'draw µs/rep (median)':>20}  "
+        f"{'layout 2 µs/rep':>15}  {'time ratio (min/median/max)':>27}  "
+    )
     blank = " " * len(left)
     lines = [left + "  ".join(f"{g:>17}" for g in GROUPS), blank + "  ".join(f"{'drawn / used':>17}" for _ in GROUPS)]
     for r in rows:
@@ -284,9 +372,14 @@ def table(rows: list[dict]) -> str:
         cells = "  ".join(f"{r['by_stream'][g]['drawn']:>8.1f} /{r['by_stream'][g]['used']:>7.1f}" for g in GROUPS)
         lines.append(
             f"{r['scenario']:<{width}}  {r['drawn_per_rep']:>7.0f}  {r['used_per_rep']:>7.0f}  {ratio:>10}  "
-            f"{r['draw_us_per_rep']['median']:>20.2f}  {cells}"
+            f"{r['draw_us_per_rep']['median']:>20.2f}  {r['layout2_draw_us_per_rep']['median']:>15.2f}  "
+            f"{_ratios(r['draw_time_over_layout2']):>27}  {cells}"
         )
     return "\n".join(lines)
+
+
+def _ratios(r: dict) -> str:
+    return f"{r['min']:.2f} / {r['median']:.2f} / {r['max']:.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import itertools
 import json
 import os
 import platform
@@ -154,22 +153,23 @@ def profile_numpy(s, reps: int, seed: int, top: int) -> str:
     return buf.getvalue()
 
 
-def drawn_days(s, out, blocks) -> list[int]:
-    """For each block, how many per-day slabs the numpy engine draws: a block is drawn
-    while any of its replications runs, from its first drawn day (shortly before the
-    order) to its final exit day, or to the horizon's end when it is censored."""
+def drawn_days(s, out, blocks) -> list[np.ndarray]:
+    """For each block, the per-day slabs each replication steps through: from its first
+    drawn day (shortly before the order) to its final exit day, or to the horizon's end
+    when it is censored. A block draws its head slabs while any of them runs, and each
+    row's tail while it runs (:class:`drawdown.draws.DayStream`)."""
     H = s.horizon_days
     first = first_drawn_days(out.decision_day, s.threat.closure_days, H).astype(np.int64)
     last = np.where(out.censored, H - 1, out.final_exit_day).astype(np.int64)
     used = np.where(first < H, last - first + 1, 0)
     days, start = [], 0
     for _, rows in blocks:
-        days.append(int(used[start : start + rows].max(initial=0)))
+        days.append(used[start : start + rows])
         start += rows
     return days
 
 
-def time_draws(s, seed: int, blocks, days: list[int], *, state_free: bool = False) -> float:
+def time_draws(s, seed: int, blocks, days: list[np.ndarray], *, state_free: bool = False) -> float:
     """Time to draw each block's random inputs: its streams (:class:`drawdown.draws.BlockDraws`,
     with the durations' inverse CDF) and its per-day slabs, as many as the engine draws.
 
@@ -187,8 +187,7 @@ def time_draws(s, seed: int, blocks, days: list[int], *, state_free: bool = Fals
             group = []
         # Into buffers, as the numpy engine draws them.
         out = [np.empty((rows, w)) for w in (n_air, len(s.bases), len(s.bases), n_air)]
-        for _ in itertools.islice(draws.days(out=out), n_days):
-            pass
+        draws.day_stream(out=out).draw_steps(n_days)
     if state_free and group:
         StateFree(s, group)
     return time.perf_counter() - t
@@ -350,8 +349,8 @@ def main(argv=None) -> dict:
     draws = {
         "seconds": min(draws_t),
         "blocks": len(blocks),
-        "block_days": int(sum(days)),
-        "mean_days_per_block": float(np.mean(days)),
+        "block_days": int(sum(int(d.max(initial=0)) for d in days)),
+        "mean_days_per_block": float(np.mean([d.max(initial=0) for d in days])),
     }
     per_round = [
         {

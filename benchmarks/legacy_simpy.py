@@ -41,6 +41,7 @@ from drawdown.draws import (
     attack_mean,
     base_factors,
     blocks_for,
+    meeting_schedule,
     poisson_inv,
 )
 from drawdown.engines import Outcomes, finish_outcomes
@@ -78,9 +79,10 @@ class Theatre:
         draws = inputs.draws
         self.nd_days = draws.national_delay_days[row]
         self.prep_days = draws.prep_days[row]
-        self.council_u = draws.council[:, row]
         self.decision_day = int(inputs.decision_day[row])
         self.met_day = int(inputs.met_day[row])
+        special = int(meeting_schedule(s.decision, np.array([self.met_day]), s.horizon_days)[1][0])
+        self.council_u = draws.council_of(row, special)
         self.violence = inputs.violence[:, row]
         self.rate = inputs.rate_of(row)
         self.first_drawn_day = int(inputs.first_drawn_day[row])
@@ -291,7 +293,7 @@ def threat(env, theatre: Theatre):
     row = theatre.row
     for t in range(first, H):
         yield wait_until(env, t, THREAT)
-        _, attack_u, casualty_u, hit_u = theatre.slabs[t - first]
+        _, attack_u, casualty_u, hit_u = theatre.slabs.row(row, t - first)
         troops = theatre.troops_at_bases()
         factor = theatre.factors
         gone = [n for n in range(len(exposed)) if theatre.enablers_gone(n, t)]
@@ -299,10 +301,10 @@ def threat(env, theatre: Theatre):
             hit_bases = set().union(*(exposed[n] for n in gone))
             factor = np.where([b in hit_bases for b in range(len(s.bases))], theatre.factors_exposed, theatre.factors)
         mean = attack_mean(theatre.rate[t], factor, troops, s.total_troops)
-        attacks = poisson_inv(attack_u[row], mean)
+        attacks = poisson_inv(attack_u, mean)
         if not attacks.any():
             continue
-        casualties = theatre.casualty_table.casualties(casualty_u[row], attacks)
+        casualties = theatre.casualty_table.casualties(casualty_u, attacks)
         theatre.attacks += int(attacks.sum())
         theatre.casualties += int(casualties.sum())
         thresholds = theatre.hits.threshold(attacks)
@@ -317,7 +319,7 @@ def threat(env, theatre: Theatre):
             )
             if b in theatre.airfield_of_base and th.closure_days > 0:
                 a = theatre.airfield_of_base[b]
-                if hit_u[row, a] < thresholds[b]:
+                if hit_u[a] < thresholds[b]:
                     end = t + th.closure_days - 1
                     theatre.closed_until[b] = max(theatre.closed_until[b], end)
                     theatre.log(
@@ -350,8 +352,8 @@ def airfield(env, theatre: Theatre, b: int):
             t += 1
             continue
         # Nobody is ready before the order, so t - first_drawn_day >= 0.
-        closed_u = theatre.slabs[t - theatre.first_drawn_day][0]
-        weather = closed_u[theatre.row, a] < base.p_closed_day
+        closed_u = theatre.slabs.row(theatre.row, t - theatre.first_drawn_day)[0]
+        weather = closed_u[a] < base.p_closed_day
         if weather or theatre.closed_until[b] >= t:
             why = (
                 "weather or maintenance"

@@ -37,7 +37,6 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import itertools
 import statistics
 import sys
 import tempfile
@@ -172,8 +171,9 @@ def slab_widths(s) -> tuple[int, ...]:
 
 def time_draws(s, seed: int, out) -> tuple[float, int, int]:
     """Time to draw the engine's random inputs, and the counts of per-day numbers drawn
-    and used: each block draws its slabs while any of its replications runs; each
-    replication uses its own row of the slabs of the days it is stepped."""
+    and used: each block draws its head slabs while any of its replications runs and a
+    row's tail while it runs; each replication uses its own row of the slabs of the days
+    it is stepped."""
     widths = slab_widths(s)
     per_day = sum(widths)
     days = stepped_days(s, out)
@@ -182,11 +182,10 @@ def time_draws(s, seed: int, out) -> tuple[float, int, int]:
     start = 0
     for b, rows in blocks_for(len(days), BLOCK_SIZE):
         draws = BlockDraws(s, seed, b, rows=rows)
-        n_days = int(days[start : start + rows].max(initial=0))
         buffers = tuple(np.empty((rows, w)) for w in widths)
-        for _ in itertools.islice(draws.days(out=buffers), n_days):
-            pass
-        drawn += BLOCK_SIZE * per_day * n_days  # a partial block draws its whole block
+        drawn += draws.day_stream(out=buffers).draw_steps(
+            days[start : start + rows]
+        )  # a partial block draws its whole head
         used += int(days[start : start + rows].sum()) * per_day
         start += rows
     return time.perf_counter() - t, drawn, used

@@ -27,12 +27,12 @@ Example
 >>> r = drawdown.run("doha-2021-05-01", reps=1000, seed=2021)
 >>> r
 <Result doha-2021-05-01: 1,000 replications, seed 2021, numpy engine;
- P(out by 2021-05-01) = 0.526 ± 0.016; median final exit 2021-04-24>
+ P(out by 2021-05-01) = 0.508 ± 0.016; median final exit 2021-04-26>
 >>> r.summary()["p_met_deadline"]["value"]
-0.526
+0.508
 >>> later = drawdown.load("doha-2021-05-01").replace(deadline="2021-09-11")
 >>> drawdown.run(later, reps=1000, seed=2021).summary()["p_met_deadline"]["value"]
-0.941
+0.936
 """
 
 from __future__ import annotations
@@ -571,10 +571,10 @@ def _pm(e: dict[str, Any] | None, digits: int) -> str:
     return f"{e['mean']:,.{digits}f} ± {se}"
 
 
-def _p(p: dict[str, Any] | None) -> str:
-    """A probability as ``value ± se``."""
+def _p(p: dict[str, Any] | None, missing: str = "n/a (no deadline)") -> str:
+    """A probability as ``value ± se``; ``missing`` where there is none."""
     if p is None:
-        return "n/a (no deadline)"
+        return missing
     return f"{p['value']:.3f} ± {p['se']:.3f}"
 
 
@@ -731,11 +731,11 @@ class Result:
         >>> import drawdown
         >>> d = drawdown.run("doha-2021-05-01", reps=1000, seed=2021).summary()
         >>> d["final_exit_date"]
-        {'p5': '2021-04-14', 'p50': '2021-04-24', 'p95': '2021-12-19',
-         'p5_ci': ['2021-04-13', '2021-04-14'], 'p50_ci': ['2021-04-23', '2021-05-15'],
-         'p95_ci': ['2021-08-18', '2021-12-24']}
+        {'p5': '2021-04-14', 'p50': '2021-04-26', 'p95': '2021-12-18',
+         'p5_ci': ['2021-04-13', '2021-04-14'], 'p50_ci': ['2021-04-23', '2021-05-16'],
+         'p95_ci': ['2021-08-19', '2021-12-24']}
         >>> round(d["troops_at_deadline"]["mean"])
-        2470
+        2527
         """
 
         return copy.deepcopy(self._document())
@@ -867,13 +867,13 @@ class Result:
         >>> r = drawdown.run("doha-2021-05-01", reps=1000, seed=2021)
         >>> first = r.to_dataframe().iloc[0]
         >>> first["contingent"], int(first["troops"]), int(first["exit_day_p50"])
-        ('US@Bagram', 1600, 68)
+        ('US@Bagram', 1600, 70)
         >>> daily = r.to_dataframe("daily")
         >>> daily.shape, daily.attrs["seed"]
         ((540, 11), '2021')
         >>> frame = r.to_dataframe("replications")
         >>> float(frame["met_deadline"].mean()), str(frame.loc[0, "decision_date"].date())
-        (0.526, '2021-02-18')
+        (0.508, '2021-04-14')
         """
         if kind not in FRAME_KINDS + BREAKDOWN_FRAME_KINDS:
             kinds = ", ".join(map(repr, FRAME_KINDS + BREAKDOWN_FRAME_KINDS))
@@ -1231,7 +1231,8 @@ class Result:
             )
             rows.append(("troop-days past the deadline", f"mean {_pm(d['troop_days_past_deadline'], 0)}"))
         rows.append(("casualties", f"mean {_pm(d['casualties'], 2)}; 95%: {d['casualties']['p95']:,}"))
-        rows.append(("P(left before the conditions were met)", _p(d["p_left_before_conditions"])))
+        early = _p(d["p_left_before_conditions"], "n/a (the conditions are not modelled)")
+        rows.append(("P(left before the conditions were met)", early))
         c = d["censored"]
         rows.append(("not out by the horizon", f"{c['count']:,} ({100 * c['fraction']:.1f}%)"))
         last = self.last_out(3)
@@ -1388,8 +1389,11 @@ def _replications_frame(pd: Any, s: Scenario, stats: Summary, out: Outcomes) -> 
     ):
         values = np.asarray(getattr(out, name))
         columns[name] = pd.array(values if deadline else [None] * len(values), dtype=dtype)
-    for name in ("left_before_conditions", "censored"):
-        columns[name] = np.asarray(getattr(out, name))
+    early = np.asarray(out.left_before_conditions)  # not an outcome where the conditions are not modelled
+    columns["left_before_conditions"] = pd.array(
+        early if stats.book.models_conditions else [None] * len(early), dtype="boolean"
+    )
+    columns["censored"] = np.asarray(out.censored)
     for j, c in enumerate(s.contingents):
         columns[f"exit_day.{c.id}"] = np.asarray(out.exit_day)[:, j]
     for j, b in enumerate(s.bases):
@@ -1588,10 +1592,10 @@ def compare(
     Examples
     --------
     >>> import drawdown
-    >>> c = drawdown.compare("doha-2021-05-01", "announced-2021-09-11", reps=1000, seed=2021)
-    >>> d = c.difference("announced-2021-09-11", "casualties")
+    >>> c = drawdown.compare("doha-2021-05-01", "study-group-delay", reps=1000, seed=2021)
+    >>> d = c.difference("study-group-delay", "casualties")
     >>> round(d.estimate, 2), d.se_paired < d.se_unpaired
-    (-67.34, True)
+    (-57.39, True)
     """
     given: Sequence[Any] = scenarios
     if len(scenarios) == 1 and isinstance(scenarios[0], (list, tuple)):
@@ -1829,7 +1833,7 @@ def trace(scenario: ScenarioLike, *, replication: int = 0, seed: int | None = No
     >>> import drawdown
     >>> events = drawdown.trace("doha-2021-05-01", replication=0, seed=2021)
     >>> [e["date"] for e in events if e["kind"] == "decision"]
-    ['2021-02-18']
+    ['2021-04-14']
     """
     if isinstance(scenario, Result):
         if seed is None:

@@ -604,11 +604,23 @@ def test_replication_frame_has_every_outcome_by_replication_number(doha):
     assert np.array_equal(frame[f"base_closed_day.{doha.scenario.bases[0].name}"], out.base_closed_day[:, 0])
     assert len(frame.columns) == 13 + len(doha.scenario.contingents) + len(doha.scenario.bases)  # 3 days, 3 dates, 7
     # day 0 is 2021-02-15; a day of -1 (never) is NaT
-    r = int(np.argmax(out.met_day >= 0))
-    assert frame.loc[r, "met_date"] == pd.Timestamp("2021-02-15") + pd.Timedelta(days=int(out.met_day[r]))
-    never = out.met_day < 0
-    assert never.any() and frame.loc[never, "met_date"].isna().all()
+    r = int(np.argmax(out.decision_day >= 0))
+    assert frame.loc[r, "decision_date"] == pd.Timestamp("2021-02-15") + pd.Timedelta(days=int(out.decision_day[r]))
+    never = out.decision_day < 0
+    assert frame.loc[never, "decision_date"].isna().all()
     assert frame["met_deadline"].sum() == doha.summary()["p_met_deadline"]["count"]
+    # doha's rules never read the conditions index: none is met, "left early" is no outcome
+    assert (out.met_day == -1).all() and frame["met_date"].isna().all()
+    assert frame["left_before_conditions"].isna().all()
+
+
+def test_replication_frame_of_a_conditions_scenario_has_its_met_days():
+    pd = pytest.importorskip("pandas")
+    r = drawdown.run(CONDITIONS, reps=100, seed=3)
+    frame, out = r.to_dataframe("replications"), r.replications
+    met = int(np.argmax(out.met_day >= 0))
+    assert frame.loc[met, "met_date"] == pd.Timestamp("2021-02-15") + pd.Timedelta(days=int(out.met_day[met]))
+    assert (frame["left_before_conditions"].to_numpy(dtype=bool) == out.left_before_conditions).all()
 
 
 def test_replication_frame_without_a_deadline_has_no_deadline_values():

@@ -147,10 +147,11 @@ DRAWS = ROOT / "benchmarks" / "draws.py"
 
 @pytest.mark.skipif(not DRAWS.exists(), reason="benchmarks/ is not part of an installed copy")
 def test_draws_benchmark_counts_what_the_layout_draws_and_the_model_reads(tmp_path):
-    # Layout 2 draws the council's and the violence's uniforms for every day of the
-    # horizon and a column a contingent of each duration; the announced date (fixed
-    # rule) reads no council draw and, with a deadline, no violence; every per-day
-    # number a replication reads is one the layout drew.
+    # Layout 3 draws the council's uniforms on its meeting days only (none under the
+    # announced date's fixed rule), the violence normals only where the index is read
+    # (not with a deadline and no conditions rule) and a column a contingent of each
+    # duration; every per-day number a replication reads is one the layout drew. The
+    # replayed layout 2 drew both streams for every day of the horizon.
     import importlib.util
 
     import drawdown
@@ -161,11 +162,13 @@ def test_draws_benchmark_counts_what_the_layout_draws_and_the_model_reads(tmp_pa
     s = drawdown.load("announced-2021-09-11")
     row = bench.measure("announced-2021-09-11", 200, 1, 100, 1)
     per = row["by_stream"]
-    assert per["council"] == {"drawn": s.horizon_days, "used": 0.0}
-    assert per["violence"] == {"drawn": s.horizon_days, "used": 0.0}
+    assert per["council"] == {"drawn": 0.0, "used": 0.0}
+    assert per["violence"] == {"drawn": 0.0, "used": 0.0}
+    assert row["layout2_drawn_per_rep"] >= row["drawn_per_rep"] + 2 * s.horizon_days
     assert per["durations"]["drawn"] == 2 * len(s.contingents)
     assert 0 < per["per_day"]["used"] <= per["per_day"]["drawn"]
     assert row["used_per_rep"] <= row["drawn_per_rep"] and row["draw_us_per_rep"]["median"] > 0
     assert bench.main(["--quick", "--scenario", "doha-2021-05-01", "--out", str(tmp_path / "d.json")]) == 0
     doc = json.loads((tmp_path / "d.json").read_text())
-    assert doc["layout_version"] == 2 and doc["scenarios"][0]["scenario"] == "doha-2021-05-01"
+    assert doc["layout_version"] == 3 and doc["scenarios"][0]["scenario"] == "doha-2021-05-01"
+    assert doc["scenarios"][0]["draw_time_over_layout2"]["median"] > 0

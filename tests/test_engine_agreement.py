@@ -30,6 +30,7 @@ from drawdown.draws import (
     blocks_for,
     conditions_met_day,
     decision_days,
+    reads_conditions,
     violence_index,
 )
 from drawdown.engines import Outcomes, iter_chunks, run_numpy, run_simpy, trace_replication
@@ -49,8 +50,10 @@ def shared_decision_days(s, reps: int, seed: int, block_size: int) -> np.ndarray
     parts = []
     for block, rows in blocks_for(reps, block_size):
         draws = BlockDraws(s, seed, block, rows=rows, block_size=block_size)
-        met = conditions_met_day(s.conditions, violence_index(s.conditions, draws.violence))
-        parts.append(decision_days(s.decision, draws.council, met, s.horizon_days))
+        met = np.full(rows, -1, dtype=np.int32)  # layout 3: no index where nothing reads it
+        if reads_conditions(s):
+            met = conditions_met_day(s.conditions, violence_index(s.conditions, draws.violence))
+        parts.append(decision_days(s.decision, draws.meeting_u, draws.special_u, met, s.horizon_days))
     return np.concatenate(parts)
 
 

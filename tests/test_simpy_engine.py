@@ -168,6 +168,7 @@ reversion = 0.5
 volatility = 0.0
 threshold = 0.2
 hold_days = {hold}
+tracked = true    # no rule reads the index: tracked so that leaving early is an outcome
 """
     )
     out = one(s)
@@ -179,6 +180,9 @@ hold_days = {hold}
     assert one(never).left_before_conditions.tolist() == [True]
     short = never.replace(horizon_days=12)
     assert one(short).left_before_conditions.tolist() == [False]
+    # Untracked, no rule reads the index: it is not modelled, no one leaves before it.
+    untracked = one(s.replace(**{"conditions.tracked": False}))
+    assert (untracked.met_day.tolist(), untracked.left_before_conditions.tolist()) == ([-1], [False])
 
 
 # -- the council ----------------------------------------------------------------------------
@@ -770,5 +774,6 @@ def test_no_day_is_simulated_before_anything_can_happen(monkeypatch):
         days = {m: sorted(d for d, mm in woken if mm == m) for m in Moment}
         assert days[Moment.THREAT][:2] == [first_drawn - 1, first_drawn]
         assert min(days[Moment.AIRLIFT]) == first_ready
-        assert sorted(set(days[Moment.DUSK]))[:2] == [first_ready, first_ready + 1]  # and the horizon's end
+        dusks = sorted(set(days[Moment.DUSK]) - {s.deadline_day})  # the deadline is kept at its dusk
+        assert dusks[:2] == [first_ready, first_ready + 1]  # and the horizon's end
         assert days[Moment.DAWN] == []  # the conditions are told only in a story

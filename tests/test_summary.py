@@ -254,8 +254,12 @@ def test_means_and_probabilities(whole, raw):
         assert e.mean == pytest.approx(x.mean(), rel=1e-12)
         assert e.se == pytest.approx(x.std(ddof=1) / math.sqrt(n), rel=1e-9, abs=1e-12)
         assert whole.mean(name) == e.mean
+    assert whole.probability("left_before_conditions") is None  # doha does not model the conditions
+    assert not raw.left_before_conditions.any()
     for name in EVENTS:
         p = whole.probability(name)
+        if name == "left_before_conditions":
+            continue
         k = int(getattr(raw, name).sum())
         assert (p.k, p.n, p.value) == (k, n, k / n)
         assert p.se == pytest.approx(math.sqrt(p.value * (1 - p.value) / n))
@@ -309,6 +313,9 @@ def fake_scenario(total_troops=200, liftable_t=7, horizon=30, deadline_day=10):
         liftable_t=liftable_t,
         contingents=(1, 2),
         bases=(1,),
+        # the conditions are read (a tracked index): leaving early is an outcome here
+        decision=types.SimpleNamespace(rule="conditions"),
+        conditions=types.SimpleNamespace(tracked=True),
     )
 
 
@@ -480,7 +487,7 @@ def test_json_dict(whole, doha, raw):
     assert d["casualties"]["p50"] == numpy_quantile(raw.casualties, 0.5)
     assert d["troops_at_deadline"]["p95"] == numpy_quantile(raw.troops_at_deadline, 0.95)
     assert set(d["troop_days_past_deadline"]) == {"mean", "se"}
-    assert set(d["p_left_before_conditions"]) >= {"value", "se"}
+    assert d["p_left_before_conditions"] is None  # doha does not model the conditions
     cs = d["contingents"]
     assert [c["id"] for c in cs] == [c.id for c in doha.contingents]
     assert cs[0]["base"] == doha.bases[doha.contingents[0].base].name

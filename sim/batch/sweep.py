@@ -1156,7 +1156,7 @@ class SweepBatch:
     >>> len(batch.todo), batch.todo_reps
     (2, 200)
     >>> [row["p_met_deadline"] for row in batch.run().rows]
-    ['0.46', '0.94']
+    ['0.57', '0.96']
     """
 
     def __init__(

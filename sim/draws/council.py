@@ -16,7 +16,6 @@ __all__ = [
     "conditions_met_day",
     "MetDays",
     "decision_days",
-    "decision_days_from",
     "meeting_schedule",
 ]
 
@@ -168,36 +167,11 @@ def meeting_schedule(decision: Decision, met_day: np.ndarray, horizon: int) -> t
     return meetings, special
 
 
-def decision_days(decision: Decision, council_u: np.ndarray, met_day: np.ndarray, horizon: int) -> np.ndarray:
-    """The day the withdrawal order is given in each replication; -1 if never.
-
-    Parameters
-    ----------
-    decision : Decision
-    council_u : ndarray, shape (H, R)
-        The council's uniform of each day; a meeting on day ``t`` fails when
-        ``council_u[t] < p_no_consensus``.
-    met_day : ndarray, shape (R,)
-        Day the conditions are met (-1 never); used by the ``conditions`` rule.
-    horizon : int
-
-    Returns
-    -------
-    ndarray (R,) int32
-        :func:`decision_days_from` of the council's uniforms on the meeting days.
-    """
-    R = council_u.shape[1]
-    if decision.rule == "fixed":
-        return np.full(R, decision.day, dtype=np.int32)
-    meetings, special = meeting_schedule(decision, met_day, horizon)
-    special_u = council_u[np.where(special >= 0, special, 0), np.arange(R)]
-    return decision_days_from(decision, council_u[meetings], special_u, met_day, horizon)
-
-
-def decision_days_from(
+def decision_days(
     decision: Decision, meeting_u: np.ndarray, special_u: np.ndarray, met_day: np.ndarray, horizon: int
 ) -> np.ndarray:
-    """The day the order is given, from the council's uniforms on the meeting days only.
+    """The day the withdrawal order is given in each replication (-1 if never), from the
+    council's uniforms on its meeting days (layout 3 draws no others).
 
     Parameters
     ----------
@@ -221,7 +195,7 @@ def decision_days_from(
     >>> d = Decision(rule="next_meeting", day=None, meeting_days=(3, 9), p_no_consensus=0.5,
     ...              allow_special_meetings=False, special_meeting_delay_days=0,
     ...              latest_decision_day=None, start_on_day=0)
-    >>> decision_days_from(d, np.array([[0.1, 0.9], [0.8, 0.2]]), np.zeros(2), np.full(2, -1), 540)
+    >>> decision_days(d, np.array([[0.1, 0.9], [0.8, 0.2]]), np.zeros(2), np.full(2, -1), 540)
     array([9, 3], dtype=int32)
     """
     R = met_day.shape[0]

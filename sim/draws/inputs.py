@@ -8,16 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario import Scenario
-from .council import (
-    MetDays,
-    conditions_met_day,
-    decision_days,
-    decision_days_from,
-    meeting_schedule,
-    violence_index,
-    violence_index_days,
-)
-from .layout import BLOCK_SIZE, BlockDraws, closure_span, earliest_start, first_drawn_days, stream
+from .council import MetDays, conditions_met_day, decision_days, violence_index, violence_index_days
+from .layout import BLOCK_SIZE, BlockDraws, closure_span, earliest_start, first_drawn_days, reads_conditions, stream
 from .threat import attack_rates, attacks_before_order
 
 __all__ = ["BlockInputs", "DAY_WINDOW_CELLS", "StateFree"]
@@ -64,18 +56,15 @@ class StateFree:
 
     def __init__(self, scenario: Scenario, draws: list[BlockDraws]) -> None:
         H = scenario.horizon_days
-        self.violence = violence_index(scenario.conditions, [d.violence for d in draws])
-        self.met_day = conditions_met_day(scenario.conditions, self.violence)
-        # Block by block: the council's draws are read on meeting days only, not joined.
-        cols = np.cumsum([0] + [d.rows for d in draws])
-        self.decision_day = _joined(
-            [
-                decision_days(scenario.decision, d.council, self.met_day[lo:hi], H)
-                for d, lo, hi in zip(draws, cols[:-1], cols[1:])
-            ],
-            0,
-        )
-        self.rate = attack_rates(scenario, self.violence if scenario.deadline_day is None else None)
+        R = sum(d.rows for d in draws)
+        if reads_conditions(scenario):
+            self.violence = violence_index(scenario.conditions, [d.violence for d in draws])
+            self.met_day = conditions_met_day(scenario.conditions, self.violence)
+        else:  # the conditions are not modelled: never met, and no index to read
+            self.violence = np.empty((0, R))
+            self.met_day = np.full(R, -1, dtype=np.int32)
+        self.decision_day = _decisions(scenario, draws, self.met_day)
+        self.rate = _rates(scenario, self.violence, R)
         self.first_drawn_day = first_drawn_days(
             self.decision_day, closure_span(scenario), H, earliest_start=earliest_start(scenario)
         )
@@ -90,10 +79,9 @@ class StateFree:
 
         A generator's numbers are the same whether drawn in one call or window by window,
         and every quantity here is computed day by day (the index's recursion, the run of
-        days that meets the conditions) or read on given days (the council's uniforms
-        on meeting days), so each value is the bits of ``StateFree(scenario, [draws])``
-        while the block never holds more than a window (``cells`` values) of the council's
-        and the violence's draws. The index itself is not kept (``violence`` is empty);
+        days that meets the conditions), so each value is the bits of
+        ``StateFree(scenario, [draws])`` while the block never holds more than a window
+        (``cells`` values) of the violence's draws. The index itself is not kept (``violence`` is empty);
         the rate per replication and day, without a deadline, is.
 
         Parameters
@@ -120,6 +108,8 @@ class StateFree:
         True
         """
         H, B, n = scenario.horizon_days, draws.block_size, draws.rows
+        if not reads_conditions(scenario):  # nothing of the horizon's length is drawn
+            return cls(scenario, [draws])
         days = max(1, int(DAY_WINDOW_CELLS if cells is None else cells) // B)
         self = cls.__new__(cls)
         self.violence = np.empty((0, n))
@@ -135,7 +125,7 @@ class StateFree:
             prev = V[-1].copy()
             del V
         self.met_day = met.met_day
-        self.decision_day = _decision_by_days(scenario, draws, self.met_day, days)
+        self.decision_day = _decisions(scenario, [draws], self.met_day)
         self.first_drawn_day = first_drawn_days(
             self.decision_day, closure_span(scenario), H, earliest_start=earliest_start(scenario)
         )
@@ -154,24 +144,30 @@ def _killed_draws(draws: list[BlockDraws]) -> np.ndarray | None:
     return _joined([p for p in parts if p is not None], 0)
 
 
-def _decision_by_days(scenario: Scenario, draws: BlockDraws, met_day: np.ndarray, days: int) -> np.ndarray:
-    """:func:`decision_days` of a block, its council's uniforms drawn ``days`` days at a time
-    and read on the meeting days only."""
-    H, B, n, decision = scenario.horizon_days, draws.block_size, draws.rows, scenario.decision
-    if decision.rule == "fixed":  # the council's stream is not read
-        return decision_days_from(decision, np.empty((0, n)), np.empty(n), met_day, H)
-    meetings, special = meeting_schedule(decision, met_day, H)
-    meeting_u, special_u = np.empty((len(meetings), n)), np.zeros(n)
-    gen = stream(draws.seed, draws.block, "council")
-    for lo in range(0, H, days):
-        u = gen.random((min(days, H - lo), B))[:, :n]
-        hi = lo + len(u)
-        for i, m in enumerate(meetings):
-            if lo <= m < hi:
-                meeting_u[i] = u[m - lo]
-        rows = np.flatnonzero((special >= lo) & (special < hi))
-        special_u[rows] = u[special[rows] - lo, rows]
-    return decision_days_from(decision, meeting_u, special_u, met_day, H)
+def _decisions(scenario: Scenario, draws: list[BlockDraws], met_day: np.ndarray) -> np.ndarray:
+    """:func:`decision_days` of the blocks' rows, from their council's uniforms on the meeting days."""
+    parts, lo = [], 0
+    for d in draws:
+        parts.append(
+            decision_days(
+                scenario.decision, d.meeting_u, d.special_u, met_day[lo : lo + d.rows], d.scenario.horizon_days
+            )
+        )
+        lo += d.rows
+    return _joined(parts, 0)
+
+
+def _rates(scenario: Scenario, violence: np.ndarray, rows: int) -> np.ndarray:
+    """The attack rate per day, ``(H,)``, or ``(H, rows)`` without a deadline.
+
+    Without a deadline and without a violence coupling the index is not read: the rate
+    is the pre-deadline rate, the bits ``attack_rates`` gives with any index.
+    """
+    if scenario.deadline_day is not None:
+        return attack_rates(scenario)
+    if violence.shape[0] == 0:
+        violence = np.zeros((scenario.horizon_days, rows))
+    return attack_rates(scenario, violence)
 
 
 class BlockInputs(StateFree):

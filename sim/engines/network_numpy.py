@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..draws import BLOCK_SIZE, BlockDraws, blocks_for, poisson_inv
+from ..draws import BLOCK_SIZE, TAIL_FROM, BlockDraws, blocks_for, poisson_inv
 from .network_state import NEVER_DAY, NetworkLayout, Way
 from .numpy_engine import DEFAULT_CHUNK_BLOCKS, _state_free_inputs, chunk_blocks_for
 from .outcomes import TONNES, TROOPS, Outcomes, finish_outcomes
@@ -39,17 +39,21 @@ class _Draws:
 
     def __init__(self, draws: list[BlockDraws], widths: tuple[int, ...]):
         sizes = [d.rows for d in draws]
-        offsets = np.concatenate(([0], np.cumsum(sizes))).astype(int)
-        R = int(offsets[-1])
+        self.offsets = np.concatenate(([0], np.cumsum(sizes))).astype(int)
+        R = int(self.offsets[-1])
         self.arrays = tuple(np.empty((R, w)) for w in widths)
         self._days = [
-            d.days(out=tuple(a[lo:hi] for a in self.arrays))
-            for d, lo, hi in zip(draws, offsets[:-1], offsets[1:], strict=True)
+            d.day_stream(out=tuple(a[lo:hi] for a in self.arrays))
+            for d, lo, hi in zip(draws, self.offsets[:-1], self.offsets[1:], strict=True)
         ]
 
-    def draw(self) -> None:
-        for g in self._days:
-            next(g)
+    def draw(self, step: int, live: np.ndarray) -> None:
+        """Draw slab ``step`` of the blocks with a row live; from
+        :data:`drawdown.draws.TAIL_FROM` on, of their live rows only."""
+        for b, days in enumerate(self._days):
+            rows = np.flatnonzero(live[self.offsets[b] : self.offsets[b + 1]])
+            if rows.size:
+                days.draw(step, rows if step >= TAIL_FROM else None)
 
 
 class _State:
@@ -578,11 +582,11 @@ def _run_chunk(lay, seed, blocks, block_size, record_daily, record_nations) -> O
     H = s.horizon_days
     steps = int(H - st.first_drawn.min()) if st.R else 0
     for step in range(steps):
-        chunk["draws"].draw()
         day = st.first_drawn + step
         live = (day < H) & (st.end_day >= H)
         if not live.any():
             break
+        chunk["draws"].draw(step, live)
         _phases(lay, st, step, day, live)
         _threat(lay, st, chunk, day, live)
         _moves(lay, st, chunk, step, day, live)

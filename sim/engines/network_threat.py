@@ -56,13 +56,13 @@ def _attack_bases(theatre: NetworkTheatre, day: int, rate: float) -> None:
         for b, t in enumerate(theatre.troops_at[: plan.B])
         if t
     ]
-    cols, attacks = _likely_attacks(u_attacks[theatre.row].tolist(), means)
+    cols, attacks = _likely_attacks(u_attacks.tolist(), means)
     struck = [(b, int(a)) for b, a in zip(cols, attacks, strict=True) if a]
     if not struck:
         return
     bases = [b for b, _ in struck]
     counts = np.array([a for _, a in struck])
-    casualties = plan.casualty_table.casualties(u_casualties[theatre.row, bases], counts)
+    casualties = plan.casualty_table.casualties(u_casualties[bases], counts)
     theatre.attacks += int(counts.sum())
     theatre.casualties += int(casualties.sum())
     closure = theatre.s.threat.closure_days
@@ -78,7 +78,7 @@ def _attack_bases(theatre: NetworkTheatre, day: int, rate: float) -> None:
                 casualties=int(casualties[k]),
             )
         field = theatre.airfield_at.get(b)
-        if field is not None and closure > 0 and u_hits[theatre.row, field.column] < shut[k]:
+        if field is not None and closure > 0 and u_hits[field.column] < shut[k]:
             _shut(theatre, field, day, closure, "airfield hit")
 
 
@@ -109,11 +109,11 @@ def _attack_sites(theatre: NetworkTheatre, day: int, rate: float) -> None:
     if not means:
         return
     _, u_attacks, u_casualties, u_hits = theatre.site_draws(day)
-    cols, attacks = _likely_attacks(u_attacks[theatre.row].tolist(), means)
+    cols, attacks = _likely_attacks(u_attacks.tolist(), means)
     for site, a in zip(cols, attacks.tolist(), strict=True):
         if not a:
             continue
-        casualties = int(plan.casualty_table.casualties(u_casualties[theatre.row, [site]], np.array([a]))[0])
+        casualties = int(plan.casualty_table.casualties(u_casualties[[site]], np.array([a]))[0])
         theatre.attacks += a
         theatre.casualties += casualties
         way: Way = (
@@ -131,7 +131,7 @@ def _attack_sites(theatre: NetworkTheatre, day: int, rate: float) -> None:
                 casualties=casualties,
             )
         closure = way.spec.closure_days
-        if closure > 0 and u_hits[theatre.row, site] < plan.site_hits[site].threshold(np.array([a]))[0]:
+        if closure > 0 and u_hits[site] < plan.site_hits[site].threshold(np.array([a]))[0]:
             _shut(theatre, way, day, closure, "hit")
 
 

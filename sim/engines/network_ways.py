@@ -87,7 +87,7 @@ class Airfield(Way):
         self.column = column  # in the per-day ``closed`` and ``hits`` draws
 
     def weather_shut(self, theatre: Replication, day: int) -> bool:
-        return theatre.day_draws(day)[0][theatre.row, self.column] < self.spec.p_closed_day
+        return theatre.day_draws(day)[0][self.column] < self.spec.p_closed_day
 
 
 class Crossing(Way):
@@ -102,7 +102,7 @@ class Crossing(Way):
         self.site = site
 
     def weather_shut(self, theatre: Replication, day: int) -> bool:
-        return theatre.site_draws(day)[0][theatre.row, self.site] < self.spec.p_closed_day
+        return theatre.site_draws(day)[0][self.site] < self.spec.p_closed_day
 
 
 class Leg(Way):

@@ -50,8 +50,10 @@ from scipy.special import pdtr
 
 from ..draws import (
     BLOCK_SIZE,
+    TAIL_FROM,
     BlockDraws,
     CasualtyTable,
+    DayStream,
     HitTable,
     StateFree,
     attack_mean,
@@ -403,7 +405,7 @@ def _state_free_inputs(
         draws.extend(group)
         sfs = [StateFree.by_days(s, d) for d in group] if by_days else [StateFree(s, group)]
         for d in group:
-            d.council = d.violence = None  # type: ignore[assignment]  # the day's slabs keep the draws alive
+            d.violence = None  # type: ignore[assignment]  # the day's slabs keep the draws alive
         for sf in sfs:
             parts.append(
                 (sf.decision_day, sf.met_day, sf.first_drawn_day, sf.attacks_before, sf.casualties_before, sf.rate)
@@ -454,21 +456,27 @@ class _DayDraws:
     def __init__(self, draws: list[BlockDraws], n_airfields: int, n_bases: int):
         sizes = np.array([d.rows for d in draws])
         R = int(sizes.sum())
-        offsets = np.concatenate(([0], np.cumsum(sizes)))
+        self.offsets = np.concatenate(([0], np.cumsum(sizes)))
         self.closed = np.empty((R, n_airfields))
         self.attacks = np.empty((R, n_bases))
         self.casualties = np.empty((R, n_bases))
         self.hits = np.empty((R, n_airfields))
-        self._days: list[Iterator] = [
-            d.days(out=(self.closed[lo:hi], self.attacks[lo:hi], self.casualties[lo:hi], self.hits[lo:hi]))
-            for d, lo, hi in zip(draws, offsets[:-1], offsets[1:], strict=True)
+        self._days: list[DayStream] = [
+            d.day_stream(out=(self.closed[lo:hi], self.attacks[lo:hi], self.casualties[lo:hi], self.hits[lo:hi]))
+            for d, lo, hi in zip(draws, self.offsets[:-1], self.offsets[1:], strict=True)
         ]
         self.block_of_row = np.repeat(np.arange(len(sizes)), sizes)
 
-    def draw(self, blocks_running: np.ndarray) -> None:
-        """Draw the next day of every block that still has rows running (a boolean per block)."""
+    def draw(self, step: int, blocks_running: np.ndarray, rows: np.ndarray) -> None:
+        """Draw slab ``step`` of every block that still has rows running (a boolean per
+        block); from :data:`drawdown.draws.TAIL_FROM` on, of the running ``rows`` (chunk rows) only."""
+        if step < TAIL_FROM:
+            for b in np.flatnonzero(blocks_running):
+                self._days[b].draw(step)
+            return
+        block = self.block_of_row[rows]
         for b in np.flatnonzero(blocks_running):
-            next(self._days[b])
+            self._days[b].draw(step, rows[block == b] - self.offsets[b])
 
     def close(self) -> None:
         """Let go of the blocks' generators (and the draws they keep)."""
@@ -779,7 +787,7 @@ def _run_days(state: ChunkState, chunk: _Chunk) -> None:
         n_rows = state.rows
         if n_rows == 0:
             break
-        chunk.draws.draw(state.blocks_running)
+        chunk.draws.draw(step, state.blocks_running, state.row)
         day = state.first_drawn_day + day_dtype(step)  # each row's day
         n_flying = state.rows_ready_by(step)
         _phases(state, columns, day)

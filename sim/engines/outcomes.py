@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..draws import killed_and_wounded
+from ..draws import killed_and_wounded, reads_conditions
 from ..limits import COUNT_DTYPE, DAY_DTYPE, TONNES_DTYPE, TROOPS_DTYPE
 from ..scenario import Scenario
 
@@ -262,6 +262,8 @@ def finish_outcomes(
     met_deadline = ~censored & (final <= D) if D is not None else np.zeros(len(final), dtype=bool)
     met_day = np.asarray(met_day, dtype=np.int32)
     left_early = ~censored & ((met_day < 0) | (final < met_day))
+    if not reads_conditions(scenario):  # the conditions are not modelled: no one leaves before them
+        left_early = np.zeros(len(final), dtype=bool)
     casualties = np.asarray(casualties, dtype=np.int64)
     if scenario.threat.splits_casualties:
         if killed_draw is None:

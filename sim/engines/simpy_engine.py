@@ -584,7 +584,7 @@ def _attack(theatre: Theatre, day: int) -> None:
     if rate == 0.0:  # a mean of 0: no attack anywhere
         return
     plan = theatre.plan
-    u_attacks: list[float] = theatre.day_draws(day)[1][theatre.row].tolist()
+    u_attacks: list[float] = theatre.day_draws(day)[1].tolist()
     bases, us, means = [], [], []
     for b, troops in enumerate(theatre.troops_at):
         if troops:
@@ -608,7 +608,7 @@ def _strike(theatre: Theatre, day: int, bases: list[int], attacks: np.ndarray) -
     plan = theatre.plan
     s = theatre.s
     _, _, u_casualties, u_hits = theatre.day_draws(day)
-    casualties = plan.casualty_table.casualties(u_casualties[theatre.row, bases], attacks)
+    casualties = plan.casualty_table.casualties(u_casualties[bases], attacks)
     theatre.attacks += int(attacks.sum())
     theatre.casualties += int(casualties.sum())
     closure_days = s.threat.closure_days
@@ -625,7 +625,7 @@ def _strike(theatre: Theatre, day: int, bases: list[int], attacks: np.ndarray) -
                 casualties=int(casualties[k]),
             )
         field = theatre.airfield_at.get(b)
-        if field is not None and closure_days > 0 and u_hits[theatre.row, field.column] < shut_by_hit[k]:
+        if field is not None and closure_days > 0 and u_hits[field.column] < shut_by_hit[k]:
             field.closed_until = max(field.closed_until, day + closure_days - 1)
             if telling:
                 theatre.log(
@@ -657,7 +657,7 @@ def airfield(env: simpy.Environment, theatre: Theatre, field: Airfield) -> Proce
 def _fly(theatre: Theatre, field: Airfield, day: int, active: list[Contingent]) -> None:
     """One day of an airfield: shut, or its cargo, then its seats, in priority order."""
     telling = theatre.events is not None
-    weather = theatre.day_draws(day)[0][theatre.row, field.column] < field.base.p_closed_day
+    weather = theatre.day_draws(day)[0][field.column] < field.base.p_closed_day
     if weather or field.closed_until >= day:
         if telling:
             why = "weather or maintenance" if weather else f"hit, shut until {theatre.date(field.closed_until)}"

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import simpy
 
-from ..draws import BLOCK_SIZE, BlockInputs, DaySlabs, blocks_for
+from ..draws import BLOCK_SIZE, BlockInputs, DaySlabs, blocks_for, meeting_schedule
 from .moments import Moment
 from .outcomes import TONNES, TROOPS, Outcomes, finish_outcomes
 
@@ -102,8 +102,10 @@ class ReplicationTheatre:
         draws = inputs.draws
         self.national_delay_days: list[int] = draws.national_delay_days[row].tolist()
         self.prep_days: list[int] = draws.prep_days[row].tolist()
-        self.council_u = draws.council[:, row]
         self.met_day = int(inputs.met_day[row])
+        # The council's uniform by meeting day: its scheduled meetings and its special one.
+        special = int(meeting_schedule(s.decision, np.array([self.met_day]), H)[1][0])
+        self.council_u: dict[int, float] = draws.council_of(row, special)
         self.violence = inputs.violence[:, row]
         self.rates: list[float] = inputs.rate_of(row).tolist()
         # Where the per-day draws start: the draw layout's (drawdown.draws.first_drawn_days).
@@ -149,12 +151,12 @@ class ReplicationTheatre:
         return int(self.env.now // TICKS_PER_DAY)
 
     def day_draws(self, day: int) -> tuple:
-        """The per-day draws of ``day``, for the block: v1's ``(closed, attacks, casualties,
-        hits)``, then on a network the sites' four."""
+        """The replication's per-day draws of ``day``: v1's ``(closed, attacks, casualties,
+        hits)``, then on a network the sites' four (1-D arrays, one value a column)."""
         k = day - self.first_drawn_day
         if k < 0:  # the layout draws nothing before the first drawn day (docs/design.md §2)
             raise RuntimeError(f"day {day} is before the first drawn day {self.first_drawn_day}")
-        return self.slabs[k]
+        return self.slabs.row(self.row, k)
 
     def give_order(self, day: int, text: str) -> None:
         """The council's withdrawal order, given on ``day``."""

@@ -608,7 +608,7 @@ def contingents_figure(scenario: ScenarioLike, summary: Summary) -> Figure:
     >>> s = drawdown.load("doha-2021-05-01")
     >>> fig = contingents_figure(s, summarize(s, 200, seed=1))
     >>> rows = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    >>> len(rows) < len(s.contingents), any(r.startswith("US, 4 bases") for r in rows)
+    >>> len(rows) < len(s.contingents), any(r.startswith("Italy, US") for r in rows)
     (True, True)
     """
     f = facts_of(scenario)

@@ -287,7 +287,10 @@ def _outcome_lines(f: ScenarioFacts, summary: Summary) -> list[str]:
     lines += _split_lines(summary)
     lines += _equipment_lines(f, summary)
     early = summary.probability("left_before_conditions")
-    lines.append(f"left early    before the conditions were met: {_prob(early)}")
+    if early is None:
+        lines.append("left early    not modelled: no rule of this scenario reads the conditions index")
+    else:
+        lines.append(f"left early    before the conditions were met: {_prob(early)}")
     lines.append(
         f"censored      {summary.censored} of {summary.n} ({summary.censored_fraction:.1%}) {NOT_OUT} "
         f"({f.date_of(f.horizon_days - 1).isoformat()})"

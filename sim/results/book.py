@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ..draws import LAYOUT_VERSION
+from ..draws import LAYOUT_VERSION, reads_conditions
 from ..scenario import Scenario
 from .environment import environment
 
@@ -41,6 +41,10 @@ class Book:
     horizon_days, deadline_day, total_troops, liftable_t, n_contingents, n_bases
         Shapes and scales of the histograms (all follow from the scenario hash); the
         horizon also sets :attr:`day_value_cap`.
+    models_conditions
+        Whether the model reads the conditions index (:func:`drawdown.draws.reads_conditions`);
+        where it does not, no replication leaves "before the conditions" and the summary
+        says so (a null probability), as it does for a deadline it has not.
 
     Examples
     --------
@@ -69,6 +73,7 @@ class Book:
     liftable_t: int
     n_contingents: int
     n_bases: int
+    models_conditions: bool = True
 
     @property
     def day_value_cap(self) -> int:
@@ -117,5 +122,6 @@ def book_of(scenario: Scenario, *, seed: int, engine: str, block_size: int) -> B
         liftable_t=int(scenario.liftable_t),
         n_contingents=len(scenario.contingents),
         n_bases=len(scenario.bases),
+        models_conditions=reads_conditions(scenario),
         **env,
     )

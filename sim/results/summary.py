@@ -826,7 +826,8 @@ class Summary:
         ----------
         name : str
             ``"met_deadline"`` (``None`` for a scenario without a deadline),
-            ``"out_by_horizon"``, ``"censored"``, ``"left_before_conditions"``.
+            ``"out_by_horizon"``, ``"censored"``, ``"left_before_conditions"`` (``None``
+            for a scenario whose model does not read the conditions index).
 
         Examples
         --------
@@ -840,6 +841,8 @@ class Summary:
         self._need_reps()
         if name == "met_deadline" and self.book.deadline_day is None:
             return None
+        if name == "left_before_conditions" and not self.book.models_conditions:
+            return None  # the scenario does not model the conditions (drawdown.draws.reads_conditions)
         if name == "out_by_horizon":
             k = self.out_by_horizon
         elif name in self.events:

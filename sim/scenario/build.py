@@ -589,6 +589,7 @@ def _conditions(cond: dict) -> Conditions:
         volatility=float(cond["volatility"]),
         threshold=float(cond["threshold"]),
         hold_days=cond["hold_days"],
+        tracked=bool(cond.get("tracked", False)),
     )
 
 

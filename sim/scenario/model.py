@@ -159,7 +159,12 @@ class Decision:
 
 @dataclass(frozen=True)
 class Conditions:
-    """The security-conditions index (docs/design.md §1.5)."""
+    """The security-conditions index (docs/design.md §1.5).
+
+    ``tracked``: model the index even where no rule reads it (the ``conditions`` rule, a
+    phase on the conditions, a violence coupling without a deadline), so that the
+    outcomes say who left before the conditions were met (:func:`drawdown.draws.reads_conditions`).
+    """
 
     initial: float
     target: float
@@ -167,6 +172,7 @@ class Conditions:
     volatility: float
     threshold: float
     hold_days: int
+    tracked: bool = False
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,8 @@ TABLES = {
         "volatility": Key("number", _d("0.05"), lo=_d(0)),
         "threshold": Key("number", _d("0.5")),
         "hold_days": Key("int", 14, lo=1, hi=MAX_DAYS),
+        # layout 3: track the index where no rule reads it (absent unless given: hashes unchanged)
+        "tracked": Key("bool", ABSENT),
         **PROSE,
     },
     "threat": {

@@ -19,9 +19,8 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 import drawdown
+import numpy as np
 from drawdown.draws import LAYOUT_VERSION, blocks_for
 from drawdown.engines import Outcomes, run_blocks
 
