@@ -478,3 +478,20 @@ def drawn_features(s: drawdown.Scenario, out: Outcomes) -> list[str]:
         ),
     }
     return [name for name, seen in found.items() if seen]
+
+
+def test_network_engines_agree_on_replications_that_run_past_the_tail():
+    # Bagram's seats cut to 10 a day: the consolidation hub's withdrawal runs for months,
+    # past drawdown.draws.TAIL_FROM, where each row's per-day draws come from its own
+    # stream (draw layout 3). Both network engines read the same numbers.
+    import drawdown
+    from drawdown.draws import TAIL_FROM, first_drawn_days
+    from drawdown.engines import run_numpy, run_simpy
+
+    s = drawdown.load("consolidation").replace({"bases.Bagram.seats_per_day": 10})
+    a, b = run_numpy(s, 60, seed=5, block_size=25), run_simpy(s, 60, seed=5, block_size=25)
+    first = first_drawn_days(a.decision_day, s.threat.closure_days, s.horizon_days)
+    last = np.where(a.censored, s.horizon_days - 1, a.final_exit_day)
+    assert ((last - first) > TAIL_FROM).mean() > 0.5
+    for k, v in a.arrays(daily=True).items():
+        assert np.array_equal(v, b.arrays(daily=True)[k]), k
