@@ -89,8 +89,8 @@ BOUND_HORIZON = 540
 #: block runs fewer blocks at once (:func:`chunk_blocks_for`), never fewer than one.
 CHUNK_DAY_BYTES = DEFAULT_CHUNK_BLOCKS * BLOCK_SIZE * BOUND_HORIZON * 12
 #: Values of a block's whole-horizon stream (days by the block's size) drawn at once, at
-#: most (those of ten blocks over the default horizon): beyond, a block draws its council
-#: and violence streams a window of days at a time (:meth:`StateFree.by_days`).
+#: most (those of ten blocks over the default horizon): beyond, a block draws its violence
+#: normals (where the conditions index is read) a window of days at a time (:meth:`StateFree.by_days`).
 STATE_FREE_CELLS = 10 * BLOCK_SIZE * BOUND_HORIZON
 NEVER = np.iinfo(np.int32).max  # a ready day that never comes
 # Finished rows are dropped once they are one in this many of the running ones (or on
