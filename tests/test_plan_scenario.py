@@ -68,8 +68,8 @@ def test_the_derivations_in_the_texts_hold():
     s = drawdown.load(NAME)
     t = s.threat
     quiet_days = 410  # 29 Feb 2020 to 14 Apr 2021
-    assert (drawdown.load("base-force-2021-02").threat.attack_rate_before, quiet_days) == (0.007, 410)
-    assert math.exp(-t.attack_rate_before * quiet_days) >= 0.05 > math.exp(-0.02 * quiet_days)  # 0.02: the old base rate
+    assert (drawdown.load("base-force-2021-02").threat.attack_rate_before, quiet_days) == (0.02, 410)
+    assert math.exp(-t.attack_rate_before * quiet_days) >= 0.05 > math.exp(-0.02 * quiet_days)
     assert t.attack_rate_before == round(3 / quiet_days, 3)
     assert t.attack_rate_after * (1 + t.escalation_per_week * 12) == t.attack_rate_max == len(s.bases)
     assert t.casualties_per_attack == drawdown.load("base-force-2021-02").threat.casualties_per_attack
