@@ -636,7 +636,6 @@ class DaySlabs:
         self.edges = self._days.edges
         self._slabs: list[tuple[np.ndarray, ...]] = []
         self._tail: dict[int, tuple[int, np.ndarray]] = {}  # row: (first slab held, slabs (T, W))
-        self._gens: dict[int, np.random.Generator] = {}
 
     def __len__(self) -> int:
         """Head slabs drawn so far."""
