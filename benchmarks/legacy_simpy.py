@@ -601,4 +601,5 @@ def _run_block(scenario, seed, block, rows, record_daily, block_size, progress):
         troops_at_deadline=at_deadline,
         troops_in_country=troops,
         retrograde_lifted_t=lifted,
+        killed_draw=inputs.killed_draw,
     )

@@ -10,7 +10,7 @@ import pytest
 from cli_helpers import make_runner
 from click.testing import CliRunner
 from drawdown.cli.main import main
-from drawdown.engines import OUTCOME_DTYPES, run_simpy
+from drawdown.engines import OUTCOME_DTYPES, outcome_dtypes, run_simpy
 from drawdown.results import read_replications, write_replications
 
 
@@ -94,11 +94,13 @@ def test_run_out_writes_npz(runner, tmp_path):
     )  # manifest, blocks/: issue 6
     s = drawdown.load("doha-2021-05-01")
     C, N = len(s.contingents), len(s.bases)
+    dtypes = outcome_dtypes(s)  # v1's outcomes, and killed and wounded: doha splits casualties
+    assert set(dtypes) == {*OUTCOME_DTYPES, "killed", "wounded"}
     with np.load(path, allow_pickle=False) as data:
-        for k, dtype in OUTCOME_DTYPES.items():
+        for k, dtype in dtypes.items():
             assert data[k].dtype == dtype, k
         shapes = {"exit_day": (4, C), "base_closed_day": (4, N)}
-        for k in OUTCOME_DTYPES:
+        for k in dtypes:
             assert data[k].shape == shapes.get(k, (4,)), k
         assert str(data["scenario_hash"]) == s.hash
         assert str(data["seed"]) == "7"
@@ -106,10 +108,10 @@ def test_run_out_writes_npz(runner, tmp_path):
         assert str(data["version"]) == drawdown.__version__
         assert data["seed"].dtype.kind == "U"
         expected = run_simpy(s, 4, 7)
-        for k in OUTCOME_DTYPES:
+        for k in dtypes:
             assert np.array_equal(data[k], getattr(expected, k)), k
     arrays, meta = read_replications(path)
-    assert set(arrays) == set(OUTCOME_DTYPES)
+    assert set(arrays) == set(dtypes)
     assert meta["engine"] == "simpy" and meta["scenario"] == "doha-2021-05-01"
 
 

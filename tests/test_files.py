@@ -9,7 +9,7 @@ import zipfile
 import drawdown
 import numpy as np
 import pytest
-from drawdown.engines import OUTCOME_DTYPES, Outcomes, iter_chunks, run_numpy, run_simpy
+from drawdown.engines import Outcomes, iter_chunks, outcome_dtypes, run_numpy, run_simpy
 from drawdown.results import REPLICATIONS_FILE, ReplicationWriter, read_replications, write_replications
 
 META = {"scenario": "doha-2021-05-01", "seed": 2**100 + 3, "engine": "numpy", "reps": 450, "block_size": 100}
@@ -59,10 +59,10 @@ def test_streamed_file_equals_write_replications(tmp_path, doha):
     # The archive is what np.savez_compressed makes: deflated .npy members, readable without pickle.
     with zipfile.ZipFile(streamed) as zf:
         assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in zf.infolist())
-        assert sorted(zf.namelist()) == sorted(f"{k}.npy" for k in [*OUTCOME_DTYPES, *META])
+        assert sorted(zf.namelist()) == sorted(f"{k}.npy" for k in [*outcome_dtypes(doha), *META])
     arrays, meta = read_replications(streamed)
     assert meta == {k: str(v) for k, v in META.items()}
-    assert set(arrays) == set(OUTCOME_DTYPES)
+    assert set(arrays) == set(outcome_dtypes(doha))  # with killed and wounded: doha splits casualties
     assert arrays["exit_day"].shape == (450, len(doha.contingents))
     assert arrays["base_closed_day"].shape == (450, len(doha.bases))
 
@@ -136,7 +136,7 @@ def test_memory_is_bounded_by_the_chunk_not_the_file(tmp_path, doha):
     rng = np.random.default_rng(0)
     shapes = {"exit_day": (n, C), "base_closed_day": (n, N)}
     chunk = Outcomes(
-        **{k: rng.integers(-1, 500, size=shapes.get(k, (n,))).astype(dt) for k, dt in OUTCOME_DTYPES.items()}
+        **{k: rng.integers(-1, 500, size=shapes.get(k, (n,))).astype(dt) for k, dt in outcome_dtypes(doha).items()}
     )
     path = tmp_path / REPLICATIONS_FILE
     tracemalloc.start()

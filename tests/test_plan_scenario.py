@@ -19,6 +19,7 @@ from decimal import Decimal
 
 import drawdown
 import numpy as np
+import pytest
 from drawdown.engines import run_blocks
 from drawdown.scenario import find_scenario
 
@@ -68,7 +69,8 @@ def test_the_derivations_in_the_texts_hold():
     s = drawdown.load(NAME)
     t = s.threat
     quiet_days = 410  # 29 Feb 2020 to 14 Apr 2021
-    assert (drawdown.load("base-force-2021-02").threat.attack_rate_before, quiet_days) == (0.02, 410)
+    assert (drawdown.load("base-force-2021-02").threat.attack_rate_before, quiet_days) == (0.007, 410)
+    # 0.02: the base rate before issue 16, which those quiet days rule out
     assert math.exp(-t.attack_rate_before * quiet_days) >= 0.05 > math.exp(-0.02 * quiet_days)
     assert t.attack_rate_before == round(3 / quiet_days, 3)
     assert t.attack_rate_after * (1 + t.escalation_per_week * 12) == t.attack_rate_max == len(s.bases)
@@ -97,3 +99,38 @@ def test_the_plan_does_what_its_notes_say():
     leg = [g.name for g in s.network.legs].index("Kandahar-Bagram")
     moved = sum(s.contingents[i].liftable_t for i in kandahar)
     np.testing.assert_array_equal(out.carried_t[:, leg], moved)
+
+
+# -- every shipped scenario file --------------------------------------------------------------
+
+SCENARIOS_DIR = find_scenario(NAME).parent
+#: Shipped files whose figures are not yet each named in their provenance (issue 16, the
+#: re-derivation of the shipped scenarios): the invented ground-withdrawal example keeps
+#: its derivations in comments for now. Nothing else may join this list.
+NOT_YET_NAMED = {"ground-withdrawal.toml"}
+SHIPPED = sorted(
+    p.relative_to(SCENARIOS_DIR).as_posix()
+    for p in SCENARIOS_DIR.rglob("*.toml")
+    if p.parent.name != "sweeps"  # sweep specs are designs, not scenarios
+)
+
+
+@pytest.mark.parametrize("name", [n for n in SHIPPED if n not in NOT_YET_NAMED])
+def test_every_numeric_key_of_a_shipped_scenario_is_named_in_its_provenance(name):
+    """Each numeric key a shipped file sets is named in its table's ``source`` or
+    ``assumption`` (a contingent's may be named in the file's top-level text, as the
+    April plan's disposal shares are), so that every figure carries its derivation."""
+    raw = tomllib.loads((SCENARIOS_DIR / name).read_text(encoding="utf-8"), parse_float=Decimal)
+    top = _text(raw)
+    unexplained = []
+    for path, table in _tables(raw):
+        own = _text(table)
+        text = own + " " + top if path[:1] == ("contingents",) else own
+        for key, value in table.items():
+            if _numeric(value) and key not in text:
+                unexplained.append(".".join(map(str, path + (key,))))
+    assert not unexplained, f"{name}: numeric keys without a derivation in their table's text: {unexplained}"
+
+
+def test_the_list_of_files_not_yet_named_only_shrinks():
+    assert NOT_YET_NAMED <= set(SHIPPED) and len(NOT_YET_NAMED) <= 1

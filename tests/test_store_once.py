@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 from batch_helpers import invoke, npz_arrays
 from drawdown.batch import MANIFEST, merge_dir, parse_spec, read_record, run_batch, run_sweep, write_record
-from drawdown.engines import run_numpy
+from drawdown.engines import outcome_dtypes, run_numpy
 from drawdown.errors import ScenarioError
 from drawdown.report import read_run_dir
 from drawdown.results import read_replications, write_replications
@@ -104,11 +104,14 @@ def test_joined_file_is_the_one_shot_file_from_old_and_new_parts(doha, tmp_path)
     old_part = tmp_path / "b.npz"
     old_part.write_bytes(stored_copy(write_replications(tmp_path / "b0.npz", out.rows(100, 250), meta={})))
     widths = {"exit_day": len(doha.contingents), "base_closed_day": len(doha.bases)}
-    joined = join_replications(tmp_path / "r.npz", [(new_part, 100), (old_part, 150)], widths=widths, meta={"seed": 3})
+    dtypes = outcome_dtypes(doha)  # v1's outcomes with killed and wounded: doha splits casualties
+    joined = join_replications(
+        tmp_path / "r.npz", [(new_part, 100), (old_part, 150)], widths=widths, meta={"seed": 3}, dtypes=dtypes
+    )
     assert joined.read_bytes() == write_replications(tmp_path / "w.npz", out, meta={"seed": 3}).read_bytes()
     # a part with other rows than it should hold is named, and nothing is written
     with pytest.raises(drawdown.errors.ResultError, match=r"b\.npz: decision_day: int32 of shape \(150,\)"):
-        join_replications(tmp_path / "x.npz", [(new_part, 100), (old_part, 140)], widths=widths, meta={})
+        join_replications(tmp_path / "x.npz", [(new_part, 100), (old_part, 140)], widths=widths, meta={}, dtypes=dtypes)
     assert not (tmp_path / "x.npz").exists()
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 

@@ -619,13 +619,15 @@ def test_json_dict_is_made_of_the_document_pieces_in_a_fixed_order(whole, doha):
         "troops_at_deadline",
         "troop_days_past_deadline",
         "casualties",
+        "killed",  # doha splits its casualties (threat.killed_per_attack)
+        "wounded",
         "attacks",
         "p_left_before_conditions",
         "contingents",
     ]
     run = {**run_entries(whole.book, doha, whole.n), "seed": str(SEED)}
     assert {k: d[k] for k in run} == run and list(d)[1:15] == list(run)
-    for name in ("casualties", "attacks", "troops_at_deadline"):
+    for name in ("casualties", "killed", "wounded", "attacks", "troops_at_deadline"):
         intervals = [list(i) for i in whole.quantile_intervals(name, (0.5, 0.95))]
         assert d[name] == {
             **estimate_entry(whole.estimate(name)),

@@ -3,7 +3,8 @@ rate, and casualties split into killed and wounded, each with its own mean per a
 
 Hand-computed rates, the loader's rules, the four engines agreeing on the split
 replication by replication, conservation (killed + wounded = casualties), and two
-checks at 10^5 replications of ``tests/data/doha-capped.toml``: an exact identity
+checks at 10^5 replications of the shipped ``doha-2021-05-01`` and of
+``tests/data/doha-capped.toml``: an exact identity
 (the mean of killed is ``killed_per_attack`` times the attack mean the cap allows on
 the troops there) and the bound the cap implies on the mean and the 99.9% quantile.
 """
@@ -72,8 +73,12 @@ def test_cap_binds_the_coupled_rate_without_a_deadline(tmp_path):
     assert attack_rates(s, V).tolist() == [[0.1, 0.1], [0.30000000000000004, 0.5], [0.5, 0.5]]
 
 
+#: Doha as it was before issue 16 (v1's threat: no cap, casualties one count).
+V1_DOHA = DATA / "layout2" / "doha-2021-05-01.toml"
+
+
 def test_no_cap_leaves_every_rate_as_v1():
-    s = drawdown.load("doha-2021-05-01")
+    s = drawdown.load(V1_DOHA)
     assert s.threat.attack_rate_max is None and not s.threat.splits_casualties
     D = s.deadline_day
     t = np.arange(s.horizon_days)
@@ -166,7 +171,7 @@ def test_killed_and_wounded_by_hand():
 
 def test_the_killed_stream_moves_no_other_draw():
     assert STREAMS["killed"] == 13 and len(set(STREAMS.values())) == len(STREAMS)
-    plain = drawdown.load("doha-2021-05-01")
+    plain = drawdown.load(V1_DOHA)
     split = plain.replace(**{"threat.killed_per_attack": 0.1, "threat.wounded_per_attack": 0.3})
     a, b = run_numpy(plain, 400, seed=11), run_numpy(split, 400, seed=11)
     for k, v in a.arrays().items():
@@ -216,25 +221,46 @@ def test_runs_report_and_store_killed_and_wounded(tmp_path):
 REPS = 100_000
 
 
-@pytest.fixture(scope="module")
-def capped():
-    s = drawdown.load(CAPPED)
-    return s, run_numpy(s, REPS, seed=20261203, record_daily=True)
+#: The two capped Doha scenarios, with their threat by their files (not read by the code):
+#: (scenario, rate before, cap, killed per attack, casualties per attack, enough rate-days
+#: at the cap, bounds on the cap's mean killed). The shipped doha-2021-05-01 (the base
+#: force's threat: 0.007 a day before the deadline, capped at 6.0 after 12 weeks,
+#: 0.04 killed and 0.36 wounded per attack) and the test scenario doha-capped (capped
+#: at 3.0 from the 5th week, 0.1 killed and 0.3 wounded).
+CAPPED_CASES = {
+    "doha-2021-05-01": ("doha-2021-05-01", 0.007, 6.0, 0.04, 0.4, 350, (120, 200)),
+    "doha-capped": (CAPPED, 0.007, 3.0, 0.1, 0.4, 400, (150, 250)),
+}
 
 
-def hand_rates(s) -> np.ndarray:
-    """doha-capped's rate by its file, not by the code: 0.02 to the deadline, then
-    min(1.5 * (1 + 0.25 * weeks), 3.0)."""
+@pytest.fixture(scope="module", params=list(CAPPED_CASES))
+def capped(request):
+    name, before, cap, killed, casualties, at_cap, bounds = CAPPED_CASES[request.param]
+    s = drawdown.load(name)
+    th = s.threat
+    assert (th.attack_rate_before, th.attack_rate_max, th.killed_per_attack, th.casualties_per_attack) == (
+        before,
+        cap,
+        killed,
+        casualties,
+    )
+    case = {"before": before, "cap": cap, "killed": killed, "at_cap": at_cap, "bounds": bounds}
+    return s, run_numpy(s, REPS, seed=20261203, record_daily=True), case
+
+
+def hand_rates(s, case) -> np.ndarray:
+    """The rate by the file, not by the code: ``before`` to the deadline, then
+    min(1.5 * (1 + 0.25 * weeks), cap)."""
     D, t = s.deadline_day, np.arange(s.horizon_days)
-    return np.where(t <= D, 0.02, np.minimum(1.5 * (1 + 0.25 * ((t - D - 1) // 7)), 3.0))
+    return np.where(t <= D, case["before"], np.minimum(1.5 * (1 + 0.25 * ((t - D - 1) // 7)), case["cap"]))
 
 
 def test_killed_mean_is_its_share_of_the_attacks(capped):
-    """Each attack's casualties are Poisson(0.4) and a quarter of them are killed, so
-    ``killed - 0.1 * attacks`` has mean 0 in every replication; tested at 4.5 standard
-    errors (a false failure about once in 150,000 runs)."""
-    _, o = capped
-    d = o.killed - 0.1 * o.attacks
+    """Each attack's casualties are Poisson(0.4) and ``killed / 0.4`` of them are killed,
+    so ``killed - killed_per_attack * attacks`` has mean 0 in every replication; tested at
+    4.5 standard errors (a false failure about once in 150,000 runs)."""
+    _, o, case = capped
+    d = o.killed - case["killed"] * o.attacks
     assert abs(d.mean()) < 4.5 * d.std(ddof=1) / math.sqrt(REPS)
 
 
@@ -242,41 +268,44 @@ def test_killed_mean_matches_the_capped_rate_on_the_troops_there(capped):
     """The exact identity behind the cap. Attacks on day ``t`` have mean ``rate[t] *
     sum_b mult_b * troops_b / 9600`` on the troops at the start of the day. With the
     multipliers made equal (the weighted sum becomes the troops in country at the end of
-    day ``t - 1``), ``killed - 0.1 * sum_t rate[t] * troops[t-1] / 9600`` has mean 0, the
-    rate being the file's, capped, computed here by hand; 4.5 standard errors. An engine
-    that escalated without the cap puts the mean 67 standard errors off (seed 77, measured)."""
-    s0, _ = capped
+    day ``t - 1``), ``killed - k * sum_t rate[t] * troops[t-1] / 9600`` has mean 0 (``k``
+    the killed per attack), the rate being the file's, capped, computed here by hand; 4.5
+    standard errors. An engine that escalated without the cap puts doha-capped's mean 67
+    standard errors off (seed 77, measured)."""
+    s0, _, case = capped
     s = s0.replace(**{f"bases.{b.name}.attack_multiplier": 1.0 for b in s0.bases})
     o = run_numpy(s, REPS, seed=77, record_daily=True)
     before = np.concatenate([np.full((REPS, 1), s.total_troops), o.troops_in_country[:, :-1]], axis=1)
-    expected = 0.1 * (before @ hand_rates(s)) / s.total_troops
+    expected = case["killed"] * (before @ hand_rates(s, case)) / s.total_troops
     d = o.killed - expected
     assert abs(d.mean()) < 4.5 * d.std(ddof=1) / math.sqrt(REPS)
 
 
-def cap_bound(s) -> tuple[float, int]:
+def cap_bound(s, case) -> tuple[float, int]:
     """The most the cap allows: the whole force at the most exposed base every day at the
     capped rate, ``Lambda = sum_t min(rate[t], cap) * max multiplier`` attacks (enablers
-    stay last here, so no exposure factor), each with Poisson(0.1) killed. Killed is
+    stay last here, so no exposure factor), each with Poisson(k) killed. Killed is
     then at most (stochastically) the compound count ``sum_{i <= N} Y_i``, ``N ~
-    Poisson(Lambda)``, ``Y_i ~ Poisson(0.1)``: its mean ``0.1 * Lambda`` and its 99.9%
-    quantile, from the exact pmf ``P(K = j) = sum_n P(N = n) P(Poisson(0.1 n) = j)``."""
-    lam = float(hand_rates(s).sum()) * max(b.attack_multiplier for b in s.bases)
+    Poisson(Lambda)``, ``Y_i ~ Poisson(k)``: its mean ``k * Lambda`` and its 99.9%
+    quantile, from the exact pmf ``P(K = j) = sum_n P(N = n) P(Poisson(k n) = j)``."""
+    k = case["killed"]
+    lam = float(hand_rates(s, case).sum()) * max(b.attack_multiplier for b in s.bases)
     n = np.arange(int(lam + 12 * math.sqrt(lam) + 50))
     pn = poisson.pmf(n, lam)
-    j = np.arange(int(0.1 * n[-1] + 12 * math.sqrt(0.1 * n[-1]) + 50))
-    cdf = (pn[:, None] * poisson.cdf(j[None, :], 0.1 * n[:, None])).sum(axis=0)
-    return 0.1 * lam, int(j[np.argmax(cdf >= 0.999)])
+    j = np.arange(int(k * n[-1] + 12 * math.sqrt(k * n[-1]) + 50))
+    cdf = (pn[:, None] * poisson.cdf(j[None, :], k * n[:, None])).sum(axis=0)
+    return k * lam, int(j[np.argmax(cdf >= 0.999)])
 
 
 def test_killed_within_what_the_cap_implies(capped):
-    s, o = capped
-    mean_bound, q_bound = cap_bound(s)
-    assert 150 < mean_bound < 250  # ~1,380 capped rate-days x 1.5, a tenth of them killed
+    s, o, case = capped
+    mean_bound, q_bound = cap_bound(s, case)
+    lo, hi = case["bounds"]
+    assert lo < mean_bound < hi  # the capped rate-days x the largest multiplier x killed per attack
     assert o.killed.mean() + 4.5 * o.killed.std(ddof=1) / math.sqrt(REPS) < mean_bound
     assert np.quantile(o.killed, 0.999, method="inverted_cdf") <= q_bound
     # the cap binds: some replications escalate up to it
-    assert o.killed.max() > 0 and (hand_rates(s) == 3.0).sum() > 400
+    assert o.killed.max() > 0 and (hand_rates(s, case) == case["cap"]).sum() > case["at_cap"]
 
 
 def test_compare_measures_killed_and_wounded_only_where_both_split():
@@ -296,6 +325,6 @@ def test_compare_measures_killed_and_wounded_only_where_both_split():
     assert c.difference(1, "wounded").estimate == pytest.approx(b.wounded.mean() - a.wounded.mean(), abs=1e-12)
     assert "mean killed" in c.table() and c.csv_rows()[1]["diff_killed_difference"] == d.estimate
     assert c.csv_rows()[0]["killed_mean"] == pytest.approx(a.killed.mean())
-    v1 = compare([base, drawdown.load("doha-2021-05-01")], 100, seed=4, block_size=100)
+    v1 = compare([base, drawdown.load(V1_DOHA)], 100, seed=4, block_size=100)
     assert v1.difference(1, "killed").estimate is None and "mean killed" not in v1.table()
     assert v1.to_json_dict()["differences"][0]["killed"]["difference"] is None

@@ -41,7 +41,7 @@ def attack_rates(scenario: Scenario, V: np.ndarray | None = None) -> np.ndarray:
     >>> r = attack_rates(s)
     >>> D = s.deadline_day
     >>> float(r[D]), float(r[D + 1]), float(r[D + 8]), float(r[D + 15]), float(r.max())
-    (0.02, 1.5, 1.875, 2.0, 2.0)
+    (0.007, 1.5, 1.875, 2.0, 2.0)
     """
     th = scenario.threat
     H = scenario.horizon_days

@@ -921,7 +921,7 @@ def trace_replication(scenario: Any, seed: int, replication: int) -> list[dict]:
     >>> [(e["kind"], e["date"]) for e in events[:2]]
     [('attack', '2021-04-12'), ('decision', '2021-04-14')]
     >>> events[0]["text"]
-    'since 2021-02-15, before the order: 3 attacks, 1 casualty on the whole force (one total)'
+    'since 2021-02-15, before the order: 1 attack, 0 casualties on the whole force (one total)'
     """
     return trace_events(Theatre, start_actors, OperationPlan(scenario), seed, replication)
 

@@ -799,7 +799,21 @@ def casualties_figure(scenario: ScenarioLike, summary: Summary) -> Figure:
     ax.set_title(
         f"{f.name}: casualties per replication (median {median:,}, mean {mean.mean:,.1f})\n{_run_label(summary)}"
     )
+    if log:
+        _settle_layout(fig)
     return fig
+
+
+def _settle_layout(fig) -> None:
+    """Lay ``fig`` out once and keep that layout.
+
+    Constrained layout on two panels of a gridspec with a shared axis does not settle
+    in one pass: each draw moves the panels by a few millionths, so saving the same
+    figure twice would give two different files. One pass at build time, then no
+    layout engine, makes every save of the figure the same bytes.
+    """
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
 
 
 def compare_figure(items: Sequence[tuple[ScenarioLike, Summary]], *, title: str | None = None) -> Figure:

@@ -219,7 +219,7 @@ def join_replications(
     Examples
     --------
     >>> import drawdown, os, tempfile
-    >>> from drawdown.engines import run_numpy
+    >>> from drawdown.engines import outcome_dtypes, run_numpy
     >>> from drawdown.results import read_replications, write_replications
     >>> from drawdown.results.store import join_replications
     >>> s, d = drawdown.load("doha-2021-05-01"), tempfile.mkdtemp()
@@ -227,7 +227,8 @@ def join_replications(
     >>> a = write_replications(os.path.join(d, "a.npz"), out.rows(0, 10), meta={})
     >>> b = write_replications(os.path.join(d, "b.npz"), out.rows(10, 30), meta={})
     >>> widths = {"exit_day": len(s.contingents), "base_closed_day": len(s.bases)}
-    >>> whole = join_replications(os.path.join(d, "r.npz"), [(a, 10), (b, 20)], widths=widths, meta={"seed": 1})
+    >>> whole = join_replications(os.path.join(d, "r.npz"), [(a, 10), (b, 20)], widths=widths, meta={"seed": 1},
+    ...                           dtypes=outcome_dtypes(s))
     >>> whole.read_bytes() == write_replications(os.path.join(d, "w.npz"), out, meta={"seed": 1}).read_bytes()
     True
     """
