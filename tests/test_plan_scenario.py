@@ -104,10 +104,6 @@ def test_the_plan_does_what_its_notes_say():
 # -- every shipped scenario file --------------------------------------------------------------
 
 SCENARIOS_DIR = find_scenario(NAME).parent
-#: Shipped files whose figures are not yet each named in their provenance (issue 16, the
-#: re-derivation of the shipped scenarios): the invented ground-withdrawal example keeps
-#: its derivations in comments for now. Nothing else may join this list.
-NOT_YET_NAMED = {"ground-withdrawal.toml"}
 SHIPPED = sorted(
     p.relative_to(SCENARIOS_DIR).as_posix()
     for p in SCENARIOS_DIR.rglob("*.toml")
@@ -115,7 +111,7 @@ SHIPPED = sorted(
 )
 
 
-@pytest.mark.parametrize("name", [n for n in SHIPPED if n not in NOT_YET_NAMED])
+@pytest.mark.parametrize("name", SHIPPED)
 def test_every_numeric_key_of_a_shipped_scenario_is_named_in_its_provenance(name):
     """Each numeric key a shipped file sets is named in its table's ``source`` or
     ``assumption`` (a contingent's may be named in the file's top-level text, as the
@@ -132,5 +128,27 @@ def test_every_numeric_key_of_a_shipped_scenario_is_named_in_its_provenance(name
     assert not unexplained, f"{name}: numeric keys without a derivation in their table's text: {unexplained}"
 
 
-def test_the_list_of_files_not_yet_named_only_shrinks():
-    assert NOT_YET_NAMED <= set(SHIPPED) and len(NOT_YET_NAMED) <= 1
+def test_the_ground_withdrawals_convoy_derivations_hold():
+    """The invented ground withdrawal derives every road and crossing from its convoy
+    planning factors (a convoy: 600 troops and 200 t; 150 km a day): each table's text
+    gives its convoys a day and its distance, and the capacities and transit days are
+    what those imply."""
+    import re
+
+    s = drawdown.load("ground-withdrawal")
+    raw = tomllib.loads((SCENARIOS_DIR / "ground-withdrawal.toml").read_text(encoding="utf-8"))
+    checked = 0
+    for kind in ("legs", "crossings"):
+        for name, table in raw[kind].items():
+            text = table["assumption"]
+            convoys = int(re.search(r"(\d) convoys? a day", text).group(1))
+            assert table["troops_per_day"] == 600 * convoys, name
+            assert table["cargo_t_per_day"] == 200 * convoys, name
+            if kind == "legs":
+                km = int(re.search(r"about (\d+) km", text).group(1))
+                assert table["transit_days"] == math.ceil(km / 150), name
+            checked += 1
+    assert checked == len(s.network.legs) + len(raw["crossings"]) == 14
+    d = raw["contingent_defaults"]
+    assert round(d["equipment_t_per_troop"] * (1 - d["handover_fraction"]), 6) == 0.3  # t a soldier on the trucks
+    assert raw["total_troops"] == sum(c["troops"] for c in raw["contingents"].values())
