@@ -196,6 +196,84 @@ steps = 5
         parse_spec("base = ")
 
 
+@pytest.mark.parametrize(
+    ("factor", "message"),
+    [
+        # issue 17: a typo in a key path is named, with the key it is close to
+        (
+            "[factors.deadlin]\nlow = 2021-05-01\nhigh = 2021-06-01\nsteps = 2",
+            "deadlin: unknown key; did you mean 'deadline'?",
+        ),
+        ("[factors.deadlin]\nvalues = [2021-05-01]", "deadlin: unknown key; did you mean 'deadline'?"),
+        (
+            "[factors.'threat.attack_rate_aftr']\nlow = 0.5\nhigh = 1.0\nsteps = 2",
+            "threat.attack_rate_aftr: unknown key; did you mean 'attack_rate_after'?",
+        ),
+        (
+            "[factors.'bases.Bagram.seats_per_dya']\nvalues = [500]",
+            "bases.Bagram.seats_per_dya: unknown key; did you mean 'seats_per_day'?",
+        ),
+        ("[factors.'threat']\nvalues = [1]", "threat: a table, not a value: name one of its keys (attack_rate_after,"),
+        (
+            "[factors.'contingent_defaults.prep_days.mean']\nvalues = [1]",
+            "contingent_defaults.prep_days.mean: prep_days is a number of days or a table { min, mode, max }, "
+            "not a table",
+        ),
+    ],
+)
+def test_a_factor_key_path_the_schema_lacks_is_named_before_the_base_is_read(factor, message):
+    spec = SPEC.replace('[factors.deadline]\nvalues = [2021-05-01, "2021-09-11"]', factor)
+    with pytest.raises(ScenarioError) as e:
+        parse_spec(spec, file="s.toml")
+    (problem,) = e.value.problems
+    assert problem.key.startswith("factors.") and problem.message.startswith(message), problem
+
+
+def test_a_factor_naming_a_base_the_scenario_lacks_is_said_once_with_the_closest_name(tmp_path):
+    spec = tmp_path / "s.toml"
+    spec.write_text(
+        SPEC.replace("[factors.deadline]", "[factors.'bases.Bagrm.seats_per_day']").replace(
+            'values = [2021-05-01, "2021-09-11"]', "values = [500, 900]"
+        )
+    )
+    r = fails("sweep", spec, "--out", tmp_path / "out")
+    lines = [x for x in r.stderr.splitlines() if "point " in x]
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith(f"error: {spec}: point 0 (bases.Bagrm.seats_per_day = 500, ") and lines[0].endswith(
+        "and 7 more points: bases.Bagrm.seats_per_day: unknown base 'Bagrm'; did you mean 'Bagram'?"
+    ), lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_duration_part_is_a_number_a_sweep_can_range_over():
+    spec = parse_spec(
+        SPEC.replace(
+            '[factors.deadline]\nvalues = [2021-05-01, "2021-09-11"]',
+            "[factors.'contingent_defaults.prep_days.mode']\nlow = 12\nhigh = 24\nsteps = 3",
+        )
+    )
+    base, points, _ = plan_points(spec)
+    modes = sorted({p.scenario.contingents[0].prep.mode for p in points})
+    assert modes == [12, 18, 24] and base.contingents[0].prep.mode == 18
+
+
+def test_replace_refuses_a_key_of_a_table_the_scenario_lacks():
+    doha = drawdown.load("doha-2021-05-01")
+    with pytest.raises(ScenarioError) as e:
+        doha.replace({'contingents."US@Bagrm".troops': 10, "legs.Kandahar-Bagram.transit_days": 1})
+    assert [(p.key, p.message) for p in e.value.problems] == [
+        ('contingents."US@Bagrm".troops', "unknown contingent 'US@Bagrm'; did you mean 'US@Bagram'?"),
+        ("legs.Kandahar-Bagram.transit_days", "unknown leg 'Kandahar-Bagram'; there are none"),
+    ]
+    # a nation's table may be new, for a nation the scenario has
+    s = doha.replace(
+        {'nations."Germany".disposal_t_per_day': 20, 'contingents."Germany@Mazar-i-Sharif".disposal_share': 0.2}
+    )
+    assert s.network is not None
+    with pytest.raises(ScenarioError, match="unknown nation 'Germny'; did you mean 'Germany'"):
+        doha.replace({'nations."Germny".disposal_t_per_day': 20})
+
+
 def test_invalid_points_stop_the_sweep_before_anything_runs(tmp_path):
     spec = tmp_path / "s.toml"
     spec.write_text(
@@ -206,12 +284,17 @@ def test_invalid_points_stop_the_sweep_before_anything_runs(tmp_path):
     )
     r = fails("sweep", spec, "--out", tmp_path / "out")
     lines = r.stderr.splitlines()
-    assert len([x for x in lines if "point " in x]) == 8  # points 4..11: p_no_consensus 1.5 and 2.0, 4 rates each
-    assert any(
-        x.startswith(f"error: {spec}: point 4 (decision.p_no_consensus = 1.5, threat.attack_rate_after = 0.5):")
-        and "decision.p_no_consensus" in x
-        for x in lines
-    ), r.stderr
+    # points 4..11 (p_no_consensus 1.5 and 2.0, 4 rates each): each problem once, at its first point
+    assert len([x for x in lines if "point " in x]) == 2, r.stderr
+    for first, value in ((4, "1.5"), (8, "2.0")):
+        assert any(
+            x.startswith(
+                f"error: {spec}: point {first} (decision.p_no_consensus = {value}, threat.attack_rate_after = 0.5)"
+                " and 3 more points: decision.p_no_consensus"
+            )
+            and f"found {value}" in x
+            for x in lines
+        ), r.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -403,7 +486,7 @@ def test_spec_problems_of_every_setting():
             "128-bit seed), found True",
         ),
         ("replications", "expected a whole number >= 1 (replications per point), found 1.5"),
-        ("design", "expected one of 'grid', 'lhs', 'sobol', found 'cube'"),
+        ("design", "expected one of 'grid', 'lhs', 'sobol', 'nolh', found 'cube'"),
         ("engine", "expected 'numpy' or 'simpy', found 'jax'"),
         ("block_size", "expected a whole number >= 1, found 0"),
         ("factors", "expected at least one factor: [factors.KEY] with values = [...] or low/high"),

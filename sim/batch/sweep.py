@@ -7,7 +7,7 @@ A sweep spec is a TOML file::
                                  # number, or its decimal digits as a string (TOML integers
                                  # stop at 2**63-1, a 128-bit seed needs "3223...342")
     replications = 2000          # per point
-    design = "grid"              # "grid", "lhs" or "sobol"
+    design = "grid"              # "grid", "lhs", "sobol" or "nolh"
     # points = 16                # lhs and sobol: how many points
     # engine = "numpy"           # or "simpy"
     # block_size = 1000          # replications per block (part of the draw layout)
@@ -30,7 +30,11 @@ Designs:
   slowest; a range needs ``steps`` (``low``, ..., ``high`` evenly spaced);
 * ``lhs``: ``points`` points of a Latin hypercube (:class:`scipy.stats.qmc.LatinHypercube`);
 * ``sobol``: ``points`` points of a scrambled Sobol' sequence (:class:`scipy.stats.qmc.Sobol`;
-  powers of 2 keep its balance properties).
+  powers of 2 keep its balance properties);
+* ``nolh``: a nearly orthogonal Latin hypercube (:func:`drawdown.batch.nolh.nolh`): 17,
+  33, 65, 129 or 257 points for up to 7, 11, 16, 22 or 29 factors, no two factors
+  correlated by 0.03 or more; level ``j`` of ``n`` is :meth:`Factor.level` (both ends of
+  a range taken). It draws no random numbers.
 
 For ``lhs`` and ``sobol`` a point's coordinate ``u`` in [0, 1) gives ``low + u (high -
 low)`` for a number, ``low + floor(u (high - low + 1))`` for an integer or a date (in
@@ -92,6 +96,7 @@ from ..results import DirectoryLock, Summary, atomic_write, environment
 from ..scenario import (
     Scenario,
     format_key,
+    key_at,
     key_kind,
     load,
     parse_key,
@@ -101,6 +106,7 @@ from ..scenario import (
 from ..scenario.sources import find_referenced, parse_toml, read_text_file
 from .executors import Executor, InProcess, Unit
 from .fold import check_reps
+from .nolh import NOLH_SIZES, nolh
 from .rundir import (
     LEFTOVER_FOLDERS,
     MANIFEST,
@@ -144,7 +150,7 @@ __all__ = [
 
 #: Spawn key word of the design's own random stream (ASCII "swep").
 SWEEP_DESIGN_STREAM = 0x73776570
-DESIGNS = ("grid", "lhs", "sobol")
+DESIGNS = ("grid", "lhs", "sobol", "nolh")
 POINTS_DIR = "points"
 RESULTS_CSV = "results.csv"
 _SWEEP = "drawdown-sweep"
@@ -246,6 +252,29 @@ class Factor:
         if n == 1:
             return [self.low]
         return [self._grid_value(j, n) for j in range(n)]
+
+    def level(self, j: int, n: int) -> Any:
+        """The factor's value at level ``j`` of ``n`` (a NOLH design's levels).
+
+        For a range, ``n`` values evenly spaced from ``low`` to ``high`` (both taken;
+        whole numbers and days rounded half up); for ``values``, value
+        ``floor(j len(values) / n)``, each taken by as many levels as the others, give or take one.
+
+        Examples
+        --------
+        >>> import drawdown.batch
+        >>> f = drawdown.batch.Factor("threat.attack_rate_after", "number", low=1.0, high=2.0)
+        >>> [f.level(j, 5) for j in range(5)]
+        [1.0, 1.25, 1.5, 1.75, 2.0]
+        >>> g = drawdown.batch.Factor("decision.rule", "other", values=("fixed", "next_meeting"))
+        >>> [g.level(j, 5) for j in range(5)]
+        ['fixed', 'fixed', 'fixed', 'next_meeting', 'next_meeting']
+        """
+        if not 0 <= j < n:
+            raise ValueError(f"level {j} is not one of 0 .. {n - 1}")
+        if self.values is not None:
+            return self.values[j * len(self.values) // n]
+        return self.low if n == 1 else self._grid_value(j, n)
 
     def _grid_value(self, j: int, n: int) -> Any:
         """Value ``j`` of ``n`` evenly spaced from ``low`` to ``high``."""
@@ -607,6 +636,10 @@ def _spec_points(raw: dict[str, Any], design: str | None, bad: _Bad) -> Any:
     if "points" in raw and design == "grid":
         bad("points", "a grid has one point per combination of the factors' values: give no points")
         return None
+    if "points" in raw and design == "nolh":
+        sizes = ", ".join(str(runs) for _, runs, _ in NOLH_SIZES)
+        bad("points", f"a nolh design has {sizes} points, by its number of factors: give no points")
+        return None
     return raw.get("points")
 
 
@@ -623,6 +656,9 @@ def _spec_factors(table: object, design: str | None, bad: _Bad) -> list[Factor]:
     keys = [f.key for f in factors]
     for k in sorted({k for k in keys if keys.count(k) > 1}):
         bad(f"factors.{_toml_key(k)}", "the same key path is given twice")
+    most = NOLH_SIZES[-1][2]
+    if design == "nolh" and len(table) > most:
+        bad("factors", f"{len(table)} factors: a nolh design has at most {most}; use lhs or sobol")
     return factors
 
 
@@ -633,6 +669,10 @@ def _spec_factor(name: str, body: object, design: str | None, bad: _Bad) -> Fact
         path = parse_key(name)
     except ValueError as e:
         bad(where, str(e))
+        return None
+    found = key_at(path)
+    if isinstance(found, str):  # a key path the schema does not have: named, with a suggestion
+        bad(where, found)
         return None
     if not isinstance(body, dict):
         bad(where, "expected a table with values = [...] or low = ..., high = ...")
@@ -796,6 +836,11 @@ def design_points(spec: SweepSpec) -> tuple[list[dict[str, Any]], list[str]]:
     if spec.design == "grid":
         combos = itertools.product(*(f.grid_values() for f in spec.factors))
         return [dict(zip(keys, c, strict=True)) for c in combos], notes
+    if spec.design == "nolh":
+        levels = nolh(len(spec.factors))
+        n, q = levels.shape[0], levels.shape[0] // 2
+        rows = [{f.key: f.level(int(x) + q, n) for f, x in zip(spec.factors, row, strict=True)} for row in levels]
+        return rows, notes
 
     from scipy.stats import qmc  # imported here: scipy.stats takes seconds, and only these designs need it
 
@@ -948,19 +993,26 @@ def plan_points(spec: SweepSpec, base: Scenario | None = None) -> tuple[Scenario
         base = load_base(spec)
     values, notes = design_points(spec)
     points: list[SweepPoint] = []
-    problems: list[Problem] = []
+    problems: dict[str, list[str]] = {}  # what is wrong -> the points it is wrong at
     for i, v in enumerate(values):
         try:
             s = base.replace(v)
         except ScenarioError as e:
             for p in e.problems:
                 what = f"{p.key}: {p.message}" if p.key and p.key != "<replace>" else p.message
-                problems.append(Problem(spec.file, f"point {i} ({point_label(v)})", what))
+                problems.setdefault(what, []).append(f"point {i} ({point_label(v)})")
             continue
         points.append(SweepPoint(i, v, s))
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError([_point_problem(spec.file, what, where) for what, where in problems.items()])
     return base, points, notes
+
+
+def _point_problem(file: str, what: str, where: list[str]) -> Problem:
+    """One problem of the points, at the first point it is found at, with how many more have it
+    (an unknown name in a factor's key path is wrong at every point: said once)."""
+    more = len(where) - 1
+    return Problem(file, where[0] + (f" and {more} more point{'s' if more > 1 else ''}" if more else ""), what)
 
 
 # -- results -----------------------------------------------------------------------------------------

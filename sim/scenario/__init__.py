@@ -25,7 +25,7 @@ from .model import (
 from .names import OVERLAY_FOLDERS, close_names, list_overlay_files, overlay_names, scenario_names
 from .network import Ceiling, Crossing, DisposalPool, Exit, Leg, Network, Phase, Plan, Route
 from .rules import MAX_ATTACK_MEAN
-from .schema import check, key_kind, to_date
+from .schema import check, key_at, key_kind, to_date
 from .sources import find_scenario, list_scenario_files, read_chain, scenario_dir
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "close_names",
     "find_scenario",
     "format_key",
+    "key_at",
     "key_kind",
     "list_overlay_files",
     "list_scenario_files",

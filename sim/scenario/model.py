@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as _dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -30,6 +30,7 @@ from .canonical import jsonable
 from .capacity import Period
 from .keypath import parse_key
 from .network import Network, Plan
+from .network_rules import close_hint
 
 #: The "file" of the keys :meth:`Scenario.replace` sets, named by their problems.
 REPLACED = "<replace>"
@@ -371,7 +372,7 @@ class Scenario:
         new_name = self.name if name is None else _checked_name(name)
         if not edits:
             return dataclasses.replace(self, name=new_name)
-        raw, origin = _edited(self._raw, self._origin, edits)
+        raw, origin = _edited(self._raw, self._origin, edits, nations=self.nations)
         return self._build(raw, origin, self.file, new_name, self.chain, own=REPLACED)
 
 
@@ -387,13 +388,43 @@ def _checked_name(name: object) -> str:
 # -- edits -------------------------------------------------------------------------------------
 
 
-def _edited(raw: dict, origin: dict, edits: dict) -> tuple[dict, dict]:
+#: The collections whose tables a key path names (``bases.NAME.KEY``), by what one of them is.
+_NAMED = {
+    "bases": "base",
+    "contingents": "contingent",
+    "crossings": "crossing",
+    "legs": "leg",
+    "phases": "phase",
+    "nations": "nation",
+}
+
+
+def _unknown_name(raw: dict, path: tuple, nations: Sequence[str]) -> str | None:
+    """What is wrong with the name of a key path into a named table the scenario lacks.
+
+    An edit of one key of a base, contingent, crossing, leg or phase the scenario does
+    not have would make a new, incomplete one (a typo, nearly always): it is refused
+    with the closest name. A nation's table may be new, for a nation the scenario has.
+    """
+    if len(path) < 3 or path[0] not in _NAMED:
+        return None
+    have = raw.get(path[0])
+    names = list(have) if isinstance(have, dict) else []
+    if path[0] == "nations":
+        names = list(dict.fromkeys([*names, *nations]))
+    if path[1] in names:
+        return None
+    return f"unknown {_NAMED[path[0]]} {path[1]!r}{close_hint(str(path[1]), names)}"
+
+
+def _edited(raw: dict, origin: dict, edits: dict, *, nations: Sequence[str] = ()) -> tuple[dict, dict]:
     """Copies of a scenario's raw table and origins with ``edits`` (key path to value) made.
 
     Raises
     ------
     ScenarioError
-        If a key path is malformed or cannot be set, naming it (file ``<replace>``).
+        If a key path is malformed, names a table the scenario lacks (:func:`_unknown_name`)
+        or cannot be set, naming it (file ``<replace>``).
     """
     raw = copy.deepcopy(raw)
     origin = dict(origin)
@@ -403,6 +434,10 @@ def _edited(raw: dict, origin: dict, edits: dict) -> tuple[dict, dict]:
             path = parse_key(path_text)
         except ValueError as exc:
             problems.append(Problem(REPLACED, path_text, str(exc)))
+            continue
+        unknown = _unknown_name(raw, path, nations)
+        if unknown is not None:
+            problems.append(Problem(REPLACED, path_text, unknown))
             continue
         try:
             _set_path(raw, path, _to_raw(value))

@@ -22,6 +22,7 @@ from .problems import Problems
 
 __all__ = [
     "check",
+    "key_at",
     "key_kind",
     "TOP",
     "TABLES",
@@ -635,28 +636,85 @@ def _network_tables(c: _Checker, merged: dict, clean: dict) -> None:
         clean["groups"] = groups
 
 
+#: The keys of one named table of each collection (``[bases.NAME]``, ``[contingents."ID"]``...).
+_NAMED_TABLES = {
+    "bases": BASE,
+    "contingents": {**CONTINGENT, **CONTINGENT_V2, **EQUIPMENT_V2},
+    "crossings": CROSSING,
+    "legs": LEG,
+    "phases": PHASE,
+    "nations": NATION,
+}
+_DURATION_PARTS = ("min", "mode", "max")
+#: What a scenario's key paths lead to below a duration key (``prep_days.mode``).
+_DURATION_PART = Key("number")
+
+
+def _keys_of(path: tuple) -> tuple[dict[str, Key], int]:
+    """The keys of the table a key path names its key in, and that key's position in the path."""
+    head = path[0]
+    if head in TABLES:
+        return ({**TABLES[head], **ENABLERS_V2} if head == "enablers" else TABLES[head]), 1
+    if head == "contingent_defaults":
+        return {**CONTINGENT_DEFAULTS, **EQUIPMENT_V2}, 1
+    if head in _NAMED_TABLES:
+        if len(path) > 4 and path[2] == "calendar" and head in ("bases", "crossings", "legs"):
+            return (AIRFIELD_PERIOD if head == "bases" else WAY_PERIOD), 4
+        return _NAMED_TABLES[head], 2
+    return TOP, 0
+
+
+def key_at(path: tuple) -> Key | str:
+    """The schema's key at a key path (a tuple of segments), or what is wrong with the path.
+
+    The path is checked against the schema only: the names of bases, contingents, legs
+    and the rest are the scenario's (:meth:`drawdown.Scenario.replace` checks those). A
+    duration's ``min``, ``mode`` or ``max`` is a number.
+
+    >>> key_at(("threat", "attack_rate_aftr"))
+    "threat.attack_rate_aftr: unknown key; did you mean 'attack_rate_after'?"
+    >>> key_at(("contingent_defaults", "prep_days", "mode")).kind
+    'number'
+    """
+    text = ".".join(map(str, path))
+    if path[0] not in TOP_KEYS:
+        return f"{text}: unknown key{_hint(str(path[0]), sorted(TOP_KEYS))}"
+    keys, at = _keys_of(path)
+    if len(path) <= at:
+        return f"{text}: a table, not a value: name one of its keys ({', '.join(_shown_keys(keys))})"
+    if path[0] == "groups":
+        return Key("strs") if len(path) == 2 else f"{text}: a group is a list of names"
+    name = path[at]
+    if not isinstance(name, str) or name not in keys:
+        return f"{text}: unknown key{_hint(str(name), _shown_keys(keys))}"
+    key = keys[name]
+    rest = path[at + 1 :]
+    if not rest:
+        return key
+    if key.kind == "duration" and len(rest) == 1 and rest[0] in _DURATION_PARTS:
+        return _DURATION_PART
+    return f"{text}: {name} is {KIND_TEXT.get(key.kind, key.kind)}, not a table"
+
+
+def _shown_keys(keys: dict[str, Key]) -> list[str]:
+    return sorted(k for k in keys if k not in PROSE)
+
+
+def _hint(name: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def key_kind(path: tuple) -> str:
     """The kind of value at a key path (a tuple of segments): int, number, date or other.
 
     >>> key_kind(("deadline",)), key_kind(("bases", "Bagram", "seats_per_day"))
     ('date', 'int')
+    >>> key_kind(("contingent_defaults", "prep_days", "max")), key_kind(("no_such_key",))
+    ('number', 'other')
     """
-    key = None
-    if len(path) == 1:
-        key = TOP.get(path[0])
-    elif len(path) == 2 and path[0] in TABLES:
-        key = TABLES[path[0]].get(path[1])
-    elif len(path) == 2 and path[0] == "contingent_defaults":
-        key = CONTINGENT.get(path[1]) or EQUIPMENT_V2.get(path[1])
-    elif len(path) == 3 and path[0] == "bases":
-        key = BASE.get(path[2])
-    elif len(path) == 3 and path[0] == "contingents":
-        key = CONTINGENT.get(path[2]) or EQUIPMENT_V2.get(path[2])
-    elif len(path) == 3 and path[0] in ("crossings", "legs", "phases", "nations"):
-        key = {"crossings": CROSSING, "legs": LEG, "phases": PHASE, "nations": NATION}[path[0]].get(path[2])
-    elif len(path) == 5 and path[0] in ("bases", "crossings", "legs") and path[2] == "calendar":
-        key = (AIRFIELD_PERIOD if path[0] == "bases" else WAY_PERIOD).get(path[4])
-    kind = key.kind if key is not None else ""
+    key = key_at(path)
+    kind = key.kind if isinstance(key, Key) else ""
     return {
         "int": "int",
         "int_or_auto": "int",
