@@ -7,7 +7,7 @@ A sweep spec is a TOML file::
                                  # number, or its decimal digits as a string (TOML integers
                                  # stop at 2**63-1, a 128-bit seed needs "3223...342")
     replications = 2000          # per point
-    design = "grid"              # "grid", "lhs", "sobol" or "nolh"
+    design = "grid"              # "grid", "lhs", "sobol", "nolh" or "factorial"
     # points = 16                # lhs and sobol: how many points
     # engine = "numpy"           # or "simpy"
     # block_size = 1000          # replications per block (part of the draw layout)
@@ -31,6 +31,9 @@ Designs:
 * ``lhs``: ``points`` points of a Latin hypercube (:class:`scipy.stats.qmc.LatinHypercube`);
 * ``sobol``: ``points`` points of a scrambled Sobol' sequence (:class:`scipy.stats.qmc.Sobol`;
   powers of 2 keep its balance properties);
+* ``factorial``: the two-level full factorial (``low`` and ``high``, or two ``values``),
+  ``2**k`` points, or with ``fraction = p`` the ``2**(k - p)`` fractional factorial of
+  the highest resolution (:mod:`drawdown.batch.factorial`);
 * ``nolh``: a nearly orthogonal Latin hypercube (:func:`drawdown.batch.nolh.nolh`): 17,
   33, 65, 129 or 257 points for up to 7, 11, 16, 22 or 29 factors, no two factors
   correlated by 0.03 or more; level ``j`` of ``n`` is :meth:`Factor.level` (both ends of
@@ -105,6 +108,7 @@ from ..scenario import (
 )
 from ..scenario.sources import find_referenced, parse_toml, read_text_file
 from .executors import Executor, InProcess, Unit
+from .factorial import factorial, factorial_generators, resolution
 from .fold import check_reps
 from .nolh import NOLH_SIZES, nolh
 from .rundir import (
@@ -150,12 +154,23 @@ __all__ = [
 
 #: Spawn key word of the design's own random stream (ASCII "swep").
 SWEEP_DESIGN_STREAM = 0x73776570
-DESIGNS = ("grid", "lhs", "sobol", "nolh")
+DESIGNS = ("grid", "lhs", "sobol", "nolh", "factorial")
 POINTS_DIR = "points"
 RESULTS_CSV = "results.csv"
 _SWEEP = "drawdown-sweep"
 _FORMAT_VERSION = 1
-_SPEC_KEYS = {"base", "seed", "replications", "design", "points", "engine", "block_size", "description", "factors"}
+_SPEC_KEYS = {
+    "base",
+    "seed",
+    "replications",
+    "design",
+    "points",
+    "fraction",
+    "engine",
+    "block_size",
+    "description",
+    "factors",
+}
 _FACTOR_KEYS = {"values", "low", "high", "steps"}
 
 #: Where a spec's problems go: ``bad(key, message)``.
@@ -324,6 +339,9 @@ class SweepSpec:
     points : int or None
         Points of an lhs or sobol design (None for a grid).
     engine : str
+    fraction : int or None
+        A factorial design's fraction ``p`` (``2**(k - p)`` points; 0: the full
+        factorial); None for the other designs.
     block_size : int
     factors : tuple of Factor
     description : str
@@ -342,6 +360,7 @@ class SweepSpec:
     factors: tuple[Factor, ...]
     description: str = ""
     text: str = field(default="", repr=False, compare=False)
+    fraction: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The spec as plain data (what the spec hash is of)."""
@@ -354,6 +373,8 @@ class SweepSpec:
             "engine": self.engine,
             "block_size": self.block_size,
             "factors": [f.to_json() for f in self.factors],
+            # only where there is one: the hashes of specs of the other designs stay as they were
+            **({"fraction": self.fraction} if self.fraction is not None else {}),
         }
 
     @classmethod
@@ -383,6 +404,7 @@ class SweepSpec:
             block_size=d["block_size"],
             factors=factors,
             text=text,
+            fraction=d.get("fraction"),
         )
 
     @property
@@ -547,9 +569,26 @@ def parse_spec(text: str, *, file: str = "<sweep>") -> SweepSpec:
         bad(k, f"unknown key; a sweep spec has {', '.join(sorted(_SPEC_KEYS))}")
     settings = _spec_settings(raw, bad)
     factors = _spec_factors(raw.get("factors"), settings["design"], bad)
+    if settings["design"] == "factorial" and factors:
+        _check_factorial(factors, settings["fraction"], bad)
     if problems:
         raise ScenarioError(problems)
     return SweepSpec(file=file, factors=tuple(factors), text=text, **settings)
+
+
+def _check_factorial(factors: list[Factor], fraction: int | None, bad: _Bad) -> None:
+    """A factorial design's factors have two levels, and its fraction leaves a design."""
+    for f in factors:
+        if f.values is not None and len(f.values) != 2:
+            bad(
+                f"factors.{_toml_key(f.key)}.values",
+                f"a factorial design takes each factor at two levels: give two values, not {len(f.values)}",
+            )
+    if fraction is not None:
+        try:
+            factorial_generators(len(factors), fraction)
+        except ValueError as e:
+            bad("fraction", str(e))
 
 
 def _read_toml(text: str, file: str) -> dict[str, Any]:
@@ -599,6 +638,7 @@ def _spec_settings(raw: dict[str, Any], bad: _Bad) -> dict[str, Any]:
     if design is not None and design not in DESIGNS:
         bad("design", f"expected one of {', '.join(repr(d) for d in DESIGNS)}, found {design!r}")
     points = _spec_points(raw, design, bad)
+    fraction = _spec_fraction(raw, design, bad)
     engine = raw.get("engine", "numpy")
     if engine not in ("numpy", "simpy"):
         bad("engine", f"expected 'numpy' or 'simpy', found {engine!r}")
@@ -611,10 +651,23 @@ def _spec_settings(raw: dict[str, Any], bad: _Bad) -> dict[str, Any]:
         "replications": reps,
         "design": design,
         "points": points,
+        "fraction": fraction,
         "engine": engine,
         "block_size": block_size,
         "description": _description(raw, bad),
     }
+
+
+def _spec_fraction(raw: dict[str, Any], design: str | None, bad: _Bad) -> int | None:
+    """``fraction``: a factorial design's ``p`` (0 when not given), refused by the other designs."""
+    if design != "factorial":
+        if "fraction" in raw:
+            bad("fraction", f"fraction is for a factorial design, not {design}")
+        return None
+    if "fraction" not in raw:
+        return 0
+    v = _need_whole(raw, "fraction", 0, "a whole number >= 0 (2**(factors - fraction) points)", bad)
+    return v if v is not None and v >= 0 else None
 
 
 def _description(raw: dict[str, Any], bad: _Bad) -> str:
@@ -635,6 +688,9 @@ def _spec_points(raw: dict[str, Any], design: str | None, bad: _Bad) -> Any:
         return n
     if "points" in raw and design == "grid":
         bad("points", "a grid has one point per combination of the factors' values: give no points")
+        return None
+    if "points" in raw and design == "factorial":
+        bad("points", "a factorial design has 2**(factors - fraction) points: give no points")
         return None
     if "points" in raw and design == "nolh":
         sizes = ", ".join(str(runs) for _, runs, _ in NOLH_SIZES)
@@ -836,6 +892,8 @@ def design_points(spec: SweepSpec) -> tuple[list[dict[str, Any]], list[str]]:
     if spec.design == "grid":
         combos = itertools.product(*(f.grid_values() for f in spec.factors))
         return [dict(zip(keys, c, strict=True)) for c in combos], notes
+    if spec.design == "factorial":
+        return _factorial_points(spec, notes), notes
     if spec.design == "nolh":
         levels = nolh(len(spec.factors))
         n, q = levels.shape[0], levels.shape[0] // 2
@@ -863,10 +921,33 @@ def design_points(spec: SweepSpec) -> tuple[list[dict[str, Any]], list[str]]:
     return [{f.key: f.at(float(x)) for f, x in zip(spec.factors, row, strict=True)} for row in u], notes
 
 
+def _factorial_points(spec: SweepSpec, notes: list[str]) -> list[dict[str, Any]]:
+    """The points of a two-level factorial: level -1 is ``low`` (or the first value), +1 ``high``."""
+    k, p = len(spec.factors), spec.fraction or 0
+    coded = factorial(k, p)
+    if p and resolution(k, p) == 3:
+        notes.append(
+            f"factorial: 2^({k}-{p}) is of resolution III: each main effect is aliased with "
+            "two-factor interactions (a smaller fraction keeps them apart)"
+        )
+    return [{f.key: f.level((int(x) + 1) // 2, 2) for f, x in zip(spec.factors, row, strict=True)} for row in coded]
+
+
 def _check_size(spec: SweepSpec) -> None:
     """A :class:`ScenarioError` naming the spec's key unless its points (a grid's product of
     values) and its replications per point are within what a sweep can hold; nothing is built."""
     problems = []
+    if spec.design == "factorial":
+        n = 2 ** (len(spec.factors) - (spec.fraction or 0))
+        if n > MAX_SWEEP_POINTS:
+            problems.append(
+                Problem(
+                    spec.file,
+                    "fraction",
+                    f"2^({len(spec.factors)}-{spec.fraction or 0}) = {n} points are more than a sweep can hold: "
+                    f"expected at most {MAX_SWEEP_POINTS} points (a larger fraction takes fewer)",
+                )
+            )
     if spec.design == "grid":
         counts = [len(f.values) if f.values is not None else int(f.steps or 0) for f in spec.factors]
         n = math.prod(counts)
