@@ -23,6 +23,7 @@ COMMANDS = {
     "plot": ".plot:plot",
     "sweep": ".sweep:sweep",
     "merge": ".merge:merge",
+    "analyze": ".analyze:analyze",
 }
 
 

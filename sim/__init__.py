@@ -30,7 +30,7 @@ from .errors import DrawdownError, Problem, ResultError, ScenarioError
 from .version import __version__
 
 if TYPE_CHECKING:  # what the lazy names below are, for type checkers
-    from .api import CompareResult, Result, compare, open_run, run, trace
+    from .api import CompareResult, Result, analyze, compare, open_run, run, trace
     from .scenario import Scenario, load
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "load",
     "list_scenarios",
     "run",
+    "analyze",
     "compare",
     "trace",
     "open_run",
@@ -54,6 +55,7 @@ __all__ = [
 # lives in this package, and ``drawdown --help`` should not wait for numpy and scipy.
 _LAZY = {
     "run": "api",
+    "analyze": "api",
     "compare": "api",
     "trace": "api",
     "open_run": "api",
@@ -64,7 +66,7 @@ _LAZY = {
 }
 
 
-_STAGES = ("scenario", "draws", "engines", "results", "report", "batch", "api", "cli")
+_STAGES = ("scenario", "draws", "engines", "results", "report", "batch", "analysis", "api", "cli")
 
 
 def __getattr__(name: str) -> Any:

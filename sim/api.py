@@ -139,6 +139,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "run",
+    "analyze",
     "compare",
     "trace",
     "open_run",
@@ -1498,6 +1499,51 @@ def _scenario_candidates(directory: Path, doc: dict[str, Any]) -> list[str]:
     if isinstance(name, str) and name in {p.stem for p in list_scenario_files()} and name not in out:
         out.append(name)  # only a shipped scenario's name: a name read from a file is never a path
     return out
+
+
+def analyze(
+    sweep_dir: StrPath, *, confidence: float = 0.95, n_resamples: int = 999, noise_draws: int = 200
+) -> dict[str, Any]:
+    """The Sobol' indices of every outcome of a finished ``design = "saltelli"`` sweep.
+
+    As ``drawdown analyze SWEEP_DIR``: each factor's first-order and total index, their
+    bootstrap intervals (design sampling) and their standard deviation under replication
+    noise (:mod:`drawdown.analysis.sobol`).
+
+    Parameters
+    ----------
+    sweep_dir : str or Path
+        The sweep's ``--out`` directory.
+    confidence : float, optional
+        Of the bootstrap intervals.
+    n_resamples, noise_draws : int, optional
+        Bootstrap resamples; redraws of the outcomes for the replication noise.
+
+    Returns
+    -------
+    dict of str to drawdown.analysis.SobolIndices
+        By outcome (``p_met_deadline``, ``final_exit_day_p50``, ``casualties_mean``, ...).
+
+    Raises
+    ------
+    DrawdownError
+        When ``sweep_dir`` holds no finished saltelli sweep.
+
+    Examples
+    --------
+    >>> import dataclasses, tempfile, drawdown
+    >>> from drawdown.batch import load_spec, run_sweep
+    >>> small = dataclasses.replace(load_spec("sensitivity"), points=2, replications=20)
+    >>> out = tempfile.mkdtemp() + "/sens"
+    >>> _ = run_sweep(small, out)
+    >>> r = drawdown.analyze(out, n_resamples=99, noise_draws=10)["p_met_deadline"]
+    >>> r.factors[-1], float(r.total[-1])  # nothing in the Doha scenario reads the conditions
+    ('conditions.volatility', 0.0)
+    """
+    from .analysis import analyze_sweep
+
+    _, indices = analyze_sweep(Path(sweep_dir), confidence=confidence, n_resamples=n_resamples, noise_draws=noise_draws)
+    return indices
 
 
 def open_run(directory: StrPath, *, scenario: ScenarioLike | None = None) -> Result:

@@ -34,6 +34,7 @@ STAGES = [
     "drawdown.results",
     "drawdown.report",
     "drawdown.batch",
+    "drawdown.analysis",
     "drawdown.api",
     "drawdown",
     "drawdown.cli",

@@ -91,6 +91,7 @@ from .sweep import (
     read_results,
     results_table,
     run_sweep,
+    saltelli_matrix,
     shipped_specs,
 )
 
@@ -135,6 +136,7 @@ __all__ = [
     "compare",
     "default_reps",
     "design_points",
+    "saltelli_matrix",
     "dir_contents",
     "environment_mismatch",
     "file_sha256",

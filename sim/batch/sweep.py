@@ -31,6 +31,9 @@ Designs:
 * ``lhs``: ``points`` points of a Latin hypercube (:class:`scipy.stats.qmc.LatinHypercube`);
 * ``sobol``: ``points`` points of a scrambled Sobol' sequence (:class:`scipy.stats.qmc.Sobol`;
   powers of 2 keep its balance properties);
+* ``saltelli``: Saltelli's design for Sobol' indices: ``points`` (a power of 2) base
+  samples of a scrambled Sobol' sequence in ``2k`` dimensions give ``points (k + 2)``
+  points (:func:`saltelli_matrix`), which ``drawdown analyze`` reads back;
 * ``factorial``: the two-level full factorial (``low`` and ``high``, or two ``values``),
   ``2**k`` points, or with ``fraction = p`` the ``2**(k - p)`` fractional factorial of
   the highest resolution (:mod:`drawdown.batch.factorial`);
@@ -141,6 +144,7 @@ __all__ = [
     "load_spec",
     "parse_spec",
     "design_points",
+    "saltelli_matrix",
     "plan_points",
     "SweepBatch",
     "SweepResult",
@@ -154,7 +158,7 @@ __all__ = [
 
 #: Spawn key word of the design's own random stream (ASCII "swep").
 SWEEP_DESIGN_STREAM = 0x73776570
-DESIGNS = ("grid", "lhs", "sobol", "nolh", "factorial")
+DESIGNS = ("grid", "lhs", "sobol", "nolh", "factorial", "saltelli")
 POINTS_DIR = "points"
 RESULTS_CSV = "results.csv"
 _SWEEP = "drawdown-sweep"
@@ -680,7 +684,12 @@ def _description(raw: dict[str, Any], bad: _Bad) -> str:
 
 
 def _spec_points(raw: dict[str, Any], design: str | None, bad: _Bad) -> Any:
-    """``points``: required by the lhs and sobol designs, refused by a grid."""
+    """``points``: required by the lhs, sobol and saltelli designs, refused by the others."""
+    if design == "saltelli":
+        n = _need_whole(raw, "points", 2, "a power of 2 >= 2 (the base samples of the saltelli design)", bad)
+        if n is not None and n >= 2 and n & (n - 1):
+            bad("points", f"expected a power of 2 (Saltelli's estimators need one), found {n}")
+        return n
     if design in ("lhs", "sobol"):
         n = _need_whole(raw, "points", 1, f"a whole number >= 1 (points of the {design} design)", bad)
         if n is not None and n > MAX_SWEEP_POINTS:
@@ -900,12 +909,19 @@ def design_points(spec: SweepSpec) -> tuple[list[dict[str, Any]], list[str]]:
         rows = [{f.key: f.level(int(x) + q, n) for f, x in zip(spec.factors, row, strict=True)} for row in levels]
         return rows, notes
 
+    return _sampled_points(spec, notes), notes
+
+
+def _sampled_points(spec: SweepSpec, notes: list[str]) -> list[dict[str, Any]]:
+    """The points of the designs drawn from the design stream: lhs, sobol and saltelli."""
     from scipy.stats import qmc  # imported here: scipy.stats takes seconds, and only these designs need it
 
     d, n, rng = len(spec.factors), spec.points, design_rng(spec.seed)
     if n is None:
         raise ValueError(f"{spec.file}: the {spec.design} design needs points")
-    if spec.design == "lhs":
+    if spec.design == "saltelli":
+        u = saltelli_matrix(_sampler(qmc.Sobol, 2 * d, rng).random(n), d)
+    elif spec.design == "lhs":
         sampler = _sampler(qmc.LatinHypercube, d, rng)
         u = sampler.random(n)
     else:
@@ -918,7 +934,25 @@ def design_points(spec: SweepSpec) -> tuple[list[dict[str, Any]], list[str]]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             u = sampler.random(n)
-    return [{f.key: f.at(float(x)) for f, x in zip(spec.factors, row, strict=True)} for row in u], notes
+    return [{f.key: f.at(float(x)) for f, x in zip(spec.factors, row, strict=True)} for row in u]
+
+
+def saltelli_matrix(u: np.ndarray, d: int) -> np.ndarray:
+    """The ``n (d + 2)`` rows of Saltelli's design from ``n`` points of ``2d`` dimensions:
+    ``A`` (the first ``d`` coordinates), ``B`` (the last ``d``), then ``AB_i`` for each
+    factor ``i`` (``A`` with column ``i`` from ``B``), each block of ``n`` rows in turn;
+    the order :func:`drawdown.analysis.sobol` reads them back in.
+
+    >>> saltelli_matrix(np.array([[0.1, 0.2, 0.3, 0.4]]), 2).tolist()
+    [[0.1, 0.2], [0.3, 0.4], [0.3, 0.2], [0.1, 0.4]]
+    """
+    a, b = u[:, :d], u[:, d:]
+    blocks = [a, b]
+    for i in range(d):
+        ab = a.copy()
+        ab[:, i] = b[:, i]
+        blocks.append(ab)
+    return np.concatenate(blocks)
 
 
 def _factorial_points(spec: SweepSpec, notes: list[str]) -> list[dict[str, Any]]:
@@ -959,6 +993,17 @@ def _check_size(spec: SweepSpec) -> None:
                     "factors",
                     f"a grid of {grid} = {n} points is more than a sweep can hold: "
                     f"expected at most {MAX_SWEEP_POINTS} points",
+                )
+            )
+    elif spec.design == "saltelli" and spec.points is not None:
+        n = spec.points * (len(spec.factors) + 2)
+        if n > MAX_SWEEP_POINTS:
+            problems.append(
+                Problem(
+                    spec.file,
+                    "points",
+                    f"saltelli: {spec.points} x ({len(spec.factors)} factors + 2) = {n} points are more than a "
+                    f"sweep can hold: expected at most {MAX_SWEEP_POINTS}",
                 )
             )
     elif spec.points is not None and spec.points > MAX_SWEEP_POINTS:
