@@ -172,3 +172,22 @@ def test_draws_benchmark_counts_what_the_layout_draws_and_the_model_reads(tmp_pa
     doc = json.loads((tmp_path / "d.json").read_text())
     assert doc["layout_version"] == 3 and doc["scenarios"][0]["scenario"] == "doha-2021-05-01"
     assert doc["scenarios"][0]["draw_time_over_layout2"]["median"] > 0
+
+
+ANALYSIS = ROOT / "benchmarks" / "analysis.py"
+
+
+@pytest.mark.skipif(not ANALYSIS.exists(), reason="benchmarks/ is not part of an installed copy")
+def test_analysis_benchmark_runs_quickly_and_writes_its_json(tmp_path):
+    out = tmp_path / "analysis.json"
+    proc = subprocess.run(
+        [sys.executable, str(ANALYSIS), "--points", "8", "--factors", "3", "--repeats", "1", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text())
+    assert data["points"] == 8 * (3 + 2) and data["outcomes"] == 5 and len(data["rounds"]) == 1
+    assert "analyze: 40 points, 3 factors, 5 outcomes: median" in proc.stdout
