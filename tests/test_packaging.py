@@ -28,3 +28,17 @@ def test_authors_and_classifiers_name_the_python_tested_here():
     tested = f"Programming Language :: Python :: {sys.version_info.major}.{sys.version_info.minor}"
     assert tested in project["classifiers"]
     assert not any(c.startswith("License ::") for c in project["classifiers"])  # PEP 639 forbids both
+
+
+def test_every_subpackage_is_packaged():
+    """A subpackage missing from ``[tool.setuptools] packages`` works in an editable
+    install and is missing from a real one (as ``drawdown.analysis`` was, until CI's
+    clean install failed to import it)."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    listed = set(setuptools["packages"])
+    found = {"drawdown"} | {
+        "drawdown." + p.parent.relative_to(ROOT / "sim").as_posix().replace("/", ".")
+        for p in (ROOT / "sim").rglob("__init__.py")
+        if p.parent != ROOT / "sim"
+    }
+    assert found <= listed, sorted(found - listed)
