@@ -35,6 +35,7 @@ share alone would suggest; the warning is a lower bar, not a guarantee.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -292,19 +293,7 @@ def _with_noise(result: SobolIndices, y, se, n, k, noise_draws, rng) -> SobolInd
             f"{result.outcome}: replication noise moves some indices more than design sampling does; "
             "raise replications before points"
         )
-    return SobolIndices(
-        result.outcome,
-        result.factors,
-        result.first,
-        result.total,
-        result.first_ci,
-        result.total_ci,
-        first_sd,
-        total_sd,
-        share,
-        result.confidence,
-        notes,
-    )
+    return dataclasses.replace(result, first_noise_sd=first_sd, total_noise_sd=total_sd, noise_share=share, notes=notes)
 
 
 def _z(confidence: float) -> float:
@@ -314,10 +303,7 @@ def _z(confidence: float) -> float:
 
 
 def _with_note(r: SobolIndices, note: str) -> SobolIndices:
-    return SobolIndices(
-        r.outcome, r.factors, r.first, r.total, r.first_ci, r.total_ci, r.first_noise_sd, r.total_noise_sd,
-        r.noise_share, r.confidence, [*r.notes, note],
-    )  # fmt: skip
+    return dataclasses.replace(r, notes=[*r.notes, note])
 
 
 def analyze_sweep(
