@@ -198,9 +198,11 @@ def sobol_indices(
 
 
 def _stream(seed: int, outcome: str) -> np.random.Generator:
-    """The analysis stream of one outcome: its name's bytes as a further spawn key word."""
-    word = int.from_bytes(outcome.encode()[:8].ljust(8, b"\0"), "big")
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(ANALYSIS_STREAM, word)))
+    """The analysis stream of one outcome: its whole name's UTF-8 bytes, four to a word,
+    as further spawn key words (two outcomes never share a stream)."""
+    raw = outcome.encode()
+    words = [int.from_bytes(raw[i : i + 4].ljust(4, b"\0"), "big") for i in range(0, len(raw), 4)]
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(ANALYSIS_STREAM, len(raw), *words)))
 
 
 def _estimate(y: np.ndarray, n: int, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -221,10 +223,10 @@ def _estimate(y: np.ndarray, n: int, k: int, rows: np.ndarray | None = None) -> 
     return first, total
 
 
-def _bootstrap(y, n, k, confidence, n_resamples, rng) -> tuple[np.ndarray, np.ndarray]:
-    """BCa bootstrap intervals of the indices over the base samples, ``(k, 2)`` each; an
-    index the same in every resample (a factor that changes nothing) has the interval of
-    that one value."""
+def _bootstrap(y, n, k, confidence, n_resamples, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BCa bootstrap intervals of the indices over the base samples, ``(k, 2)`` each, and
+    the bootstrap standard errors of all ``2k`` (first, then total); an index the same in
+    every resample (a factor that changes nothing) has the interval of that one value."""
     from scipy.stats import bootstrap
 
     def statistic(rows: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -243,7 +245,7 @@ def _bootstrap(y, n, k, confidence, n_resamples, rng) -> tuple[np.ndarray, np.nd
     fixed = np.asarray(res.standard_error) == 0
     low, high = np.where(fixed, point, low), np.where(fixed, point, high)
     ci = np.column_stack([low, high])
-    return ci[:k], ci[k:]
+    return ci[:k], ci[k:], np.asarray(res.standard_error, dtype=np.float64)
 
 
 def _degenerate_warning() -> type[Warning]:
@@ -264,15 +266,18 @@ def _indices(outcome, y, se, factors, n, confidence, n_resamples, noise_draws, s
         return _with_note(blank, f"{outcome}: the same at every point; no factor moves it")
     rng = _stream(seed, outcome)
     first, total = _estimate(y, n, k)
-    first_ci, total_ci = _bootstrap(y, n, k, confidence, n_resamples, rng)
+    first_ci, total_ci, design_sd = _bootstrap(y, n, k, confidence, n_resamples, rng)
     result = SobolIndices(outcome, factors, first, total, first_ci, total_ci, None, None, None, confidence)
     if se is None or not np.isfinite(se).all():
         return result
-    return _with_noise(result, y, se, n, k, noise_draws, rng)
+    return _with_noise(result, y, se, design_sd, noise_draws, rng)
 
 
-def _with_noise(result: SobolIndices, y, se, n, k, noise_draws, rng) -> SobolIndices:
-    """``result`` with the indices' spread under replication noise, and its warnings."""
+def _with_noise(result: SobolIndices, y, se, design_sd, noise_draws, rng) -> SobolIndices:
+    """``result`` with the indices' spread under replication noise, and its warnings
+    (``design_sd``: the bootstrap standard errors of the ``2k`` indices)."""
+    k = len(result.factors)
+    n = y.size // (k + 2)
     draws = [_estimate(y + se * rng.standard_normal(y.size), n, k) for _ in range(noise_draws)]
     first_sd = np.std([d[0] for d in draws], axis=0, ddof=1)
     total_sd = np.std([d[1] for d in draws], axis=0, ddof=1)
@@ -283,10 +288,6 @@ def _with_noise(result: SobolIndices, y, se, n, k, noise_draws, rng) -> SobolInd
             f"{result.outcome}: replication noise is {share:.0%} of the variance across points; "
             "raise replications for indices that mean something"
         )
-    z = _z(result.confidence)
-    design_sd = np.concatenate([np.diff(result.first_ci, axis=1)[:, 0], np.diff(result.total_ci, axis=1)[:, 0]]) / (
-        2 * z
-    )
     noise_sd = np.concatenate([first_sd, total_sd])
     if ((noise_sd > design_sd) & (design_sd > 0)).any():  # an exact 0 (a factor that changes nothing) has no noise
         notes.append(
@@ -294,12 +295,6 @@ def _with_noise(result: SobolIndices, y, se, n, k, noise_draws, rng) -> SobolInd
             "raise replications before points"
         )
     return dataclasses.replace(result, first_noise_sd=first_sd, total_noise_sd=total_sd, noise_share=share, notes=notes)
-
-
-def _z(confidence: float) -> float:
-    from scipy.stats import norm
-
-    return float(norm.ppf(0.5 + confidence / 2))
 
 
 def _with_note(r: SobolIndices, note: str) -> SobolIndices:

@@ -7,8 +7,8 @@ A sweep spec is a TOML file::
                                  # number, or its decimal digits as a string (TOML integers
                                  # stop at 2**63-1, a 128-bit seed needs "3223...342")
     replications = 2000          # per point
-    design = "grid"              # "grid", "lhs", "sobol", "nolh" or "factorial"
-    # points = 16                # lhs and sobol: how many points
+    design = "grid"              # "grid", "lhs", "sobol", "nolh", "factorial" or "saltelli"
+    # points = 16                # lhs and sobol: how many points; saltelli: base samples
     # engine = "numpy"           # or "simpy"
     # block_size = 1000          # replications per block (part of the draw layout)
 
@@ -341,7 +341,7 @@ class SweepSpec:
     design : str
         One of :data:`DESIGNS`.
     points : int or None
-        Points of an lhs or sobol design (None for a grid).
+        Points of an lhs or sobol design, base samples of a saltelli one (None for the others).
     engine : str
     fraction : int or None
         A factorial design's fraction ``p`` (``2**(k - p)`` points; 0: the full

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import Problem
 from ..limits import MAX_TOTAL_TROOPS
+from .network_rules import close_hint
 from .problems import Problems
 
 __all__ = [
@@ -678,7 +679,7 @@ def key_at(path: tuple) -> Key | str:
     """
     text = ".".join(map(str, path))
     if path[0] not in TOP_KEYS:
-        return f"{text}: unknown key{_hint(str(path[0]), sorted(TOP_KEYS))}"
+        return f"{text}: unknown key{close_hint(str(path[0]), sorted(TOP_KEYS))}"
     keys, at = _keys_of(path)
     if len(path) <= at:
         return f"{text}: a table, not a value: name one of its keys ({', '.join(_shown_keys(keys))})"
@@ -686,7 +687,7 @@ def key_at(path: tuple) -> Key | str:
         return Key("strs") if len(path) == 2 else f"{text}: a group is a list of names"
     name = path[at]
     if not isinstance(name, str) or name not in keys:
-        return f"{text}: unknown key{_hint(str(name), _shown_keys(keys))}"
+        return f"{text}: unknown key{close_hint(str(name), _shown_keys(keys))}"
     key = keys[name]
     rest = path[at + 1 :]
     if not rest:
@@ -698,11 +699,6 @@ def key_at(path: tuple) -> Key | str:
 
 def _shown_keys(keys: dict[str, Key]) -> list[str]:
     return sorted(k for k in keys if k not in PROSE)
-
-
-def _hint(name: str, names: list[str]) -> str:
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def key_kind(path: tuple) -> str:
