@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import drawdown
 import network_cases as cases
+import numpy as np
 import pytest
 from drawdown.engines import numpy_engine
 from drawdown.engines.network_numpy import iter_network_chunks, run_network_numpy
@@ -386,3 +387,68 @@ def test_results_do_not_depend_on_the_chunks(tmp_path):
     _assert_same(one, four, [*one.arrays(daily=True), *NATIONS])
     later = run_network_numpy(s, 16, 9, block_size=16, first_block=2)  # block 2 alone
     _assert_same(one.rows(32, 48), later, list(later.arrays()))
+
+
+@pytest.mark.parametrize("name", ["rich", "cuts", "conditions", "doha-equipment-first"])
+def test_dropping_finished_rows_changes_no_outcome(tmp_path, monkeypatch, name):
+    """Rows dropped as soon as one finishes, or never, give the same outcomes, daily and
+    per nation included: a dropped row's state is kept as it was when it finished."""
+    from drawdown.engines import network_numpy
+
+    if name in NETWORK_SCENARIOS:
+        s = _load(tmp_path, name, NETWORK_SCENARIOS[name])
+    else:  # rows finishing over weeks, and the rows without an order kept to the horizon
+        s = drawdown.load("doha-2021-05-01").replace(**{"contingent_defaults.equipment_start": "order"})
+    compactions = []
+    compact = network_numpy._State.compact
+    monkeypatch.setattr(network_numpy._State, "compact", lambda st, keep: compactions.append(1) or compact(st, keep))
+
+    def run(one_in):
+        # Rows are dropped once n_done * RETIRE_ONE_IN >= running rows: 0 never drops
+        # one, 10**9 drops every row the day it finishes.
+        monkeypatch.setattr(network_numpy, "RETIRE_ONE_IN", one_in)
+        return run_network_numpy(s, 60, 4, block_size=20, record_daily=True, record_nations=True)
+
+    never = run(0)
+    assert not compactions
+    always = run(10**9)
+    assert len(compactions) >= 10  # the rows finish on many days
+    _assert_same(never, always, [*never.arrays(daily=True), *NATIONS])
+
+
+def test_every_row_array_of_the_state_is_dropped_with_its_row():
+    """Every per-replication array of the engine's state is either compacted with the
+    running rows (``_ROW_ARRAYS``, replications on the last axis) or a per-day record
+    indexed by chunk row (``_DAY_ARRAYS``): an array added to the state and forgotten
+    here would keep stale rows after a compaction."""
+    from drawdown.engines import network_numpy
+    from drawdown.engines.network_state import NetworkLayout
+
+    s = drawdown.load(cases.NETWORK_MINIMAL)
+    lay = NetworkLayout(s)
+    R = 37  # a number of replications no other dimension of this scenario has
+    _, inputs = network_numpy._state_free_inputs(lay, 1, [(0, R)], R)
+    st = network_numpy._State(lay, inputs, record_daily=True, record_nations=True)
+    with_rows = {
+        name
+        for name, value in vars(st).items()
+        if isinstance(value, np.ndarray) and R in value.shape and name not in ("row",)
+    }
+    assert with_rows == set(network_numpy._ROW_ARRAYS) | set(network_numpy._DAY_ARRAYS)
+    for name in network_numpy._ROW_ARRAYS:
+        assert getattr(st, name).shape[-1] == R, name
+
+
+@pytest.mark.parametrize("name", ["rich", "cuts"])
+def test_serving_a_queue_at_once_is_serving_it_in_turn(tmp_path, monkeypatch, name):
+    """The passes that serve a way's users all at once (cumulative sums capped by the
+    capacity) give what serving them one by one in priority order gives."""
+    from drawdown.engines import network_numpy
+
+    s = _load(tmp_path, name, NETWORK_SCENARIOS[name])
+    assert any(q.vector for pair in network_numpy._queues(network_numpy.NetworkLayout(s)) for q in pair)
+    at_once = run_network_numpy(s, 40, 6, block_size=20, record_daily=True, record_nations=True)
+    queue = network_numpy._queue
+    monkeypatch.setattr(network_numpy, "_queue", lambda *a: queue(*a)._replace(vector=False))
+    in_turn = run_network_numpy(s, 40, 6, block_size=20, record_daily=True, record_nations=True)
+    _assert_same(at_once, in_turn, [*at_once.arrays(daily=True), *NATIONS])

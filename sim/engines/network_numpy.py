@@ -5,7 +5,8 @@ replication by replication. Replications are the **rows** of every state array; 
 engine loops in Python over the days and over the ways (legs, then exits) and their
 users, never over replications. Each row runs on its own clock from its first drawn
 day (step ``k`` is its day ``first_drawn + k``), as in the v1 numpy engine; a row whose
-day is past the horizon, or whose troops and tonnes are all out, is frozen (``live``).
+day is past the horizon, or whose troops and tonnes are all out, is frozen (``live``) and
+dropped from the state once finished rows are one in eight (docs/decisions-vectorised.md).
 
 A v1 scenario runs as the network it implies (:func:`drawdown.scenario.as_network`)
 and gives the v1 engines' outcomes.
@@ -14,7 +15,7 @@ and gives the v1 engines' outcomes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -35,25 +36,88 @@ SURELY_NO_ATTACK_MARGIN = 1e-12  # as the v1 engine: u this far below 1 - mean m
 
 
 class _Draws:
-    """The chunk's per-day slabs: each block draws its day into its rows of shared buffers."""
+    """The chunk's per-day slabs: each block draws its day into its rows of shared buffers.
 
-    def __init__(self, draws: list[BlockDraws], widths: tuple[int, ...]):
+    :attr:`arrays` are the running rows' values: the buffers themselves until the chunk
+    drops its first finished rows, then each day's gather of the rows still running."""
+
+    def __init__(self, draws: list[BlockDraws], widths: tuple[int | None, ...]):
         sizes = [d.rows for d in draws]
         self.offsets = np.concatenate(([0], np.cumsum(sizes))).astype(int)
         R = int(self.offsets[-1])
-        self.arrays = tuple(np.empty((R, w)) for w in widths)
+        self._buffers = tuple(None if w is None else np.empty((R, w)) for w in widths)
+        drawn = tuple(a for a in self._buffers if a is not None)
         self._days = [
-            d.day_stream(out=tuple(a[lo:hi] for a in self.arrays))
+            d.day_stream(out=tuple(a[lo:hi] for a in drawn))
             for d, lo, hi in zip(draws, self.offsets[:-1], self.offsets[1:], strict=True)
         ]
+        self.arrays: tuple[Any, ...] = self._buffers
 
-    def draw(self, step: int, live: np.ndarray) -> None:
+    def draw(self, step: int, live: np.ndarray, row: np.ndarray) -> None:
         """Draw slab ``step`` of the blocks with a row live; from
-        :data:`drawdown.draws.TAIL_FROM` on, of their live rows only."""
+        :data:`drawdown.draws.TAIL_FROM` on, of their live rows only. ``live`` is per
+        running row, ``row`` the chunk row each running row is."""
+        full = int(self.offsets[-1])
+        if row.size < full:
+            live_full = np.zeros(full, dtype=bool)
+            live_full[row] = live
+            live = live_full
         for b, days in enumerate(self._days):
             rows = np.flatnonzero(live[self.offsets[b] : self.offsets[b + 1]])
             if rows.size:
                 days.draw(step, rows if step >= TAIL_FROM else None)
+        if row.size < full:
+            self.arrays = tuple(None if a is None else a[row] for a in self._buffers)
+
+
+#: The state arrays with one entry per replication on their last axis (the rows
+#: compaction keeps); the per-day records are (rows, days[, nations]) and keep every row.
+_ROW_ARRAYS = (
+    "decision",
+    "met",
+    "first_drawn",
+    "national",
+    "prep",
+    "main",
+    "guard",
+    "main_arrived",
+    "passed",
+    "cargo",
+    "cargo_passed",
+    "troops_at",
+    "on_leg",
+    "troops_out",
+    "cargo_out",
+    "disposed",
+    "equipment_day",
+    "kit_from",
+    "out_total",
+    "lifted",
+    "exit_day",
+    "ready",
+    "own_ready",
+    "phase_start",
+    "phase_complete",
+    "closed_air",
+    "closed_site",
+    "cut_from",
+    "place_exposed_from",
+    "leg_exposed_from",
+    "enabler_gone",
+    "carried_troops",
+    "carried_t",
+    "days_at_capacity",
+    "last_present",
+    "attacks",
+    "casualties",
+    "past_deadline",
+    "at_deadline",
+    "end_day",
+)
+_DAY_ARRAYS = ("troops_daily", "lifted_daily", "nation_troops", "nation_out_t", "nation_gone_t")
+# Finished rows are dropped once they are one in this many of the running ones: each
+# compaction copies the whole state (as the v1 engine's RETIRE_ONE_IN).
+RETIRE_ONE_IN = 8
 
 
 class _State:
@@ -125,6 +189,43 @@ class _State:
         self._nations(lay, record_nations)
         #: Contingents whose ready day is still unknown in some row (set once the order is read).
         self.pending: list[int] = []
+        #: The chunk row each running row is; the chunk's full-size arrays once rows are dropped.
+        self.row = np.arange(R)
+        self._full: dict[str, np.ndarray] | None = None
+
+    def compact(self, keep: np.ndarray) -> None:
+        """Drop the running rows not in ``keep`` (a boolean per running row).
+
+        A dropped row is frozen: nothing changes it any more, so its state is written
+        to the chunk's full-size arrays, which :meth:`restore` puts back at the end."""
+        if self._full is None:  # the arrays as they are hold every row's state so far
+            self._full = {name: getattr(self, name) for name in _ROW_ARRAYS}
+        else:
+            self._write_back(np.flatnonzero(~keep))
+        kept = np.flatnonzero(keep)
+        # np.take keeps each array C-contiguous, as in the v1 engine's compaction.
+        for name in _ROW_ARRAYS:
+            setattr(self, name, np.take(getattr(self, name), kept, axis=-1))
+        self.rings = [(m.take(kept, axis=-1), g.take(kept, axis=-1), c.take(kept, axis=-1)) for m, g, c in self.rings]
+        self.row = self.row[kept]
+        self.R = kept.size
+
+    def restore(self) -> None:
+        """Every row back in the chunk's order, for the outcomes."""
+        if self._full is None:
+            return
+        self._write_back(np.arange(self.R))
+        for name, values in self._full.items():
+            setattr(self, name, values)
+        self.R = self.decision.size
+        self.row = np.arange(self.R)
+        self._full = None
+
+    def _write_back(self, local: np.ndarray) -> None:
+        assert self._full is not None
+        rows = self.row[local]
+        for name, values in self._full.items():
+            values[..., rows] = getattr(self, name)[..., local]
 
     def _nations(self, lay: NetworkLayout, record_nations: bool) -> None:
         """Each nation's troops in country, tonnes out and tonnes gone by day (``record_nations``)."""
@@ -222,10 +323,10 @@ def _phases(lay: NetworkLayout, st: _State, step: int, day: np.ndarray, live: np
         st.last_present[home] = np.where(moving > 0, day, st.last_present[home])
 
 
-def _rate(chunk, day: np.ndarray) -> np.ndarray:
+def _rate(chunk, st: _State, day: np.ndarray) -> np.ndarray:
     rate, per_row = chunk["rate"], chunk["rate_per_row"]
     d = np.minimum(day, rate.shape[0] - 1)
-    return rate[d, np.arange(day.size)] if per_row else rate[d]
+    return rate[d, st.row] if per_row else rate[d]
 
 
 def _strikes(u: np.ndarray, mean: np.ndarray, troops: np.ndarray, live: np.ndarray):
@@ -243,7 +344,7 @@ def _threat(lay: NetworkLayout, st: _State, chunk, day: np.ndarray, live: np.nda
     """Step 4: attacks at bases (v1 streams), then at crossings and on road legs (site streams)."""
     s = lay.scenario
     draws = chunk["draws"].arrays
-    rate = _rate(chunk, day)
+    rate = _rate(chunk, st, day)
     total = s.total_troops
     B, R = lay.n_bases, st.R
     exposed = day[None, :] >= st.place_exposed_from
@@ -258,7 +359,7 @@ def _threat(lay: NetworkLayout, st: _State, chunk, day: np.ndarray, live: np.nda
         st.casualties += np.bincount(rows, weights=cas, minlength=R).astype(np.int64)
         closure = s.threat.closure_days
         if closure > 0:
-            air = np.array([lay.air_column.get(int(b), -1) for b in bases], dtype=np.int64)
+            air = chunk["air_of_base"][bases]
             on = air >= 0
             if on.any():
                 hit = draws[3][rows[on], air[on]] < lay.airfield_hits.threshold(attacks[on])
@@ -386,7 +487,83 @@ def _dispose(lay: NetworkLayout, st: _State, started: np.ndarray) -> None:
             left -= take
 
 
-def _cargo_pass(lay, st, w: Way, step: int, kit_on: np.ndarray, cargo_cap: np.ndarray) -> np.ndarray:
+class _Queue(NamedTuple):
+    """A way's users as arrays, in priority order, for the passes that serve them all at once.
+
+    ``vector`` is False where they must be served one by one: a user under a troop
+    ceiling (its budget shrinks as each member takes), or a contingent twice in the queue."""
+
+    vector: bool
+    slots: np.ndarray  # (U,) their slots
+    contingents: np.ndarray  # (U,)
+    rings: np.ndarray  # (U,) their columns in the leg's rings
+    main_body: np.ndarray  # (U, 1) troops of each contingent less its rear guard (troop users)
+    cargo_slots: np.ndarray  # (K,) cargo slot at the same place, of the users that have one
+    with_cargo: np.ndarray  # (K,) those users
+    liftable: np.ndarray  # (K, 1) their tonnes
+    enablers: tuple  # (enabler nation, place, users) of the users an enabler nation may hold
+
+
+def _queue(lay: NetworkLayout, users, troops: bool) -> _Queue:
+    contingents = np.array([u.contingent for u in users], dtype=np.int64)
+    vector = len(set(contingents.tolist())) == len(users)
+    if troops:
+        vector &= not any(lay.ceilings_of[u.contingent] or u.place != users[0].place for u in users)
+        main_body = (lay.troops - lay.rear_guard)[contingents][:, None]
+        with_cargo = np.array([k for k, u in enumerate(users) if u.cargo_slot >= 0], dtype=np.int64)
+        cargo_slots = np.array([users[k].cargo_slot for k in with_cargo], dtype=np.int64)
+        groups: dict[tuple[int, int], list[int]] = {}
+        for k, u in enumerate(users):
+            if lay.enabler_of[u.contingent] >= 0:
+                groups.setdefault((lay.enabler_of[u.contingent], u.place), []).append(k)
+        enablers = tuple((n, place, np.array(ks)) for (n, place), ks in groups.items())
+    else:
+        main_body = with_cargo = cargo_slots = np.zeros(0, dtype=np.int64)
+        enablers = ()
+    return _Queue(
+        vector,
+        np.array([u.slot for u in users], dtype=np.int64),
+        contingents,
+        np.array([u.ring for u in users], dtype=np.int64),
+        main_body,
+        cargo_slots,
+        with_cargo,
+        lay.liftable[contingents[with_cargo]][:, None] if troops else main_body,
+        enablers,
+    )
+
+
+def _queues(lay: NetworkLayout) -> list[tuple[_Queue, _Queue]]:
+    """Per way, its troop users' and cargo users' queues."""
+    return [(_queue(lay, w.troop_users, True), _queue(lay, w.cargo_users, False)) for w in lay.ways]
+
+
+def _serve(want: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """What each user of ``want`` (U, R), in priority order, takes of ``capacity`` (R,):
+    the users up to ``u`` take ``min(cumsum(want)[u], capacity)`` between them."""
+    taken = np.cumsum(want, axis=0)
+    np.minimum(taken, capacity, out=taken)
+    taken[1:] -= taken[:-1].copy()
+    return taken
+
+
+def _cargo_pass(lay, st, w: Way, q: _Queue, step: int, kit_on: np.ndarray, cargo_cap: np.ndarray) -> np.ndarray:
+    if not w.cargo_users:
+        return np.zeros_like(cargo_cap)
+    if not q.vector:
+        return _cargo_pass_in_turn(lay, st, w, step, kit_on, cargo_cap)
+    take = _serve(st.cargo[q.slots] * kit_on[q.contingents], cargo_cap)
+    st.cargo[q.slots] -= take
+    st.cargo_passed[q.slots] += take
+    if w.is_leg:
+        st.rings[w.index][2][step % w.transit_days, q.rings] += take
+    else:
+        st.cargo_out[q.contingents] += take
+        st.lifted += take.sum(axis=0)
+    return take.sum(axis=0)
+
+
+def _cargo_pass_in_turn(lay, st, w: Way, step: int, kit_on: np.ndarray, cargo_cap: np.ndarray) -> np.ndarray:
     left = cargo_cap.copy()
     for u in w.cargo_users:
         take = np.minimum(st.cargo[u.slot] * kit_on[u.contingent], left)
@@ -399,6 +576,20 @@ def _cargo_pass(lay, st, w: Way, step: int, kit_on: np.ndarray, cargo_cap: np.nd
             st.cargo_out[u.contingent] += take
             st.lifted += take
     return cargo_cap - left
+
+
+def _guards_may_go(st, q: _Queue, held) -> np.ndarray:
+    """Per user of the queue, whether its rear guard may go (as :func:`_guard_may_go`)."""
+    may = st.main_arrived[q.slots] == q.main_body
+    if q.with_cargo.size:
+        may[q.with_cargo] &= st.cargo_passed[q.cargo_slots] == q.liftable
+    for n, place, users in q.enablers:
+        h = held[n]
+        if isinstance(h, dict):
+            h = h.get(place)
+        if h is not None:
+            may[users] &= ~h
+    return may
 
 
 def _guard_may_go(lay, st, u, held) -> np.ndarray:
@@ -418,7 +609,32 @@ def _guard_may_go(lay, st, u, held) -> np.ndarray:
     return may
 
 
-def _seat_pass(lay, st, w: Way, step, ready, troop_cap, held, budgets) -> np.ndarray:
+def _seat_pass(lay, st, w: Way, q: _Queue, step, ready, troop_cap, held, budgets) -> np.ndarray:
+    if not w.troop_users:
+        return np.zeros_like(troop_cap)
+    if not q.vector:
+        return _seat_pass_in_turn(lay, st, w, step, ready, troop_cap, held, budgets)
+    main, guard = st.main[q.slots], st.guard[q.slots]
+    take = _serve((main + guard * _guards_may_go(st, q, held)) * ready[q.contingents], troop_cap)
+    main_take = np.minimum(take, main)
+    guard_take = take - main_take
+    st.main[q.slots] = main - main_take
+    st.guard[q.slots] = guard - guard_take
+    st.passed[q.slots] += take
+    moved = take.sum(axis=0)
+    st.troops_at[w.troop_users[0].place] -= moved
+    if w.is_leg:
+        r = step % w.transit_days
+        st.rings[w.index][0][r, q.rings] += main_take
+        st.rings[w.index][1][r, q.rings] += guard_take
+        st.on_leg[w.index] += moved
+    else:
+        st.troops_out[q.contingents] += take
+        st.out_total += moved
+    return moved
+
+
+def _seat_pass_in_turn(lay, st, w: Way, step, ready, troop_cap, held, budgets) -> np.ndarray:
     left = troop_cap.copy()
     for u in w.troop_users:
         i = u.contingent
@@ -461,10 +677,11 @@ def _moves(lay, st, chunk, step: int, day: np.ndarray, live: np.ndarray) -> None
     caps = [_capacities(lay, st, chunk, w, day, live) for w in lay.ways]
     kit_on = _kit_start(lay, st) <= day
     _dispose(lay, st, kit_on & live)
-    moved_t = [_cargo_pass(lay, st, w, step, kit_on, caps[w.index][1]) for w in lay.ways]
+    queues = chunk["queues"]
+    moved_t = [_cargo_pass(lay, st, w, queues[w.index][1], step, kit_on, caps[w.index][1]) for w in lay.ways]
     for w in lay.ways:
         troop_cap, cargo_cap = caps[w.index]
-        moved = _seat_pass(lay, st, w, step, ready, troop_cap, held, budgets)
+        moved = _seat_pass(lay, st, w, queues[w.index][0], step, ready, troop_cap, held, budgets)
         st.carried_troops[w.index] += moved
         st.carried_t[w.index] += moved_t[w.index]
         full = ((troop_cap > 0) & (moved == troop_cap)) | ((cargo_cap > 0) & (moved_t[w.index] == cargo_cap))
@@ -477,8 +694,8 @@ def _dusk(lay, st, day: np.ndarray, live: np.ndarray) -> None:
     rows = np.flatnonzero(live)
     in_country = s.total_troops - st.out_total
     if st.daily:
-        st.troops_daily[rows, day[rows]] = in_country[rows]
-        st.lifted_daily[rows, day[rows]] = st.lifted[rows]
+        st.troops_daily[st.row[rows], day[rows]] = in_country[rows]
+        st.lifted_daily[st.row[rows], day[rows]] = st.lifted[rows]
     if st.nation_troops is not None:
         _nation_day(lay, st, day, rows)
     D = s.deadline_day
@@ -521,11 +738,12 @@ def _nation_day(lay: NetworkLayout, st: _State, day: np.ndarray, rows: np.ndarra
     assert st.nation_troops is not None and st.nation_out_t is not None and st.nation_gone_t is not None
     left = lay.troops[:, None] - st.troops_out
     gone = lay.handover[:, None] * (_kit_start(lay, st) <= day) + st.disposed + st.cargo_out
+    chunk_rows = st.row[rows]
     for k in range(lay.n_nations):
         members = np.flatnonzero(lay.nation_of == k)
-        st.nation_troops[rows, day[rows], k] = left[members].sum(axis=0)[rows]
-        st.nation_out_t[rows, day[rows], k] = st.cargo_out[members].sum(axis=0)[rows]
-        st.nation_gone_t[rows, day[rows], k] = gone[members].sum(axis=0)[rows]
+        st.nation_troops[chunk_rows, day[rows], k] = left[members].sum(axis=0)[rows]
+        st.nation_out_t[chunk_rows, day[rows], k] = st.cargo_out[members].sum(axis=0)[rows]
+        st.nation_gone_t[chunk_rows, day[rows], k] = gone[members].sum(axis=0)[rows]
 
 
 def _start_followers(lay, st, p: int, done: np.ndarray, complete: np.ndarray) -> None:
@@ -574,10 +792,14 @@ def _run_chunk(lay, seed, blocks, block_size, record_daily, record_nations) -> O
     has_order = st.decision >= 0
     st.pending = [i for i in lay.resolve_order if ((st.ready[i] == UNKNOWN) & has_order).any()]
     n_air, B, S = len(lay.airfields), lay.n_bases, lay.n_crossings + lay.n_legs
-    widths = (n_air, B, B, n_air) + ((S,) * 4 if S else ())
-    chunk: dict[str, Any] = {"draws": _Draws(draws, widths), "rate": inputs.rate, "rate_per_row": inputs.rate_per_row}
-    if not S:
-        chunk["draws"].arrays += (None,) * 4
+    widths = (n_air, B, B, n_air) + ((S,) * 4 if S else (None,) * 4)
+    chunk: dict[str, Any] = {
+        "draws": _Draws(draws, widths),
+        "rate": inputs.rate,
+        "rate_per_row": inputs.rate_per_row,
+        "queues": _queues(lay),
+        "air_of_base": np.array([lay.air_column.get(b, -1) for b in range(B)], dtype=np.int64),
+    }
     del draws
     H = s.horizon_days
     steps = int(H - st.first_drawn.min()) if st.R else 0
@@ -586,12 +808,26 @@ def _run_chunk(lay, seed, blocks, block_size, record_daily, record_nations) -> O
         live = (day < H) & (st.end_day >= H)
         if not live.any():
             break
-        chunk["draws"].draw(step, live)
+        chunk["draws"].draw(step, live, st.row)
         _phases(lay, st, step, day, live)
         _threat(lay, st, chunk, day, live)
         _moves(lay, st, chunk, step, day, live)
         _dusk(lay, st, day, live)
+        _retire_finished(st, day)
+    st.restore()
     return _finish(lay, st, inputs)
+
+
+def _retire_finished(st: _State, day: np.ndarray) -> None:
+    """Drop the rows that are done (all out, or past the horizon) once they are one in
+    :data:`RETIRE_ONE_IN` of the running rows. A row whose ready days are still being
+    resolved stays: :func:`_resolve_ready` may still set them."""
+    done = (day + 1 >= st.H) | (st.end_day < st.H)
+    if st.pending:
+        done &= (st.ready[st.pending] != UNKNOWN).all(axis=0)
+    n_done = int(done.sum())
+    if n_done and n_done * RETIRE_ONE_IN >= st.R:
+        st.compact(~done)
 
 
 def _finish(lay, st: _State, inputs) -> Outcomes:
