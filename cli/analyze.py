@@ -1,4 +1,5 @@
-"""``drawdown analyze``: the Sobol' sensitivity indices of a finished saltelli sweep."""
+"""``drawdown analyze``: the sensitivity of a finished sweep's outcomes (Sobol' indices of a
+saltelli sweep, Morris elementary effects of a morris one)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,15 @@ from .options import json_option, quiet_option, report_errors, warn
 @quiet_option
 @report_errors
 def analyze(directory: str, confidence: float, resamples: int, as_json: bool, quiet: bool) -> None:
-    """Sobol' indices of every outcome of the sweep in SWEEP_DIR (a finished sweep of
-    `design = "saltelli"`): each factor's first-order index (its main effect's share
-    of the outcome's variance across points) and total index (with its interactions),
-    each with a bootstrap interval (design sampling) and the standard deviation that
-    replication noise alone gives it.
+    """Sensitivity of every outcome of the finished sweep in SWEEP_DIR, by its design.
+
+    `design = "saltelli"`: Sobol' indices, each factor's first-order index (its main
+    effect's share of the outcome's variance across points) and total index (with its
+    interactions). `design = "morris"`: Morris elementary effects, each factor's mean
+    absolute effect mu* (the ranking to read), mean effect mu and their spread sigma,
+    in the outcome's units per whole range of the factor. Each with a bootstrap
+    interval (design sampling) and the standard deviation that replication noise
+    alone gives it.
 
     Warnings (stderr, with --quiet too) say when replication noise is too large for
     the indices to mean much. The same spec seed gives the same intervals.
@@ -44,24 +49,60 @@ def analyze(directory: str, confidence: float, resamples: int, as_json: bool, qu
     for result in indices.values():
         for note in result.notes:
             warn(note)
+    morris = spec.design == "morris"
     if as_json:
+        k = len(spec.factors)
         doc = {
             "sweep": str(directory),
             "design": spec.design,
-            "base_samples": spec.points,
-            "points": (spec.points or 0) * (len(spec.factors) + 2),
+            ("trajectories" if morris else "base_samples"): spec.points,
+            "points": (spec.points or 0) * (k + 1 if morris else k + 2),
             "replications": spec.replications,
             "seed": str(spec.seed),
-            "method": "scipy.stats.sobol_indices (Saltelli 2010 first order, Jansen total)",
+            "method": MORRIS_METHOD if morris else SOBOL_METHOD,
             "bootstrap_resamples": resamples,
             "outcomes": [r.to_json() for r in indices.values()],
         }
         click.echo(json.dumps(doc, indent=2))
         return
-    click.echo(_header(spec, confidence))
+    click.echo(_morris_header(spec, confidence) if morris else _header(spec, confidence))
     for result in indices.values():
         click.echo("")
-        click.echo(_table(result))
+        click.echo(_morris_table(result) if morris else _table(result))
+
+
+SOBOL_METHOD = "scipy.stats.sobol_indices (Saltelli 2010 first order, Jansen total)"
+MORRIS_METHOD = "Morris 1991 elementary effects, mu* of Campolongo et al. 2007; 4 levels, delta 2/3"
+
+
+def _morris_header(spec, confidence: float) -> str:
+    k = len(spec.factors)
+    return (
+        f"Morris elementary effects: {spec.points} trajectories x ({k} factors + 1) = "
+        f"{(spec.points or 0) * (k + 1)} points, {spec.replications} replications each; effects in the "
+        f"outcome's units per whole range of a factor;\n{confidence:.0%} bootstrap intervals of mu* "
+        "(design sampling); noise: the sd replication noise alone gives mu* (an upper bound)"
+    )
+
+
+def _morris_table(result) -> str:
+    share = "" if result.noise_share is None else f" (replication noise {result.noise_share:.1%} of its variance)"
+    lines = [f"{result.outcome}{share}"]
+    width = max(len(f) for f in result.factors)
+    lines.append(f"  {'factor':<{width}}  {'mu*':>10}  {'interval':^23}  {'noise':>10}  {'mu':>10}  {'sigma':>10}")
+    order = [result.factors.index(f) for f in result.ranking()]
+    for i in order:
+        noise = "-" if result.mu_star_noise_sd is None else _g(float(result.mu_star_noise_sd[i]))
+        lo, hi = (_g(float(v)) for v in result.mu_star_ci[i])
+        lines.append(
+            f"  {result.factors[i]:<{width}}  {_g(float(result.mu_star[i])):>10}  [{lo:>10}, {hi:>10}]  "
+            f"{noise:>10}  {_g(float(result.mu[i])):>10}  {_g(float(result.sigma[i])):>10}"
+        )
+    return "\n".join(lines)
+
+
+def _g(x: float) -> str:
+    return "-" if not math.isfinite(x) else f"{x:.4g}"
 
 
 def _header(spec, confidence: float) -> str:

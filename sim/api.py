@@ -1504,11 +1504,13 @@ def _scenario_candidates(directory: Path, doc: dict[str, Any]) -> list[str]:
 def analyze(
     sweep_dir: StrPath, *, confidence: float = 0.95, n_resamples: int = 999, noise_draws: int = 200
 ) -> dict[str, Any]:
-    """The Sobol' indices of every outcome of a finished ``design = "saltelli"`` sweep.
+    """The sensitivity of every outcome of a finished sweep, by its design.
 
-    As ``drawdown analyze SWEEP_DIR``: each factor's first-order and total index, their
-    bootstrap intervals (design sampling) and their standard deviation under replication
-    noise (:mod:`drawdown.analysis.sobol`).
+    As ``drawdown analyze SWEEP_DIR``. A ``design = "saltelli"`` sweep gives Sobol'
+    indices: each factor's first-order and total index (:mod:`drawdown.analysis.sobol`);
+    a ``design = "morris"`` sweep gives Morris elementary effects: each factor's ``mu_star``,
+    ``mu`` and ``sigma`` (:mod:`drawdown.analysis.morris`). Each with bootstrap intervals
+    (design sampling) and its standard deviation under replication noise.
 
     Parameters
     ----------
@@ -1521,13 +1523,13 @@ def analyze(
 
     Returns
     -------
-    dict of str to drawdown.analysis.SobolIndices
+    dict of str to drawdown.analysis.SobolIndices or drawdown.analysis.MorrisEffects
         By outcome (``p_met_deadline``, ``final_exit_day_p50``, ``casualties_mean``, ...).
 
     Raises
     ------
     DrawdownError
-        When ``sweep_dir`` holds no finished saltelli sweep.
+        When ``sweep_dir`` holds no finished saltelli or morris sweep.
 
     Examples
     --------

@@ -165,7 +165,10 @@ def test_analyze_names_what_is_wrong_with_the_directory(sweep_dir, tmp_path):
     out = tmp_path / "g"
     invoke("sweep", grid, "--out", out, "--quiet")
     r = fails("analyze", out)
-    assert "Sobol' indices need a saltelli design; this sweep's design is 'grid'" in r.stderr
+    assert (
+        "sensitivity needs a saltelli design (Sobol' indices) or a morris design (elementary effects); "
+        "this sweep's design is 'grid'" in r.stderr
+    )
     assert "Traceback" not in r.stderr
 
 

@@ -486,7 +486,7 @@ def test_spec_problems_of_every_setting():
             "128-bit seed), found True",
         ),
         ("replications", "expected a whole number >= 1 (replications per point), found 1.5"),
-        ("design", "expected one of 'grid', 'lhs', 'sobol', 'nolh', 'factorial', 'saltelli', found 'cube'"),
+        ("design", "expected one of 'grid', 'lhs', 'sobol', 'nolh', 'factorial', 'saltelli', 'morris', found 'cube'"),
         ("engine", "expected 'numpy' or 'simpy', found 'jax'"),
         ("block_size", "expected a whole number >= 1, found 0"),
         ("factors", "expected at least one factor: [factors.KEY] with values = [...] or low/high"),

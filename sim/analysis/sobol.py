@@ -40,15 +40,11 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..batch import MANIFEST, SweepSpec, read_record, read_results
-from ..errors import DrawdownError
-
-__all__ = ["NOISE_SHARE_WARNING", "OUTCOMES", "SobolIndices", "analyze_sweep", "sobol_indices"]
+__all__ = ["NOISE_SHARE_WARNING", "OUTCOMES", "SobolIndices", "analysis_stream", "degenerate_warning", "sobol_indices"]
 
 #: The outcomes of ``results.csv`` the indices are computed for, with their standard
 #: error's column (None: the median exit day has none recorded).
@@ -197,7 +193,7 @@ def sobol_indices(
     return out
 
 
-def _stream(seed: int, outcome: str) -> np.random.Generator:
+def analysis_stream(seed: int, outcome: str) -> np.random.Generator:
     """The analysis stream of one outcome: its whole name's UTF-8 bytes, four to a word,
     as further spawn key words (two outcomes never share a stream)."""
     raw = outcome.encode()
@@ -235,7 +231,7 @@ def _bootstrap(y, n, k, confidence, n_resamples, rng) -> tuple[np.ndarray, np.nd
     kwargs = dict(method="BCa", n_resamples=n_resamples, confidence_level=confidence, vectorized=False)
     # BCa of an index the same in every resample is NaN (scipy warns): replaced below
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", _degenerate_warning())
+        warnings.simplefilter("ignore", degenerate_warning())
         try:
             res = bootstrap((np.arange(n),), statistic, rng=rng, **kwargs)
         except TypeError:  # scipy < 1.15 calls it random_state
@@ -248,7 +244,7 @@ def _bootstrap(y, n, k, confidence, n_resamples, rng) -> tuple[np.ndarray, np.nd
     return ci[:k], ci[k:], np.asarray(res.standard_error, dtype=np.float64)
 
 
-def _degenerate_warning() -> type[Warning]:
+def degenerate_warning() -> type[Warning]:
     try:
         from scipy.stats import DegenerateDataWarning
     except ImportError:  # older scipy: a plain RuntimeWarning
@@ -264,7 +260,7 @@ def _indices(outcome, y, se, factors, n, confidence, n_resamples, noise_draws, s
         return _with_note(blank, f"{outcome}: missing at some points (no deadline, or censored medians)")
     if float(np.var(y)) == 0.0:
         return _with_note(blank, f"{outcome}: the same at every point; no factor moves it")
-    rng = _stream(seed, outcome)
+    rng = analysis_stream(seed, outcome)
     first, total = _estimate(y, n, k)
     first_ci, total_ci, design_sd = _bootstrap(y, n, k, confidence, n_resamples, rng)
     result = SobolIndices(outcome, factors, first, total, first_ci, total_ci, None, None, None, confidence)
@@ -299,74 +295,3 @@ def _with_noise(result: SobolIndices, y, se, design_sd, noise_draws, rng) -> Sob
 
 def _with_note(r: SobolIndices, note: str) -> SobolIndices:
     return dataclasses.replace(r, notes=[*r.notes, note])
-
-
-def analyze_sweep(
-    directory: str | Path,
-    *,
-    confidence: float = 0.95,
-    n_resamples: int = 999,
-    noise_draws: int = 200,
-) -> tuple[SweepSpec, dict[str, SobolIndices]]:
-    """The Sobol' indices of every outcome of a finished ``design = "saltelli"`` sweep.
-
-    Parameters
-    ----------
-    directory : str or Path
-        The sweep's ``--out`` directory.
-    confidence, n_resamples, noise_draws : optional
-        As in :func:`sobol_indices` (the spec's seed seeds the analysis stream).
-
-    Returns
-    -------
-    spec : SweepSpec
-        The sweep's spec, as its manifest records it.
-    indices : dict of str to SobolIndices
-        By outcome (:data:`OUTCOMES`).
-
-    Raises
-    ------
-    DrawdownError
-        When ``directory`` holds no finished sweep, or one of another design.
-    """
-    directory = Path(directory)
-    spec = _finished_spec(directory)
-    rows = read_results(directory)
-    n, k = spec.points, len(spec.factors)
-    if n is None or len(rows) != n * (k + 2):
-        raise DrawdownError(f"{directory}: results.csv has {len(rows)} rows, not the design's {n} x ({k} + 2)")
-    values = {o: np.array([_float(r[o]) for r in rows]) for o in OUTCOMES}
-    errors = {o: None if c is None else np.array([_float(r[c]) for r in rows]) for o, c in OUTCOMES.items()}
-    indices = sobol_indices(
-        values,
-        factors=[f.key for f in spec.factors],
-        n=n,
-        errors=errors,
-        confidence=confidence,
-        n_resamples=n_resamples,
-        noise_draws=noise_draws,
-        seed=spec.seed,
-    )
-    return spec, indices
-
-
-def _finished_spec(directory: Path) -> SweepSpec:
-    """The spec of the finished sweep in ``directory``, or a :class:`DrawdownError` saying why not."""
-    manifest = directory / MANIFEST
-    if not manifest.is_file():
-        raise DrawdownError(f"{directory}: not a sweep directory (no {MANIFEST}); run `drawdown sweep SPEC --out DIR`")
-    record = read_record(manifest)
-    if "spec" not in record:
-        raise DrawdownError(f"{directory}: holds a run, not a sweep")
-    if not record.get("complete"):
-        raise DrawdownError(f"{directory}: the sweep is not finished; run it again with --resume (or merge its shards)")
-    spec = SweepSpec.from_json(record["spec"], file=str(manifest))
-    if spec.design != "saltelli":
-        raise DrawdownError(
-            f"{directory}: Sobol' indices need a saltelli design; this sweep's design is {spec.design!r}"
-        )
-    return spec
-
-
-def _float(text: str) -> float:
-    return float(text) if text != "" else math.nan

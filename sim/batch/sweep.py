@@ -7,8 +7,9 @@ A sweep spec is a TOML file::
                                  # number, or its decimal digits as a string (TOML integers
                                  # stop at 2**63-1, a 128-bit seed needs "3223...342")
     replications = 2000          # per point
-    design = "grid"              # "grid", "lhs", "sobol", "nolh", "factorial" or "saltelli"
-    # points = 16                # lhs and sobol: how many points; saltelli: base samples
+    design = "grid"              # "grid", "lhs", "sobol", "nolh", "factorial", "saltelli" or "morris"
+    # points = 16                # lhs and sobol: how many points; saltelli: base samples;
+                                 # morris: trajectories
     # engine = "numpy"           # or "simpy"
     # block_size = 1000          # replications per block (part of the draw layout)
 
@@ -34,6 +35,11 @@ Designs:
 * ``saltelli``: Saltelli's design for Sobol' indices: ``points`` (a power of 2) base
   samples of a scrambled Sobol' sequence in ``2k`` dimensions give ``points (k + 2)``
   points (:func:`saltelli_matrix`), which ``drawdown analyze`` reads back;
+* ``morris``: Morris' one-at-a-time screening design: ``points`` trajectories of ``k + 1``
+  points each on a grid of :data:`~drawdown.batch.morris.MORRIS_LEVELS` (4) levels per
+  factor, each step moving one factor two levels (:mod:`drawdown.batch.morris`; level
+  ``j`` of 4 is :meth:`Factor.level`), ``points (k + 1)`` points, which ``drawdown
+  analyze`` reads back as elementary effects;
 * ``factorial``: the two-level full factorial (``low`` and ``high``, or two ``values``),
   ``2**k`` points, or with ``fraction = p`` the ``2**(k - p)`` fractional factorial of
   the highest resolution (:mod:`drawdown.batch.factorial`);
@@ -113,6 +119,7 @@ from ..scenario.sources import find_referenced, parse_toml, read_text_file
 from .executors import Executor, InProcess, Unit
 from .factorial import factorial, factorial_generators, resolution
 from .fold import check_reps
+from .morris import MORRIS_LEVELS, morris_levels
 from .nolh import NOLH_SIZES, nolh
 from .rundir import (
     LEFTOVER_FOLDERS,
@@ -144,6 +151,7 @@ __all__ = [
     "load_spec",
     "parse_spec",
     "design_points",
+    "morris_design",
     "saltelli_matrix",
     "plan_points",
     "SweepBatch",
@@ -158,7 +166,7 @@ __all__ = [
 
 #: Spawn key word of the design's own random stream (ASCII "swep").
 SWEEP_DESIGN_STREAM = 0x73776570
-DESIGNS = ("grid", "lhs", "sobol", "nolh", "factorial", "saltelli")
+DESIGNS = ("grid", "lhs", "sobol", "nolh", "factorial", "saltelli", "morris")
 POINTS_DIR = "points"
 RESULTS_CSV = "results.csv"
 _SWEEP = "drawdown-sweep"
@@ -341,7 +349,8 @@ class SweepSpec:
     design : str
         One of :data:`DESIGNS`.
     points : int or None
-        Points of an lhs or sobol design, base samples of a saltelli one (None for the others).
+        Points of an lhs or sobol design, base samples of a saltelli one, trajectories of a
+        morris one (None for the others).
     engine : str
     fraction : int or None
         A factorial design's fraction ``p`` (``2**(k - p)`` points; 0: the full
@@ -684,7 +693,9 @@ def _description(raw: dict[str, Any], bad: _Bad) -> str:
 
 
 def _spec_points(raw: dict[str, Any], design: str | None, bad: _Bad) -> Any:
-    """``points``: required by the lhs, sobol and saltelli designs, refused by the others."""
+    """``points``: required by the lhs, sobol, saltelli and morris designs, refused by the others."""
+    if design == "morris":
+        return _need_whole(raw, "points", 2, "a whole number >= 2 (the trajectories of the morris design)", bad)
     if design == "saltelli":
         n = _need_whole(raw, "points", 2, "a power of 2 >= 2 (the base samples of the saltelli design)", bad)
         if n is not None and n >= 2 and n & (n - 1):
@@ -903,6 +914,8 @@ def design_points(spec: SweepSpec) -> tuple[list[dict[str, Any]], list[str]]:
         return [dict(zip(keys, c, strict=True)) for c in combos], notes
     if spec.design == "factorial":
         return _factorial_points(spec, notes), notes
+    if spec.design == "morris":
+        return _morris_points(spec), notes
     if spec.design == "nolh":
         levels = nolh(len(spec.factors))
         n, q = levels.shape[0], levels.shape[0] // 2
@@ -955,6 +968,19 @@ def saltelli_matrix(u: np.ndarray, d: int) -> np.ndarray:
     return np.concatenate(blocks)
 
 
+def morris_design(spec: SweepSpec) -> np.ndarray:
+    """The level numbers (0 .. 3) of a ``design = "morris"`` spec's points, from the design
+    stream: what the sweep runs and what :mod:`drawdown.analysis.morris` reads back."""
+    if spec.points is None:
+        raise ValueError(f"{spec.file}: the morris design needs points (trajectories)")
+    return morris_levels(len(spec.factors), spec.points, design_rng(spec.seed))
+
+
+def _morris_points(spec: SweepSpec) -> list[dict[str, Any]]:
+    levels = morris_design(spec)
+    return [{f.key: f.level(int(j), MORRIS_LEVELS) for f, j in zip(spec.factors, row, strict=True)} for row in levels]
+
+
 def _factorial_points(spec: SweepSpec, notes: list[str]) -> list[dict[str, Any]]:
     """The points of a two-level factorial: level -1 is ``low`` (or the first value), +1 ``high``."""
     k, p = len(spec.factors), spec.fraction or 0
@@ -993,6 +1019,17 @@ def _check_size(spec: SweepSpec) -> None:
                     "factors",
                     f"a grid of {grid} = {n} points is more than a sweep can hold: "
                     f"expected at most {MAX_SWEEP_POINTS} points",
+                )
+            )
+    elif spec.design == "morris" and spec.points is not None:
+        n = spec.points * (len(spec.factors) + 1)
+        if n > MAX_SWEEP_POINTS:
+            problems.append(
+                Problem(
+                    spec.file,
+                    "points",
+                    f"morris: {spec.points} trajectories x ({len(spec.factors)} factors + 1) = {n} points are more "
+                    f"than a sweep can hold: expected at most {MAX_SWEEP_POINTS}",
                 )
             )
     elif spec.design == "saltelli" and spec.points is not None:

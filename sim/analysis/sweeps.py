@@ -1,0 +1,96 @@
+"""Reading a finished sweep back for its analysis: the design says which.
+
+``design = "saltelli"`` gives Sobol' indices (:mod:`drawdown.analysis.sobol`),
+``design = "morris"`` elementary effects (:mod:`drawdown.analysis.morris`), of every
+outcome of :data:`~drawdown.analysis.sobol.OUTCOMES`.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..batch import MANIFEST, SweepSpec, morris_design, read_record, read_results
+from ..errors import DrawdownError
+from .morris import MorrisEffects, morris_effects
+from .sobol import OUTCOMES, SobolIndices, sobol_indices
+
+__all__ = ["ANALYSED_DESIGNS", "analyze_sweep"]
+
+#: The designs a sweep can be analysed from, and the method each gives.
+ANALYSED_DESIGNS = {"saltelli": "Sobol' indices", "morris": "Morris elementary effects"}
+
+
+def analyze_sweep(
+    directory: str | Path,
+    *,
+    confidence: float = 0.95,
+    n_resamples: int = 999,
+    noise_draws: int = 200,
+) -> tuple[SweepSpec, dict[str, SobolIndices] | dict[str, MorrisEffects]]:
+    """The sensitivity of every outcome of a finished sweep: Sobol' indices of a
+    ``design = "saltelli"`` sweep, Morris elementary effects of a ``design = "morris"`` one.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The sweep's ``--out`` directory.
+    confidence, n_resamples, noise_draws : optional
+        As in :func:`sobol_indices` (the spec's seed seeds the analysis stream).
+
+    Returns
+    -------
+    spec : SweepSpec
+        The sweep's spec, as its manifest records it.
+    indices : dict of str to SobolIndices or MorrisEffects
+        By outcome (:data:`~drawdown.analysis.sobol.OUTCOMES`).
+
+    Raises
+    ------
+    DrawdownError
+        When ``directory`` holds no finished sweep, or one of another design.
+    """
+    directory = Path(directory)
+    spec = _finished_spec(directory)
+    rows = read_results(directory)
+    k = len(spec.factors)
+    n = spec.points or 0
+    want = n * (k + 1) if spec.design == "morris" else n * (k + 2)
+    if len(rows) != want:
+        shape = f"{n} x ({k} + 1)" if spec.design == "morris" else f"{n} x ({k} + 2)"
+        raise DrawdownError(f"{directory}: results.csv has {len(rows)} rows, not the design's {shape}")
+    values = {o: np.array([_float(r[o]) for r in rows]) for o in OUTCOMES}
+    errors = {o: None if c is None else np.array([_float(r[c]) for r in rows]) for o, c in OUTCOMES.items()}
+    options: dict[str, Any] = dict(
+        confidence=confidence, n_resamples=n_resamples, noise_draws=noise_draws, seed=spec.seed
+    )
+    factors = [f.key for f in spec.factors]
+    if spec.design == "morris":
+        return spec, morris_effects(values, factors=factors, design=morris_design(spec), errors=errors, **options)
+    return spec, sobol_indices(values, factors=factors, n=n, errors=errors, **options)
+
+
+def _finished_spec(directory: Path) -> SweepSpec:
+    """The spec of the finished sweep in ``directory``, or a :class:`DrawdownError` saying why not."""
+    manifest = directory / MANIFEST
+    if not manifest.is_file():
+        raise DrawdownError(f"{directory}: not a sweep directory (no {MANIFEST}); run `drawdown sweep SPEC --out DIR`")
+    record = read_record(manifest)
+    if "spec" not in record:
+        raise DrawdownError(f"{directory}: holds a run, not a sweep")
+    if not record.get("complete"):
+        raise DrawdownError(f"{directory}: the sweep is not finished; run it again with --resume (or merge its shards)")
+    spec = SweepSpec.from_json(record["spec"], file=str(manifest))
+    if spec.design not in ANALYSED_DESIGNS:
+        raise DrawdownError(
+            f"{directory}: sensitivity needs a saltelli design (Sobol' indices) or a morris design "
+            f"(elementary effects); this sweep's design is {spec.design!r}"
+        )
+    return spec
+
+
+def _float(text: str) -> float:
+    return float(text) if text != "" else math.nan
