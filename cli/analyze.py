@@ -21,10 +21,39 @@ from .options import json_option, quiet_option, report_errors, warn
     help="Of the bootstrap intervals.",
 )
 @click.option("--resamples", type=click.IntRange(min=99), default=999, show_default=True, help="Bootstrap resamples.")
+@click.option(
+    "--discover",
+    metavar="CONDITION",
+    help="Scenario discovery instead (a sweep of any design): the PRIM boxes of the points where "
+    "CONDITION holds, 'OUTCOME OP NUMBER' (OP one of < <= > >=), such as 'p_met_deadline < 0.5'.",
+)
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="With --discover: the box chosen is the densest covering at least this share of the cases.",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0, 0.5, min_open=True, max_open=True),
+    default=0.05,
+    show_default=True,
+    help="With --discover: the share of a box's points each peel removes.",
+)
 @json_option
 @quiet_option
 @report_errors
-def analyze(directory: str, confidence: float, resamples: int, as_json: bool, quiet: bool) -> None:
+def analyze(
+    directory: str,
+    confidence: float,
+    resamples: int,
+    discover: str | None,
+    min_coverage: float,
+    alpha: float,
+    as_json: bool,
+    quiet: bool,
+) -> None:
     """Sensitivity of every outcome of the finished sweep in SWEEP_DIR, by its design.
 
     `design = "saltelli"`: Sobol' indices, each factor's first-order index (its main
@@ -38,11 +67,20 @@ def analyze(directory: str, confidence: float, resamples: int, as_json: bool, qu
     Warnings (stderr, with --quiet too) say when replication noise is too large for
     the indices to mean much. The same spec seed gives the same intervals.
 
+    With --discover CONDITION (a sweep of any design; lhs or sobol suit it best):
+    scenario discovery. PRIM peels the box of all points, a slice at a time, towards
+    the points where CONDITION holds; it prints the peeling trajectory (each box's
+    coverage, density and mass) and the factor ranges of the box chosen on it.
+
     \b
     Example:
       drawdown sweep scenarios/sweeps/sensitivity.toml --out results/sens
       drawdown analyze results/sens
+      drawdown analyze results/discovery --discover "p_met_deadline < 0.5"
     """
+    if discover is not None:
+        _discover(directory, discover, min_coverage, alpha, as_json)
+        return
     from ..analysis import analyze_sweep
 
     spec, indices = analyze_sweep(directory, confidence=confidence, n_resamples=resamples)
@@ -134,3 +172,42 @@ def _table(result) -> str:
             cells.append(f"{_num(float(point[i]))}  [{_num(float(ci[i, 0]))}, {_num(float(ci[i, 1]))}]  {noise}")
         lines.append(f"  {key:<{width}}  " + "  ".join(cells))
     return "\n".join(lines)
+
+
+def _discover(directory: str, condition: str, min_coverage: float, alpha: float, as_json: bool) -> None:
+    from ..analysis import discover_sweep
+
+    spec, result = discover_sweep(directory, condition, alpha=alpha, min_coverage=min_coverage)
+    if as_json:
+        doc = {"sweep": str(directory), "design": spec.design, "replications": spec.replications,
+               "seed": str(spec.seed), **result.to_json()}  # fmt: skip
+        click.echo(json.dumps(doc, indent=2))
+        return
+    click.echo(
+        f"PRIM scenario discovery: {result.condition} at {result.cases} of {result.trajectory[0].points} points "
+        f"(base rate {result.base_rate:.3f}); {spec.design} design, {spec.replications} replications a point;\n"
+        f"peels of {alpha:g} of a box's points; the box chosen (*) is the densest covering at least "
+        f"{min_coverage:.0%} of the cases"
+    )
+    click.echo("")
+    click.echo("  box  coverage  density   mass  points  factors restricted")
+    for i, box in enumerate(result.trajectory):
+        mark = "*" if i == result.chosen else " "
+        cells = f"{box.coverage:8.3f}  {box.density:7.3f}  {box.mass:5.3f}  {box.points:6d}"
+        click.echo(f"{mark}{i:4d}  {cells}  {len(box.limits)}")
+    click.echo("")
+    box = result.box
+    click.echo(f"box {result.chosen}: coverage {box.coverage:.3f}, density {box.density:.3f}, mass {box.mass:.3f}")
+    if not box.limits:
+        click.echo("  no factor restricted: the whole design")
+    width = max((len(k) for k in box.limits), default=0)
+    for key, limits in box.limits.items():
+        click.echo(f"  {key:<{width}}  {_limits_text(limits)}")
+
+
+def _limits_text(limits) -> str:
+    if len(limits) == 2 and all(isinstance(v, float) for v in limits):
+        return f"{limits[0]:.4g} .. {limits[1]:.4g}"
+    if len(limits) == 2 and all(hasattr(v, "isoformat") for v in limits):
+        return f"{limits[0].isoformat()} .. {limits[1].isoformat()}"
+    return "one of " + ", ".join(str(v) for v in limits)

@@ -30,7 +30,7 @@ from .errors import DrawdownError, Problem, ResultError, ScenarioError
 from .version import __version__
 
 if TYPE_CHECKING:  # what the lazy names below are, for type checkers
-    from .api import CompareResult, Result, analyze, compare, open_run, run, trace
+    from .api import CompareResult, Result, analyze, compare, discover, open_run, run, trace
     from .scenario import Scenario, load
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "list_scenarios",
     "run",
     "analyze",
+    "discover",
     "compare",
     "trace",
     "open_run",
@@ -56,6 +57,7 @@ __all__ = [
 _LAZY = {
     "run": "api",
     "analyze": "api",
+    "discover": "api",
     "compare": "api",
     "trace": "api",
     "open_run": "api",

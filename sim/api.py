@@ -140,6 +140,7 @@ if TYPE_CHECKING:
 __all__ = [
     "run",
     "analyze",
+    "discover",
     "compare",
     "trace",
     "open_run",
@@ -1546,6 +1547,53 @@ def analyze(
 
     _, indices = analyze_sweep(Path(sweep_dir), confidence=confidence, n_resamples=n_resamples, noise_draws=noise_draws)
     return indices
+
+
+def discover(
+    sweep_dir: StrPath, condition: str, *, alpha: float = 0.05, min_mass: float = 0.05, min_coverage: float = 0.5
+) -> Any:
+    """Scenario discovery on a finished sweep of any design: the PRIM boxes of the points
+    where ``condition`` holds.
+
+    As ``drawdown analyze SWEEP_DIR --discover CONDITION`` (:mod:`drawdown.analysis.prim`).
+
+    Parameters
+    ----------
+    sweep_dir : str or Path
+        The sweep's ``--out`` directory.
+    condition : str
+        ``OUTCOME OP NUMBER`` (``<``, ``<=``, ``>``, ``>=``) on an outcome of ``results.csv``,
+        such as ``"p_met_deadline < 0.5"``: read, never evaluated.
+    alpha, min_mass, min_coverage : float, optional
+        The share of a box's points a peel removes; the least share of the points a box
+        holds; the least coverage of the box chosen.
+
+    Returns
+    -------
+    drawdown.analysis.PrimResult
+        The peeling trajectory (``.trajectory``: each box's coverage, density, mass and
+        factor limits) and the box chosen on it (``.box``).
+
+    Raises
+    ------
+    DrawdownError
+        When ``sweep_dir`` holds no finished sweep, or ``condition`` cannot be read.
+
+    Examples
+    --------
+    >>> import dataclasses, tempfile, drawdown
+    >>> from drawdown.batch import load_spec, run_sweep
+    >>> small = dataclasses.replace(load_spec("discovery"), points=100, replications=20)
+    >>> out = tempfile.mkdtemp() + "/discovery"
+    >>> _ = run_sweep(small, out)
+    >>> r = drawdown.discover(out, "p_met_deadline < 0.5")
+    >>> r.box.density > r.base_rate, "decision.p_no_consensus" in r.box.limits
+    (True, True)
+    """
+    from .analysis import discover_sweep
+
+    _, result = discover_sweep(Path(sweep_dir), condition, alpha=alpha, min_mass=min_mass, min_coverage=min_coverage)
+    return result
 
 
 def open_run(directory: StrPath, *, scenario: ScenarioLike | None = None) -> Result:

@@ -339,7 +339,7 @@ def test_validate_checks_each_shipped_overlay_laid_on_the_base_force():
     lines = [line for line in r.output.splitlines() if line.startswith("ok: ")]
     overlays = [line for line in lines if "(overlay, laid on base-force-2021-02" in line]
     specs = sorted((ROOT / "scenarios" / "sweeps").glob("*.toml"))
-    assert len(specs) == 3  # deadline-and-threat, screening, sensitivity
+    assert len(specs) == 4  # deadline-and-threat, discovery, screening, sensitivity
     assert len(overlays) == len(names.overlay_names()) and len(lines) == len(overlays) + len(specs)  # + the sweep specs
     assert f"hash {drawdown.load('doha-2021-05-01').hash[:12]}" in next(
         line for line in overlays if "deadline-2021-05-01" in line

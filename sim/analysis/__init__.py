@@ -1,20 +1,28 @@
 """Analysis of finished sweeps: global sensitivity (Sobol' indices) and screening
-(Morris elementary effects), each with its errors.
+(Morris elementary effects), each with its errors, and scenario discovery (PRIM).
 
 The seventh stage of the pipeline: it reads what a sweep wrote (its manifest and
 ``results.csv``) and knows nothing of the API or the command line.
 """
 
 from .morris import MorrisEffects, morris_effects
+from .prim import Condition, PrimBox, PrimResult, parse_condition, prim_boxes
 from .sobol import OUTCOMES, SobolIndices, sobol_indices
-from .sweeps import ANALYSED_DESIGNS, analyze_sweep
+from .sweeps import ANALYSED_DESIGNS, DISCOVERY_OUTCOMES, analyze_sweep, discover_sweep
 
 __all__ = [
     "ANALYSED_DESIGNS",
+    "DISCOVERY_OUTCOMES",
     "OUTCOMES",
+    "Condition",
     "MorrisEffects",
+    "PrimBox",
+    "PrimResult",
     "SobolIndices",
     "analyze_sweep",
+    "discover_sweep",
     "morris_effects",
+    "parse_condition",
+    "prim_boxes",
     "sobol_indices",
 ]

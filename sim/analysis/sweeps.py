@@ -1,12 +1,15 @@
-"""Reading a finished sweep back for its analysis: the design says which.
+"""Reading a finished sweep back for its analysis.
 
-``design = "saltelli"`` gives Sobol' indices (:mod:`drawdown.analysis.sobol`),
-``design = "morris"`` elementary effects (:mod:`drawdown.analysis.morris`), of every
-outcome of :data:`~drawdown.analysis.sobol.OUTCOMES`.
+Sensitivity: the design says which. ``design = "saltelli"`` gives Sobol' indices
+(:mod:`drawdown.analysis.sobol`), ``design = "morris"`` elementary effects
+(:mod:`drawdown.analysis.morris`), of every outcome of
+:data:`~drawdown.analysis.sobol.OUTCOMES`. Scenario discovery (:mod:`drawdown.analysis.prim`)
+reads a sweep of any design.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from pathlib import Path
 from typing import Any
@@ -16,12 +19,15 @@ import numpy as np
 from ..batch import MANIFEST, SweepSpec, morris_design, read_record, read_results
 from ..errors import DrawdownError
 from .morris import MorrisEffects, morris_effects
+from .prim import PrimResult, parse_condition, prim_boxes
 from .sobol import OUTCOMES, SobolIndices, sobol_indices
 
-__all__ = ["ANALYSED_DESIGNS", "analyze_sweep"]
+__all__ = ["ANALYSED_DESIGNS", "DISCOVERY_OUTCOMES", "analyze_sweep", "discover_sweep"]
 
 #: The designs a sweep can be analysed from, and the method each gives.
 ANALYSED_DESIGNS = {"saltelli": "Sobol' indices", "morris": "Morris elementary effects"}
+#: The outcomes of ``results.csv`` a discovery condition may test.
+DISCOVERY_OUTCOMES = (*OUTCOMES, "censored_fraction")
 
 
 def analyze_sweep(
@@ -73,7 +79,58 @@ def analyze_sweep(
     return spec, sobol_indices(values, factors=factors, n=n, errors=errors, **options)
 
 
-def _finished_spec(directory: Path) -> SweepSpec:
+def discover_sweep(
+    directory: str | Path,
+    condition: str,
+    *,
+    alpha: float = 0.05,
+    min_mass: float = 0.05,
+    min_coverage: float = 0.5,
+) -> tuple[SweepSpec, PrimResult]:
+    """PRIM scenario discovery on a finished sweep of any design: the factor ranges where
+    ``condition`` (``OUTCOME OP NUMBER``, an outcome of :data:`DISCOVERY_OUTCOMES`) holds.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The sweep's ``--out`` directory.
+    condition : str
+        Such as ``"p_met_deadline < 0.5"`` (the deadline is missed more often than not).
+    alpha, min_mass, min_coverage : float, optional
+        As in :func:`drawdown.analysis.prim.prim_boxes`.
+
+    Raises
+    ------
+    DrawdownError
+        When ``directory`` holds no finished sweep, or the condition cannot be read.
+    """
+    directory = Path(directory)
+    spec = _finished_spec(directory, any_design=True)
+    try:
+        cond = parse_condition(condition, DISCOVERY_OUTCOMES)
+    except ValueError as e:
+        raise DrawdownError(str(e)) from None
+    rows = read_results(directory)
+    columns = {f.key: [_factor_value(f.kind, r[f.key]) for r in rows] for f in spec.factors}
+    cases = cond.holds(np.array([_float(r[cond.outcome]) for r in rows]))
+    try:
+        options = dict(alpha=alpha, min_mass=min_mass, min_coverage=min_coverage)
+        result = prim_boxes(columns, cases, condition=str(cond), **options)
+    except ValueError as e:
+        raise DrawdownError(f"{directory}: {e}") from None
+    return spec, result
+
+
+def _factor_value(kind: str, text: str) -> Any:
+    """A factor's value as results.csv writes it: a number, a date, or the text itself."""
+    if kind in ("int", "number"):
+        return float(text)
+    if kind == "date":
+        return _dt.date.fromisoformat(text)
+    return text
+
+
+def _finished_spec(directory: Path, *, any_design: bool = False) -> SweepSpec:
     """The spec of the finished sweep in ``directory``, or a :class:`DrawdownError` saying why not."""
     manifest = directory / MANIFEST
     if not manifest.is_file():
@@ -84,7 +141,7 @@ def _finished_spec(directory: Path) -> SweepSpec:
     if not record.get("complete"):
         raise DrawdownError(f"{directory}: the sweep is not finished; run it again with --resume (or merge its shards)")
     spec = SweepSpec.from_json(record["spec"], file=str(manifest))
-    if spec.design not in ANALYSED_DESIGNS:
+    if not any_design and spec.design not in ANALYSED_DESIGNS:
         raise DrawdownError(
             f"{directory}: sensitivity needs a saltelli design (Sobol' indices) or a morris design "
             f"(elementary effects); this sweep's design is {spec.design!r}"
