@@ -175,7 +175,7 @@ def _table(result) -> str:
 
 
 def _discover(directory: str, condition: str, min_coverage: float, alpha: float, as_json: bool) -> None:
-    from ..analysis import discover_sweep
+    from ..analysis import discover_sweep, limits_text
 
     spec, result = discover_sweep(directory, condition, alpha=alpha, min_coverage=min_coverage)
     if as_json:
@@ -202,12 +202,4 @@ def _discover(directory: str, condition: str, min_coverage: float, alpha: float,
         click.echo("  no factor restricted: the whole design")
     width = max((len(k) for k in box.limits), default=0)
     for key, limits in box.limits.items():
-        click.echo(f"  {key:<{width}}  {_limits_text(limits)}")
-
-
-def _limits_text(limits) -> str:
-    if len(limits) == 2 and all(isinstance(v, float) for v in limits):
-        return f"{limits[0]:.4g} .. {limits[1]:.4g}"
-    if len(limits) == 2 and all(hasattr(v, "isoformat") for v in limits):
-        return f"{limits[0].isoformat()} .. {limits[1].isoformat()}"
-    return "one of " + ", ".join(str(v) for v in limits)
+        click.echo(f"  {key:<{width}}  {limits_text(limits)}")

@@ -31,15 +31,24 @@ FORMATS = ("png", "svg", "pdf")
     show_default=True,
     help="File format of the plots: png for screens, svg or pdf (vector) for slides and print.",
 )
+@click.option(
+    "--discover",
+    metavar="CONDITION",
+    help="A sweep directory: also draw the PRIM peeling trajectory (prim) of the points where "
+    "CONDITION holds, as `drawdown analyze --discover`.",
+)
 @quiet_option
 @report_errors
-def plot(directory: str, out_dir: str | None, plot_format: str, quiet: bool) -> None:
+def plot(directory: str, out_dir: str | None, plot_format: str, discover: str | None, quiet: bool) -> None:
     """Redraw the plots of a run from its files, without running anything.
 
     DIR is a directory written by `drawdown run --out` (it reads summary.npz and
     summary.json; it writes drawdown, exit-dates, contingents and casualties, each
-    .png, .svg or .pdf by --format) or by `drawdown compare --out` (it writes compare,
-    and each scenario's four plots in its folder).
+    .png, .svg or .pdf by --format), by `drawdown compare --out` (it writes compare,
+    and each scenario's four plots in its folder), or by `drawdown sweep --out` (a
+    finished sweep: it writes sweep-outcomes, the outcomes against each factor with
+    their Monte Carlo error bars; sensitivity, for a saltelli or morris design; and
+    prim with --discover).
 
     \b
     Examples:
@@ -47,7 +56,18 @@ def plot(directory: str, out_dir: str | None, plot_format: str, quiet: bool) -> 
       drawdown plot results/doha
       drawdown plot results/doha --format svg
       drawdown plot results/cmp --out figures/cmp --format pdf
+      drawdown plot results/discovery --discover "p_met_deadline < 0.5"
     """
+    from pathlib import Path
+
+    if (Path(directory) / "results.csv").is_file():  # a sweep (batch.RESULTS_CSV; no import for --help)
+        from ..analysis import redraw_sweep_plots
+
+        written = redraw_sweep_plots(directory, out_dir, plot_format=plot_format, condition=discover)
+        report_written(written, quiet=quiet)
+        return
+    if discover is not None:
+        raise click.UsageError("--discover needs a sweep directory (one with results.csv)")
     from ..report import redraw_plots
 
     report_written(redraw_plots(directory, out_dir, plot_format=plot_format), quiet=quiet)

@@ -5,8 +5,9 @@ The seventh stage of the pipeline: it reads what a sweep wrote (its manifest and
 ``results.csv``) and knows nothing of the API or the command line.
 """
 
+from .figures import SWEEP_PLOTS, redraw_sweep_plots
 from .morris import MorrisEffects, morris_effects
-from .prim import Condition, PrimBox, PrimResult, parse_condition, prim_boxes
+from .prim import Condition, PrimBox, PrimResult, limits_text, parse_condition, prim_boxes
 from .sobol import OUTCOMES, SobolIndices, sobol_indices
 from .sweeps import ANALYSED_DESIGNS, DISCOVERY_OUTCOMES, analyze_sweep, discover_sweep
 
@@ -14,6 +15,7 @@ __all__ = [
     "ANALYSED_DESIGNS",
     "DISCOVERY_OUTCOMES",
     "OUTCOMES",
+    "SWEEP_PLOTS",
     "Condition",
     "MorrisEffects",
     "PrimBox",
@@ -21,8 +23,10 @@ __all__ = [
     "SobolIndices",
     "analyze_sweep",
     "discover_sweep",
+    "limits_text",
     "morris_effects",
     "parse_condition",
     "prim_boxes",
+    "redraw_sweep_plots",
     "sobol_indices",
 ]

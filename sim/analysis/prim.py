@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Condition", "PrimBox", "PrimResult", "parse_condition", "prim_boxes"]
+__all__ = ["Condition", "PrimBox", "PrimResult", "limits_text", "parse_condition", "prim_boxes"]
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
     "<": operator.lt,
@@ -316,3 +316,16 @@ def _plain(v: Any) -> Any:
     if isinstance(v, (np.integer, np.floating)):
         return v.item()
     return v
+
+
+def limits_text(limits: Any) -> str:
+    """A box's limits on one factor as text: ``low .. high`` or ``one of a, b``.
+
+    >>> limits_text((0.25, 0.5)), limits_text(("fixed",))
+    ('0.25 .. 0.5', 'one of fixed')
+    """
+    if len(limits) == 2 and all(isinstance(v, float) for v in limits):
+        return f"{limits[0]:.4g} .. {limits[1]:.4g}"
+    if len(limits) == 2 and all(isinstance(v, _dt.date) for v in limits):
+        return f"{limits[0].isoformat()} .. {limits[1].isoformat()}"
+    return "one of " + ", ".join(str(v) for v in limits)

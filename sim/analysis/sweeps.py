@@ -22,7 +22,7 @@ from .morris import MorrisEffects, morris_effects
 from .prim import PrimResult, parse_condition, prim_boxes
 from .sobol import OUTCOMES, SobolIndices, sobol_indices
 
-__all__ = ["ANALYSED_DESIGNS", "DISCOVERY_OUTCOMES", "analyze_sweep", "discover_sweep"]
+__all__ = ["ANALYSED_DESIGNS", "DISCOVERY_OUTCOMES", "analyze_sweep", "discover_sweep", "factor_value", "finished_spec"]
 
 #: The designs a sweep can be analysed from, and the method each gives.
 ANALYSED_DESIGNS = {"saltelli": "Sobol' indices", "morris": "Morris elementary effects"}
@@ -60,7 +60,7 @@ def analyze_sweep(
         When ``directory`` holds no finished sweep, or one of another design.
     """
     directory = Path(directory)
-    spec = _finished_spec(directory)
+    spec = finished_spec(directory)
     rows = read_results(directory)
     k = len(spec.factors)
     n = spec.points or 0
@@ -105,13 +105,13 @@ def discover_sweep(
         When ``directory`` holds no finished sweep, or the condition cannot be read.
     """
     directory = Path(directory)
-    spec = _finished_spec(directory, any_design=True)
+    spec = finished_spec(directory, any_design=True)
     try:
         cond = parse_condition(condition, DISCOVERY_OUTCOMES)
     except ValueError as e:
         raise DrawdownError(str(e)) from None
     rows = read_results(directory)
-    columns = {f.key: [_factor_value(f.kind, r[f.key]) for r in rows] for f in spec.factors}
+    columns = {f.key: [factor_value(f.kind, r[f.key]) for r in rows] for f in spec.factors}
     cases = cond.holds(np.array([_float(r[cond.outcome]) for r in rows]))
     try:
         options = dict(alpha=alpha, min_mass=min_mass, min_coverage=min_coverage)
@@ -121,7 +121,7 @@ def discover_sweep(
     return spec, result
 
 
-def _factor_value(kind: str, text: str) -> Any:
+def factor_value(kind: str, text: str) -> Any:
     """A factor's value as results.csv writes it: a number, a date, or the text itself."""
     if kind in ("int", "number"):
         return float(text)
@@ -130,7 +130,7 @@ def _factor_value(kind: str, text: str) -> Any:
     return text
 
 
-def _finished_spec(directory: Path, *, any_design: bool = False) -> SweepSpec:
+def finished_spec(directory: Path, *, any_design: bool = False) -> SweepSpec:
     """The spec of the finished sweep in ``directory``, or a :class:`DrawdownError` saying why not."""
     manifest = directory / MANIFEST
     if not manifest.is_file():
