@@ -100,12 +100,13 @@ def shared_runs():
 
 
 # -- the exercises and their notes --------------------------------------------------------------
-def test_four_exercises_each_with_a_note():
+def test_five_exercises_each_with_a_note():
     assert [p.name for p in EXERCISES] == [
         "01-deadline-dilemma.md",
         "02-in-together-out-together.md",
         "03-leaving-when-the-time-is-right.md",
         "04-how-sure-are-we.md",
+        "05-which-assumption-matters.md",
     ]
     assert [p.name for p in NOTES] == [p.name for p in EXERCISES]
 

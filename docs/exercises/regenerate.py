@@ -17,7 +17,11 @@ The comment is one of:
     ``drawdown compare --json`` document (``differences.0.casualties.se_paired``).
 ``expr "PYTHON EXPRESSION" fmt=F``
     An expression evaluated with ``drawdown``, ``np``, ``statistics`` and the cached
-    ``run(...)`` and ``compare(...)`` (same arguments as ``drawdown.run``/``drawdown.compare``).
+    ``run(...)`` and ``compare(...)`` (same arguments as ``drawdown.run``/``drawdown.compare``),
+    ``sweep(NAME, **changes)`` (the directory of a shipped sweep spec run with its fields
+    changed, such as ``points=10, replications=200``), ``analyze(NAME, **changes)`` and
+    ``discover(NAME, CONDITION, **changes)`` (``drawdown.analyze`` and ``drawdown.discover``
+    of that sweep).
 
 ``fmt`` is a Python format spec (``.3f``, ``,.0f``, ``.1%``; ``s`` for text such as
 dates); ``None`` reads ``n/a``. Runs with the same arguments are made once.
@@ -148,6 +152,38 @@ class Runs:
             self._cache[key] = drawdown.compare(*loaded, **kw)
         return self._cache[key]
 
+    def sweep(self, name, **changes):
+        """The directory of shipped sweep spec ``name`` run with ``changes``, made once."""
+        key = ("sweep", name, tuple(sorted(changes.items())))
+        if key not in self._cache:
+            import dataclasses
+            import tempfile
+
+            from drawdown.batch import load_spec, run_sweep
+
+            out = Path(tempfile.mkdtemp(prefix="drawdown-exercise-")) / name
+            run_sweep(dataclasses.replace(load_spec(name), **changes), out)
+            self._cache[key] = out
+        return self._cache[key]
+
+    def analyze(self, name, **changes):
+        """``drawdown.analyze`` of :meth:`sweep`, made once."""
+        import drawdown
+
+        key = ("analyze", name, tuple(sorted(changes.items())))
+        if key not in self._cache:
+            self._cache[key] = drawdown.analyze(self.sweep(name, **changes))
+        return self._cache[key]
+
+    def discover(self, name, condition, **changes):
+        """``drawdown.discover`` of :meth:`sweep` for ``condition``, made once."""
+        import drawdown
+
+        key = ("discover", name, condition, tuple(sorted(changes.items())))
+        if key not in self._cache:
+            self._cache[key] = drawdown.discover(self.sweep(name, **changes), condition)
+        return self._cache[key]
+
 
 def format_value(value, fmt: str) -> str:
     """``value`` as the notes print it.
@@ -172,7 +208,16 @@ def evaluate(spec: str, runs: Runs) -> str:
 
         import numpy as np
 
-        env = {"drawdown": drawdown, "np": np, "statistics": statistics, "run": runs.run, "compare": runs.compare}
+        env = {
+            "drawdown": drawdown,
+            "np": np,
+            "statistics": statistics,
+            "run": runs.run,
+            "compare": runs.compare,
+            "sweep": runs.sweep,
+            "analyze": runs.analyze,
+            "discover": runs.discover,
+        }
         value = eval(p["expr"], env)  # noqa: S307 -- our own documentation's markers
     elif p["kind"] == "run":
         s = drawdown.load(p["names"][0])

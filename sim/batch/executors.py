@@ -66,7 +66,7 @@ from typing import Any
 from ..draws import BLOCK_SIZE
 from ..engines import Outcomes
 from ..errors import DrawdownError
-from ..results import Summary
+from ..results import Summary, remove_writes_under_way
 from ..results.breakdown import Breakdown, BreakdownFold
 from ..scenario import Scenario
 from . import quiet_worker
@@ -413,8 +413,11 @@ def _worker_init(alive: Any) -> None:
 
     ``alive`` is the read end of a pipe whose only write end the owner holds; nothing is
     ever sent on it, so reading it returns only at end of file, when the owner is gone
-    (or closed the pool)."""
+    (or closed the pool). A worker stopped either way, or by SIGTERM (:meth:`ProcessPool.close`),
+    first removes the temporary files of the writes it has under way (a unit's outcomes
+    file), which its exit would otherwise leave in the run directory."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     threading.Thread(target=_exit_with_owner, args=(alive,), name="drawdown-owner-watch", daemon=True).start()
 
 
@@ -423,7 +426,13 @@ def _exit_with_owner(alive: Any) -> None:
         alive.recv_bytes()
     except (EOFError, OSError):
         pass
+    remove_writes_under_way()
     os._exit(1)
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    remove_writes_under_way()
+    os._exit(128 + signum)
 
 
 def _mp_context() -> Any:

@@ -603,6 +603,25 @@ def _umask() -> int:
     return mask
 
 
+#: The temporary files of the writes under way in this process (:func:`atomic_write`).
+_WRITING: set[str] = set()
+
+
+def remove_writes_under_way() -> None:
+    """Remove the temporary files of this process's writes under way.
+
+    For a process about to end without unwinding (a batch worker told to stop, whose
+    exit skips :func:`atomic_write`'s cleanup): the files it was writing never appear,
+    and it leaves no temporary behind. Safe from a signal handler or another thread: a
+    temporary already renamed into place is simply not there any more.
+    """
+    for tmp in list(_WRITING):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
 def atomic_write(path: str | os.PathLike[str], data: str | bytes | Callable[[IO[bytes]], object]) -> Path:
     """Write a file so that no reader ever sees it half written.
 
@@ -649,6 +668,7 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes | Callable[[IO[
     path = Path(path)
     with _naming(path):
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _WRITING.add(tmp)
     try:
         with _naming(path):
             os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
@@ -666,6 +686,8 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes | Callable[[IO[
         except FileNotFoundError:
             pass
         raise
+    finally:
+        _WRITING.discard(tmp)
     return path
 
 
