@@ -28,6 +28,12 @@ from .options import json_option, quiet_option, report_errors, warn
     "CONDITION holds, 'OUTCOME OP NUMBER' (OP one of < <= > >=), such as 'p_met_deadline < 0.5'.",
 )
 @click.option(
+    "--scores",
+    is_flag=True,
+    help="Feature scoring instead (a sweep of any design): each factor's extra-trees importance for "
+    "every outcome, highest first (needs scikit-learn: pip install 'drawdown[analysis]').",
+)
+@click.option(
     "--min-coverage",
     type=click.FloatRange(0, 1),
     default=0.5,
@@ -49,6 +55,7 @@ def analyze(
     confidence: float,
     resamples: int,
     discover: str | None,
+    scores: bool,
     min_coverage: float,
     alpha: float,
     as_json: bool,
@@ -70,7 +77,11 @@ def analyze(
     With --discover CONDITION (a sweep of any design; lhs or sobol suit it best):
     scenario discovery. PRIM peels the box of all points, a slice at a time, towards
     the points where CONDITION holds; it prints the peeling trajectory (each box's
-    coverage, density and mass) and the factor ranges of the box chosen on it.
+    coverage, density and mass) and the factor ranges of the box chosen on it, then the
+    leaves of a CART tree for the same condition (with scikit-learn).
+
+    With --scores (a sweep of any design): each factor's extra-trees feature score
+    for every outcome (its share of the trees' impurity decrease; they sum to 1).
 
     \b
     Example:
@@ -80,6 +91,9 @@ def analyze(
     """
     if discover is not None:
         _discover(directory, discover, min_coverage, alpha, as_json)
+        return
+    if scores:
+        _scores(directory, as_json)
         return
     from ..analysis import analyze_sweep
 
@@ -178,9 +192,11 @@ def _discover(directory: str, condition: str, min_coverage: float, alpha: float,
     from ..analysis import discover_sweep, limits_text
 
     spec, result = discover_sweep(directory, condition, alpha=alpha, min_coverage=min_coverage)
+    leaves = _cart(directory, condition)
     if as_json:
         doc = {"sweep": str(directory), "design": spec.design, "replications": spec.replications,
-               "seed": str(spec.seed), **result.to_json()}  # fmt: skip
+               "seed": str(spec.seed), **result.to_json(),
+               "cart": None if leaves is None else [leaf.to_json() for leaf in leaves]}  # fmt: skip
         click.echo(json.dumps(doc, indent=2))
         return
     click.echo(
@@ -203,3 +219,46 @@ def _discover(directory: str, condition: str, min_coverage: float, alpha: float,
     width = max((len(k) for k in box.limits), default=0)
     for key, limits in box.limits.items():
         click.echo(f"  {key:<{width}}  {limits_text(limits)}")
+    if leaves is not None:
+        click.echo("")
+        click.echo("CART leaves (a tree of depth 3, densest first):")
+        click.echo("  coverage  density   mass  points  rule")
+        for leaf in leaves:
+            rule = " and ".join(leaf.rule) or "(all points)"
+            click.echo(f"  {leaf.coverage:8.3f}  {leaf.density:7.3f}  {leaf.mass:5.3f}  {leaf.points:6d}  {rule}")
+
+
+def _cart(directory: str, condition: str):
+    """The CART leaves, or None (with a warning) without scikit-learn."""
+    from ..analysis import cart_sweep
+    from ..errors import DrawdownError
+
+    try:
+        return cart_sweep(directory, condition)
+    except DrawdownError as e:
+        if "scikit-learn" not in str(e):
+            raise
+        warn(f"{e}: the CART tree is left out")
+        return None
+
+
+def _scores(directory: str, as_json: bool) -> None:
+    from ..analysis import score_sweep
+
+    spec, scores = score_sweep(directory)
+    if as_json:
+        doc = {"sweep": str(directory), "design": spec.design, "replications": spec.replications,
+               "seed": str(spec.seed), "method": "extra-trees impurity importance (scikit-learn, 250 trees)",
+               "outcomes": [r.to_json() for r in scores.values()]}  # fmt: skip
+        click.echo(json.dumps(doc, indent=2))
+        return
+    click.echo(
+        f"Feature scores: extra-trees impurity importance (250 trees) over {spec.design} design's points, "
+        f"{spec.replications} replications each; each outcome's scores sum to 1"
+    )
+    width = max(len(f.key) for f in spec.factors)
+    for r in scores.values():
+        click.echo("")
+        click.echo(r.outcome)
+        for name in r.ranking():
+            click.echo(f"  {name:<{width}}  {float(r.scores[r.factors.index(name)]):.3f}")

@@ -21,8 +21,18 @@ from ..errors import DrawdownError
 from .morris import MorrisEffects, morris_effects
 from .prim import PrimResult, parse_condition, prim_boxes
 from .sobol import OUTCOMES, SobolIndices, sobol_indices
+from .trees import CartLeaf, FeatureScores, cart_leaves, feature_scores
 
-__all__ = ["ANALYSED_DESIGNS", "DISCOVERY_OUTCOMES", "analyze_sweep", "discover_sweep", "factor_value", "finished_spec"]
+__all__ = [
+    "ANALYSED_DESIGNS",
+    "DISCOVERY_OUTCOMES",
+    "analyze_sweep",
+    "cart_sweep",
+    "discover_sweep",
+    "factor_value",
+    "finished_spec",
+    "score_sweep",
+]
 
 #: The designs a sweep can be analysed from, and the method each gives.
 ANALYSED_DESIGNS = {"saltelli": "Sobol' indices", "morris": "Morris elementary effects"}
@@ -119,6 +129,36 @@ def discover_sweep(
     except ValueError as e:
         raise DrawdownError(f"{directory}: {e}") from None
     return spec, result
+
+
+def _columns_and_rows(directory: Path, spec: SweepSpec) -> tuple[dict[str, list[Any]], list[dict[str, str]]]:
+    rows = read_results(directory)
+    return {f.key: [factor_value(f.kind, r[f.key]) for r in rows] for f in spec.factors}, rows
+
+
+def score_sweep(directory: str | Path) -> tuple[SweepSpec, dict[str, FeatureScores]]:
+    """Extra-trees feature scores of every outcome (:data:`~drawdown.analysis.sobol.OUTCOMES`)
+    of a finished sweep of any design (:func:`drawdown.analysis.trees.feature_scores`,
+    seeded by the spec's seed). Needs scikit-learn (``drawdown[analysis]``)."""
+    directory = Path(directory)
+    spec = finished_spec(directory, any_design=True)
+    columns, rows = _columns_and_rows(directory, spec)
+    outcomes = {o: np.array([_float(r[o]) for r in rows]) for o in OUTCOMES}
+    return spec, feature_scores(columns, outcomes, seed=spec.seed)
+
+
+def cart_sweep(directory: str | Path, condition: str, *, max_depth: int = 3, min_mass: float = 0.05) -> list[CartLeaf]:
+    """The leaves of a CART tree separating the points of a finished sweep where
+    ``condition`` holds (as :func:`discover_sweep`), densest first. Needs scikit-learn."""
+    directory = Path(directory)
+    spec = finished_spec(directory, any_design=True)
+    try:
+        cond = parse_condition(condition, DISCOVERY_OUTCOMES)
+    except ValueError as e:
+        raise DrawdownError(str(e)) from None
+    columns, rows = _columns_and_rows(directory, spec)
+    cases = cond.holds(np.array([_float(r[cond.outcome]) for r in rows]))
+    return cart_leaves(columns, cases, max_depth=max_depth, min_mass=min_mass, seed=spec.seed)
 
 
 def factor_value(kind: str, text: str) -> Any:
