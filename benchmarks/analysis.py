@@ -1,6 +1,6 @@
 """How long ``drawdown analyze`` takes on a large Saltelli sweep (issue 17).
 
-The analysis reads ``results.csv`` and computes, for each of its five outcomes, the
+The analysis reads ``results.csv`` and computes, for each of its six outcomes, the
 Sobol' indices, their BCa bootstrap intervals (999 resamples) and their spread under
 replication noise (200 redraws). Its time depends on the number of points and factors,
 not on the replications per point (they only set the standard errors it reads). This

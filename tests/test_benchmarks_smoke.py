@@ -189,5 +189,5 @@ def test_analysis_benchmark_runs_quickly_and_writes_its_json(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(out.read_text())
-    assert data["points"] == 8 * (3 + 2) and data["outcomes"] == 5 and len(data["rounds"]) == 1
-    assert "analyze: 40 points, 3 factors, 5 outcomes: median" in proc.stdout
+    assert data["points"] == 8 * (3 + 2) and data["outcomes"] == 6 and len(data["rounds"]) == 1
+    assert "analyze: 40 points, 3 factors, 6 outcomes: median" in proc.stdout

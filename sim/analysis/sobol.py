@@ -54,6 +54,7 @@ OUTCOMES: dict[str, str | None] = {
     "final_exit_day_p50": None,
     "casualties_mean": "casualties_se",
     "troop_days_past_deadline_mean": "troop_days_past_deadline_se",
+    "troops_at_deadline_mean": "troops_at_deadline_se",
 }
 
 #: Replication noise above this share of an outcome's variance across points warns.

@@ -206,6 +206,8 @@ RESULT_COLUMNS = (
     "casualties_se",
     "troop_days_past_deadline_mean",
     "troop_days_past_deadline_se",
+    "troops_at_deadline_mean",
+    "troops_at_deadline_se",
     "censored_fraction",
 )
 
@@ -1205,6 +1207,7 @@ def result_row(point: SweepPoint, summary: Summary) -> dict[str, Any]:
     cas = summary.estimate("casualties")
     has_deadline = summary.deadline_day is not None
     tdp = summary.estimate("troop_days_past_deadline") if has_deadline else None
+    left = summary.estimate("troops_at_deadline") if has_deadline else None
     row.update(
         {
             "scenario_hash": summary.scenario_hash,
@@ -1219,6 +1222,8 @@ def result_row(point: SweepPoint, summary: Summary) -> dict[str, Any]:
             "casualties_se": _num(cas.se),
             "troop_days_past_deadline_mean": None if tdp is None else _num(tdp.mean),
             "troop_days_past_deadline_se": None if tdp is None else _num(tdp.se),
+            "troops_at_deadline_mean": None if left is None else _num(left.mean),
+            "troops_at_deadline_se": None if left is None else _num(left.se),
             "censored_fraction": _num(summary.censored_fraction),
         }
     )
