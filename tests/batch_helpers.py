@@ -59,3 +59,38 @@ def assert_same_files(a, b, text=(), arrays=()):
 def assert_same_sweep(a, b, points: int):
     names = [f"points/{i:04d}.json" for i in range(points)]
     assert_same_files(a, b, text=["results.csv", *names], arrays=[f"points/{i:04d}.npz" for i in range(points)])
+
+
+def assert_sigkill_resume(spec, reference, out, points: int, design: str) -> None:
+    """SIGKILL ``drawdown sweep SPEC --out OUT`` once a point is recorded; ``--resume``
+    then redoes no finished point and gives the reference's files, the design recorded."""
+    import signal
+    import time
+
+    from drawdown.batch import MANIFEST, read_record
+    from drawdown.errors import ResultError
+
+    proc = cli_process("sweep", spec, "--out", out, "--quiet")
+    manifest = out / MANIFEST
+    deadline = time.monotonic() + 300
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if read_record(manifest)["points_done"] >= 1:
+                    break
+            except (ResultError, KeyError):
+                pass
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, err
+    finished = [e["point"] for e in read_record(manifest)["done"]]
+    assert 1 <= len(finished) < points, "the sweep was not killed midway"
+    stamps = {i: (out / "points" / f"{i:04d}.npz").stat().st_mtime_ns for i in finished}
+    r = invoke("sweep", spec, "--out", out, "--resume")
+    assert f"resuming: {len(finished)} of {points} points done" in r.stdout
+    assert_same_sweep(reference, out, points)
+    assert {i: (out / "points" / f"{i:04d}.npz").stat().st_mtime_ns for i in finished} == stamps
+    assert read_record(manifest)["spec"]["design"] == design  # the output records the design

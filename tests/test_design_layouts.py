@@ -5,13 +5,9 @@ redoes no finished point.
 
 from __future__ import annotations
 
-import signal
-import time
-
 import pytest
-from batch_helpers import assert_same_sweep, cli_process, invoke
+from batch_helpers import assert_same_sweep, assert_sigkill_resume, invoke
 from drawdown.batch import MANIFEST, read_record
-from drawdown.errors import ResultError
 
 HEAD = """\
 base = "doha-2021-05-01"
@@ -62,27 +58,4 @@ def test_the_same_bits_with_workers_and_shards(design, tmp_path):
 
 def test_killed_midway_resumes_without_recomputing(design, tmp_path):
     name, spec, reference, points = design
-    out = tmp_path / "k"
-    proc = cli_process("sweep", spec, "--out", out, "--quiet")
-    manifest = out / MANIFEST
-    deadline = time.monotonic() + 300
-    try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if read_record(manifest)["points_done"] >= 1:
-                    break
-            except (ResultError, KeyError):
-                pass
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.kill()
-        _, err = proc.communicate(timeout=60)
-    assert proc.returncode == -signal.SIGKILL, err
-    finished = [e["point"] for e in read_record(manifest)["done"]]
-    assert 1 <= len(finished) < points, "the sweep was not killed midway"
-    stamps = {i: (out / "points" / f"{i:04d}.npz").stat().st_mtime_ns for i in finished}
-    r = invoke("sweep", spec, "--out", out, "--resume")
-    assert f"resuming: {len(finished)} of {points} points done" in r.stdout
-    assert_same_sweep(reference, out, points)
-    assert {i: (out / "points" / f"{i:04d}.npz").stat().st_mtime_ns for i in finished} == stamps
+    assert_sigkill_resume(spec, reference, tmp_path / "k", points, name)

@@ -6,16 +6,14 @@ the shards, resumed after SIGKILL without redoing a finished point.
 from __future__ import annotations
 
 import json
-import signal
-import time
 
 import numpy as np
 import pytest
-from batch_helpers import assert_same_sweep, cli_process, fails, invoke
+from batch_helpers import assert_same_sweep, assert_sigkill_resume, fails, invoke
 from drawdown.analysis import MorrisEffects, analyze_sweep, morris_effects
-from drawdown.batch import MANIFEST, design_points, morris_design, parse_spec, read_record
+from drawdown.batch import design_points, morris_design, parse_spec
 from drawdown.batch.morris import morris_delta, morris_levels, morris_steps
-from drawdown.errors import ResultError, ScenarioError
+from drawdown.errors import ScenarioError
 
 MORRIS_SPEC = """\
 base = "doha-2021-05-01"
@@ -184,31 +182,7 @@ def test_a_morris_sweep_gives_the_same_bits_with_workers_and_shards(morris_refer
 
 
 def test_a_morris_sweep_killed_midway_resumes_without_recomputing(morris_reference, morris_spec, tmp_path):
-    out = tmp_path / "k"
-    proc = cli_process("sweep", morris_spec, "--out", out, "--quiet")
-    manifest = out / MANIFEST
-    deadline = time.monotonic() + 300
-    try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if read_record(manifest)["points_done"] >= 1:
-                    break
-            except (ResultError, KeyError):
-                pass
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.kill()
-        _, err = proc.communicate(timeout=60)
-    assert proc.returncode == -signal.SIGKILL, err
-    finished = [e["point"] for e in read_record(manifest)["done"]]
-    assert 1 <= len(finished) < POINTS, "the sweep was not killed midway"
-    stamps = {i: (out / "points" / f"{i:04d}.npz").stat().st_mtime_ns for i in finished}
-    r = invoke("sweep", morris_spec, "--out", out, "--resume")
-    assert f"resuming: {len(finished)} of {POINTS} points done" in r.stdout
-    assert_same_sweep(morris_reference, out, POINTS)
-    assert {i: (out / "points" / f"{i:04d}.npz").stat().st_mtime_ns for i in finished} == stamps
-    assert read_record(manifest)["spec"]["design"] == "morris"
+    assert_sigkill_resume(morris_spec, morris_reference, tmp_path / "k", POINTS, "morris")
 
 
 def test_another_design_is_refused_with_the_two_that_can_be_analysed(tmp_path):

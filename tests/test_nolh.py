@@ -9,15 +9,12 @@ SIGKILL without redoing a finished point.
 
 from __future__ import annotations
 
-import signal
-import time
-
 import numpy as np
 import pytest
-from batch_helpers import assert_same_sweep, cli_process, invoke
-from drawdown.batch import MANIFEST, design_points, parse_spec, read_record
+from batch_helpers import assert_same_sweep, assert_sigkill_resume, invoke
+from drawdown.batch import design_points, parse_spec
 from drawdown.batch.nolh import NOLH_SIZES, nolh, nolh_order
-from drawdown.errors import ResultError, ScenarioError
+from drawdown.errors import ScenarioError
 
 NOLH_SPEC = """\
 base = "doha-2021-05-01"
@@ -141,31 +138,7 @@ def test_a_nolh_sweep_gives_the_same_bits_with_workers_and_shards(nolh_reference
 
 
 def test_a_nolh_sweep_killed_midway_resumes_without_recomputing(nolh_reference, nolh_spec, tmp_path):
-    out = tmp_path / "k"
-    proc = cli_process("sweep", nolh_spec, "--out", out, "--quiet")
-    manifest = out / MANIFEST
-    deadline = time.monotonic() + 300
-    try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if read_record(manifest)["points_done"] >= 1:
-                    break
-            except (ResultError, KeyError):
-                pass
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.kill()
-        _, err = proc.communicate(timeout=60)
-    assert proc.returncode == -signal.SIGKILL, err
-    finished = [e["point"] for e in read_record(manifest)["done"]]
-    assert 1 <= len(finished) < POINTS, "the sweep was not killed midway"
-    stamps = {i: (out / "points" / f"{i:04d}.npz").stat().st_mtime_ns for i in finished}
-    r = invoke("sweep", nolh_spec, "--out", out, "--resume")
-    assert f"resuming: {len(finished)} of {POINTS} points done" in r.stdout
-    assert_same_sweep(nolh_reference, out, POINTS)
-    assert {i: (out / "points" / f"{i:04d}.npz").stat().st_mtime_ns for i in finished} == stamps
-    assert read_record(manifest)["spec"]["design"] == "nolh"  # the output records the design
+    assert_sigkill_resume(nolh_spec, nolh_reference, tmp_path / "k", POINTS, "nolh")
 
 
 def test_the_shipped_first_columns_are_what_the_search_finds():

@@ -995,6 +995,10 @@ def _factorial_points(spec: SweepSpec, notes: list[str]) -> list[dict[str, Any]]
     return [{f.key: f.level((int(x) + 1) // 2, 2) for f, x in zip(spec.factors, row, strict=True)} for row in coded]
 
 
+#: The designs whose ``points`` each give ``k + extra`` points: (extra, what a point is called).
+_POINTS_PER_SAMPLE = {"saltelli": (2, ""), "morris": (1, " trajectories")}
+
+
 def _check_size(spec: SweepSpec) -> None:
     """A :class:`ScenarioError` naming the spec's key unless its points (a grid's product of
     values) and its replications per point are within what a sweep can hold; nothing is built."""
@@ -1023,26 +1027,16 @@ def _check_size(spec: SweepSpec) -> None:
                     f"expected at most {MAX_SWEEP_POINTS} points",
                 )
             )
-    elif spec.design == "morris" and spec.points is not None:
-        n = spec.points * (len(spec.factors) + 1)
+    elif spec.design in _POINTS_PER_SAMPLE and spec.points is not None:
+        extra, unit = _POINTS_PER_SAMPLE[spec.design]
+        n = spec.points * (len(spec.factors) + extra)
         if n > MAX_SWEEP_POINTS:
             problems.append(
                 Problem(
                     spec.file,
                     "points",
-                    f"morris: {spec.points} trajectories x ({len(spec.factors)} factors + 1) = {n} points are more "
-                    f"than a sweep can hold: expected at most {MAX_SWEEP_POINTS}",
-                )
-            )
-    elif spec.design == "saltelli" and spec.points is not None:
-        n = spec.points * (len(spec.factors) + 2)
-        if n > MAX_SWEEP_POINTS:
-            problems.append(
-                Problem(
-                    spec.file,
-                    "points",
-                    f"saltelli: {spec.points} x ({len(spec.factors)} factors + 2) = {n} points are more than a "
-                    f"sweep can hold: expected at most {MAX_SWEEP_POINTS}",
+                    f"{spec.design}: {spec.points}{unit} x ({len(spec.factors)} factors + {extra}) = {n} points are "
+                    f"more than a sweep can hold: expected at most {MAX_SWEEP_POINTS}",
                 )
             )
     elif spec.points is not None and spec.points > MAX_SWEEP_POINTS:
